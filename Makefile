@@ -1,0 +1,71 @@
+# tandem build. GNU make. `make`, `make test`, `make test SANITIZE=1`, `make demo`, `make bench`.
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Iinclude -D_GNU_SOURCE -pthread
+LDLIBS  += -pthread -lm
+BUILD   ?= build
+ifeq ($(SANITIZE),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+BUILD   := build-san
+endif
+BIN     := bin
+
+# Library: everything under src/ except the entry point, shared by the binaries and unit tests.
+LIB_SRC := $(sort $(wildcard src/*/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB     := $(BUILD)/libtandem.a
+APP_SRC := $(sort $(wildcard tools/app/*.c))
+CHAOS_SRC := $(sort $(wildcard tools/chaos/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+PROGS := $(BIN)/tandem $(BIN)/tandem-app
+ifneq ($(CHAOS_SRC),)
+PROGS += $(BIN)/tandem-chaos
+endif
+
+.PHONY: all clean test unit demo bench fuzz check-deps
+all: $(PROGS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(BIN)/tandem: $(BUILD)/src/main.o $(LIB)
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BIN)/tandem-app: $(APP_SRC:%.c=$(BUILD)/%.o) $(LIB)
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BIN)/tandem-chaos: $(CHAOS_SRC:%.c=$(BUILD)/%.o) $(LIB)
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -Itests/unit -o $@ $< $(LIB) $(LDLIBS)
+
+unit: $(UNIT_BIN)
+
+# The whole suite: unit tests, corpus, short fuzz, black-box tests. Ends with "N passed, N failed".
+test: all unit
+	@SANITIZE=$(SANITIZE) BUILD=$(BUILD) sh tests/run.sh
+
+demo: all
+	@sh tools/demo.sh
+
+bench:
+	@$(MAKE) all
+	@sh bench/run.sh
+
+clean:
+	rm -rf build build-san bin
+
+-include $(LIB_OBJ:.o=.d) $(BUILD)/src/main.d

@@ -1,0 +1,42 @@
+/* Statistics counters shared by all worker threads. Updated with relaxed
+ * atomics: they are statistics, not synchronisation. One struct serves
+ * frontends, backends and servers; unused fields stay zero. */
+#ifndef TANDEM_COUNTERS_T_H
+#define TANDEM_COUNTERS_T_H
+#include <stdint.h>
+
+typedef uint64_t ctr_t;  /* always accessed through CTR_* macros */
+
+struct counters {
+	ctr_t cum_conn;      /* connections accepted (fe) / established (srv) */
+	ctr_t cum_sess;      /* sessions (fe: client connections, be/srv: requests routed) */
+	ctr_t cum_req;       /* HTTP requests */
+	ctr_t cur_sess;      /* current sessions (gauge) */
+	ctr_t max_sess;      /* highest cur_sess seen */
+	ctr_t bytes_in;      /* from clients */
+	ctr_t bytes_out;     /* to clients */
+	ctr_t denied_req;
+	ctr_t failed_req;    /* fe: bad requests (4xx produced by the parser) */
+	ctr_t failed_conns;  /* be/srv: connect errors */
+	ctr_t failed_resp;   /* be/srv: bad or truncated responses */
+	ctr_t retries;
+	ctr_t redispatches;
+	ctr_t cli_aborts;
+	ctr_t srv_aborts;
+	ctr_t http_rsp[6];   /* [0] other, [1..5] 1xx..5xx */
+	ctr_t last_sess;     /* wall time (s) of the last session, 0 = never */
+	ctr_t ttime_sum;     /* sum of total times (ms), for averages */
+	ctr_t rtime_sum;     /* sum of response times (ms) */
+	ctr_t ctime_sum;     /* sum of connect times (ms) */
+};
+
+#define CTR_ADD(c, v) __atomic_fetch_add(&(c), (v), __ATOMIC_RELAXED)
+#define CTR_SUB(c, v) __atomic_fetch_sub(&(c), (v), __ATOMIC_RELAXED)
+#define CTR_GET(c)    __atomic_load_n(&(c), __ATOMIC_RELAXED)
+#define CTR_SET(c, v) __atomic_store_n(&(c), (v), __ATOMIC_RELAXED)
+/* Raise <c> to at least <v>. */
+#define CTR_MAX(c, v) do { ctr_t o_ = CTR_GET(c), v_ = (v); \
+	while (o_ < v_ && !__atomic_compare_exchange_n(&(c), &o_, v_, 1, \
+		__ATOMIC_RELAXED, __ATOMIC_RELAXED)) ; } while (0)
+
+#endif

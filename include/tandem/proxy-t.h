@@ -1,0 +1,194 @@
+/* Configuration-time and run-time model: global settings, proxies
+ * (frontends, backends, listens) and servers. The config parser fills these;
+ * the worker reads them. Times are milliseconds; 0 means "not set". */
+#ifndef TANDEM_PROXY_T_H
+#define TANDEM_PROXY_T_H
+#include <stdint.h>
+#include <sys/socket.h>
+#include <tandem/list.h>
+#include <tandem/counters-t.h>
+
+/* ---- logging targets (global `log`, proxy `log global` / `log ...`) ---- */
+enum log_fmt { LOGF_RFC3164 = 0, LOGF_RAW, LOGF_SHORT, LOGF_ISO, LOGF_TIMED, LOGF_LOCAL, LOGF_PRIORITY, LOGF_RFC5424 };
+
+struct log_target {
+	struct list link;
+	int  fd;          /* 1 = stdout, 2 = stderr, or a UDP socket for syslog */
+	struct sockaddr_storage addr; socklen_t addrlen;  /* syslog over UDP when addrlen */
+	int  format;      /* enum log_fmt */
+	int  facility;    /* 0..23 (local0 = 16) */
+	int  level;       /* max level sent (LL_*), default LL_DEBUG */
+	int  minlevel;
+};
+
+/* ---- global section ---- */
+struct global {
+	int      nbthread;        /* default: number of CPUs */
+	int      maxconn;         /* default computed from RLIMIT_NOFILE */
+	struct list logs;         /* struct log_target */
+	int      daemon;
+	char    *pidfile;
+	uint32_t hard_stop_after; /* ms, 0 = none */
+	uint32_t grace;           /* ms */
+	/* tune.* */
+	uint32_t tune_bufsize;    /* tune.bufsize, default 16384 */
+	uint32_t tune_maxrewrite; /* tune.maxrewrite, default 1024 */
+	uint32_t tune_maxhdr;     /* tune.http.maxhdr, default 101 */
+	uint64_t tune_max_body;   /* tune.http.max-body-size (tandem), 0 = unlimited; 413 above */
+	uint32_t tune_idle_pool;  /* tune.idle-pool.shared-per-server (tandem): max idle srv conns per thread, default 64 */
+	char    *user, *group, *chroot;
+	int      uid, gid;        /* resolved, -1 when not set */
+	int      stats_timeout;
+	char    *node;            /* `node` name for stats, default hostname */
+	char    *desc;
+	uint32_t log_hdr_pid;     /* pid shown in log headers */
+};
+
+/* ---- header rewriting rules (http-request / http-response) ---- */
+enum hrule_act { HRULE_SET_HEADER, HRULE_ADD_HEADER, HRULE_DEL_HEADER };
+struct http_rule {
+	int   act;       /* enum hrule_act */
+	char *name;
+	char *value;     /* literal value (NULL for del-header) */
+	const char *file; int line;
+};
+
+/* ---- listening sockets ---- */
+struct bind_conf {
+	struct list link;         /* in proxy->binds */
+	struct proxy *fe;
+	char   *addr_str;         /* as written, for messages */
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	int     fd;               /* created by the master, -1 before */
+	char   *name;             /* `name` option */
+	int     v6only, v4v6, freebind;
+	int     backlog;          /* default: maxconn of the frontend, capped */
+	const char *file; int line;
+};
+
+/* ---- servers ---- */
+enum srv_state {             /* operational state (health), HAProxy's names */
+	SRV_ST_STOPPED = 0,      /* DOWN */
+	SRV_ST_STARTING,         /* UP, slowstart in progress */
+	SRV_ST_RUNNING,          /* UP */
+	SRV_ST_STOPPING,         /* UP but going down (NOLB) */
+};
+enum {                       /* administrative state flags, kept apart from health */
+	SRV_ADMF_MAINT = 1u << 0,
+	SRV_ADMF_DRAIN = 1u << 1,
+};
+
+/* Per-thread part of a server: only its own thread touches it. */
+struct srv_thr {
+	struct list idle;        /* idle server connections (struct conn) */
+	int   nidle;
+	int   lb_cw;             /* smooth weighted round-robin current weight */
+	int   cur_conns;         /* connections of this thread to the server */
+};
+
+struct server {
+	struct list link;        /* in proxy->servers */
+	struct proxy *be;
+	char  *id;
+	int    puid;             /* position (1-based) */
+	char  *addr_str;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	int    uweight;          /* configured weight (`weight`, default 1, 0..256) */
+	int    eweight;          /* effective weight (atomic; admin socket may change it) */
+	int    maxconn;          /* 0 = unlimited */
+	int    state;            /* enum srv_state (atomic) */
+	int    admin;            /* SRV_ADMF_* (atomic) */
+	int    backup;
+	int    cur_conns;        /* active requests on this server, all threads (atomic) */
+	struct counters ctr;
+	struct srv_thr *thr;     /* [nbthread], allocated by the worker */
+	uint64_t last_change;    /* wall seconds of the last state change */
+	/* health-check settings are added by the health-check issue */
+	const char *file; int line;
+};
+
+/* ---- proxies ---- */
+enum { PR_CAP_FE = 1, PR_CAP_BE = 2, PR_CAP_DEF = 4 };
+enum { PR_MODE_TCP = 0, PR_MODE_HTTP = 1 };
+enum { LB_ROUNDROBIN = 0, LB_STATIC_RR };
+enum { REUSE_NEVER = 0, REUSE_SAFE, REUSE_AGGRESSIVE, REUSE_ALWAYS };
+
+enum {                       /* proxy->options */
+	PR_O_FORWARDFOR     = 1u << 0,
+	PR_O_HTTPLOG        = 1u << 1,
+	PR_O_DONTLOGNULL    = 1u << 2,
+	PR_O_HTTP_KA        = 1u << 3,  /* option http-keep-alive (default mode) */
+	PR_O_HTTPCLOSE      = 1u << 4,  /* option httpclose */
+	PR_O_SRV_CLOSE      = 1u << 5,  /* option http-server-close */
+	PR_O_TCPLOG         = 1u << 6,
+	PR_O_LOGASAP        = 1u << 7,
+	PR_O_HTTPLOG_JSON   = 1u << 8,  /* option httplog json (tandem) */
+	PR_O_HTTPLOG_CLF    = 1u << 9,  /* option httplog clf */
+	PR_O_REDISPATCH     = 1u << 10,
+	PR_O_LOG_GLOBAL     = 1u << 11, /* `log global` */
+	PR_O_NOLOG          = 1u << 12, /* `no log` */
+	PR_O_DONTLOG_NORMAL = 1u << 13,
+	PR_O_LOG_SEPARATE_ERRORS = 1u << 14,
+	PR_O_FWDFOR_IFNONE  = 1u << 15,
+	PR_O_ABORTONCLOSE   = 1u << 16,
+	PR_O_SPLICE         = 1u << 17,
+	PR_O_TCP_KA         = 1u << 18, /* option tcpka / clitcpka / srvtcpka */
+};
+
+struct stats_auth { struct list link; char *user; char *pass; };
+
+struct timeouts {
+	uint32_t connect, client, server, http_request, http_keep_alive, queue,
+		 tunnel, client_fin, server_fin, check;
+};
+
+struct proxy {
+	struct list link;        /* in cfg->proxies, in file order */
+	char  *id;
+	int    uuid;             /* 1-based, in file order */
+	int    cap;              /* PR_CAP_* */
+	int    mode;             /* PR_MODE_* */
+	struct list binds;       /* struct bind_conf (frontends) */
+	struct list servers;     /* struct server (backends) */
+	int    nsrv;
+	char  *defbe_name;       /* default_backend, resolved into defbe */
+	struct proxy *defbe;     /* for a `listen`: itself */
+	int    lbalgo;           /* LB_* */
+	struct timeouts to;
+	int    retries;          /* default 3 */
+	int    redispatch;       /* `option redispatch [N]`: 0 off, N as HAProxy (-1 = last retry) */
+	uint32_t options;        /* PR_O_* */
+	char  *fwdfor_hdr;       /* default "X-Forwarded-For" */
+	int    http_reuse;       /* REUSE_*, default SAFE */
+	struct http_rule *req_rules; int n_req_rules;
+	struct http_rule *rsp_rules; int n_rsp_rules;
+	int    maxconn;          /* frontend maxconn, 0 = global */
+	int    fullconn;
+	struct list logs;        /* proxy-local log targets (struct log_target), plus global when PR_O_LOG_GLOBAL */
+	/* stats */
+	int    stats_enabled;
+	char  *stats_uri;        /* default "/haproxy?stats" */
+	uint32_t stats_refresh;  /* ms, 0 = none */
+	char  *stats_realm;
+	struct list stats_auths; /* struct stats_auth */
+	int    stats_hide_version;
+	int    stats_admin;
+	int    stats_show_legends, stats_show_node;
+	char  *desc;
+	int    disabled;
+	struct counters fe_ctr;  /* frontend side */
+	struct counters be_ctr;  /* backend side */
+	uint64_t last_change;
+	const char *file; int line;
+};
+
+/* A parsed configuration: what the master checks and the worker runs. */
+struct cfg {
+	struct global g;
+	struct list proxies;     /* struct proxy (no defaults sections) */
+	char *path;
+};
+
+#endif
