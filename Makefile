@@ -8,8 +8,9 @@ ifeq ($(SANITIZE),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 BUILD   := build-san
+BIN     := build-san/bin
 endif
-BIN     := bin
+BIN     ?= bin
 
 # Library: everything under src/ except the entry point, shared by the binaries and unit tests.
 LIB_SRC := $(sort $(wildcard src/*/*.c))
@@ -56,7 +57,7 @@ unit: $(UNIT_BIN)
 
 # The whole suite: unit tests, corpus, short fuzz, black-box tests. Ends with "N passed, N failed".
 test: all unit
-	@SANITIZE=$(SANITIZE) BUILD=$(BUILD) sh tests/run.sh
+	@SANITIZE=$(SANITIZE) BUILD=$(BUILD) BIN=$(BIN) sh tests/run.sh
 
 demo: all
 	@sh tools/demo.sh
