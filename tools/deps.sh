@@ -1,0 +1,117 @@
+#!/bin/sh
+# tools/deps.sh [build|test|bench|demo]...  -- make sure the Debian packages a use needs are present.
+#
+# Contract: for each named use (default: build) check every needed tool or file; if all are there,
+# print nothing and exit 0 (so callers may run this every time). Otherwise run `apt-get update`
+# once and `apt-get install` only the missing packages, non-interactively, as root or through sudo.
+# Exit non-zero (with apt's log) when something cannot be installed.
+#
+# Uses: build = gcc make; test = build + python3 curl clang, libFuzzer runtime, haproxy, nginx
+# (the comparison tests run them); bench = build + wrk haproxy nginx python3 curl;
+# demo = build + curl.
+# Packages installed only as tools (haproxy, nginx) are not started: a temporary policy-rc.d tells
+# the package scripts to leave their services alone, as in container images.
+set -eu
+
+missing=""
+add() { # add PACKAGE: queue a package once
+	case " $missing " in *" $1 "*) ;; *) missing="$missing $1" ;; esac
+}
+need_cmd() { # need_cmd COMMAND PACKAGE
+	command -v "$1" >/dev/null 2>&1 || add "$2"
+}
+
+# The libFuzzer runtime ships apart from clang on Debian (bookworm: libclang-rt-14-dev; older
+# releases: libclang-common-N-dev). Ask clang where its runtime lives rather than guess a version.
+need_fuzzer() {
+	if ! command -v clang >/dev/null 2>&1; then
+		add clang; add libclang-rt-dev; return
+	fi
+	dir=$(clang -print-resource-dir 2>/dev/null || true)
+	if [ -n "$dir" ] && [ -e "$dir/lib/linux/libclang_rt.fuzzer-$(uname -m).a" ]; then
+		return
+	fi
+	ver=$(clang --version | sed -n 's/.*clang version \([0-9]*\).*/\1/p' | head -n 1)
+	add "fuzzer-runtime:$ver" # resolved after apt-get update, when apt-cache knows the names
+}
+
+use_build() { need_cmd gcc gcc; need_cmd make make; need_cmd cc gcc; }
+use_test() {
+	use_build
+	need_cmd python3 python3; need_cmd curl curl
+	need_fuzzer
+	need_cmd haproxy haproxy; need_cmd nginx nginx
+}
+use_bench() {
+	use_build
+	need_cmd wrk wrk; need_cmd haproxy haproxy; need_cmd nginx nginx
+	need_cmd python3 python3; need_cmd curl curl; need_cmd prlimit util-linux
+}
+use_demo() { use_build; need_cmd curl curl; }
+
+# nginx and haproxy install to /usr/sbin, which a non-root PATH may lack.
+PATH="$PATH:/usr/sbin:/sbin"
+[ $# -gt 0 ] || set -- build
+for use in "$@"; do
+	case "$use" in
+	build | test | bench | demo) "use_$use" ;;
+	*) echo "usage: $0 [build|test|bench|demo]..." >&2; exit 2 ;;
+	esac
+done
+[ -n "$missing" ] || exit 0
+
+if [ "$(id -u)" -eq 0 ]; then
+	SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+	SUDO="sudo"
+else
+	echo "deps: missing packages:$missing; run as root or install sudo" >&2
+	exit 1
+fi
+
+log=$(mktemp "${TMPDIR:-/tmp}/tandem-deps.XXXXXX")
+policy=/usr/sbin/policy-rc.d
+made_policy=0
+cleanup() {
+	[ "$made_policy" = 0 ] || $SUDO rm -f "$policy"
+	rm -f "$log"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+apt() { # apt ARGS...: run apt-get quietly; on failure show its log and stop
+	if ! $SUDO env DEBIAN_FRONTEND=noninteractive apt-get -y -q \
+		-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@" >>"$log" 2>&1; then
+		cat "$log" >&2
+		echo "deps: apt-get $* failed" >&2
+		exit 1
+	fi
+}
+
+echo "deps: installing:$missing" >&2
+apt update
+
+# Resolve the fuzzer runtime to the package this release really has for that clang version.
+pkgs=""
+for p in $missing; do
+	case "$p" in
+	fuzzer-runtime:*)
+		ver=${p#fuzzer-runtime:}
+		p=""
+		for cand in "libclang-rt-$ver-dev" "libclang-common-$ver-dev" libclang-rt-dev; do
+			if apt-cache show "$cand" >/dev/null 2>&1; then p=$cand; break; fi
+		done
+		[ -n "$p" ] || { echo "deps: no libFuzzer runtime package for clang $ver" >&2; exit 1; }
+		;;
+	esac
+	pkgs="$pkgs $p"
+done
+
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+	$SUDO chmod 755 "$policy"
+	made_policy=1
+fi
+# shellcheck disable=SC2086 # word splitting of the package list is intended
+apt install --no-install-recommends $pkgs
+echo "deps: done" >&2
