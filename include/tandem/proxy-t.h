@@ -105,6 +105,7 @@ struct server {
 	struct counters ctr;
 	struct srv_thr *thr;     /* [nbthread], allocated by the worker */
 	uint64_t last_change;    /* wall seconds of the last state change */
+	int    has_check;        /* `check` on the server line: health checks run (stats shows "no check" otherwise) */
 	/* health-check settings are added by the health-check issue */
 	const char *file; int line;
 };
