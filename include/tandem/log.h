@@ -4,6 +4,7 @@
 #ifndef TANDEM_LOG_H
 #define TANDEM_LOG_H
 #include <stdarg.h>
+#include <stddef.h>
 
 /* Same numbers as syslog severities; prefixed LL_ so <syslog.h> can coexist. */
 enum log_level { LL_EMERG, LL_ALERT, LL_CRIT, LL_ERR, LL_WARNING, LL_NOTICE, LL_INFO, LL_DEBUG };
@@ -15,6 +16,8 @@ void log_setup(int fd, int max_level, const char *tag);
 void log_event(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Write an already formatted line (a trailing newline is added if missing). */
 void log_raw(const char *line, size_t len);
+/* The tag given to log_setup ("tandem" by default), used in syslog headers. */
+const char *log_get_tag(void);
 /* Parse a level name ("info", "notice", ...); -1 if unknown. */
 int log_level_parse(const char *name);
 
