@@ -19,6 +19,7 @@ struct log_target {
 	int  facility;    /* 0..23 (local0 = 16) */
 	int  level;       /* max level sent (LL_*), default LL_DEBUG */
 	int  minlevel;
+	int  maxlen;      /* `len N`: longest line sent, default 1024 */
 };
 
 /* ---- global section ---- */
@@ -42,6 +43,7 @@ struct global {
 	char    *node;            /* `node` name for stats, default hostname */
 	char    *desc;
 	uint32_t log_hdr_pid;     /* pid shown in log headers */
+	int      rlimit_nofile;   /* RLIMIT_NOFILE the master should set: `ulimit-n`, else computed from maxconn */
 };
 
 /* ---- header rewriting rules (http-request / http-response) ---- */
@@ -64,6 +66,7 @@ struct bind_conf {
 	char   *name;             /* `name` option */
 	int     v6only, v4v6, freebind;
 	int     backlog;          /* default: maxconn of the frontend, capped */
+	int     maxconn;          /* `maxconn` bind option: 0 = the frontend's */
 	const char *file; int line;
 };
 
@@ -136,7 +139,10 @@ enum {                       /* proxy->options */
 	PR_O_ABORTONCLOSE   = 1u << 16,
 	PR_O_SPLICE         = 1u << 17,
 	PR_O_TCP_KA         = 1u << 18, /* option tcpka / clitcpka / srvtcpka */
+	PR_O_HTTP_BUF_REQ   = 1u << 19, /* option http-buffer-request */
 };
+/* After cfg_load exactly one of PR_O_HTTP_KA, PR_O_HTTPCLOSE and
+ * PR_O_SRV_CLOSE is set on every proxy (keep-alive when none was chosen). */
 
 struct stats_auth { struct list link; char *user; char *pass; };
 
@@ -155,6 +161,7 @@ struct proxy {
 	struct list servers;     /* struct server (backends) */
 	int    nsrv;
 	char  *defbe_name;       /* default_backend, resolved into defbe */
+	int    defbe_line;       /* line of the default_backend keyword */
 	struct proxy *defbe;     /* for a `listen`: itself */
 	int    lbalgo;           /* LB_* */
 	struct timeouts to;
@@ -162,6 +169,8 @@ struct proxy {
 	int    redispatch;       /* `option redispatch [N]`: 0 off, N as HAProxy (-1 = last retry) */
 	uint32_t options;        /* PR_O_* */
 	char  *fwdfor_hdr;       /* default "X-Forwarded-For" */
+	int    fwdfor_except_af; /* `option forwardfor except NET`: AF_INET/AF_INET6, 0 = none */
+	uint8_t fwdfor_except_addr[16]; int fwdfor_except_bits; /* network and prefix length */
 	int    http_reuse;       /* REUSE_*, default SAFE */
 	struct http_rule *req_rules; int n_req_rules;
 	struct http_rule *rsp_rules; int n_rsp_rules;
@@ -177,11 +186,16 @@ struct proxy {
 	int    stats_hide_version;
 	int    stats_admin;
 	int    stats_show_legends, stats_show_node;
+	char  *stats_node;       /* `stats show-node NAME`, NULL = global node */
+	int    stats_show_desc;
+	char  *stats_desc;       /* `stats show-desc TEXT`, NULL = global description */
+	char **stats_scope; int n_stats_scope; /* `stats scope NAME`: proxies listed (none = all) */
 	char  *desc;
 	int    disabled;
 	struct counters fe_ctr;  /* frontend side */
 	struct counters be_ctr;  /* backend side */
 	uint64_t last_change;
+	struct server defsrv;    /* `default-server` settings: template of each `server` line */
 	const char *file; int line;
 };
 
