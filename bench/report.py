@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""Turn bench/run.sh's raw measurements into a table (stdout) and markdown (a file, optionally a
+README.md section between the markers <!-- bench:begin --> and <!-- bench:end -->).
+
+Inputs (written by run.sh, one line per record, tab- or space-separated key=value tokens; a bare
+word such as "ready" prefixes the keys that follow it, giving ready_held=...):
+  --results  PROXY round=R cpu_us=U requests=N duration_us=D connect= read= write= timeout= status=
+             p50_us= p99_us=          (one line per wrk run)
+  --idle     PROXY rss_base_kb= rss_idle_kb= ready held= failed= done held= closed_by_peer=
+  --meta     key=value lines (date, host, load, idle, backend, version_*, status_*)
+Per proxy: medians over rounds of req/s, proxy CPU microseconds per request and p99 latency; the
+sum of errors over rounds; resident memory before and with the idle connections.
+"""
+import argparse
+import re
+import statistics
+import sys
+
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def parse_records(path):
+    """Return [(proxy, {key: value})] from a run.sh record file."""
+    out = []
+    with open(path) as f:
+        for line in f:
+            tokens = line.split()
+            if not tokens:
+                continue
+            rec, prefix = {}, ""
+            for tok in tokens[1:]:
+                if "=" in tok:
+                    k, v = tok.split("=", 1)
+                    rec[prefix + k] = v
+                else:
+                    prefix = tok + "_"
+            out.append((tokens[0], rec))
+    return out
+
+
+def parse_meta(path):
+    meta = {}
+    with open(path) as f:
+        for line in f:
+            if "=" in line:
+                k, v = line.rstrip("\n").split("=", 1)
+                meta[k] = v
+    return meta
+
+
+def summarize(results, idle, proxies):
+    """Return {proxy: {metric: value or None}}."""
+    rows = {}
+    for p in proxies:
+        runs = [r for name, r in results if name == p]
+        row = {"rounds": len(runs)}
+        rps, cpu, p99, errors = [], [], [], 0
+        for r in runs:
+            n = int(r["requests"])
+            dur = int(r["duration_us"]) / 1e6
+            rps.append(n / dur if dur else 0.0)
+            if n:
+                cpu.append(int(r["cpu_us"]) / n)
+            p99.append(int(r["p99_us"]) / 1000.0)
+            errors += sum(int(r[k]) for k in ("connect", "read", "write", "timeout", "status"))
+        row["rps"] = statistics.median(rps) if rps else None
+        row["cpu"] = statistics.median(cpu) if cpu else None
+        row["p99"] = statistics.median(p99) if p99 else None
+        row["errors"] = errors if runs else None
+        ir = [r for name, r in idle if name == p]
+        if ir:
+            r = ir[-1]
+            row["rss_base"] = int(r["rss_base_kb"]) / 1024.0
+            row["rss_idle"] = int(r["rss_idle_kb"]) / 1024.0
+            held = int(r.get("ready_held", 0))
+            row["held"] = held
+            row["per_conn"] = ((int(r["rss_idle_kb"]) - int(r["rss_base_kb"])) / held) if held else None
+        rows[p] = row
+    return rows
+
+
+COLUMNS = [  # key, header, format
+    ("rps", "req/s", "{:,.0f}"),
+    ("cpu", "CPU us/req", "{:.1f}"),
+    ("p99", "p99 ms", "{:.2f}"),
+    ("errors", "errors", "{:d}"),
+    ("rss_base", "RSS MB", "{:.1f}"),
+    ("rss_idle", "RSS MB, idle conns", "{:.1f}"),
+    ("per_conn", "kB/idle conn", "{:.2f}"),
+    ("held", "idle conns held", "{:d}"),
+]
+RATIO_KEYS = ("rps", "cpu", "p99", "rss_base", "rss_idle", "per_conn")
+
+
+def table(rows, proxies, meta):
+    """Return the table as a list of rows of strings (header first)."""
+    head = ["proxy"] + [h for _, h, _ in COLUMNS]
+    body = []
+    for p in proxies:
+        row = rows[p]
+        status = meta.get("status_" + p)
+        if status and not row["rounds"]:
+            body.append([p, "n/a (" + status + ")"] + [""] * (len(COLUMNS) - 1))
+            continue
+        cells = [p + (" (" + status + ")" if status else "")]
+        for key, _, fmt in COLUMNS:
+            v = row.get(key)
+            cells.append("-" if v is None else fmt.format(v))
+        body.append(cells)
+    if "tandem" in rows:
+        for other in ("haproxy", "nginx"):
+            if other not in rows:
+                continue
+            cells = [f"tandem/{other}"]
+            for key, _, _ in COLUMNS:
+                a, b = rows["tandem"].get(key), rows[other].get(key)
+                ok = key in RATIO_KEYS and a is not None and b
+                cells.append(f"{a / b:.2f}x" if ok else "")
+            body.append(cells)
+    return [head] + body
+
+
+def render_text(t):
+    widths = [max(len(r[i]) for r in t) for i in range(len(t[0]))]
+    lines = []
+    for n, r in enumerate(t):
+        lines.append("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))))
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def render_markdown(t, meta):
+    out = [
+        f"Measured {meta.get('date', '?')} on {meta.get('host', '?')}.",
+        f"Load: {meta.get('load', '?')}; memory: {meta.get('idle', '?')}; backends: {meta.get('backend', '?')}.",
+        "Versions: " + "; ".join(v for k, v in meta.items() if k.startswith("version_")) + ".",
+        "",
+        "| " + " | ".join(t[0]) + " |",
+        "|" + "|".join(["---"] + ["---:"] * (len(t[0]) - 1)) + "|",
+    ]
+    out += ["| " + " | ".join(r) + " |" for r in t[1:]]
+    out += [
+        "",
+        "Ratios are tandem divided by the other proxy: above 1 is better for req/s, below 1 is better "
+        "for CPU, latency and memory. Method: bench/README.md.",
+    ]
+    return "\n".join(out) + "\n"
+
+
+def replace_readme(path, md):
+    with open(path) as f:
+        text = f.read()
+    pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.S)
+    if not pattern.search(text):
+        print(f"report: no {BEGIN} ... {END} section in {path}; left unchanged", file=sys.stderr)
+        return
+    text = pattern.sub(lambda _: BEGIN + "\n" + md + END, text, count=1)
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--results", required=True)
+    ap.add_argument("--idle", required=True)
+    ap.add_argument("--meta", required=True)
+    ap.add_argument("--proxies", required=True)
+    ap.add_argument("--markdown", required=True)
+    ap.add_argument("--readme")
+    a = ap.parse_args()
+    proxies = a.proxies.split()
+    meta = parse_meta(a.meta)
+    rows = summarize(parse_records(a.results), parse_records(a.idle), proxies)
+    t = table(rows, proxies, meta)
+    print()
+    print(render_text(t))
+    print()
+    md = render_markdown(t, meta)
+    with open(a.markdown, "w") as f:
+        f.write(md)
+    print(f"(markdown: {a.markdown})")
+    if a.readme:
+        replace_readme(a.readme, md)
+        print(f"(README section updated: {a.readme})")
+
+
+if __name__ == "__main__":
+    main()
