@@ -1,0 +1,17 @@
+/* Load balancing: choosing a server for a request. */
+#ifndef TANDEM_LB_H
+#define TANDEM_LB_H
+#include <tandem/proxy-t.h>
+
+/* May <s> take a new request now (health, admin state, weight, maxconn)? */
+int srv_usable(const struct server *s);
+/* Pick a server of <be> for a request on the calling thread. <avoid> is
+ * skipped when another usable server exists (redispatch). Backup servers
+ * are used only when no active one is usable. NULL when none is usable. */
+struct server *lb_pick(struct proxy *be, struct server *avoid);
+/* Smooth weighted round-robin over <n> candidates (nginx's algorithm):
+ * pure function used by lb_pick and the unit tests. <cw> holds each
+ * candidate's current weight and is updated. Returns the chosen index. */
+int lb_swrr_step(const int *weight, int *cw, int n);
+
+#endif

@@ -1,0 +1,38 @@
+/* The worker process: nbthread threads, one event loop each. */
+#ifndef TANDEM_WORKER_H
+#define TANDEM_WORKER_H
+#include <pthread.h>
+#include <tandem/loop-t.h>
+#include <tandem/proxy-t.h>
+
+struct worker_thr {
+	struct loop   loop;
+	pthread_t     th;
+	int           id;
+	struct list   streams;     /* live streams of this thread */
+	int           nstreams;
+	struct ev_io *lst_io;      /* one per bind_conf, registered here */
+	int           nlst;
+	int           lst_paused;  /* listeners unregistered (maxconn or stopping) */
+	struct ev_timer purge;     /* periodic idle pool purge */
+	int           stopping_seen;
+};
+
+struct worker {
+	struct cfg   *cfg;
+	int           nbthread;
+	struct worker_thr *thr;
+	volatile int  stopping;    /* soft stop requested */
+	volatile int  hard_stop;
+	int           actconn;     /* client connections, all threads (atomic) */
+};
+
+extern struct worker worker;
+extern __thread struct worker_thr *this_thr;
+
+/* Run the worker on <cfg> (listener fds already open). Returns the exit code. */
+int worker_run(struct cfg *cfg);
+/* Called by a stream when it ends: maybe resume paused listeners, maybe exit. */
+void worker_stream_gone(void);
+
+#endif

@@ -1,0 +1,137 @@
+/* Connection I/O. Edge-triggered: readiness flags are set by epoll events
+ * and cleared only when the kernel says EAGAIN (or a short read/write shows
+ * the socket was drained), so callers simply try I/O when they need it. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <tandem/buf.h>
+#include <tandem/conn.h>
+#include <tandem/loop.h>
+
+int conn_init(struct conn *c, int fd, void (*cb)(struct ev_io *, uint32_t), void *ctx)
+{
+	memset(&c->in, 0, sizeof(c->in));
+	c->flags = CF_WR_READY | CF_RD_READY;
+	c->err = 0;
+	list_init(&c->link);
+	ev_io_init(&c->io, fd, cb, ctx);
+	return loop_io_set(this_loop, &c->io, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET);
+}
+
+void conn_note_events(struct conn *c, uint32_t ev)
+{
+	if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		c->flags |= CF_RD_READY;
+	if (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+		c->flags |= CF_WR_READY;
+}
+
+ssize_t conn_recv(struct conn *c, size_t bufsize)
+{
+	ssize_t n;
+	size_t room;
+
+	if (!(c->flags & CF_RD_READY) || (c->flags & (CF_EOF | CF_ERROR | CF_CLOSED)))
+		return (c->flags & (CF_EOF | CF_ERROR)) ? -1 : 0;
+	if (buf_alloc(&c->in, bufsize) < 0)
+		return 0;
+	if (buf_tailroom(&c->in) < buf_room(&c->in) / 2 || !buf_tailroom(&c->in))
+		buf_compact(&c->in);
+	room = buf_tailroom(&c->in);
+	if (!room)
+		return 0;
+	n = recv(c->io.fd, buf_tail(&c->in), room, 0);
+	if (n > 0) {
+		c->in.data += (size_t)n;
+		if ((size_t)n < room)
+			c->flags &= ~CF_RD_READY;  /* drained: the next edge will tell */
+		return n;
+	}
+	if (n == 0) {
+		c->flags |= CF_EOF;
+		return -1;
+	}
+	if (errno == EAGAIN || errno == EWOULDBLOCK) {
+		c->flags &= ~CF_RD_READY;
+		return 0;
+	}
+	if (errno == EINTR)
+		return 0;
+	c->err = errno;
+	c->flags |= CF_ERROR;
+	return -1;
+}
+
+ssize_t conn_sendv(struct conn *c, struct iovec *iov, int n)
+{
+	struct msghdr mh;
+	size_t want = 0;
+	ssize_t r;
+	int i;
+
+	if (c->flags & (CF_ERROR | CF_CLOSED))
+		return -1;
+	if (!(c->flags & CF_WR_READY))
+		return 0;
+	for (i = 0; i < n; i++)
+		want += iov[i].iov_len;
+	if (!want)
+		return 0;
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = iov;
+	mh.msg_iovlen = (size_t)n;
+	r = sendmsg(c->io.fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (r >= 0) {
+		if ((size_t)r < want)
+			c->flags &= ~CF_WR_READY;
+		return r;
+	}
+	if (errno == EAGAIN || errno == EWOULDBLOCK) {
+		c->flags &= ~CF_WR_READY;
+		return 0;
+	}
+	if (errno == EINTR)
+		return 0;
+	c->err = errno;
+	c->flags |= CF_ERROR;
+	return -1;
+}
+
+void conn_close(struct conn *c)
+{
+	if (c->flags & CF_CLOSED)
+		return;
+	if (c->io.fd >= 0) {
+		loop_io_del(this_loop, &c->io);
+		close(c->io.fd);
+		c->io.fd = -1;
+	}
+	c->flags |= CF_CLOSED;
+	buf_free(&c->in);
+}
+
+struct conn *conn_new(void)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (c) {
+		c->io.fd = -1;
+		list_init(&c->link);
+	}
+	return c;
+}
+
+static void conn_free_task(struct ev_task *t)
+{
+	free(t->ctx);
+}
+
+void conn_free_deferred(struct conn *c)
+{
+	conn_close(c);
+	list_del(&c->link);
+	ev_task_init(&c->free_task, conn_free_task, c);
+	loop_task_wake(this_loop, &c->free_task);
+}

@@ -1,0 +1,105 @@
+/* Socket helpers. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <tandem/sock.h>
+
+int sock_set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+int sock_listen(const struct sockaddr_storage *ss, socklen_t len, int backlog,
+		int v6only, int freebind, char *err, size_t errlen)
+{
+	char addr[128];
+	int one = 1, fd;
+
+	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto fail;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ss->ss_family == AF_INET6 && v6only >= 0)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only));
+	if (freebind) {
+		if (ss->ss_family == AF_INET6)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one));
+		else
+			setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
+	}
+	if (bind(fd, (const struct sockaddr *)ss, len) < 0)
+		goto fail;
+	if (listen(fd, backlog > 0 ? backlog : 1024) < 0)
+		goto fail;
+	return fd;
+fail:
+	snprintf(err, errlen, "cannot bind socket (%s) for [%s]", strerror(errno),
+		 sock_addr_str(ss, addr, sizeof(addr)));
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+int sock_connect(const struct sockaddr_storage *ss, socklen_t len)
+{
+	int one = 1, fd;
+
+	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (ss->ss_family != AF_UNIX)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, (const struct sockaddr *)ss, len) < 0 && errno != EINPROGRESS) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+int sock_error(int fd)
+{
+	int e = 0;
+	socklen_t l = sizeof(e);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &l) < 0)
+		return errno;
+	return e;
+}
+
+void sock_addr_ip_port(const struct sockaddr_storage *ss, char *ip, size_t iplen, int *port)
+{
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)ss;
+		inet_ntop(AF_INET6, &s6->sin6_addr, ip, (socklen_t)iplen);
+		*port = ntohs(s6->sin6_port);
+	} else if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)ss;
+		inet_ntop(AF_INET, &s4->sin_addr, ip, (socklen_t)iplen);
+		*port = ntohs(s4->sin_port);
+	} else {
+		snprintf(ip, iplen, "unix");
+		*port = 0;
+	}
+}
+
+char *sock_addr_str(const struct sockaddr_storage *ss, char *out, size_t outlen)
+{
+	char ip[INET6_ADDRSTRLEN];
+	int port;
+
+	sock_addr_ip_port(ss, ip, sizeof(ip), &port);
+	if (ss->ss_family == AF_INET6)
+		snprintf(out, outlen, "[%s]:%d", ip, port);
+	else
+		snprintf(out, outlen, "%s:%d", ip, port);
+	return out;
+}

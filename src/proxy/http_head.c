@@ -1,0 +1,169 @@
+/* Rewriting message heads on their way through: hop-by-hop headers are
+ * dropped (RFC 9110 7.6.1), framing headers are re-emitted by us, then
+ * `http-request` / `http-response` header rules and X-Forwarded-For apply. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <tandem/buf.h>
+#include <tandem/h1.h>
+#include <tandem/sock.h>
+#include <tandem/stream.h>
+
+static int put(struct buf *b, const char *p, size_t n)
+{
+	return buf_append(b, p, n);
+}
+
+static int puts_(struct buf *b, const char *s)
+{
+	return buf_append(b, s, strlen(s));
+}
+
+static int put_hdr(struct buf *b, const char *n, size_t nl, const char *v, size_t vl)
+{
+	if (put(b, n, nl) || put(b, ": ", 2) || put(b, v, vl) || put(b, "\r\n", 2))
+		return -1;
+	return 0;
+}
+
+/* Is header <h> removed or replaced by a del-header/set-header rule? */
+static int rule_drops(const struct http_rule *r, int n, const struct h1_hdr *h)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (r[i].act == HRULE_ADD_HEADER)
+			continue;
+		if (strlen(r[i].name) == h->name.len && !strncasecmp(r[i].name, h->name.p, h->name.len))
+			return 1;
+	}
+	return 0;
+}
+
+static int put_rules(struct buf *b, const struct http_rule *r, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (r[i].act != HRULE_DEL_HEADER &&
+		    put_hdr(b, r[i].name, strlen(r[i].name), r[i].value, strlen(r[i].value)))
+			return -1;
+	return 0;
+}
+
+/* Copy the end-to-end headers, skipping framing ones (re-emitted below). */
+static int put_e2e(struct buf *b, const struct h1_msg *m, const struct http_rule *r, int nr,
+		   const struct http_rule *r2, int nr2, int drop_expect)
+{
+	unsigned i;
+
+	for (i = 0; i < m->nhdrs; i++) {
+		const struct h1_hdr *h = &m->hdrs[i];
+
+		if (h->hop || h1_str_ieq(h->name, "content-length") ||
+		    h1_str_ieq(h->name, "transfer-encoding"))
+			continue;
+		if (drop_expect && h1_str_ieq(h->name, "expect"))
+			continue;
+		if ((nr && rule_drops(r, nr, h)) || (nr2 && rule_drops(r2, nr2, h)))
+			continue;
+		if (put_hdr(b, h->name.p, h->name.len, h->value.p, h->value.len))
+			return -1;
+	}
+	return 0;
+}
+
+static int put_framing(struct buf *b, const struct body *bd, const struct h1_msg *m)
+{
+	char tmp[64];
+	int n;
+
+	if (bd->mode == BM_CHUNKED)
+		return puts_(b, "Transfer-Encoding: chunked\r\n");
+	if (m->flags & H1_F_HAS_CL) {
+		n = snprintf(tmp, sizeof(tmp), "Content-Length: %llu\r\n",
+			     (unsigned long long)m->content_length);
+		return put(b, tmp, (size_t)n);
+	}
+	return 0;
+}
+
+int http_build_req_head(struct stream *s, const struct h1_msg *m, struct buf *out)
+{
+	const struct proxy *fe = s->fe, *be = s->be;
+	/* A 1.0 request without Host cannot become a valid 1.1 one. */
+	int ver11 = m->version == 11 || (m->flags & H1_F_HAS_HOST);
+
+	if (put(out, m->method.p, m->method.len) || put(out, " ", 1) ||
+	    put(out, m->uri.p, m->uri.len) ||
+	    puts_(out, ver11 ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n"))
+		return -1;
+	if (put_e2e(out, m, fe->req_rules, fe->n_req_rules,
+		    fe != be ? be->req_rules : NULL, fe != be ? be->n_req_rules : 0, s->expect100))
+		return -1;
+	if (put_framing(out, &s->req, m))
+		return -1;
+	if (s->upgrade) {
+		const struct h1_hdr *u = h1_find_hdr(m, "upgrade");
+		if (u && (put_hdr(out, "Upgrade", 7, u->value.p, u->value.len) ||
+			  puts_(out, "Connection: upgrade\r\n")))
+			return -1;
+	}
+	if ((fe->options | be->options) & PR_O_FORWARDFOR) {
+		const char *hn = be->fwdfor_hdr ? be->fwdfor_hdr : fe->fwdfor_hdr;
+		int ifnone = (fe->options | be->options) & PR_O_FWDFOR_IFNONE;
+		char ip[64];
+		int port;
+
+		if (!hn)
+			hn = "X-Forwarded-For";
+		if (!ifnone || !h1_find_hdr(m, hn)) {
+			sock_addr_ip_port(&s->cli_addr, ip, sizeof(ip), &port);
+			if (put_hdr(out, hn, strlen(hn), ip, strlen(ip)))
+				return -1;
+		}
+	}
+	if (fe != be && put_rules(out, be->req_rules, be->n_req_rules))
+		return -1;
+	if (put_rules(out, fe->req_rules, fe->n_req_rules))
+		return -1;
+	if (!ver11 && puts_(out, "Connection: keep-alive\r\n"))
+		return -1;
+	if (((fe->options | be->options) & PR_O_HTTPCLOSE) && puts_(out, "Connection: close\r\n"))
+		return -1;
+	return put(out, "\r\n", 2);
+}
+
+int http_build_rsp_head(struct stream *s, const struct h1_msg *m, struct buf *out)
+{
+	const struct proxy *fe = s->fe, *be = s->be;
+	char tmp[32];
+	int n;
+
+	n = snprintf(tmp, sizeof(tmp), "HTTP/1.1 %03d ", m->status);
+	if (put(out, tmp, (size_t)n) || put(out, m->reason.p, m->reason.len) || put(out, "\r\n", 2))
+		return -1;
+	if (put_e2e(out, m, be->rsp_rules, be->n_rsp_rules,
+		    fe != be ? fe->rsp_rules : NULL, fe != be ? fe->n_rsp_rules : 0, 0))
+		return -1;
+	if (m->status >= 200 && put_framing(out, &s->rsp, m))
+		return -1;
+	if (m->status == 101) {
+		const struct h1_hdr *u = h1_find_hdr(m, "upgrade");
+		if (u && (put_hdr(out, "Upgrade", 7, u->value.p, u->value.len) ||
+			  puts_(out, "Connection: upgrade\r\n")))
+			return -1;
+	}
+	if (put_rules(out, be->rsp_rules, be->n_rsp_rules))
+		return -1;
+	if (fe != be && put_rules(out, fe->rsp_rules, fe->n_rsp_rules))
+		return -1;
+	if (m->status >= 200) {
+		if (!s->cli_ka) {
+			if (puts_(out, "Connection: close\r\n"))
+				return -1;
+		} else if (s->req_ver == 10 && puts_(out, "Connection: keep-alive\r\n"))
+			return -1;
+	}
+	return put(out, "\r\n", 2);
+}

@@ -1,0 +1,1277 @@
+/* The stream state machine: one client connection, its requests in order,
+ * and the server connection serving the current one.
+ *
+ *   REQ_WAIT --head parsed--> CONNECT --connected/reused--> XFER
+ *      ^                         |  ^ (retry)                 |
+ *      |                         v  |                         v
+ *      +------ keep-alive ---- (response done) <--------------+
+ *   APPLET: tandem answers itself (stats)   TUNNEL: mode tcp / after 101
+ *   CLOSING: flush a final response, then CLOSED (freed after this round).
+ *
+ * Every event calls stream_process(), which runs the handler of the current
+ * state until no handler makes progress, then re-arms the single timer with
+ * the nearest deadline. Bodies are forwarded as validated byte ranges
+ * straight from the input buffer of one side to the socket of the other
+ * (gathered with the rewritten head in one sendmsg), never copied whole. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <tandem/buf.h>
+#include <tandem/clock.h>
+#include <tandem/conn.h>
+#include <tandem/errors.h>
+#include <tandem/h1.h>
+#include <tandem/httplog.h>
+#include <tandem/lb.h>
+#include <tandem/log.h>
+#include <tandem/loop.h>
+#include <tandem/server.h>
+#include <tandem/sock.h>
+#include <tandem/stats.h>
+#include <tandem/stream.h>
+#include <tandem/worker.h>
+
+/* Parsing scratch: a head is parsed and rewritten at once, so one per thread. */
+static __thread struct h1_msg scratch_msg;
+
+static void stream_process(struct stream *s);
+static int do_connect(struct stream *s);
+
+#define G (&worker.cfg->g)
+
+static uint64_t after(uint32_t ms)
+{
+	return ms ? now_ms + ms : 0;
+}
+
+static void set_term(struct stream *s, char who, char when)
+{
+	if (s->term[0] == '-') {
+		s->term[0] = who;
+		s->term[1] = when;
+	}
+}
+
+/* ---- lifecycle ---- */
+
+static void stream_free_task(struct ev_task *t)
+{
+	struct stream *s = t->ctx;
+
+	free(s->reqline);
+	free(s);
+}
+
+static void release_server_slot(struct stream *s)
+{
+	if (s->srv_counted) {
+		__atomic_fetch_sub(&s->srv->cur_conns, 1, __ATOMIC_RELAXED);
+		CTR_SUB(s->srv->ctr.cur_sess, 1);
+		s->srv_counted = 0;
+	}
+}
+
+static void drop_server_conn(struct stream *s)
+{
+	if (s->sc) {
+		s->sc->strm = NULL;
+		conn_free_deferred(s->sc);
+		s->sc = NULL;
+	}
+}
+
+static void stream_close(struct stream *s)
+{
+	if (s->state == ST_CLOSED)
+		return;
+	release_server_slot(s);
+	drop_server_conn(s);
+	conn_close(&s->cli);
+	buf_free(&s->cli_out);
+	buf_free(&s->srv_out);
+	if (s->gen_free)
+		free((void *)s->gen);
+	s->gen = NULL;
+	s->gen_free = 0;
+	loop_timer_del(this_loop, &s->tmr);
+	s->state = ST_CLOSED;
+	list_del(&s->link);
+	this_thr->nstreams--;
+	CTR_SUB(s->fe->fe_ctr.cur_sess, 1);
+	__atomic_fetch_sub(&worker.actconn, 1, __ATOMIC_RELAXED);
+	ev_task_init(&s->task, stream_free_task, s);
+	loop_task_wake(this_loop, &s->task);
+	worker_stream_gone();
+}
+
+/* ---- access log ---- */
+
+static int ms_between(uint64_t a_us, uint64_t b_us)
+{
+	if (!a_us || !b_us || b_us < a_us)
+		return -1;
+	return (int)((b_us - a_us) / 1000);
+}
+
+static void stream_log(struct stream *s)
+{
+	struct txn_log t;
+	const struct proxy *fe = s->fe;
+	uint64_t end = now_us;
+	struct server *srv = s->srv;
+
+	if (fe->options & PR_O_NOLOG)
+		return;
+	if (list_empty(&fe->logs) && !(fe->options & PR_O_LOG_GLOBAL))
+		return;
+	if (!(fe->options & (PR_O_HTTPLOG | PR_O_TCPLOG)))
+		return;
+	memset(&t, 0, sizeof(t));
+	t.cli = s->cli_addr;
+	t.accept_wall_us = s->req_wall_us;
+	t.fe = fe->id;
+	t.be = s->be ? s->be->id : fe->id;
+	t.srv = srv ? srv->id : "<NOSRV>";
+	t.TR = ms_between(s->t_req_us, s->t_head_us);
+	t.Tw = s->t_conn_start_us ? 0 : -1;
+	t.Tc = ms_between(s->t_conn_start_us, s->t_conn_us);
+	t.Tr = ms_between(s->t_conn_us ? s->t_conn_us : s->t_head_us, s->t_rsp_us);
+	t.Ta = ms_between(s->t_req_us, end);
+	t.Tt = ms_between(s->t_accept_us, end);
+	t.status = s->status;
+	t.bytes_out = s->bytes_out;
+	t.bytes_in = s->bytes_in;
+	t.term[0] = s->term[0];
+	t.term[1] = s->term[1];
+	t.term[2] = '-';
+	t.term[3] = '-';
+	t.actconn = __atomic_load_n(&worker.actconn, __ATOMIC_RELAXED);
+	t.feconn = (int)CTR_GET(fe->fe_ctr.cur_sess);
+	t.beconn = s->be ? (int)CTR_GET(s->be->be_ctr.cur_sess) : 0;
+	t.srvconn = srv ? __atomic_load_n(&srv->cur_conns, __ATOMIC_RELAXED) : 0;
+	t.retries = s->retries;
+	t.redispatched = s->redispatched;
+	t.req_line = s->reqline;
+	t.req_line_len = s->reqline_len;
+	t.http = fe->mode == PR_MODE_HTTP;
+	httplog_emit(G, fe, &t);
+}
+
+/* Account a finished request on every counter it touches. */
+static void count_response(struct stream *s)
+{
+	int cls = s->status >= 100 && s->status < 600 ? s->status / 100 : 0;
+	uint64_t ttime = now_us > s->t_req_us ? (now_us - s->t_req_us) / 1000 : 0;
+
+	if (s->status < 0)
+		return;
+	CTR_ADD(s->fe->fe_ctr.http_rsp[cls], 1);
+	CTR_ADD(s->fe->fe_ctr.bytes_out, s->bytes_out);
+	CTR_ADD(s->fe->fe_ctr.bytes_in, s->bytes_in);
+	if (s->be) {
+		CTR_ADD(s->be->be_ctr.http_rsp[cls], 1);
+		CTR_ADD(s->be->be_ctr.bytes_out, s->bytes_out);
+		CTR_ADD(s->be->be_ctr.bytes_in, s->bytes_in);
+		CTR_ADD(s->be->be_ctr.ttime_sum, ttime);
+	}
+	if (s->srv && s->t_conn_start_us) {
+		CTR_ADD(s->srv->ctr.http_rsp[cls], 1);
+		CTR_ADD(s->srv->ctr.bytes_out, s->bytes_out);
+		CTR_ADD(s->srv->ctr.bytes_in, s->bytes_in);
+		CTR_ADD(s->srv->ctr.ttime_sum, ttime);
+		if (s->t_rsp_us && s->t_conn_us)
+			CTR_ADD(s->srv->ctr.rtime_sum, (s->t_rsp_us - s->t_conn_us) / 1000);
+	}
+}
+
+/* ---- errors ---- */
+
+/* Answer <status> ourselves and close, unless the response already started,
+ * in which case all we can do is cut the connection. */
+static void stream_error(struct stream *s, int status, char who, char when)
+{
+	const char *msg;
+	size_t len;
+
+	set_term(s, who, when);
+	release_server_slot(s);
+	drop_server_conn(s);
+	if (s->rsp_started || status <= 0) {
+		if (s->status < 0)
+			s->status = status > 0 ? status : -1;
+		count_response(s);
+		stream_log(s);
+		stream_close(s);
+		return;
+	}
+	msg = http_error_msg(status, &len);
+	s->status = status;
+	s->cli_out.data = 0;
+	s->cli_out.head = 0;
+	if (s->gen_free)
+		free((void *)s->gen);
+	s->gen = msg;
+	s->gen_len = len;
+	s->gen_off = 0;
+	s->gen_free = 0;
+	s->bytes_out = len;
+	s->cli_ka = 0;
+	count_response(s);
+	stream_log(s);
+	s->exp_cli = after(s->fe->to.client ? s->fe->to.client : 5000);
+	s->exp_srv = s->exp_req = 0;
+	s->state = ST_CLOSING;
+}
+
+/* ---- sending ---- */
+
+/* Send <out> then <gen> then the first <*fwd> bytes of <src> on <c>.
+ * Consumes what was sent. Returns bytes sent, or -1 on error. */
+static ssize_t send_parts(struct conn *c, struct buf *out, struct stream *s,
+			  struct buf *src, size_t *fwd)
+{
+	struct iovec iov[3];
+	int n = 0;
+	ssize_t r, left;
+
+	if (out && out->data)
+		iov[n++] = (struct iovec){ buf_ptr(out), out->data };
+	if (s && s->gen && s->gen_off < s->gen_len)
+		iov[n++] = (struct iovec){ (void *)(s->gen + s->gen_off), s->gen_len - s->gen_off };
+	if (src && fwd && *fwd)
+		iov[n++] = (struct iovec){ buf_ptr(src), *fwd };
+	if (!n)
+		return 0;
+	r = conn_sendv(c, iov, n);
+	if (r <= 0)
+		return r;
+	left = r;
+	if (out && out->data) {
+		size_t k = MIN((size_t)left, out->data);
+		buf_consume(out, k);
+		left -= (ssize_t)k;
+	}
+	if (s && s->gen && s->gen_off < s->gen_len) {
+		size_t k = MIN((size_t)left, s->gen_len - s->gen_off);
+		s->gen_off += k;
+		left -= (ssize_t)k;
+	}
+	if (left && src && fwd) {
+		buf_consume(src, (size_t)left);
+		*fwd -= (size_t)left;
+	}
+	return r;
+}
+
+/* Validate newly arrived body bytes in <b> for <bd>. <eof>: the source
+ * closed. Returns 0, or -1 on a framing error. */
+static int body_scan(struct body *bd, struct buf *b, int eof)
+{
+	size_t avail;
+
+	if (bd->done)
+		return 0;
+	avail = b->data - bd->fwd;
+	switch (bd->mode) {
+	case BM_NONE:
+		bd->done = 1;
+		return 0;
+	case BM_CL: {
+		size_t n = avail < bd->remain ? avail : (size_t)bd->remain;
+		bd->fwd += n;
+		bd->remain -= n;
+		if (!bd->remain)
+			bd->done = 1;
+		else if (eof && bd->fwd == b->data)
+			return -1;  /* truncated */
+		return 0;
+	}
+	case BM_CHUNKED: {
+		ssize_t n = avail ? h1_chunk_feed(&bd->ck, buf_ptr(b) + bd->fwd, avail) : 0;
+		if (n < 0)
+			return -1;
+		bd->fwd += (size_t)n;
+		if (bd->ck.done)
+			bd->done = 1;
+		else if (eof && bd->fwd == b->data)
+			return -1;
+		return 0;
+	}
+	case BM_CLOSE:
+		bd->fwd = b->data;
+		if (eof)
+			bd->done = 1;
+		return 0;
+	}
+	return 0;
+}
+
+/* ---- timers ---- */
+
+static void stream_timer_cb(struct ev_timer *t)
+{
+	struct stream *s = t->ctx;
+
+	if (s->state == ST_CLOSED)
+		return;
+	stream_process(s);
+}
+
+static void update_timer(struct stream *s)
+{
+	uint64_t e = 0;
+
+	if (s->state == ST_CLOSED)
+		return;
+	if (s->exp_req)
+		e = s->exp_req;
+	if (s->exp_cli && (!e || s->exp_cli < e))
+		e = s->exp_cli;
+	if (s->exp_srv && (!e || s->exp_srv < e))
+		e = s->exp_srv;
+	if (e)
+		loop_timer_set(this_loop, &s->tmr, e);
+	else
+		loop_timer_del(this_loop, &s->tmr);
+}
+
+static int expired(uint64_t exp)
+{
+	return exp && exp <= now_ms;
+}
+
+/* ---- I/O callbacks ---- */
+
+static void cli_io_cb(struct ev_io *io, uint32_t ev)
+{
+	struct stream *s = io->ctx;
+
+	if (s->state == ST_CLOSED)
+		return;
+	conn_note_events(&s->cli, ev);
+	stream_process(s);
+}
+
+static void srv_io_cb(struct ev_io *io, uint32_t ev)
+{
+	struct conn *c = io->ctx;
+	struct stream *s = c->strm;
+
+	if ((c->flags & CF_CLOSED) || !s || s->state == ST_CLOSED)
+		return;
+	conn_note_events(c, ev);
+	stream_process(s);
+}
+
+/* ---- request analysis ---- */
+
+/* Start waiting for the next request on this connection. */
+static void txn_reset(struct stream *s)
+{
+	s->srv = s->prev_srv = NULL;
+	s->be = s->fe->defbe;
+	memset(&s->req, 0, sizeof(s->req));
+	memset(&s->rsp, 0, sizeof(s->rsp));
+	s->status = -1;
+	s->rsp_head_done = s->rsp_started = s->srv_ka = 0;
+	s->expect100 = s->upgrade = 0;
+	s->retries = s->redispatched = 0;
+	s->t_req_us = s->t_head_us = s->t_conn_start_us = s->t_conn_us = s->t_rsp_us = 0;
+	s->bytes_in = s->bytes_out = 0;
+	s->term[0] = s->term[1] = '-';
+	s->srv_out_sent = 0;
+	s->srv_out.data = s->srv_out.head = 0;
+	if (s->gen_free)
+		free((void *)s->gen);
+	s->gen = NULL;
+	s->gen_len = s->gen_off = 0;
+	s->gen_free = 0;
+	free(s->reqline);
+	s->reqline = NULL;
+	s->reqline_len = 0;
+}
+
+static void keep_reqline(struct stream *s, const struct h1_msg *m)
+{
+	const char *end = m->uri.p + m->uri.len;
+	size_t n;
+
+	/* "METHOD URI HTTP/x.y" as received: up to the end of the version */
+	n = (size_t)(end - m->method.p) + 9;
+	if (n > 8192)
+		n = 8192;
+	s->reqline = malloc(n + 1);
+	if (!s->reqline)
+		return;
+	memcpy(s->reqline, m->method.p, n);
+	s->reqline[n] = 0;
+	s->reqline_len = strlen(s->reqline);
+	while (s->reqline_len && (s->reqline[s->reqline_len - 1] == '\r' ||
+				  s->reqline[s->reqline_len - 1] == '\n'))
+		s->reqline[--s->reqline_len] = 0;
+}
+
+static int stats_auth_ok(const struct proxy *px, const struct h1_msg *m);
+
+/* Serve the stats page for a request on a stats-enabled proxy. */
+static void serve_stats(struct stream *s, const struct h1_msg *m)
+{
+	const struct proxy *px = s->fe;
+	size_t ulen = strlen(px->stats_uri), len = 0;
+	const char *rest = m->uri.p + ulen;
+	size_t restlen = m->uri.len - ulen;
+	int csv = restlen >= 4 && !memcmp(rest, ";csv", 4);
+	char *doc;
+
+	s->be = s->fe;
+	if (!stats_auth_ok(px, m)) {
+		const char *realm = px->stats_realm ? px->stats_realm : "HAProxy Statistics";
+		static const char body[] = "<html><body><h1>401 Unauthorized</h1>\nYou need a valid user and password to access this content.\n</body></html>\n";
+		buf_appendf(&s->cli_out, "HTTP/1.1 401 Unauthorized\r\ncontent-length: %zu\r\n"
+			    "cache-control: no-cache\r\ncontent-type: text/html\r\n"
+			    "www-authenticate: Basic realm=\"%s\"\r\n%s\r\n",
+			    sizeof(body) - 1, realm, s->cli_ka ? "" : "connection: close\r\n");
+		s->gen = body;
+		s->gen_len = sizeof(body) - 1;
+		s->status = 401;
+	} else {
+		doc = csv ? stats_render_csv(worker.cfg, &len) : stats_render_html(worker.cfg, px, &len);
+		if (!doc) {
+			stream_error(s, 500, 'R', 'R');
+			return;
+		}
+		buf_appendf(&s->cli_out, "HTTP/1.1 200 OK\r\ncontent-length: %zu\r\n"
+			    "cache-control: no-cache\r\ncontent-type: %s\r\n%s\r\n",
+			    len, csv ? "text/plain" : "text/html; charset=utf-8",
+			    s->cli_ka ? "" : "connection: close\r\n");
+		s->gen = doc;
+		s->gen_len = len;
+		s->gen_free = 1;
+		s->status = 200;
+	}
+	s->gen_off = 0;
+	s->bytes_out = s->cli_out.data + s->gen_len;
+	s->state = ST_APPLET;
+}
+
+static int b64val(int c)
+{
+	if (c >= 'A' && c <= 'Z') return c - 'A';
+	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+	if (c >= '0' && c <= '9') return c - '0' + 52;
+	if (c == '+') return 62;
+	if (c == '/') return 63;
+	return -1;
+}
+
+static int stats_auth_ok(const struct proxy *px, const struct h1_msg *m)
+{
+	const struct h1_hdr *h;
+	char dec[512];
+	size_t i, o = 0;
+	unsigned acc = 0;
+	int bits = 0;
+	struct list *l;
+
+	if (list_empty(&px->stats_auths))
+		return 1;
+	h = h1_find_hdr(m, "authorization");
+	if (!h || h->value.len < 6 || strncasecmp(h->value.p, "Basic ", 6))
+		return 0;
+	for (i = 6; i < h->value.len && o < sizeof(dec) - 1; i++) {
+		int v = b64val((unsigned char)h->value.p[i]);
+		if (v < 0)
+			break;
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			dec[o++] = (char)((acc >> bits) & 0xff);
+		}
+	}
+	dec[o] = 0;
+	list_for_each(l, &px->stats_auths) {
+		struct stats_auth *a = list_entry(l, struct stats_auth, link);
+		size_t ul = strlen(a->user);
+		if (!strncmp(dec, a->user, ul) && dec[ul] == ':' && !strcmp(dec + ul + 1, a->pass))
+			return 1;
+	}
+	return 0;
+}
+
+/* A complete request head is at the start of cli.in: decide everything
+ * about this request, build the server-side head, and move on. */
+static void analyze_request(struct stream *s, struct h1_msg *m)
+{
+	struct proxy *fe = s->fe;
+
+	s->t_head_us = now_us;
+	s->nreq++;
+	s->meth = m->meth;
+	s->req_ver = m->version;
+	keep_reqline(s, m);
+	CTR_ADD(fe->fe_ctr.cum_req, 1);
+	s->cli_ka = !(m->flags & H1_F_CONN_CLOSE) &&
+		(m->version == 11 || (m->flags & H1_F_CONN_KA)) &&
+		!((fe->options) & PR_O_HTTPCLOSE) && !worker.stopping;
+	if (m->flags & H1_F_CHUNKED) {
+		s->req.mode = BM_CHUNKED;
+		h1_chunk_init(&s->req.ck);
+	} else if ((m->flags & H1_F_HAS_CL) && m->content_length) {
+		s->req.mode = BM_CL;
+		s->req.remain = m->content_length;
+	} else {
+		s->req.mode = BM_NONE;
+		s->req.done = 1;
+	}
+	s->exp_req = 0;
+	s->exp_cli = after(fe->to.client);
+
+	if (G->tune_max_body && (m->flags & H1_F_HAS_CL) && m->content_length > G->tune_max_body) {
+		buf_consume(&s->cli.in, m->head_len);
+		stream_error(s, 413, 'P', 'R');
+		return;
+	}
+	if (fe->stats_enabled && fe->stats_uri &&
+	    m->uri.len >= strlen(fe->stats_uri) &&
+	    !memcmp(m->uri.p, fe->stats_uri, strlen(fe->stats_uri))) {
+		if (s->req.mode != BM_NONE)
+			s->cli_ka = 0;  /* we do not read bodies sent to the stats page */
+		serve_stats(s, m);
+		buf_consume(&s->cli.in, m->head_len);
+		return;
+	}
+	s->be = fe->defbe;
+	if (!s->be) {
+		buf_consume(&s->cli.in, m->head_len);
+		stream_error(s, 503, 'S', 'C');
+		return;
+	}
+	CTR_ADD(s->be->be_ctr.cum_req, 1);
+	if ((m->flags & H1_F_EXPECT_100) && m->version == 11 && s->req.mode != BM_NONE) {
+		/* Ask for the body ourselves (as nginx does): the server never
+		 * sees Expect, so a retry to another server stays possible. */
+		s->expect100 = 1;
+		buf_alloc(&s->cli_out, G->tune_bufsize);
+		buf_append(&s->cli_out, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+	}
+	if ((m->flags & H1_F_UPGRADE) && (m->flags & H1_F_CONN_UPGRADE))
+		s->upgrade = 1;
+	if (buf_alloc(&s->srv_out, G->tune_bufsize) < 0 ||
+	    http_build_req_head(s, m, &s->srv_out) < 0) {
+		buf_consume(&s->cli.in, m->head_len);
+		stream_error(s, 400, 'P', 'R');
+		return;
+	}
+	buf_consume(&s->cli.in, m->head_len);
+	s->state = ST_CONNECT;
+}
+
+/* ---- state handlers: each returns 1 when it changed something worth
+ * another pass, 0 when the stream must wait for an event. ---- */
+
+static int st_req_wait(struct stream *s)
+{
+	struct h1_msg *m = &scratch_msg;
+	struct h1_limits lim;
+	ssize_t r;
+	int ret;
+
+	/* an idle server connection kept for this client may die meanwhile */
+	if (s->sc && (s->sc->flags & (CF_RD_READY | CF_EOF | CF_ERROR))) {
+		if (conn_recv(s->sc, G->tune_bufsize) != 0 || s->sc->in.data)
+			drop_server_conn(s);
+	}
+	if (!s->cli.in.data || s->cli.in.data < s->cli.in.size) {
+		r = conn_recv(&s->cli, G->tune_bufsize);
+		if (r < 0) {
+			if (s->cli.in.data) {
+				set_term(s, 'C', 'R');
+				CTR_ADD(s->fe->fe_ctr.cli_aborts, 1);
+				if (s->nreq || s->cli.in.data)
+					stream_log(s);
+			}
+			stream_close(s);
+			return 0;
+		}
+	}
+	if (!s->cli.in.data) {
+		buf_release(&s->cli.in);
+		if (expired(s->exp_req)) {
+			stream_close(s);  /* idle keep-alive timeout: silent close */
+			return 0;
+		}
+		if (worker.stopping) {
+			stream_close(s);
+			return 0;
+		}
+		return 0;
+	}
+	if (!s->t_req_us) {
+		s->t_req_us = now_us;
+		s->req_wall_us = clock_wall_us();
+		if (s->nreq) {
+			uint32_t to = s->fe->to.http_request ? s->fe->to.http_request : s->fe->to.client;
+			s->exp_req = after(to);
+		}
+	}
+	lim.max_head = G->tune_bufsize - G->tune_maxrewrite;
+	lim.max_hdrs = G->tune_maxhdr;
+	ret = h1_parse_request(buf_ptr(&s->cli.in), s->cli.in.data, m, &lim);
+	if (ret == H1_INCOMPLETE) {
+		if (expired(s->exp_req)) {
+			CTR_ADD(s->fe->fe_ctr.failed_req, 1);
+			stream_error(s, 408, 'c', 'R');
+			return 1;
+		}
+		if (buf_full(&s->cli.in)) {
+			CTR_ADD(s->fe->fe_ctr.failed_req, 1);
+			stream_error(s, 431, 'P', 'R');
+			return 1;
+		}
+		return 0;
+	}
+	if (ret < 0) {
+		CTR_ADD(s->fe->fe_ctr.failed_req, 1);
+		s->t_head_us = now_us;
+		stream_error(s, m->err_status ? m->err_status : 400, 'P', 'R');
+		return 1;
+	}
+	analyze_request(s, m);
+	return 1;
+}
+
+static int st_applet(struct stream *s)
+{
+	ssize_t r = send_parts(&s->cli, &s->cli_out, s, NULL, NULL);
+
+	if (r < 0) {
+		set_term(s, 'C', 'D');
+		stream_log(s);
+		stream_close(s);
+		return 0;
+	}
+	if (s->cli_out.data || s->gen_off < s->gen_len)
+		return 0;
+	count_response(s);
+	stream_log(s);
+	if (!s->cli_ka) {
+		s->state = ST_CLOSING;
+		return 1;
+	}
+	txn_reset(s);
+	s->state = ST_REQ_WAIT;
+	s->exp_cli = 0;
+	s->exp_req = after(s->fe->to.http_keep_alive ? s->fe->to.http_keep_alive :
+			   s->fe->to.http_request ? s->fe->to.http_request : s->fe->to.client);
+	return 1;
+}
+
+/* The request could not be served by the current server: retry (maybe on
+ * another server) when allowed, else answer <status>. */
+static int srv_failure(struct stream *s, int status, char who, char when, int conn_failed)
+{
+	struct proxy *be = s->be;
+	int retryable = !s->rsp_started && !s->req.sent &&
+		(conn_failed || h1_method_idempotent(s->meth));
+
+	if (conn_failed) {
+		CTR_ADD(be->be_ctr.failed_conns, 1);
+		if (s->srv)
+			CTR_ADD(s->srv->ctr.failed_conns, 1);
+	}
+	release_server_slot(s);
+	drop_server_conn(s);
+	if (retryable && s->retries < be->retries) {
+		s->retries++;
+		CTR_ADD(be->be_ctr.retries, 1);
+		if (s->srv)
+			CTR_ADD(s->srv->ctr.retries, 1);
+		/* HAProxy's `option redispatch N`: N > 0 every Nth retry, N < 0
+		 * the last -N retries. */
+		if (be->options & PR_O_REDISPATCH) {
+			int n = be->redispatch ? be->redispatch : -1;
+			int redisp = n > 0 ? (s->retries % n) == 0 : s->retries > be->retries + n;
+			if (redisp || be->nsrv > 1) {
+				if (redisp) {
+					s->prev_srv = s->srv;
+					s->srv = NULL;
+					s->redispatched = 1;
+					CTR_ADD(be->be_ctr.redispatches, 1);
+				}
+			}
+		}
+		s->srv_out_sent = 0;
+		s->state = ST_CONNECT;
+		return 1;
+	}
+	stream_error(s, status, who, when);
+	return 1;
+}
+
+static int st_connect(struct stream *s)
+{
+	struct proxy *be = s->be;
+	int r;
+
+	if (!s->sc || (s->sc->flags & CF_CONNECTING) == 0)
+		return do_connect(s);
+	/* waiting for the connection to complete */
+	if (s->sc->flags & (CF_WR_READY | CF_ERROR)) {
+		int err = (s->sc->flags & CF_ERROR) ? s->sc->err : sock_error(s->sc->io.fd);
+		if (!err) {
+			s->sc->flags &= ~CF_CONNECTING;
+			s->t_conn_us = now_us;
+			CTR_ADD(s->srv->ctr.cum_conn, 1);
+			CTR_ADD(be->be_ctr.ctime_sum, (now_us - s->t_conn_start_us) / 1000);
+			s->state = s->fe->mode == PR_MODE_HTTP ? ST_XFER : ST_TUNNEL;
+			s->exp_srv = after(s->fe->mode == PR_MODE_HTTP ? be->to.server :
+					   (be->to.tunnel ? be->to.tunnel : be->to.server));
+			return 1;
+		}
+		s->sc->err = err;
+		return srv_failure(s, 503, 'S', 'C', 1);
+	}
+	if (expired(s->exp_srv)) {
+		r = srv_failure(s, 503, 's', 'C', 1);
+		return r;
+	}
+	return 0;
+}
+
+/* Pick a server and get a connection to it (reused, pooled or new). */
+static int do_connect(struct stream *s)
+{
+	struct proxy *be = s->be;
+	struct server *srv = s->srv;
+	struct conn *c = NULL;
+	int fd;
+
+	if (!srv) {
+		srv = lb_pick(be, s->prev_srv);
+		if (!srv) {
+			stream_error(s, 503, 'S', 'C');
+			return 1;
+		}
+		s->srv = srv;
+	}
+	if (!s->srv_counted) {
+		__atomic_fetch_add(&srv->cur_conns, 1, __ATOMIC_RELAXED);
+		CTR_ADD(srv->ctr.cum_sess, 1);
+		CTR_ADD(be->be_ctr.cum_sess, 1);
+		CTR_ADD(srv->ctr.cur_sess, 1);
+		CTR_MAX(srv->ctr.max_sess, CTR_GET(srv->ctr.cur_sess));
+		CTR_SET(srv->ctr.last_sess, clock_wall_us() / 1000000);
+		s->srv_counted = 1;
+	}
+	s->t_conn_start_us = now_us;
+	/* 1. the connection this client used last, if it goes to the same server */
+	if (s->sc && s->sc->srv == srv && !(s->sc->flags & (CF_EOF | CF_ERROR)))
+		c = s->sc;
+	else if (s->sc) {
+		struct conn *old = s->sc;
+		s->sc = NULL;
+		old->strm = NULL;
+		if (be->http_reuse == REUSE_NEVER || srv_put_idle(old, G->tune_idle_pool) < 0)
+			conn_free_deferred(old);
+	}
+	/* 2. an idle one from the pool ("safe": never for a first request) */
+	if (!c && s->fe->mode == PR_MODE_HTTP && be->http_reuse != REUSE_NEVER &&
+	    (s->nreq > 1 || be->http_reuse >= REUSE_AGGRESSIVE)) {
+		c = srv_take_idle(srv);
+		if (c) {
+			c->io.cb = srv_io_cb;
+			c->io.ctx = c;
+		}
+	}
+	if (c) {
+		c->strm = s;
+		s->sc = c;
+		s->t_conn_us = now_us;
+		s->state = ST_XFER;
+		s->exp_srv = after(be->to.server);
+		return 1;
+	}
+	/* 3. a new connection */
+	fd = sock_connect(&srv->addr, srv->addrlen);
+	c = fd >= 0 ? conn_new() : NULL;
+	if (!c) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		s->sc = NULL;
+		(void)e;
+		return srv_failure(s, 503, 'S', 'C', 1);
+	}
+	c->srv = srv;
+	c->strm = s;
+	if (conn_init(c, fd, srv_io_cb, c) < 0) {
+		close(fd);
+		free(c);
+		return srv_failure(s, 503, 'S', 'C', 1);
+	}
+	c->flags = CF_CONNECTING;
+	c->t_start_us = now_us;
+	s->sc = c;
+	s->exp_srv = after(be->to.connect);
+	return 1;
+}
+
+/* Response head parsed: decide framing and keep-alive, build the client head. */
+static int analyze_response(struct stream *s, struct h1_msg *m)
+{
+	int ka;
+
+	s->rsp_ver = m->version;
+	if (m->status < 200) {
+		/* interim: 100 is ours to send (or not wanted); others pass */
+		buf_consume(&s->sc->in, m->head_len);
+		if (m->status == 101 && s->upgrade) {
+			s->status = 101;
+			s->t_rsp_us = now_us;
+			s->cli_ka = 0;
+			if (http_build_rsp_head(s, m, &s->cli_out) < 0)
+				return srv_failure(s, 502, 'P', 'H', 0);
+			s->rsp_head_done = 1;
+			s->rsp_started = 1;
+			s->state = ST_TUNNEL;
+			s->exp_cli = s->exp_srv = 0;
+			return 1;
+		}
+		if (m->status != 100 && m->status != 101)
+			http_build_rsp_head(s, m, &s->cli_out);
+		return 1;
+	}
+	s->status = m->status;
+	s->t_rsp_us = now_us;
+	if (!h1_resp_has_body(s->meth, m->status)) {
+		s->rsp.mode = BM_NONE;
+		s->rsp.done = 1;
+	} else if (m->flags & H1_F_CHUNKED) {
+		s->rsp.mode = BM_CHUNKED;
+		h1_chunk_init(&s->rsp.ck);
+	} else if (m->flags & H1_F_HAS_CL) {
+		s->rsp.mode = m->content_length ? BM_CL : BM_NONE;
+		s->rsp.remain = m->content_length;
+		s->rsp.done = !m->content_length;
+	} else {
+		s->rsp.mode = BM_CLOSE;
+	}
+	ka = !(m->flags & H1_F_CONN_CLOSE) && (m->version == 11 || (m->flags & H1_F_CONN_KA)) &&
+		s->rsp.mode != BM_CLOSE;
+	s->srv_ka = ka;
+	if (s->rsp.mode == BM_CLOSE)
+		s->cli_ka = 0;  /* the client learns the end from our close */
+	if (s->rsp.mode == BM_CHUNKED && s->req_ver == 10)
+		s->cli_ka = 0;
+	if (!s->req.done)
+		s->cli_ka = 0;  /* early response: the rest of the request is not read */
+	if (buf_alloc(&s->cli_out, G->tune_bufsize) < 0 ||
+	    http_build_rsp_head(s, m, &s->cli_out) < 0) {
+		buf_consume(&s->sc->in, m->head_len);
+		return srv_failure(s, 502, 'P', 'H', 0);
+	}
+	s->bytes_out += s->cli_out.data;
+	buf_consume(&s->sc->in, m->head_len);
+	s->rsp_head_done = 1;
+	/* the head for the server is no longer needed for a retry */
+	s->srv_out.data = s->srv_out.head = 0;
+	return 1;
+}
+
+/* The request and its response are complete: account, log, keep-alive. */
+static int txn_end(struct stream *s)
+{
+	struct conn *sc = s->sc;
+
+	count_response(s);
+	stream_log(s);
+	release_server_slot(s);
+	if (sc) {
+		if (s->srv_ka && s->req.done && !sc->in.data && !(sc->flags & (CF_EOF | CF_ERROR))) {
+			sc->flags |= CF_USED;
+			if (!s->cli_ka || worker.stopping) {
+				s->sc = NULL;
+				sc->strm = NULL;
+				if (s->be->http_reuse == REUSE_NEVER ||
+				    srv_put_idle(sc, G->tune_idle_pool) < 0)
+					conn_free_deferred(sc);
+			} else {
+				buf_release(&sc->in);
+			}
+		} else {
+			drop_server_conn(s);
+		}
+	}
+	if (!s->cli_ka) {
+		s->state = ST_CLOSING;
+		return 1;
+	}
+	txn_reset(s);
+	s->state = ST_REQ_WAIT;
+	s->exp_cli = s->exp_srv = 0;
+	s->exp_req = after(s->fe->to.http_keep_alive ? s->fe->to.http_keep_alive :
+			   s->fe->to.http_request ? s->fe->to.http_request : s->fe->to.client);
+	if (!s->cli.in.data)
+		buf_release(&s->cli.in);
+	buf_release(&s->cli_out);
+	return 1;
+}
+
+static int st_xfer(struct stream *s)
+{
+	struct conn *sc = s->sc;
+	struct h1_msg *m = &scratch_msg;
+	int progress = 0;
+	ssize_t r;
+
+	/* 1. request towards the server: head (from srv_out_sent), then body */
+	if (!s->req.done && !(s->cli.flags & (CF_EOF | CF_ERROR))) {
+		r = conn_recv(&s->cli, G->tune_bufsize);
+		if (r > 0) {
+			s->bytes_in += (uint64_t)r;
+			s->exp_cli = after(s->fe->to.client);
+		}
+	}
+	if (!s->req.done && body_scan(&s->req, &s->cli.in, (s->cli.flags & (CF_EOF | CF_ERROR)) != 0) < 0) {
+		if (s->cli.flags & (CF_EOF | CF_ERROR)) {
+			CTR_ADD(s->fe->fe_ctr.cli_aborts, 1);
+			stream_error(s, 0, 'C', 'D');
+		} else {
+			CTR_ADD(s->fe->fe_ctr.failed_req, 1);
+			stream_error(s, 400, 'P', 'D');
+		}
+		return 0;
+	}
+	if (G->tune_max_body && s->req.mode == BM_CHUNKED && s->req.ck.data_total > G->tune_max_body) {
+		stream_error(s, 413, 'P', 'D');
+		return 0;
+	}
+	if (s->srv_out_sent < s->srv_out.data || s->req.fwd) {
+		struct iovec iov[2];
+		int n = 0;
+		size_t head_left = s->srv_out.data - s->srv_out_sent;
+
+		if (head_left)
+			iov[n++] = (struct iovec){ buf_ptr(&s->srv_out) + s->srv_out_sent, head_left };
+		if (s->req.fwd)
+			iov[n++] = (struct iovec){ buf_ptr(&s->cli.in), s->req.fwd };
+		r = conn_sendv(sc, iov, n);
+		if (r < 0)
+			return srv_failure(s, 502, 'S', 'H', 0);
+		if (r > 0) {
+			size_t k = MIN((size_t)r, head_left), b = (size_t)r - k;
+			s->srv_out_sent += k;
+			if (b) {
+				buf_consume(&s->cli.in, b);
+				s->req.fwd -= b;
+				s->req.sent += b;
+			}
+			progress = 1;
+			s->exp_srv = after(s->be->to.server);
+		}
+	}
+	if ((s->cli.flags & (CF_EOF | CF_ERROR)) && !s->req.done && !s->req.fwd) {
+		CTR_ADD(s->fe->fe_ctr.cli_aborts, 1);
+		stream_error(s, 0, 'C', 'D');
+		return 0;
+	}
+
+	/* 2. response from the server */
+	for (;;) {
+		int eof;
+
+		r = conn_recv(sc, G->tune_bufsize);
+		if (r > 0) {
+			progress = 1;
+			s->exp_srv = after(s->be->to.server);
+		}
+		eof = (sc->flags & (CF_EOF | CF_ERROR)) != 0;
+		if (!s->rsp_head_done) {
+			struct h1_limits lim = { G->tune_bufsize - G->tune_maxrewrite, G->tune_maxhdr };
+			int ret;
+
+			if (!sc->in.data) {
+				if (eof) {
+					/* closed before answering: a reused connection
+					 * may just have been closed by the server */
+					CTR_ADD(s->be->be_ctr.failed_resp, 1);
+					CTR_ADD(s->srv->ctr.failed_resp, 1);
+					return srv_failure(s, 502, 'S', 'H',
+							   (sc->flags & CF_USED) && !s->req.sent && s->req.mode == BM_NONE);
+				}
+				break;
+			}
+			ret = h1_parse_response(buf_ptr(&sc->in), sc->in.data, m, &lim);
+			if (ret == H1_INCOMPLETE && !eof && !buf_full(&sc->in))
+				break;
+			if (ret < 0) {
+				CTR_ADD(s->be->be_ctr.failed_resp, 1);
+				CTR_ADD(s->srv->ctr.failed_resp, 1);
+				return srv_failure(s, 502, 'P', 'H', 0);
+			}
+			analyze_response(s, m);
+			if (s->state != ST_XFER)
+				return 1;
+			continue;
+		}
+		if (body_scan(&s->rsp, &sc->in, eof) < 0) {
+			CTR_ADD(s->be->be_ctr.srv_aborts, 1);
+			CTR_ADD(s->srv->ctr.srv_aborts, 1);
+			s->rsp_started = 1;  /* head is out (or about to be): just cut */
+			stream_error(s, 0, 'S', 'D');
+			return 0;
+		}
+		break;
+	}
+
+	/* 3. response towards the client */
+	if (s->cli_out.data || s->rsp.fwd) {
+		size_t before = s->rsp.fwd;
+		r = send_parts(&s->cli, &s->cli_out, NULL, &sc->in, &s->rsp.fwd);
+		if (r < 0) {
+			CTR_ADD(s->fe->fe_ctr.cli_aborts, 1);
+			s->rsp_started = 1;
+			stream_error(s, 0, 'C', 'D');
+			return 0;
+		}
+		if (r > 0) {
+			s->rsp_started = s->rsp_head_done || s->rsp_started;
+			s->bytes_out += before - s->rsp.fwd;
+			s->rsp.sent += before - s->rsp.fwd;
+			s->exp_cli = after(s->fe->to.client);
+			progress = 1;
+		}
+	}
+	if (s->rsp_head_done && s->rsp.done && !s->cli_out.data && !s->rsp.fwd &&
+	    (s->req.done || !s->cli_ka))
+		return txn_end(s);
+
+	/* 4. timeouts */
+	if (expired(s->exp_srv)) {
+		CTR_ADD(s->be->be_ctr.failed_resp, 1);
+		if (s->rsp_head_done)
+			s->rsp_started = 1;
+		stream_error(s, 504, 's', s->rsp_head_done ? 'D' : 'H');
+		return 0;
+	}
+	if (expired(s->exp_cli) && (s->cli_out.data || s->rsp.fwd || !s->req.done)) {
+		s->rsp_started = s->rsp_started || s->rsp_head_done;
+		stream_error(s, s->rsp_started ? 0 : 408, 'c', s->req.done ? 'D' : 'D');
+		return 0;
+	}
+	/* waiting on the client's reading is not a server timeout */
+	if (s->cli_out.data || s->rsp.fwd)
+		s->exp_srv = s->rsp_head_done ? 0 : s->exp_srv;
+	return progress;
+}
+
+/* Bytes both ways until both sides closed (mode tcp, or after 101). */
+static int st_tunnel(struct stream *s)
+{
+	struct conn *sc = s->sc;
+	uint32_t to_c = s->fe->to.tunnel ? s->fe->to.tunnel : s->fe->to.client;
+	uint32_t to_s = s->be->to.tunnel ? s->be->to.tunnel : s->be->to.server;
+	int progress = 0;
+	ssize_t r;
+	size_t before;
+
+	if (!s->req.mode) {
+		s->req.mode = s->rsp.mode = BM_CLOSE;
+		s->req.done = s->rsp.done = 0;
+		s->req.fwd = s->cli.in.data;  /* bytes sent after the upgrade request */
+		s->rsp.fwd = sc->in.data;
+	}
+	/* client -> server */
+	r = conn_recv(&s->cli, G->tune_bufsize);
+	if (r > 0)
+		s->bytes_in += (uint64_t)r;
+	s->req.fwd = s->cli.in.data;
+	if (s->req.fwd) {
+		before = s->req.fwd;
+		r = send_parts(sc, NULL, NULL, &s->cli.in, &s->req.fwd);
+		if (r < 0) {
+			set_term(s, 'S', 'D');
+			goto end;
+		}
+		if (r > 0)
+			progress = 1;
+		(void)before;
+	}
+	if ((s->cli.flags & (CF_EOF | CF_ERROR)) && !s->cli.in.data && !(sc->flags & CF_SHUTW)) {
+		shutdown(sc->io.fd, SHUT_WR);
+		sc->flags |= CF_SHUTW;
+	}
+	/* server -> client */
+	r = conn_recv(sc, G->tune_bufsize);
+	s->rsp.fwd = sc->in.data;
+	if (s->cli_out.data || s->rsp.fwd) {
+		before = s->rsp.fwd;
+		r = send_parts(&s->cli, &s->cli_out, NULL, &sc->in, &s->rsp.fwd);
+		if (r < 0) {
+			set_term(s, 'C', 'D');
+			goto end;
+		}
+		if (r > 0) {
+			s->bytes_out += before - s->rsp.fwd;
+			progress = 1;
+		}
+	}
+	if ((sc->flags & (CF_EOF | CF_ERROR)) && !sc->in.data && !(s->cli.flags & CF_SHUTW)) {
+		shutdown(s->cli.io.fd, SHUT_WR);
+		s->cli.flags |= CF_SHUTW;
+	}
+	if ((s->cli.flags & CF_SHUTW) && (sc->flags & CF_SHUTW))
+		goto end;
+	if ((s->cli.flags & CF_ERROR) || (sc->flags & CF_ERROR))
+		goto end;
+	if (progress) {
+		s->exp_cli = after(to_c);
+		s->exp_srv = after(to_s);
+	}
+	if (expired(s->exp_cli)) {
+		set_term(s, 'c', 'D');
+		goto end;
+	}
+	if (expired(s->exp_srv)) {
+		set_term(s, 's', 'D');
+		goto end;
+	}
+	return 0;
+end:
+	if (s->status < 0 && s->fe->mode == PR_MODE_TCP)
+		s->status = -1;
+	stream_log(s);
+	stream_close(s);
+	return 0;
+}
+
+/* Flush what is left for the client, then close gracefully: shut our
+ * side, drain what the client still sends (closing with unread data would
+ * reset the connection and could destroy the response in flight). */
+static int st_closing(struct stream *s)
+{
+	ssize_t r;
+
+	if (s->cli_out.data || (s->gen && s->gen_off < s->gen_len)) {
+		r = send_parts(&s->cli, &s->cli_out, s, NULL, NULL);
+		if (r < 0) {
+			stream_close(s);
+			return 0;
+		}
+		if (s->cli_out.data || (s->gen && s->gen_off < s->gen_len)) {
+			if (expired(s->exp_cli))
+				stream_close(s);
+			return 0;
+		}
+	}
+	if (!(s->cli.flags & CF_SHUTW)) {
+		shutdown(s->cli.io.fd, SHUT_WR);
+		s->cli.flags |= CF_SHUTW;
+		s->exp_cli = now_ms + 1000;
+		s->exp_req = s->exp_srv = 0;
+	}
+	for (;;) {
+		s->cli.in.data = s->cli.in.head = 0;
+		r = conn_recv(&s->cli, 4096);
+		if (r < 0) {
+			stream_close(s);
+			return 0;
+		}
+		if (r == 0)
+			break;
+	}
+	if (expired(s->exp_cli))
+		stream_close(s);
+	return 0;
+}
+
+static void stream_process(struct stream *s)
+{
+	int again = 1, guard = 64;
+
+	while (again && guard-- > 0 && s->state != ST_CLOSED) {
+		switch (s->state) {
+		case ST_REQ_WAIT: again = st_req_wait(s); break;
+		case ST_CONNECT:  again = st_connect(s); break;
+		case ST_XFER:     again = st_xfer(s); break;
+		case ST_APPLET:   again = st_applet(s); break;
+		case ST_TUNNEL:   again = st_tunnel(s); break;
+		case ST_CLOSING:  again = st_closing(s); break;
+		default:          again = 0; break;
+		}
+	}
+	if (s->state != ST_CLOSED && again) {
+		/* still work to do: continue after other connections had a turn */
+		loop_timer_set(this_loop, &s->tmr, now_ms);
+		return;
+	}
+	update_timer(s);
+}
+
+/* ---- creation and stopping ---- */
+
+int stream_new(struct proxy *fe, struct bind_conf *bind, int fd,
+	       const struct sockaddr_storage *addr)
+{
+	struct stream *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		close(fd);
+		return -1;
+	}
+	s->fe = fe;
+	s->bind = bind;
+	s->be = fe->defbe;
+	s->cli_addr = *addr;
+	s->status = -1;
+	s->term[0] = s->term[1] = '-';
+	s->t_accept_us = now_us;
+	s->req_wall_us = clock_wall_us();
+	ev_timer_init(&s->tmr, stream_timer_cb, s);
+	list_init(&s->task.link);
+	if (conn_init(&s->cli, fd, cli_io_cb, s) < 0) {
+		close(fd);
+		free(s);
+		return -1;
+	}
+	list_add_tail(&this_thr->streams, &s->link);
+	this_thr->nstreams++;
+	__atomic_fetch_add(&worker.actconn, 1, __ATOMIC_RELAXED);
+	CTR_ADD(fe->fe_ctr.cum_conn, 1);
+	CTR_ADD(fe->fe_ctr.cum_sess, 1);
+	CTR_ADD(fe->fe_ctr.cur_sess, 1);
+	CTR_MAX(fe->fe_ctr.max_sess, CTR_GET(fe->fe_ctr.cur_sess));
+	if (fe->mode == PR_MODE_HTTP) {
+		s->state = ST_REQ_WAIT;
+		s->t_req_us = 0;
+		s->exp_req = after(fe->to.http_request ? fe->to.http_request : fe->to.client);
+	} else {
+		s->t_req_us = s->t_head_us = now_us;
+		s->state = ST_CONNECT;
+		s->exp_cli = after(fe->to.client);
+		if (!s->be) {
+			stream_close(s);
+			return 0;
+		}
+	}
+	stream_process(s);
+	return 0;
+}
+
+void stream_soft_stop(struct stream *s)
+{
+	if (s->state == ST_REQ_WAIT && !s->cli.in.data) {
+		stream_close(s);
+		return;
+	}
+	s->cli_ka = 0;  /* finish the current request, then close */
+}
+
+void stream_kill(struct stream *s)
+{
+	stream_close(s);
+}
