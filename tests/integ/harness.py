@@ -961,3 +961,13 @@ def serial(f):
     transfer that loads both CPUs and would disturb timing-sensitive tests."""
     f.serial = True
     return f
+
+
+def haproxy_differs(why):
+    """Decorator: HAProxy is known to behave differently here (<why>), so
+    under PROXY=haproxy the runner expects this test to fail (XFAIL) and
+    reports an unexpected pass as XPASS. No effect on a tandem run."""
+    def deco(f):
+        f.haproxy_differs = why
+        return f
+    return deco
