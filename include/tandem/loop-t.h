@@ -50,7 +50,8 @@ struct loop {
 	/* cross-thread wakeups and messages (eventfd) */
 	int       wakefd;
 	struct ev_io wake_io;
-	void     *mbox;          /* struct mailbox *, see mailbox.h */
+	void    (*wake_hook)(struct loop *l); /* run on loop_wakeup() from another thread */
+	void     *owner;         /* the worker thread owning this loop */
 };
 
 #endif

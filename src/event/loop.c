@@ -21,11 +21,14 @@ __thread struct loop *this_loop;
 
 static void wake_cb(struct ev_io *io, uint32_t events)
 {
+	struct loop *l = io->ctx;
 	uint64_t v;
 	(void)events;
-	/* drain the eventfd; the wake-up itself was the point */
+	/* drain the eventfd, then let the owner look at shared flags */
 	while (read(io->fd, &v, sizeof(v)) > 0)
 		;
+	if (l->wake_hook)
+		l->wake_hook(l);
 }
 
 int loop_init(struct loop *l, int id)

@@ -1,0 +1,311 @@
+/* The worker process: nbthread threads, each with its own event loop. Every
+ * thread watches every listening socket (EPOLLEXCLUSIVE, so one thread wakes
+ * per new connection) and a connection stays on the thread that accepted it.
+ * Thread 0 also reads the signals (signalfd) the master forwards. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <tandem/clock.h>
+#include <tandem/conn.h>
+#include <tandem/log.h>
+#include <tandem/loop.h>
+#include <tandem/server.h>
+#include <tandem/stream.h>
+#include <tandem/worker.h>
+
+struct worker worker;
+__thread struct worker_thr *this_thr;
+
+static int listeners_left;      /* threads that still have listeners registered */
+static struct ev_io sig_io;
+static struct ev_timer hard_stop_tmr;
+
+struct lst_ctx {
+	struct bind_conf *bind;
+};
+
+static void accept_cb(struct ev_io *io, uint32_t ev);
+
+static int stop_accepting_here(void)
+{
+	int i;
+
+	if (this_thr->lst_paused)
+		return 0;
+	for (i = 0; i < this_thr->nlst; i++)
+		loop_io_del(&this_thr->loop, &this_thr->lst_io[i]);
+	this_thr->lst_paused = 1;
+	return 1;
+}
+
+static void resume_accepting_here(void)
+{
+	int i;
+
+	if (!this_thr->lst_paused || worker.stopping)
+		return;
+	for (i = 0; i < this_thr->nlst; i++)
+		loop_io_set(&this_thr->loop, &this_thr->lst_io[i], EPOLLIN | EPOLLEXCLUSIVE);
+	this_thr->lst_paused = 0;
+}
+
+/* Soft stop, run on each thread: no more accepts, idle clients closed,
+ * busy ones finish their request. The last thread to let go of the
+ * listeners closes them, so new connections are refused at once (the
+ * master closes its own copies too). */
+static void thread_soft_stop(void)
+{
+	struct list *l, *n;
+	struct list *pl;
+
+	if (this_thr->stopping_seen)
+		return;
+	this_thr->stopping_seen = 1;
+	this_thr->lst_paused = 0;
+	stop_accepting_here();
+	if (__atomic_sub_fetch(&listeners_left, 1, __ATOMIC_ACQ_REL) == 0) {
+		list_for_each(pl, &worker.cfg->proxies) {
+			struct proxy *px = list_entry(pl, struct proxy, link);
+			struct list *bl;
+			list_for_each(bl, &px->binds) {
+				struct bind_conf *b = list_entry(bl, struct bind_conf, link);
+				if (b->fd >= 0) {
+					close(b->fd);
+					b->fd = -1;
+				}
+			}
+		}
+	}
+	list_for_each_safe(l, n, &this_thr->streams)
+		stream_soft_stop(list_entry(l, struct stream, link));
+	srv_purge_idle(worker.cfg, 0);
+	if (!this_thr->nstreams)
+		this_thr->loop.stop = 1;
+}
+
+static void thread_hard_stop(void)
+{
+	struct list *l, *n;
+
+	list_for_each_safe(l, n, &this_thr->streams)
+		stream_kill(list_entry(l, struct stream, link));
+	this_thr->loop.stop = 1;
+}
+
+static void wake_hook(struct loop *lp)
+{
+	(void)lp;
+	if (worker.hard_stop)
+		thread_hard_stop();
+	else if (worker.stopping)
+		thread_soft_stop();
+}
+
+static void wake_all(void)
+{
+	int i;
+
+	for (i = 0; i < worker.nbthread; i++)
+		loop_wakeup(&worker.thr[i].loop);
+}
+
+static void hard_stop_cb(struct ev_timer *t)
+{
+	(void)t;
+	log_event(LL_WARNING, "Hard-stop-after expired: closing remaining connections.");
+	worker.hard_stop = 1;
+	wake_all();
+}
+
+static void signal_cb(struct ev_io *io, uint32_t ev)
+{
+	struct signalfd_siginfo si;
+
+	(void)ev;
+	while (read(io->fd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGUSR1:
+			if (!worker.stopping) {
+				worker.stopping = 1;
+				log_event(LL_NOTICE, "Stopping frontends: soft stop requested, finishing %d active connection(s).",
+					  __atomic_load_n(&worker.actconn, __ATOMIC_RELAXED));
+				if (worker.cfg->g.hard_stop_after)
+					loop_timer_set(this_loop, &hard_stop_tmr, now_ms + worker.cfg->g.hard_stop_after);
+				wake_all();
+			}
+			break;
+		case SIGTERM:
+		case SIGINT:
+			worker.stopping = 1;
+			worker.hard_stop = 1;
+			wake_all();
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+void worker_stream_gone(void)
+{
+	if (worker.stopping) {
+		if (!this_thr->nstreams)
+			this_thr->loop.stop = 1;
+		return;
+	}
+	if (this_thr->lst_paused &&
+	    __atomic_load_n(&worker.actconn, __ATOMIC_RELAXED) < worker.cfg->g.maxconn)
+		resume_accepting_here();
+}
+
+static void accept_cb(struct ev_io *io, uint32_t ev)
+{
+	struct lst_ctx *lc = io->ctx;
+	struct bind_conf *b = lc->bind;
+	int budget = 64;
+
+	(void)ev;
+	while (budget-- > 0 && !worker.stopping) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		int fd;
+
+		if (__atomic_load_n(&worker.actconn, __ATOMIC_RELAXED) >= worker.cfg->g.maxconn ||
+		    (b->fe->maxconn && (int)CTR_GET(b->fe->fe_ctr.cur_sess) >= b->fe->maxconn)) {
+			/* full: leave new connections in the backlog until one ends */
+			stop_accepting_here();
+			return;
+		}
+		fd = accept4(io->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE) {
+				log_event(LL_ALERT, "Proxy %s reached system FD limit (maxsock). Please check system tunables.", b->fe->id);
+				stop_accepting_here();
+			}
+			return;
+		}
+		if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6) {
+			int one = 1;
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		}
+		stream_new(b->fe, b, fd, &ss);
+	}
+}
+
+static void purge_cb(struct ev_timer *t)
+{
+	/* Close server connections idle for 5s (HAProxy's pool-purge-delay):
+	 * long enough to reuse, short enough to beat most servers' own
+	 * keep-alive timeouts and the races they bring. */
+	srv_purge_idle(worker.cfg, 5000);
+	loop_timer_set(this_loop, t, now_ms + 1000);
+}
+
+static int thread_setup(struct worker_thr *t)
+{
+	struct list *pl, *bl;
+	int n = 0;
+
+	if (loop_init(&t->loop, t->id) < 0)
+		return -1;
+	this_thr = t;
+	t->loop.wake_hook = wake_hook;
+	t->loop.owner = t;
+	list_init(&t->streams);
+	list_for_each(pl, &worker.cfg->proxies) {
+		struct proxy *px = list_entry(pl, struct proxy, link);
+		list_for_each(bl, &px->binds)
+			n++;
+	}
+	t->lst_io = calloc((size_t)(n ? n : 1), sizeof(*t->lst_io));
+	if (!t->lst_io)
+		return -1;
+	list_for_each(pl, &worker.cfg->proxies) {
+		struct proxy *px = list_entry(pl, struct proxy, link);
+		if (px->disabled)
+			continue;
+		list_for_each(bl, &px->binds) {
+			struct bind_conf *b = list_entry(bl, struct bind_conf, link);
+			struct lst_ctx *lc = malloc(sizeof(*lc));
+			struct ev_io *io = &t->lst_io[t->nlst];
+
+			if (!lc || b->fd < 0)
+				continue;
+			lc->bind = b;
+			ev_io_init(io, b->fd, accept_cb, lc);
+			if (loop_io_set(&t->loop, io, EPOLLIN | EPOLLEXCLUSIVE) < 0)
+				return -1;
+			t->nlst++;
+		}
+	}
+	ev_timer_init(&t->purge, purge_cb, t);
+	loop_timer_set(&t->loop, &t->purge, now_ms + 1000);
+	return 0;
+}
+
+static void *thread_main(void *arg)
+{
+	struct worker_thr *t = arg;
+
+	this_thr = t;
+	this_loop = &t->loop;
+	clock_update();
+	loop_run(&t->loop);
+	return NULL;
+}
+
+int worker_run(struct cfg *cfg)
+{
+	sigset_t set;
+	int i, sfd;
+
+	worker.cfg = cfg;
+	worker.nbthread = cfg->g.nbthread > 0 ? cfg->g.nbthread : 1;
+	worker.thr = calloc((size_t)worker.nbthread, sizeof(*worker.thr));
+	if (!worker.thr || srv_init_threads(cfg, worker.nbthread) < 0) {
+		log_event(LL_ALERT, "out of memory while starting the worker");
+		return 1;
+	}
+	listeners_left = worker.nbthread;
+	/* signals: read by thread 0 only, blocked everywhere (inherited by threads) */
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR2);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	for (i = 0; i < worker.nbthread; i++) {
+		worker.thr[i].id = i;
+		if (thread_setup(&worker.thr[i]) < 0) {
+			log_event(LL_ALERT, "cannot set up thread %d: %s", i, strerror(errno));
+			return 1;
+		}
+	}
+	/* thread 0 is this one */
+	this_thr = &worker.thr[0];
+	this_loop = &worker.thr[0].loop;
+	sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sfd < 0)
+		return 1;
+	ev_io_init(&sig_io, sfd, signal_cb, NULL);
+	loop_io_set(this_loop, &sig_io, EPOLLIN);
+	ev_timer_init(&hard_stop_tmr, hard_stop_cb, NULL);
+	for (i = 1; i < worker.nbthread; i++) {
+		if (pthread_create(&worker.thr[i].th, NULL, thread_main, &worker.thr[i]) != 0) {
+			log_event(LL_ALERT, "cannot start thread %d", i);
+			return 1;
+		}
+	}
+	thread_main(&worker.thr[0]);
+	for (i = 1; i < worker.nbthread; i++)
+		pthread_join(worker.thr[i].th, NULL);
+	return 0;
+}
