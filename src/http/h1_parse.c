@@ -19,7 +19,8 @@
  *    parameters; "chunked" takes no parameter and may appear only once.
  *    Request: must end in chunked (else 400, RFC 9112 6.3), may not come
  *    with Content-Length or in HTTP/1.0 (400); a coding other than chunked,
- *    gzip, deflate, compress, x-gzip, x-compress gives 501. Response: not
+ *    gzip, deflate, compress, x-gzip, x-compress, identity (a no-op that
+ *    RFC 7230 dropped but senders still use) gives 501. Response: not
  *    ending in chunked means the body runs to close; with Content-Length or
  *    in HTTP/1.0 it is refused (502).
  *  - A header name that differs from Content-Length / Transfer-Encoding
@@ -307,6 +308,8 @@ static int parse_request_line(struct pstate *s, const char **pp)
 		return fail(s, 400, "invalid HTTP version", p);
 	if (r == 0)
 		return H1_INCOMPLETE;
+	if (ver != 10 && ver != 11)
+		return fail(s, 505, "unsupported HTTP version", p);
 	p += 8;
 	if (p == end)
 		return H1_INCOMPLETE;
@@ -316,8 +319,6 @@ static int parse_request_line(struct pstate *s, const char **pp)
 		return H1_INCOMPLETE;
 	if (p[1] != '\n')
 		return fail(s, 400, "bare CR in request line", p);
-	if (ver != 10 && ver != 11)
-		return fail(s, 505, "unsupported HTTP version", p - 8);
 	m->version = ver;
 
 	/* request-target form versus method (RFC 9112 3.2) */
@@ -529,7 +530,7 @@ static int parse_te(struct pstate *s, struct h1_hdr *h)
 			s->te_last_chk = 0;
 			if (!TOK_IS(t, n, "gzip") && !TOK_IS(t, n, "deflate") &&
 			    !TOK_IS(t, n, "compress") && !TOK_IS(t, n, "x-gzip") &&
-			    !TOK_IS(t, n, "x-compress"))
+			    !TOK_IS(t, n, "x-compress") && !TOK_IS(t, n, "identity"))
 				s->te_unknown = 1;
 		}
 	}
