@@ -31,19 +31,22 @@ OUT=bench/out
 sh tools/deps.sh bench
 PATH="$PATH:/usr/sbin:/sbin"
 
-# Every proxy needs about two descriptors per idle client (client side + spare) plus its backends;
-# children inherit this limit.
+# Raise the descriptor limit for this script and every process it starts (they inherit it).
 NOFILE=65536
 hard=$(ulimit -Hn)
 if [ "$hard" != unlimited ] && [ "$hard" -lt "$NOFILE" ] && ! ulimit -Hn "$NOFILE" 2>/dev/null; then
 	NOFILE=$hard
 fi
 ulimit -Sn "$NOFILE"
-if [ $((IDLE * 2 + 200)) -gt "$NOFILE" ]; then
-	IDLE=$(((NOFILE - 200) / 2))
+# HAProxy refuses to start unless the limit covers two descriptors per connection (client and
+# server side) plus a few; give every proxy the same maxconn, and hold fewer idle connections
+# when the hard limit (raisable only with CAP_SYS_RESOURCE) is too low for the full count.
+MAXCONN=$((IDLE + 100))
+if [ $((MAXCONN * 2 + 100)) -gt "$NOFILE" ]; then
+	MAXCONN=$(((NOFILE - 100) / 2))
+	IDLE=$((MAXCONN - 100))
 	echo "bench: descriptor limit is $NOFILE; holding only $IDLE idle connections" >&2
 fi
-MAXCONN=$((IDLE + 1000))
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tandem-bench.XXXXXX")
 declare -A PID=() PORT=() STATUS=()
@@ -72,7 +75,9 @@ wait_http() {
 }
 
 # nginx_common NAME: the part of an nginx config shared by backends and the nginx proxy: one
-# worker, in the foreground, all files under $WORK, no access log, long keep-alive.
+# worker, in the foreground, all files under $WORK, no access log, long keep-alive. nginx counts
+# server-side connections in worker_connections and HAProxy's maxconn does not, so nginx gets
+# twice maxconn: the same descriptor budget HAProxy reserves for itself.
 nginx_common() {
 	mkdir -p "$WORK/$1"
 	cat <<EOF
@@ -81,7 +86,7 @@ daemon off;
 pid $WORK/$1/nginx.pid;
 error_log $WORK/$1/error.log warn;
 worker_rlimit_nofile $NOFILE;
-events { worker_connections $MAXCONN; }
+events { worker_connections $((MAXCONN * 2)); }
 EOF
 }
 nginx_http_common() {
