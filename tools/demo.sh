@@ -101,12 +101,13 @@ cat <<EOT
     curl -s -X POST --data 'hello' http://127.0.0.1:$FE/write; echo
     curl -s http://127.0.0.1:$FE/read; echo
 
-  Break node B and watch it leave the rotation (stats page turns it DOWN), then heal it:
-    curl -s 'http://127.0.0.1:$B/admin/fault?mode=unhealthy'    # /health fails
-    curl -s 'http://127.0.0.1:$B/admin/fault?mode=error'        # every request gets 500
-    curl -s 'http://127.0.0.1:$B/admin/fault?mode=slow'         # answers late
-    curl -s 'http://127.0.0.1:$B/admin/fault?mode=reset'        # connections are reset
-    curl -s 'http://127.0.0.1:$B/admin/fault?mode=none'         # back to normal
+  Break node B and watch the stats page, then heal it:
+    curl -s 'http://127.0.0.1:$B/admin/fault?mode=zombie'           # /health fails: B goes DOWN
+    curl -s 'http://127.0.0.1:$B/admin/fault?mode=error500'         # every request gets a 500
+    curl -s 'http://127.0.0.1:$B/admin/fault?mode=slow&ms=2000'     # answers 2 s late
+    curl -s 'http://127.0.0.1:$B/admin/fault?mode=reset'            # connections are reset
+    curl -s 'http://127.0.0.1:$B/admin/fault?mode=hang'             # accepts, never answers
+    curl -s 'http://127.0.0.1:$B/admin/fault?mode=off'              # back to normal
   (doc/tandem-app.md lists every fault mode.)
 
   Access log follows. Ctrl-C stops tandem and the nodes.
