@@ -290,6 +290,51 @@ def fd_count(pid):
     return n
 
 
+def _socket_inodes(pid):
+    """Socket inodes held by <pid> and its descendants."""
+    out = set()
+    for p in proc_tree(pid):
+        try:
+            fds = os.listdir("/proc/%d/fd" % p)
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                link = os.readlink("/proc/%d/fd/%s" % (p, fd))
+            except OSError:
+                continue
+            if link.startswith("socket:["):
+                out.add(int(link[8:-1]))
+    return out
+
+
+def tcp_conns(pid, local_port=None, remote_port=None):
+    """Established-or-closing (not LISTEN) TCP sockets held by <pid>'s tree,
+    filtered by local and/or remote port: [(local_port, remote_port, state)].
+    Used to find leaked client or server connections."""
+    inodes = _socket_inodes(pid)
+    out = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                lines = f.readlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fld = line.split()
+            lport = int(fld[1].rsplit(":", 1)[1], 16)
+            rport = int(fld[2].rsplit(":", 1)[1], 16)
+            st = fld[3]
+            if st == "0A" or int(fld[9]) not in inodes:
+                continue
+            if local_port is not None and lport != local_port:
+                continue
+            if remote_port is not None and rport != remote_port:
+                continue
+            out.append((lport, rport, st))
+    return out
+
+
 class RssSampler:
     """Samples rss_kb(pid) every <interval> seconds in a thread; max_kb is the
     peak seen between start() and stop()."""
@@ -747,32 +792,45 @@ def serve_keepalive(respond):
 
 # ----------------------------------------------------- deterministic data ----
 
+PATTERN_PERIOD = 256
+# byte i of every /bytes body is (i * 31 + 7) & 0xff (tools/app/app.h pattern_byte)
+_PATTERN_BLOCK = bytes(((i * 31 + 7) & 0xff) for i in range(PATTERN_PERIOD)) * (4097)
+
+
 def pattern_bytes(n, offset=0):
-    """The bytes tandem-app's /bytes?n=N serves: byte i is (i % 251) & 0xff
-    ... see doc/tandem-app.md; kept in one place so it can follow the app."""
+    """Bytes [offset, offset+n) of tandem-app's /bytes body."""
     out = bytearray()
-    i = offset
-    block = bytes(range(251))
-    while len(out) < n:
-        start = i % 251
-        take = min(251 - start, n - len(out))
-        out += block[start:start + take]
-        i += take
+    while n > 0:
+        start = offset % PATTERN_PERIOD
+        take = min(n, len(_PATTERN_BLOCK) - start)
+        out += _PATTERN_BLOCK[start:start + take]
+        n -= take
+        offset += take
     return bytes(out)
 
 
 class PatternChecker:
-    """Streaming checker for pattern_bytes: feed() pieces, then .ok/.count."""
+    """Streaming checker for /bytes bodies: feed() pieces in order, then
+    look at .ok, .count and .first_bad (offset of the first wrong piece)."""
 
     def __init__(self):
         self.count = 0
         self.ok = True
         self.first_bad = None
+        self._block = memoryview(_PATTERN_BLOCK)
 
     def feed(self, piece):
-        if self.ok and piece != pattern_bytes(len(piece), self.count):
-            self.ok = False
-            self.first_bad = self.count
+        if self.ok:
+            mv, pos, off = memoryview(piece), 0, self.count
+            while pos < len(mv):
+                start = off % PATTERN_PERIOD
+                take = min(len(mv) - pos, len(self._block) - start)
+                if mv[pos:pos + take] != self._block[start:start + take]:
+                    self.ok = False
+                    self.first_bad = off
+                    break
+                pos += take
+                off += take
         self.count += len(piece)
 
 
@@ -898,7 +956,7 @@ class Ctx:
 
 def config(fe_port, servers, balance=None, global_extra="", defaults_extra="",
            fe_extra="", be_extra="", extra_sections="", nbthread=1,
-           timeouts=("connect 2s", "client 10s", "server 10s")):
+           timeouts=("connect 2s", "client 10s", "server 10s"), fe_name="fe", be_name="be"):
     """A one-frontend one-backend HTTP config. <servers> is a list of
     (name, port) or (name, port, "server options")."""
     g = "global\n"
@@ -908,9 +966,9 @@ def config(fe_port, servers, balance=None, global_extra="", defaults_extra="",
     d = "defaults\n    mode http\n"
     d += "".join("    timeout %s\n" % t for t in timeouts)
     d += "".join("    %s\n" % l for l in defaults_extra.strip().splitlines() if l.strip())
-    fe = "frontend fe\n    bind 127.0.0.1:%d\n    default_backend be\n" % fe_port
+    fe = "frontend %s\n    bind 127.0.0.1:%d\n    default_backend %s\n" % (fe_name, fe_port, be_name)
     fe += "".join("    %s\n" % l for l in fe_extra.strip().splitlines() if l.strip())
-    be = "backend be\n"
+    be = "backend %s\n" % be_name
     if balance:
         be += "    balance %s\n" % balance
     be += "".join("    %s\n" % l for l in be_extra.strip().splitlines() if l.strip())

@@ -119,11 +119,11 @@ def serve(conn, name):
 
 
 def send_pattern(conn, total):
-    block = harness.pattern_bytes(251 * 4096)
+    block = harness.pattern_bytes(harness.PATTERN_PERIOD * 4096)
     off = 0
     while off < total:
         k = min(len(block), total - off)
-        conn.sendall(block[:k])   # block length is a multiple of 251
+        conn.sendall(block[:k])   # block length is a multiple of the period
         off += k
 
 
