@@ -69,7 +69,7 @@ void state_count_request(enum route r, enum meth_slot m, const char *req_id);
 void state_count_status(int status);
 void state_conn_opened(void);
 void state_conn_closed(void);
-/* In-flight requests: received and not yet answered (hung ones excluded). */
+/* In-flight requests: received and not yet answered (hung and /admin/ ones excluded). */
 void state_inflight_add(int delta);
 long state_inflight(void);
 /* Reset every counter and the id map. */

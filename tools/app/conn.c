@@ -327,8 +327,12 @@ static void req_setup(struct conn *c, const struct h1_msg *m)
 		sha256_init(&r->sha);
 	}
 	r->t_start_us = now_us;
-	r->inflight = 1;
-	state_inflight_add(1);
+	/* admin requests answer at once; not counting them keeps /admin/stats
+	 * from reporting itself as in flight */
+	if (!route_is_admin(r->route)) {
+		r->inflight = 1;
+		state_inflight_add(1);
+	}
 	state_count_request(r->route, r->mslot, r->has_id ? r->req_id : NULL);
 	memset(&c->resp, 0, sizeof(c->resp));
 }
