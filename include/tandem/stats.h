@@ -3,12 +3,44 @@
 #ifndef TANDEM_STATS_H
 #define TANDEM_STATS_H
 #include <stddef.h>
+#include <stdint.h>
 #include <tandem/proxy-t.h>
+#include <tandem/stats-t.h>
 
 /* Render the stats page for the stats proxy <px> over every proxy in <cfg>.
  * Returns a malloc'd NUL-terminated document (caller frees) and its length,
  * or NULL on allocation failure. */
 char *stats_render_html(const struct cfg *cfg, const struct proxy *px, size_t *len);
 char *stats_render_csv(const struct cfg *cfg, size_t *len);
+
+/* Wall-clock second the process started (set by main); 0 = unknown. The
+ * page shows the uptime from it. */
+extern uint64_t tandem_start_wall_s;
+
+/* The column table, indexed by enum stat_field (= HAProxy CSV position). */
+extern const struct stat_col stat_cols[ST_F_TOTAL];
+
+/* Value of column <field> for row <r>; STV_NONE when the row kind is out of
+ * the column's scope or tandem has no data for it. Lock-free: counters are
+ * read with CTR_GET and states with atomic loads. */
+void stats_get(int field, const struct stat_row *r, struct stat_val *v);
+/* Fill <r> for a row of <obj> (STO_*) of proxy <px> (and server <srv>). */
+void stats_row_init(struct stat_row *r, const struct cfg *cfg, int obj,
+		    const struct proxy *px, const struct server *srv);
+/* Status words, HAProxy's: server "UP", "DOWN", "MAINT", "DRAIN", "NOLB",
+ * "no check"; backend "UP"/"DOWN"; frontend "OPEN"/"STOP". */
+const char *stats_srv_status(const struct server *srv);
+const char *stats_row_status(const struct stat_row *r);
+
+/* Text buffer helpers shared by the renderers. */
+void stats_sb_add(struct stats_sb *b, const char *s, size_t n);
+void stats_sb_adds(struct stats_sb *b, const char *s);
+void stats_sb_addf(struct stats_sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append <s> with &, <, >, " and ' escaped for HTML text and attributes. */
+void stats_sb_html(struct stats_sb *b, const char *s);
+/* Append the text form of <v> (numbers in decimal, "" for STV_NONE). */
+void stats_sb_val(struct stats_sb *b, const struct stat_val *v);
+/* Hand over the buffer (NUL-terminated) and its length; NULL after a failure. */
+char *stats_sb_finish(struct stats_sb *b, size_t *len);
 
 #endif
