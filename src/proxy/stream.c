@@ -427,6 +427,10 @@ static void serve_stats(struct stream *s, const struct h1_msg *m)
 	char *doc;
 
 	s->be = s->fe;
+	if (buf_alloc(&s->cli_out, G->tune_bufsize) < 0) {
+		stream_error(s, 500, 'R', 'R');
+		return;
+	}
 	if (!stats_auth_ok(px, m)) {
 		const char *realm = px->stats_realm ? px->stats_realm : "HAProxy Statistics";
 		static const char body[] = "<html><body><h1>401 Unauthorized</h1>\nYou need a valid user and password to access this content.\n</body></html>\n";
