@@ -1,0 +1,44 @@
+#!/bin/sh
+# Short libFuzzer runs of the HTTP/1.x head parser and the chunked decoder.
+# usage: sh tests/fuzz/run.sh        env: BUILD (default build),
+#        FUZZ_SECONDS (per fuzzer, default 20), CLANG (default clang).
+# Builds with clang -fsanitize=fuzzer,address,undefined into $BUILD/fuzz/,
+# linking the parser sources directly (libtandem.a is built by gcc, without
+# coverage instrumentation). Needs clang's libFuzzer runtime (Debian:
+# libclang-rt-14-dev). Prints PASS/FAIL per fuzzer; exits 1 on a crash.
+cd "$(dirname "$0")/../.." || exit 1
+BUILD=${BUILD:-build}
+SECS=${FUZZ_SECONDS:-20}
+CLANG=${CLANG:-clang}
+OUT=$BUILD/fuzz
+SRC="src/http/h1_parse.c src/http/h1_chunk.c"
+FLAGS="-std=gnu11 -g -O1 -Wall -Wextra -Werror -Iinclude -D_GNU_SOURCE
+ -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+
+if ! command -v "$CLANG" >/dev/null 2>&1; then
+	if command -v clang-14 >/dev/null 2>&1; then CLANG=clang-14; else
+		echo "FAIL fuzz: clang not found"; exit 1; fi
+fi
+mkdir -p "$OUT"
+rc=0
+for t in h1 chunk; do
+	# shellcheck disable=SC2086 # FLAGS and SRC are lists
+	if ! $CLANG $FLAGS -o "$OUT/fuzz_$t" "tests/fuzz/fuzz_$t.c" $SRC 2>"$OUT/fuzz_$t.build.log"; then
+		echo "FAIL fuzz_$t: build failed (libFuzzer runtime missing? Debian: libclang-rt-14-dev)"
+		cat "$OUT/fuzz_$t.build.log"
+		rc=1
+		continue
+	fi
+	# New inputs go to the scratch corpus; the seeds in the tree stay as they are.
+	mkdir -p "$OUT/corpus-$t"
+	if "$OUT/fuzz_$t" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=1024 \
+		-dict=tests/fuzz/h1.dict -artifact_prefix="$OUT/crash-$t-" \
+		"$OUT/corpus-$t" "tests/fuzz/seeds/$t" >"$OUT/fuzz_$t.log" 2>&1; then
+		echo "PASS fuzz_$t ($(grep -o 'Done [0-9]* runs' "$OUT/fuzz_$t.log" | tail -1) in ${SECS}s)"
+	else
+		echo "FAIL fuzz_$t: crash or invariant failure, log $OUT/fuzz_$t.log"
+		grep -E 'invariant failed|ERROR|SUMMARY|Test unit written' "$OUT/fuzz_$t.log" | head -20
+		rc=1
+	fi
+done
+exit $rc
