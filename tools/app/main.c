@@ -93,9 +93,12 @@ static int parse_listen(const char *arg, struct sockaddr_storage *ss, socklen_t 
 		port = e + 1;
 	}
 	host[hl] = 0;
+	if (!strcmp(host, "localhost"))
+		strcpy(host, "127.0.0.1");  /* numeric only otherwise: no resolver surprises */
 	if (!*port)
 		return -1;
-	hints.ai_family = AF_UNSPEC;
+	/* a wildcard means every IPv4 address ("[::]:PORT" for IPv6) */
+	hints.ai_family = !hl || !strcmp(host, "*") ? AF_INET : AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
 	err = getaddrinfo(!hl || !strcmp(host, "*") ? NULL : host, port, &hints, &ai);
