@@ -1,0 +1,136 @@
+/* Internals of the configuration parser, shared by the files of src/cfg/.
+ *
+ * Parsing is table driven: each subsystem owns a table of keywords
+ * (kw_global.c, kw_proxy.c, kw_server.c...) listed in parse.c. A handler
+ * gets the words of one line and the parsing context; it reports its own
+ * errors through cfg_err() and returns -1, or returns 0. */
+#ifndef TANDEM_CFG_INT_H
+#define TANDEM_CFG_INT_H
+#include <stdarg.h>
+#include <stdint.h>
+#include <tandem/cfg.h>
+#include <tandem/proxy-t.h>
+
+/* Section kinds (ctx->sec). */
+enum { SEC_NONE = 0, SEC_GLOBAL, SEC_DEFAULTS, SEC_FRONTEND, SEC_BACKEND, SEC_LISTEN, SEC_SKIP };
+
+/* Where a proxy keyword may appear (cfg_kw.where). */
+#define KW_DEF  (1u << 0)
+#define KW_FE   (1u << 1)
+#define KW_BE   (1u << 2)
+#define KW_LI   (1u << 3)
+#define KW_ALL  (KW_DEF | KW_FE | KW_BE | KW_LI)
+#define KW_NODEF (KW_FE | KW_BE | KW_LI)
+#define KW_NO_OK (1u << 8)   /* accepts the "no" prefix */
+
+struct cfg_ctx {
+	struct cfg   *cfg;
+	const char   *file;      /* == cfg->path, lives as long as cfg */
+	int           line;      /* line being parsed, 0 when none */
+	int           nerr;
+	char         *err; size_t errlen;   /* first error, "FILE:LINE: message" */
+	int           sec;       /* SEC_* */
+	struct proxy *px;        /* current proxy or defaults section */
+	struct list   defaults;  /* every defaults section (struct proxy), file order */
+	struct proxy *last_def;  /* defaults applied to the next proxies (NULL: built-in) */
+	int           no;        /* the line started with "no" (removed from args) */
+};
+
+/* A keyword handler: args[0] is the keyword, args[nargs] is NULL. */
+typedef int (*cfg_kw_fn)(struct cfg_ctx *ctx, char **args, int nargs);
+
+struct cfg_kw {
+	const char *name;        /* a trailing '*' matches any keyword with that prefix */
+	unsigned    where;       /* KW_* for proxy keywords, unused for global */
+	cfg_kw_fn   fn;
+};
+
+/* Keyword tables, each ended by a { NULL } entry. */
+extern const struct cfg_kw cfg_global_kws[];   /* kw_global.c */
+extern const struct cfg_kw cfg_proxy_kws[];    /* kw_proxy.c */
+extern const struct cfg_kw cfg_server_kws[];   /* kw_server.c: server, default-server */
+
+/* Keywords on a `server` / `default-server` line. <val> is the argument when
+ * nval is 1, NULL otherwise. <defsrv> is 1 on a default-server line. */
+struct srv_kw {
+	const char *name;
+	int         nval;        /* arguments taken: 0 or 1 */
+	int         nodef;       /* 1: not allowed on default-server */
+	int       (*fn)(struct cfg_ctx *ctx, struct server *s, const char *kw, const char *val, int defsrv);
+};
+
+/* ---- errors and warnings (parse.c) ----
+ * cfg_err logs "[ALERT] ... : config : parsing [FILE:LINE] : msg", counts
+ * the error and keeps the first one as "FILE:LINE: msg" for the caller.
+ * The _at variants name another line (0: no line). Always return -1. */
+int  cfg_err(struct cfg_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int  cfg_err_at(struct cfg_ctx *ctx, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void cfg_warn(struct cfg_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cfg_warn_at(struct cfg_ctx *ctx, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* "frontend", "backend", "listen" or "defaults". */
+const char *cfg_px_type(const struct proxy *px);
+/* 1 if the current proxy has <cap> (defaults always do). Otherwise warns
+ * "'KW' ignored because TYPE 'NAME' has no CAP capability." (HAProxy's
+ * behaviour for tuning keywords) and returns 0. */
+int  cfg_px_has_cap(struct cfg_ctx *ctx, int cap, const char *kw);
+
+/* ---- argument helpers (parse.c); report the error and return -1 ---- */
+int  cfg_max_args(struct cfg_ctx *ctx, char **args, int nargs, int max);
+int  cfg_arg_int(struct cfg_ctx *ctx, const char *kw, const char *s, long long min, long long max, long long *out);
+int  cfg_arg_time(struct cfg_ctx *ctx, const char *kw, const char *s, uint32_t *ms);
+int  cfg_arg_size(struct cfg_ctx *ctx, const char *kw, const char *s, uint64_t *out);
+/* Replace *dst by a copy of <s> (NULL allowed). 0 or -1 (out of memory, reported). */
+int  cfg_strdup(struct cfg_ctx *ctx, char **dst, const char *s);
+/* Words args[from..nargs-1] joined by single spaces, malloc'd (NULL on OOM). */
+char *cfg_join(char **args, int from, int nargs);
+
+/* ---- values (value.c), pure: no logging ---- */
+/* Strict decimal integer in [min, max]. 0 or -1. */
+int  cfg_parse_int(const char *s, long long min, long long max, long long *out);
+/* cfg_parse_time with a reason: 0, -1 syntax, -2 overflow, -3 underflow
+ * (a non-zero value below 1 ms). */
+int  cfg_time_ex(const char *s, uint32_t *ms);
+#define ADDR_PORT_MANDATORY 1   /* "missing port" when absent */
+#define ADDR_NO_RESOLVE     2   /* numeric hosts only */
+/* Parse an address; <defport> is used when the port is absent and not
+ * mandatory. Returns 0, or -1 with <why> filled. */
+int  cfg_addr_ex(const char *s, struct sockaddr_storage *ss, socklen_t *len, int flags,
+		 int defport, char *why, size_t whylen);
+/* "10.0.0.0/8", "10.0.0.0/255.0.0.0", "192.168.1.1", "fd00::/8". 0 or -1. */
+int  cfg_parse_net(const char *s, int *af, uint8_t addr[16], int *bits);
+/* First character not allowed in a proxy/server name (alnum . - _ :), or NULL. */
+const char *cfg_invalid_char(const char *name);
+
+/* ---- shared parsers ---- */
+/* kw_global.c: parse a `log` line (global or proxy, not `log global`) and
+ * append a struct log_target to <into>. */
+int  cfg_parse_log(struct cfg_ctx *ctx, char **args, int nargs, struct list *into);
+void cfg_log_targets_free(struct list *l);
+int  cfg_log_targets_copy(struct list *dst, const struct list *src);
+/* kw_global.c: fill built-in global defaults; compute the automatic ones
+ * (nbthread, maxconn, node, rlimit_nofile) after parsing. */
+void cfg_global_init(struct global *g);
+int  cfg_global_finish(struct cfg_ctx *ctx);
+void cfg_global_free(struct global *g);
+
+/* kw_server.c: built-in server settings, copy a template (default-server)
+ * into a new server (deep copy), release a server's settings. */
+void srv_settings_init(struct server *s);
+int  srv_settings_copy(struct server *dst, const struct server *src);
+void srv_settings_free(struct server *s);   /* members only */
+void srv_free(struct server *s);            /* members and struct */
+
+/* kw_proxy.c: the `bind` keyword, also used for `listen NAME ADDR`. */
+int  cfg_kw_bind(struct cfg_ctx *ctx, char **args, int nargs);
+/* kw_proxy.c: why a known HAProxy proxy keyword is rejected, or NULL. */
+const char *cfg_proxy_rejected(const char *kw);
+
+/* parse.c: proxy life cycle */
+struct proxy *cfg_proxy_new(struct cfg_ctx *ctx, const char *name, int cap, const struct proxy *def);
+void cfg_proxy_free(struct proxy *px);
+
+/* check.c: post-parse resolution and checks. 0 or -1 (errors reported). */
+int  cfg_check(struct cfg_ctx *ctx);
+
+#endif
