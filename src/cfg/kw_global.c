@@ -1,0 +1,520 @@
+/* The `global` section: process-wide settings, plus the `log` target parser
+ * shared with proxies. Defaults follow HAProxy; the automatic values
+ * (nbthread, maxconn, node) are computed in cfg_global_finish() once the
+ * whole file is read. */
+#include <grp.h>
+#include <pwd.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <tandem/h1-t.h>
+#include <tandem/log.h>
+#include "cfg_int.h"
+
+#define NBTHREAD_MAX   256
+#define NBTHREAD_AUTO_MAX 64     /* HAProxy's default MAX_THREADS */
+#define MAXCONN_MIN_AUTO 100     /* HAProxy's DEFAULT_MAXCONN */
+#define NOFILE_CAP     1048576   /* never size from an "unlimited" rlimit */
+#define MAXREWRITE_UNSET UINT32_MAX
+
+void cfg_global_init(struct global *g)
+{
+	memset(g, 0, sizeof(*g));
+	list_init(&g->logs);
+	g->tune_bufsize = 16384;
+	g->tune_maxrewrite = MAXREWRITE_UNSET;  /* finish: min(1024, bufsize / 2) */
+	g->tune_maxhdr = H1_MAX_HDRS;
+	g->tune_idle_pool = 64;
+	g->uid = g->gid = -1;
+	g->stats_timeout = 10000;    /* HAProxy's stats socket default */
+}
+
+void cfg_global_free(struct global *g)
+{
+	cfg_log_targets_free(&g->logs);
+	free(g->pidfile);
+	free(g->user);
+	free(g->group);
+	free(g->chroot);
+	free(g->node);
+	free(g->desc);
+}
+
+/* ------------------------------------------------------------------ */
+/* log targets                                                         */
+
+static const char *const facilities[] = {
+	"kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news",
+	"uucp", "cron", "auth2", "ftp", "ntp", "audit", "alert", "cron2",
+	"local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7",
+};
+
+static const struct { const char *name; int fmt; } log_formats[] = {
+	{ "rfc3164", LOGF_RFC3164 }, { "raw", LOGF_RAW }, { "short", LOGF_SHORT },
+	{ "iso", LOGF_ISO }, { "timed", LOGF_TIMED }, { "local", LOGF_LOCAL },
+	{ "priority", LOGF_PRIORITY }, { "rfc5424", LOGF_RFC5424 },
+};
+
+void cfg_log_targets_free(struct list *l)
+{
+	while (!list_empty(l)) {
+		struct log_target *t = list_entry(l->next, struct log_target, link);
+
+		list_del(&t->link);
+		free(t);
+	}
+}
+
+int cfg_log_targets_copy(struct list *dst, const struct list *src)
+{
+	const struct list *l;
+
+	list_for_each(l, src) {
+		struct log_target *t = malloc(sizeof(*t));
+
+		if (!t)
+			return -1;
+		*t = *list_entry(l, struct log_target, link);
+		list_add_tail(dst, &t->link);
+	}
+	return 0;
+}
+
+/* Fill the destination of <t> from the target word. */
+static int log_dest(struct cfg_ctx *ctx, struct log_target *t, const char *dst)
+{
+	char why[512];
+
+	if (strcmp(dst, "stdout") == 0 || strcmp(dst, "fd@1") == 0) {
+		t->fd = 1;
+		return 0;
+	}
+	if (strcmp(dst, "stderr") == 0 || strcmp(dst, "fd@2") == 0) {
+		t->fd = 2;
+		return 0;
+	}
+	if (*dst == '/' || strncmp(dst, "unix@", 5) == 0) {
+		struct sockaddr_un *un = (struct sockaddr_un *)&t->addr;
+		const char *path = *dst == '/' ? dst : dst + 5;
+
+		if (strlen(path) >= sizeof(un->sun_path))
+			return cfg_err(ctx, "'log' : socket path '%s' is too long.", path);
+		un->sun_family = AF_UNIX;
+		strcpy(un->sun_path, path);
+		t->addrlen = sizeof(*un);
+		return 0;
+	}
+	if (strncmp(dst, "ring@", 5) == 0 || strncmp(dst, "tcp", 3) == 0 || strncmp(dst, "fd@", 3) == 0 ||
+	    strncmp(dst, "abns@", 5) == 0)
+		return cfg_err(ctx, "'log' : target '%s' is not supported by tandem (use stdout, stderr, a UNIX datagram socket path or a UDP address).", dst);
+	if (cfg_addr_ex(dst, &t->addr, &t->addrlen, 0, 514, why, sizeof(why)) < 0)
+		return cfg_err(ctx, "'log' : %s.", why);
+	return 0;
+}
+
+/* log TARGET [len N] [format F] FACILITY [LEVEL [MINLEVEL]] */
+int cfg_parse_log(struct cfg_ctx *ctx, char **args, int nargs, struct list *into)
+{
+	struct log_target *t;
+	int i = 2, f;
+
+	if (nargs < 3)
+		return cfg_err(ctx, "'log' expects either <address[:port]> and <facility> or 'global' as arguments.");
+	if (!(t = calloc(1, sizeof(*t))))
+		return cfg_err(ctx, "out of memory");
+	list_init(&t->link);
+	t->fd = -1;
+	t->format = LOGF_RFC3164;
+	t->level = LL_DEBUG;
+	t->minlevel = LL_EMERG;
+	t->maxlen = 1024;
+	if (log_dest(ctx, t, args[1]) < 0)
+		goto fail;
+
+	while (i < nargs) {
+		if (strcmp(args[i], "len") == 0) {
+			long long v;
+
+			if (cfg_arg_int(ctx, "len", args[i + 1], 80, 65535, &v) < 0)
+				goto fail;
+			t->maxlen = (int)v;
+			i += 2;
+		} else if (strcmp(args[i], "format") == 0) {
+			size_t k;
+
+			for (k = 0; args[i + 1] && k < ARRAY_SIZE(log_formats); k++)
+				if (strcmp(args[i + 1], log_formats[k].name) == 0)
+					break;
+			if (!args[i + 1] || k == ARRAY_SIZE(log_formats)) {
+				cfg_err(ctx, "'log' : unknown log format '%s' (expected raw, short, rfc3164, rfc5424, iso, timed, local or priority).",
+					args[i + 1] ? args[i + 1] : "");
+				goto fail;
+			}
+			t->format = log_formats[k].fmt;
+			i += 2;
+		} else if (strcmp(args[i], "sample") == 0 || strcmp(args[i], "profile") == 0) {
+			cfg_err(ctx, "'log' : '%s' is not supported by tandem.", args[i]);
+			goto fail;
+		} else {
+			break;
+		}
+	}
+	if (i >= nargs) {
+		cfg_err(ctx, "'log' expects a facility (for example local0).");
+		goto fail;
+	}
+	for (f = 0; f < (int)ARRAY_SIZE(facilities); f++)
+		if (strcmp(args[i], facilities[f]) == 0)
+			break;
+	if (f == (int)ARRAY_SIZE(facilities)) {
+		cfg_err(ctx, "'log' : unknown log facility '%s'.", args[i]);
+		goto fail;
+	}
+	t->facility = f;
+	if (++i < nargs && (t->level = log_level_parse(args[i])) < 0) {
+		cfg_err(ctx, "'log' : unknown optional log level '%s'.", args[i]);
+		goto fail;
+	}
+	if (i < nargs && ++i < nargs && (t->minlevel = log_level_parse(args[i])) < 0) {
+		cfg_err(ctx, "'log' : unknown optional minimum log level '%s'.", args[i]);
+		goto fail;
+	}
+	if (i < nargs && ++i < nargs) {
+		cfg_err(ctx, "'log' cannot handle unexpected argument '%s'.", args[i]);
+		goto fail;
+	}
+	list_add_tail(into, &t->link);
+	return 0;
+fail:
+	free(t);
+	return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* keywords                                                            */
+
+#define G (&ctx->cfg->g)
+
+static int gkw_log(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	if (nargs > 1 && strcmp(args[1], "global") == 0)
+		return cfg_err(ctx, "'log global' is only valid in proxy sections.");
+	return cfg_parse_log(ctx, args, nargs, &G->logs);
+}
+
+static int gkw_nbthread(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	long long v;
+
+	if (cfg_max_args(ctx, args, nargs, 1) < 0 ||
+	    cfg_arg_int(ctx, args[0], args[1], 1, NBTHREAD_MAX, &v) < 0)
+		return -1;
+	G->nbthread = (int)v;
+	return 0;
+}
+
+static int gkw_maxconn(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	long long v;
+
+	if (cfg_max_args(ctx, args, nargs, 1) < 0 ||
+	    cfg_arg_int(ctx, args[0], args[1], 1, 10000000, &v) < 0)
+		return -1;
+	G->maxconn = (int)v;
+	return 0;
+}
+
+static int gkw_ulimit(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	long long v;
+
+	if (cfg_max_args(ctx, args, nargs, 1) < 0 ||
+	    cfg_arg_int(ctx, args[0], args[1], 1, 100000000, &v) < 0)
+		return -1;
+	G->rlimit_nofile = (int)v;
+	return 0;
+}
+
+static int gkw_flag(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	if (cfg_max_args(ctx, args, nargs, 0) < 0)
+		return -1;
+	if (strcmp(args[0], "daemon") == 0)
+		G->daemon = 1;
+	/* master-worker: tandem always runs a master and a worker */
+	return 0;
+}
+
+/* pidfile, chroot, node: one word. */
+static int gkw_string(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	char **dst = strcmp(args[0], "pidfile") == 0 ? &G->pidfile :
+		     strcmp(args[0], "chroot") == 0 ? &G->chroot : &G->node;
+
+	if (nargs < 2 || !*args[1])
+		return cfg_err(ctx, "'%s' expects an argument.", args[0]);
+	if (cfg_max_args(ctx, args, nargs, 1) < 0)
+		return -1;
+	return cfg_strdup(ctx, dst, args[1]);
+}
+
+static int gkw_description(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	char *d;
+
+	if (nargs < 2)
+		return cfg_err(ctx, "'%s' expects a string argument.", args[0]);
+	if (!(d = cfg_join(args, 1, nargs)))
+		return cfg_err(ctx, "out of memory");
+	free(G->desc);
+	G->desc = d;
+	return 0;
+}
+
+static int gkw_user(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	int is_user = strcmp(args[0], "user") == 0;
+
+	if (nargs < 2 || !*args[1])
+		return cfg_err(ctx, "'%s' expects a name.", args[0]);
+	if (cfg_max_args(ctx, args, nargs, 1) < 0)
+		return -1;
+	if (is_user) {
+		struct passwd *pw = getpwnam(args[1]);
+
+		if (!pw)
+			return cfg_err(ctx, "cannot find user id for '%s'.", args[1]);
+		G->uid = (int)pw->pw_uid;
+		return cfg_strdup(ctx, &G->user, args[1]);
+	} else {
+		struct group *gr = getgrnam(args[1]);
+
+		if (!gr)
+			return cfg_err(ctx, "cannot find group id for '%s'.", args[1]);
+		G->gid = (int)gr->gr_gid;
+		return cfg_strdup(ctx, &G->group, args[1]);
+	}
+}
+
+static int gkw_uid(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	long long v;
+
+	if (cfg_max_args(ctx, args, nargs, 1) < 0 ||
+	    cfg_arg_int(ctx, args[0], args[1], 0, 0x7fffffff, &v) < 0)
+		return -1;
+	if (strcmp(args[0], "uid") == 0)
+		G->uid = (int)v;
+	else
+		G->gid = (int)v;
+	return 0;
+}
+
+static int gkw_time(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	uint32_t *dst = strcmp(args[0], "grace") == 0 ? &G->grace : &G->hard_stop_after;
+
+	if (cfg_max_args(ctx, args, nargs, 1) < 0)
+		return -1;
+	return cfg_arg_time(ctx, args[0], args[1], dst);
+}
+
+static int gkw_tune(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	const char *kw = args[0];
+	long long v;
+	uint64_t sz;
+
+	if (cfg_max_args(ctx, args, nargs, 1) < 0)
+		return -1;
+	if (strcmp(kw, "tune.bufsize") == 0) {
+		if (cfg_arg_size(ctx, kw, args[1], &sz) < 0)
+			return -1;
+		if (sz < 1024 || sz > (256u << 20))
+			return cfg_err(ctx, "'%s' must be between 1024 and 268435456 bytes, got '%s'.", kw, args[1]);
+		G->tune_bufsize = (uint32_t)sz;
+	} else if (strcmp(kw, "tune.maxrewrite") == 0) {
+		if (cfg_arg_int(ctx, kw, args[1], 0, 256 << 20, &v) < 0)
+			return -1;
+		G->tune_maxrewrite = (uint32_t)v;
+	} else if (strcmp(kw, "tune.http.maxhdr") == 0) {
+		if (cfg_parse_int(args[1] ? args[1] : "", 1, H1_MAX_HDRS, &v) < 0)
+			return cfg_err(ctx, "'%s' expects an integer between 1 and %d (tandem's parser limit), got '%s'.",
+				       kw, H1_MAX_HDRS, args[1] ? args[1] : "");
+		G->tune_maxhdr = (uint32_t)v;
+	} else if (strcmp(kw, "tune.http.max-body-size") == 0) {
+		if (cfg_arg_size(ctx, kw, args[1], &sz) < 0)
+			return -1;
+		G->tune_max_body = sz;
+	} else { /* tune.idle-pool.shared-per-server */
+		if (cfg_arg_int(ctx, kw, args[1], 0, 1000000, &v) < 0)
+			return -1;
+		G->tune_idle_pool = (uint32_t)v;
+	}
+	return 0;
+}
+
+static int gkw_stats(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	uint32_t t;
+
+	if (nargs < 2)
+		return cfg_err(ctx, "'stats' expects 'timeout' in the 'global' section.");
+	if (strcmp(args[1], "timeout") == 0) {
+		if (cfg_max_args(ctx, args, nargs, 2) < 0 || cfg_arg_time(ctx, "stats timeout", args[2], &t) < 0)
+			return -1;
+		if (!t)
+			return cfg_err(ctx, "'stats timeout' expects a positive value.");
+		G->stats_timeout = (int)t;
+		return 0;
+	}
+	if (strcmp(args[1], "socket") == 0)
+		return cfg_err(ctx, "'stats socket' is not supported yet: it will be provided by the admin socket feature.");
+	return cfg_err(ctx, "'stats %s' is not supported by tandem in the 'global' section.", args[1]);
+}
+
+/* Known HAProxy global keywords tandem rejects, with the reason. */
+static int gkw_unsupported(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	const char *kw = args[0];
+
+	(void)nargs;
+	if (strncmp(kw, "ssl-", 4) == 0 || strncmp(kw, "tune.ssl.", 9) == 0 ||
+	    strcmp(kw, "ca-base") == 0 || strcmp(kw, "crt-base") == 0 || strcmp(kw, "key-base") == 0)
+		return cfg_err(ctx, "'%s' is not supported: tandem has no TLS.", kw);
+	if (strncmp(kw, "lua-", 4) == 0 || strncmp(kw, "tune.lua.", 9) == 0)
+		return cfg_err(ctx, "'%s' is not supported: tandem has no Lua.", kw);
+	if (strcmp(kw, "nbproc") == 0)
+		return cfg_err(ctx, "'nbproc' is not supported (HAProxy removed it too): use 'nbthread'.");
+	if (strcmp(kw, "spread-checks") == 0)
+		return cfg_err(ctx, "'spread-checks' is not supported yet: it will come with health checks.");
+	return cfg_err(ctx, "'%s' is not supported by tandem.", kw);
+}
+
+const struct cfg_kw cfg_global_kws[] = {
+	{ "nbthread",        0, gkw_nbthread },
+	{ "maxconn",         0, gkw_maxconn },
+	{ "ulimit-n",        0, gkw_ulimit },
+	{ "log",             0, gkw_log },
+	{ "daemon",          0, gkw_flag },
+	{ "master-worker",   0, gkw_flag },
+	{ "pidfile",         0, gkw_string },
+	{ "chroot",          0, gkw_string },
+	{ "node",            0, gkw_string },
+	{ "description",     0, gkw_description },
+	{ "user",            0, gkw_user },
+	{ "group",           0, gkw_user },
+	{ "uid",             0, gkw_uid },
+	{ "gid",             0, gkw_uid },
+	{ "hard-stop-after", 0, gkw_time },
+	{ "grace",           0, gkw_time },
+	{ "tune.bufsize",    0, gkw_tune },
+	{ "tune.maxrewrite", 0, gkw_tune },
+	{ "tune.http.maxhdr", 0, gkw_tune },
+	{ "tune.http.max-body-size", 0, gkw_tune },
+	{ "tune.idle-pool.shared-per-server", 0, gkw_tune },
+	{ "stats",           0, gkw_stats },
+	{ "ssl-*",           0, gkw_unsupported },
+	{ "tune.ssl.*",      0, gkw_unsupported },
+	{ "ca-base",         0, gkw_unsupported },
+	{ "crt-base",        0, gkw_unsupported },
+	{ "key-base",        0, gkw_unsupported },
+	{ "lua-*",           0, gkw_unsupported },
+	{ "tune.lua.*",      0, gkw_unsupported },
+	{ "nbproc",          0, gkw_unsupported },
+	{ "spread-checks",   0, gkw_unsupported },
+	{ "maxconnrate",     0, gkw_unsupported },
+	{ "maxsessrate",     0, gkw_unsupported },
+	{ "maxsslconn",      0, gkw_unsupported },
+	{ "maxsslrate",      0, gkw_unsupported },
+	{ "maxpipes",        0, gkw_unsupported },
+	{ "maxcomprate",     0, gkw_unsupported },
+	{ "maxzlibmem",      0, gkw_unsupported },
+	{ "cpu-map",         0, gkw_unsupported },
+	{ "expose-fd",       0, gkw_unsupported },
+	{ "external-check",  0, gkw_unsupported },
+	{ "server-state-file", 0, gkw_unsupported },
+	{ "server-state-base", 0, gkw_unsupported },
+	{ NULL, 0, NULL }
+};
+
+/* ------------------------------------------------------------------ */
+/* automatic values                                                    */
+
+static int cpus_online(void)
+{
+	cpu_set_t set;
+	long n;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+		return CPU_COUNT(&set);
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (int)n : 1;
+}
+
+int cfg_global_finish(struct cfg_ctx *ctx)
+{
+	struct global *g = G;
+	struct list *l, *b;
+	int nbind = 0, nsrv = 0, margin;
+
+	if (!g->nbthread) {
+		g->nbthread = cpus_online();
+		if (g->nbthread > NBTHREAD_AUTO_MAX)
+			g->nbthread = NBTHREAD_AUTO_MAX;
+	}
+
+	if (g->tune_maxrewrite == MAXREWRITE_UNSET) {
+		g->tune_maxrewrite = MIN(1024u, g->tune_bufsize / 2);
+	} else if (g->tune_maxrewrite > g->tune_bufsize / 2) {
+		cfg_warn(ctx, "tune.maxrewrite (%u) must not exceed half of tune.bufsize (%u); using %u.",
+			 g->tune_maxrewrite, g->tune_bufsize, g->tune_bufsize / 2);
+		g->tune_maxrewrite = g->tune_bufsize / 2;
+	}
+
+	if (!g->node) {
+		char host[256] = "";
+
+		gethostname(host, sizeof(host) - 1);
+		if (!(g->node = strdup(host)))
+			return cfg_err(ctx, "out of memory");
+	}
+
+	/* maxconn: like HAProxy, two fds per connection (client and server)
+	 * out of what RLIMIT_NOFILE allows (the master raises the soft limit
+	 * to the hard one, so the hard limit counts), minus a margin for
+	 * listeners, per-thread pollers and wake-up fds, one check socket per
+	 * server and a few files (logs, pidfile, admin socket). */
+	list_for_each(l, &ctx->cfg->proxies) {
+		struct proxy *px = list_entry(l, struct proxy, link);
+
+		list_for_each(b, &px->binds)
+			nbind++;
+		nsrv += px->nsrv;
+	}
+	margin = nbind + 4 * g->nbthread + nsrv + 32;
+	if (!g->maxconn) {
+		long long nofile = g->rlimit_nofile;
+
+		if (!nofile) {
+			struct rlimit rl;
+
+			nofile = 1024;
+			if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+				rlim_t m = rl.rlim_cur > rl.rlim_max ? rl.rlim_cur : rl.rlim_max;
+
+				nofile = (m == RLIM_INFINITY || m > NOFILE_CAP) ? NOFILE_CAP : (long long)m;
+			}
+		}
+		g->maxconn = (int)((nofile - margin) / 2);
+		if (g->maxconn < MAXCONN_MIN_AUTO)
+			g->maxconn = MAXCONN_MIN_AUTO;
+	}
+	if (!g->rlimit_nofile)
+		g->rlimit_nofile = g->maxconn * 2 + margin;
+	return 0;
+}

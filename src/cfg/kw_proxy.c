@@ -1,0 +1,748 @@
+/* Keywords of `defaults`, `frontend`, `backend` and `listen` sections.
+ *
+ * Where a keyword may appear is in the table at the end (KW_* masks; a
+ * keyword in the wrong kind of section is an error). Tuning keywords that
+ * HAProxy merely ignores with a warning when the proxy lacks the frontend
+ * or backend side (timeouts, options, retries...) do the same here through
+ * cfg_px_has_cap(). */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cfg_int.h"
+
+#define PX (ctx->px)
+
+static int kw_mode(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	if (nargs < 2)
+		return cfg_err(ctx, "'mode' expects 'http' or 'tcp'.");
+	if (cfg_max_args(ctx, args, nargs, 1) < 0)
+		return -1;
+	if (strcmp(args[1], "http") == 0)
+		PX->mode = PR_MODE_HTTP;
+	else if (strcmp(args[1], "tcp") == 0)
+		PX->mode = PR_MODE_TCP;
+	else if (strcmp(args[1], "health") == 0)
+		return cfg_err(ctx, "'mode health' doesn't exist anymore (HAProxy removed it too).");
+	else
+		return cfg_err(ctx, "unknown proxy mode '%s' (tandem supports 'http' and 'tcp').", args[1]);
+	return 0;
+}
+
+/* ---- bind ---- */
+
+static const char *const bind_tls[] = {
+	"ssl", "crt", "crt-list", "ca-file", "crl-file", "alpn", "npn", "verify", "ciphers",
+	"ciphersuites", "curves", "ecdhe", "strict-sni", "ssl-min-ver", "ssl-max-ver",
+	"no-sslv3", "no-tlsv10", "no-tlsv11", "no-tlsv12", "no-tlsv13", "force-sslv3",
+	"force-tlsv10", "force-tlsv11", "force-tlsv12", "force-tlsv13", "tls-ticket-keys",
+	"no-tls-tickets", "prefer-client-ciphers", "allow-0rtt", "ca-ignore-err",
+	"crt-ignore-err", "generate-certificates", "ca-sign-file", "ca-sign-pass",
+	"ca-verify-file", "no-ca-names", "sigalgs", "client-sigalgs", "ocsp-update", "quic-cc-algo",
+	NULL
+};
+
+static int in_list(const char *const *l, const char *w)
+{
+	for (; *l; l++)
+		if (strcmp(*l, w) == 0)
+			return 1;
+	return 0;
+}
+
+/* bind ADDR:PORT[,ADDR:PORT...] [options]: one bind_conf per address, all
+ * sharing the options. */
+int cfg_kw_bind(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	struct bind_conf opt = { 0 };
+	char *list, *tok, *save = NULL;
+	int ret = 0;
+
+	if (nargs < 2 || !*args[1])
+		return cfg_err(ctx, "'bind' expects [<addr>]:<port>[,...] as arguments.");
+	for (int i = 2; i < nargs; i++) {
+		const char *o = args[i];
+		long long v;
+
+		if (strcmp(o, "name") == 0 && i + 1 < nargs) {
+			opt.name = args[++i];
+		} else if (strcmp(o, "v4v6") == 0) {
+			opt.v4v6 = 1;
+		} else if (strcmp(o, "v6only") == 0) {
+			opt.v6only = 1;
+		} else if (strcmp(o, "freebind") == 0) {
+			opt.freebind = 1;
+		} else if (strcmp(o, "backlog") == 0 || strcmp(o, "maxconn") == 0) {
+			if (cfg_arg_int(ctx, o, args[i + 1], 1, 10000000, &v) < 0)
+				return -1;
+			if (*o == 'b')
+				opt.backlog = (int)v;
+			else
+				opt.maxconn = (int)v;
+			i++;
+		} else if (strcmp(o, "name") == 0) {
+			return cfg_err(ctx, "'bind' : 'name' expects an argument.");
+		} else if (strcmp(o, "transparent") == 0) {
+			return cfg_err(ctx, "'bind' : 'transparent' is not supported by tandem ('freebind' binds an address not configured yet).");
+		} else if (in_list(bind_tls, o)) {
+			return cfg_err(ctx, "'bind' : '%s': TLS is not supported by tandem.", o);
+		} else {
+			return cfg_err(ctx, "'bind' : option '%s' is not supported by tandem (supported: name, v4v6, v6only, freebind, backlog, maxconn).", o);
+		}
+	}
+	if (opt.v4v6 && opt.v6only)
+		return cfg_err(ctx, "'bind' : 'v4v6' and 'v6only' are mutually exclusive.");
+
+	if (!(list = strdup(args[1])))
+		return cfg_err(ctx, "out of memory");
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		struct bind_conf *b;
+		char why[512];
+
+		if (!(b = calloc(1, sizeof(*b)))) {
+			ret = cfg_err(ctx, "out of memory");
+			break;
+		}
+		*b = opt;
+		list_init(&b->link);
+		b->fe = PX;
+		b->fd = -1;
+		b->file = ctx->file;
+		b->line = ctx->line;
+		b->name = NULL;
+		if (cfg_addr_ex(tok, &b->addr, &b->addrlen, ADDR_PORT_MANDATORY, 0, why, sizeof(why)) < 0) {
+			free(b);
+			ret = cfg_err(ctx, "'bind' : %s.", why);
+			continue;
+		}
+		if (!(b->addr_str = strdup(tok)) || (opt.name && !(b->name = strdup(opt.name)))) {
+			free(b->addr_str);
+			free(b);
+			ret = cfg_err(ctx, "out of memory");
+			break;
+		}
+		list_add_tail(&PX->binds, &b->link);
+	}
+	free(list);
+	return ret;
+}
+
+/* ---- routing and balancing ---- */
+
+static int kw_default_backend(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	if (nargs < 2 || !*args[1])
+		return cfg_err(ctx, "'default_backend' expects a backend name.");
+	if (cfg_max_args(ctx, args, nargs, 1) < 0)
+		return -1;
+	PX->defbe_line = ctx->line;
+	return cfg_strdup(ctx, &PX->defbe_name, args[1]);
+}
+
+static int kw_balance(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	static const char *const later[] = {
+		"leastconn", "source", "first", "uri", "url_param", "random", "hash",
+		"log-hash", "sticky", NULL
+	};
+
+	if (nargs < 2)
+		return cfg_err(ctx, "'balance' expects an algorithm (roundrobin or static-rr).");
+	if (strcmp(args[1], "roundrobin") == 0)
+		PX->lbalgo = LB_ROUNDROBIN;
+	else if (strcmp(args[1], "static-rr") == 0)
+		PX->lbalgo = LB_STATIC_RR;
+	else if (in_list(later, args[1]) || strncmp(args[1], "hdr(", 4) == 0 ||
+		 strncmp(args[1], "rdp-cookie", 10) == 0 || strncmp(args[1], "url_param", 9) == 0)
+		return cfg_err(ctx, "balance algorithm '%s' is not supported yet (supported: roundrobin, static-rr).", args[1]);
+	else
+		return cfg_err(ctx, "unknown balance algorithm '%s'.", args[1]);
+	return cfg_max_args(ctx, args, nargs, 1);
+}
+
+/* ---- timeouts, retries, limits ---- */
+
+static const struct {
+	const char *name;
+	size_t off;
+	int cap;
+} timeouts[] = {
+	{ "client",          offsetof(struct timeouts, client),          PR_CAP_FE },
+	{ "client-fin",      offsetof(struct timeouts, client_fin),      PR_CAP_FE },
+	{ "http-request",    offsetof(struct timeouts, http_request),    PR_CAP_FE | PR_CAP_BE },
+	{ "http-keep-alive", offsetof(struct timeouts, http_keep_alive), PR_CAP_FE | PR_CAP_BE },
+	{ "server",          offsetof(struct timeouts, server),          PR_CAP_BE },
+	{ "server-fin",      offsetof(struct timeouts, server_fin),      PR_CAP_BE },
+	{ "connect",         offsetof(struct timeouts, connect),         PR_CAP_BE },
+	{ "queue",           offsetof(struct timeouts, queue),           PR_CAP_BE },
+	{ "tunnel",          offsetof(struct timeouts, tunnel),          PR_CAP_BE },
+	{ "check",           offsetof(struct timeouts, check),           PR_CAP_BE },
+};
+
+static int kw_timeout(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	char kw[64];
+	uint32_t ms;
+	size_t i;
+
+	if (nargs < 2)
+		return cfg_err(ctx, "'timeout' expects a timeout name and a value.");
+	for (i = 0; i < ARRAY_SIZE(timeouts); i++)
+		if (strcmp(args[1], timeouts[i].name) == 0)
+			break;
+	if (i == ARRAY_SIZE(timeouts)) {
+		if (strcmp(args[1], "tarpit") == 0)
+			return cfg_err(ctx, "'timeout tarpit' is not supported by tandem.");
+		return cfg_err(ctx, "'timeout' supports 'client', 'server', 'connect', 'check', 'queue', 'http-keep-alive', "
+			       "'http-request', 'tunnel', 'client-fin' and 'server-fin' (got '%s').", args[1]);
+	}
+	snprintf(kw, sizeof(kw), "timeout %s", args[1]);
+	if (nargs > 3)
+		return cfg_err(ctx, "'%s' cannot handle unexpected argument '%s'.", kw, args[3]);
+	if (cfg_arg_time(ctx, kw, args[2], &ms) < 0)
+		return -1;
+	if (!cfg_px_has_cap(ctx, timeouts[i].cap, kw))
+		return 0;
+	*(uint32_t *)((char *)&PX->to + timeouts[i].off) = ms;
+	return 0;
+}
+
+static int kw_int_setting(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	long long v;
+	int cap = PR_CAP_BE;
+	int *dst;
+	long long max = 10000000;
+
+	if (strcmp(args[0], "retries") == 0) {
+		dst = &PX->retries;
+		max = 1000;
+	} else if (strcmp(args[0], "maxconn") == 0) {
+		dst = &PX->maxconn;
+		cap = PR_CAP_FE;
+	} else {
+		dst = &PX->fullconn;
+	}
+	if (cfg_max_args(ctx, args, nargs, 1) < 0 || cfg_arg_int(ctx, args[0], args[1], 0, max, &v) < 0)
+		return -1;
+	if (cfg_px_has_cap(ctx, cap, args[0]))
+		*dst = (int)v;
+	return 0;
+}
+
+static int kw_http_reuse(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	static const char *const modes[] = { "never", "safe", "aggressive", "always" };
+	size_t i;
+
+	if (nargs < 2)
+		return cfg_err(ctx, "'http-reuse' expects 'never', 'safe', 'aggressive' or 'always'.");
+	for (i = 0; i < ARRAY_SIZE(modes); i++)
+		if (strcmp(args[1], modes[i]) == 0)
+			break;
+	if (i == ARRAY_SIZE(modes))
+		return cfg_err(ctx, "'http-reuse' expects 'never', 'safe', 'aggressive' or 'always', got '%s'.", args[1]);
+	if (cfg_max_args(ctx, args, nargs, 1) < 0)
+		return -1;
+	if (cfg_px_has_cap(ctx, PR_CAP_BE, "http-reuse"))
+		PX->http_reuse = (int)i;  /* REUSE_* follow the same order */
+	return 0;
+}
+
+/* ---- options ---- */
+
+static const struct {
+	const char *name;
+	uint32_t flag;
+	int cap;
+} bool_opts[] = {
+	{ "dontlognull",         PR_O_DONTLOGNULL,         PR_CAP_FE },
+	{ "dontlog-normal",      PR_O_DONTLOG_NORMAL,      PR_CAP_FE },
+	{ "log-separate-errors", PR_O_LOG_SEPARATE_ERRORS, PR_CAP_FE },
+	{ "logasap",             PR_O_LOGASAP,             PR_CAP_FE },
+	{ "abortonclose",        PR_O_ABORTONCLOSE,        PR_CAP_BE },
+	{ "tcpka",               PR_O_TCP_KA,              PR_CAP_FE | PR_CAP_BE },
+	{ "clitcpka",            PR_O_TCP_KA,              PR_CAP_FE },
+	{ "srvtcpka",            PR_O_TCP_KA,              PR_CAP_BE },
+	{ "http-buffer-request", PR_O_HTTP_BUF_REQ,        PR_CAP_FE | PR_CAP_BE },
+	/* the three HTTP connection modes exclude each other */
+	{ "http-keep-alive",     PR_O_HTTP_KA,             PR_CAP_FE | PR_CAP_BE },
+	{ "httpclose",           PR_O_HTTPCLOSE,           PR_CAP_FE | PR_CAP_BE },
+	{ "http-server-close",   PR_O_SRV_CLOSE,           PR_CAP_FE | PR_CAP_BE },
+};
+#define HTTP_MODE_MASK (PR_O_HTTP_KA | PR_O_HTTPCLOSE | PR_O_SRV_CLOSE)
+
+static const char *const opts_checks[] = {
+	"httpchk", "ssl-hello-chk", "smtpchk", "pgsql-check", "redis-check", "mysql-check",
+	"ldap-check", "spop-check", "tcp-check", "external-check", "log-health-checks", NULL
+};
+static const char *const opts_unsupported[] = {
+	"splice-auto", "splice-request", "splice-response", "accept-invalid-http-request",
+	"accept-invalid-http-response", "accept-unsafe-violations-in-http-request",
+	"accept-unsafe-violations-in-http-response", "allbackups", "checkcache", "contstats",
+	"disable-h2-upgrade", "forwarded", "h1-case-adjust-bogus-client",
+	"h1-case-adjust-bogus-server", "http-drop-request-trailers", "http-drop-response-trailers",
+	"http-ignore-probes", "http-no-delay", "http-pretend-keepalive",
+	"http-restrict-req-hdr-names", "http-use-htx", "http-use-proxy-header", "http_proxy",
+	"httpslog", "idle-close-on-response", "independent-streams", "nolinger", "originalto",
+	"original-to", "persist", "prefer-last-server", "socket-stats", "tcp-smart-accept",
+	"tcp-smart-connect", "transparent", "assume-rfc6587-ntf", "dont-parse-log", NULL
+};
+
+/* option forwardfor [except NET] [header NAME] [if-none] */
+static int opt_forwardfor(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	const char *hdr = "X-Forwarded-For";
+	int af = 0, bits = 0, ifnone = 0;
+	uint8_t net[16] = { 0 };
+
+	if (ctx->no) {
+		if (cfg_max_args(ctx, args, nargs, 1) < 0)
+			return -1;
+		PX->options &= ~(PR_O_FORWARDFOR | PR_O_FWDFOR_IFNONE);
+		return 0;
+	}
+	for (int i = 2; i < nargs; i++) {
+		if (strcmp(args[i], "except") == 0) {
+			if (i + 1 >= nargs || cfg_parse_net(args[i + 1], &af, net, &bits) < 0)
+				return cfg_err(ctx, "'option forwardfor except' expects a network (for example 10.0.0.0/8), got '%s'.",
+					       i + 1 < nargs ? args[i + 1] : "");
+			i++;
+		} else if (strcmp(args[i], "header") == 0) {
+			if (i + 1 >= nargs || !*args[i + 1])
+				return cfg_err(ctx, "'option forwardfor header' expects a header name.");
+			hdr = args[++i];
+		} else if (strcmp(args[i], "if-none") == 0) {
+			ifnone = 1;
+		} else {
+			return cfg_err(ctx, "'option forwardfor' only supports optional values 'except', 'header' and 'if-none' (got '%s').", args[i]);
+		}
+	}
+	if (!cfg_px_has_cap(ctx, PR_CAP_FE | PR_CAP_BE, "option forwardfor"))
+		return 0;
+	if (cfg_strdup(ctx, &PX->fwdfor_hdr, hdr) < 0)
+		return -1;
+	PX->options |= PR_O_FORWARDFOR;
+	PX->options = ifnone ? PX->options | PR_O_FWDFOR_IFNONE : PX->options & ~PR_O_FWDFOR_IFNONE;
+	PX->fwdfor_except_af = af;
+	memcpy(PX->fwdfor_except_addr, net, 16);
+	PX->fwdfor_except_bits = bits;
+	return 0;
+}
+
+static int kw_option(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	const char *o;
+	char kw[96];
+
+	if (nargs < 2)
+		return cfg_err(ctx, "'option' expects an option name.");
+	o = args[1];
+	snprintf(kw, sizeof(kw), "option %s", o);
+
+	for (size_t i = 0; i < ARRAY_SIZE(bool_opts); i++) {
+		uint32_t f = bool_opts[i].flag;
+
+		if (strcmp(o, bool_opts[i].name) != 0)
+			continue;
+		if (nargs > 2)
+			return cfg_err(ctx, "'%s' cannot handle unexpected argument '%s'.", kw, args[2]);
+		if (!cfg_px_has_cap(ctx, bool_opts[i].cap, kw))
+			return 0;
+		if (ctx->no)
+			PX->options &= ~f;
+		else if (f & HTTP_MODE_MASK)
+			PX->options = (PX->options & ~HTTP_MODE_MASK) | f;
+		else
+			PX->options |= f;
+		return 0;
+	}
+	if (strcmp(o, "forwardfor") == 0)
+		return opt_forwardfor(ctx, args, nargs);
+	if (strcmp(o, "redispatch") == 0) {
+		long long v = -1;
+
+		if (nargs > 3)
+			return cfg_err(ctx, "'%s' cannot handle unexpected argument '%s'.", kw, args[3]);
+		if (ctx->no && nargs > 2)
+			return cfg_err(ctx, "'no option redispatch' takes no argument.");
+		if (nargs > 2 && cfg_arg_int(ctx, kw, args[2], -1000, 1000, &v) < 0)
+			return -1;
+		if (!cfg_px_has_cap(ctx, PR_CAP_BE, kw))
+			return 0;
+		if (ctx->no || v == 0) {
+			PX->options &= ~PR_O_REDISPATCH;
+			PX->redispatch = 0;
+		} else {
+			PX->options |= PR_O_REDISPATCH;
+			PX->redispatch = (int)v;
+		}
+		return 0;
+	}
+	if (strcmp(o, "httplog") == 0) {
+		uint32_t extra = 0;
+
+		if (nargs > 2 && !ctx->no) {
+			if (strcmp(args[2], "clf") == 0)
+				extra = PR_O_HTTPLOG_CLF;
+			else if (strcmp(args[2], "json") == 0)
+				extra = PR_O_HTTPLOG_JSON;
+			else
+				return cfg_err(ctx, "'option httplog' only supports 'clf' and 'json' (got '%s').", args[2]);
+		}
+		if (nargs > (ctx->no ? 2 : 3))
+			return cfg_err(ctx, "'%s' cannot handle unexpected argument '%s'.", kw, args[ctx->no ? 2 : 3]);
+		if (!cfg_px_has_cap(ctx, PR_CAP_FE, kw))
+			return 0;
+		PX->options &= ~(PR_O_HTTPLOG | PR_O_HTTPLOG_CLF | PR_O_HTTPLOG_JSON);
+		if (!ctx->no)
+			PX->options = (PX->options & ~PR_O_TCPLOG) | PR_O_HTTPLOG | extra;
+		return 0;
+	}
+	if (strcmp(o, "tcplog") == 0) {
+		if (nargs > 2)
+			return cfg_err(ctx, "'%s' cannot handle unexpected argument '%s'.", kw, args[2]);
+		if (!cfg_px_has_cap(ctx, PR_CAP_FE, kw))
+			return 0;
+		if (ctx->no)
+			PX->options &= ~PR_O_TCPLOG;
+		else
+			PX->options = (PX->options & ~(PR_O_HTTPLOG | PR_O_HTTPLOG_CLF | PR_O_HTTPLOG_JSON)) | PR_O_TCPLOG;
+		return 0;
+	}
+	if (in_list(opts_checks, o))
+		return cfg_err(ctx, "'%s' is not supported yet: it will come with health checks.", kw);
+	if (in_list(opts_unsupported, o))
+		return cfg_err(ctx, "'%s' is not supported by tandem.", kw);
+	return cfg_err(ctx, "unknown option '%s'.", o);
+}
+
+/* ---- logs ---- */
+
+static int kw_log(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	if (ctx->no) {
+		if (cfg_max_args(ctx, args, nargs, 0) < 0)
+			return -1;
+		cfg_log_targets_free(&PX->logs);
+		PX->options = (PX->options & ~PR_O_LOG_GLOBAL) | PR_O_NOLOG;
+		return 0;
+	}
+	if (nargs > 1 && strcmp(args[1], "global") == 0) {
+		if (cfg_max_args(ctx, args, nargs, 1) < 0)
+			return -1;
+		PX->options = (PX->options & ~PR_O_NOLOG) | PR_O_LOG_GLOBAL;
+		return 0;
+	}
+	if (cfg_parse_log(ctx, args, nargs, &PX->logs) < 0)
+		return -1;
+	PX->options &= ~PR_O_NOLOG;
+	return 0;
+}
+
+/* ---- http-request / http-response header rules ---- */
+
+static int is_token(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("!#$%&'*+-.^_`|~", *s))
+			return 0;
+	return 1;
+}
+
+/* A value is a log-format string in HAProxy: only literal text is
+ * supported here; "%%" stands for one '%'. Returns a malloc'd copy or NULL
+ * (error reported). */
+static char *literal_value(struct cfg_ctx *ctx, const char *kw, const char *v)
+{
+	char *out = malloc(strlen(v) + 1), *o = out;
+
+	if (!out) {
+		cfg_err(ctx, "out of memory");
+		return NULL;
+	}
+	for (const char *p = v; *p; p++) {
+		if (*p == '%') {
+			if (p[1] != '%') {
+				free(out);
+				cfg_err(ctx, "'%s': log-format expressions ('%s') are not supported yet; use a literal value ('%%%%' for '%%').", kw, v);
+				return NULL;
+			}
+			p++;
+		}
+		*o++ = *p;
+	}
+	*o = 0;
+	return out;
+}
+
+static int kw_http_rule(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	int req = strcmp(args[0], "http-request") == 0;
+	struct http_rule r = { .file = ctx->file, .line = ctx->line };
+	struct http_rule **tab = req ? &PX->req_rules : &PX->rsp_rules, *nt;
+	int *n = req ? &PX->n_req_rules : &PX->n_rsp_rules;
+	int need;
+	char kw[96];
+
+	if (nargs < 2)
+		return cfg_err(ctx, "'%s' expects an action.", args[0]);
+	snprintf(kw, sizeof(kw), "%s %s", args[0], args[1]);
+	if (strcmp(args[1], "set-header") == 0)      { r.act = HRULE_SET_HEADER; need = 2; }
+	else if (strcmp(args[1], "add-header") == 0) { r.act = HRULE_ADD_HEADER; need = 2; }
+	else if (strcmp(args[1], "del-header") == 0) { r.act = HRULE_DEL_HEADER; need = 1; }
+	else
+		return cfg_err(ctx, "'%s' action '%s' is not supported yet (supported: set-header, add-header, del-header).",
+			       args[0], args[1]);
+	for (int i = 2; i < nargs; i++)
+		if (strcmp(args[i], "if") == 0 || strcmp(args[i], "unless") == 0)
+			return cfg_err(ctx, "'%s': conditions ('%s') are not supported yet.", kw, args[i]);
+	if (nargs < 2 + need || !*args[2])
+		return cfg_err(ctx, "'%s' expects %s.", kw, need == 2 ? "<name> <value>" : "<name>");
+	if (r.act == HRULE_DEL_HEADER && nargs > 3 && strcmp(args[3], "-m") == 0)
+		return cfg_err(ctx, "'%s': '-m' matching methods are not supported yet.", kw);
+	if (nargs > 2 + need)
+		return cfg_err(ctx, "'%s' cannot handle unexpected argument '%s' (quote values that contain spaces).",
+			       kw, args[2 + need]);
+	if (!is_token(args[2]))
+		return cfg_err(ctx, "'%s': invalid header name '%s'.", kw, args[2]);
+	if (need == 2 && !(r.value = literal_value(ctx, kw, args[3])))
+		return -1;
+	if (!(r.name = strdup(args[2])) || !(nt = realloc(*tab, (*n + 1) * sizeof(**tab)))) {
+		free(r.name);
+		free(r.value);
+		return cfg_err(ctx, "out of memory");
+	}
+	nt[(*n)++] = r;
+	*tab = nt;
+	return 0;
+}
+
+/* ---- identity and state ---- */
+
+static int kw_description(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	char *d;
+
+	if (nargs < 2)
+		return cfg_err(ctx, "'description' expects a string argument.");
+	if (!(d = cfg_join(args, 1, nargs)))
+		return cfg_err(ctx, "out of memory");
+	free(PX->desc);
+	PX->desc = d;
+	return 0;
+}
+
+static int kw_disabled(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	if (cfg_max_args(ctx, args, nargs, 0) < 0)
+		return -1;
+	PX->disabled = strcmp(args[0], "disabled") == 0;
+	return 0;
+}
+
+static int kw_id(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	long long v;
+
+	if (cfg_max_args(ctx, args, nargs, 1) < 0)
+		return -1;
+	if (nargs < 2 || cfg_parse_int(args[1], 1, 0x7fffffff, &v) < 0)
+		return cfg_err(ctx, "'id' expects a custom id > 0, got '%s'.", nargs < 2 ? "" : args[1]);
+	PX->uuid = (int)v;
+	return 0;
+}
+
+/* ---- stats ---- */
+
+static int kw_stats(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	struct proxy *px = PX;
+	const char *sub = nargs > 1 ? args[1] : "";
+	char kw[64];
+	int ret = 0;
+
+	snprintf(kw, sizeof(kw), "stats %s", sub);
+	if (!strcmp(sub, "enable") || !strcmp(sub, "hide-version") || !strcmp(sub, "show-legends")) {
+		if (nargs > 2)
+			return cfg_err(ctx, "'%s' cannot handle unexpected argument '%s'.", kw, args[2]);
+		if (sub[0] == 'h')
+			px->stats_hide_version = 1;
+		else if (sub[0] == 's')
+			px->stats_show_legends = 1;
+	} else if (!strcmp(sub, "uri") || !strcmp(sub, "realm")) {
+		if (nargs < 3 || !*args[2])
+			return cfg_err(ctx, "'%s' expects an argument.", kw);
+		if (nargs > 3)
+			return cfg_err(ctx, "'%s' cannot handle unexpected argument '%s' (quote or escape spaces).", kw, args[3]);
+		ret = cfg_strdup(ctx, sub[0] == 'u' ? &px->stats_uri : &px->stats_realm, args[2]);
+	} else if (!strcmp(sub, "refresh")) {
+		if (nargs > 3)
+			return cfg_err(ctx, "'%s' cannot handle unexpected argument '%s'.", kw, args[3]);
+		if (cfg_arg_time(ctx, kw, args[2], &px->stats_refresh) < 0)
+			return -1;
+	} else if (!strcmp(sub, "auth")) {
+		struct stats_auth *a;
+		const char *colon = nargs > 2 ? strchr(args[2], ':') : NULL;
+
+		if (!colon || colon == args[2])
+			return cfg_err(ctx, "'stats auth' expects <user>:<password>.");
+		if (nargs > 3)
+			return cfg_err(ctx, "'%s' cannot handle unexpected argument '%s'.", kw, args[3]);
+		if (!(a = calloc(1, sizeof(*a))) || !(a->user = strndup(args[2], colon - args[2])) ||
+		    !(a->pass = strdup(colon + 1))) {
+			if (a)
+				free(a->user);
+			free(a);
+			return cfg_err(ctx, "out of memory");
+		}
+		list_add_tail(&px->stats_auths, &a->link);
+	} else if (!strcmp(sub, "show-node")) {
+		if (nargs > 3)
+			return cfg_err(ctx, "'%s' cannot handle unexpected argument '%s'.", kw, args[3]);
+		if (nargs > 2 && cfg_invalid_char(args[2]))
+			return cfg_err(ctx, "'stats show-node': invalid node name '%s'.", args[2]);
+		px->stats_show_node = 1;
+		ret = cfg_strdup(ctx, &px->stats_node, nargs > 2 ? args[2] : NULL);
+	} else if (!strcmp(sub, "show-desc")) {
+		char *d = NULL;
+
+		if (nargs > 2 && !(d = cfg_join(args, 2, nargs)))
+			return cfg_err(ctx, "out of memory");
+		px->stats_show_desc = 1;
+		free(px->stats_desc);
+		px->stats_desc = d;
+	} else if (!strcmp(sub, "scope")) {
+		char **ns;
+
+		if (nargs < 3 || !*args[2])
+			return cfg_err(ctx, "'stats scope' expects a proxy name ('.' for this one).");
+		if (nargs > 3)
+			return cfg_err(ctx, "'%s' cannot handle unexpected argument '%s'.", kw, args[3]);
+		if (!(ns = realloc(px->stats_scope, (px->n_stats_scope + 1) * sizeof(*ns))))
+			return cfg_err(ctx, "out of memory");
+		px->stats_scope = ns;
+		if (!(ns[px->n_stats_scope] = strdup(args[2])))
+			return cfg_err(ctx, "out of memory");
+		px->n_stats_scope++;
+	} else if (!strcmp(sub, "admin")) {
+		/* HAProxy's "stats admin if TRUE"; a bare "stats admin" is tandem's shorthand */
+		if (nargs == 2 ||
+		    (nargs == 4 && !strcmp(args[2], "if") && !strcmp(args[3], "TRUE")) ||
+		    (nargs == 4 && !strcmp(args[2], "unless") && !strcmp(args[3], "FALSE")))
+			px->stats_admin = 1;
+		else
+			return cfg_err(ctx, "'stats admin': only 'stats admin if TRUE' is supported (ACL conditions are not supported yet).");
+	} else if (!strcmp(sub, "socket") || !strcmp(sub, "timeout") || !strcmp(sub, "maxconn")) {
+		return cfg_err(ctx, "'%s' is only valid in the 'global' section.", kw);
+	} else if (!strcmp(sub, "http-request")) {
+		return cfg_err(ctx, "'stats http-request' rules are not supported yet.");
+	} else {
+		return cfg_err(ctx, "'stats' expects 'admin', 'auth', 'enable', 'hide-version', 'realm', 'refresh', "
+			       "'scope', 'show-desc', 'show-legends', 'show-node' or 'uri' (got '%s').", sub);
+	}
+	if (!ret)
+		px->stats_enabled = 1;   /* as in HAProxy, any stats keyword enables stats */
+	return ret;
+}
+
+/* ---- keywords tandem knows but rejects ---- */
+
+static const struct {
+	const char *kw;
+	const char *why;
+} rejected[] = {
+	{ "use_backend", "'use_backend' (content switching with ACLs) is not supported yet: use 'default_backend'." },
+	{ "acl", "ACLs are not supported yet." },
+	{ "compression", "'compression' is not supported by tandem." },
+	{ "capture", "'capture' is not supported yet." },
+	{ "unique-id-format", "unique request ids are not supported yet." },
+	{ "unique-id-header", "unique request ids are not supported yet." },
+	{ "stick", "stickiness is not supported yet." },
+	{ "stick-table", "stickiness is not supported yet." },
+	{ "cookie", "cookie-based persistence is not supported yet." },
+	{ "errorfile", "custom error pages are not supported yet." },
+	{ "errorfiles", "custom error pages are not supported yet." },
+	{ "errorloc", "custom error pages are not supported yet." },
+	{ "errorloc302", "custom error pages are not supported yet." },
+	{ "errorloc303", "custom error pages are not supported yet." },
+	{ "http-error", "custom error pages are not supported yet." },
+	{ "log-format", "custom log formats are not supported yet: use 'option httplog' [clf|json] or 'option tcplog'." },
+	{ "log-format-sd", "custom log formats are not supported yet." },
+	{ "error-log-format", "custom log formats are not supported yet." },
+	{ "http-check", "health checks are not supported yet." },
+	{ "tcp-check", "health checks are not supported yet." },
+	{ "external-check", "health checks are not supported yet." },
+	{ "server-template", "'server-template' is not supported yet (it needs DNS resolvers)." },
+	{ "retry-on", "'retry-on' is not supported yet." },
+	{ "contimeout", "'contimeout' is deprecated: use 'timeout connect'." },
+	{ "clitimeout", "'clitimeout' is deprecated: use 'timeout client'." },
+	{ "srvtimeout", "'srvtimeout' is deprecated: use 'timeout server'." },
+	{ "redirect", "'redirect' is not supported yet." },
+	{ "http-after-response", "'http-after-response' is not supported yet." },
+	{ "tcp-request", "'tcp-request' rules are not supported yet." },
+	{ "tcp-response", "'tcp-response' rules are not supported yet." },
+	{ "use-server", "'use-server' is not supported yet." },
+	{ "hash-type", "hash-based balancing is not supported yet." },
+	{ "hash-balance-factor", "hash-based balancing is not supported yet." },
+	{ "monitor-uri", "'monitor-uri' is not supported yet." },
+	{ "monitor", "'monitor' is not supported yet." },
+	{ "monitor-net", "'monitor-net' doesn't exist anymore (HAProxy removed it too)." },
+	{ "bind-process", "'bind-process' is not supported (HAProxy removed it too)." },
+	{ "reqadd", "'reqadd' and friends were removed from HAProxy: use 'http-request add-header'." },
+	{ "rspadd", "'rspadd' and friends were removed from HAProxy: use 'http-response add-header'." },
+	{ "source", "'source' is not supported by tandem." },
+	{ "persist", "'persist' is not supported by tandem." },
+	{ "force-persist", "'force-persist' is not supported by tandem." },
+	{ "ignore-persist", "'ignore-persist' is not supported by tandem." },
+	{ "rate-limit", "'rate-limit' is not supported by tandem." },
+	{ "log-tag", "'log-tag' is not supported by tandem." },
+	{ "email-alert", "'email-alert' is not supported by tandem." },
+	{ "filter", "'filter' is not supported by tandem." },
+	{ "dynamic-cookie-key", "cookie-based persistence is not supported yet." },
+	{ "load-server-state-from-file", "server state files are not supported yet." },
+	{ "server-state-file-name", "server state files are not supported yet." },
+	{ "http-send-name-header", "'http-send-name-header' is not supported by tandem." },
+	{ "max-keep-alive-queue", "'max-keep-alive-queue' is not supported by tandem." },
+	{ "max-session-srv-conns", "'max-session-srv-conns' is not supported by tandem." },
+	{ "backlog", "'backlog' is not supported as a proxy keyword: use the 'backlog' option of 'bind'." },
+	{ "transparent", "'transparent' is not supported by tandem." },
+	{ "dispatch", "'dispatch' is not supported by tandem: use 'server'." },
+	{ "declare", "'declare' is not supported by tandem." },
+	{ "guid", "'guid' is not supported by tandem." },
+};
+
+const char *cfg_proxy_rejected(const char *kw)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(rejected); i++)
+		if (strcmp(kw, rejected[i].kw) == 0)
+			return rejected[i].why;
+	return NULL;
+}
+
+const struct cfg_kw cfg_proxy_kws[] = {
+	{ "mode",            KW_ALL,                 kw_mode },
+	{ "bind",            KW_FE | KW_LI,          cfg_kw_bind },
+	{ "default_backend", KW_DEF | KW_FE | KW_LI, kw_default_backend },
+	{ "balance",         KW_DEF | KW_BE | KW_LI, kw_balance },
+	{ "timeout",         KW_ALL,                 kw_timeout },
+	{ "retries",         KW_ALL,                 kw_int_setting },
+	{ "maxconn",         KW_ALL,                 kw_int_setting },
+	{ "fullconn",        KW_ALL,                 kw_int_setting },
+	{ "http-reuse",      KW_ALL,                 kw_http_reuse },
+	{ "option",          KW_ALL | KW_NO_OK,      kw_option },
+	{ "log",             KW_ALL | KW_NO_OK,      kw_log },
+	{ "http-request",    KW_NODEF,               kw_http_rule },
+	{ "http-response",   KW_NODEF,               kw_http_rule },
+	{ "description",     KW_NODEF,               kw_description },
+	{ "disabled",        KW_ALL,                 kw_disabled },
+	{ "enabled",         KW_ALL,                 kw_disabled },
+	{ "id",              KW_NODEF,               kw_id },
+	{ "stats",           KW_ALL,                 kw_stats },
+	{ NULL, 0, NULL }
+};
