@@ -390,8 +390,8 @@ static void test_limits(void)
 	strcpy(buf, "GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n");
 	r = h1_parse_request(buf, strlen(buf), &M, &lim);
 	CHECK("max_hdrs: 5th refused 431", r == H1_ERROR && M.err_status == 431);
-	r = h1_parse_response("HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE: 5\r\n\r\n",
-			      54, &M, &lim);
+	strcpy(buf, "HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE: 5\r\n\r\n");
+	r = h1_parse_response(buf, strlen(buf), &M, &lim);
 	CHECK("max_hdrs: response refused 502", r == H1_ERROR && M.err_status == 502);
 
 	/* max_hdrs above H1_MAX_HDRS is clamped (the array has that size) */
@@ -536,6 +536,44 @@ static void test_helpers(void)
 	}
 }
 
+/* Every byte value at every position of a long value / target: the
+ * word-at-a-time scanner must agree with the byte classes. */
+static void test_byte_classes(void)
+{
+	char buf[256];
+	int bad_ok = 1, good_ok = 1, uri_bad_ok = 1, uri_good_ok = 1;
+
+	for (int pos = 0; pos < 40; pos++) {
+		for (int c = 0; c < 256; c++) {
+			int allowed = c == '\t' || (c >= 0x20 && c != 0x7f);
+			char v[41];
+			memset(v, 'v', 40);
+			v[40] = 0;
+			int n = snprintf(buf, sizeof(buf), "GET / HTTP/1.1\r\nHost: a\r\nX: a%sz\r\n\r\n", v);
+			buf[28 + pos] = (char)c;       /* inside the value, after "a" */
+			int r = h1_parse_request(buf, (size_t)n, &M, &deflim);
+			if (allowed)
+				good_ok &= r == n;
+			else
+				bad_ok &= r == H1_ERROR && M.err_pos == (size_t)(28 + pos);
+
+			allowed = c > 0x20 && c < 0x7f;
+			n = snprintf(buf, sizeof(buf), "GET /%s HTTP/1.1\r\nHost: a\r\n\r\n", v);
+			buf[5 + pos] = (char)c;
+			r = h1_parse_request(buf, (size_t)n, &M, &deflim);
+			if (allowed)
+				uri_good_ok &= r == n;
+			else
+				uri_bad_ok &= r == H1_ERROR &&
+					(c == ' ' || M.err_pos == (size_t)(5 + pos));
+		}
+	}
+	CHECK("value: every allowed byte at every position accepted", good_ok);
+	CHECK("value: every CTL/DEL at every position refused at its offset", bad_ok);
+	CHECK("target: every visible byte at every position accepted", uri_good_ok);
+	CHECK("target: every other byte at every position refused at its offset", uri_bad_ok);
+}
+
 /* Error positions point at the offending byte. */
 static void test_err_pos(void)
 {
@@ -560,5 +598,6 @@ int main(void)
 	test_responses();
 	test_helpers();
 	test_err_pos();
+	test_byte_classes();
 	UNIT_END();
 }
