@@ -108,8 +108,8 @@ static int log_dest(struct cfg_ctx *ctx, struct log_target *t, const char *dst)
 		t->addrlen = sizeof(*un);
 		return 0;
 	}
-	if (strncmp(dst, "ring@", 5) == 0 || strncmp(dst, "tcp", 3) == 0 || strncmp(dst, "fd@", 3) == 0 ||
-	    strncmp(dst, "abns@", 5) == 0)
+	if (strncmp(dst, "ring@", 5) == 0 || strncmp(dst, "tcp@", 4) == 0 || strncmp(dst, "tcp4@", 5) == 0 ||
+	    strncmp(dst, "tcp6@", 5) == 0 || strncmp(dst, "fd@", 3) == 0 || strncmp(dst, "abns@", 5) == 0)
 		return cfg_err(ctx, "'log' : target '%s' is not supported by tandem (use stdout, stderr, a UNIX datagram socket path or a UDP address).", dst);
 	if (cfg_addr_ex(dst, &t->addr, &t->addrlen, 0, 514, why, sizeof(why)) < 0)
 		return cfg_err(ctx, "'log' : %s.", why);

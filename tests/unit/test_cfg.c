@@ -651,6 +651,10 @@ static void test_errors(void)
 	expect_err("log extra", "global\n log stdout local0 info err debug\n", 2, "'log' cannot handle unexpected argument 'debug'.");
 	expect_err("log ring", "global\n log ring@buf local0\n", 2,
 		   "'log' : target 'ring@buf' is not supported by tandem (use stdout, stderr, a UNIX datagram socket path or a UDP address).");
+	expect_err("log tcp", "global\n log tcp@1.2.3.4:514 local0\n", 2,
+		   "'log' : target 'tcp@1.2.3.4:514' is not supported by tandem (use stdout, stderr, a UNIX datagram socket path or a UDP address).");
+	expect_err_has("log unresolvable (a name starting with tcp)", "global\n log tcplogger.invalid local0\n",
+		       ":2: 'log' : could not resolve address 'tcplogger.invalid': ");
 	expect_err("log len", "global\n log stdout len 10 local0\n", 2, "'len' expects an integer between 80 and 65535, got '10'.");
 
 	/* several errors: the first one is returned, all are logged */
