@@ -20,6 +20,10 @@ void sha256_init(struct sha256 *s);
 void sha256_update(struct sha256 *s, const void *data, size_t len);
 /* Pad, write the 32-byte digest to <out>. <s> must be re-initialised to be reused. */
 void sha256_final(struct sha256 *s, uint8_t out[SHA256_DIGEST_LEN]);
+/* Choose the block function: the CPU's SHA instructions when <want_hw> and
+ * available, else portable C (the default is the fastest available).
+ * Returns 1 if the hardware path is now in use. For tests and benchmarks. */
+int sha256_select(int want_hw);
 /* Lowercase hex of a digest into <hex> (65 bytes, NUL-terminated). */
 void sha256_hex(const uint8_t d[SHA256_DIGEST_LEN], char hex[65]);
 
