@@ -143,6 +143,7 @@ struct worker {
 	struct ev_io lio;       /* the shared listening socket, in this loop */
 	struct ev_timer accept_retry; /* re-enable accepting after EMFILE */
 	int          listening;
+	int          quit;      /* set by thread 0 to stop this worker (atomic) */
 };
 extern __thread struct worker *this_worker;
 /* Stop accepting on this thread (listener shut down or drain over). */

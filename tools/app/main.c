@@ -201,15 +201,26 @@ static void accept_retry_cb(struct ev_timer *t)
 
 /* ---- drain and exit (thread 0) ---- */
 
-/* Stop every loop; main() then cleans up and exits 0. */
+/* Runs in a worker's own thread when another thread woke its loop. */
+static void worker_wake_hook(struct loop *l)
+{
+	struct worker *w = container_of(l, struct worker, loop);
+
+	if (__atomic_load_n(&w->quit, __ATOMIC_ACQUIRE))
+		l->stop = 1;
+}
+
+/* Stop every loop; main() then cleans up and exits 0. Other threads are
+ * told through their quit flag and a wake-up, so that each loop's stop
+ * field is only ever written by its own thread. */
 static void stop_all(void)
 {
 	int i;
 
-	for (i = 0; i < app_cfg.threads; i++) {
-		workers[i].loop.stop = 1;
-		if (i)
-			loop_wakeup(&workers[i].loop);
+	this_loop->stop = 1;
+	for (i = 1; i < app_cfg.threads; i++) {
+		__atomic_store_n(&workers[i].quit, 1, __ATOMIC_RELEASE);
+		loop_wakeup(&workers[i].loop);
 	}
 }
 
@@ -278,6 +289,8 @@ static void *worker_main(void *arg)
 
 	this_worker = w;
 	this_loop = &w->loop;
+	if (__atomic_load_n(&w->quit, __ATOMIC_ACQUIRE))
+		return NULL;  /* stopped before it even started */
 	list_init(&w->conns);
 	if (alog_thread_init() < 0) {
 		fprintf(stderr, "tandem-app: out of memory\n");
@@ -430,6 +443,7 @@ int main(int argc, char **argv)
 			perror("tandem-app: loop_init");
 			return 1;
 		}
+		workers[i].loop.wake_hook = worker_wake_hook;
 	}
 	for (i = 1; i < app_cfg.threads; i++) {
 		if (pthread_create(&tids[i], NULL, worker_main, &workers[i])) {
