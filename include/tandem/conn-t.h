@@ -18,6 +18,7 @@ enum {
 	CF_IDLE       = 1u << 6,  /* in a server's idle pool */
 	CF_CLOSED     = 1u << 7,  /* fd closed; object awaiting deferred free */
 	CF_USED       = 1u << 8,  /* carried at least one request (reuse: a failure may be a race with the server's close) */
+	CF_RDHUP      = 1u << 9,  /* epoll saw the peer's FIN: keep reading until recv() says 0 */
 };
 
 struct server;

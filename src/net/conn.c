@@ -24,6 +24,10 @@ void conn_note_events(struct conn *c, uint32_t ev)
 {
 	if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 		c->flags |= CF_RD_READY;
+	/* The FIN's edge has fired now and will not fire again: a later short
+	 * read must not make us forget that the end is already queued. */
+	if (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		c->flags |= CF_RDHUP;
 	if (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR))
 		c->flags |= CF_WR_READY;
 }
@@ -45,7 +49,7 @@ ssize_t conn_recv(struct conn *c, size_t bufsize)
 	n = recv(c->io.fd, buf_tail(&c->in), room, 0);
 	if (n > 0) {
 		c->in.data += (size_t)n;
-		if ((size_t)n < room)
+		if ((size_t)n < room && !(c->flags & CF_RDHUP))
 			c->flags &= ~CF_RD_READY;  /* drained: the next edge will tell */
 		return n;
 	}
