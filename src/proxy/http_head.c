@@ -78,8 +78,26 @@ static int put_framing(struct buf *b, const struct body *bd, const struct h1_msg
 	char tmp[64];
 	int n;
 
-	if (bd->mode == BM_CHUNKED)
-		return puts_(b, "Transfer-Encoding: chunked\r\n");
+	if (bd->mode == BM_CHUNKED) {
+		/* forwarded as received: the body bytes are passed verbatim, so
+		 * any coding applied before chunked (e.g. gzip) still applies */
+		const struct h1_hdr *te = h1_find_hdr(m, "transfer-encoding");
+		unsigned i, first = 1;
+
+		if (puts_(b, "Transfer-Encoding: "))
+			return -1;
+		for (i = 0; te && i < m->nhdrs; i++) {
+			const struct h1_hdr *h = &m->hdrs[i];
+			if (!h1_str_ieq(h->name, "transfer-encoding"))
+				continue;
+			if ((!first && put(b, ", ", 2)) || put(b, h->value.p, h->value.len))
+				return -1;
+			first = 0;
+		}
+		if (first && puts_(b, "chunked"))
+			return -1;
+		return put(b, "\r\n", 2);
+	}
 	if (m->flags & H1_F_HAS_CL) {
 		n = snprintf(tmp, sizeof(tmp), "Content-Length: %llu\r\n",
 			     (unsigned long long)m->content_length);

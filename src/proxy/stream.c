@@ -1023,8 +1023,14 @@ static int st_xfer(struct stream *s)
 			continue;
 		}
 		if (body_scan(&s->rsp, &sc->in, eof) < 0) {
+			size_t before = s->rsp.fwd;
+
 			CTR_ADD(s->be->be_ctr.srv_aborts, 1);
 			CTR_ADD(s->srv->ctr.srv_aborts, 1);
+			/* give the client what did arrive: it sees the truncation
+			 * (short body or no last chunk) rather than nothing */
+			if (send_parts(&s->cli, &s->cli_out, NULL, &sc->in, &s->rsp.fwd) > 0)
+				s->bytes_out += before - s->rsp.fwd;
 			s->rsp_started = 1;  /* head is out (or about to be): just cut */
 			stream_error(s, 0, 'S', 'D');
 			return 0;
@@ -1198,6 +1204,8 @@ static void stream_process(struct stream *s)
 	int again = 1, guard = 64;
 
 	while (again && guard-- > 0 && s->state != ST_CLOSED) {
+		int prev = s->state;
+
 		switch (s->state) {
 		case ST_REQ_WAIT: again = st_req_wait(s); break;
 		case ST_CONNECT:  again = st_connect(s); break;
@@ -1207,6 +1215,8 @@ static void stream_process(struct stream *s)
 		case ST_CLOSING:  again = st_closing(s); break;
 		default:          again = 0; break;
 		}
+		if (s->state != prev)
+			again = 1;  /* a new state always gets its first look now */
 	}
 	if (s->state != ST_CLOSED && again) {
 		/* still work to do: continue after other connections had a turn */
