@@ -83,6 +83,7 @@ class Reader:
         self.sock = sock
         self.buf = bytearray()
         self.eof = False
+        self.total = 0   # bytes received so far, for messages
 
     def _fill(self, dl, n=65536):
         """Read more bytes; False on EOF/reset. Raises TestFailure on deadline."""
@@ -95,13 +96,15 @@ class Reader:
         try:
             d = self.sock.recv(n)
         except socket.timeout:
-            raise TestFailure("read timed out (got %d bytes pending: %r)" % (len(self.buf), bytes(self.buf[:200])))
+            raise TestFailure("read timed out (%d bytes received on this connection; unparsed: %r)"
+                              % (self.total, bytes(self.buf[:200])))
         except (ConnectionResetError, BrokenPipeError):
             d = b""
         if not d:
             self.eof = True
             return False
         self.buf += d
+        self.total += len(d)
         return True
 
     def read_head(self, dl):

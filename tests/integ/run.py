@@ -77,7 +77,10 @@ def run_one(modname, funcname, full):
         status, reason = "SKIP", str(e)
     except harness.TestFailure as e:
         status, reason = "FAIL", str(e)
-        detail = "".join(traceback.format_tb(e.__traceback__)[-2:])
+        # where in the test it failed: the frames inside test modules
+        frames = [f for f in traceback.extract_tb(e.__traceback__)
+                  if os.path.basename(f.filename).startswith("test_")]
+        detail = "".join(traceback.format_list(frames[-3:]))
     except Exception as e:
         status, reason = "FAIL", "%s: %s" % (type(e).__name__, e)
         detail = traceback.format_exc()

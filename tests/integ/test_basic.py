@@ -4,6 +4,7 @@ and a real client (curl)."""
 import json
 import random
 import shutil
+import socket
 import subprocess
 
 from harness import (Client, Deadline, PatternChecker, app_proxy, check, chunked, eq, http, parse_json,
@@ -139,54 +140,85 @@ def test_chunked_response_body(ctx):
     c.close()
 
 
-def test_until_close_response(ctx):
-    px, _ = app_proxy(ctx, ["A"])
-    c = Client(px.port)
+def _until_close(port, n, version):
+    c = Client(port)
     pc = PatternChecker()
-    c.send(b"GET /bytes?n=2000000&close=1 HTTP/1.1\r\nHost: x\r\n\r\n")
-    r = c.response(sink=pc.feed, timeout=10)
+    c.send(b"GET /bytes?n=%d&close=1 HTTP/%s\r\nHost: x\r\n\r\n" % (n, version))
+    try:
+        # well under the 10s client/server timeouts: the end must come from the FIN
+        r = c.response(sink=pc.feed, timeout=3)
+    finally:
+        c.close()
     eq(r.status, 200, "status")
-    eq(pc.count, 2000000, "body length of an until-close response")
+    eq(pc.count, n, "body length of an until-close response to HTTP/%s" % version.decode())
     check(pc.ok, "body differs from /bytes pattern at offset %s" % pc.first_bad)
-    c.close()
+    return r
+
+
+def test_until_close_response(ctx):
+    """The end of an until-close body is the server's FIN, which may arrive
+    with the last bytes or after them: several sizes, twice each."""
+    px, _ = app_proxy(ctx, ["A"])
+    for n in (10, 1000, 100000, 2000000):
+        for _ in range(2):
+            _until_close(px.port, n, b"1.1")
 
 
 def test_until_close_response_http10(ctx):
     px, _ = app_proxy(ctx, ["A"])
-    c = Client(px.port)
-    pc = PatternChecker()
-    c.send(b"GET /bytes?n=100000&close=1 HTTP/1.0\r\nHost: x\r\n\r\n")
-    r = c.response(sink=pc.feed)
-    eq(r.status, 200, "status")
-    eq(pc.count, 100000, "body length to an HTTP/1.0 client")
-    check(pc.ok, "body differs from /bytes pattern at offset %s" % pc.first_bad)
-    check(not r.chunked, "chunked response sent to an HTTP/1.0 client")
-    c.close()
+    for n in (10, 100000):
+        for _ in range(2):
+            r = _until_close(px.port, n, b"1.0")
+            check(not r.chunked, "chunked response sent to an HTTP/1.0 client")
+
+
+def test_until_close_raw_backend(ctx):
+    """Head, body and FIN sent back to back by the backend, 10 times: the
+    proxy must end each response at the FIN (not at a timeout)."""
+    body = b"z" * 5000
+
+    def handler(conn, reader, srv):
+        srv.read_request(reader)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n" + body)
+        conn.shutdown(socket.SHUT_WR)
+    srv = ctx.raw_server(handler)
+    px = start_simple(ctx, [("s1", srv.port)])
+    for i in range(10):
+        c = Client(px.port)
+        try:
+            r = c.get("/", timeout=3)
+        except AssertionError as e:
+            raise AssertionError("attempt %d: %s" % (i + 1, e))
+        finally:
+            c.close()
+        eq((r.status, r.body), (200, body), "attempt %d: until-close response" % (i + 1))
 
 
 def test_backend_closes_mid_body(ctx):
     """The backend promises 100000 bytes, sends 1000 and closes: the client
-    must get a truncated body and a closed connection, not a hang."""
+    must get a truncated body and a closed connection, not a hang. Repeated,
+    since the FIN may come with the data or after it."""
     def handler(conn, reader, srv):
         srv.read_request(reader)
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b"x" * 1000)
     srv = ctx.raw_server(handler)
     px = start_simple(ctx, [("s1", srv.port)])
-    c = Client(px.port)
-    c.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-    dl = Deadline(5)
-    while not dl.expired():
+    for i in range(5):
+        c = Client(px.port)
+        c.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        dl = Deadline(3)
         try:
-            if not c.reader._fill(dl):
-                break
+            while c.reader._fill(dl):
+                pass
         except AssertionError:
-            break
-    got = bytes(c.reader.buf)
-    check(c.reader.eof, "proxy did not close the client connection after the backend aborted mid-body")
-    check(got.startswith(b"HTTP/1.1 200"), "client did not get the response head: %r" % got[:100])
-    body = got.split(b"\r\n\r\n", 1)[1]
-    check(len(body) < 100000, "client got a complete body from a truncated response")
-    c.close()
+            pass
+        got = bytes(c.reader.buf)
+        c.close()
+        check(c.reader.eof, "attempt %d: proxy did not close the client connection within 3s after the backend "
+              "aborted mid-body (client got %d bytes)" % (i + 1, len(got)))
+        check(got.startswith(b"HTTP/1.1 200"), "client did not get the response head: %r" % got[:100])
+        body = got.split(b"\r\n\r\n", 1)[1]
+        check(len(body) < 100000, "client got a complete body from a truncated response")
 
 
 def test_curl(ctx):

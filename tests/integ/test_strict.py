@@ -8,8 +8,8 @@ headers 431, unsupported version 505, body over tune.http.max-body-size 413,
 incomplete head at `timeout http-request` 408."""
 import time
 
-from harness import (Client, check, eq, haproxy_differs, response_bytes, serve_keepalive, start_simple,
-                     tandem_only)
+from harness import (Client, Deadline, check, eq, haproxy_differs, parse_head, response_bytes, serve_keepalive,
+                     start_simple, tandem_only)
 
 H = b"GET / HTTP/1.1\r\nHost: x\r\n"
 
@@ -48,9 +48,18 @@ CASES = {
 }
 
 
+def _silent_backend(ctx):
+    """A backend that records request heads and never answers, so any
+    error response the client gets comes from the proxy."""
+    def handler(conn, reader, srv):
+        srv.record(parse_head(reader.read_head(Deadline(30)), True))
+        srv.stopping.wait(30)
+    return ctx.raw_server(handler)
+
+
 def _run_case(ctx, name):
     data, want, may_reach, _ = CASES[name]
-    srv = ctx.raw_server(serve_keepalive(lambda req: response_bytes(200, "OK", [], b"ok\n")))
+    srv = _silent_backend(ctx)
     px = start_simple(ctx, [("s1", srv.port)])
     c = Client(px.port, timeout=5)
     c.send(data)
@@ -100,14 +109,14 @@ def test_gzip_chunked_forwarded(ctx):
     c.close()
 
 
-def _max_body_proxy(ctx):
+def _max_body_proxy(ctx, srv):
     tandem_only("tune.http.max-body-size is a tandem keyword")
-    srv = ctx.raw_server(serve_keepalive(lambda req: response_bytes(200, "OK", [], b"ok\n")))
-    return start_simple(ctx, [("s1", srv.port)], global_extra="tune.http.max-body-size 1000"), srv
+    return start_simple(ctx, [("s1", srv.port)], global_extra="tune.http.max-body-size 1000")
 
 
 def test_max_body_size_content_length(ctx):
-    px, srv = _max_body_proxy(ctx)
+    srv = ctx.raw_server(serve_keepalive(lambda req: response_bytes(200, "OK", [], b"ok\n")))
+    px = _max_body_proxy(ctx, srv)
     c = Client(px.port)
     eq(c.request("POST", "/", body=b"a" * 1000).status, 200, "status for a body at the limit")
     c.send(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1001\r\n\r\n" + b"a" * 1001)
@@ -117,7 +126,7 @@ def test_max_body_size_content_length(ctx):
 
 
 def test_max_body_size_chunked(ctx):
-    px, srv = _max_body_proxy(ctx)
+    px = _max_body_proxy(ctx, _silent_backend(ctx))
     c = Client(px.port)
     body = b"%x\r\n%s\r\n0\r\n\r\n" % (3000, b"a" * 3000)
     c.send(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + body)
