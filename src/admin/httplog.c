@@ -28,7 +28,8 @@
 #include <tandem/httplog.h>
 #include <tandem/log.h>
 
-#define LOG_LINE_MAX 8192   /* longer lines are truncated */
+#define LOG_LINE_MAX 65536  /* room for the largest `log ... len` (65535) */
+#define LOG_LEN_DEFAULT 1024 /* HAProxy's default `len` */
 
 static const char *const month_names[12] = {
 	"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -489,13 +490,18 @@ static int udp_sock(int family)
 
 /* Send <line> to one target at <level>. Files/pipes get "header line\n" in
  * one writev(); syslog servers get "header line" in one datagram. Failures
- * (full socket buffer, dead pipe) drop the line: logging never blocks. */
+ * (full socket buffer, dead pipe) drop the line: logging never blocks.
+ *
+ * `len N` (lt->maxlen, 0 = the default 1024) bounds the whole message as
+ * HAProxy counts it: header + text + the final newline <= N bytes. The
+ * header is kept and the text is cut; a UDP datagram, which carries no
+ * newline here, is thus at most N - 1 bytes. */
 static void target_send(const struct global *g, const struct log_target *lt, int level,
 			const char *line, size_t len)
 {
 	char hdr[160];
 	struct iovec iov[3];
-	size_t hlen;
+	size_t hlen, room;
 
 	if (level > lt->level)
 		return;
@@ -503,6 +509,11 @@ static void target_send(const struct global *g, const struct log_target *lt, int
 		level = lt->minlevel;   /* HAProxy: minlevel caps more severe levels */
 	hlen = syslog_header(lt, level, (g && g->log_hdr_pid) ? (int)g->log_hdr_pid : (int)getpid(),
 			     hdr, sizeof(hdr));
+	room = (size_t)(lt->maxlen > 0 ? lt->maxlen : LOG_LEN_DEFAULT) - 1;
+	if (hlen > room)
+		hlen = room;         /* only with an absurdly long log tag */
+	if (len > room - hlen)
+		len = room - hlen;
 	iov[0].iov_base = hdr;         iov[0].iov_len = hlen;
 	iov[1].iov_base = (void *)line; iov[1].iov_len = len;
 
@@ -532,7 +543,8 @@ static int has_targets(const struct list *l)
 
 void httplog_emit(const struct global *g, const struct proxy *fe, const struct txn_log *t)
 {
-	char line[LOG_LINE_MAX];
+	/* per thread, not on the stack: 64 kB would be a lot for a worker stack */
+	static __thread char line[LOG_LINE_MAX];
 	int use_global, err, level;
 	size_t len;
 	struct list *pos;

@@ -265,6 +265,12 @@ static void test_json(void)
 	CHECK("json tcp fields", strstr(buf, "\"Tw\":0,\"Tc\":30,\"Tt\":5007,") && !strstr(buf, "\"method\"") &&
 	      strstr(buf, "\"termination_state\":\"--\""));
 
+	/* what a TCP frontend with `option httplog json` gets after cfg_check */
+	base_fe(&fe, PR_O_TCPLOG | PR_O_HTTPLOG_JSON);
+	fe.mode = PR_MODE_TCP;
+	fmt(&fe, &t);
+	CHECK("tcp frontend json stays json", json_valid(buf) && strstr(buf, "\"Tt\":5007,") && !strstr(buf, "\"method\""));
+
 	CHECK("validator rejects junk", !json_valid("{\"a\":}") && !json_valid("{\"a\":1,}") && !json_valid("{\"a\":\"\x01\"}"));
 }
 
@@ -509,6 +515,82 @@ static void test_emit(void)
 	list_del(&lt.link);
 }
 
+/* `log ... len N`: header + text + newline never exceed N bytes; the text
+ * is cut, the header kept; 0 (a zeroed target) means HAProxy's 1024. */
+static void test_maxlen(void)
+{
+	static char got[70000], line[70000], rl[30000];
+	struct proxy fe;
+	struct txn_log t;
+	struct global g;
+	struct log_target lt;
+	int n, full;
+
+	memset(&g, 0, sizeof(g));
+	list_init(&g.logs);
+	base_fe(&fe, PR_O_HTTPLOG);
+	base_txn(&t);
+	full = (int)httplog_format(&fe, &t, line, sizeof(line));
+	target_init(&lt, pfd[1], LOGF_RAW);
+	list_add_tail(&fe.logs, &lt.link);
+
+	lt.maxlen = 100;
+	httplog_emit(&g, &fe, &t);
+	n = drain(got, sizeof(got));
+	CHECK("len 100: 100 bytes with the newline", full > 100 && n == 100 && got[99] == '\n' &&
+	      !memchr(got, '\n', 99) && !strncmp(got, line, 99));
+
+	lt.format = LOGF_RFC3164;
+	httplog_emit(&g, &fe, &t);
+	n = drain(got, sizeof(got));
+	CHECK("len 100 counts the syslog header", n == 100 && rfc3164_shape(got) && got[99] == '\n' &&
+	      !strncmp(strstr(got, "]: ") + 3, line, (size_t)(99 - (strstr(got, "]: ") + 3 - got))));
+
+	lt.maxlen = full + 1;   /* exactly enough for a raw line */
+	lt.format = LOGF_RAW;
+	httplog_emit(&g, &fe, &t);
+	n = drain(got, sizeof(got));
+	CHECK("line that fits is untouched", n == full + 1 && !strncmp(got, line, (size_t)full));
+
+	/* a long request line: cut at the default 1024, whole with len 65535 */
+	memset(rl, 'a', sizeof(rl));
+	memcpy(rl, "GET /", 5);
+	memcpy(rl + sizeof(rl) - 9, " HTTP/1.1", 9);
+	t.req_line = rl; t.req_line_len = sizeof(rl);
+	lt.maxlen = 0;
+	httplog_emit(&g, &fe, &t);
+	n = drain(got, sizeof(got));
+	CHECK("default len is 1024", n == 1024 && got[1023] == '\n');
+	lt.maxlen = 65535;
+	httplog_emit(&g, &fe, &t);
+	n = drain(got, sizeof(got));
+	CHECK("len 65535 keeps a 30000-byte request line", n > 30000 && got[n - 1] == '\n' &&
+	      strstr(got, "a HTTP/1.1\"\n") != NULL);
+	list_del(&lt.link);
+
+	/* UDP: no newline is sent, so the datagram is at most N - 1 bytes */
+	int us = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (us < 0 || bind(us, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    getsockname(us, (struct sockaddr *)&sa, &sl) < 0) {
+		CHECK("udp socket", 0);
+		return;
+	}
+	target_init(&lt, -1, LOGF_RFC3164);
+	memcpy(&lt.addr, &sa, sizeof(sa));
+	lt.addrlen = sizeof(sa);
+	lt.maxlen = 200;
+	list_add_tail(&fe.logs, &lt.link);
+	httplog_emit(&g, &fe, &t);
+	struct pollfd p = { .fd = us, .events = POLLIN };
+	n = poll(&p, 1, 2000) == 1 ? (int)recv(us, got, sizeof(got) - 1, 0) : -1;
+	CHECK("udp datagram cut to len - 1", n == 199 && rfc3164_shape(got));
+	close(us);
+	list_del(&lt.link);
+}
+
 static void test_event_log(void)
 {
 	char got[4096], want[256];
@@ -565,6 +647,7 @@ int main(void)
 	test_formats();
 	test_json();
 	test_emit();
+	test_maxlen();
 	test_event_log();
 	UNIT_END();
 }
