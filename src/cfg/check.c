@@ -129,10 +129,21 @@ static void check_http_only(struct cfg_ctx *ctx, struct proxy *px)
 {
 	if (px->mode == PR_MODE_HTTP)
 		return;
+	/* `option httplog json` stays JSON: the tcplog fields as one JSON
+	 * object (src/admin/httplog.c), so the tandem extension is honoured
+	 * rather than silently turned into plain text. */
 	if ((px->cap & PR_CAP_FE) && (px->options & PR_O_HTTPLOG)) {
-		cfg_warn_at(ctx, px->line, "'option httplog' not usable with %s '%s' (needs 'mode http'). Falling back to 'option tcplog'.",
-			    cfg_px_type(px), px->id);
+		int json = px->options & PR_O_HTTPLOG_JSON;
+
+		if (json)
+			cfg_warn_at(ctx, px->line, "'option httplog json' in %s '%s' (mode tcp) logs the 'option tcplog' fields as JSON.",
+				    cfg_px_type(px), px->id);
+		else
+			cfg_warn_at(ctx, px->line, "'option httplog' not usable with %s '%s' (needs 'mode http'). Falling back to 'option tcplog'.",
+				    cfg_px_type(px), px->id);
 		px->options = (px->options & ~(PR_O_HTTPLOG | PR_O_HTTPLOG_CLF | PR_O_HTTPLOG_JSON)) | PR_O_TCPLOG;
+		if (json)
+			px->options |= PR_O_HTTPLOG_JSON;
 	}
 	if (px->options & PR_O_FORWARDFOR) {
 		cfg_warn_at(ctx, px->line, "'option forwardfor' ignored for %s '%s' as it requires HTTP mode.", cfg_px_type(px), px->id);

@@ -30,7 +30,6 @@ void cfg_global_init(struct global *g)
 	g->tune_maxhdr = H1_MAX_HDRS;
 	g->tune_idle_pool = 64;
 	g->uid = g->gid = -1;
-	g->stats_timeout = 10000;    /* HAProxy's stats socket default */
 }
 
 void cfg_global_free(struct global *g)
@@ -358,22 +357,17 @@ static int gkw_tune(struct cfg_ctx *ctx, char **args, int nargs)
 	return 0;
 }
 
+/* Every global `stats` keyword belongs to the stats (admin) socket, which
+ * tandem does not have yet: refused rather than stored with no effect. */
 static int gkw_stats(struct cfg_ctx *ctx, char **args, int nargs)
 {
-	uint32_t t;
-
 	if (nargs < 2)
-		return cfg_err(ctx, "'stats' expects 'timeout' in the 'global' section.");
-	if (strcmp(args[1], "timeout") == 0) {
-		if (cfg_max_args(ctx, args, nargs, 2) < 0 || cfg_arg_time(ctx, "stats timeout", args[2], &t) < 0)
-			return -1;
-		if (!t)
-			return cfg_err(ctx, "'stats timeout' expects a positive value.");
-		G->stats_timeout = (int)t;
-		return 0;
-	}
+		return cfg_err(ctx, "'stats' expects 'socket', 'timeout' or 'maxconn' in the 'global' section (none is supported yet).");
 	if (strcmp(args[1], "socket") == 0)
 		return cfg_err(ctx, "'stats socket' is not supported yet: it will be provided by the admin socket feature.");
+	if (strcmp(args[1], "timeout") == 0 || strcmp(args[1], "maxconn") == 0)
+		return cfg_err(ctx, "'stats %s' is not supported yet (it applies to the stats socket, which tandem does not have yet).",
+			       args[1]);
 	return cfg_err(ctx, "'stats %s' is not supported by tandem in the 'global' section.", args[1]);
 }
 

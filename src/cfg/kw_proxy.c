@@ -631,13 +631,8 @@ static int kw_stats(struct cfg_ctx *ctx, char **args, int nargs)
 			return cfg_err(ctx, "out of memory");
 		px->n_stats_scope++;
 	} else if (!strcmp(sub, "admin")) {
-		/* HAProxy's "stats admin if TRUE"; a bare "stats admin" is tandem's shorthand */
-		if (nargs == 2 ||
-		    (nargs == 4 && !strcmp(args[2], "if") && !strcmp(args[3], "TRUE")) ||
-		    (nargs == 4 && !strcmp(args[2], "unless") && !strcmp(args[3], "FALSE")))
-			px->stats_admin = 1;
-		else
-			return cfg_err(ctx, "'stats admin': only 'stats admin if TRUE' is supported (ACL conditions are not supported yet).");
+		/* refused, not stored: nothing on the page would honour it */
+		return cfg_err(ctx, "'stats admin' is not supported yet (the stats page has no admin actions).");
 	} else if (!strcmp(sub, "socket") || !strcmp(sub, "timeout") || !strcmp(sub, "maxconn")) {
 		return cfg_err(ctx, "'%s' is only valid in the 'global' section.", kw);
 	} else if (!strcmp(sub, "http-request")) {

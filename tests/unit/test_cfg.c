@@ -199,7 +199,7 @@ static void test_full(void)
 		"    tune.idle-pool.shared-per-server 8\n"
 		"    node lb1\n"
 		"    description main \"load balancer\"\n"
-		"    stats timeout 30s\n"
+		"    # stats timeout: refused until the stats socket exists\n"
 		"    ulimit-n 20000\n"
 		"\n"
 		"defaults\n"
@@ -254,7 +254,7 @@ static void test_full(void)
 		"    stats realm Tandem\\ stats\n"
 		"    stats auth admin:secret\n"
 		"    stats auth ops:p:w\n"
-		"    stats admin if TRUE\n"
+		"    # stats admin: refused until the page has admin actions\n"
 		"    stats hide-version\n"
 		"    stats show-legends\n"
 		"    stats show-node\n"
@@ -277,7 +277,6 @@ static void test_full(void)
 	CHECK("g tune", c->g.tune_bufsize == 32768 && c->g.tune_maxrewrite == 2048 && c->g.tune_maxhdr == 50 &&
 	      c->g.tune_max_body == 10485760 && c->g.tune_idle_pool == 8);
 	CHECK("g node/desc", !strcmp(c->g.node, "lb1") && !strcmp(c->g.desc, "main load balancer"));
-	CHECK("g stats timeout", c->g.stats_timeout == 30000);
 	CHECK("g ulimit-n", c->g.rlimit_nofile == 20000);
 	t = list_entry(c->g.logs.next, struct log_target, link);
 	CHECK("g log stdout", t->fd == 1 && t->addrlen == 0 && t->format == LOGF_RAW && t->facility == 16 &&
@@ -350,7 +349,7 @@ static void test_full(void)
 	CHECK("listen defbe self", st->defbe == st && st->cap == (PR_CAP_FE | PR_CAP_BE));
 	CHECK("no log", (st->options & PR_O_NOLOG) && !(st->options & PR_O_LOG_GLOBAL) && list_empty(&st->logs));
 	CHECK("stats", st->stats_enabled && !strcmp(st->stats_uri, "/") && st->stats_refresh == 2000 &&
-	      !strcmp(st->stats_realm, "Tandem stats") && st->stats_admin && st->stats_hide_version &&
+	      !strcmp(st->stats_realm, "Tandem stats") && st->stats_hide_version &&
 	      st->stats_show_legends && st->stats_show_node && !st->stats_node && st->stats_show_desc &&
 	      !strcmp(st->stats_desc, "the lb") && st->n_stats_scope == 1 && !strcmp(st->stats_scope[0], "app"));
 	{
@@ -441,6 +440,17 @@ static void test_defaults_semantics(void)
 		      strstr(logbuf, "'option httplog' not usable with frontend 't' (needs 'mode http'). Falling back to 'option tcplog'."));
 		CHECK("no option leaves default KA", (p->options & (PR_O_HTTP_KA | PR_O_HTTPCLOSE | PR_O_SRV_CLOSE)) == PR_O_HTTP_KA);
 		CHECK("frontend without backend warns", strstr(logbuf, "frontend 't' has no 'default_backend'"));
+		cfg_free(c);
+	}
+
+	c = expect_ok("httplog json in tcp mode",
+		"frontend t\n bind 127.0.0.1:18007\n mode tcp\n timeout client 1s\n option httplog json\n");
+	if (c) {
+		p = cfg_find_proxy(c, "t", PR_CAP_FE);
+		CHECK("httplog json stays json in tcp mode",
+		      (p->options & (PR_O_TCPLOG | PR_O_HTTPLOG_JSON)) == (PR_O_TCPLOG | PR_O_HTTPLOG_JSON) &&
+		      !(p->options & PR_O_HTTPLOG) &&
+		      strstr(logbuf, "'option httplog json' in frontend 't' (mode tcp) logs the 'option tcplog' fields as JSON."));
 		cfg_free(c);
 	}
 
@@ -548,8 +558,18 @@ static void test_errors(void)
 	expect_err("http-request spaces", F0 " http-request set-header X-A a b\n", 3,
 		   "'http-request set-header' cannot handle unexpected argument 'b' (quote values that contain spaces).");
 	expect_err("http-request name", F0 " http-request del-header X:A\n", 3, "'http-request del-header': invalid header name 'X:A'.");
+	expect_err("stats admin", "listen l\n stats admin if TRUE\n", 2,
+		   "'stats admin' is not supported yet (the stats page has no admin actions).");
+	expect_err("stats admin bare", "listen l\n stats admin\n", 2,
+		   "'stats admin' is not supported yet (the stats page has no admin actions).");
 	expect_err("stats admin cond", "listen l\n stats admin if LOCALHOST\n", 2,
-		   "'stats admin': only 'stats admin if TRUE' is supported (ACL conditions are not supported yet).");
+		   "'stats admin' is not supported yet (the stats page has no admin actions).");
+	expect_err("stats timeout", "global\n stats timeout 30s\n", 2,
+		   "'stats timeout' is not supported yet (it applies to the stats socket, which tandem does not have yet).");
+	expect_err("stats maxconn", "global\n stats maxconn 10\n", 2,
+		   "'stats maxconn' is not supported yet (it applies to the stats socket, which tandem does not have yet).");
+	expect_err("stats timeout in proxy", "listen l\n stats timeout 30s\n", 2,
+		   "'stats timeout' is only valid in the 'global' section.");
 	expect_err("stats auth", "listen l\n stats auth admin\n", 2, "'stats auth' expects <user>:<password>.");
 	expect_err("stats socket in proxy", "listen l\n stats socket /x\n", 2, "'stats socket' is only valid in the 'global' section.");
 	expect_err("stats unknown", "listen l\n stats frob\n", 2,
@@ -838,10 +858,11 @@ static void test_seeds(void)
 	CHECK("seed 003: httpchk message", strstr(logbuf, ":35] : 'option httpchk' is not supported yet"));
 	CHECK("seed 003: http-check message", strstr(logbuf, ":36] : health checks are not supported yet."));
 	CHECK("seed 003: server check message", strstr(logbuf, ":37] : 'server nginx1': keyword 'check' is not supported yet."));
+	CHECK("seed 003: stats admin message", strstr(logbuf, ":45] : 'stats admin' is not supported yet (the stats page has no admin actions)."));
 	CHECK("seed 003: first error", strstr(err, ":4: 'stats socket' is not supported yet"));
 	cfg_free(c);
 
-	c = expect_ok("seed 003 without resolvers/checks/stats socket",
+	c = expect_ok("seed 003 without resolvers/checks/stats socket/stats admin",
 		"global\n    log stdout format raw local0\n    maxconn 4096\n\n"
 		"defaults\n    mode http\n    log global\n    option httplog\n    option dontlognull\n    option redispatch\n"
 		"    option http-server-close\n    option forwardfor\n    retries 3\n    timeout connect 5s\n"
@@ -849,7 +870,7 @@ static void test_seeds(void)
 		"frontend http_front\n    bind 127.0.0.1:18080\n    default_backend nginx_backend\n\n"
 		"backend nginx_backend\n    balance roundrobin\n"
 		"    server nginx1 127.0.0.1:18081\n    server nginx2 127.0.0.1:18082\n    server nginx3 127.0.0.1:18083\n\n"
-		"listen stats\n    bind 127.0.0.1:18404\n    stats enable\n    stats uri /\n    stats refresh 5s\n    stats admin if TRUE\n");
+		"listen stats\n    bind 127.0.0.1:18404\n    stats enable\n    stats uri /\n    stats refresh 5s\n");
 	if (c) {
 		struct proxy *be = cfg_find_proxy(c, "nginx_backend", PR_CAP_BE);
 
