@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <netinet/in.h>
 #include <tandem/buf.h>
 #include <tandem/h1.h>
 #include <tandem/sock.h>
@@ -106,9 +107,70 @@ static int put_framing(struct buf *b, const struct body *bd, const struct h1_msg
 	return 0;
 }
 
+/* Is <cli> inside the `option forwardfor except` network of <px>? 0 when
+ * <px> has none or the families differ. An IPv4-mapped IPv6 client
+ * (::ffff:a.b.c.d, what a v4v6 socket reports) is compared as the IPv4
+ * address it carries, so `except 10.0.0.0/8` covers it too. */
+static int fwdfor_excepted(const struct proxy *px, const struct sockaddr_storage *cli)
+{
+	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	const uint8_t *a = NULL;
+	int bits = px->fwdfor_except_bits;
+
+	if (cli->ss_family == AF_INET) {
+		if (px->fwdfor_except_af == AF_INET)
+			a = (const uint8_t *)&((const struct sockaddr_in *)cli)->sin_addr;
+	} else if (cli->ss_family == AF_INET6) {
+		const uint8_t *a6 = ((const struct sockaddr_in6 *)cli)->sin6_addr.s6_addr;
+
+		if (px->fwdfor_except_af == AF_INET6)
+			a = a6;
+		else if (px->fwdfor_except_af == AF_INET && !memcmp(a6, v4mapped, 12))
+			a = a6 + 12;
+	}
+	if (!a)
+		return 0;
+	/* the parser cleared the host bits of the network: a prefix compare */
+	if (memcmp(a, px->fwdfor_except_addr, (size_t)(bits / 8)))
+		return 0;
+	if (bits % 8) {
+		uint8_t mask = (uint8_t)(0xff << (8 - bits % 8));
+
+		if ((a[bits / 8] & mask) != px->fwdfor_except_addr[bits / 8])
+			return 0;
+	}
+	return 1;
+}
+
+/* Name of the X-Forwarded-For header to add for this request, or NULL.
+ * HAProxy's rules when the frontend and the backend both have a say:
+ * - added when either of them sets `option forwardfor`;
+ * - the name is the backend's when it sets the option, else the frontend's;
+ * - `if-none` holds only if every side that sets the option asked for it
+ *   (a side without it wants the header always, and wins);
+ * - not added for a client inside the `except` network of either side. */
+static const char *fwdfor_header(const struct proxy *fe, const struct proxy *be,
+				 const struct h1_msg *m, const struct sockaddr_storage *cli)
+{
+	int on_fe = !!(fe->options & PR_O_FORWARDFOR), on_be = !!(be->options & PR_O_FORWARDFOR);
+	int always = (on_fe && !(fe->options & PR_O_FWDFOR_IFNONE)) ||
+		     (on_be && !(be->options & PR_O_FWDFOR_IFNONE));
+	const char *hn = on_be && be->fwdfor_hdr ? be->fwdfor_hdr : on_fe && fe->fwdfor_hdr ? fe->fwdfor_hdr :
+			 "X-Forwarded-For";
+
+	if (!on_fe && !on_be)
+		return NULL;
+	if (!always && h1_find_hdr(m, hn))
+		return NULL;
+	if ((on_fe && fwdfor_excepted(fe, cli)) || (on_be && fwdfor_excepted(be, cli)))
+		return NULL;
+	return hn;
+}
+
 int http_build_req_head(struct stream *s, const struct h1_msg *m, struct buf *out)
 {
 	const struct proxy *fe = s->fe, *be = s->be;
+	const char *hn;
 	/* A 1.0 request without Host cannot become a valid 1.1 one. */
 	int ver11 = m->version == 11 || (m->flags & H1_F_HAS_HOST);
 
@@ -127,19 +189,13 @@ int http_build_req_head(struct stream *s, const struct h1_msg *m, struct buf *ou
 			  puts_(out, "Connection: upgrade\r\n")))
 			return -1;
 	}
-	if ((fe->options | be->options) & PR_O_FORWARDFOR) {
-		const char *hn = be->fwdfor_hdr ? be->fwdfor_hdr : fe->fwdfor_hdr;
-		int ifnone = (fe->options | be->options) & PR_O_FWDFOR_IFNONE;
+	if ((hn = fwdfor_header(fe, be, m, &s->cli_addr))) {
 		char ip[64];
 		int port;
 
-		if (!hn)
-			hn = "X-Forwarded-For";
-		if (!ifnone || !h1_find_hdr(m, hn)) {
-			sock_addr_ip_port(&s->cli_addr, ip, sizeof(ip), &port);
-			if (put_hdr(out, hn, strlen(hn), ip, strlen(ip)))
-				return -1;
-		}
+		sock_addr_ip_port(&s->cli_addr, ip, sizeof(ip), &port);
+		if (put_hdr(out, hn, strlen(hn), ip, strlen(ip)))
+			return -1;
 	}
 	if (fe != be && put_rules(out, be->req_rules, be->n_req_rules))
 		return -1;
