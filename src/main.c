@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <tandem/cfg.h>
 #include <tandem/clock.h>
 #include <tandem/log.h>
@@ -134,7 +135,7 @@ static int master_loop(struct cfg *cfg)
 	sigset_t set;
 	pid_t wpid;
 	int stopping = 0, crashes = 0;
-	uint64_t last_start_ms;
+	uint64_t last_start_ms, grace_end_ms = 0;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
@@ -152,14 +153,36 @@ static int master_loop(struct cfg *cfg)
 	log_event(LL_NOTICE, "Loading success.");
 	for (;;) {
 		siginfo_t si;
-		int sig = sigwaitinfo(&set, &si);
+		int sig;
 
+		if (grace_end_ms) {
+			/* `grace`: keep serving (and accepting) this long after SIGUSR1 */
+			uint64_t now = clock_mono_us() / 1000;
+			struct timespec ts;
+
+			if (now >= grace_end_ms) {
+				grace_end_ms = 0;
+				close_listeners(cfg);
+				kill(wpid, SIGUSR1);
+				continue;
+			}
+			ts.tv_sec = (time_t)((grace_end_ms - now) / 1000);
+			ts.tv_nsec = (long)((grace_end_ms - now) % 1000) * 1000000L;
+			sig = sigtimedwait(&set, &si, &ts);
+		} else {
+			sig = sigwaitinfo(&set, &si);
+		}
 		if (sig < 0)
 			continue;
 		switch (sig) {
 		case SIGUSR1:
 			if (!stopping) {
 				stopping = 1;
+				if (cfg->g.grace) {
+					log_event(LL_NOTICE, "Soft stop requested: stopping in %u ms (grace).", cfg->g.grace);
+					grace_end_ms = clock_mono_us() / 1000 + cfg->g.grace;
+					break;
+				}
 				/* refuse new connections at once: the worker closes its copies too */
 				close_listeners(cfg);
 				kill(wpid, SIGUSR1);
@@ -168,6 +191,7 @@ static int master_loop(struct cfg *cfg)
 		case SIGTERM:
 		case SIGINT:
 			stopping = 1;
+			grace_end_ms = 0;
 			close_listeners(cfg);
 			kill(wpid, SIGTERM);
 			break;
@@ -277,7 +301,7 @@ int main(int argc, char **argv)
 	clock_update();
 	cfg = cfg_load(cfgfile, err, sizeof(err));
 	if (!cfg) {
-		fprintf(stderr, "[ALERT]    (%d) : config : %s\n", (int)getpid(), err);
+		/* cfg_load already logged each error with its file:line */
 		fprintf(stderr, "[ALERT]    (%d) : config : Fatal errors found in configuration.\n", (int)getpid());
 		return 1;
 	}
@@ -294,10 +318,19 @@ int main(int argc, char **argv)
 	{
 		/* room for maxconn clients plus their server connections */
 		struct rlimit rl;
-		rlim_t want = (rlim_t)cfg->g.maxconn * 2 + 256;
+		rlim_t want = cfg->g.rlimit_nofile > 0 ? (rlim_t)cfg->g.rlimit_nofile :
+			(rlim_t)cfg->g.maxconn * 2 + 256;
 		if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < want) {
-			rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
-			setrlimit(RLIMIT_NOFILE, &rl);
+			rl.rlim_cur = want;
+			if (rl.rlim_max < want)
+				rl.rlim_max = want;  /* allowed when running as root */
+			if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+				getrlimit(RLIMIT_NOFILE, &rl);
+				rl.rlim_cur = rl.rlim_max;
+				setrlimit(RLIMIT_NOFILE, &rl);
+				log_event(LL_WARNING, "[tandem.main()] Cannot raise FD limit to %llu, limit is %llu.",
+					  (unsigned long long)want, (unsigned long long)rl.rlim_cur);
+			}
 		}
 	}
 	if (open_listeners(cfg) < 0) {

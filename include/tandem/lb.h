@@ -9,6 +9,9 @@ int srv_usable(const struct server *s);
  * skipped when another usable server exists (redispatch). Backup servers
  * are used only when no active one is usable. NULL when none is usable. */
 struct server *lb_pick(struct proxy *be, struct server *avoid);
+/* Is some server of <be> healthy and enabled but at its maxconn? (then a
+ * request waits in the queue instead of failing) */
+int lb_has_full(const struct proxy *be);
 /* Smooth weighted round-robin over <n> candidates (nginx's algorithm):
  * pure function used by lb_pick and the unit tests. <cw> holds each
  * candidate's current weight and is updated. Returns the chosen index. */

@@ -67,6 +67,7 @@ struct bind_conf {
 	int     v6only, v4v6, freebind;
 	int     backlog;          /* default: maxconn of the frontend, capped */
 	int     maxconn;          /* `maxconn` bind option: 0 = the frontend's */
+	int     curconn;          /* connections accepted on this bind and still open (atomic) */
 	const char *file; int line;
 };
 

@@ -14,6 +14,7 @@
 
 enum strm_state {
 	ST_REQ_WAIT = 0,  /* waiting for / reading a request head */
+	ST_QUEUE,         /* every usable server is at its maxconn: wait for a slot */
 	ST_CONNECT,       /* choosing a server and connecting to it */
 	ST_XFER,          /* request going to the server, response coming back */
 	ST_APPLET,        /* tandem answers itself (stats page) */
@@ -38,6 +39,7 @@ struct body {
 
 struct stream {
 	struct list       link;       /* in this thread's stream list */
+	struct list       qlink;      /* in this thread's queue while in ST_QUEUE */
 	struct proxy     *fe, *be;
 	struct bind_conf *bind;
 	struct server    *srv;        /* server of the current request */
@@ -74,6 +76,7 @@ struct stream {
 	uint64_t          exp_req, exp_cli, exp_srv;
 	struct ev_task    task;       /* deferred free */
 	/* accounting */
+	uint64_t          t_queue_us;  /* entered the queue */
 	uint64_t          t_accept_us, t_req_us, t_head_us, t_conn_start_us, t_conn_us, t_rsp_us;
 	uint64_t          req_wall_us;
 	uint64_t          bytes_in, bytes_out;  /* this request */

@@ -8,6 +8,9 @@ int stream_new(struct proxy *fe, struct bind_conf *bind, int fd,
 	       const struct sockaddr_storage *addr);
 /* Soft stop: close the stream now if it is idle between requests. */
 void stream_soft_stop(struct stream *s);
+/* Timer callback re-trying this thread's queued streams. */
+struct ev_timer;
+void stream_queue_tick(struct ev_timer *t);
 /* Hard stop: close it now. */
 void stream_kill(struct stream *s);
 

@@ -16,6 +16,8 @@ struct worker_thr {
 	int           lst_paused;  /* listeners unregistered (maxconn or stopping) */
 	struct ev_timer purge;     /* periodic idle pool purge */
 	int           stopping_seen;
+	struct list   queue;       /* streams waiting for a server slot (ST_QUEUE) */
+	struct ev_timer qtick;     /* re-tries queued streams while the queue is not empty */
 };
 
 struct worker {

@@ -60,3 +60,20 @@ struct server *lb_pick(struct proxy *be, struct server *avoid)
 		s = avoid;  /* the only usable one: better than nothing */
 	return s;
 }
+
+int lb_has_full(const struct proxy *be)
+{
+	const struct list *l;
+
+	list_for_each(l, &be->servers) {
+		const struct server *s = list_entry(l, struct server, link);
+		int st = __atomic_load_n(&s->state, __ATOMIC_RELAXED);
+
+		if ((st == SRV_ST_RUNNING || st == SRV_ST_STARTING) &&
+		    !(__atomic_load_n(&s->admin, __ATOMIC_RELAXED) & (SRV_ADMF_MAINT | SRV_ADMF_DRAIN)) &&
+		    __atomic_load_n(&s->eweight, __ATOMIC_RELAXED) > 0 && s->maxconn &&
+		    __atomic_load_n(&s->cur_conns, __ATOMIC_RELAXED) >= s->maxconn)
+			return 1;
+	}
+	return 0;
+}

@@ -65,12 +65,29 @@ static void stream_free_task(struct ev_task *t)
 	free(s);
 }
 
+/* A server slot was freed on this thread: let the oldest stream queued
+ * for that backend here try again (other threads poll, see queue_tick). */
+static void queue_wake(const struct proxy *be)
+{
+	struct list *l;
+
+	list_for_each(l, &this_thr->queue) {
+		struct stream *q = list_entry(l, struct stream, qlink);
+		if (q->be == be) {
+			loop_timer_set(this_loop, &q->tmr, now_ms);
+			return;
+		}
+	}
+}
+
 static void release_server_slot(struct stream *s)
 {
 	if (s->srv_counted) {
 		__atomic_fetch_sub(&s->srv->cur_conns, 1, __ATOMIC_RELAXED);
 		CTR_SUB(s->srv->ctr.cur_sess, 1);
 		s->srv_counted = 0;
+		if (s->srv->maxconn && !list_empty(&this_thr->queue))
+			queue_wake(s->be);
 	}
 }
 
@@ -99,6 +116,9 @@ static void stream_close(struct stream *s)
 	loop_timer_del(this_loop, &s->tmr);
 	s->state = ST_CLOSED;
 	list_del(&s->link);
+	list_del(&s->qlink);
+	if (s->bind)
+		__atomic_fetch_sub(&s->bind->curconn, 1, __ATOMIC_RELAXED);
 	this_thr->nstreams--;
 	CTR_SUB(s->fe->fe_ctr.cur_sess, 1);
 	__atomic_fetch_sub(&worker.actconn, 1, __ATOMIC_RELAXED);
@@ -520,7 +540,8 @@ static void analyze_request(struct stream *s, struct h1_msg *m)
 	CTR_ADD(fe->fe_ctr.cum_req, 1);
 	s->cli_ka = !(m->flags & H1_F_CONN_CLOSE) &&
 		(m->version == 11 || (m->flags & H1_F_CONN_KA)) &&
-		!((fe->options) & PR_O_HTTPCLOSE) && !worker.stopping;
+		!((fe->options | (fe->defbe ? fe->defbe->options : 0)) & PR_O_HTTPCLOSE) &&
+		!worker.stopping;
 	if (m->flags & H1_F_CHUNKED) {
 		s->req.mode = BM_CHUNKED;
 		h1_chunk_init(&s->req.ck);
@@ -636,7 +657,9 @@ static int st_req_wait(struct stream *s)
 			stream_error(s, 431, 'P', 'R');
 			return 1;
 		}
-		return 0;
+		/* edge-triggered: what is still queued (maybe the client's FIN)
+		 * will not be announced again, so read on while it may be there */
+		return (s->cli.flags & CF_RD_READY) != 0;
 	}
 	if (ret < 0) {
 		CTR_ADD(s->fe->fe_ctr.failed_req, 1);
@@ -716,11 +739,90 @@ static int srv_failure(struct stream *s, int status, char who, char when, int co
 	return 1;
 }
 
+/* `option abortonclose`: a client that left while its request was still
+ * waiting for a server gets nothing sent on its behalf. */
+static int client_gone(struct stream *s)
+{
+	if (!((s->fe->options | s->be->options) & PR_O_ABORTONCLOSE))
+		return 0;
+	if (!(s->cli.flags & (CF_EOF | CF_ERROR | CF_RDHUP)))
+		return 0;
+	CTR_ADD(s->fe->fe_ctr.cli_aborts, 1);
+	stream_error(s, 0, 'C', s->state == ST_QUEUE ? 'Q' : 'C');
+	return 1;
+}
+
+static int st_queue(struct stream *s)
+{
+	struct server *srv;
+
+	if (client_gone(s))
+		return 0;
+	srv = lb_pick(s->be, s->prev_srv);
+	if (srv) {
+		list_del(&s->qlink);
+		s->srv = srv;
+		s->state = ST_CONNECT;
+		return 1;
+	}
+	if (expired(s->exp_srv) || !lb_has_full(s->be)) {
+		list_del(&s->qlink);
+		stream_error(s, 503, 's', 'Q');
+		return 1;
+	}
+	return 0;
+}
+
+/* Re-try queued streams of this thread: slots freed by other threads are
+ * not announced, so poll every 10 ms while anything waits. */
+void stream_queue_tick(struct ev_timer *t)
+{
+	struct list *l, *n;
+
+	list_for_each_safe(l, n, &this_thr->queue)
+		stream_process(list_entry(l, struct stream, qlink));
+	if (!list_empty(&this_thr->queue))
+		loop_timer_set(this_loop, t, now_ms + 10);
+}
+
+/* `option http-buffer-request`: wait for the whole body (or a full buffer)
+ * before choosing a server. Returns 1 while still waiting. */
+static int buffering_request(struct stream *s)
+{
+	if (!((s->fe->options | s->be->options) & PR_O_HTTP_BUF_REQ) || s->sc || s->req.done)
+		return 0;
+	ssize_t r = conn_recv(&s->cli, G->tune_bufsize);
+
+	if (r > 0)
+		s->bytes_in += (uint64_t)r;
+	if (body_scan(&s->req, &s->cli.in, (s->cli.flags & (CF_EOF | CF_ERROR)) != 0) < 0 ||
+	    (s->cli.flags & (CF_EOF | CF_ERROR))) {
+		/* errors are reported by the transfer state, which sees the same */
+		return 0;
+	}
+	if (s->req.done || buf_full(&s->cli.in))
+		return 0;
+	if (!s->exp_req) {
+		uint32_t to = s->fe->to.http_request ? s->fe->to.http_request : s->fe->to.client;
+		s->exp_req = after(to);
+	}
+	if (expired(s->exp_req)) {
+		stream_error(s, 408, 'c', 'R');
+		return 1;
+	}
+	return 1;
+}
+
 static int st_connect(struct stream *s)
 {
 	struct proxy *be = s->be;
 	int r;
 
+	if (client_gone(s))
+		return 0;
+	if (buffering_request(s))
+		return 0;
+	s->exp_req = 0;
 	if (!s->sc || (s->sc->flags & CF_CONNECTING) == 0)
 		return do_connect(s);
 	/* waiting for the connection to complete */
@@ -756,6 +858,18 @@ static int do_connect(struct stream *s)
 
 	if (!srv) {
 		srv = lb_pick(be, s->prev_srv);
+		if (!srv && lb_has_full(be)) {
+			/* servers are alive but at their maxconn: wait for a slot
+			 * (HAProxy's queue), up to `timeout queue` (else connect) */
+			uint32_t to = be->to.queue ? be->to.queue : be->to.connect;
+			if (list_empty(&this_thr->queue))
+				loop_timer_set(this_loop, &this_thr->qtick, now_ms + 10);
+			list_add_tail(&this_thr->queue, &s->qlink);
+			s->t_queue_us = now_us;
+			s->exp_srv = after(to);
+			s->state = ST_QUEUE;
+			return 0;
+		}
 		if (!srv) {
 			stream_error(s, 503, 'S', 'C');
 			return 1;
@@ -812,6 +926,10 @@ static int do_connect(struct stream *s)
 	}
 	c->srv = srv;
 	c->strm = s;
+	if (be->options & PR_O_TCP_KA) {
+		int one = 1;
+		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	}
 	if (conn_init(c, fd, srv_io_cb, c) < 0) {
 		close(fd);
 		free(c);
@@ -866,7 +984,8 @@ static int analyze_response(struct stream *s, struct h1_msg *m)
 	}
 	ka = !(m->flags & H1_F_CONN_CLOSE) && (m->version == 11 || (m->flags & H1_F_CONN_KA)) &&
 		s->rsp.mode != BM_CLOSE;
-	s->srv_ka = ka;
+	/* http-server-close / httpclose: one request per server connection */
+	s->srv_ka = ka && !((s->fe->options | s->be->options) & (PR_O_SRV_CLOSE | PR_O_HTTPCLOSE));
 	if (s->rsp.mode == BM_CLOSE)
 		s->cli_ka = 0;  /* the client learns the end from our close */
 	if (s->rsp.mode == BM_CHUNKED && s->req_ver == 10)
@@ -1138,10 +1257,19 @@ static int st_tunnel(struct stream *s)
 		goto end;
 	if ((s->cli.flags & CF_ERROR) || (sc->flags & CF_ERROR))
 		goto end;
-	if (progress) {
+	/* once a side has sent its FIN, `timeout client-fin` / `server-fin` apply */
+	if ((s->cli.flags & CF_EOF) && s->fe->to.client_fin)
+		to_c = s->fe->to.client_fin;
+	if ((sc->flags & CF_EOF) && s->be->to.server_fin)
+		to_s = s->be->to.server_fin;
+	if (progress || !s->exp_cli)
 		s->exp_cli = after(to_c);
+	if (progress || !s->exp_srv)
 		s->exp_srv = after(to_s);
-	}
+	if ((s->cli.flags & CF_EOF) && s->fe->to.client_fin && s->exp_cli > now_ms + to_c)
+		s->exp_cli = now_ms + to_c;
+	if ((sc->flags & CF_EOF) && s->be->to.server_fin && s->exp_srv > now_ms + to_s)
+		s->exp_srv = now_ms + to_s;
 	if (expired(s->exp_cli)) {
 		set_term(s, 'c', 'D');
 		goto end;
@@ -1208,6 +1336,7 @@ static void stream_process(struct stream *s)
 
 		switch (s->state) {
 		case ST_REQ_WAIT: again = st_req_wait(s); break;
+		case ST_QUEUE:    again = st_queue(s); break;
 		case ST_CONNECT:  again = st_connect(s); break;
 		case ST_XFER:     again = st_xfer(s); break;
 		case ST_APPLET:   again = st_applet(s); break;
@@ -1247,6 +1376,11 @@ int stream_new(struct proxy *fe, struct bind_conf *bind, int fd,
 	s->req_wall_us = clock_wall_us();
 	ev_timer_init(&s->tmr, stream_timer_cb, s);
 	list_init(&s->task.link);
+	list_init(&s->qlink);
+	if (fe->options & PR_O_TCP_KA) {
+		int one = 1;
+		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	}
 	if (conn_init(&s->cli, fd, cli_io_cb, s) < 0) {
 		close(fd);
 		free(s);
@@ -1254,6 +1388,8 @@ int stream_new(struct proxy *fe, struct bind_conf *bind, int fd,
 	}
 	list_add_tail(&this_thr->streams, &s->link);
 	this_thr->nstreams++;
+	if (bind)
+		__atomic_fetch_add(&bind->curconn, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&worker.actconn, 1, __ATOMIC_RELAXED);
 	CTR_ADD(fe->fe_ctr.cum_conn, 1);
 	CTR_ADD(fe->fe_ctr.cum_sess, 1);

@@ -177,7 +177,8 @@ static void accept_cb(struct ev_io *io, uint32_t ev)
 		int fd;
 
 		if (__atomic_load_n(&worker.actconn, __ATOMIC_RELAXED) >= worker.cfg->g.maxconn ||
-		    (b->fe->maxconn && (int)CTR_GET(b->fe->fe_ctr.cur_sess) >= b->fe->maxconn)) {
+		    (b->fe->maxconn && (int)CTR_GET(b->fe->fe_ctr.cur_sess) >= b->fe->maxconn) ||
+		    (b->maxconn && __atomic_load_n(&b->curconn, __ATOMIC_RELAXED) >= b->maxconn)) {
 			/* full: leave new connections in the backlog until one ends */
 			stop_accepting_here();
 			return;
@@ -244,6 +245,8 @@ static int thread_setup(struct worker_thr *t)
 			t->nlst++;
 		}
 	}
+	list_init(&t->queue);
+	ev_timer_init(&t->qtick, stream_queue_tick, t);
 	ev_timer_init(&t->purge, purge_cb, t);
 	loop_timer_set(&t->loop, &t->purge, now_ms + 1000);
 	return 0;
