@@ -80,10 +80,19 @@ for n in A B C; do
 	fi
 done
 
+# While health checks are being built, tandem rejects their keywords as "not supported yet": run
+# the demo without them then, and say so, rather than not at all.
+NOTE=""
 if ! "$BIN/tandem" -c -f "$CFG" >"$WORK/check.log" 2>&1; then
-	echo "demo: tandem rejected the demo config:" >&2
-	cat "$WORK/check.log" >&2
-	exit 1
+	if grep -q 'not supported yet' "$WORK/check.log"; then
+		sed -i -E '/^[[:space:]]*(option httpchk|default-server .*check)/d' "$CFG"
+		NOTE="  (this tandem build has no health checks yet: they are left out of the config)"
+	fi
+	if ! "$BIN/tandem" -c -f "$CFG" >"$WORK/check.log" 2>&1; then
+		echo "demo: tandem rejected the demo config:" >&2
+		cat "$WORK/check.log" >&2
+		exit 1
+	fi
 fi
 
 A=${NODE_PORT[A]} B=${NODE_PORT[B]} C=${NODE_PORT[C]}
@@ -95,6 +104,7 @@ cat <<EOT
   stats page      http://127.0.0.1:$ST/
   nodes           A http://127.0.0.1:$A/  B http://127.0.0.1:$B/  C http://127.0.0.1:$C/
   config          $CFG (from $CFG_SRC)
+$NOTE
 
   Try, in another terminal:
     for i in 1 2 3 4 5 6; do curl -s http://127.0.0.1:$FE/; echo; done
