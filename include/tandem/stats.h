@@ -12,6 +12,14 @@
  * or NULL on allocation failure. */
 char *stats_render_html(const struct cfg *cfg, const struct proxy *px, size_t *len);
 char *stats_render_csv(const struct cfg *cfg, size_t *len);
+/* The CSV export as served by the stats proxy <px>: only the proxies its
+ * `stats scope` lists (HAProxy applies the scope to ";csv" as well).
+ * <px> NULL = every proxy, like stats_render_csv(). */
+char *stats_render_csv_px(const struct cfg *cfg, const struct proxy *px, size_t *len);
+/* Is proxy <p> shown by the stats proxy <px>? Yes when <px> is NULL or has
+ * no `stats scope`; otherwise when a scope entry names <p> exactly or is
+ * "." and <p> is <px> itself. */
+int stats_in_scope(const struct proxy *px, const struct proxy *p);
 
 /* Wall-clock second the process started (set by main); 0 = unknown. The
  * page shows the uptime from it. */

@@ -547,7 +547,25 @@ static void csv_row(struct stats_sb *b, const struct stat_row *r)
 	stats_sb_add(b, "\n", 1);
 }
 
+int stats_in_scope(const struct proxy *px, const struct proxy *p)
+{
+	if (!px || !px->n_stats_scope)
+		return 1;
+	for (int i = 0; i < px->n_stats_scope; i++) {
+		const char *name = px->stats_scope[i];
+
+		if ((p->id && !strcmp(name, p->id)) || (!strcmp(name, ".") && p == px))
+			return 1;
+	}
+	return 0;
+}
+
 char *stats_render_csv(const struct cfg *cfg, size_t *len)
+{
+	return stats_render_csv_px(cfg, NULL, len);
+}
+
+char *stats_render_csv_px(const struct cfg *cfg, const struct proxy *spx, size_t *len)
 {
 	struct stats_sb b = { 0 };
 	struct stat_row r;
@@ -562,7 +580,7 @@ char *stats_render_csv(const struct cfg *cfg, size_t *len)
 
 	list_for_each(pp, &cfg->proxies) {
 		const struct proxy *px = list_entry(pp, struct proxy, link);
-		if (px->cap & PR_CAP_DEF)
+		if ((px->cap & PR_CAP_DEF) || !stats_in_scope(spx, px))
 			continue;
 		if (px->cap & PR_CAP_FE) {
 			stats_row_init(&r, cfg, STO_FE, px, NULL);

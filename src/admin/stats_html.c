@@ -8,7 +8,17 @@
  *   <tr class="frontend|backend|server state-STATUS [backup]" data-proxy="NAME"
  *       [data-server="SRV"]>  with one <td class="c-CSVNAME"> per value.
  * STATUS is the status word lower-cased with spaces as dashes ("no-check").
- * Every name is HTML-escaped. */
+ * Every name is HTML-escaped.
+ *
+ * Settings of the stats proxy honoured here (HAProxy's meaning):
+ *   stats show-node [NAME]  heading "... on NODE" and an info row (NAME, else
+ *                           the global `node`); without it no node is shown
+ *   stats show-desc [TEXT]  heading ": TEXT" and an info row (TEXT, else the
+ *                           global `description`); without it none is shown
+ *   stats show-legends      per proxy "cap, mode, id"; per server a tooltip
+ *                           with its id and address
+ *   stats scope NAME        only the proxies listed ("." = the stats proxy)
+ *   stats hide-version, stats refresh, stats uri (CSV link). */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -46,6 +56,8 @@ static const char page_css[] =
 	"table.proxy caption{text-align:left;font-weight:bold;font-size:1.1em;padding:.3em 0}"
 	"table.proxy caption .mode{font-weight:normal;color:#5a6877}"
 	"table.proxy caption .desc{font-weight:normal;font-style:italic;margin-left:.6em}"
+	"table.proxy caption .legend{font-weight:normal;color:#5a6877;margin-left:.6em}"
+	"th.legend{text-decoration:underline dotted;cursor:help}"
 	"thead th{background:#33475b;color:#fff;font-weight:normal}"
 	"tbody th{text-align:left;font-weight:normal;white-space:nowrap}"
 	"tr.frontend,tr.backend{background:#e4e9ef;font-weight:bold}"
@@ -90,7 +102,7 @@ static void html_state_class(struct stats_sb *b, const char *status)
 	}
 }
 
-static void html_row(struct stats_sb *b, const struct stat_row *r)
+static void html_row(struct stats_sb *b, const struct stat_row *r, int legends)
 {
 	static const char *const kind[] = { [STO_FE] = "frontend", [STO_BE] = "backend", [STO_SRV] = "server" };
 	struct stat_val v;
@@ -105,7 +117,15 @@ static void html_row(struct stats_sb *b, const struct stat_row *r)
 		stats_sb_adds(b, "\" data-server=\"");
 		stats_sb_html(b, r->srv->id ? r->srv->id : "");
 	}
-	stats_sb_adds(b, "\"><th>");
+	stats_sb_adds(b, "\"><th");
+	if (legends && r->obj == STO_SRV) {
+		/* show-legends: what HAProxy puts in the server's tooltip */
+		stats_get(ST_F_ADDR, r, &v);
+		stats_sb_addf(b, " class=\"legend\" title=\"id: %d, addr: ", r->srv->puid);
+		stats_sb_html(b, v.type == STV_STR && v.str ? v.str : "-");
+		stats_sb_adds(b, "\"");
+	}
+	stats_sb_adds(b, ">");
 	if (r->obj == STO_SRV)
 		stats_sb_html(b, r->srv->id ? r->srv->id : "");
 	else
@@ -151,11 +171,13 @@ static void html_table_head(struct stats_sb *b)
 	stats_sb_adds(b, "</tr></thead>\n");
 }
 
-static void html_proxy(struct stats_sb *b, const struct cfg *cfg, const struct proxy *px)
+static void html_proxy(struct stats_sb *b, const struct cfg *cfg, const struct proxy *px, int legends)
 {
 	struct stat_row r;
 	struct list *sp;
 	const char *id = px->id ? px->id : "";
+	const char *cap = (px->cap & (PR_CAP_FE | PR_CAP_BE)) == (PR_CAP_FE | PR_CAP_BE) ? "listen" :
+			  (px->cap & PR_CAP_FE) ? "frontend" : "backend";
 
 	stats_sb_adds(b, "<table class=\"proxy\" id=\"px-");
 	stats_sb_html(b, id);
@@ -163,10 +185,10 @@ static void html_proxy(struct stats_sb *b, const struct cfg *cfg, const struct p
 	stats_sb_html(b, id);
 	stats_sb_adds(b, "\">\n<caption>");
 	stats_sb_html(b, id);
-	stats_sb_addf(b, " <span class=\"mode\">(%s%s)</span>",
-		      (px->cap & (PR_CAP_FE | PR_CAP_BE)) == (PR_CAP_FE | PR_CAP_BE) ? "listen, " :
-		      (px->cap & PR_CAP_FE) ? "frontend, " : "backend, ",
-		      px->mode == PR_MODE_HTTP ? "http" : "tcp");
+	stats_sb_addf(b, " <span class=\"mode\">(%s, %s)</span>", cap, px->mode == PR_MODE_HTTP ? "http" : "tcp");
+	if (legends)
+		stats_sb_addf(b, " <span class=\"legend\">cap: %s, mode: %s, id: %d</span>",
+			      cap, px->mode == PR_MODE_HTTP ? "http" : "tcp", px->uuid);
 	if (px->desc) {
 		stats_sb_adds(b, "<span class=\"desc\">");
 		stats_sb_html(b, px->desc);
@@ -177,21 +199,38 @@ static void html_proxy(struct stats_sb *b, const struct cfg *cfg, const struct p
 	stats_sb_adds(b, "<tbody>\n");
 	if (px->cap & PR_CAP_FE) {
 		stats_row_init(&r, cfg, STO_FE, px, NULL);
-		html_row(b, &r);
+		html_row(b, &r, legends);
 	}
 	if (px->cap & PR_CAP_BE) {
 		list_for_each(sp, &px->servers) {
 			stats_row_init(&r, cfg, STO_SRV, px, list_entry(sp, struct server, link));
-			html_row(b, &r);
+			html_row(b, &r, legends);
 		}
 		stats_row_init(&r, cfg, STO_BE, px, NULL);
-		html_row(b, &r);
+		html_row(b, &r, legends);
 	}
 	stats_sb_adds(b, "</tbody></table>\n");
 }
 
-static void html_info(struct stats_sb *b, const struct cfg *cfg)
+/* Node name and description the stats proxy <px> shows, NULL when it does
+ * not (no show-node / show-desc, or nothing to show). */
+static const char *shown_node(const struct cfg *cfg, const struct proxy *px)
 {
+	if (!px || !px->stats_show_node)
+		return NULL;
+	return px->stats_node ? px->stats_node : cfg->g.node;
+}
+
+static const char *shown_desc(const struct cfg *cfg, const struct proxy *px)
+{
+	if (!px || !px->stats_show_desc)
+		return NULL;
+	return px->stats_desc ? px->stats_desc : cfg->g.desc;
+}
+
+static void html_info(struct stats_sb *b, const struct cfg *cfg, const struct proxy *px)
+{
+	const char *node = shown_node(cfg, px), *desc = shown_desc(cfg, px);
 	time_t now = time(NULL);
 	struct tm tm;
 	char when[64];
@@ -208,14 +247,14 @@ static void html_info(struct stats_sb *b, const struct cfg *cfg)
 	stats_sb_adds(b, "</td></tr>\n");
 	stats_sb_addf(b, "<tr><th>threads</th><td id=\"info-nbthread\">%d</td></tr>\n", cfg->g.nbthread);
 	stats_sb_addf(b, "<tr><th>maxconn</th><td id=\"info-maxconn\">%d</td></tr>\n", cfg->g.maxconn);
-	if (cfg->g.node) {
+	if (node) {
 		stats_sb_adds(b, "<tr><th>node</th><td id=\"info-node\">");
-		stats_sb_html(b, cfg->g.node);
+		stats_sb_html(b, node);
 		stats_sb_adds(b, "</td></tr>\n");
 	}
-	if (cfg->g.desc) {
+	if (desc) {
 		stats_sb_adds(b, "<tr><th>description</th><td id=\"info-desc\">");
-		stats_sb_html(b, cfg->g.desc);
+		stats_sb_html(b, desc);
 		stats_sb_adds(b, "</td></tr>\n");
 	}
 	stats_sb_addf(b, "<tr><th>current time</th><td id=\"info-time\">%s</td></tr>\n", when);
@@ -239,6 +278,7 @@ char *stats_render_html(const struct cfg *cfg, const struct proxy *px, size_t *l
 {
 	struct stats_sb b = { 0 };
 	struct list *pp;
+	const char *node = shown_node(cfg, px), *desc = shown_desc(cfg, px);
 
 	stats_sb_adds(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head>\n<meta charset=\"utf-8\">\n");
 	if (px && px->stats_refresh)
@@ -247,26 +287,31 @@ char *stats_render_html(const struct cfg *cfg, const struct proxy *px, size_t *l
 	stats_sb_adds(&b, "<title>Statistics Report for tandem</title>\n<style>");
 	stats_sb_adds(&b, page_css);
 	stats_sb_adds(&b, "</style>\n</head><body>\n<h1>Statistics Report for tandem");
-	if (px && px->stats_show_node && cfg->g.node) {
-		stats_sb_adds(&b, " on ");
-		stats_sb_html(&b, cfg->g.node);
+	if (node) {
+		stats_sb_adds(&b, " on <span id=\"node\">");
+		stats_sb_html(&b, node);
+		stats_sb_adds(&b, "</span>");
+	}
+	if (desc) {
+		stats_sb_adds(&b, ": <span id=\"desc\">");
+		stats_sb_html(&b, desc);
+		stats_sb_adds(&b, "</span>");
 	}
 	stats_sb_adds(&b, "</h1>\n");
 	if (!(px && px->stats_hide_version))
 		stats_sb_adds(&b, "<p class=\"version\" id=\"version\">tandem version " TANDEM_VERSION "</p>\n");
-	html_info(&b, cfg);
+	html_info(&b, cfg, px);
 	if (px && px->stats_uri) {
 		stats_sb_adds(&b, "<p class=\"export\"><a href=\"");
 		stats_sb_html(&b, px->stats_uri);
 		stats_sb_adds(&b, ";csv\">CSV export</a></p>\n");
 	}
-	if (px && px->stats_show_legends)
-		html_legend(&b);
+	html_legend(&b);        /* the state legend is always there, as in HAProxy */
 
 	list_for_each(pp, &cfg->proxies) {
 		const struct proxy *p = list_entry(pp, struct proxy, link);
-		if (!(p->cap & PR_CAP_DEF))
-			html_proxy(&b, cfg, p);
+		if (!(p->cap & PR_CAP_DEF) && stats_in_scope(px, p))
+			html_proxy(&b, cfg, p, px && px->stats_show_legends);
 	}
 	stats_sb_adds(&b, "</body></html>\n");
 	return stats_sb_finish(&b, len);

@@ -375,6 +375,103 @@ static void test_html(void)
 	free(doc);
 }
 
+/* stats show-node / show-desc / show-legends / scope, as HAProxy means them */
+static void test_html_options(void)
+{
+	struct proxy st;
+	char *doc, *csv;
+
+	memset(&st, 0, sizeof(st));
+	st.id = "stats";
+	st.stats_uri = "/s";
+	cfg.g.node = "lb1";
+	cfg.g.desc = "main <lb>";
+
+	doc = stats_render_html(&cfg, &st, NULL);
+	CHECK("no show-node: node not shown", doc && !strstr(doc, "info-node") && !strstr(doc, "lb1") &&
+	      strstr(doc, "<h1>Statistics Report for tandem</h1>"));
+	CHECK("no show-desc: description not shown", doc && !strstr(doc, "info-desc") && !strstr(doc, "main &lt;lb&gt;"));
+	CHECK("no show-legends: no proxy/server legends", doc && !strstr(doc, "<span class=\"legend\">") &&
+	      !strstr(doc, "title=\"id: "));
+	CHECK("state legend always shown", doc && strstr(doc, "<dl class=\"legend\" id=\"legend\">"));
+	free(doc);
+
+	st.stats_show_node = 1;
+	st.stats_show_desc = 1;
+	doc = stats_render_html(&cfg, &st, NULL);
+	CHECK("show-node: global node in heading and info", doc &&
+	      strstr(doc, "<h1>Statistics Report for tandem on <span id=\"node\">lb1</span>") &&
+	      strstr(doc, "<td id=\"info-node\">lb1</td>"));
+	CHECK("show-desc: global description, escaped", doc &&
+	      strstr(doc, ": <span id=\"desc\">main &lt;lb&gt;</span></h1>") &&
+	      strstr(doc, "<td id=\"info-desc\">main &lt;lb&gt;</td>"));
+	free(doc);
+
+	st.stats_node = "edge-7";
+	st.stats_desc = "front door";
+	doc = stats_render_html(&cfg, &st, NULL);
+	CHECK("show-node NAME overrides the global node", doc && strstr(doc, "<span id=\"node\">edge-7</span>") &&
+	      strstr(doc, "<td id=\"info-node\">edge-7</td>") && !strstr(doc, "lb1"));
+	CHECK("show-desc TEXT overrides the global description", doc &&
+	      strstr(doc, "<td id=\"info-desc\">front door</td>") && !strstr(doc, "main &lt;lb&gt;"));
+	free(doc);
+
+	st.stats_desc = NULL;
+	cfg.g.desc = NULL;
+	doc = stats_render_html(&cfg, &st, NULL);
+	CHECK("show-desc with no description at all shows nothing", doc && !strstr(doc, "info-desc") &&
+	      !strstr(doc, "id=\"desc\""));
+	free(doc);
+	st.stats_show_node = st.stats_show_desc = 0;
+	st.stats_node = NULL;
+
+	st.stats_show_legends = 1;
+	doc = stats_render_html(&cfg, &st, NULL);
+	CHECK("show-legends: proxy cap/mode/id", doc &&
+	      strstr(doc, "<span class=\"legend\">cap: frontend, mode: http, id: 1</span>") &&
+	      strstr(doc, "<span class=\"legend\">cap: backend, mode: http, id: 2</span>"));
+	CHECK("show-legends: server id and address", doc &&
+	      strstr(doc, "data-server=\"a\"><th class=\"legend\" title=\"id: 1, addr: 127.0.0.1:8001\">a</th>") &&
+	      strstr(doc, "title=\"id: 2, addr: 127.0.0.2:8002\">b</th>"));
+	free(doc);
+	st.stats_show_legends = 0;
+
+	/* scope */
+	char *names[] = { "app", "nosuch" };
+	st.stats_scope = names;
+	st.n_stats_scope = 2;
+	doc = stats_render_html(&cfg, &st, NULL);
+	CHECK("scope app: only app's table", doc && strstr(doc, "id=\"px-app\"") && !strstr(doc, "id=\"px-web\""));
+	free(doc);
+	csv = stats_render_csv_px(&cfg, &st, NULL);
+	CHECK("scope applies to the CSV export", csv && strstr(csv, "\napp,a,") && strstr(csv, "\napp,BACKEND,") &&
+	      !strstr(csv, "\nweb,") && !strncmp(csv, "# pxname,svname,", 16));
+	free(csv);
+	csv = stats_render_csv(&cfg, NULL);
+	CHECK("stats_render_csv ignores any scope", csv && strstr(csv, "\nweb,FRONTEND,") && strstr(csv, "\napp,BACKEND,"));
+	free(csv);
+	csv = stats_render_csv_px(&cfg, NULL, NULL);
+	CHECK("no stats proxy: every proxy", csv && strstr(csv, "\nweb,FRONTEND,") && strstr(csv, "\napp,BACKEND,"));
+	free(csv);
+
+	/* "." is the stats proxy itself: here the frontend "web" serves the page */
+	char *self[] = { "." };
+	fe.stats_scope = self;
+	fe.n_stats_scope = 1;
+	doc = stats_render_html(&cfg, &fe, NULL);
+	CHECK("scope . : only the stats proxy", doc && strstr(doc, "id=\"px-web\"") && !strstr(doc, "id=\"px-app\""));
+	free(doc);
+	char *nomatch[] = { "APP" };
+	fe.stats_scope = nomatch;
+	doc = stats_render_html(&cfg, &fe, NULL);
+	CHECK("scope names are exact (case-sensitive)", doc && !strstr(doc, "<table class=\"proxy\""));
+	free(doc);
+	fe.stats_scope = NULL;
+	fe.n_stats_scope = 0;
+	CHECK("stats_in_scope", stats_in_scope(NULL, &be) && stats_in_scope(&fe, &be));
+	cfg.g.node = NULL;
+}
+
 static void test_sb(void)
 {
 	struct stats_sb b = { 0 };
@@ -402,6 +499,7 @@ int main(void)
 	test_states();
 	test_csv_quoting();
 	test_html();
+	test_html_options();
 	test_sb();
 	UNIT_END();
 }
