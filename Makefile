@@ -26,7 +26,7 @@ ifneq ($(CHAOS_SRC),)
 PROGS += $(BIN)/tandem-chaos
 endif
 
-.PHONY: all clean test unit demo bench fuzz check-deps
+.PHONY: all clean test unit demo bench
 all: $(PROGS)
 
 $(BUILD)/%.o: %.c
@@ -56,14 +56,21 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB)
 unit: $(UNIT_BIN)
 
 # The whole suite: unit tests, corpus, short fuzz, black-box tests. Ends with "N passed, N failed".
-test: all unit
+# Each entry point first installs what it needs (Debian packages, only when
+# missing), so the README's commands work on a fresh machine.
+test:
+	@sh tools/deps.sh test
+	@$(MAKE) --no-print-directory all unit
 	@SANITIZE=$(SANITIZE) BUILD=$(BUILD) BIN=$(BIN) sh tests/run.sh
 
-demo: all
+demo:
+	@sh tools/deps.sh demo
+	@$(MAKE) --no-print-directory all
 	@sh tools/demo.sh
 
 bench:
-	@$(MAKE) all
+	@sh tools/deps.sh bench
+	@$(MAKE) --no-print-directory all
 	@sh bench/run.sh
 
 clean:

@@ -351,5 +351,8 @@ int main(int argc, char **argv)
 		fclose(f);
 	}
 	tandem_start_wall_s = clock_wall_us() / 1000000;
-	return master_loop(cfg);
+	i = master_loop(cfg);
+	close_listeners(cfg);
+	cfg_free(cfg);
+	return i;
 }

@@ -462,7 +462,7 @@ static void serve_stats(struct stream *s, const struct h1_msg *m)
 		s->gen_len = sizeof(body) - 1;
 		s->status = 401;
 	} else {
-		doc = csv ? stats_render_csv(worker.cfg, &len) : stats_render_html(worker.cfg, px, &len);
+		doc = csv ? stats_render_csv_px(worker.cfg, px, &len) : stats_render_html(worker.cfg, px, &len);
 		if (!doc) {
 			stream_error(s, 500, 'R', 'R');
 			return;
