@@ -1,14 +1,15 @@
 #!/bin/sh
 # Corpus tests: convert the third-party HTTP/1.1 vectors (llhttp,
 # http-desync-guardian) and run them through tandem's parser.
-# usage: sh tests/corpus/run.sh [CORPUS_DIR]   (default ../shared/corpus)
+# usage: sh tests/corpus/run.sh [CORPUS_DIR]   (default tests/corpus/third_party,
+# a copy of ../shared/corpus kept with its licence files so a bare clone tests too)
 # env: BUILD (default build; libtandem.a must exist there), CC, CFLAGS,
 #      SANITIZE=1 to build the runner with ASan/UBSan.
 # Prints one PASS/FAIL line per vector; exits non-zero on any FAIL.
 set -e
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
-CORPUS=${1:-../shared/corpus}
+CORPUS=${1:-tests/corpus/third_party}
 if [ "$SANITIZE" = 1 ]; then
 	CFLAGS="$CFLAGS -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 fi
