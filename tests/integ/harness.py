@@ -440,7 +440,18 @@ class Ctx:
 
     # -- processes --
     def spawn(self, name, argv, env=None):
-        p = Proc(name, argv, self.tmpdir, env)
+        """Start <argv> with output captured. Under sanitizers, LeakSanitizer
+        ignores the parsed configuration, which lives as long as the process
+        (LSAN_SUPPRESSIONS); any other leak, and every ASan/UBSan report,
+        fails the test (see stop_all)."""
+        supp = self.path("lsan.supp")
+        if not os.path.exists(supp):
+            with open(supp, "w") as f:
+                f.write(LSAN_SUPPRESSIONS)
+        e = {"LSAN_OPTIONS": ":".join(x for x in (os.environ.get("LSAN_OPTIONS", ""),
+                                                  "suppressions=" + supp, "print_suppressions=0") if x)}
+        e.update(env or {})
+        p = Proc(name, argv, self.tmpdir, e)
         self.procs.append(p)
         return p
 
@@ -493,22 +504,49 @@ class Ctx:
         """Extra information printed with the test's result on failure."""
         self.notes.append(msg)
 
-    def cleanup(self, failed):
-        """Stop everything; returns a text with debugging hints if failed."""
-        report = []
+    def stop_all(self):
+        """Stop every server and process the test started. Returns
+        (hints, sanitizer_reports): hints for a failure report, and one line
+        per process whose output holds an ASan/UBSan/LSan/TSan report (a
+        test with such a report fails even if its checks passed)."""
+        hints, reports = [], []
         for s in self.servers:
             s.stop()
             if s.errors:
-                report.append("raw server handler errors: %s" % s.errors[:3])
+                hints.append("raw server handler errors: %s" % s.errors[:3])
         for p in reversed(self.procs):
             rc, killed = p.stop(3.0)
             if killed and p.name.startswith("proxy"):
-                report.append("%s ignored SIGTERM for 3s and was killed" % p.name)
+                hints.append("%s ignored SIGTERM for 3s and was killed" % p.name)
+            line = sanitizer_report(p.output())
+            if line:
+                reports.append("%s (%s): %s" % (p.name, os.path.basename(p.argv[0]), line))
+        return hints, reports
+
+    def cleanup(self, failed):
+        """Remove the temp dir, or keep it and say where when <failed>."""
         if failed:
-            report.append("logs kept in " + self.tmpdir)
-        else:
-            shutil.rmtree(self.tmpdir, ignore_errors=True)
-        return report
+            return ["logs kept in " + self.tmpdir]
+        shutil.rmtree(self.tmpdir, ignore_errors=True)
+        return []
+
+
+# Process-lifetime allocations that need not be freed at exit: the
+# configuration (everything allocated under cfg_load).
+LSAN_SUPPRESSIONS = "leak:cfg_load\n"
+
+_SANITIZER_RE = re.compile(r"ERROR: (?:Address|Leak|Memory)Sanitizer|WARNING: ThreadSanitizer|"
+                           r"\bruntime error: |SUMMARY: UndefinedBehaviorSanitizer")
+
+
+def sanitizer_report(text):
+    """The first line of a sanitizer report in <text>, or None."""
+    m = _SANITIZER_RE.search(text)
+    if not m:
+        return None
+    start = text.rfind("\n", 0, m.start()) + 1
+    end = text.find("\n", m.end())
+    return text[start:end if end >= 0 else len(text)].strip()[:300]
 
 
 # -------------------------------------------------------- config helpers ----

@@ -85,9 +85,14 @@ def run_one(modname, funcname, full):
         status, reason = "FAIL", "%s: %s" % (type(e).__name__, e)
         detail = traceback.format_exc()
     try:
-        report = ctx.cleanup(status == "FAIL")
+        report, sanitizer = ctx.stop_all()
     except Exception as e:
-        report = ["cleanup error: %r" % e]
+        report, sanitizer = ["stopping the test's processes failed: %r" % e], []
+    if sanitizer and status != "FAIL":
+        status, reason = "FAIL", "sanitizer report: " + sanitizer[0]
+    elif sanitizer:
+        report += ["sanitizer report: " + x for x in sanitizer]
+    report += ctx.cleanup(status == "FAIL")
     differs = getattr(getattr(mod, funcname), "haproxy_differs", None)
     if differs and harness.is_haproxy():
         if status == "FAIL":
