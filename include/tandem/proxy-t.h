@@ -117,7 +117,7 @@ struct server {
 /* ---- proxies ---- */
 enum { PR_CAP_FE = 1, PR_CAP_BE = 2, PR_CAP_DEF = 4 };
 enum { PR_MODE_TCP = 0, PR_MODE_HTTP = 1 };
-enum { LB_ROUNDROBIN = 0, LB_STATIC_RR };
+enum { LB_ROUNDROBIN = 0, LB_STATIC_RR, LB_LEASTCONN, LB_SOURCE, LB_FIRST, LB_RANDOM };
 enum { REUSE_NEVER = 0, REUSE_SAFE, REUSE_AGGRESSIVE, REUSE_ALWAYS };
 
 enum {                       /* proxy->options */
@@ -165,6 +165,7 @@ struct proxy {
 	int    defbe_line;       /* line of the default_backend keyword */
 	struct proxy *defbe;     /* for a `listen`: itself */
 	int    lbalgo;           /* LB_* */
+	int    lb_draws;         /* `balance random(N)`: servers drawn per pick, default 2 */
 	struct timeouts to;
 	int    retries;          /* default 3 */
 	int    redispatch;       /* `option redispatch [N]`: 0 off, N as HAProxy (-1 = last retry) */

@@ -271,7 +271,14 @@ static void get_mode(const struct stat_row *r, int arg, struct stat_val *v)
 static void get_algo(const struct stat_row *r, int arg, struct stat_val *v)
 {
 	(void)arg;
-	set_str(v, r->px->lbalgo == LB_STATIC_RR ? "static-rr" : "roundrobin");
+	static const char *const names[] = {
+		[LB_ROUNDROBIN] = "roundrobin", [LB_STATIC_RR] = "static-rr",
+		[LB_LEASTCONN] = "leastconn", [LB_SOURCE] = "source",
+		[LB_FIRST] = "first", [LB_RANDOM] = "random",
+	};
+	int a = r->px->lbalgo;
+
+	set_str(v, a >= 0 && a < (int)(sizeof(names) / sizeof(names[0])) && names[a] ? names[a] : "roundrobin");
 }
 
 /* ---- the table ------------------------------------------------------------ */

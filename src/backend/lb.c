@@ -1,8 +1,11 @@
-/* Server selection. Only roundrobin and static-rr exist so far; both use
- * the smooth weighted round-robin (static-rr differs only in that its
- * weights cannot change at run time, which the admin socket enforces). */
+/* Server selection: usable-server filter and dispatch to the algorithm of
+ * the backend (`balance`). Each algorithm lives in its own file:
+ * lb_rr.c (roundrobin, static-rr: smooth weighted round-robin),
+ * lb_lc.c (leastconn), lb_hash.c (source), lb_first.c (first),
+ * lb_random.c (random(N): power of N choices). */
 #include <tandem/lb.h>
 #include <tandem/worker.h>
+#include "lb_int.h"
 
 int srv_usable(const struct server *s)
 {
@@ -20,42 +23,37 @@ int srv_usable(const struct server *s)
 	return 1;
 }
 
-/* One SWRR round over the usable servers of one class (active/backup). */
-static struct server *pick_class(struct proxy *be, int backup, struct server *avoid, int *skipped)
+int lb_candidate(const struct server *s, int backup, const struct server *avoid, int *skipped)
 {
-	struct server *best = NULL;
-	struct list *l;
-	int total = 0, tid = this_thr ? this_thr->id : 0;
-
-	list_for_each(l, &be->servers) {
-		struct server *s = list_entry(l, struct server, link);
-		int w;
-
-		if (s->backup != backup || !srv_usable(s))
-			continue;
-		if (s == avoid) {
-			*skipped = 1;
-			continue;
-		}
-		w = __atomic_load_n(&s->eweight, __ATOMIC_RELAXED);
-		s->thr[tid].lb_cw += w;
-		total += w;
-		if (!best || s->thr[tid].lb_cw > best->thr[tid].lb_cw)
-			best = s;
+	if (s->backup != backup || !srv_usable(s))
+		return 0;
+	if (s == avoid) {
+		*skipped = 1;
+		return 0;
 	}
-	if (best)
-		best->thr[tid].lb_cw -= total;
-	return best;
+	return 1;
 }
 
-struct server *lb_pick(struct proxy *be, struct server *avoid)
+static struct server *pick_class(struct proxy *be, int backup, struct server *avoid,
+				 const struct sockaddr_storage *cli, int *skipped)
+{
+	switch (be->lbalgo) {
+	case LB_LEASTCONN: return lb_lc_pick(be, backup, avoid, skipped);
+	case LB_SOURCE:    return lb_source_pick(be, backup, avoid, cli, skipped);
+	case LB_FIRST:     return lb_first_pick(be, backup, avoid, skipped);
+	case LB_RANDOM:    return lb_random_pick(be, backup, avoid, skipped);
+	default:           return lb_rr_pick(be, backup, avoid, skipped);
+	}
+}
+
+struct server *lb_pick(struct proxy *be, struct server *avoid, const struct sockaddr_storage *cli)
 {
 	struct server *s;
 	int skipped = 0;
 
-	s = pick_class(be, 0, avoid, &skipped);
+	s = pick_class(be, 0, avoid, cli, &skipped);
 	if (!s)
-		s = pick_class(be, 1, avoid, &skipped);
+		s = pick_class(be, 1, avoid, cli, &skipped);
 	if (!s && skipped && avoid && srv_usable(avoid))
 		s = avoid;  /* the only usable one: better than nothing */
 	return s;

@@ -4,6 +4,8 @@
  * exact ratio, spread evenly. State is per thread (srv_thr.lb_cw), so picks
  * take no lock; each thread on its own keeps the exact ratio. */
 #include <tandem/lb.h>
+#include <tandem/worker.h>
+#include "lb_int.h"
 
 int lb_swrr_step(const int *weight, int *cw, int n)
 {
@@ -17,5 +19,28 @@ int lb_swrr_step(const int *weight, int *cw, int n)
 	}
 	if (best >= 0)
 		cw[best] -= total;
+	return best;
+}
+
+struct server *lb_rr_pick(struct proxy *be, int backup, struct server *avoid, int *skipped)
+{
+	struct server *best = NULL;
+	struct list *l;
+	int total = 0, tid = this_thr ? this_thr->id : 0;
+
+	list_for_each(l, &be->servers) {
+		struct server *s = list_entry(l, struct server, link);
+		int w;
+
+		if (!lb_candidate(s, backup, avoid, skipped))
+			continue;
+		w = __atomic_load_n(&s->eweight, __ATOMIC_RELAXED);
+		s->thr[tid].lb_cw += w;
+		total += w;
+		if (!best || s->thr[tid].lb_cw > best->thr[tid].lb_cw)
+			best = s;
+	}
+	if (best)
+		best->thr[tid].lb_cw -= total;
 	return best;
 }

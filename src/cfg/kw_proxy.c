@@ -145,21 +145,38 @@ static int kw_default_backend(struct cfg_ctx *ctx, char **args, int nargs)
 static int kw_balance(struct cfg_ctx *ctx, char **args, int nargs)
 {
 	static const char *const later[] = {
-		"leastconn", "source", "first", "uri", "url_param", "random", "hash",
-		"log-hash", "sticky", NULL
+		"uri", "url_param", "hash", "log-hash", "sticky", NULL
 	};
+	const char *a;
 
 	if (nargs < 2)
-		return cfg_err(ctx, "'balance' expects an algorithm (roundrobin or static-rr).");
-	if (strcmp(args[1], "roundrobin") == 0)
+		return cfg_err(ctx, "'balance' expects an algorithm (roundrobin, static-rr, leastconn, source, first or random).");
+	a = args[1];
+	if (strcmp(a, "roundrobin") == 0)
 		PX->lbalgo = LB_ROUNDROBIN;
-	else if (strcmp(args[1], "static-rr") == 0)
+	else if (strcmp(a, "static-rr") == 0)
 		PX->lbalgo = LB_STATIC_RR;
-	else if (in_list(later, args[1]) || strncmp(args[1], "hdr(", 4) == 0 ||
-		 strncmp(args[1], "rdp-cookie", 10) == 0 || strncmp(args[1], "url_param", 9) == 0)
-		return cfg_err(ctx, "balance algorithm '%s' is not supported yet (supported: roundrobin, static-rr).", args[1]);
+	else if (strcmp(a, "leastconn") == 0)
+		PX->lbalgo = LB_LEASTCONN;
+	else if (strcmp(a, "source") == 0)
+		PX->lbalgo = LB_SOURCE;
+	else if (strcmp(a, "first") == 0)
+		PX->lbalgo = LB_FIRST;
+	else if (strncmp(a, "random", 6) == 0 && (a[6] == 0 || a[6] == '(')) {
+		long long n = 2;
+		if (a[6] == '(') {
+			char *end;
+			n = strtoll(a + 7, &end, 10);
+			if (end == a + 7 || strcmp(end, ")") || n < 1 || n > 100)
+				return cfg_err(ctx, "'balance random(N)': N must be a number between 1 and 100 (got '%s').", a);
+		}
+		PX->lbalgo = LB_RANDOM;
+		PX->lb_draws = (int)n;
+	} else if (in_list(later, a) || strncmp(a, "hdr(", 4) == 0 ||
+		 strncmp(a, "rdp-cookie", 10) == 0 || strncmp(a, "url_param", 9) == 0)
+		return cfg_err(ctx, "balance algorithm '%s' is not supported yet (supported: roundrobin, static-rr, leastconn, source, first, random).", a);
 	else
-		return cfg_err(ctx, "unknown balance algorithm '%s'.", args[1]);
+		return cfg_err(ctx, "unknown balance algorithm '%s'.", a);
 	return cfg_max_args(ctx, args, nargs, 1);
 }
 

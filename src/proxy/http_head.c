@@ -171,8 +171,10 @@ int http_build_req_head(struct stream *s, const struct h1_msg *m, struct buf *ou
 {
 	const struct proxy *fe = s->fe, *be = s->be;
 	const char *hn;
-	/* A 1.0 request without Host cannot become a valid 1.1 one. */
-	int ver11 = m->version == 11 || (m->flags & H1_F_HAS_HOST);
+	/* An HTTP/1.0 request goes out as 1.0 (with keep-alive asked for):
+	 * the server then never answers with chunked, which a 1.0 client
+	 * could not read, and framing passes through unchanged. */
+	int ver11 = m->version == 11;
 
 	if (put(out, m->method.p, m->method.len) || put(out, " ", 1) ||
 	    put(out, m->uri.p, m->uri.len) ||

@@ -758,7 +758,7 @@ static int st_queue(struct stream *s)
 
 	if (client_gone(s))
 		return 0;
-	srv = lb_pick(s->be, s->prev_srv);
+	srv = lb_pick(s->be, s->prev_srv, &s->cli_addr);
 	if (srv) {
 		list_del(&s->qlink);
 		s->srv = srv;
@@ -857,7 +857,7 @@ static int do_connect(struct stream *s)
 	int fd;
 
 	if (!srv) {
-		srv = lb_pick(be, s->prev_srv);
+		srv = lb_pick(be, s->prev_srv, &s->cli_addr);
 		if (!srv && lb_has_full(be)) {
 			/* servers are alive but at their maxconn: wait for a slot
 			 * (HAProxy's queue), up to `timeout queue` (else connect) */
