@@ -487,6 +487,38 @@ class Ctx:
                 wait_port(port, 10, p)
         return ProxyProc(p, ports, cfg_path)
 
+    def haproxy(self, cfg, name="haproxy"):
+        """Start the system HAProxy on <cfg> whatever PROXY says (for tests
+        that compare or chain the two). Waits for its binds."""
+        check(os.access(HAPROXY, os.X_OK), "haproxy is not installed (apt-get install haproxy)")
+        cfg_path = self.write(name + ".cfg", cfg)
+        ports = [int(p) for p in _BIND_RE.findall(cfg)]
+        p = self.spawn(name, [HAPROXY, "-db", "-f", cfg_path])
+        for port in ports:
+            wait_port(port, 10, p)
+        return ProxyProc(p, ports, cfg_path)
+
+    def nginx(self, http_block, name="nginx"):
+        """Start nginx in the foreground with <http_block> as the inside of
+        its http {} section (which must `listen 127.0.0.1:PORT`); temp files,
+        pid and logs stay in the test's dir. Waits for every listen port."""
+        exe = shutil.which("nginx") or "/usr/sbin/nginx"
+        check(os.access(exe, os.X_OK), "nginx is not installed (apt-get install nginx)")
+        d = self.path(name)
+        os.makedirs(d, exist_ok=True)
+        os.chmod(self.tmpdir, 0o755)   # nginx workers run as an unprivileged user
+        conf = ("daemon off;\nworker_processes 1;\npid %(d)s/nginx.pid;\nerror_log stderr notice;\n"
+                "events { worker_connections 1024; }\n"
+                "http {\n access_log off;\n client_body_temp_path %(d)s/body;\n proxy_temp_path %(d)s/proxy;\n"
+                " fastcgi_temp_path %(d)s/fcgi;\n uwsgi_temp_path %(d)s/uwsgi;\n scgi_temp_path %(d)s/scgi;\n"
+                "%(body)s\n}\n") % {"d": d, "body": http_block}
+        conf_path = self.write(name + ".conf", conf)
+        ports = [int(p) for p in re.findall(r"listen\s+127\.0\.0\.1:(\d+)", http_block)]
+        p = self.spawn(name, [exe, "-e", "stderr", "-p", d, "-c", conf_path])
+        for port in ports:
+            wait_port(port, 10, p)
+        return Backend(name, ports[0] if ports else None, p)
+
     def check_config(self, cfg, name="check"):
         """Run the proxy's config check on <cfg>. Returns (status, output, path)."""
         cfg_path = self.write(name + ".cfg", cfg)

@@ -65,6 +65,8 @@ def _run_case(ctx, name):
     c.send(data)
     r = c.response()
     eq(r.status, want, "status for %s" % name)
+    check(0 < r.body_len < 1024 and b"%d" % want in r.body,
+          "%d error page should be small and name its status: %d bytes %r" % (want, r.body_len, r.body[:120]))
     check(c.closed(2.0), "connection not closed after the %d response" % want)
     c.close()
     if not may_reach:
