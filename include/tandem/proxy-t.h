@@ -119,6 +119,14 @@ enum { PR_CAP_FE = 1, PR_CAP_BE = 2, PR_CAP_DEF = 4 };
 enum { PR_MODE_TCP = 0, PR_MODE_HTTP = 1 };
 enum { LB_ROUNDROBIN = 0, LB_STATIC_RR, LB_LEASTCONN, LB_SOURCE, LB_FIRST, LB_RANDOM };
 enum { REUSE_NEVER = 0, REUSE_SAFE, REUSE_AGGRESSIVE, REUSE_ALWAYS };
+enum {                       /* `retry-on` conditions (HAProxy's names) */
+	RETRY_CONN_FAILURE  = 1u << 0,
+	RETRY_EMPTY_RESP    = 1u << 1,
+	RETRY_JUNK_RESP     = 1u << 2,
+	RETRY_RESP_TIMEOUT  = 1u << 3,
+	RETRY_0RTT_REJECTED = 1u << 4,
+	RETRY_STATUS        = 1u << 5,  /* one of retry_status[] */
+};
 
 enum {                       /* proxy->options */
 	PR_O_FORWARDFOR     = 1u << 0,
@@ -166,6 +174,11 @@ struct proxy {
 	struct proxy *defbe;     /* for a `listen`: itself */
 	int    lbalgo;           /* LB_* */
 	int    lb_draws;         /* `balance random(N)`: servers drawn per pick, default 2 */
+	uint32_t retry_on;       /* RETRY_* (`retry-on`), default RETRY_CONN_FAILURE */
+	uint16_t retry_status[10]; int n_retry_status; /* statuses listed in `retry-on` */
+	int    retry_budget;     /* `retry-budget PCT` (tandem): retries in flight <= PCT% of requests in flight, min 3; default 20 */
+	int    retries_inflight; /* retry attempts now in progress (atomic) */
+	int    req_inflight;     /* requests now in progress on this backend (atomic) */
 	struct timeouts to;
 	int    retries;          /* default 3 */
 	int    redispatch;       /* `option redispatch [N]`: 0 off, N as HAProxy (-1 = last retry) */

@@ -33,8 +33,20 @@ struct body {
 	uint64_t        remain;   /* BM_CL: bytes still expected */
 	struct h1_chunk ck;       /* BM_CHUNKED decoder */
 	size_t          fwd;
+	size_t          kept;     /* bytes before <fwd> already sent but kept for a replay */
 	int             done;     /* whole body validated */
+	int             replay_lost; /* sent bytes had to be dropped: no replay possible */
 	uint64_t        sent;     /* body bytes sent to the other side */
+};
+
+/* Why a request failed on its server (retry-on classes). */
+enum fail_kind {
+	FAIL_CONN = 0,     /* connection not established: nothing reached the server */
+	FAIL_REUSED,       /* a reused idle connection broke before any response */
+	FAIL_EMPTY,        /* the server closed without answering */
+	FAIL_JUNK,         /* invalid response head */
+	FAIL_TIMEOUT,      /* no response within `timeout server` */
+	FAIL_STATUS,       /* response status listed in `retry-on` */
 };
 
 struct stream {
@@ -67,6 +79,9 @@ struct stream {
 	int               nreq;       /* requests on this client connection */
 	int               retries;    /* retries done for this request */
 	int               redispatched;
+	int               idem_key;   /* request carries Idempotency-Key */
+	int               in_retry;   /* counted in be->retries_inflight */
+	int               inflight;   /* counted in be->req_inflight */
 	/* generated body (stats page, error page) */
 	const char       *gen;
 	size_t            gen_len, gen_off;

@@ -49,6 +49,7 @@ struct cfg_kw {
 extern const struct cfg_kw cfg_global_kws[];   /* kw_global.c */
 extern const struct cfg_kw cfg_proxy_kws[];    /* kw_proxy.c */
 extern const struct cfg_kw cfg_server_kws[];   /* kw_server.c: server, default-server */
+extern const struct cfg_kw cfg_retry_kws[];    /* kw_retry.c: retry-on, retry-budget */
 
 /* Keywords on a `server` / `default-server` line. <val> is the argument when
  * nval is 1, NULL otherwise. <defsrv> is 1 on a default-server line. */

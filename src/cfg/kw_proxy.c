@@ -691,7 +691,6 @@ static const struct {
 	{ "tcp-check", "health checks are not supported yet." },
 	{ "external-check", "health checks are not supported yet." },
 	{ "server-template", "'server-template' is not supported yet (it needs DNS resolvers)." },
-	{ "retry-on", "'retry-on' is not supported yet." },
 	{ "contimeout", "'contimeout' is deprecated: use 'timeout connect'." },
 	{ "clitimeout", "'clitimeout' is deprecated: use 'timeout client'." },
 	{ "srvtimeout", "'srvtimeout' is deprecated: use 'timeout server'." },

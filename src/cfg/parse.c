@@ -203,6 +203,11 @@ static int proxy_inherit(struct proxy *px, const struct proxy *def)
 	px->lbalgo = def->lbalgo;
 	px->to = def->to;
 	px->retries = def->retries;
+	px->lb_draws = def->lb_draws;
+	px->retry_on = def->retry_on;
+	memcpy(px->retry_status, def->retry_status, sizeof(px->retry_status));
+	px->n_retry_status = def->n_retry_status;
+	px->retry_budget = def->retry_budget;
 	px->redispatch = def->redispatch;
 	px->options = def->options;
 	px->fwdfor_except_af = def->fwdfor_except_af;
@@ -276,6 +281,8 @@ struct proxy *cfg_proxy_new(struct cfg_ctx *ctx, const char *name, int cap, cons
 	px->mode = PR_MODE_TCP;
 	px->lbalgo = LB_ROUNDROBIN;
 	px->retries = 3;
+	px->retry_on = RETRY_CONN_FAILURE;
+	px->retry_budget = 20;
 	px->http_reuse = REUSE_SAFE;
 	if (!(px->fwdfor_hdr = strdup("X-Forwarded-For")) ||
 	    !(px->stats_uri = strdup("/haproxy?stats")))
@@ -536,7 +543,7 @@ static const struct cfg_kw *kw_find(const struct cfg_kw *t, const char *name)
 
 static int dispatch_proxy(struct cfg_ctx *ctx, char **args, int nargs)
 {
-	static const struct cfg_kw *const tables[] = { cfg_proxy_kws, cfg_server_kws };
+	static const struct cfg_kw *const tables[] = { cfg_proxy_kws, cfg_server_kws, cfg_retry_kws };
 	const struct cfg_kw *kw = NULL;
 
 	ctx->no = 0;

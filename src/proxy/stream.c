@@ -39,6 +39,7 @@ static __thread struct h1_msg scratch_msg;
 
 static void stream_process(struct stream *s);
 static int do_connect(struct stream *s);
+static void req_done_accounting(struct stream *s);
 
 #define G (&worker.cfg->g)
 
@@ -106,6 +107,8 @@ static void stream_close(struct stream *s)
 		return;
 	release_server_slot(s);
 	drop_server_conn(s);
+	if (s->be)
+		req_done_accounting(s);
 	conn_close(&s->cli);
 	buf_free(&s->cli_out);
 	buf_free(&s->srv_out);
@@ -219,6 +222,8 @@ static void stream_error(struct stream *s, int status, char who, char when)
 	set_term(s, who, when);
 	release_server_slot(s);
 	drop_server_conn(s);
+	if (s->be)
+		req_done_accounting(s);
 	if (s->rsp_started || status <= 0) {
 		if (s->status < 0)
 			s->status = status > 0 ? status : -1;
@@ -294,7 +299,7 @@ static int body_scan(struct body *bd, struct buf *b, int eof)
 
 	if (bd->done)
 		return 0;
-	avail = b->data - bd->fwd;
+	avail = b->data - bd->kept - bd->fwd;
 	switch (bd->mode) {
 	case BM_NONE:
 		bd->done = 1;
@@ -305,23 +310,23 @@ static int body_scan(struct body *bd, struct buf *b, int eof)
 		bd->remain -= n;
 		if (!bd->remain)
 			bd->done = 1;
-		else if (eof && bd->fwd == b->data)
+		else if (eof && bd->kept + bd->fwd == b->data)
 			return -1;  /* truncated */
 		return 0;
 	}
 	case BM_CHUNKED: {
-		ssize_t n = avail ? h1_chunk_feed(&bd->ck, buf_ptr(b) + bd->fwd, avail) : 0;
+		ssize_t n = avail ? h1_chunk_feed(&bd->ck, buf_ptr(b) + bd->kept + bd->fwd, avail) : 0;
 		if (n < 0)
 			return -1;
 		bd->fwd += (size_t)n;
 		if (bd->ck.done)
 			bd->done = 1;
-		else if (eof && bd->fwd == b->data)
+		else if (eof && bd->kept + bd->fwd == b->data)
 			return -1;
 		return 0;
 	}
 	case BM_CLOSE:
-		bd->fwd = b->data;
+		bd->fwd = b->data - bd->kept;
 		if (eof)
 			bd->done = 1;
 		return 0;
@@ -399,6 +404,7 @@ static void txn_reset(struct stream *s)
 	s->rsp_head_done = s->rsp_started = s->srv_ka = 0;
 	s->expect100 = s->upgrade = 0;
 	s->retries = s->redispatched = 0;
+	s->idem_key = 0;
 	s->t_req_us = s->t_head_us = s->t_conn_start_us = s->t_conn_us = s->t_rsp_us = 0;
 	s->bytes_in = s->bytes_out = 0;
 	s->term[0] = s->term[1] = '-';
@@ -576,6 +582,9 @@ static void analyze_request(struct stream *s, struct h1_msg *m)
 		return;
 	}
 	CTR_ADD(s->be->be_ctr.cum_req, 1);
+	__atomic_fetch_add(&s->be->req_inflight, 1, __ATOMIC_RELAXED);
+	s->inflight = 1;
+	s->idem_key = h1_find_hdr(m, "idempotency-key") != NULL;
 	if ((m->flags & H1_F_EXPECT_100) && m->version == 11 && s->req.mode != BM_NONE) {
 		/* Ask for the body ourselves (as nginx does): the server never
 		 * sees Expect, so a retry to another server stays possible. */
@@ -697,41 +706,94 @@ static int st_applet(struct stream *s)
 	return 1;
 }
 
+/* ---- retries ---- */
+
+/* The request stops occupying its backend (it ended, failed or moved on). */
+static void req_done_accounting(struct stream *s)
+{
+	if (s->inflight) {
+		__atomic_fetch_sub(&s->be->req_inflight, 1, __ATOMIC_RELAXED);
+		s->inflight = 0;
+	}
+	if (s->in_retry) {
+		__atomic_fetch_sub(&s->be->retries_inflight, 1, __ATOMIC_RELAXED);
+		s->in_retry = 0;
+	}
+}
+
+/* May the current request be sent again after a failure of kind <k>?
+ *  - never once response bytes reached the client, or once request body
+ *    bytes that were sent had to be dropped from the buffer;
+ *  - within `retries`, and for the condition listed in `retry-on` (a broken
+ *    reused connection is always a candidate: the server closed it first);
+ *  - a request that is not idempotent (RFC 9110 9.2.2) only when none of it
+ *    reached a server (connection failure), unless it has an Idempotency-Key;
+ *  - response-level retries within the backend's retry budget. */
+static int may_retry(struct stream *s, enum fail_kind k)
+{
+	static const uint32_t cond[] = {
+		[FAIL_CONN] = RETRY_CONN_FAILURE, [FAIL_REUSED] = 0,
+		[FAIL_EMPTY] = RETRY_EMPTY_RESP, [FAIL_JUNK] = RETRY_JUNK_RESP,
+		[FAIL_TIMEOUT] = RETRY_RESP_TIMEOUT, [FAIL_STATUS] = RETRY_STATUS,
+	};
+	struct proxy *be = s->be;
+
+	if (s->rsp_started || s->req.replay_lost || s->retries >= be->retries)
+		return 0;
+	if (k != FAIL_REUSED && !(be->retry_on & cond[k]))
+		return 0;
+	if (k != FAIL_CONN && !h1_method_idempotent(s->meth) && !s->idem_key)
+		return 0;
+	if (k != FAIL_CONN && k != FAIL_REUSED && !s->in_retry) {
+		int inflight = __atomic_load_n(&be->req_inflight, __ATOMIC_RELAXED);
+		int allowed = MAX(3, be->retry_budget * inflight / 100);
+
+		if (__atomic_load_n(&be->retries_inflight, __ATOMIC_RELAXED) >= allowed)
+			return 0;
+		__atomic_fetch_add(&be->retries_inflight, 1, __ATOMIC_RELAXED);
+		s->in_retry = 1;
+	}
+	return 1;
+}
+
 /* The request could not be served by the current server: retry (maybe on
  * another server) when allowed, else answer <status>. */
-static int srv_failure(struct stream *s, int status, char who, char when, int conn_failed)
+static int srv_failure(struct stream *s, int status, char who, char when, enum fail_kind k)
 {
 	struct proxy *be = s->be;
-	int retryable = !s->rsp_started && !s->req.sent &&
-		(conn_failed || h1_method_idempotent(s->meth));
 
-	if (conn_failed) {
+	if (k == FAIL_CONN) {
 		CTR_ADD(be->be_ctr.failed_conns, 1);
 		if (s->srv)
 			CTR_ADD(s->srv->ctr.failed_conns, 1);
 	}
 	release_server_slot(s);
 	drop_server_conn(s);
-	if (retryable && s->retries < be->retries) {
+	if (may_retry(s, k)) {
 		s->retries++;
 		CTR_ADD(be->be_ctr.retries, 1);
 		if (s->srv)
 			CTR_ADD(s->srv->ctr.retries, 1);
 		/* HAProxy's `option redispatch N`: N > 0 every Nth retry, N < 0
-		 * the last -N retries. */
+		 * the last -N retries. tandem also redispatches at once when the
+		 * failed server is no longer usable (marked down meanwhile). */
 		if (be->options & PR_O_REDISPATCH) {
 			int n = be->redispatch ? be->redispatch : -1;
 			int redisp = n > 0 ? (s->retries % n) == 0 : s->retries > be->retries + n;
-			if (redisp || be->nsrv > 1) {
-				if (redisp) {
-					s->prev_srv = s->srv;
-					s->srv = NULL;
-					s->redispatched = 1;
-					CTR_ADD(be->be_ctr.redispatches, 1);
-				}
+
+			if (redisp || (s->srv && !srv_usable(s->srv))) {
+				s->prev_srv = s->srv;
+				s->srv = NULL;
+				s->redispatched = 1;
+				CTR_ADD(be->be_ctr.redispatches, 1);
 			}
 		}
+		/* replay: the kept request body goes out again from its start */
+		s->req.fwd += s->req.kept;
+		s->req.kept = 0;
+		s->req.sent = 0;
 		s->srv_out_sent = 0;
+		s->t_conn_us = 0;
 		s->state = ST_CONNECT;
 		return 1;
 	}
@@ -839,10 +901,10 @@ static int st_connect(struct stream *s)
 			return 1;
 		}
 		s->sc->err = err;
-		return srv_failure(s, 503, 'S', 'C', 1);
+		return srv_failure(s, 503, 'S', 'C', FAIL_CONN);
 	}
 	if (expired(s->exp_srv)) {
-		r = srv_failure(s, 503, 's', 'C', 1);
+		r = srv_failure(s, 503, 's', 'C', FAIL_CONN);
 		return r;
 	}
 	return 0;
@@ -922,7 +984,7 @@ static int do_connect(struct stream *s)
 			close(fd);
 		s->sc = NULL;
 		(void)e;
-		return srv_failure(s, 503, 'S', 'C', 1);
+		return srv_failure(s, 503, 'S', 'C', FAIL_CONN);
 	}
 	c->srv = srv;
 	c->strm = s;
@@ -933,7 +995,7 @@ static int do_connect(struct stream *s)
 	if (conn_init(c, fd, srv_io_cb, c) < 0) {
 		close(fd);
 		free(c);
-		return srv_failure(s, 503, 'S', 'C', 1);
+		return srv_failure(s, 503, 'S', 'C', FAIL_CONN);
 	}
 	c->flags = CF_CONNECTING;
 	c->t_start_us = now_us;
@@ -956,7 +1018,7 @@ static int analyze_response(struct stream *s, struct h1_msg *m)
 			s->t_rsp_us = now_us;
 			s->cli_ka = 0;
 			if (http_build_rsp_head(s, m, &s->cli_out) < 0)
-				return srv_failure(s, 502, 'P', 'H', 0);
+				return srv_failure(s, 502, 'P', 'H', FAIL_JUNK);
 			s->rsp_head_done = 1;
 			s->rsp_started = 1;
 			s->state = ST_TUNNEL;
@@ -967,8 +1029,22 @@ static int analyze_response(struct stream *s, struct h1_msg *m)
 			http_build_rsp_head(s, m, &s->cli_out);
 		return 1;
 	}
+	if (s->be->retry_on & RETRY_STATUS) {
+		int i;
+		for (i = 0; i < s->be->n_retry_status; i++)
+			if (s->be->retry_status[i] == m->status && may_retry(s, FAIL_STATUS)) {
+				/* answer withheld: the connection is dropped with it */
+				buf_consume(&s->sc->in, m->head_len);
+				return srv_failure(s, m->status, 'S', 'H', FAIL_STATUS);
+			}
+	}
 	s->status = m->status;
 	s->t_rsp_us = now_us;
+	if (s->req.kept) {
+		/* the server answered: no replay any more, free the room */
+		buf_consume(&s->cli.in, s->req.kept);
+		s->req.kept = 0;
+	}
 	if (!h1_resp_has_body(s->meth, m->status)) {
 		s->rsp.mode = BM_NONE;
 		s->rsp.done = 1;
@@ -995,7 +1071,7 @@ static int analyze_response(struct stream *s, struct h1_msg *m)
 	if (buf_alloc(&s->cli_out, G->tune_bufsize) < 0 ||
 	    http_build_rsp_head(s, m, &s->cli_out) < 0) {
 		buf_consume(&s->sc->in, m->head_len);
-		return srv_failure(s, 502, 'P', 'H', 0);
+		return srv_failure(s, 502, 'P', 'H', FAIL_JUNK);
 	}
 	s->bytes_out += s->cli_out.data;
 	buf_consume(&s->sc->in, m->head_len);
@@ -1013,6 +1089,7 @@ static int txn_end(struct stream *s)
 	count_response(s);
 	stream_log(s);
 	release_server_slot(s);
+	req_done_accounting(s);
 	if (sc) {
 		if (s->srv_ka && s->req.done && !sc->in.data && !(sc->flags & (CF_EOF | CF_ERROR))) {
 			sc->flags |= CF_USED;
@@ -1052,6 +1129,12 @@ static int st_xfer(struct stream *s)
 	ssize_t r;
 
 	/* 1. request towards the server: head (from srv_out_sent), then body */
+	if (!s->req.done && s->req.kept && buf_full(&s->cli.in)) {
+		/* the body outgrew the buffer: keep streaming, give up replays */
+		buf_consume(&s->cli.in, s->req.kept);
+		s->req.kept = 0;
+		s->req.replay_lost = 1;
+	}
 	if (!s->req.done && !(s->cli.flags & (CF_EOF | CF_ERROR))) {
 		r = conn_recv(&s->cli, G->tune_bufsize);
 		if (r > 0) {
@@ -1081,15 +1164,20 @@ static int st_xfer(struct stream *s)
 		if (head_left)
 			iov[n++] = (struct iovec){ buf_ptr(&s->srv_out) + s->srv_out_sent, head_left };
 		if (s->req.fwd)
-			iov[n++] = (struct iovec){ buf_ptr(&s->cli.in), s->req.fwd };
+			iov[n++] = (struct iovec){ buf_ptr(&s->cli.in) + s->req.kept, s->req.fwd };
 		r = conn_sendv(sc, iov, n);
 		if (r < 0)
-			return srv_failure(s, 502, 'S', 'H', 0);
+			return srv_failure(s, 502, 'S', 'H', (sc->flags & CF_USED) ? FAIL_REUSED : FAIL_EMPTY);
 		if (r > 0) {
 			size_t k = MIN((size_t)r, head_left), b = (size_t)r - k;
 			s->srv_out_sent += k;
 			if (b) {
-				buf_consume(&s->cli.in, b);
+				/* until the response head arrives, sent body bytes stay
+				 * in the buffer so that a retry can send them again */
+				if (!s->rsp_head_done && !s->req.replay_lost)
+					s->req.kept += b;
+				else
+					buf_consume(&s->cli.in, b);
 				s->req.fwd -= b;
 				s->req.sent += b;
 			}
@@ -1124,7 +1212,7 @@ static int st_xfer(struct stream *s)
 					CTR_ADD(s->be->be_ctr.failed_resp, 1);
 					CTR_ADD(s->srv->ctr.failed_resp, 1);
 					return srv_failure(s, 502, 'S', 'H',
-							   (sc->flags & CF_USED) && !s->req.sent && s->req.mode == BM_NONE);
+							   (sc->flags & CF_USED) ? FAIL_REUSED : FAIL_EMPTY);
 				}
 				break;
 			}
@@ -1134,7 +1222,7 @@ static int st_xfer(struct stream *s)
 			if (ret < 0) {
 				CTR_ADD(s->be->be_ctr.failed_resp, 1);
 				CTR_ADD(s->srv->ctr.failed_resp, 1);
-				return srv_failure(s, 502, 'P', 'H', 0);
+				return srv_failure(s, 502, 'P', 'H', FAIL_JUNK);
 			}
 			analyze_response(s, m);
 			if (s->state != ST_XFER)
@@ -1182,9 +1270,10 @@ static int st_xfer(struct stream *s)
 	/* 4. timeouts */
 	if (expired(s->exp_srv)) {
 		CTR_ADD(s->be->be_ctr.failed_resp, 1);
-		if (s->rsp_head_done)
-			s->rsp_started = 1;
-		stream_error(s, 504, 's', s->rsp_head_done ? 'D' : 'H');
+		if (!s->rsp_head_done)
+			return srv_failure(s, 504, 's', 'H', FAIL_TIMEOUT);
+		s->rsp_started = 1;
+		stream_error(s, 504, 's', 'D');
 		return 0;
 	}
 	if (expired(s->exp_cli) && (s->cli_out.data || s->rsp.fwd || !s->req.done)) {
