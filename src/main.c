@@ -18,6 +18,7 @@
 #include <tandem/cfg.h>
 #include <tandem/clock.h>
 #include <tandem/log.h>
+#include <tandem/shm.h>
 #include <tandem/sock.h>
 #include <tandem/version.h>
 #include <tandem/worker.h>
@@ -332,6 +333,10 @@ int main(int argc, char **argv)
 					  (unsigned long long)want, (unsigned long long)rl.rlim_cur);
 			}
 		}
+	}
+	if (shm_create() < 0) {
+		log_event(LL_ALERT, "Cannot map the master/worker shared area: %s", strerror(errno));
+		return 1;
 	}
 	if (open_listeners(cfg) < 0) {
 		log_event(LL_ALERT, "Failed to bind some listeners. Exiting.");

@@ -15,6 +15,7 @@ struct worker_thr {
 	int           nlst;
 	int           lst_paused;  /* listeners unregistered (maxconn or stopping) */
 	struct ev_timer purge;     /* periodic idle pool purge */
+	struct ev_timer beat;      /* heartbeat for the master (shm) */
 	int           stopping_seen;
 	struct list   queue;       /* streams waiting for a server slot (ST_QUEUE) */
 	struct ev_timer qtick;     /* re-tries queued streams while the queue is not empty */

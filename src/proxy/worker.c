@@ -3,6 +3,7 @@
  * per new connection) and a connection stays on the thread that accepted it.
  * Thread 0 also reads the signals (signalfd) the master forwards. */
 #include <errno.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,8 @@
 #include <tandem/log.h>
 #include <tandem/loop.h>
 #include <tandem/server.h>
+#include <tandem/shm.h>
+#include <tandem/lb.h>
 #include <tandem/stream.h>
 #include <tandem/worker.h>
 
@@ -199,6 +202,45 @@ static void accept_cb(struct ev_io *io, uint32_t ev)
 	}
 }
 
+/* Publish backends' usable server counts for the master (VRRP tracking). */
+static void publish_backends(void)
+{
+	struct list *pl, *sl;
+	int n = 0;
+
+	if (!tdm_shm)
+		return;
+	list_for_each(pl, &worker.cfg->proxies) {
+		struct proxy *px = list_entry(pl, struct proxy, link);
+		struct shm_be *b;
+		int usable = 0, total = 0;
+
+		if (!(px->cap & PR_CAP_BE) || n >= SHM_MAX_BE)
+			continue;
+		list_for_each(sl, &px->servers) {
+			struct server *s = list_entry(sl, struct server, link);
+			total++;
+			usable += srv_usable(s);
+		}
+		b = &tdm_shm->be[n++];
+		if (strcmp(b->name, px->id))
+			snprintf(b->name, sizeof(b->name), "%s", px->id);
+		__atomic_store_n(&b->usable, usable, __ATOMIC_RELAXED);
+		b->total = total;
+	}
+	__atomic_store_n(&tdm_shm->nbe, n, __ATOMIC_RELAXED);
+}
+
+/* Every 100 ms each thread proves it still turns; thread 0 also publishes
+ * the backends' state. A wedged thread stops beating, and the master sees it. */
+static void beat_cb(struct ev_timer *t)
+{
+	shm_beat(this_thr->id, now_ms);
+	if (this_thr->id == 0)
+		publish_backends();
+	loop_timer_set(this_loop, t, now_ms + 100);
+}
+
 static void purge_cb(struct ev_timer *t)
 {
 	/* Close server connections idle for 5s (HAProxy's pool-purge-delay):
@@ -249,6 +291,8 @@ static int thread_setup(struct worker_thr *t)
 	ev_timer_init(&t->qtick, stream_queue_tick, t);
 	ev_timer_init(&t->purge, purge_cb, t);
 	loop_timer_set(&t->loop, &t->purge, now_ms + 1000);
+	ev_timer_init(&t->beat, beat_cb, t);
+	loop_timer_set(&t->loop, &t->beat, now_ms);
 	return 0;
 }
 
@@ -276,6 +320,12 @@ int worker_run(struct cfg *cfg)
 		return 1;
 	}
 	listeners_left = worker.nbthread;
+	if (tdm_shm) {
+		memset(tdm_shm->thr_beat_ms, 0, sizeof(tdm_shm->thr_beat_ms));
+		tdm_shm->nthr = worker.nbthread < SHM_MAX_THR ? worker.nbthread : SHM_MAX_THR;
+		tdm_shm->worker_pid = (int)getpid();
+		tdm_shm->worker_start_ms = clock_mono_us() / 1000;
+	}
 	/* signals: read by thread 0 only, blocked everywhere (inherited by threads) */
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
