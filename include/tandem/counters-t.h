@@ -7,6 +7,8 @@
 
 typedef uint64_t ctr_t;  /* always accessed through CTR_* macros */
 
+#define CTR_HIST_N 14   /* latency histogram buckets, the last one is +Inf */
+
 struct counters {
 	ctr_t cum_conn;      /* connections accepted (fe) / established (srv) */
 	ctr_t cum_sess;      /* sessions (fe: client connections, be/srv: requests routed) */
@@ -28,7 +30,17 @@ struct counters {
 	ctr_t ttime_sum;     /* sum of total times (ms), for averages */
 	ctr_t rtime_sum;     /* sum of response times (ms) */
 	ctr_t ctime_sum;     /* sum of connect times (ms) */
+	/* total time of each finished request (Ta), bucketed: bucket i counts
+	 * requests with Ta <= hist_bounds_ms[i] and above the previous bound;
+	 * the last bucket is everything slower (+Inf). */
+	ctr_t ta_hist[CTR_HIST_N];
+	ctr_t ta_sum_us;     /* sum of Ta in microseconds (histogram _sum) */
 };
+
+/* Upper bounds (ms) of ta_hist buckets, ascending; see counters.c. */
+extern const unsigned ctr_hist_bounds_ms[CTR_HIST_N - 1];
+/* Record one request total time (microseconds) in <c>'s histogram. */
+void ctr_hist_add(struct counters *c, uint64_t us);
 
 #define CTR_ADD(c, v) __atomic_fetch_add(&(c), (v), __ATOMIC_RELAXED)
 #define CTR_SUB(c, v) __atomic_fetch_sub(&(c), (v), __ATOMIC_RELAXED)

@@ -187,10 +187,12 @@ static void stream_log(struct stream *s)
 static void count_response(struct stream *s)
 {
 	int cls = s->status >= 100 && s->status < 600 ? s->status / 100 : 0;
-	uint64_t ttime = now_us > s->t_req_us ? (now_us - s->t_req_us) / 1000 : 0;
+	uint64_t ta_us = s->t_req_us && now_us > s->t_req_us ? now_us - s->t_req_us : 0;
+	uint64_t ttime = ta_us / 1000;
 
 	if (s->status < 0)
 		return;
+	ctr_hist_add(&s->fe->fe_ctr, ta_us);
 	CTR_ADD(s->fe->fe_ctr.http_rsp[cls], 1);
 	CTR_ADD(s->fe->fe_ctr.bytes_out, s->bytes_out);
 	CTR_ADD(s->fe->fe_ctr.bytes_in, s->bytes_in);
@@ -199,12 +201,14 @@ static void count_response(struct stream *s)
 		CTR_ADD(s->be->be_ctr.bytes_out, s->bytes_out);
 		CTR_ADD(s->be->be_ctr.bytes_in, s->bytes_in);
 		CTR_ADD(s->be->be_ctr.ttime_sum, ttime);
+		ctr_hist_add(&s->be->be_ctr, ta_us);
 	}
 	if (s->srv && s->t_conn_start_us) {
 		CTR_ADD(s->srv->ctr.http_rsp[cls], 1);
 		CTR_ADD(s->srv->ctr.bytes_out, s->bytes_out);
 		CTR_ADD(s->srv->ctr.bytes_in, s->bytes_in);
 		CTR_ADD(s->srv->ctr.ttime_sum, ttime);
+		ctr_hist_add(&s->srv->ctr, ta_us);
 		if (s->t_rsp_us && s->t_conn_us)
 			CTR_ADD(s->srv->ctr.rtime_sum, (s->t_rsp_us - s->t_conn_us) / 1000);
 	}
