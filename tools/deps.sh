@@ -7,10 +7,10 @@
 # Exit non-zero (with apt's log) when something cannot be installed.
 #
 # Uses: build = gcc make; test = build + python3 curl clang, libFuzzer runtime, haproxy, nginx
-# (the comparison tests run them); bench = build + wrk haproxy nginx python3 curl;
-# demo = build + curl.
-# Packages installed only as tools (haproxy, nginx) are not started: a temporary policy-rc.d tells
-# the package scripts to leave their services alone, as in container images.
+# (the comparison tests run them), keepalived and iproute2 (the VRRP tests in network namespaces);
+# bench = build + wrk haproxy nginx python3 curl; demo = build + curl.
+# Packages installed only as tools (haproxy, nginx, keepalived) are not started: a temporary
+# policy-rc.d tells the package scripts to leave their services alone, as in container images.
 set -eu
 
 missing=""
@@ -41,6 +41,7 @@ use_test() {
 	need_cmd python3 python3; need_cmd curl curl
 	need_fuzzer
 	need_cmd haproxy haproxy; need_cmd nginx nginx
+	need_cmd keepalived keepalived; need_cmd ip iproute2
 }
 use_bench() {
 	use_build
