@@ -36,6 +36,7 @@ struct body {
 	size_t          kept;     /* bytes before <fwd> already sent but kept for a replay */
 	int             done;     /* whole body validated */
 	int             replay_lost; /* sent bytes had to be dropped: no replay possible */
+	size_t          extra;    /* body bytes consumed with the head (stats applet) */
 	uint64_t        sent;     /* body bytes sent to the other side */
 };
 

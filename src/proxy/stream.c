@@ -14,6 +14,7 @@
  * straight from the input buffer of one side to the socket of the other
  * (gathered with the rewritten head in one sendmsg), never copied whole. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -31,6 +32,7 @@
 #include <tandem/server.h>
 #include <tandem/sock.h>
 #include <tandem/stats.h>
+#include <tandem/stats_http.h>
 #include <tandem/stream.h>
 #include <tandem/worker.h>
 
@@ -446,15 +448,16 @@ static void keep_reqline(struct stream *s, const struct h1_msg *m)
 
 static int stats_auth_ok(const struct proxy *px, const struct h1_msg *m);
 
-/* Serve the stats page for a request on a stats-enabled proxy. */
+/* Serve the stats applet (page, CSV, JSON, metrics, admin actions) for a
+ * request on a stats-enabled proxy. The whole request body, if any, must
+ * be in the buffer (admin forms are small): else 413. */
 static void serve_stats(struct stream *s, const struct h1_msg *m)
 {
 	const struct proxy *px = s->fe;
-	size_t ulen = strlen(px->stats_uri), len = 0;
-	const char *rest = m->uri.p + ulen;
-	size_t restlen = m->uri.len - ulen;
-	int csv = restlen >= 4 && !memcmp(rest, ";csv", 4);
-	char *doc;
+	struct stats_reply rep;
+	const char *body = buf_ptr(&s->cli.in) + m->head_len;
+	size_t blen = 0;
+	char meth[16];
 
 	s->be = s->fe;
 	if (buf_alloc(&s->cli_out, G->tune_bufsize) < 0) {
@@ -463,29 +466,43 @@ static void serve_stats(struct stream *s, const struct h1_msg *m)
 	}
 	if (!stats_auth_ok(px, m)) {
 		const char *realm = px->stats_realm ? px->stats_realm : "HAProxy Statistics";
-		static const char body[] = "<html><body><h1>401 Unauthorized</h1>\nYou need a valid user and password to access this content.\n</body></html>\n";
+		static const char page[] = "<html><body><h1>401 Unauthorized</h1>\nYou need a valid user and password to access this content.\n</body></html>\n";
 		buf_appendf(&s->cli_out, "HTTP/1.1 401 Unauthorized\r\ncontent-length: %zu\r\n"
 			    "cache-control: no-cache\r\ncontent-type: text/html\r\n"
 			    "www-authenticate: Basic realm=\"%s\"\r\n%s\r\n",
-			    sizeof(body) - 1, realm, s->cli_ka ? "" : "connection: close\r\n");
-		s->gen = body;
-		s->gen_len = sizeof(body) - 1;
+			    sizeof(page) - 1, realm, s->cli_ka ? "" : "connection: close\r\n");
+		s->gen = page;
+		s->gen_len = sizeof(page) - 1;
 		s->status = 401;
-	} else {
-		doc = csv ? stats_render_csv_px(worker.cfg, px, &len) : stats_render_html(worker.cfg, px, &len);
-		if (!doc) {
-			stream_error(s, 500, 'R', 'R');
-			return;
-		}
-		buf_appendf(&s->cli_out, "HTTP/1.1 200 OK\r\ncontent-length: %zu\r\n"
-			    "cache-control: no-cache\r\ncontent-type: %s\r\n%s\r\n",
-			    len, csv ? "text/plain" : "text/html; charset=utf-8",
-			    s->cli_ka ? "" : "connection: close\r\n");
-		s->gen = doc;
-		s->gen_len = len;
-		s->gen_free = 1;
-		s->status = 200;
+		goto out;
 	}
+	if (s->req.mode == BM_CL && s->req.remain <= s->cli.in.data - m->head_len)
+		blen = (size_t)s->req.remain;
+	else if (s->req.mode != BM_NONE) {
+		stream_error(s, 413, 'P', 'R');
+		return;
+	}
+	snprintf(meth, sizeof(meth), "%.*s", (int)MIN(m->method.len, sizeof(meth) - 1), m->method.p);
+	if (stats_http_serve(worker.cfg, px, meth, m->uri.p, m->uri.len, body, blen, &rep) < 0) {
+		stream_error(s, 500, 'R', 'R');
+		return;
+	}
+	if (blen) {
+		/* the body was read with the head: it is consumed with it */
+		s->req.remain = 0;
+		s->req.done = 1;
+		s->req.extra = blen;
+	}
+	buf_appendf(&s->cli_out, "HTTP/1.1 %d %s\r\ncontent-length: %zu\r\n"
+		    "cache-control: no-cache\r\ncontent-type: %s\r\n%s%s%s%s\r\n",
+		    rep.status, http_reason(rep.status), rep.len, rep.ctype ? rep.ctype : "text/plain",
+		    rep.location[0] ? "location: " : "", rep.location, rep.location[0] ? "\r\n" : "",
+		    s->cli_ka ? "" : "connection: close\r\n");
+	s->gen = rep.body;
+	s->gen_len = rep.len;
+	s->gen_free = rep.body != NULL;
+	s->status = rep.status;
+out:
 	s->gen_off = 0;
 	s->bytes_out = s->cli_out.data + s->gen_len;
 	s->state = ST_APPLET;
@@ -570,13 +587,9 @@ static void analyze_request(struct stream *s, struct h1_msg *m)
 		stream_error(s, 413, 'P', 'R');
 		return;
 	}
-	if (fe->stats_enabled && fe->stats_uri &&
-	    m->uri.len >= strlen(fe->stats_uri) &&
-	    !memcmp(m->uri.p, fe->stats_uri, strlen(fe->stats_uri))) {
-		if (s->req.mode != BM_NONE)
-			s->cli_ka = 0;  /* we do not read bodies sent to the stats page */
+	if (stats_http_match(fe, m->uri.p, m->uri.len)) {
 		serve_stats(s, m);
-		buf_consume(&s->cli.in, m->head_len);
+		buf_consume(&s->cli.in, m->head_len + s->req.extra);
 		return;
 	}
 	s->be = fe->defbe;
