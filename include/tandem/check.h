@@ -1,9 +1,13 @@
 /* Server health: one state per server, fed by active checks (src/check/)
  * and by passive observation of live traffic (stream.c calls srv_observe).
  * Every state change goes through this module, which logs HAProxy's
- * phrases ("Server app/a is DOWN, reason: ...") and keeps the counters. */
+ * phrases ("Server app/a is DOWN, reason: ...") and keeps the counters.
+ * doc/health-checks.md describes keywords, defaults and log lines. */
 #ifndef TANDEM_CHECK_H
 #define TANDEM_CHECK_H
+#include <stddef.h>
+#include <stdint.h>
+#include <tandem/check-t.h>
 #include <tandem/proxy-t.h>
 
 /* What live traffic taught us about a server (any worker thread). */
@@ -26,5 +30,73 @@ void srv_observe(struct server *s, enum obs_event ev);
 void checks_start_thread(struct cfg *cfg, int tid, int nbthread);
 /* Stop this thread's checks (soft/hard stop). */
 void checks_stop_thread(int tid);
+
+/* ---- the pure health state machine (src/check/health.c) ----------------
+ * No clock, no lock, no I/O: everything comes in as arguments, so the unit
+ * tests drive it with simulated time. */
+
+/* Settings of <s> as the state machine sees them (defaults applied). */
+void hs_conf_from_server(struct hs_conf *c, const struct server *s);
+/* Initial state per init-state (or always UP without `check`). */
+void hs_init(struct hs *h, const struct hs_conf *c, uint64_t now_ms);
+/* Apply one event at time <now_ms>. <may_eject> is asked before a passive
+ * event takes the server out (NULL = always allowed). Fills <out>. */
+void hs_step(struct hs *h, const struct hs_conf *c, const struct hs_event *ev, uint64_t now_ms,
+	     hs_may_eject_fn may_eject, void *arg, struct hs_out *out);
+/* Delay before the next active check (HAProxy's srv_getinter). */
+uint32_t hs_next_inter(const struct hs *h, const struct hs_conf *c);
+/* Effective weight at <now_ms> (slowstart ramp), for a server that is UP. */
+int hs_weight(const struct hs *h, const struct hs_conf *c, uint64_t now_ms);
+/* Is the server's health between DOWN and fully UP? (for "UP 1/3" forms) */
+int hs_transitional(const struct hs *h, const struct hs_conf *c);
+
+/* ---- names ---- */
+const char *hchk_status_info(int status);   /* "L4OK" */
+const char *hchk_status_desc(int status);   /* "Layer4 check passed" */
+/* "L4 unsuccessful connection" ... for an observation (HAProxy's analyze statuses). */
+const char *obs_event_desc(int ev);
+
+/* ---- run time, for stats and the admin socket ---- */
+
+/* A consistent copy of a server's check values. */
+struct chk_snap {
+	int      enabled;      /* the server has `check` */
+	int      status, code, duration;
+	int      health, rise, fall;
+	int      transitional; /* between DOWN and fully UP */
+	int      state;        /* SRV_ST_* */
+	uint64_t chkfail, chkdown, hanafail;
+	uint64_t downtime_s;   /* total seconds DOWN */
+	char     desc[HS_DESC_LEN];
+};
+/* Fill <out> for <s>; returns 0, or -1 when <s> has no health state. */
+int srv_check_snapshot(const struct server *s, struct chk_snap *out);
+/* Backend downtime in seconds (HAProxy's "downtime" of a BACKEND row). */
+uint64_t be_downtime_s(const struct proxy *px);
+
+/* The backend's check rules, or NULL (plain connect checks). */
+static inline const struct chk_px *chk_px_of(const struct proxy *px)
+{
+	return px->defsrv.chk_px;
+}
+
+/* ---- used between the files of src/check/ ---- */
+
+/* The active check of <h> ended: apply <status> and plan the next one
+ * (owner thread). <desc> may be NULL. */
+void chk_report(struct srv_health *h, int status, int code, const char *desc);
+/* Start one active check now (owner thread; check_tcp.c). */
+void chk_conn_start(struct srv_health *h);
+/* Abort a running check without a result (stop). */
+void chk_conn_abort(struct srv_health *h);
+/* HTTP: build the request of <px> into a malloc'd buffer. Returns its
+ * length or -1. */
+long chk_http_request(const struct chk_px *px, char **out);
+/* HTTP: evaluate the response in <buf>. Returns 0 when more bytes are
+ * needed (and <eof> is 0), else 1 with status, code and desc filled. */
+int chk_http_eval(const struct chk_px *px, const char *buf, size_t len, int eof, size_t bufcap,
+		  int *status, int *code, char *desc, size_t desclen);
+/* Match one tcp-check/http-check expectation against bytes: 1 match, 0 no. */
+int chk_expect_match(const struct chk_expect *e, const char *buf, size_t len);
 
 #endif

@@ -44,6 +44,8 @@ struct global {
 	char    *desc;
 	uint32_t log_hdr_pid;     /* pid shown in log headers */
 	int      rlimit_nofile;   /* RLIMIT_NOFILE the master should set: `ulimit-n`, else computed from maxconn */
+	int      spread_checks;   /* `spread-checks` percent (0..50); used when spread_checks_set */
+	int      spread_checks_set;
 };
 
 /* ---- header rewriting rules (http-request / http-response) ---- */
@@ -83,6 +85,9 @@ enum {                       /* administrative state flags, kept apart from heal
 	SRV_ADMF_DRAIN = 1u << 1,
 };
 
+struct chk_px;       /* check-t.h */
+struct srv_health;   /* check-t.h */
+
 /* Per-thread part of a server: only its own thread touches it. */
 struct srv_thr {
 	struct list idle;        /* idle server connections (struct conn) */
@@ -110,6 +115,20 @@ struct server {
 	struct srv_thr *thr;     /* [nbthread], allocated by the worker */
 	uint64_t last_change;    /* wall seconds of the last state change */
 	int    has_check;        /* `check` on the server line: health checks run (stats shows "no check" otherwise) */
+	/* health checks and passive health (doc/health-checks.md, check-t.h) */
+	uint32_t chk_inter, chk_fastinter, chk_downinter; /* ms: inter 2000, fast/down 0 = inter */
+	int    chk_rise, chk_fall;       /* 2 and 3 */
+	int    chk_port;                 /* `port`: 0 = the server's port */
+	struct sockaddr_storage chk_addr; socklen_t chk_addrlen; /* `addr`: len 0 = the server's address */
+	int    init_state;               /* INIT_*: 0 = tandem's default (down until the first check passes) */
+	int    observe;                  /* OBS_MODE_* */
+	int    error_limit;              /* consecutive errors before on-error acts, 10 */
+	int    on_error;                 /* ONERR_*, fail-check */
+	int    max_fails;                /* nginx's max_fails: -1 = not set, 0 = off */
+	uint32_t fail_timeout;           /* nginx's fail_timeout, ms: 0 = not set (10s when max-fails is) */
+	uint32_t slowstart;              /* ms, 0 = off */
+	struct chk_px *chk_px;           /* backend check rules: only on proxy->defsrv */
+	struct srv_health *hc;           /* run-time health (src/check/), NULL when nothing to watch */
 	/* health-check settings are added by the health-check issue */
 	const char *file; int line;
 };
@@ -211,6 +230,10 @@ struct proxy {
 	struct counters be_ctr;  /* backend side */
 	uint64_t last_change;
 	struct server defsrv;    /* `default-server` settings: template of each `server` line */
+	/* health checks, run time (src/check/check.c) */
+	int    srv_nout;         /* servers DOWN now (atomic): max-ejected-percent bound */
+	uint64_t chkdown;        /* times the backend lost its last usable server (atomic) */
+	uint64_t down_since_ms, downtime_ms; /* backend downtime (under the checks' backend lock) */
 	const char *file; int line;
 };
 

@@ -1,0 +1,214 @@
+/* Types of server health: the check statuses (HAProxy's), the per-server
+ * health settings and state, the pure state machine's events and actions
+ * (src/check/health.c), the proxy-level check rules (option httpchk,
+ * http-check, option tcp-check, tcp-check) and the run-time state of one
+ * server's checks. See doc/health-checks.md. */
+#ifndef TANDEM_CHECK_T_H
+#define TANDEM_CHECK_T_H
+#include <pthread.h>
+#include <regex.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <tandem/loop-t.h>
+
+struct server;
+struct proxy;
+
+/* Result of one check, HAProxy's names and order: a code ("code: 200") is
+ * shown in logs only for statuses at or after HCHK_L7OK (HAProxy's
+ * HCHK_STATUS_L57DATA boundary). */
+enum hchk_status {
+	HCHK_UNKNOWN = 0, /* "UNK"     Unknown */
+	HCHK_INI,         /* "INI"     Initializing (no check ended yet) */
+	HCHK_HANA,        /* "HANA"    Health analyze (passive observation) */
+	HCHK_SOCKERR,     /* "SOCKERR" Socket error */
+	HCHK_L4OK,        /* "L4OK"    Layer4 check passed */
+	HCHK_L4TOUT,      /* "L4TOUT"  Layer4 timeout */
+	HCHK_L4CON,       /* "L4CON"   Layer4 connection problem */
+	HCHK_L6OK,        /* "L6OK"    Layer6 check passed (unused: no TLS) */
+	HCHK_L6TOUT,      /* "L6TOUT"  Layer6 timeout (unused) */
+	HCHK_L6RSP,       /* "L6RSP"   Layer6 invalid response (unused) */
+	HCHK_L7TOUT,      /* "L7TOUT"  Layer7 timeout */
+	HCHK_L7RSP,       /* "L7RSP"   Layer7 invalid response */
+	HCHK_L7OK,        /* "L7OK"    Layer7 check passed */
+	HCHK_L7OKC,       /* "L7OKC"   Layer7 check conditionally passed (unused) */
+	HCHK_L7STS,       /* "L7STS"   Layer7 wrong status */
+	HCHK_NSTATUS
+};
+
+/* `observe` (server keyword). */
+enum { OBS_MODE_NONE = 0, OBS_MODE_L4, OBS_MODE_L7 };
+/* `on-error` (server keyword); HAProxy's default is fail-check. */
+enum { ONERR_FASTINTER = 1, ONERR_FAILCHK, ONERR_SUDDTH, ONERR_MARKDWN };
+/* `init-state` (server keyword). INIT_UNSET means tandem's default, which
+ * is INIT_DOWN for a checked server (HAProxy's default is INIT_UP). */
+enum { INIT_UNSET = 0, INIT_FULLY_DOWN, INIT_DOWN, INIT_UP, INIT_FULLY_UP };
+
+/* Built-in defaults (HAProxy's). */
+#define CHK_DEF_INTER       2000
+#define CHK_DEF_RISE        2
+#define CHK_DEF_FALL        3
+#define CHK_DEF_ERROR_LIMIT 10
+#define CHK_DEF_EJECT_PCT   50
+#define CHK_DEF_SPREAD_PCT  5     /* tandem's jitter when `spread-checks` is not set */
+
+/* ---- the pure state machine (src/check/health.c) ---------------------- */
+
+/* Settings of one server, as the state machine needs them. */
+struct hs_conf {
+	int      has_check;    /* `check`: active checks own the UP/DOWN decision */
+	int      rise, fall;
+	uint32_t inter, fastinter, downinter;   /* ms; fastinter/downinter 0 = inter */
+	int      observe;      /* OBS_MODE_* */
+	int      error_limit;
+	int      on_error;     /* ONERR_* */
+	int      max_fails;    /* nginx's max_fails, 0 = off */
+	uint32_t fail_timeout; /* ms */
+	uint32_t slowstart;    /* ms, 0 = off */
+	int      uweight;
+	int      ramp;         /* weights may move (not static-rr): slowstart ramps */
+	int      init_state;   /* INIT_* */
+	int      tcp_mode;     /* mode tcp: a connection is the whole exchange */
+};
+
+enum hs_ev_type {
+	HS_EV_CHECK = 1,       /* an active check ended */
+	HS_EV_OBSERVE,         /* live traffic taught something (enum obs_event) */
+	HS_EV_TICK,            /* time passed: ejection expiry, slowstart ramp */
+};
+
+struct hs_event {
+	int         type;      /* HS_EV_* */
+	int         status;    /* HS_EV_CHECK: HCHK_* */
+	int         code;      /* HS_EV_CHECK: HTTP status or 0 */
+	int         duration;  /* HS_EV_CHECK: ms */
+	const char *desc;      /* HS_EV_CHECK: info text, may be NULL */
+	int         obs;       /* HS_EV_OBSERVE: enum obs_event */
+};
+
+#define HS_DESC_LEN 160
+
+/* Health of one server. Only hs_init/hs_step change it. */
+struct hs {
+	int      health;       /* HAProxy's counter: 0..rise+fall-1, UP when >= rise */
+	int      ejected;      /* max-fails: out of rotation until checked + fail_timeout */
+	int      state;        /* published operational state (SRV_ST_*) */
+	int      eweight;      /* published effective weight */
+	int      was_up;       /* has been UP once: slowstart applies to later rises only */
+	uint64_t up_since;     /* ms: start of the slowstart ramp */
+	int      fastinter;    /* force fastinter for the next schedule (HAProxy's CHK_ST_FASTINTER) */
+	int      resched;      /* the next check should be re-planned (fastinter forced) */
+	int      cons_errors;  /* observe: consecutive errors */
+	int      fails;        /* max-fails: nginx's peer->fails */
+	uint64_t accessed, checked;  /* max-fails: nginx's peer->accessed/checked, ms */
+	int      refused;      /* a passive ejection was refused by max-ejected-percent (logged once) */
+	/* last check result, for stats and logs */
+	int      status;       /* HCHK_* */
+	int      code;
+	int      duration;     /* ms, -1 = none */
+	char     desc[HS_DESC_LEN];
+	/* counters */
+	uint64_t chkfail;      /* failed checks (passive ones included, as HAProxy) */
+	uint64_t chkdown;      /* UP -> DOWN transitions */
+	uint64_t hanafail;     /* passive events that acted (HAProxy's failed_hana) */
+	uint64_t down_since;   /* ms when it went DOWN, 0 when UP */
+	uint64_t downtime;     /* ms spent DOWN before down_since */
+};
+
+/* What the caller must do after hs_step. The reason fields describe the
+ * transition for the log line. */
+struct hs_out {
+	int went_up, went_down;
+	int passive;           /* the transition was caused by live traffic */
+	int refused;           /* a passive ejection was refused (first time: log it) */
+	int weight_changed;
+	int status, code, duration;   /* reason of the transition */
+	const char *desc;      /* info text (points into <buf>), may be "" */
+	char buf[HS_DESC_LEN];
+	uint64_t now;          /* internal: the step's time */
+};
+
+/* Asked right before a passive event takes a server out: may it? (the
+ * max-ejected-percent bound). Returns 1 and reserves the slot, or 0. */
+typedef int (*hs_may_eject_fn)(void *arg);
+
+/* ---- proxy-level check rules (cfg: option httpchk / tcp-check) -------- */
+
+enum { CHK_TYPE_CONNECT = 0, CHK_TYPE_HTTP, CHK_TYPE_TCP };
+
+enum { EXP_STATUS = 1, EXP_RSTATUS, EXP_STRING, EXP_RSTRING, EXP_BINARY, EXP_RBINARY };
+
+struct chk_expect {
+	int      type;         /* EXP_* */
+	int      inverse;      /* `!` */
+	char    *pat;          /* text as written (string, regex, hex digits) */
+	char    *bin;          /* EXP_BINARY: decoded bytes */
+	size_t   binlen;
+	int    (*ranges)[2];   /* EXP_STATUS: code ranges */
+	int      nranges;
+	regex_t  re;           /* EXP_R*: compiled (REG_EXTENDED) */
+	int      has_re;
+	char    *comment;
+};
+
+enum { TCR_CONNECT = 1, TCR_SEND, TCR_EXPECT, TCR_COMMENT };
+
+struct chk_tcp_rule {
+	int      act;          /* TCR_* */
+	int      port;         /* connect: `port N`, 0 = the server's check port */
+	char    *data;         /* send: bytes to send */
+	size_t   len;
+	struct chk_expect exp; /* expect */
+	char    *comment;
+};
+
+struct chk_hdr { char *name, *value; };
+
+/* The check settings of one backend. They live in the backend's
+ * default-server template (server.chk_px of proxy->defsrv) so that
+ * `defaults` sections pass them on like every other server setting. */
+struct chk_px {
+	int      type;         /* CHK_TYPE_*: last of option httpchk / option tcp-check wins */
+	int      http_rules;   /* http-check rules were given */
+	int      tcp_rules_given;
+	/* HTTP request (option httpchk + http-check send) */
+	char    *meth, *uri, *ver;     /* NULL: OPTIONS, /, HTTP/1.0 */
+	struct chk_hdr *hdrs; int nhdrs;
+	char    *body;
+	int      nsend;        /* http-check send lines seen */
+	struct chk_expect *http_exp; int n_http_exp;   /* none: status 200-399 */
+	/* tcp-check */
+	struct chk_tcp_rule *tcp; int ntcp;
+	/* passive */
+	int      max_ejected_pct;   /* -1 = unset (default 50) */
+};
+
+/* ---- run time of one server's health (src/check/check.c) -------------- */
+
+/* One active check in flight (owner thread only). */
+struct chk_run {
+	struct ev_io    io;
+	struct ev_timer tmr;       /* next check when idle; deadline while running */
+	int      running;
+	int      phase;            /* internal: connecting, sending, receiving */
+	int      step;             /* tcp-check: index of the rule being run */
+	int      connected;
+	uint64_t start_us;
+	char    *out; size_t outlen, outoff;
+	char    *in;  size_t inlen, incap;
+	int      eof;
+};
+
+struct srv_health {
+	pthread_mutex_t lock;      /* guards <hs> and <conf> reads that must agree */
+	struct hs       hs;
+	struct hs_conf  conf;
+	struct server  *srv;
+	int             tid;       /* owner thread: runs the active checks and the tick */
+	const struct chk_px *px;   /* the backend's rules, NULL = plain connect check */
+	struct chk_run  run;
+	struct sockaddr_storage addr;  /* where checks connect */
+	socklen_t       addrlen;
+};
+
+#endif
