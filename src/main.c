@@ -1,8 +1,8 @@
-/* tandem's entry point and master process. The master parses and checks
- * the configuration, opens every listening socket once, forks the worker
- * and then only waits: it forwards signals, restarts a crashed worker and
- * never touches client traffic, so nothing a worker does can take the
- * listeners down. */
+/* tandem's entry point: command line, configuration check, daemon mode and
+ * pidfile, then the master process (src/master/master.c). The master opens
+ * every listening socket once, forks the worker and then only waits: it
+ * forwards signals, reloads, restarts a crashed worker and never touches
+ * client traffic, so nothing a worker does can take the listeners down. */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -18,6 +18,7 @@
 #include <tandem/cfg.h>
 #include <tandem/clock.h>
 #include <tandem/log.h>
+#include <tandem/master.h>
 #include <tandem/shm.h>
 #include <tandem/sock.h>
 #include <tandem/version.h>
@@ -36,205 +37,7 @@ static void usage(FILE *f)
 		"  -d        debug: print debug-level event logs\n"
 		"  -q        quiet: only warnings and errors\n"
 		"  -v        print the version and exit\n"
-		"Signals: SIGUSR1 soft stop, SIGTERM/SIGINT hard stop.\n");
-}
-
-static int open_listeners(struct cfg *cfg)
-{
-	struct list *pl, *bl;
-	char err[256];
-
-	list_for_each(pl, &cfg->proxies) {
-		struct proxy *px = list_entry(pl, struct proxy, link);
-		if (px->disabled)
-			continue;
-		list_for_each(bl, &px->binds) {
-			struct bind_conf *b = list_entry(bl, struct bind_conf, link);
-			int backlog = b->backlog ? b->backlog :
-				(px->maxconn ? px->maxconn : cfg->g.maxconn);
-			int v6only = b->v6only ? 1 : (b->v4v6 ? 0 : -1);
-
-			b->fd = sock_listen(&b->addr, b->addrlen, backlog, v6only, b->freebind, err, sizeof(err));
-			if (b->fd < 0) {
-				log_event(LL_ALERT, "Binding [%s:%d] for %s %s: %s", b->file ? b->file : "?", b->line,
-					  (px->cap & PR_CAP_BE) ? "proxy" : "frontend", px->id, err);
-				return -1;
-			}
-		}
-	}
-	return 0;
-}
-
-static void close_listeners(struct cfg *cfg)
-{
-	struct list *pl, *bl;
-
-	list_for_each(pl, &cfg->proxies) {
-		struct proxy *px = list_entry(pl, struct proxy, link);
-		list_for_each(bl, &px->binds) {
-			struct bind_conf *b = list_entry(bl, struct bind_conf, link);
-			if (b->fd >= 0) {
-				close(b->fd);
-				b->fd = -1;
-			}
-		}
-	}
-}
-
-/* Worker side of fork: drop privileges as configured, then serve. */
-static int worker_start(struct cfg *cfg)
-{
-	struct global *g = &cfg->g;
-
-	if (g->chroot && (chroot(g->chroot) < 0 || chdir("/") < 0)) {
-		log_event(LL_ALERT, "[tandem.main()] Cannot chroot(%s): %s", g->chroot, strerror(errno));
-		return 1;
-	}
-	if (g->gid >= 0 && (setgroups(0, NULL) < 0 || setgid((gid_t)g->gid) < 0)) {
-		log_event(LL_ALERT, "[tandem.main()] Cannot set gid %d: %s", g->gid, strerror(errno));
-		return 1;
-	}
-	if (g->uid >= 0 && setuid((uid_t)g->uid) < 0) {
-		log_event(LL_ALERT, "[tandem.main()] Cannot set uid %d: %s", g->uid, strerror(errno));
-		return 1;
-	}
-	return worker_run(cfg);
-}
-
-static pid_t fork_worker(struct cfg *cfg)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		sigset_t none;
-		sigemptyset(&none);
-		/* the worker blocks what it reads through signalfd itself */
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		_exit(worker_start(cfg));
-	}
-	if (pid > 0)
-		log_event(LL_NOTICE, "New worker (%d) forked", (int)pid);
-	else
-		log_event(LL_ALERT, "Cannot fork a worker: %s", strerror(errno));
-	return pid;
-}
-
-static void describe_exit(int status, char *out, size_t len)
-{
-	if (WIFEXITED(status))
-		snprintf(out, len, "exited with code %d (%s)", WEXITSTATUS(status),
-			 WEXITSTATUS(status) ? "Error" : "Exit");
-	else if (WIFSIGNALED(status))
-		snprintf(out, len, "exited with code %d (%s)", 128 + WTERMSIG(status), strsignal(WTERMSIG(status)));
-	else
-		snprintf(out, len, "exited");
-}
-
-/* The master's life: wait for signals and for the worker. */
-static int master_loop(struct cfg *cfg)
-{
-	sigset_t set;
-	pid_t wpid;
-	int stopping = 0, crashes = 0;
-	uint64_t last_start_ms, grace_end_ms = 0;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGUSR2);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-
-	wpid = fork_worker(cfg);
-	if (wpid < 0)
-		return 1;
-	last_start_ms = clock_mono_us() / 1000;
-	log_event(LL_NOTICE, "Loading success.");
-	for (;;) {
-		siginfo_t si;
-		int sig;
-
-		if (grace_end_ms) {
-			/* `grace`: keep serving (and accepting) this long after SIGUSR1 */
-			uint64_t now = clock_mono_us() / 1000;
-			struct timespec ts;
-
-			if (now >= grace_end_ms) {
-				grace_end_ms = 0;
-				close_listeners(cfg);
-				kill(wpid, SIGUSR1);
-				continue;
-			}
-			ts.tv_sec = (time_t)((grace_end_ms - now) / 1000);
-			ts.tv_nsec = (long)((grace_end_ms - now) % 1000) * 1000000L;
-			sig = sigtimedwait(&set, &si, &ts);
-		} else {
-			sig = sigwaitinfo(&set, &si);
-		}
-		if (sig < 0)
-			continue;
-		switch (sig) {
-		case SIGUSR1:
-			if (!stopping) {
-				stopping = 1;
-				if (cfg->g.grace) {
-					log_event(LL_NOTICE, "Soft stop requested: stopping in %u ms (grace).", cfg->g.grace);
-					grace_end_ms = clock_mono_us() / 1000 + cfg->g.grace;
-					break;
-				}
-				/* refuse new connections at once: the worker closes its copies too */
-				close_listeners(cfg);
-				kill(wpid, SIGUSR1);
-			}
-			break;
-		case SIGTERM:
-		case SIGINT:
-			stopping = 1;
-			grace_end_ms = 0;
-			close_listeners(cfg);
-			kill(wpid, SIGTERM);
-			break;
-		case SIGHUP:
-		case SIGUSR2:
-			log_event(LL_WARNING, "Reload requested (signal %d), but reloads are not supported yet: keeping the current worker.", sig);
-			break;
-		case SIGCHLD: {
-			int status;
-			pid_t p;
-			char how[96];
-
-			while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
-				if (p != wpid)
-					continue;
-				describe_exit(status, how, sizeof(how));
-				if (stopping) {
-					log_event(LL_NOTICE, "Current worker (%d) %s", (int)p, how);
-					log_event(LL_NOTICE, "All workers exited. Exiting... (%d)",
-						  WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-					return WIFEXITED(status) ? WEXITSTATUS(status) : 0;
-				}
-				log_event(LL_ALERT, "Current worker (%d) %s: restarting it", (int)p, how);
-				/* back off when it keeps dying right after start */
-				if (clock_mono_us() / 1000 - last_start_ms < 2000) {
-					crashes++;
-					if (crashes > 1)
-						usleep((useconds_t)MIN(100000 << MIN(crashes - 2, 5), 3000000));
-				} else {
-					crashes = 0;
-				}
-				wpid = fork_worker(cfg);
-				if (wpid < 0)
-					return 1;
-				last_start_ms = clock_mono_us() / 1000;
-			}
-			break;
-		}
-		default:
-			break;
-		}
-	}
+		"Signals: SIGUSR1 soft stop, SIGTERM/SIGINT hard stop, SIGHUP/SIGUSR2 reload.\n");
 }
 
 static int daemonize(void)
@@ -338,7 +141,7 @@ int main(int argc, char **argv)
 		log_event(LL_ALERT, "Cannot map the master/worker shared area: %s", strerror(errno));
 		return 1;
 	}
-	if (open_listeners(cfg) < 0) {
+	if (master_open_listeners(cfg, NULL) < 0) {
 		log_event(LL_ALERT, "Failed to bind some listeners. Exiting.");
 		return 1;
 	}
@@ -356,8 +159,8 @@ int main(int argc, char **argv)
 		fclose(f);
 	}
 	tandem_start_wall_s = clock_wall_us() / 1000000;
-	i = master_loop(cfg);
-	close_listeners(cfg);
+	i = master_run(&cfg);
+	master_close_listeners(cfg);
 	cfg_free(cfg);
 	return i;
 }

@@ -70,6 +70,7 @@ struct bind_conf {
 	int     backlog;          /* default: maxconn of the frontend, capped */
 	int     maxconn;          /* `maxconn` bind option: 0 = the frontend's */
 	int     curconn;          /* connections accepted on this bind and still open (atomic) */
+	int     reused;           /* fd taken over from the previous configuration (reload) */
 	const char *file; int line;
 };
 

@@ -27,6 +27,7 @@ struct worker {
 	struct worker_thr *thr;
 	volatile int  stopping;    /* soft stop requested */
 	volatile int  hard_stop;
+	volatile int  retiring;    /* stopping after a reload: idle keep-alives are kept until they time out */
 	int           actconn;     /* client connections, all threads (atomic) */
 };
 

@@ -655,7 +655,7 @@ static int st_req_wait(struct stream *s)
 			stream_close(s);  /* idle keep-alive timeout: silent close */
 			return 0;
 		}
-		if (worker.stopping) {
+		if (worker.stopping && !worker.retiring) {
 			stream_close(s);
 			return 0;
 		}
@@ -1520,11 +1520,20 @@ int stream_new(struct proxy *fe, struct bind_conf *bind, int fd,
 
 void stream_soft_stop(struct stream *s)
 {
-	if (s->state == ST_REQ_WAIT && !s->cli.in.data) {
+	if (s->state == ST_REQ_WAIT && !s->cli.in.data && !worker.retiring) {
 		stream_close(s);
 		return;
 	}
-	s->cli_ka = 0;  /* finish the current request, then close */
+	/* Finish the current request, then close. When retiring after a
+	 * reload, an idle keep-alive client is not cut under its feet (it may
+	 * be sending a request right now): its next request is answered with
+	 * "Connection: close", or it is closed at `timeout http-keep-alive`
+	 * (10 s when no keep-alive timeout is set, so the old worker ends). */
+	s->cli_ka = 0;
+	if (s->state == ST_REQ_WAIT && !s->cli.in.data && !s->exp_req) {
+		s->exp_req = now_ms + 10000;
+		update_timer(s);
+	}
 }
 
 void stream_kill(struct stream *s)

@@ -143,6 +143,19 @@ static void signal_cb(struct ev_io *io, uint32_t ev)
 				wake_all();
 			}
 			break;
+		case SIGUSR2:
+			/* retire after a reload: like a soft stop, but idle
+			 * keep-alive clients are not cut (see stream_soft_stop) */
+			if (!worker.stopping) {
+				worker.retiring = 1;
+				worker.stopping = 1;
+				log_event(LL_NOTICE, "Retiring after a reload: %d active connection(s) to finish.",
+					  __atomic_load_n(&worker.actconn, __ATOMIC_RELAXED));
+				if (worker.cfg->g.hard_stop_after)
+					loop_timer_set(this_loop, &hard_stop_tmr, now_ms + worker.cfg->g.hard_stop_after);
+				wake_all();
+			}
+			break;
 		case SIGTERM:
 		case SIGINT:
 			worker.stopping = 1;
@@ -320,12 +333,7 @@ int worker_run(struct cfg *cfg)
 		return 1;
 	}
 	listeners_left = worker.nbthread;
-	if (tdm_shm) {
-		memset(tdm_shm->thr_beat_ms, 0, sizeof(tdm_shm->thr_beat_ms));
-		tdm_shm->nthr = worker.nbthread < SHM_MAX_THR ? worker.nbthread : SHM_MAX_THR;
-		tdm_shm->worker_pid = (int)getpid();
-		tdm_shm->worker_start_ms = clock_mono_us() / 1000;
-	}
+
 	/* signals: read by thread 0 only, blocked everywhere (inherited by threads) */
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
@@ -356,6 +364,12 @@ int worker_run(struct cfg *cfg)
 			log_event(LL_ALERT, "cannot start thread %d", i);
 			return 1;
 		}
+	}
+	/* every thread watches the listeners now: tell the master we serve */
+	if (tdm_shm) {
+		tdm_shm->nthr = worker.nbthread < SHM_MAX_THR ? worker.nbthread : SHM_MAX_THR;
+		tdm_shm->worker_start_ms = clock_mono_us() / 1000;
+		__atomic_store_n(&tdm_shm->worker_pid, (int)getpid(), __ATOMIC_RELEASE);
 	}
 	thread_main(&worker.thr[0]);
 	for (i = 1; i < worker.nbthread; i++)
