@@ -1,0 +1,67 @@
+/* The fault plan: what to break, when, on which node. A fault is written
+ * TIME:ACTION[:MS]:NODES, e.g. "2s:kill:A", "1.5s:slow:300:B", "1s:kill:A,B,C";
+ * TIME is from the start of the load. Signal actions need the node's PID,
+ * fault-mode actions its direct address (GET /admin/fault?mode=...). */
+#ifndef CHAOS_PLAN_H
+#define CHAOS_PLAN_H
+#include <stdint.h>
+#include <tandem/loop-t.h>
+#include "hc.h"
+#include "lab.h"
+
+#define MAX_FAULTS 64
+
+enum fact {
+	FA_KILL,      /* SIGKILL */
+	FA_STOP,      /* SIGSTOP: the node hangs */
+	FA_CONT,      /* SIGCONT */
+	FA_TERM,      /* SIGTERM: tandem-app's graceful drain */
+	FA_RESTART,   /* start the node again on its port (lab only) */
+	FA_ZOMBIE,    /* /health fails, traffic still served */
+	FA_ERROR500,  /* every request gets 500 */
+	FA_SLOW,      /* every response MS later */
+	FA_OFF,       /* fault mode off */
+	FA_MAX
+};
+
+enum { FS_PENDING, FS_SENT, FS_DONE, FS_FAILED };
+
+struct plan;
+
+struct fault {
+	uint64_t        at_ms;     /* planned time */
+	enum fact       act;
+	int             node;      /* index in the lab */
+	unsigned        ms;        /* FA_SLOW */
+	int             state;     /* FS_* */
+	uint64_t        t_ms;      /* when it took effect (fault modes: when the node confirmed) */
+	char            msg[160];  /* why it failed */
+	struct hc       hc;
+	struct ev_timer tmr;
+	struct plan    *plan;
+};
+
+struct plan {
+	int           n;
+	struct fault  f[MAX_FAULTS];
+	struct lab   *lab;
+	uint64_t      t0_us;
+};
+
+/* Parse one fault (or one per listed node) into <p>. 0, or -1 with <err>. */
+int plan_parse(struct plan *p, const struct lab *lab, const char *spec, char *err, size_t errlen);
+/* Parse a plan file: one fault per line, fields separated by ':' or blanks,
+ * '#' starts a comment. 0, or -1 with <err> naming the line. */
+int plan_load(struct plan *p, const struct lab *lab, const char *path, char *err, size_t errlen);
+/* Order faults by time and arm their timers on this thread's loop. */
+void plan_start(struct plan *p, struct lab *lab, uint64_t t0_us);
+/* Cancel what has not happened yet. */
+void plan_stop(struct plan *p);
+
+const char *fact_name(enum fact a);
+/* cont, off, restart: the node is meant to serve again. */
+int fact_is_recovery(enum fact a);
+/* Human label: "kill A", "slow 300ms B". */
+void fault_label(const struct plan *p, const struct fault *f, char *out, size_t len);
+
+#endif
