@@ -203,6 +203,10 @@ static void one_chart(FILE *f, const struct run *r)
 	struct bins b;
 	size_t ticks = meas_ticks(&r->m);
 
+	/* up to --duration: the grace period after it only drains requests */
+	if (ticks > (r->o.duration_ms + TICK_MS - 1) / TICK_MS)
+		ticks = (r->o.duration_ms + TICK_MS - 1) / TICK_MS;
+
 	b.per = ticks / MAX_BINS + 1;
 	b.n = (ticks + b.per - 1) / b.per;
 	b.span_s = b.per * TICK_MS / 1000.0;

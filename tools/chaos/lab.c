@@ -80,24 +80,24 @@ static pid_t spawn_node(struct lab *lab, int i)
 	return n->pid;
 }
 
-/* Last lines of a log file into <out> (for error messages). */
-static void log_tail(const char *path, char *out, size_t len)
+/* The first lines of a log file into <out> (for error messages: the
+ * first complaint of a process that did not start is the one that counts). */
+static void log_head(const char *path, char *out, size_t len)
 {
 	FILE *f = fopen(path, "r");
-	long sz;
-	size_t n;
+	char line[200];
+	size_t o = 0;
+	int n = 0;
 
 	out[0] = 0;
 	if (!f)
 		return;
-	fseek(f, 0, SEEK_END);
-	sz = ftell(f);
-	if (sz > (long)len - 1)
-		fseek(f, sz - (long)len + 1, SEEK_SET);
-	else
-		fseek(f, 0, SEEK_SET);
-	n = fread(out, 1, len - 1, f);
-	out[n] = 0;
+	while (n++ < 4 && fgets(line, sizeof(line), f) && o + 1 < len) {
+		line[strcspn(line, "\n")] = 0;
+		o += (size_t)snprintf(out + o, len - o, "%s%s", o ? "\n  " : "  ", line);
+		if (o >= len)
+			o = len - 1;
+	}
 	fclose(f);
 }
 
@@ -189,7 +189,7 @@ static int start_nodes(struct lab *lab, struct loop *l)
 		if (wait_http(l, &n->direct, "/health", 200, n->pid, 5000) < 0) {
 			char log[PATH_MAX], tail[300];
 			snprintf(log, sizeof(log), "%s/node-%s.log", lab->dir, n->name);
-			log_tail(log, tail, sizeof(tail));
+			log_head(log, tail, sizeof(tail));
 			snprintf(lab->err, sizeof(lab->err),
 				 "node %s (%.100s) did not answer /health on port %d within 5 s: %.250s",
 				 n->name, lab->o.app_bin, n->port, tail);
@@ -201,7 +201,7 @@ static int start_nodes(struct lab *lab, struct loop *l)
 
 static int start_tandem(struct lab *lab, struct loop *l)
 {
-	char cfg[PATH_MAX], log[PATH_MAX], tail[400];
+	char cfg[PATH_MAX], log[PATH_MAX], tail[700];
 	char *argv[] = { (char *)lab->o.tandem_bin, "-f", cfg, NULL };
 	struct target fe, st;
 
@@ -216,8 +216,8 @@ static int start_tandem(struct lab *lab, struct loop *l)
 	target_local(&st, lab->stats_port, "/stats;csv");
 	if (wait_http(l, &st, "/stats;csv", 200, lab->tandem_pid, 5000) < 0 ||
 	    wait_http(l, &fe, "/health", 0, lab->tandem_pid, 5000) < 0) {
-		log_tail(log, tail, sizeof(tail));
-		snprintf(lab->err, sizeof(lab->err), "%.80s did not start (config %.80s):\n%.300s",
+		log_head(log, tail, sizeof(tail));
+		snprintf(lab->err, sizeof(lab->err), "%.80s did not start (config %.80s):\n%.700s",
 			 lab->o.tandem_bin, cfg, tail);
 		return -1;
 	}

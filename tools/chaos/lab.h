@@ -42,7 +42,7 @@ struct lab {
 	int         tandem_exit;   /* wait status when it exited on its own, else -1 */
 	int         fe_port, stats_port;
 	char        dir[64];       /* work directory: config and logs */
-	char        err[512];      /* why lab_start failed */
+	char        err[1024];     /* why lab_start failed */
 };
 
 void lab_opts_default(struct lab_opts *o);

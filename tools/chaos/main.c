@@ -79,8 +79,10 @@ static void preview_lab(struct lab *lab, int n)
 	memset(lab, 0, sizeof(*lab));
 	lab->managed = 1;
 	lab->n = n;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		snprintf(lab->node[i].name, sizeof(lab->node[i].name), "%c", 'A' + i);
+		lab->node[i].has_direct = 1;   /* lab_start fills the addresses */
+	}
 }
 
 static int parse_plan(const struct cli *c, struct plan *p, const struct lab *lab)
@@ -150,7 +152,7 @@ static int single_run(struct cli *c, struct loop *l)
 		rc = 1;
 	} else {
 		report_text(out, &r);
-		if (write_outputs(c, runs, 1, r.title, NULL, NULL) < 0)
+		if (write_outputs(c, runs, 1, "tandem-chaos report", NULL, NULL) < 0)
 			rc = 1;
 	}
 	lab_stop(&lab, c->lab.keep);

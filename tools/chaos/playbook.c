@@ -16,7 +16,7 @@
 struct check {
 	char        what[96];
 	double      value;          /* -1: never happened */
-	const char *cmp;            /* "<=", "<", "==", "in" */
+	const char *cmp;            /* "<=", "<", "==", ">" (lo), "in" (lo..hi) */
 	double      lo, hi;
 	const char *unit;           /* "ms", "%", "" */
 	int         info;           /* reported, not judged */
@@ -25,7 +25,7 @@ struct check {
 
 struct scen_res {
 	int          ran;
-	char         err[600];
+	char         err[1200];
 	int          pass;
 	int          n;
 	struct check ck[MAX_CHECKS];
@@ -64,6 +64,8 @@ static void add(struct scen_res *s, const char *what, double v, const char *cmp,
 		k->pass = v < hi;
 	else if (!strcmp(cmp, "=="))
 		k->pass = v == hi;
+	else if (!strcmp(cmp, ">"))
+		k->pass = v > lo;
 	else
 		k->pass = v >= lo && v <= hi;
 }
@@ -187,6 +189,8 @@ static void print_check(const struct check *k)
 			 *k->unit ? " " : "", k->unit);
 	if (!strcmp(k->cmp, "in"))
 		snprintf(lim, sizeof(lim), "%.0f..%.0f %s", k->lo, k->hi, k->unit);
+	else if (!strcmp(k->cmp, ">"))
+		snprintf(lim, sizeof(lim), "> %.0f%s%s", k->lo, *k->unit ? " " : "", k->unit);
 	else
 		snprintf(lim, sizeof(lim), "%s %.0f%s%s", k->cmp, k->hi, *k->unit ? " " : "", k->unit);
 	printf("    %-5s %-44s %12s   (limit %s)\n", k->info ? "info" : k->pass ? "PASS" : "FAIL",
