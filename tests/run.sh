@@ -57,25 +57,30 @@ fail_line() {
 	echo "FAIL $*" >> "$ALL"
 }
 
-# stage NAME SECONDS CMD...: run CMD with output to the terminal and to
-# $OUT/NAME.log, bounded by SECONDS; then count its PASS/FAIL lines.
+# stage NAME SECONDS CMD...: run CMD bounded by SECONDS, its stdout live on
+# the terminal and in $OUT/NAME.log, its stderr in $OUT/NAME.err (shown
+# after it); then count the PASS/FAIL lines of both. The two streams are
+# kept apart so an unflushed stdout and stderr cannot splice a FAIL line
+# into the middle of another line, where it would not be counted.
 stage() {
 	name=$1
 	secs=$2
 	shift 2
 	log="$OUT/$(echo "$name" | tr '/ ' '__').log"
+	err="${log%.log}.err"
 	rcf="$log.rc"
 	echo "== $name" >> "$ALL"
 	if [ -n "$TIMEOUT" ]; then
-		{ $TIMEOUT "$secs" "$@" 2>&1; echo $? > "$rcf"; } | tee "$log"
+		{ $TIMEOUT "$secs" "$@" 2>"$err"; echo $? > "$rcf"; } | tee "$log"
 	else
-		{ "$@" 2>&1; echo $? > "$rcf"; } | tee "$log"
+		{ "$@" 2>"$err"; echo $? > "$rcf"; } | tee "$log"
 	fi
 	rc=$(cat "$rcf" 2>/dev/null || echo 255)
 	rm -f "$rcf"
-	cat "$log" >> "$ALL"
-	p=$(grep -c '^PASS ' "$log")
-	f=$(grep -c '^FAIL ' "$log")
+	cat "$err"
+	cat "$log" "$err" >> "$ALL"
+	p=$(cat "$log" "$err" | grep -c '^PASS ')
+	f=$(cat "$log" "$err" | grep -c '^FAIL ')
 	if [ "$rc" = 124 ] || [ "$rc" = 137 ] && [ -n "$TIMEOUT" ]; then
 		fail_line "$name: timed out after ${secs}s or was killed (exit $rc)"
 		f=$((f + 1))
