@@ -239,7 +239,11 @@ int lab_start(struct lab *lab, const struct lab_opts *o, struct loop *l)
 		n->weight = o->weights[i];
 		n->exit_status = -1;
 	}
-	snprintf(lab->dir, sizeof(lab->dir), "/tmp/tandem-chaos-XXXXXX");
+	{
+		const char *parent = o->workdir ? o->workdir : getenv("TMPDIR");
+		snprintf(lab->dir, sizeof(lab->dir), "%.200s/tandem-chaos-XXXXXX",
+			 parent && *parent ? parent : "/tmp");
+	}
 	if (!mkdtemp(lab->dir)) {
 		snprintf(lab->err, sizeof(lab->err), "mkdtemp: %s", strerror(errno));
 		lab->dir[0] = 0;

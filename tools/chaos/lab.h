@@ -31,6 +31,7 @@ struct lab_opts {
 	char        retry_on[128]; /* "" or "none": no retry-on line */
 	unsigned    drain_ms;      /* tandem-app --drain-ms */
 	int         keep;          /* keep the work directory */
+	const char *workdir;       /* parent of the work directory (default $TMPDIR or /tmp) */
 };
 
 struct lab {
@@ -41,7 +42,7 @@ struct lab {
 	pid_t       tandem_pid;
 	int         tandem_exit;   /* wait status when it exited on its own, else -1 */
 	int         fe_port, stats_port;
-	char        dir[64];       /* work directory: config and logs */
+	char        dir[256];      /* work directory: config and logs */
 	char        err[1024];     /* why lab_start failed */
 };
 

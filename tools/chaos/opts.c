@@ -23,6 +23,7 @@ static void usage(FILE *f)
 "  --retries N            (3)   --retry-on LIST   ('conn-failure empty-response'; 'none')\n"
 "  --drain-ms MS          tandem-app's graceful stop period (2000)\n"
 "  --keep                 keep the lab's directory (config, logs)\n"
+"  --workdir DIR          where the labs' directories go (default $TMPDIR or /tmp)\n"
 "target:\n"
 "  --node NAME=PID:URL    a node's PID (for kill/stop/cont/term) and direct URL\n"
 "                         (for zombie/error500/slow/off), e.g. A=1234:http://127.0.0.1:9001\n"
@@ -98,7 +99,7 @@ enum {
 	O_LAB = 256, O_URL, O_PLAYBOOK, O_TANDEM, O_APP, O_WEIGHTS, O_EXTRA, O_NOCHECKS, O_INTER,
 	O_FASTINTER, O_FALL, O_RISE, O_RETRIES, O_RETRYON, O_DRAIN, O_KEEP, O_NODE, O_STATS,
 	O_BACKEND, O_CONNS, O_NEWCONN, O_RATE, O_PATH, O_POST, O_DURATION, O_REQTO, O_SLOW,
-	O_FAULT, O_PLAN, O_JSON, O_CHART,
+	O_FAULT, O_PLAN, O_JSON, O_CHART, O_WORKDIR,
 };
 
 static const struct option longopts[] = {
@@ -113,7 +114,7 @@ static const struct option longopts[] = {
 	{ "post-ratio", 1, 0, O_POST }, { "duration", 1, 0, O_DURATION },
 	{ "req-timeout", 1, 0, O_REQTO }, { "slow", 1, 0, O_SLOW }, { "fault", 1, 0, O_FAULT },
 	{ "plan", 1, 0, O_PLAN }, { "json", 1, 0, O_JSON }, { "chart", 1, 0, O_CHART },
-	{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
+	{ "workdir", 1, 0, O_WORKDIR }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
 };
 
 static void defaults(struct cli *c)
@@ -181,6 +182,11 @@ static int one_opt(struct cli *c, int o, const char *a)
 			return bad("--drain-ms", a);
 		break;
 	case O_KEEP: c->lab.keep = 1; break;
+	case O_WORKDIR:
+		if (access(a, W_OK) < 0)
+			return bad("--workdir (not a writable directory)", a);
+		c->lab.workdir = a;
+		break;
 	case O_NODE:
 		if (c->nnodes == MAX_NODES)
 			return bad("--node (too many)", a);
