@@ -169,15 +169,18 @@ struct chk_hdr { char *name, *value; };
  * `defaults` sections pass them on like every other server setting. */
 struct chk_px {
 	int      type;         /* CHK_TYPE_*: last of option httpchk / option tcp-check wins */
-	int      http_rules;   /* http-check rules were given */
+	int      http_rules;   /* http-check rules were written (a warning without option httpchk) */
 	int      tcp_rules_given;
-	/* HTTP request (option httpchk + http-check send) */
-	char    *meth, *uri, *ver;     /* NULL: OPTIONS, /, HTTP/1.0 */
-	struct chk_hdr *hdrs; int nhdrs;
-	char    *body;
-	int      nsend;        /* http-check send lines seen */
+	int      http_inh, tcp_inh;   /* the rules came from a defaults section */
+	/* `option httpchk [meth] uri [ver]`; NULL: OPTIONS, /, HTTP/1.0 */
+	char    *meth, *uri, *ver;
+	struct chk_hdr *hdrs; int nhdrs;   /* old form: "ver\r\nName: value" */
+	/* `http-check send`: wins over the option's values */
+	char    *s_meth, *s_uri, *s_ver, *body;
+	struct chk_hdr *s_hdrs; int s_nhdrs;
+	int      nsend;
 	struct chk_expect *http_exp; int n_http_exp;   /* none: status 200-399 */
-	/* tcp-check */
+	/* tcp-check rules, in order */
 	struct chk_tcp_rule *tcp; int ntcp;
 	/* passive */
 	int      max_ejected_pct;   /* -1 = unset (default 50) */
@@ -189,6 +192,7 @@ struct chk_px {
 struct chk_run {
 	struct ev_io    io;
 	struct ev_timer tmr;       /* next check when idle; deadline while running */
+	int      fd;               /* -1 when no connection */
 	int      running;
 	int      phase;            /* internal: connecting, sending, receiving */
 	int      step;             /* tcp-check: index of the rule being run */
@@ -209,6 +213,9 @@ struct srv_health {
 	struct chk_run  run;
 	struct sockaddr_storage addr;  /* where checks connect */
 	socklen_t       addrlen;
+	char           *req;       /* HTTP checks: the request, built once */
+	size_t          reqlen;
+	int             quick_ok;  /* atomic: a success on live traffic changes nothing now */
 };
 
 #endif

@@ -73,30 +73,13 @@ struct chk_snap {
 int srv_check_snapshot(const struct server *s, struct chk_snap *out);
 /* Backend downtime in seconds (HAProxy's "downtime" of a BACKEND row). */
 uint64_t be_downtime_s(const struct proxy *px);
+/* Release a server's run-time health (its checks must be stopped). */
+void srv_health_free(struct srv_health *h);
 
 /* The backend's check rules, or NULL (plain connect checks). */
 static inline const struct chk_px *chk_px_of(const struct proxy *px)
 {
 	return px->defsrv.chk_px;
 }
-
-/* ---- used between the files of src/check/ ---- */
-
-/* The active check of <h> ended: apply <status> and plan the next one
- * (owner thread). <desc> may be NULL. */
-void chk_report(struct srv_health *h, int status, int code, const char *desc);
-/* Start one active check now (owner thread; check_tcp.c). */
-void chk_conn_start(struct srv_health *h);
-/* Abort a running check without a result (stop). */
-void chk_conn_abort(struct srv_health *h);
-/* HTTP: build the request of <px> into a malloc'd buffer. Returns its
- * length or -1. */
-long chk_http_request(const struct chk_px *px, char **out);
-/* HTTP: evaluate the response in <buf>. Returns 0 when more bytes are
- * needed (and <eof> is 0), else 1 with status, code and desc filled. */
-int chk_http_eval(const struct chk_px *px, const char *buf, size_t len, int eof, size_t bufcap,
-		  int *status, int *code, char *desc, size_t desclen);
-/* Match one tcp-check/http-check expectation against bytes: 1 match, 0 no. */
-int chk_expect_match(const struct chk_expect *e, const char *buf, size_t len);
 
 #endif

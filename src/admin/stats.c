@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <tandem/check.h>
 #include <tandem/stats.h>
 
 uint64_t tandem_start_wall_s;
@@ -41,19 +42,30 @@ static int srv_usable(const struct server *s)
 	return LD(s->state) != SRV_ST_STOPPED && !(LD(s->admin) & SRV_ADMF_MAINT);
 }
 
+/* HAProxy's words; a checked server between DOWN and fully UP shows its
+ * progress as HAProxy does: "DOWN h/rise" going up, "UP (h-rise+1)/fall"
+ * going down. The text lives in a per-thread buffer until the next call. */
 const char *stats_srv_status(const struct server *s)
 {
+	static __thread char buf[32];
 	int adm = LD(s->admin), st = LD(s->state);
+	struct chk_snap c;
+	int tr = s->hc && srv_check_snapshot(s, &c) == 0 && c.enabled && c.transitional;
+	const char *w;
 
 	if (adm & SRV_ADMF_MAINT)
 		return "MAINT";
-	if (st == SRV_ST_STOPPED)
-		return "DOWN";
-	if (adm & SRV_ADMF_DRAIN)
-		return "DRAIN";
-	if (st == SRV_ST_STOPPING)
-		return "NOLB";
-	return s->has_check ? "UP" : "no check";
+	if (st == SRV_ST_STOPPED) {
+		if (!tr)
+			return "DOWN";
+		snprintf(buf, sizeof(buf), "DOWN %d/%d", c.health, c.rise);
+		return buf;
+	}
+	w = (adm & SRV_ADMF_DRAIN) ? "DRAIN" : st == SRV_ST_STOPPING ? "NOLB" : s->has_check ? "UP" : "no check";
+	if (!tr || !s->has_check)
+		return w;
+	snprintf(buf, sizeof(buf), "%s %d/%d", w, c.health - c.rise + 1, c.fall);
+	return buf;
 }
 
 /* Servers of backend <px> that can take traffic, active and backup. */
@@ -153,7 +165,65 @@ static void get_slim(const struct stat_row *r, int arg, struct stat_val *v)
 static void get_status(const struct stat_row *r, int arg, struct stat_val *v)
 {
 	(void)arg;
-	set_str(v, stats_row_status(r));
+	snprintf(v->sbuf, sizeof(v->sbuf), "%s", stats_row_status(r));
+	set_str(v, v->sbuf);
+}
+
+/* ---- health checks: servers read a snapshot (src/check/check.c) ---- */
+
+enum { CK_STATUS, CK_CODE, CK_DURATION, CK_FAIL, CK_DOWN, CK_DOWNTIME, CK_DESC, CK_RISE, CK_FALL,
+       CK_HEALTH, CK_HANA, CK_LAST };
+
+static void get_check(const struct stat_row *r, int arg, struct stat_val *v)
+{
+	struct chk_snap c;
+
+	if (r->obj == STO_BE) {
+		if (arg == CK_DOWN)
+			set_u(v, LD(r->px->chkdown));
+		else if (arg == CK_DOWNTIME)
+			set_u(v, be_downtime_s(r->px));
+		return;
+	}
+	if (srv_check_snapshot(r->srv, &c) < 0)
+		return;
+	switch (arg) {
+	case CK_FAIL:     set_u(v, c.chkfail); return;
+	case CK_DOWN:     set_u(v, c.chkdown); return;
+	case CK_DOWNTIME: set_u(v, c.downtime_s); return;
+	case CK_HANA:     set_u(v, c.hanafail); return;
+	}
+	if (!c.enabled)
+		return;
+	switch (arg) {
+	case CK_STATUS:
+		set_str(v, hchk_status_info(c.status));
+		break;
+	case CK_CODE:
+		if (c.status >= HCHK_L7OK)
+			set_u(v, (uint64_t)c.code);
+		break;
+	case CK_DURATION:
+		if (c.status != HCHK_INI && c.duration >= 0)
+			set_u(v, (uint64_t)c.duration);
+		break;
+	case CK_DESC:
+		set_str(v, hchk_status_desc(c.status));
+		break;
+	case CK_LAST:
+		snprintf(v->sbuf, sizeof(v->sbuf), "%.*s", (int)sizeof(v->sbuf) - 1, c.desc);
+		set_str(v, v->sbuf);
+		break;
+	case CK_RISE:
+		set_u(v, (uint64_t)c.rise);
+		break;
+	case CK_FALL:
+		set_u(v, (uint64_t)c.fall);
+		break;
+	case CK_HEALTH:
+		set_u(v, (uint64_t)c.health);
+		break;
+	}
 }
 
 /* Effective weight: the server's, or for a backend the sum over the servers
@@ -194,7 +264,7 @@ static void get_actbck(const struct stat_row *r, int want_backup, struct stat_va
 
 static void get_lastchg(const struct stat_row *r, int arg, struct stat_val *v)
 {
-	uint64_t t = r->obj == STO_SRV ? LD(r->srv->last_change) : r->px->last_change;
+	uint64_t t = r->obj == STO_SRV ? LD(r->srv->last_change) : LD(r->px->last_change);
 
 	(void)arg;
 	if (t) {
@@ -313,10 +383,10 @@ const struct stat_col stat_cols[ST_F_TOTAL] = {
 	COL(ST_F_WEIGHT, "weight", "Wght", "effective weight (backend: sum over usable servers)", B|S, get_weight, 0),
 	COL(ST_F_ACT, "act", "Act", "active server (backend: usable active servers)", B|S, get_actbck, 0),
 	COL(ST_F_BCK, "bck", "Bck", "backup server (backend: usable backup servers)", B|S, get_actbck, 1),
-	NOCOL(ST_F_CHKFAIL, "chkfail", S),
-	NOCOL(ST_F_CHKDOWN, "chkdown", B|S),
+	COL(ST_F_CHKFAIL, "chkfail", "Chk", "failed health checks", S, get_check, CK_FAIL),
+	COL(ST_F_CHKDOWN, "chkdown", "Dwn", "UP to DOWN transitions (backend: times it lost its last server)", B|S, get_check, CK_DOWN),
 	COL(ST_F_LASTCHG, "lastchg", "LastChg", "time since the last state change", B|S, get_lastchg, 0),
-	NOCOL(ST_F_DOWNTIME, "downtime", B|S),
+	COL(ST_F_DOWNTIME, "downtime", "Dwntme", "total seconds DOWN", B|S, get_check, CK_DOWNTIME),
 	NOCOL(ST_F_QLIMIT, "qlimit", S),
 	COL(ST_F_PID, "pid", NULL, "process number (always 1)", F|B|S, get_const, 1),
 	COL(ST_F_IID, "iid", NULL, "proxy id", F|B|S, get_iid, 0),
@@ -328,16 +398,16 @@ const struct stat_col stat_cols[ST_F_TOTAL] = {
 	NOCOL(ST_F_RATE, "rate", F|B|S),
 	NOCOL(ST_F_RATE_LIM, "rate_lim", F),
 	NOCOL(ST_F_RATE_MAX, "rate_max", F|B|S),
-	NOCOL(ST_F_CHECK_STATUS, "check_status", S),
-	NOCOL(ST_F_CHECK_CODE, "check_code", S),
-	NOCOL(ST_F_CHECK_DURATION, "check_duration", S),
+	COL(ST_F_CHECK_STATUS, "check_status", "LastChk", "last health check status (L4OK, L4CON, L7STS...)", S, get_check, CK_STATUS),
+	COL(ST_F_CHECK_CODE, "check_code", NULL, "HTTP status of the last layer 7 check", S, get_check, CK_CODE),
+	COL(ST_F_CHECK_DURATION, "check_duration", NULL, "duration of the last check (ms)", S, get_check, CK_DURATION),
 	COL(ST_F_HRSP_1XX, "hrsp_1xx", "1xx", "HTTP responses 1xx", F|B|S, get_http_ctr, CTR(http_rsp[1])),
 	COL(ST_F_HRSP_2XX, "hrsp_2xx", "2xx", "HTTP responses 2xx", F|B|S, get_http_ctr, CTR(http_rsp[2])),
 	COL(ST_F_HRSP_3XX, "hrsp_3xx", "3xx", "HTTP responses 3xx", F|B|S, get_http_ctr, CTR(http_rsp[3])),
 	COL(ST_F_HRSP_4XX, "hrsp_4xx", "4xx", "HTTP responses 4xx", F|B|S, get_http_ctr, CTR(http_rsp[4])),
 	COL(ST_F_HRSP_5XX, "hrsp_5xx", "5xx", "HTTP responses 5xx", F|B|S, get_http_ctr, CTR(http_rsp[5])),
 	COL(ST_F_HRSP_OTHER, "hrsp_other", "Other", "HTTP responses with other codes", F|B|S, get_http_ctr, CTR(http_rsp[0])),
-	NOCOL(ST_F_HANAFAIL, "hanafail", S),
+	COL(ST_F_HANAFAIL, "hanafail", NULL, "passive health events that acted", S, get_check, CK_HANA),
 	NOCOL(ST_F_REQ_RATE, "req_rate", F),
 	NOCOL(ST_F_REQ_RATE_MAX, "req_rate_max", F),
 	COL(ST_F_REQ_TOT, "req_tot", "Requests", "HTTP requests", F|B, get_http_ctr, CTR(cum_req)),
@@ -348,7 +418,7 @@ const struct stat_col stat_cols[ST_F_TOTAL] = {
 	NOCOL(ST_F_COMP_BYP, "comp_byp", F|B),
 	NOCOL(ST_F_COMP_RSP, "comp_rsp", F|B),
 	COL(ST_F_LASTSESS, "lastsess", "Last", "time since the last session (-1: never)", B|S, get_lastsess, 0),
-	NOCOL(ST_F_LAST_CHK, "last_chk", S),
+	COL(ST_F_LAST_CHK, "last_chk", NULL, "info text of the last check", S, get_check, CK_LAST),
 	NOCOL(ST_F_LAST_AGT, "last_agt", S),
 	NOCOL(ST_F_QTIME, "qtime", B|S),
 	COL(ST_F_CTIME, "ctime", "Connect", "average connect time (ms)", B|S, get_avg, CTR(ctime_sum)),
@@ -357,11 +427,11 @@ const struct stat_col stat_cols[ST_F_TOTAL] = {
 	NOCOL(ST_F_AGENT_STATUS, "agent_status", S),
 	NOCOL(ST_F_AGENT_CODE, "agent_code", S),
 	NOCOL(ST_F_AGENT_DURATION, "agent_duration", S),
-	NOCOL(ST_F_CHECK_DESC, "check_desc", S),
+	COL(ST_F_CHECK_DESC, "check_desc", NULL, "description of check_status", S, get_check, CK_DESC),
 	NOCOL(ST_F_AGENT_DESC, "agent_desc", S),
-	NOCOL(ST_F_CHECK_RISE, "check_rise", S),
-	NOCOL(ST_F_CHECK_FALL, "check_fall", S),
-	NOCOL(ST_F_CHECK_HEALTH, "check_health", S),
+	COL(ST_F_CHECK_RISE, "check_rise", NULL, "rise setting", S, get_check, CK_RISE),
+	COL(ST_F_CHECK_FALL, "check_fall", NULL, "fall setting", S, get_check, CK_FALL),
+	COL(ST_F_CHECK_HEALTH, "check_health", NULL, "health counter (0 to rise+fall-1)", S, get_check, CK_HEALTH),
 	NOCOL(ST_F_AGENT_RISE, "agent_rise", S),
 	NOCOL(ST_F_AGENT_FALL, "agent_fall", S),
 	NOCOL(ST_F_AGENT_HEALTH, "agent_health", S),

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cfg_int.h"
+#include "kw_check.h"
 
 #define PX (ctx->px)
 
@@ -293,8 +294,8 @@ static const struct {
 #define HTTP_MODE_MASK (PR_O_HTTP_KA | PR_O_HTTPCLOSE | PR_O_SRV_CLOSE)
 
 static const char *const opts_checks[] = {
-	"httpchk", "ssl-hello-chk", "smtpchk", "pgsql-check", "redis-check", "mysql-check",
-	"ldap-check", "spop-check", "tcp-check", "external-check", "log-health-checks", NULL
+	"ssl-hello-chk", "smtpchk", "pgsql-check", "redis-check", "mysql-check",
+	"ldap-check", "spop-check", "external-check", "log-health-checks", NULL
 };
 static const char *const opts_unsupported[] = {
 	"splice-auto", "splice-request", "splice-response", "accept-invalid-http-request",
@@ -430,8 +431,10 @@ static int kw_option(struct cfg_ctx *ctx, char **args, int nargs)
 			PX->options = (PX->options & ~(PR_O_HTTPLOG | PR_O_HTTPLOG_CLF | PR_O_HTTPLOG_JSON)) | PR_O_TCPLOG;
 		return 0;
 	}
+	if (cfg_is_check_option(o))
+		return cfg_opt_check(ctx, args, nargs);
 	if (in_list(opts_checks, o))
-		return cfg_err(ctx, "'%s' is not supported yet: it will come with health checks.", kw);
+		return cfg_err(ctx, "'%s' is not supported yet (supported checks: option httpchk, option tcp-check).", kw);
 	if (in_list(opts_unsupported, o))
 		return cfg_err(ctx, "'%s' is not supported by tandem.", kw);
 	return cfg_err(ctx, "unknown option '%s'.", o);
@@ -687,9 +690,7 @@ static const struct {
 	{ "log-format", "custom log formats are not supported yet: use 'option httplog' [clf|json] or 'option tcplog'." },
 	{ "log-format-sd", "custom log formats are not supported yet." },
 	{ "error-log-format", "custom log formats are not supported yet." },
-	{ "http-check", "health checks are not supported yet." },
-	{ "tcp-check", "health checks are not supported yet." },
-	{ "external-check", "health checks are not supported yet." },
+	{ "external-check", "external checks are not supported by tandem (use option httpchk or option tcp-check)." },
 	{ "server-template", "'server-template' is not supported yet (it needs DNS resolvers)." },
 	{ "contimeout", "'contimeout' is deprecated: use 'timeout connect'." },
 	{ "clitimeout", "'clitimeout' is deprecated: use 'timeout client'." },
@@ -762,5 +763,8 @@ const struct cfg_kw cfg_proxy_kws[] = {
 	{ "enabled",         KW_ALL,                 kw_disabled },
 	{ "id",              KW_NODEF,               kw_id },
 	{ "stats",           KW_ALL,                 kw_stats },
+	{ "http-check",      KW_ALL,                 cfg_kw_http_check },
+	{ "tcp-check",       KW_ALL,                 cfg_kw_tcp_check },
+	{ "max-ejected-percent", KW_DEF | KW_BE | KW_LI, cfg_kw_max_ejected },
 	{ NULL, 0, NULL }
 };

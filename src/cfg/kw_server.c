@@ -2,18 +2,28 @@
  * (built-in values, then what defaults sections and `default-server` lines
  * set); each `server` starts as a copy of it, then applies its own words.
  *
- * The health-check feature adds its keywords (check, inter, rise, fall...)
- * to srv_kws[] below and removes them from srv_later[]. */
+ * Health-check keywords (check, inter, rise, fall, observe, max-fails...)
+ * are described in doc/health-checks.md. The backend's check rules
+ * (option httpchk, tcp-check...) live in the default-server template only
+ * (defsrv.chk_px, see kw_check.c), so that defaults sections pass them on. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <tandem/check.h>
 #include "cfg_int.h"
+#include "kw_check.h"
 
 void srv_settings_init(struct server *s)
 {
 	list_init(&s->link);
 	s->uweight = s->eweight = 1;
-	s->state = SRV_ST_RUNNING;  /* no health checks yet: servers start UP */
+	s->state = SRV_ST_RUNNING;  /* checked servers get their initial state when checks start */
+	s->chk_inter = CHK_DEF_INTER;
+	s->chk_rise = CHK_DEF_RISE;
+	s->chk_fall = CHK_DEF_FALL;
+	s->error_limit = CHK_DEF_ERROR_LIMIT;
+	s->on_error = ONERR_FAILCHK;
+	s->max_fails = -1;          /* nginx's passive checks only when written */
 }
 
 /* Copy every setting of <src> into <dst> without touching <dst>'s identity
@@ -38,6 +48,19 @@ int srv_settings_copy(struct server *dst, const struct server *src)
 	dst->last_change = keep.last_change;
 	dst->file = keep.file;
 	dst->line = keep.line;
+	dst->hc = keep.hc;
+	/* only a default-server template carries the backend's check rules */
+	dst->chk_px = NULL;
+	if (keep.be && dst == &keep.be->defsrv) {
+		int err = 0;
+
+		chk_px_free(keep.chk_px);
+		dst->chk_px = chk_px_dup(src->chk_px, &err);
+		if (err)
+			return -1;
+	} else {
+		dst->chk_px = keep.chk_px;
+	}
 	return 0;
 }
 
@@ -46,6 +69,10 @@ void srv_settings_free(struct server *s)
 	free(s->id);
 	free(s->addr_str);
 	s->id = s->addr_str = NULL;
+	chk_px_free(s->chk_px);
+	s->chk_px = NULL;
+	srv_health_free(s->hc);
+	s->hc = NULL;
 }
 
 void srv_free(struct server *s)
@@ -110,6 +137,129 @@ static int skw_id(struct cfg_ctx *ctx, struct server *s, const char *kw, const c
 	return 0;
 }
 
+/* ---- health checks ---- */
+
+static const char *srv_name(const struct server *s)
+{
+	return s->id ? s->id : "(default-server)";
+}
+
+static int skw_check(struct cfg_ctx *ctx, struct server *s, const char *kw, const char *val, int defsrv)
+{
+	(void)ctx; (void)val; (void)defsrv;
+	s->has_check = strcmp(kw, "check") == 0;
+	return 0;
+}
+
+/* inter, fastinter, downinter, slowstart, fail-timeout */
+static int skw_time(struct cfg_ctx *ctx, struct server *s, const char *kw, const char *val, int defsrv)
+{
+	uint32_t ms;
+
+	(void)defsrv;
+	if (cfg_arg_time(ctx, kw, val, &ms) < 0)
+		return -1;
+	if (!strcmp(kw, "slowstart")) {
+		s->slowstart = ms;
+		return 0;
+	}
+	if (!ms)
+		return cfg_err(ctx, "invalid value 0 for argument '%s' of server %s.", kw, srv_name(s));
+	if (!strcmp(kw, "inter"))
+		s->chk_inter = ms;
+	else if (!strcmp(kw, "fastinter"))
+		s->chk_fastinter = ms;
+	else if (!strcmp(kw, "downinter"))
+		s->chk_downinter = ms;
+	else
+		s->fail_timeout = ms;
+	return 0;
+}
+
+/* rise, fall, error-limit (> 0), max-fails (>= 0), port (1..65535) */
+static int skw_count(struct cfg_ctx *ctx, struct server *s, const char *kw, const char *val, int defsrv)
+{
+	long long v;
+	int port = !strcmp(kw, "port"), mf = !strcmp(kw, "max-fails");
+
+	(void)defsrv;
+	if (!val || !*val)
+		return cfg_err(ctx, "'%s' expects an integer argument.", kw);
+	if (cfg_parse_int(val, mf ? 0 : 1, port ? 65535 : 0x7fffffff, &v) < 0) {
+		if (port)
+			return cfg_err(ctx, "'%s' expects a port number between 1 and 65535 (got '%s').", kw, val);
+		return cfg_err(ctx, "'%s' has to be %s (got '%s').", kw, mf ? ">= 0" : "> 0", val);
+	}
+	if (!strcmp(kw, "rise"))
+		s->chk_rise = (int)v;
+	else if (!strcmp(kw, "fall"))
+		s->chk_fall = (int)v;
+	else if (!strcmp(kw, "error-limit"))
+		s->error_limit = (int)v;
+	else if (mf)
+		s->max_fails = (int)v;
+	else
+		s->chk_port = (int)v;
+	return 0;
+}
+
+static int skw_addr(struct cfg_ctx *ctx, struct server *s, const char *kw, const char *val, int defsrv)
+{
+	char why[512];
+
+	(void)defsrv;
+	if (cfg_addr_ex(val, &s->chk_addr, &s->chk_addrlen, 0, 0, why, sizeof(why)) < 0)
+		return cfg_err(ctx, "'%s' : %s.", kw, why);
+	return 0;
+}
+
+/* A keyword whose argument is one of <names>, stored as <first>+index. */
+static int pick(struct cfg_ctx *ctx, const char *kw, const char *val, const char *const *names,
+		const char *expect, int first, int *dst)
+{
+	for (int i = 0; names[i]; i++)
+		if (!strcmp(val, names[i])) {
+			*dst = first + i;
+			return 0;
+		}
+	return cfg_err(ctx, "'%s' expects one of %s but got '%s'.", kw, expect, val);
+}
+
+static int skw_init_state(struct cfg_ctx *ctx, struct server *s, const char *kw, const char *val, int defsrv)
+{
+	static const char *const n[] = { "fully-down", "down", "up", "fully-up", NULL };
+
+	(void)defsrv;
+	return pick(ctx, kw, val, n, "'fully-up', 'up', 'down', or 'fully-down'", INIT_FULLY_DOWN, &s->init_state);
+}
+
+static int skw_observe(struct cfg_ctx *ctx, struct server *s, const char *kw, const char *val, int defsrv)
+{
+	static const char *const n[] = { "none", "layer4", "layer7", NULL };
+
+	(void)defsrv;
+	if (pick(ctx, kw, val, n, "'none', 'layer4', 'layer7'", OBS_MODE_NONE, &s->observe) < 0)
+		return -1;
+	if (s->observe == OBS_MODE_L7 && ctx->px->mode != PR_MODE_HTTP)
+		return cfg_err(ctx, "'%s %s' can only be used in http proxies.", kw, val);
+	return 0;
+}
+
+static int skw_on_error(struct cfg_ctx *ctx, struct server *s, const char *kw, const char *val, int defsrv)
+{
+	static const char *const n[] = { "fastinter", "fail-check", "sudden-death", "mark-down", NULL };
+
+	(void)defsrv;
+	return pick(ctx, kw, val, n, "'fastinter', 'fail-check', 'sudden-death' or 'mark-down'", ONERR_FASTINTER,
+		    &s->on_error);
+}
+
+static int skw_refused(struct cfg_ctx *ctx, struct server *s, const char *kw, const char *val, int defsrv)
+{
+	(void)s; (void)val; (void)defsrv;
+	return cfg_err(ctx, "'%s' is not supported by tandem (it does not send the PROXY protocol).", kw);
+}
+
 static const struct srv_kw srv_kws[] = {
 	{ "weight",    1, 0, skw_weight },
 	{ "maxconn",   1, 0, skw_maxconn },
@@ -118,19 +268,36 @@ static const struct srv_kw srv_kws[] = {
 	{ "disabled",  0, 0, skw_disabled },
 	{ "enabled",   0, 0, skw_disabled },
 	{ "id",        1, 1, skw_id },
+	{ "check",        0, 0, skw_check },
+	{ "no-check",     0, 0, skw_check },
+	{ "inter",        1, 0, skw_time },
+	{ "fastinter",    1, 0, skw_time },
+	{ "downinter",    1, 0, skw_time },
+	{ "slowstart",    1, 0, skw_time },
+	{ "fail-timeout", 1, 0, skw_time },
+	{ "rise",         1, 0, skw_count },
+	{ "fall",         1, 0, skw_count },
+	{ "error-limit",  1, 0, skw_count },
+	{ "max-fails",    1, 0, skw_count },
+	{ "port",         1, 0, skw_count },
+	{ "addr",         1, 0, skw_addr },
+	{ "init-state",   1, 0, skw_init_state },
+	{ "observe",      1, 0, skw_observe },
+	{ "on-error",     1, 0, skw_on_error },
+	{ "check-send-proxy", 0, 0, skw_refused },
 	{ NULL, 0, 0, NULL }
 };
 
 /* HAProxy server keywords tandem does not implement yet: a clear error
  * instead of "unknown keyword". */
 static const char *const srv_later[] = {
-	"check", "no-check", "inter", "fastinter", "downinter", "rise", "fall", "port", "addr",
-	"agent-check", "agent-port", "agent-inter", "agent-addr", "agent-send", "observe",
-	"error-limit", "on-error", "on-marked-down", "on-marked-up", "track", "slowstart",
+	"agent-check", "agent-port", "agent-inter", "agent-addr", "agent-send",
+	"on-marked-down", "on-marked-up", "track",
 	"init-addr", "resolvers", "resolve-prefer", "resolve-net", "resolve-opts",
-	"max-fails", "fail-timeout", "maxqueue", "minconn", "cookie", "redir", "send-proxy",
+	"maxqueue", "minconn", "cookie", "redir", "send-proxy",
 	"send-proxy-v2", "source", "usesrc", "pool-max-conn", "pool-purge-delay",
-	"pool-low-conn", "tfo", "namespace", "proto", "check-send-proxy", "check-proto",
+	"pool-low-conn", "tfo", "namespace", "proto", "check-proto", "no-check-send-proxy",
+	"check-via-socks4", "no-agent-check",
 	"health-check", "log-proto", "non-stick", "stick", "shard", "ws", "tcp-ut",
 	"set-proxy-v2-tlv-fmt", "hash-key", "guid", "strict-maxconn", "idle-ping",
 	NULL

@@ -12,6 +12,7 @@
 #include <netinet/tcp.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <tandem/check.h>
 #include <tandem/clock.h>
 #include <tandem/conn.h>
 #include <tandem/log.h>
@@ -67,6 +68,7 @@ static void thread_soft_stop(void)
 	struct list *l, *n;
 	struct list *pl;
 
+	checks_stop_thread(this_thr->id);
 	if (this_thr->stopping_seen)
 		return;
 	this_thr->stopping_seen = 1;
@@ -96,6 +98,7 @@ static void thread_hard_stop(void)
 {
 	struct list *l, *n;
 
+	checks_stop_thread(this_thr->id);
 	list_for_each_safe(l, n, &this_thr->streams)
 		stream_kill(list_entry(l, struct stream, link));
 	this_thr->loop.stop = 1;
@@ -306,6 +309,7 @@ static int thread_setup(struct worker_thr *t)
 	loop_timer_set(&t->loop, &t->purge, now_ms + 1000);
 	ev_timer_init(&t->beat, beat_cb, t);
 	loop_timer_set(&t->loop, &t->beat, now_ms);
+	checks_start_thread(worker.cfg, t->id, worker.nbthread);
 	return 0;
 }
 

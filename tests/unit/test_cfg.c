@@ -559,9 +559,10 @@ static void test_errors(void)
 	expect_err("stick", "backend b\n stick on src\n", 2, "stickiness is not supported yet.");
 	expect_err("cookie", "backend b\n cookie SRV insert\n", 2, "cookie-based persistence is not supported yet.");
 	expect_err("errorfile", "defaults\n errorfile 503 /etc/x.http\n", 2, "custom error pages are not supported yet.");
-	expect_err("httpchk", "backend b\n option httpchk GET /health\n", 2,
-		   "'option httpchk' is not supported yet: it will come with health checks.");
-	expect_err("http-check", "backend b\n http-check expect status 200\n", 2, "health checks are not supported yet.");
+	expect_err("httpchk extra arg", "backend b\n option httpchk GET /health HTTP/1.1 x\n", 2,
+		   "'option httpchk' cannot handle unexpected argument 'x' (quote values with spaces).");
+	expect_err("http-check disable-on-404", "backend b\n http-check disable-on-404\n", 2,
+		   "'http-check disable-on-404' is not supported yet.");
 	expect_err("splice", "defaults\n option splice-auto\n", 2, "'option splice-auto' is not supported by tandem.");
 	expect_err("unknown option", "defaults\n option frobnicate\n", 2, "unknown option 'frobnicate'.");
 	expect_err("no prefix", "defaults\n no retries\n", 2,
@@ -618,9 +619,9 @@ static void test_errors(void)
 	/* servers */
 	expect_err("server no port", "backend b\n server s1 127.0.0.1\n", 2,
 		   "'server s1': missing port number in '127.0.0.1' (tandem requires an explicit server port).");
-	expect_err("server check", "backend b\n server s1 127.0.0.1:80 check inter 2s\n", 2,
-		   "'server s1': keyword 'check' is not supported yet.");
-	expect_err("server rise", "backend b\n default-server rise 2\n", 2, "'default-server': keyword 'rise' is not supported yet.");
+	expect_err("server inter 0", "backend b\n server s1 127.0.0.1:80 check inter 0\n", 2,
+		   "invalid value 0 for argument 'inter' of server s1.");
+	expect_err("server rise 0", "backend b\n default-server rise 0\n", 2, "'rise' has to be > 0 (got '0').");
 	expect_err("server ssl", "backend b\n server s1 127.0.0.1:443 ssl verify none\n", 2,
 		   "'server s1': keyword 'ssl': TLS is not supported by tandem.");
 	expect_err("server unknown kw", "backend b\n server s1 127.0.0.1:80 wieght 3\n", 2, "'server s1': unknown keyword 'wieght'.");
@@ -878,9 +879,9 @@ static void test_seeds(void)
 	CHECK("seed 003: stats socket message", strstr(logbuf, ":4] : 'stats socket' is not supported yet"));
 	CHECK("seed 003: resolvers message", strstr(logbuf, ":6] : section 'resolvers' is not supported by tandem yet"));
 	CHECK("seed 003: resolvers lines not reported", !strstr(logbuf, "nameserver"));
-	CHECK("seed 003: httpchk message", strstr(logbuf, ":35] : 'option httpchk' is not supported yet"));
-	CHECK("seed 003: http-check message", strstr(logbuf, ":36] : health checks are not supported yet."));
-	CHECK("seed 003: server check message", strstr(logbuf, ":37] : 'server nginx1': keyword 'check' is not supported yet."));
+	CHECK("seed 003: httpchk accepted", !strstr(logbuf, ":35] :"));
+	CHECK("seed 003: http-check accepted", !strstr(logbuf, ":36] :"));
+	CHECK("seed 003: server resolvers message", strstr(logbuf, ":37] : 'server nginx1': keyword 'resolvers' is not supported yet."));
 	CHECK("seed 003: stats admin message", strstr(logbuf, ":45] : 'stats admin' is not supported yet (the stats page has no admin actions)."));
 	CHECK("seed 003: first error", strstr(err, ":4: 'stats socket' is not supported yet"));
 	cfg_free(c);

@@ -1,0 +1,612 @@
+/* Health-check keywords of proxies: `option httpchk`, `http-check send`,
+ * `http-check expect`, `option tcp-check`, `tcp-check connect|send|
+ * send-binary|expect|comment`, `max-ejected-percent` (tandem), and the
+ * global `spread-checks`. doc/health-checks.md lists each form.
+ *
+ * A backend's rules are a struct chk_px kept in its default-server template
+ * (proxy->defsrv.chk_px): defaults sections pass that template on, so the
+ * rules are inherited the same way as server settings. As in HAProxy,
+ * http-check (or tcp-check) rules inherited from a defaults section are
+ * dropped as soon as the proxy writes its own. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "kw_check.h"
+
+#define PX (ctx->px)
+
+/* The current proxy's rules, created on first use. */
+static struct chk_px *px_chk(struct cfg_ctx *ctx)
+{
+	struct server *d = &PX->defsrv;
+
+	if (!d->chk_px) {
+		if (!(d->chk_px = calloc(1, sizeof(*d->chk_px)))) {
+			cfg_err(ctx, "out of memory");
+			return NULL;
+		}
+		d->chk_px->max_ejected_pct = -1;
+	}
+	return d->chk_px;
+}
+
+/* ---- helpers ---- */
+
+static int is_token(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("!#$%&'*+-.^_`|~", *s))
+			return 0;
+	return 1;
+}
+
+static int no_ctl(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+static int add_hdr(struct cfg_ctx *ctx, const char *kw, struct chk_hdr **tab, int *n,
+		   const char *name, size_t nlen, const char *value)
+{
+	struct chk_hdr *nt;
+	char *nm;
+
+	if (!(nm = strndup(name, nlen)))
+		return cfg_err(ctx, "out of memory");
+	if (!is_token(nm) || !no_ctl(value)) {
+		cfg_err(ctx, "'%s': invalid header '%s'.", kw, nm);
+		free(nm);
+		return -1;
+	}
+	if (!(nt = realloc(*tab, (size_t)(*n + 1) * sizeof(*nt)))) {
+		free(nm);
+		return cfg_err(ctx, "out of memory");
+	}
+	*tab = nt;
+	nt[*n].name = nm;
+	if (!(nt[*n].value = strdup(value))) {
+		free(nm);
+		return cfg_err(ctx, "out of memory");
+	}
+	(*n)++;
+	return 0;
+}
+
+/* "200", "200-399", "200,302,400-404" into ranges. */
+static int parse_codes(const char *s, int (**out)[2], int *n)
+{
+	int (*r)[2] = NULL;
+	int cnt = 0;
+	const char *p = s;
+
+	while (*p) {
+		char *end;
+		long a = strtol(p, &end, 10), b;
+		int (*nr)[2];
+
+		if (end == p || a < 0 || a > 999)
+			goto bad;
+		b = a;
+		p = end;
+		if (*p == '-') {
+			b = strtol(p + 1, &end, 10);
+			if (end == p + 1 || b < a || b > 999)
+				goto bad;
+			p = end;
+		}
+		if (*p == ',')
+			p++;
+		else if (*p)
+			goto bad;
+		if (!(nr = realloc(r, (size_t)(cnt + 1) * sizeof(*r))))
+			goto bad;
+		r = nr;
+		r[cnt][0] = (int)a;
+		r[cnt][1] = (int)b;
+		cnt++;
+	}
+	if (!cnt)
+		goto bad;
+	*out = r;
+	*n = cnt;
+	return 0;
+bad:
+	free(r);
+	return -1;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9') return c - '0';
+	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+	return -1;
+}
+
+/* Hex digits to bytes (malloc'd). 0 or -1 (odd length or bad digit). */
+static int parse_hex(const char *s, char **out, size_t *len)
+{
+	size_t n = strlen(s);
+	char *b;
+
+	if (!n || n % 2)
+		return -1;
+	if (!(b = malloc(n / 2)))
+		return -1;
+	for (size_t i = 0; i < n; i += 2) {
+		int h = hexval(s[i]), l = hexval(s[i + 1]);
+		if (h < 0 || l < 0) {
+			free(b);
+			return -1;
+		}
+		b[i / 2] = (char)(h << 4 | l);
+	}
+	*out = b;
+	*len = n / 2;
+	return 0;
+}
+
+/* [options] [!] <match> <pattern>, options in any order (HAProxy's
+ * grammar). <http>: http-check (status, rstatus, string, rstring) or
+ * tcp-check (string, rstring, binary, rbinary). */
+static int parse_expect(struct cfg_ctx *ctx, const char *kw, char **args, int nargs, int i,
+			int http, struct chk_expect *e)
+{
+	static const char *const later_opts[] = {
+		"min-recv", "ok-status", "error-status", "tout-status", "on-success", "on-error",
+		"status-code", NULL
+	};
+	static const char *const later_http[] = { "hdr", "fhdr", "string-lf", NULL };
+	static const char *const later_tcp[] = { "string-lf", "binary-lf", "custom", NULL };
+	const char *type = NULL, *pat = NULL;
+
+	memset(e, 0, sizeof(*e));
+	for (; i < nargs; i++) {
+		const char *a = args[i];
+		int j;
+
+		if (!strcmp(a, "!")) {
+			e->inverse = 1;
+			continue;
+		}
+		if (!strcmp(a, "comment")) {
+			if (i + 1 >= nargs)
+				return cfg_err(ctx, "'%s': 'comment' expects a string as argument.", kw);
+			free(e->comment);
+			if (!(e->comment = strdup(args[++i])))
+				return cfg_err(ctx, "out of memory");
+			continue;
+		}
+		for (j = 0; later_opts[j]; j++)
+			if (!strcmp(a, later_opts[j]))
+				return cfg_err(ctx, "'%s': option '%s' is not supported yet.", kw, a);
+		for (j = 0; (http ? later_http : later_tcp)[j]; j++)
+			if (!strcmp(a, (http ? later_http : later_tcp)[j]))
+				return cfg_err(ctx, "'%s': match '%s' is not supported yet.", kw, a);
+		if (http ? (!strcmp(a, "status") || !strcmp(a, "rstatus") || !strcmp(a, "string") || !strcmp(a, "rstring"))
+			 : (!strcmp(a, "string") || !strcmp(a, "rstring") || !strcmp(a, "binary") || !strcmp(a, "rbinary"))) {
+			if (type)
+				return cfg_err(ctx, "'%s': only one pattern expected (got '%s' and '%s').", kw, type, a);
+			if (i + 1 >= nargs || !*args[i + 1])
+				return cfg_err(ctx, "'%s': '%s' expects a pattern as argument.", kw, a);
+			type = a;
+			pat = args[++i];
+			continue;
+		}
+		return cfg_err(ctx, "'%s': expects %s, an optional '!' and 'comment', got '%s'.", kw,
+			       http ? "'status', 'rstatus', 'string' or 'rstring'" : "'string', 'rstring', 'binary' or 'rbinary'", a);
+	}
+	if (!type)
+		return cfg_err(ctx, "'%s': expects a match (%s) and a pattern.", kw,
+			       http ? "status, rstatus, string, rstring" : "string, rstring, binary, rbinary");
+	if (!(e->pat = strdup(pat)))
+		return cfg_err(ctx, "out of memory");
+	if (!strcmp(type, "status")) {
+		e->type = EXP_STATUS;
+		if (parse_codes(pat, &e->ranges, &e->nranges) < 0)
+			return cfg_err(ctx, "'%s': invalid status codes '%s' (a list like 200,300-399).", kw, pat);
+	} else if (!strcmp(type, "string")) {
+		e->type = EXP_STRING;
+	} else if (!strcmp(type, "binary")) {
+		e->type = EXP_BINARY;
+		if (parse_hex(pat, &e->bin, &e->binlen) < 0)
+			return cfg_err(ctx, "'%s': invalid hexadecimal string '%s'.", kw, pat);
+	} else {
+		int rc;
+
+		e->type = !strcmp(type, "rstatus") ? EXP_RSTATUS : !strcmp(type, "rstring") ? EXP_RSTRING : EXP_RBINARY;
+		if ((rc = regcomp(&e->re, pat, REG_EXTENDED | REG_NOSUB)) != 0) {
+			char why[128];
+
+			regerror(rc, &e->re, why, sizeof(why));
+			return cfg_err(ctx, "'%s': invalid regex '%s': %s.", kw, pat, why);
+		}
+		e->has_re = 1;
+	}
+	return 0;
+}
+
+/* ---- option httpchk / option tcp-check ---- */
+
+int cfg_is_check_option(const char *name)
+{
+	return !strcmp(name, "httpchk") || !strcmp(name, "tcp-check");
+}
+
+/* The old form puts headers after the version: "HTTP/1.1\r\nHost: x". */
+static int parse_httpchk_version(struct cfg_ctx *ctx, struct chk_px *p, const char *v)
+{
+	const char *eol = strstr(v, "\r\n");
+	const char *line;
+
+	free(p->ver);
+	if (!(p->ver = eol ? strndup(v, (size_t)(eol - v)) : strdup(v)))
+		return cfg_err(ctx, "out of memory");
+	if (!*p->ver || !no_ctl(p->ver))
+		return cfg_err(ctx, "'option httpchk': invalid version '%s'.", p->ver);
+	chk_hdrs_free(p->hdrs, p->nhdrs);
+	p->hdrs = NULL;
+	p->nhdrs = 0;
+	for (line = eol ? eol + 2 : NULL; line && *line; ) {
+		const char *end = strstr(line, "\r\n"), *colon;
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		char *val;
+		int rc;
+
+		if (len) {
+			colon = memchr(line, ':', len);
+			if (!colon)
+				return cfg_err(ctx, "'option httpchk': header line without ':' in '%s'.", v);
+			if (!(val = strndup(colon + 1, len - (size_t)(colon + 1 - line))))
+				return cfg_err(ctx, "out of memory");
+			{   /* trim optional whitespace around the value */
+				char *a = val, *z = val + strlen(val);
+				while (*a == ' ' || *a == '\t')
+					a++;
+				while (z > a && (z[-1] == ' ' || z[-1] == '\t'))
+					*--z = 0;
+				memmove(val, a, strlen(a) + 1);
+			}
+			rc = add_hdr(ctx, "option httpchk", &p->hdrs, &p->nhdrs, line, (size_t)(colon - line), val);
+			free(val);
+			if (rc < 0)
+				return -1;
+		}
+		line = end ? end + 2 : NULL;
+	}
+	return 0;
+}
+
+int cfg_opt_check(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	const char *o = args[1];
+	char kw[64];
+	struct chk_px *p;
+
+	snprintf(kw, sizeof(kw), "option %s", o);
+	if (ctx->no) {
+		if (nargs > 2)
+			return cfg_err(ctx, "'no %s' takes no argument.", kw);
+		if (PX->defsrv.chk_px && PX->defsrv.chk_px->type == (!strcmp(o, "httpchk") ? CHK_TYPE_HTTP : CHK_TYPE_TCP))
+			PX->defsrv.chk_px->type = CHK_TYPE_CONNECT;
+		return 0;
+	}
+	if (!strcmp(o, "tcp-check")) {
+		if (nargs > 2)
+			return cfg_err(ctx, "'%s' cannot handle unexpected argument '%s'.", kw, args[2]);
+		if (!cfg_px_has_cap(ctx, PR_CAP_BE, kw))
+			return 0;
+		if (!(p = px_chk(ctx)))
+			return -1;
+		p->type = CHK_TYPE_TCP;
+		return 0;
+	}
+	/* option httpchk [<uri>] | <method> <uri> [<version>] */
+	if (nargs > 5)
+		return cfg_err(ctx, "'%s' cannot handle unexpected argument '%s' (quote values with spaces).", kw, args[5]);
+	if (!cfg_px_has_cap(ctx, PR_CAP_BE, kw))
+		return 0;
+	if (!(p = px_chk(ctx)))
+		return -1;
+	p->type = CHK_TYPE_HTTP;
+	free(p->meth); free(p->uri);
+	p->meth = p->uri = NULL;
+	if (nargs == 3) {
+		if (!(p->uri = strdup(args[2])))
+			return cfg_err(ctx, "out of memory");
+	} else if (nargs >= 4) {
+		if (!is_token(args[2]))
+			return cfg_err(ctx, "'%s': invalid method '%s'.", kw, args[2]);
+		if (!(p->meth = strdup(args[2])) || !(p->uri = strdup(args[3])))
+			return cfg_err(ctx, "out of memory");
+	}
+	if (p->uri && (!*p->uri || !no_ctl(p->uri) || strchr(p->uri, ' ')))
+		return cfg_err(ctx, "'%s': invalid URI '%s'.", kw, p->uri);
+	if (nargs == 5)
+		return parse_httpchk_version(ctx, p, args[4]);
+	free(p->ver);
+	p->ver = NULL;
+	chk_hdrs_free(p->hdrs, p->nhdrs);
+	p->hdrs = NULL;
+	p->nhdrs = 0;
+	return 0;
+}
+
+/* ---- http-check ---- */
+
+static int http_send(struct cfg_ctx *ctx, struct chk_px *p, char **args, int nargs)
+{
+	const char *kw = "http-check send";
+
+	if (p->nsend)
+		return cfg_err(ctx, "'%s': only one 'http-check send' per proxy is supported (multi-step checks are not).", kw);
+	p->nsend = 1;
+	for (int i = 2; i < nargs; i++) {
+		const char *a = args[i];
+		char **dst = NULL;
+
+		if (!strcmp(a, "meth"))
+			dst = &p->s_meth;
+		else if (!strcmp(a, "uri"))
+			dst = &p->s_uri;
+		else if (!strcmp(a, "ver"))
+			dst = &p->s_ver;
+		else if (!strcmp(a, "body"))
+			dst = &p->body;
+		if (dst || !strcmp(a, "comment")) {
+			if (i + 1 >= nargs || !*args[i + 1])
+				return cfg_err(ctx, "'%s': '%s' expects an argument.", kw, a);
+			i++;
+			if (!dst)
+				continue;
+			if (dst == &p->s_meth && !is_token(args[i]))
+				return cfg_err(ctx, "'%s': invalid method '%s'.", kw, args[i]);
+			if ((dst == &p->s_uri || dst == &p->s_ver) && (!no_ctl(args[i]) || strchr(args[i], ' ')))
+				return cfg_err(ctx, "'%s': invalid %s '%s'.", kw, a, args[i]);
+			free(*dst);
+			if (!(*dst = strdup(args[i])))
+				return cfg_err(ctx, "out of memory");
+		} else if (!strcmp(a, "hdr")) {
+			if (i + 2 >= nargs)
+				return cfg_err(ctx, "'%s': 'hdr' expects <name> and <value>.", kw);
+			if (strchr(args[i + 2], '%'))
+				return cfg_err(ctx, "'%s': log-format header values are not supported yet (got '%s').", kw, args[i + 2]);
+			if (add_hdr(ctx, kw, &p->s_hdrs, &p->s_nhdrs, args[i + 1], strlen(args[i + 1]), args[i + 2]) < 0)
+				return -1;
+			i += 2;
+		} else if (!strcmp(a, "uri-lf") || !strcmp(a, "body-lf")) {
+			return cfg_err(ctx, "'%s': '%s' (log-format) is not supported yet.", kw, a);
+		} else {
+			return cfg_err(ctx, "'%s' expects 'meth', 'uri', 'ver', 'hdr', 'body' or 'comment', got '%s'.", kw, a);
+		}
+	}
+	return 0;
+}
+
+int cfg_kw_http_check(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	const char *sub = nargs > 1 ? args[1] : "";
+	struct chk_px *p;
+	char kw[64];
+
+	snprintf(kw, sizeof(kw), "http-check %s", sub);
+	if (!strcmp(sub, "disable-on-404") || !strcmp(sub, "send-state") || !strcmp(sub, "connect") ||
+	    !strcmp(sub, "set-var") || !strcmp(sub, "unset-var"))
+		return cfg_err(ctx, "'%s' is not supported yet.", kw);
+	if (strcmp(sub, "send") && strcmp(sub, "expect") && strcmp(sub, "comment"))
+		return cfg_err(ctx, "'http-check' expects 'send', 'expect' or 'comment', got '%s'.", sub);
+	if (!cfg_px_has_cap(ctx, PR_CAP_BE, kw))
+		return 0;
+	if (!(p = px_chk(ctx)))
+		return -1;
+	if (p->http_inh) {         /* the proxy's own rules replace inherited ones */
+		chk_px_drop_http(p);
+		p->http_inh = 0;
+	}
+	p->http_rules = 1;
+	if (!strcmp(sub, "comment")) {
+		if (nargs != 3)
+			return cfg_err(ctx, "'%s' expects exactly one argument.", kw);
+		return 0;
+	}
+	if (!strcmp(sub, "send"))
+		return http_send(ctx, p, args, nargs);
+	{
+		struct chk_expect e, *ne;
+
+		if (parse_expect(ctx, kw, args, nargs, 2, 1, &e) < 0) {
+			chk_expect_free(&e);
+			return -1;
+		}
+		if (!(ne = realloc(p->http_exp, (size_t)(p->n_http_exp + 1) * sizeof(*ne)))) {
+			chk_expect_free(&e);
+			return cfg_err(ctx, "out of memory");
+		}
+		p->http_exp = ne;
+		ne[p->n_http_exp++] = e;
+	}
+	return 0;
+}
+
+/* ---- tcp-check ---- */
+
+static struct chk_tcp_rule *tcp_add(struct cfg_ctx *ctx, struct chk_px *p)
+{
+	struct chk_tcp_rule *nt = realloc(p->tcp, (size_t)(p->ntcp + 1) * sizeof(*nt));
+
+	if (!nt) {
+		cfg_err(ctx, "out of memory");
+		return NULL;
+	}
+	p->tcp = nt;
+	memset(&nt[p->ntcp], 0, sizeof(*nt));
+	return &nt[p->ntcp++];
+}
+
+int cfg_kw_tcp_check(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	const char *sub = nargs > 1 ? args[1] : "";
+	struct chk_tcp_rule *r;
+	struct chk_px *p;
+	char kw[64];
+	int i;
+
+	snprintf(kw, sizeof(kw), "tcp-check %s", sub);
+	if (!strcmp(sub, "send-lf") || !strcmp(sub, "send-binary-lf") || !strcmp(sub, "set-var") ||
+	    !strcmp(sub, "set-var-fmt") || !strcmp(sub, "unset-var"))
+		return cfg_err(ctx, "'%s' is not supported yet.", kw);
+	if (strcmp(sub, "connect") && strcmp(sub, "send") && strcmp(sub, "send-binary") &&
+	    strcmp(sub, "expect") && strcmp(sub, "comment"))
+		return cfg_err(ctx, "'tcp-check' expects 'comment', 'connect', 'send', 'send-binary' or 'expect', got '%s'.", sub);
+	if (!cfg_px_has_cap(ctx, PR_CAP_BE, kw))
+		return 0;
+	if (!(p = px_chk(ctx)))
+		return -1;
+	if (p->tcp_inh) {
+		chk_px_drop_tcp(p);
+		p->tcp_inh = 0;
+	}
+	p->tcp_rules_given = 1;
+	if (!strcmp(sub, "comment")) {
+		if (nargs != 3)
+			return cfg_err(ctx, "'%s' expects exactly one argument.", kw);
+		if (!(r = tcp_add(ctx, p)))
+			return -1;
+		r->act = TCR_COMMENT;
+		if (!(r->comment = strdup(args[2])))
+			return cfg_err(ctx, "out of memory");
+		return 0;
+	}
+	if (!strcmp(sub, "connect")) {
+		long port = 0;
+		char *comment = NULL;
+
+		for (i = 0; i < p->ntcp; i++) {
+			if (p->tcp[i].act == TCR_CONNECT)
+				return cfg_err(ctx, "'%s': only one 'connect' step is supported.", kw);
+			if (p->tcp[i].act != TCR_COMMENT)
+				return cfg_err(ctx, "'%s': first step MUST also be a 'connect', optionally preceded by a 'comment', "
+					       "when there is a 'connect' step in the tcp-check ruleset.", kw);
+		}
+		for (i = 2; i < nargs; i++) {
+			if (!strcmp(args[i], "port") || !strcmp(args[i], "comment")) {
+				if (i + 1 >= nargs || !*args[i + 1])
+					return cfg_err(ctx, "'%s': '%s' expects an argument.", kw, args[i]);
+				if (args[i][0] == 'p') {
+					long long v;
+
+					if (cfg_parse_int(args[i + 1], 1, 65535, &v) < 0)
+						return cfg_err(ctx, "'%s': expects a valid TCP port (from range 1 to 65535), got %s.", kw, args[i + 1]);
+					port = (long)v;
+				} else {
+					free(comment);
+					if (!(comment = strdup(args[i + 1])))
+						return cfg_err(ctx, "out of memory");
+				}
+				i++;
+			} else if (!strcmp(args[i], "default")) {
+				continue;
+			} else {
+				free(comment);
+				return cfg_err(ctx, "'%s': option '%s' is not supported (supported: port, comment, default).", kw, args[i]);
+			}
+		}
+		if (!(r = tcp_add(ctx, p))) {
+			free(comment);
+			return -1;
+		}
+		r->act = TCR_CONNECT;
+		r->port = (int)port;
+		r->comment = comment;
+		return 0;
+	}
+	if (!strcmp(sub, "send") || !strcmp(sub, "send-binary")) {
+		char *data = NULL, *comment = NULL;
+		size_t len = 0;
+
+		if (nargs < 3 || !*args[2])
+			return cfg_err(ctx, "'%s' expects a %s as argument.", kw, sub[4] ? "hexadecimal string" : "string");
+		for (i = 3; i < nargs; i++) {
+			if (strcmp(args[i], "comment") || i + 1 >= nargs) {
+				free(comment);
+				return cfg_err(ctx, "'%s' expects only an optional 'comment <msg>' after the data, got '%s'.", kw, args[i]);
+			}
+			free(comment);
+			if (!(comment = strdup(args[++i])))
+				return cfg_err(ctx, "out of memory");
+		}
+		if (sub[4]) {
+			if (parse_hex(args[2], &data, &len) < 0) {
+				free(comment);
+				return cfg_err(ctx, "'%s': invalid hexadecimal string '%s'.", kw, args[2]);
+			}
+		} else if (!(data = strdup(args[2]))) {
+			free(comment);
+			return cfg_err(ctx, "out of memory");
+		} else {
+			len = strlen(data);
+		}
+		if (!(r = tcp_add(ctx, p))) {
+			free(data);
+			free(comment);
+			return -1;
+		}
+		r->act = TCR_SEND;
+		r->data = data;
+		r->len = len;
+		r->comment = comment;
+		return 0;
+	}
+	{   /* expect */
+		struct chk_expect e;
+
+		if (parse_expect(ctx, kw, args, nargs, 2, 0, &e) < 0) {
+			chk_expect_free(&e);
+			return -1;
+		}
+		if (!(r = tcp_add(ctx, p))) {
+			chk_expect_free(&e);
+			return -1;
+		}
+		r->act = TCR_EXPECT;
+		r->exp = e;
+	}
+	return 0;
+}
+
+/* ---- passive bound and global ---- */
+
+int cfg_kw_max_ejected(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	struct chk_px *p;
+	long long v;
+
+	if (cfg_max_args(ctx, args, nargs, 1) < 0 ||
+	    cfg_arg_int(ctx, args[0], nargs > 1 ? args[1] : NULL, 0, 100, &v) < 0)
+		return -1;
+	if (!cfg_px_has_cap(ctx, PR_CAP_BE, args[0]))
+		return 0;
+	if (!(p = px_chk(ctx)))
+		return -1;
+	p->max_ejected_pct = (int)v;
+	return 0;
+}
+
+int cfg_kw_spread_checks(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	long long v;
+
+	if (cfg_max_args(ctx, args, nargs, 1) < 0)
+		return -1;
+	if (nargs < 2 || cfg_parse_int(args[1], 0, 50, &v) < 0)
+		return cfg_err(ctx, "'spread-checks' needs a positive value in range 0..50.");
+	ctx->cfg->g.spread_checks = (int)v;
+	ctx->cfg->g.spread_checks_set = 1;
+	return 0;
+}

@@ -1,0 +1,566 @@
+/* Health-check run time: which thread owns which server, when the next
+ * active check runs, and the one place where a server's health changes.
+ *
+ * Every server with `check` (or with nginx's max-fails) gets a struct
+ * srv_health and an owner thread (round robin over the servers, so checks
+ * spread over threads). The owner runs the active checks (check_tcp.c,
+ * check_http.c) and a 100 ms tick that lifts max-fails ejections, ramps
+ * slowstart weights and re-plans a check that `observe` asked to hurry.
+ * Passive reports come from every thread (observe.c). All of them go
+ * through srv_health_apply(): the server's lock, the pure state machine
+ * (health.c), then atomic stores of server.state/eweight that lb.c reads
+ * without locks, and the HAProxy log lines. */
+#include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <tandem/check.h>
+#include <tandem/clock.h>
+#include <tandem/log.h>
+#include <tandem/loop.h>
+#include <tandem/worker.h>
+#include "check_int.h"
+
+#define TICK_MS 100
+
+struct chk_thread {
+	struct srv_health **own;   /* servers this thread watches */
+	int    n;
+	struct ev_timer tick;
+	int    started, stopped;
+	uint64_t rnd;              /* xorshift state for jitter */
+};
+
+static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t be_lock = PTHREAD_MUTEX_INITIALIZER;  /* backend up/down accounting */
+static struct chk_thread *thr;
+static int nthr, inited;
+static struct cfg *the_cfg;
+
+#define LD(x)     __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define ST(x, v)  __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+
+/* ---- helpers ---- */
+
+static uint32_t rnd32(struct chk_thread *t)
+{
+	uint64_t x = t->rnd;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	t->rnd = x;
+	return (uint32_t)(x >> 16);
+}
+
+static int spread_pct(void)
+{
+	if (the_cfg && the_cfg->g.spread_checks_set)
+		return the_cfg->g.spread_checks;
+	return CHK_DEF_SPREAD_PCT;
+}
+
+/* <inter> moved by up to +-spread% (HAProxy's spread-checks). */
+static uint64_t jitter(struct chk_thread *t, uint32_t inter)
+{
+	int64_t rv = (int64_t)inter * spread_pct() / 100;
+
+	if (rv <= 0)
+		return inter;
+	return (uint64_t)((int64_t)inter - rv + (int64_t)(rnd32(t) % (uint32_t)(2 * rv + 1)));
+}
+
+static const char *px_kind(const struct proxy *px)
+{
+	if ((px->cap & (PR_CAP_FE | PR_CAP_BE)) == (PR_CAP_FE | PR_CAP_BE))
+		return "listen";
+	return (px->cap & PR_CAP_BE) ? "backend" : "frontend";
+}
+
+static int max_ejected_pct(const struct proxy *be)
+{
+	const struct chk_px *p = chk_px_of(be);
+
+	return p && p->max_ejected_pct >= 0 ? p->max_ejected_pct : CHK_DEF_EJECT_PCT;
+}
+
+/* Active and backup servers able to take traffic (HAProxy's srv_act/srv_bck). */
+static void be_count(const struct proxy *be, int *act, int *bck)
+{
+	const struct list *l;
+
+	*act = *bck = 0;
+	list_for_each(l, &be->servers) {
+		const struct server *s = list_entry(l, struct server, link);
+
+		if (LD(s->state) == SRV_ST_STOPPED || (LD(s->admin) & SRV_ADMF_MAINT))
+			continue;
+		(s->backup ? (*bck)++ : (*act)++);
+	}
+}
+
+/* ---- the bound on passive ejections ---- */
+
+struct eject_arg {
+	struct proxy *be;
+	int reserved;
+};
+
+/* Reserve one "out" slot in the backend if max-ejected-percent allows. */
+static int may_eject(void *arg)
+{
+	struct eject_arg *e = arg;
+	struct proxy *be = e->be;
+	long pct = max_ejected_pct(be), n = be->nsrv;
+	int cur = LD(be->srv_nout);
+
+	do {
+		if ((long)(cur + 1) * 100 > pct * n)
+			return 0;
+	} while (!__atomic_compare_exchange_n(&be->srv_nout, &cur, cur + 1, 0,
+					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	e->reserved++;
+	return 1;
+}
+
+/* ---- applying an event ---- */
+
+/* ASCII-safe copy for the log's info: "..." (HAProxy's chunk_asciiencode). */
+static void quote_info(char *dst, size_t len, const char *src)
+{
+	size_t o = 0;
+
+	for (; *src && o + 5 < len; src++) {
+		unsigned char c = (unsigned char)*src;
+
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+			o += (size_t)snprintf(dst + o, len - o, "\\x%02x", c);
+		else
+			dst[o++] = (char)c;
+	}
+	dst[o] = 0;
+}
+
+static void log_transition(struct server *s, const struct hs_out *o, int up)
+{
+	struct proxy *be = s->be;
+	char reason[HS_DESC_LEN + 128], info[HS_DESC_LEN * 4 + 8];
+	int act, bck, n = 0;
+
+	n += snprintf(reason + n, sizeof(reason) - n, "reason: %s", hchk_status_desc(o->status));
+	if (o->status >= HCHK_L7OK)
+		n += snprintf(reason + n, sizeof(reason) - n, ", code: %d", o->code);
+	if (o->desc && *o->desc) {
+		quote_info(info, sizeof(info), o->desc);
+		n += snprintf(reason + n, sizeof(reason) - n, ", info: \"%s\"", info);
+	}
+	if (o->duration >= 0)
+		snprintf(reason + n, sizeof(reason) - n, ", check duration: %dms", o->duration);
+	be_count(be, &act, &bck);
+	if (up)
+		log_event(LL_WARNING, "%sServer %s/%s is UP, %s. %d active and %d backup servers online.%s"
+			  " 0 sessions requeued, 0 total in queue.",
+			  s->backup ? "Backup " : "", be->id, s->id, reason, act, bck,
+			  (bck && !act) ? " Running on backup." : "");
+	else
+		log_event(LL_WARNING, "%sServer %s/%s is DOWN, %s. %d active and %d backup servers left.%s"
+			  " %d sessions active, 0 requeued, 0 remaining in queue.",
+			  s->backup ? "Backup " : "", be->id, s->id, reason, act, bck,
+			  (bck && !act) ? " Running on backup." : "", LD(s->cur_conns));
+}
+
+/* Backend-level effects of a server transition: its downtime, chkdown,
+ * last change, and the alert when its last server goes. */
+static void be_transition(struct proxy *be, int up, uint64_t now)
+{
+	int act, bck, alert = 0;
+
+	pthread_mutex_lock(&be_lock);
+	be_count(be, &act, &bck);
+	if (up && be->down_since_ms) {
+		be->downtime_ms += now - be->down_since_ms;
+		be->down_since_ms = 0;
+		ST(be->last_change, clock_wall_us() / 1000000);
+	} else if (!up && !act && !bck && !be->down_since_ms) {
+		be->down_since_ms = now ? now : 1;
+		__atomic_fetch_add(&be->chkdown, 1, __ATOMIC_RELAXED);
+		ST(be->last_change, clock_wall_us() / 1000000);
+		alert = 1;
+	}
+	pthread_mutex_unlock(&be_lock);
+	if (alert)
+		log_event(LL_ALERT, "%s '%s' has no server available!", px_kind(be), be->id);
+}
+
+void srv_health_apply(struct srv_health *h, const struct hs_event *ev, struct hs_out *o)
+{
+	struct server *s = h->srv;
+	struct eject_arg ea = { .be = s->be, .reserved = 0 };
+	uint64_t now = clock_mono_us() / 1000;
+	int maint;
+
+	pthread_mutex_lock(&h->lock);
+	hs_step(&h->hs, &h->conf, ev, now, may_eject, &ea, o);
+	if (o->went_down) {
+		if (!ea.reserved)
+			__atomic_fetch_add(&s->be->srv_nout, 1, __ATOMIC_RELAXED);
+		ea.reserved = 0;
+	} else if (o->went_up) {
+		__atomic_fetch_sub(&s->be->srv_nout, 1, __ATOMIC_RELAXED);
+	}
+	if (ea.reserved)   /* reserved but not used: give it back */
+		__atomic_fetch_sub(&s->be->srv_nout, ea.reserved, __ATOMIC_RELAXED);
+	if (o->weight_changed || o->went_up)
+		ST(s->eweight, h->hs.eweight);
+	if (o->went_up || o->went_down || LD(s->state) != h->hs.state)
+		ST(s->state, h->hs.state);
+	if (o->went_up || o->went_down)
+		ST(s->last_change, clock_wall_us() / 1000000);
+	ST(h->quick_ok, !h->hs.fails && !h->hs.cons_errors);
+	pthread_mutex_unlock(&h->lock);
+
+	maint = LD(s->admin) & SRV_ADMF_MAINT;
+	if ((o->went_up || o->went_down) && !maint) {
+		log_transition(s, o, o->went_up);
+		be_transition(s->be, o->went_up, now);
+	}
+	if (o->refused)
+		log_event(LL_NOTICE, "Server %s/%s is not taken out of rotation: max-ejected-percent %d reached "
+			  "(%s).", s->be->id, s->id, max_ejected_pct(s->be), o->desc && *o->desc ? o->desc : "passive check");
+}
+
+/* ---- active checks: scheduling ---- */
+
+static void plan_next(struct srv_health *h)
+{
+	struct chk_thread *t = &thr[h->tid];
+	uint32_t inter;
+
+	if (t->stopped)
+		return;
+	pthread_mutex_lock(&h->lock);
+	inter = hs_next_inter(&h->hs, &h->conf);
+	h->hs.fastinter = 0;   /* HAProxy clears it once the next check is planned */
+	h->hs.resched = 0;
+	pthread_mutex_unlock(&h->lock);
+	loop_timer_set(&worker.thr[h->tid].loop, &h->run.tmr, now_ms + jitter(t, inter));
+}
+
+void chk_report(struct srv_health *h, int status, int code, const char *desc)
+{
+	struct hs_event ev = { .type = HS_EV_CHECK, .status = status, .code = code, .desc = desc };
+	struct hs_out o;
+	uint64_t us = clock_mono_us();
+
+	ev.duration = (int)((us - h->run.start_us) / 1000);
+	chk_conn_close(h);
+	srv_health_apply(h, &ev, &o);
+	plan_next(h);
+}
+
+/* The check timer: start a check, or time out the running one. */
+static void check_timer_cb(struct ev_timer *tmr)
+{
+	struct srv_health *h = tmr->ctx;
+
+	if (thr[h->tid].stopped)
+		return;
+	if (h->run.running)
+		chk_conn_timeout(h);
+	else
+		chk_conn_start(h);
+}
+
+/* Every TICK_MS on threads that own servers: max-fails ejections expire,
+ * slowstart weights ramp, observe's "hurry" re-plans the next check. */
+static void tick_cb(struct ev_timer *tmr)
+{
+	struct chk_thread *t = tmr->ctx;
+
+	if (t->stopped)
+		return;
+	for (int i = 0; i < t->n; i++) {
+		struct srv_health *h = t->own[i];
+		struct hs_event ev = { .type = HS_EV_TICK };
+		struct hs_out o;
+		int busy, resched, need;
+
+		pthread_mutex_lock(&h->lock);
+		need = h->hs.ejected || h->hs.state == SRV_ST_STARTING;
+		resched = h->hs.resched;
+		pthread_mutex_unlock(&h->lock);
+		if (need)
+			srv_health_apply(h, &ev, &o);
+		busy = h->run.running;
+		if (resched && h->conf.has_check && !busy) {
+			uint32_t inter;
+
+			pthread_mutex_lock(&h->lock);
+			h->hs.resched = 0;
+			inter = hs_next_inter(&h->hs, &h->conf);
+			pthread_mutex_unlock(&h->lock);
+			/* only ever advance the next check (HAProxy wakes the task) */
+			if (!ev_timer_armed(&h->run.tmr) || h->run.tmr.when > now_ms + inter)
+				loop_timer_set(this_loop, &h->run.tmr, now_ms + inter);
+		}
+	}
+	loop_timer_set(this_loop, tmr, now_ms + TICK_MS);
+}
+
+/* ---- start and stop ---- */
+
+static void warn_unused_rules(struct cfg *cfg)
+{
+	struct list *l;
+
+	list_for_each(l, &cfg->proxies) {
+		struct proxy *px = list_entry(l, struct proxy, link);
+		const struct chk_px *p = chk_px_of(px);
+
+		if (!(px->cap & PR_CAP_BE) || !p)
+			continue;
+		if (p->http_rules && p->type != CHK_TYPE_HTTP)
+			log_event(LL_WARNING, "%s '%s' uses http-check rules without 'option httpchk', so the rules are ignored.",
+				  px_kind(px), px->id);
+		if (p->tcp_rules_given && p->type != CHK_TYPE_TCP)
+			log_event(LL_WARNING, "%s '%s' uses tcp-check rules without 'option tcp-check', so the rules are ignored.",
+				  px_kind(px), px->id);
+	}
+}
+
+/* Where checks connect: `addr` or the server's address, `port` or the
+ * server's port; a first `tcp-check connect port N` wins. */
+static void check_target(struct srv_health *h)
+{
+	const struct server *s = h->srv;
+	const struct chk_px *p = h->px;
+	int port = s->chk_port;
+
+	if (s->chk_addrlen) {
+		h->addr = s->chk_addr;
+		h->addrlen = s->chk_addrlen;
+	} else {
+		h->addr = s->addr;
+		h->addrlen = s->addrlen;
+	}
+	if (p && p->type == CHK_TYPE_TCP)
+		for (int i = 0; i < p->ntcp; i++) {
+			if (p->tcp[i].act == TCR_COMMENT)
+				continue;
+			if (p->tcp[i].act == TCR_CONNECT && p->tcp[i].port)
+				port = p->tcp[i].port;
+			break;
+		}
+	if (!port && s->chk_addrlen) {   /* a port written with `addr` */
+		if (h->addr.ss_family == AF_INET)
+			port = ntohs(((struct sockaddr_in *)&h->addr)->sin_port);
+		else if (h->addr.ss_family == AF_INET6)
+			port = ntohs(((struct sockaddr_in6 *)&h->addr)->sin6_port);
+		if (!port)
+			port = s->addr.ss_family == AF_INET ? ntohs(((const struct sockaddr_in *)&s->addr)->sin_port)
+			     : s->addr.ss_family == AF_INET6 ? ntohs(((const struct sockaddr_in6 *)&s->addr)->sin6_port) : 0;
+	}
+	if (port) {
+		if (h->addr.ss_family == AF_INET)
+			((struct sockaddr_in *)&h->addr)->sin_port = htons((uint16_t)port);
+		else if (h->addr.ss_family == AF_INET6)
+			((struct sockaddr_in6 *)&h->addr)->sin6_port = htons((uint16_t)port);
+	}
+}
+
+/* Once, before any thread runs: health state for every watched server,
+ * owners, initial states, backend counters. */
+static int global_init(struct cfg *cfg, int nbthread)
+{
+	struct list *pl, *sl;
+	uint64_t now = clock_mono_us() / 1000;
+	int next_owner = 0;
+
+	the_cfg = cfg;
+	nthr = nbthread > 0 ? nbthread : 1;
+	if (!(thr = calloc((size_t)nthr, sizeof(*thr))))
+		return -1;
+	for (int i = 0; i < nthr; i++)
+		thr[i].rnd = (clock_mono_us() ^ ((uint64_t)(i + 1) * 0x9e3779b97f4a7c15ull)) | 1;
+	warn_unused_rules(cfg);
+	list_for_each(pl, &cfg->proxies) {
+		struct proxy *be = list_entry(pl, struct proxy, link);
+		int act = 0, bck = 0;
+
+		if (!(be->cap & PR_CAP_BE))
+			continue;
+		list_for_each(sl, &be->servers) {
+			struct server *s = list_entry(sl, struct server, link);
+			struct srv_health *h;
+			struct chk_thread *t;
+			struct srv_health **no;
+
+			if (s->observe && !s->has_check)
+				log_event(LL_WARNING, "config : %s '%s' : server '%s' has 'observe' without 'check': observing is disabled.",
+					  px_kind(be), be->id, s->id);
+			if (!(h = calloc(1, sizeof(*h))))
+				return -1;
+			ev_timer_init(&h->run.tmr, check_timer_cb, h);
+			ev_io_init(&h->run.io, -1, NULL, h);
+			h->run.fd = -1;
+			hs_conf_from_server(&h->conf, s);
+			if (!h->conf.has_check && !h->conf.max_fails) {
+				free(h);
+				continue;
+			}
+			pthread_mutex_init(&h->lock, NULL);
+			h->srv = s;
+			h->px = s->has_check ? chk_px_of(be) : NULL;
+			h->run.fd = -1;
+			h->tid = next_owner++ % nthr;
+			check_target(h);
+			if (h->conf.has_check && chk_prepare(h) < 0) {
+				free(h);
+				return -1;
+			}
+			hs_init(&h->hs, &h->conf, now);
+			h->quick_ok = 1;
+			ST(s->state, h->hs.state);
+			ST(s->eweight, h->hs.eweight);
+			ST(s->last_change, clock_wall_us() / 1000000);
+			if (h->hs.state == SRV_ST_STOPPED)
+				be->srv_nout++;
+			s->hc = h;
+			t = &thr[h->tid];
+			if (!(no = realloc(t->own, (size_t)(t->n + 1) * sizeof(*no))))
+				return -1;
+			t->own = no;
+			t->own[t->n++] = h;
+		}
+		be_count(be, &act, &bck);
+		if (!act && !bck && be->nsrv)
+			be->down_since_ms = now ? now : 1;
+	}
+	return 0;
+}
+
+void checks_start_thread(struct cfg *cfg, int tid, int nbthread)
+{
+	struct chk_thread *t;
+	struct loop *l;
+	int nbcheck = 0, pos = 0;
+	uint32_t mininter = 0, window;
+
+	pthread_mutex_lock(&init_lock);
+	if (!inited) {
+		inited = 1;
+		if (global_init(cfg, nbthread) < 0)
+			log_event(LL_ALERT, "health checks: out of memory, some servers are not checked.");
+	}
+	pthread_mutex_unlock(&init_lock);
+	if (!thr || tid < 0 || tid >= nthr)
+		return;
+	t = &thr[tid];
+	if (t->started)
+		return;
+	t->started = 1;
+	l = &worker.thr[tid].loop;
+	/* first checks spread over min(smallest inter, 500ms), HAProxy-style
+	 * (position / count of all checks), so a restart does not fire every
+	 * check at once yet servers that start DOWN come up quickly */
+	for (int i = 0; i < nthr; i++)
+		for (int j = 0; j < thr[i].n; j++)
+			if (thr[i].own[j]->conf.has_check) {
+				nbcheck++;
+				if (!mininter || thr[i].own[j]->conf.inter < mininter)
+					mininter = thr[i].own[j]->conf.inter;
+			}
+	window = mininter < 500 ? mininter : 500;
+	for (int i = 0; i < nthr; i++)
+		for (int j = 0; j < thr[i].n; j++) {
+			struct srv_health *h = thr[i].own[j];
+
+			if (!h->conf.has_check)
+				continue;
+			if (i == tid) {
+				loop_timer_set(l, &h->run.tmr, now_ms + (uint64_t)window * pos / (nbcheck ? nbcheck : 1));
+			}
+			pos++;
+		}
+	if (t->n) {
+		ev_timer_init(&t->tick, tick_cb, t);
+		loop_timer_set(l, &t->tick, now_ms + TICK_MS);
+	}
+}
+
+void checks_stop_thread(int tid)
+{
+	struct chk_thread *t;
+	struct loop *l;
+
+	if (!thr || tid < 0 || tid >= nthr)
+		return;
+	t = &thr[tid];
+	if (t->stopped)
+		return;
+	t->stopped = 1;
+	l = &worker.thr[tid].loop;
+	loop_timer_del(l, &t->tick);
+	for (int i = 0; i < t->n; i++) {
+		struct srv_health *h = t->own[i];
+
+		if (h->run.running)
+			chk_conn_close(h);
+		loop_timer_del(l, &h->run.tmr);
+	}
+}
+
+void srv_health_free(struct srv_health *h)
+{
+	if (!h)
+		return;
+	if (h->run.fd >= 0)
+		close(h->run.fd);
+	pthread_mutex_destroy(&h->lock);
+	free(h->run.in);
+	free(h->req);
+	free(h);
+}
+
+/* ---- stats ---- */
+
+int srv_check_snapshot(const struct server *s, struct chk_snap *out)
+{
+	struct srv_health *h = s->hc;
+	uint64_t now;
+
+	memset(out, 0, sizeof(*out));
+	if (!h)
+		return -1;
+	now = clock_mono_us() / 1000;
+	pthread_mutex_lock(&h->lock);
+	out->enabled = h->conf.has_check;
+	out->status = h->hs.status;
+	out->code = h->hs.code;
+	out->duration = h->hs.duration;
+	out->health = h->hs.health;
+	out->rise = h->conf.rise;
+	out->fall = h->conf.fall;
+	out->transitional = hs_transitional(&h->hs, &h->conf);
+	out->state = h->hs.state;
+	out->chkfail = h->hs.chkfail;
+	out->chkdown = h->hs.chkdown;
+	out->hanafail = h->hs.hanafail;
+	out->downtime_s = (h->hs.downtime + (h->hs.state == SRV_ST_STOPPED && now > h->hs.down_since ?
+					      now - h->hs.down_since : 0)) / 1000;
+	memcpy(out->desc, h->hs.desc, sizeof(out->desc));
+	pthread_mutex_unlock(&h->lock);
+	return 0;
+}
+
+uint64_t be_downtime_s(const struct proxy *px)
+{
+	uint64_t d, now = clock_mono_us() / 1000;
+
+	pthread_mutex_lock(&be_lock);
+	d = px->downtime_ms + (px->down_since_ms && now > px->down_since_ms ? now - px->down_since_ms : 0);
+	pthread_mutex_unlock(&be_lock);
+	return d / 1000;
+}

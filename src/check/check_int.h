@@ -1,0 +1,36 @@
+/* Internals shared by the files of src/check/: check.c (scheduling and
+ * state changes), check_tcp.c (connections and tcp-check rules),
+ * check_http.c (HTTP request and response), observe.c (passive). */
+#ifndef TANDEM_CHECK_INT_H
+#define TANDEM_CHECK_INT_H
+#include <tandem/check.h>
+
+/* Apply <ev> to <h> under its lock, publish the new state (atomic stores
+ * read by lb.c) and log transitions. Any thread. Fills <o>. */
+void srv_health_apply(struct srv_health *h, const struct hs_event *ev, struct hs_out *o);
+/* The running check of <h> ended with <status> (owner thread): apply it
+ * and plan the next one. <desc> (info text) may be NULL. */
+void chk_report(struct srv_health *h, int status, int code, const char *desc);
+
+/* check_tcp.c, owner thread only. */
+/* Prepare what every check of <h> needs (HTTP request). 0 or -1. */
+int  chk_prepare(struct srv_health *h);
+/* Start one check now; it ends with chk_report(). */
+void chk_conn_start(struct srv_health *h);
+/* The running check's deadline passed: report the timeout. */
+void chk_conn_timeout(struct srv_health *h);
+/* Close the check's connection, if any, without reporting. */
+void chk_conn_close(struct srv_health *h);
+
+/* check_http.c */
+/* Build the HTTP request of <px> (malloc'd into *out). Length or -1. */
+long chk_http_request(const struct chk_px *px, char **out);
+/* Evaluate the response in <buf> (<len> bytes of a <cap> buffer; <eof>:
+ * nothing more will come). Returns 0 when more bytes are needed, else 1
+ * with *status (HCHK_*), *code and <desc> filled. */
+int  chk_http_eval(const struct chk_px *px, const char *buf, size_t len, size_t cap, int eof,
+		   int *status, int *code, char *desc, size_t desclen);
+/* One expectation against bytes (string, regex, binary): 1 match, 0 not. */
+int  chk_expect_match(const struct chk_expect *e, const char *buf, size_t len);
+
+#endif
