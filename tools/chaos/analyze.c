@@ -144,9 +144,14 @@ static void one_fault(struct run *r, int k)
 	if (fact_is_recovery(f->act)) {
 		res->recover_first_ms = since(first_answer(&r->m, f->node, t, nend), t);
 		res->recover_share_ms = since(share_back(&r->m, f->node, res->normal_share, t, nend), t);
-		if (r->has_lb)
-			res->recover_lb_ms = (e = lbstat_find(&r->lb, f->node, t, "UP", 1)) ?
-				(int64_t)(e->t_ms - t) : -1;
+		if (r->has_lb) {
+			/* never taken out: it is "back" at once */
+			if (!strcmp(lbstat_status_at(&r->lb, f->node, t), "UP"))
+				res->recover_lb_ms = 0;
+			else
+				res->recover_lb_ms = (e = lbstat_find(&r->lb, f->node, t, nend, "UP", 1)) ?
+					(int64_t)(e->t_ms - t) : -1;
+		}
 		return;
 	}
 	if (f->act == FA_SLOW)
@@ -159,7 +164,7 @@ static void one_fault(struct run *r, int k)
 			res->detect_traffic_ms = last < 0 ? 0 : last - (int64_t)t;
 	}
 	if (r->has_lb)
-		res->detect_lb_ms = (e = lbstat_find(&r->lb, f->node, t, "DOWN", 0)) ?
+		res->detect_lb_ms = (e = lbstat_find(&r->lb, f->node, t, nend, "DOWN", 0)) ?
 			(int64_t)(e->t_ms - t) : -1;
 }
 

@@ -147,17 +147,28 @@ void lbstat_stop(struct lbstat *s)
 	hc_free(&s->hc);
 }
 
-const struct lbev *lbstat_find(const struct lbstat *s, int node, uint64_t from_ms,
+const struct lbev *lbstat_find(const struct lbstat *s, int node, uint64_t from_ms, uint64_t to_ms,
 			       const char *prefix, int exact)
 {
 	int i;
 
 	for (i = 0; i < s->n; i++) {
 		const struct lbev *e = &s->ev[i];
-		if (e->node != node || e->t_ms < from_ms)
+		if (e->node != node || e->t_ms < from_ms || e->t_ms >= to_ms)
 			continue;
 		if (exact ? !strcmp(e->status, prefix) : !strncmp(e->status, prefix, strlen(prefix)))
 			return e;
 	}
 	return NULL;
+}
+
+const char *lbstat_status_at(const struct lbstat *s, int node, uint64_t t_ms)
+{
+	const char *st = "";
+	int i;
+
+	for (i = 0; i < s->n && s->ev[i].t_ms < t_ms; i++)
+		if (s->ev[i].node == node)
+			st = s->ev[i].status;
+	return st;
 }

@@ -37,10 +37,12 @@ struct lbstat {
 void lbstat_start(struct lbstat *s, const struct target *stats, const char *backend,
 		  struct lab *lab, uint64_t t0_us);
 void lbstat_stop(struct lbstat *s);
-/* First event for <node> at or after <from_ms> whose status starts with
- * <prefix> ("DOWN", "UP"); NULL if none. An exact "UP"/"DOWN" only, not
- * the transitional "DOWN 1/2" when <exact>. */
-const struct lbev *lbstat_find(const struct lbstat *s, int node, uint64_t from_ms,
+/* First event for <node> in [from_ms, to_ms) whose status starts with
+ * <prefix> ("DOWN", "UP"); NULL if none. With <exact>, only the status
+ * itself matches (not a transitional "DOWN 1/2"). */
+const struct lbev *lbstat_find(const struct lbstat *s, int node, uint64_t from_ms, uint64_t to_ms,
 			       const char *prefix, int exact);
+/* <node>'s status as last seen before <t_ms> ("" if never seen). */
+const char *lbstat_status_at(const struct lbstat *s, int node, uint64_t t_ms);
 
 #endif
