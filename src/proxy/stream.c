@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <tandem/buf.h>
+#include <tandem/check.h>
 #include <tandem/clock.h>
 #include <tandem/conn.h>
 #include <tandem/errors.h>
@@ -779,6 +780,19 @@ static int srv_failure(struct stream *s, int status, char who, char when, enum f
 {
 	struct proxy *be = s->be;
 
+	/* what this failure says about the server's health (passive checks);
+	 * a broken reused connection says nothing: the server closed it first */
+	if (s->srv) {
+		if (k == FAIL_CONN)
+			srv_observe(s->srv, who == 's' ? OBS_CONN_TIMEOUT : OBS_CONN_ERR);
+		else if (k == FAIL_EMPTY || k == FAIL_JUNK)
+			srv_observe(s->srv, OBS_RESP_BAD);
+		else if (k == FAIL_TIMEOUT)
+			srv_observe(s->srv, OBS_RESP_TIMEOUT);
+		else if (k == FAIL_STATUS)
+			srv_observe(s->srv, OBS_RESP_ERR);
+	}
+
 	if (k == FAIL_CONN) {
 		CTR_ADD(be->be_ctr.failed_conns, 1);
 		if (s->srv)
@@ -910,6 +924,7 @@ static int st_connect(struct stream *s)
 		if (!err) {
 			s->sc->flags &= ~CF_CONNECTING;
 			s->t_conn_us = now_us;
+			srv_observe(s->srv, OBS_CONN_OK);
 			CTR_ADD(s->srv->ctr.cum_conn, 1);
 			CTR_ADD(be->be_ctr.ctime_sum, (now_us - s->t_conn_start_us) / 1000);
 			s->state = s->fe->mode == PR_MODE_HTTP ? ST_XFER : ST_TUNNEL;
@@ -1057,6 +1072,8 @@ static int analyze_response(struct stream *s, struct h1_msg *m)
 	}
 	s->status = m->status;
 	s->t_rsp_us = now_us;
+	srv_observe(s->srv, (m->status >= 500 && m->status <= 504 && m->status != 501) ?
+		    OBS_RESP_ERR : OBS_RESP_OK);
 	if (s->req.kept) {
 		/* the server answered: no replay any more, free the room */
 		buf_consume(&s->cli.in, s->req.kept);
@@ -1251,6 +1268,7 @@ static int st_xfer(struct stream *s)
 
 			CTR_ADD(s->be->be_ctr.srv_aborts, 1);
 			CTR_ADD(s->srv->ctr.srv_aborts, 1);
+			srv_observe(s->srv, OBS_RESP_BAD);
 			/* give the client what did arrive: it sees the truncation
 			 * (short body or no last chunk) rather than nothing */
 			if (send_parts(&s->cli, &s->cli_out, NULL, &sc->in, &s->rsp.fwd) > 0)
