@@ -242,6 +242,7 @@ struct proxy {
 struct cfg {
 	struct global g;
 	struct list proxies;     /* struct proxy (no defaults sections) */
+	struct list vrrps;       /* struct vrrp_conf (`vrrp` sections, vrrp-t.h) */
 	char *path;
 };
 

@@ -12,7 +12,7 @@
 #include <tandem/proxy-t.h>
 
 /* Section kinds (ctx->sec). */
-enum { SEC_NONE = 0, SEC_GLOBAL, SEC_DEFAULTS, SEC_FRONTEND, SEC_BACKEND, SEC_LISTEN, SEC_SKIP };
+enum { SEC_NONE = 0, SEC_GLOBAL, SEC_DEFAULTS, SEC_FRONTEND, SEC_BACKEND, SEC_LISTEN, SEC_SKIP, SEC_VRRP };
 
 /* Where a proxy keyword may appear (cfg_kw.where). */
 #define KW_DEF  (1u << 0)
@@ -126,6 +126,13 @@ void srv_free(struct server *s);            /* members and struct */
 int  cfg_kw_bind(struct cfg_ctx *ctx, char **args, int nargs);
 /* kw_proxy.c: why a known HAProxy proxy keyword is rejected, or NULL. */
 const char *cfg_proxy_rejected(const char *kw);
+
+/* kw_vrrp.c: the `vrrp NAME` section (start, its keywords, post-parse
+ * checks, release). The current section is the last of cfg->vrrps. */
+int  cfg_vrrp_start(struct cfg_ctx *ctx, char **args, int nargs);
+int  cfg_vrrp_kw(struct cfg_ctx *ctx, char **args, int nargs);
+int  cfg_vrrp_check(struct cfg_ctx *ctx);
+void cfg_vrrp_free(struct cfg *cfg);
 
 /* parse.c: proxy life cycle */
 struct proxy *cfg_proxy_new(struct cfg_ctx *ctx, const char *name, int cap, const struct proxy *def);

@@ -488,6 +488,7 @@ static const struct {
 	{ "frontend",  start_proxy },
 	{ "backend",   start_proxy },
 	{ "listen",    start_proxy },
+	{ "vrrp",      cfg_vrrp_start },
 	{ "userlist",  start_unsupported },
 	{ "resolvers", start_unsupported },
 	{ "peers",     start_unsupported },
@@ -584,6 +585,8 @@ static int dispatch_line(struct cfg_ctx *ctx, char **args, int nargs)
 		return cfg_err(ctx, "unknown keyword '%s' out of section.", args[0]);
 	case SEC_SKIP:
 		return 0;
+	case SEC_VRRP:
+		return cfg_vrrp_kw(ctx, args, nargs);
 	case SEC_GLOBAL:
 		if (!(kw = kw_find(cfg_global_kws, args[0])))
 			return cfg_err(ctx, "unknown keyword '%s' in 'global' section", args[0]);
@@ -616,6 +619,7 @@ struct cfg *cfg_load(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	list_init(&cfg->proxies);
+	list_init(&cfg->vrrps);
 	cfg_global_init(&cfg->g);
 	ctx.cfg = cfg;
 	ctx.file = cfg->path;
@@ -650,6 +654,8 @@ struct cfg *cfg_load(const char *path, char *err, size_t errlen)
 	ctx.px = NULL;
 	if (!ctx.nerr)
 		cfg_check(&ctx);
+	if (!ctx.nerr)
+		cfg_vrrp_check(&ctx);
 
 	while (!list_empty(&ctx.defaults)) {
 		struct proxy *d = list_entry(ctx.defaults.next, struct proxy, link);
@@ -674,6 +680,7 @@ void cfg_free(struct cfg *cfg)
 		list_del(&px->link);
 		cfg_proxy_free(px);
 	}
+	cfg_vrrp_free(cfg);
 	cfg_global_free(&cfg->g);
 	free(cfg->path);
 	free(cfg);
