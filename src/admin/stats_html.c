@@ -1,9 +1,11 @@
-/* The HTML statistics page: one self-contained document (inline CSS, no
- * scripts, no external resources) with a process summary and one table per
- * proxy. Values come from the shared column table (stats.c), so the page and
- * the CSV export always agree.
+/* The static HTML statistics report: one self-contained document (inline
+ * CSS, no scripts, no external resources) with a process summary and one
+ * table per proxy. It is served at `stats uri;static` and `;norefresh`, and
+ * its body is the no-script fallback inside the live dashboard
+ * (dashboard.c), which `stats uri` serves. Values come from the shared
+ * column table (stats.c), so the page and the CSV export always agree.
  *
- * Stable hooks for tests and for the future live dashboard:
+ * Stable hooks for tests and scripts:
  *   <table class="proxy" id="px-NAME" data-proxy="NAME">
  *   <tr class="frontend|backend|server state-STATUS [backup]" data-proxy="NAME"
  *       [data-server="SRV"]>  with one <td class="c-CSVNAME"> per value.
@@ -18,12 +20,13 @@
  *   stats show-legends      per proxy "cap, mode, id"; per server a tooltip
  *                           with its id and address
  *   stats scope NAME        only the proxies listed ("." = the stats proxy)
- *   stats hide-version, stats refresh, stats uri (CSV link). */
+ *   stats hide-version, stats refresh, stats uri (CSV and JSON links). */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <tandem/stats.h>
+#include <tandem/stats_export.h>
 #include <tandem/version.h>
 
 /* Columns shown on the page, in groups. Labels come from stat_cols[]. */
@@ -214,14 +217,14 @@ static void html_proxy(struct stats_sb *b, const struct cfg *cfg, const struct p
 
 /* Node name and description the stats proxy <px> shows, NULL when it does
  * not (no show-node / show-desc, or nothing to show). */
-static const char *shown_node(const struct cfg *cfg, const struct proxy *px)
+const char *stats_shown_node(const struct cfg *cfg, const struct proxy *px)
 {
 	if (!px || !px->stats_show_node)
 		return NULL;
 	return px->stats_node ? px->stats_node : cfg->g.node;
 }
 
-static const char *shown_desc(const struct cfg *cfg, const struct proxy *px)
+const char *stats_shown_desc(const struct cfg *cfg, const struct proxy *px)
 {
 	if (!px || !px->stats_show_desc)
 		return NULL;
@@ -230,7 +233,7 @@ static const char *shown_desc(const struct cfg *cfg, const struct proxy *px)
 
 static void html_info(struct stats_sb *b, const struct cfg *cfg, const struct proxy *px)
 {
-	const char *node = shown_node(cfg, px), *desc = shown_desc(cfg, px);
+	const char *node = stats_shown_node(cfg, px), *desc = stats_shown_desc(cfg, px);
 	time_t now = time(NULL);
 	struct tm tm;
 	char when[64];
@@ -274,45 +277,68 @@ static void html_legend(struct stats_sb *b)
 		"</dl>\n");
 }
 
-char *stats_render_html(const struct cfg *cfg, const struct proxy *px, size_t *len)
+/* The report itself: title, version, process info, export links, state
+ * legend and one table per proxy in scope. */
+void stats_html_body(struct stats_sb *b, const struct cfg *cfg, const struct proxy *px)
 {
-	struct stats_sb b = { 0 };
 	struct list *pp;
-	const char *node = shown_node(cfg, px), *desc = shown_desc(cfg, px);
+	const char *node = stats_shown_node(cfg, px), *desc = stats_shown_desc(cfg, px);
 
-	stats_sb_adds(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head>\n<meta charset=\"utf-8\">\n");
-	if (px && px->stats_refresh)
-		stats_sb_addf(&b, "<meta http-equiv=\"refresh\" content=\"%u\">\n",
-			      (unsigned)((px->stats_refresh + 999) / 1000));
-	stats_sb_adds(&b, "<title>Statistics Report for tandem</title>\n<style>");
-	stats_sb_adds(&b, page_css);
-	stats_sb_adds(&b, "</style>\n</head><body>\n<h1>Statistics Report for tandem");
+	stats_sb_adds(b, "<h1>Statistics Report for tandem");
 	if (node) {
-		stats_sb_adds(&b, " on <span id=\"node\">");
-		stats_sb_html(&b, node);
-		stats_sb_adds(&b, "</span>");
+		stats_sb_adds(b, " on <span id=\"node\">");
+		stats_sb_html(b, node);
+		stats_sb_adds(b, "</span>");
 	}
 	if (desc) {
-		stats_sb_adds(&b, ": <span id=\"desc\">");
-		stats_sb_html(&b, desc);
-		stats_sb_adds(&b, "</span>");
+		stats_sb_adds(b, ": <span id=\"desc\">");
+		stats_sb_html(b, desc);
+		stats_sb_adds(b, "</span>");
 	}
-	stats_sb_adds(&b, "</h1>\n");
+	stats_sb_adds(b, "</h1>\n");
 	if (!(px && px->stats_hide_version))
-		stats_sb_adds(&b, "<p class=\"version\" id=\"version\">tandem version " TANDEM_VERSION "</p>\n");
-	html_info(&b, cfg, px);
+		stats_sb_adds(b, "<p class=\"version\" id=\"version\">tandem version " TANDEM_VERSION "</p>\n");
+	html_info(b, cfg, px);
 	if (px && px->stats_uri) {
-		stats_sb_adds(&b, "<p class=\"export\"><a href=\"");
-		stats_sb_html(&b, px->stats_uri);
-		stats_sb_adds(&b, ";csv\">CSV export</a></p>\n");
+		stats_sb_adds(b, "<p class=\"export\"><a href=\"");
+		stats_sb_html(b, px->stats_uri);
+		stats_sb_adds(b, ";csv\">CSV export</a> <a href=\"");
+		stats_sb_html(b, px->stats_uri);
+		stats_sb_adds(b, ";json\">JSON export</a></p>\n");
 	}
-	html_legend(&b);        /* the state legend is always there, as in HAProxy */
+	html_legend(b);        /* the state legend is always there, as in HAProxy */
 
 	list_for_each(pp, &cfg->proxies) {
 		const struct proxy *p = list_entry(pp, struct proxy, link);
 		if (!(p->cap & PR_CAP_DEF) && stats_in_scope(px, p))
-			html_proxy(&b, cfg, p, px && px->stats_show_legends);
+			html_proxy(b, cfg, p, px && px->stats_show_legends);
 	}
+}
+
+/* The CSS of the static report, also used by the dashboard's fallback. */
+const char *stats_html_css(void)
+{
+	return page_css;
+}
+
+char *stats_render_html(const struct cfg *cfg, const struct proxy *px, size_t *len)
+{
+	return stats_render_html_opt(cfg, px, px && px->stats_refresh, len);
+}
+
+char *stats_render_html_opt(const struct cfg *cfg, const struct proxy *px, int refresh, size_t *len)
+{
+	struct stats_sb b = { 0 };
+
+	stats_sb_adds(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head>\n<meta charset=\"utf-8\">\n"
+		      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+	if (refresh && px && px->stats_refresh)
+		stats_sb_addf(&b, "<meta http-equiv=\"refresh\" content=\"%u\">\n",
+			      (unsigned)((px->stats_refresh + 999) / 1000));
+	stats_sb_adds(&b, "<title>Statistics Report for tandem</title>\n<style>");
+	stats_sb_adds(&b, page_css);
+	stats_sb_adds(&b, "</style>\n</head><body>\n");
+	stats_html_body(&b, cfg, px);
 	stats_sb_adds(&b, "</body></html>\n");
 	return stats_sb_finish(&b, len);
 }

@@ -1,0 +1,283 @@
+/* The JSON export (`stats uri;json`): tandem's own, simpler schema than
+ * HAProxy's "show stat json" array of typed fields -- one object per
+ * frontend, backend and server, keyed by the HAProxy CSV column names, so
+ * a script written against the CSV finds the same names. doc/management.md
+ * documents every key.
+ *
+ * Every number comes from the column table through stats_get() (so JSON,
+ * CSV and the HTML page cannot disagree), except the latency histogram,
+ * read from struct counters' ta_hist, and the per-second rates, computed
+ * from a small per-process history (stats_rate.c). A value tandem has no
+ * data for is null rather than absent, so the shape of a row never depends
+ * on the running state. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <tandem/stats.h>
+#include <tandem/stats_export.h>
+#include <tandem/version.h>
+
+#define F STO_FE
+#define B STO_BE
+#define S STO_SRV
+
+/* Columns a row carries, in output order; the key is the column's CSV name. */
+static const struct { int field; unsigned scope; } json_cols[] = {
+	{ ST_F_STATUS, F|B|S }, { ST_F_MODE, F|B }, { ST_F_ALGO, B },
+	{ ST_F_SID, S }, { ST_F_ADDR, S },
+	{ ST_F_WEIGHT, B|S }, { ST_F_UWEIGHT, B|S }, { ST_F_ACT, B|S }, { ST_F_BCK, B|S },
+	{ ST_F_SCUR, F|B|S }, { ST_F_SMAX, F|B|S }, { ST_F_SLIM, F|B|S },
+	{ ST_F_STOT, F|B|S }, { ST_F_LBTOT, B|S }, { ST_F_CONN_TOT, F }, { ST_F_REQ_TOT, F|B },
+	{ ST_F_BIN, F|B|S }, { ST_F_BOUT, F|B|S },
+	{ ST_F_DREQ, F|B }, { ST_F_EREQ, F }, { ST_F_ECON, B|S }, { ST_F_ERESP, B|S },
+	{ ST_F_WRETR, B|S }, { ST_F_WREDIS, B|S }, { ST_F_CLI_ABRT, B|S }, { ST_F_SRV_ABRT, B|S },
+	{ ST_F_QCUR, B|S }, { ST_F_QMAX, B|S }, { ST_F_QLIMIT, S },
+	{ ST_F_CHECK_STATUS, S }, { ST_F_CHECK_CODE, S }, { ST_F_CHECK_DURATION, S },
+	{ ST_F_CHECK_DESC, S }, { ST_F_CHECK_HEALTH, S }, { ST_F_CHECK_RISE, S },
+	{ ST_F_CHECK_FALL, S }, { ST_F_LAST_CHK, S },
+	{ ST_F_CHKFAIL, S }, { ST_F_CHKDOWN, B|S }, { ST_F_HANAFAIL, S },
+	{ ST_F_LASTCHG, B|S }, { ST_F_DOWNTIME, B|S }, { ST_F_LASTSESS, B|S },
+	{ ST_F_CTIME, B|S }, { ST_F_RTIME, B|S }, { ST_F_TTIME, B|S },
+};
+
+/* "hrsp": {"1xx": .., ..., "other": ..} */
+static const struct { const char *key; int field; } json_hrsp[] = {
+	{ "1xx", ST_F_HRSP_1XX }, { "2xx", ST_F_HRSP_2XX }, { "3xx", ST_F_HRSP_3XX },
+	{ "4xx", ST_F_HRSP_4XX }, { "5xx", ST_F_HRSP_5XX }, { "other", ST_F_HRSP_OTHER },
+};
+
+const struct counters *stats_row_counters(const struct stat_row *r)
+{
+	if (r->obj == STO_FE)
+		return &r->px->fe_ctr;
+	if (r->obj == STO_BE)
+		return &r->px->be_ctr;
+	return &r->srv->ctr;
+}
+
+void stats_sb_json_str(struct stats_sb *b, const char *s)
+{
+	const char *run = s;
+
+	stats_sb_add(b, "\"", 1);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&')
+			continue;
+		stats_sb_add(b, run, (size_t)(s - run));
+		if (c == '"' || c == '\\')
+			stats_sb_addf(b, "\\%c", c);
+		else if (c == '\n')
+			stats_sb_adds(b, "\\n");
+		else
+			stats_sb_addf(b, "\\u%04x", c);
+		run = s + 1;
+	}
+	stats_sb_add(b, run, (size_t)(s - run));
+	stats_sb_add(b, "\"", 1);
+}
+
+static void json_val(struct stats_sb *b, const struct stat_val *v)
+{
+	switch (v->type) {
+	case STV_U64:
+	case STV_AGE:
+		stats_sb_addf(b, "%llu", (unsigned long long)v->u);
+		break;
+	case STV_S64:
+		stats_sb_addf(b, "%lld", (long long)v->s);
+		break;
+	case STV_STR:
+		stats_sb_json_str(b, v->str ? v->str : "");
+		break;
+	default:
+		stats_sb_adds(b, "null");
+	}
+}
+
+/* A rate with two decimals, without trailing zeros ("12.5", "0"). */
+static void json_rate(struct stats_sb *b, double r)
+{
+	char tmp[48];
+	size_t n;
+
+	snprintf(tmp, sizeof(tmp), "%.2f", r);
+	n = strlen(tmp);
+	while (n > 1 && tmp[n - 1] == '0')
+		n--;
+	if (n && tmp[n - 1] == '.')
+		n--;
+	stats_sb_add(b, tmp, n);
+}
+
+/* "hist": {"counts": [per bucket, not cumulative], "sum_s": total seconds} */
+static void json_hist(struct stats_sb *b, const struct counters *c)
+{
+	stats_sb_adds(b, ",\"hist\":{\"counts\":[");
+	for (int i = 0; i < CTR_HIST_N; i++)
+		stats_sb_addf(b, "%s%llu", i ? "," : "", (unsigned long long)CTR_GET(c->ta_hist[i]));
+	stats_sb_addf(b, "],\"sum_s\":%.6f}", (double)CTR_GET(c->ta_sum_us) / 1e6);
+}
+
+/* The fields of one row, without the braces. */
+static void json_row(struct stats_sb *b, const struct stat_row *r, const struct rate_ref *ref)
+{
+	struct stat_val v;
+	uint64_t rv[RATE_NVAL];
+	const void *key = stats_row_counters(r);
+
+	stats_get(r->obj == STO_SRV ? ST_F_SVNAME : ST_F_PXNAME, r, &v);
+	stats_sb_adds(b, "\"name\":");
+	json_val(b, &v);
+	if (r->obj != STO_SRV) {
+		const char *cap = (r->px->cap & (PR_CAP_FE | PR_CAP_BE)) == (PR_CAP_FE | PR_CAP_BE) ? "listen" :
+				  (r->px->cap & PR_CAP_FE) ? "frontend" : "backend";
+		stats_get(ST_F_IID, r, &v);
+		stats_sb_adds(b, ",\"iid\":");
+		json_val(b, &v);
+		stats_sb_addf(b, ",\"cap\":\"%s\"", cap);
+	}
+	for (size_t i = 0; i < sizeof(json_cols) / sizeof(json_cols[0]); i++) {
+		if (!(json_cols[i].scope & r->obj))
+			continue;
+		stats_get(json_cols[i].field, r, &v);
+		stats_sb_addf(b, ",\"%s\":", stat_cols[json_cols[i].field].name);
+		json_val(b, &v);
+	}
+	stats_sb_adds(b, ",\"hrsp\":{");
+	for (size_t i = 0; i < sizeof(json_hrsp) / sizeof(json_hrsp[0]); i++) {
+		stats_get(json_hrsp[i].field, r, &v);
+		stats_sb_addf(b, "%s\"%s\":", i ? "," : "", json_hrsp[i].key);
+		json_val(b, &v);
+	}
+	stats_sb_adds(b, "}");
+	stats_rate_values(r, rv);
+	stats_sb_adds(b, ",\"rate\":");
+	json_rate(b, stats_rate(ref, key, RATE_SESS, rv[RATE_SESS]));
+	stats_sb_adds(b, ",\"req_rate\":");
+	json_rate(b, stats_rate(ref, key, RATE_REQ, rv[RATE_REQ]));
+	stats_sb_adds(b, ",\"err_rate\":");
+	json_rate(b, stats_rate(ref, key, RATE_ERR, rv[RATE_ERR]));
+	json_hist(b, key);
+}
+
+/* Sum of the frontends' current sessions: the process' client connections. */
+static uint64_t cur_conns(const struct cfg *cfg)
+{
+	struct list *pp;
+	uint64_t n = 0;
+
+	list_for_each(pp, &cfg->proxies) {
+		const struct proxy *p = list_entry(pp, struct proxy, link);
+		if ((p->cap & PR_CAP_FE) && !(p->cap & PR_CAP_DEF))
+			n += CTR_GET(p->fe_ctr.cur_sess);
+	}
+	return n;
+}
+
+static void json_bool(struct stats_sb *b, const char *key, int v)
+{
+	stats_sb_addf(b, ",\"%s\":%s", key, v ? "true" : "false");
+}
+
+static void json_opt_str(struct stats_sb *b, const char *key, const char *s)
+{
+	stats_sb_addf(b, ",\"%s\":", key);
+	if (s)
+		stats_sb_json_str(b, s);
+	else
+		stats_sb_adds(b, "null");
+}
+
+static void json_head(struct stats_sb *b, const struct cfg *cfg, const struct proxy *px)
+{
+	struct timespec ts;
+	const char *node = stats_shown_node(cfg, px);
+	uint64_t now_s;
+	char host[256] = "";
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now_s = (uint64_t)ts.tv_sec;
+	if (!node)
+		node = cfg->g.node;
+	if (!node && gethostname(host, sizeof(host) - 1) == 0)
+		node = host;
+	stats_sb_adds(b, "{\"node\":");
+	stats_sb_json_str(b, node ? node : "");
+	json_opt_str(b, "desc", stats_shown_desc(cfg, px));
+	json_opt_str(b, "version", px && px->stats_hide_version ? NULL : TANDEM_VERSION);
+	stats_sb_addf(b, ",\"pid\":%d", (int)getpid());
+	stats_sb_addf(b, ",\"uptime_s\":%llu,\"start_time_s\":%llu",
+		      (unsigned long long)(tandem_start_wall_s && now_s > tandem_start_wall_s ?
+					   now_s - tandem_start_wall_s : 0),
+		      (unsigned long long)tandem_start_wall_s);
+	stats_sb_addf(b, ",\"time_ms\":%llu", (unsigned long long)ts.tv_sec * 1000ull +
+		      (unsigned long long)(ts.tv_nsec / 1000000));
+	stats_sb_addf(b, ",\"nbthread\":%d,\"maxconn\":%d,\"current_conns\":%llu",
+		      cfg->g.nbthread, cfg->g.maxconn, (unsigned long long)cur_conns(cfg));
+	/* how the dashboard should behave: polling period and what it shows */
+	stats_sb_addf(b, ",\"refresh_ms\":%u", px && px->stats_refresh > 1000 ? px->stats_refresh : 1000u);
+	json_bool(b, "admin", px && px->stats_admin && !list_empty(&px->stats_auths));
+	json_bool(b, "show_node", px && px->stats_show_node);
+	json_bool(b, "show_desc", px && px->stats_show_desc);
+	json_bool(b, "show_legends", px && px->stats_show_legends);
+	stats_sb_adds(b, ",\"hist_bounds_ms\":[");
+	for (int i = 0; i < CTR_HIST_N - 1; i++)
+		stats_sb_addf(b, "%s%u", i ? "," : "", ctr_hist_bounds_ms[i]);
+	stats_sb_adds(b, "]");
+}
+
+char *stats_render_json(const struct cfg *cfg, const struct proxy *spx, uint64_t now_ms, size_t *len)
+{
+	struct stats_sb b = { 0 };
+	struct rate_ref ref;
+	struct stat_row r;
+	struct list *pp, *sp;
+	int first = 1;
+
+	stats_rate_begin(cfg, now_ms, &ref);   /* on failure rates read 0 */
+	json_head(&b, cfg, spx);
+	/* the span the rates cover; 0 = no earlier sample yet, rates read 0 */
+	stats_sb_addf(&b, ",\"rate_span_ms\":%llu",
+		      (unsigned long long)(ref.t_ms && ref.n ? now_ms - ref.t_ms : 0));
+
+	stats_sb_adds(&b, ",\"frontends\":[");
+	list_for_each(pp, &cfg->proxies) {
+		const struct proxy *px = list_entry(pp, struct proxy, link);
+		if (!(px->cap & PR_CAP_FE) || (px->cap & PR_CAP_DEF) || !stats_in_scope(spx, px))
+			continue;
+		stats_row_init(&r, cfg, STO_FE, px, NULL);
+		stats_sb_adds(&b, first ? "{" : ",{");
+		json_row(&b, &r, &ref);
+		json_bool(&b, "stats", px->stats_enabled);
+		stats_sb_adds(&b, "}");
+		first = 0;
+	}
+	stats_sb_adds(&b, "],\"backends\":[");
+	first = 1;
+	list_for_each(pp, &cfg->proxies) {
+		const struct proxy *px = list_entry(pp, struct proxy, link);
+		int sfirst = 1;
+
+		if (!(px->cap & PR_CAP_BE) || (px->cap & PR_CAP_DEF) || !stats_in_scope(spx, px))
+			continue;
+		stats_row_init(&r, cfg, STO_BE, px, NULL);
+		stats_sb_adds(&b, first ? "{" : ",{");
+		json_row(&b, &r, &ref);
+		json_bool(&b, "stats", px->stats_enabled);
+		stats_sb_adds(&b, ",\"servers\":[");
+		list_for_each(sp, &px->servers) {
+			stats_row_init(&r, cfg, STO_SRV, px, list_entry(sp, struct server, link));
+			stats_sb_adds(&b, sfirst ? "{" : ",{");
+			json_row(&b, &r, &ref);
+			stats_sb_adds(&b, "}");
+			sfirst = 0;
+		}
+		stats_sb_adds(&b, "]}");
+		first = 0;
+	}
+	stats_sb_adds(&b, "]}\n");
+	stats_rate_end(&ref);
+	return stats_sb_finish(&b, len);
+}
