@@ -22,6 +22,7 @@
 #include <tandem/shm.h>
 #include <tandem/sock.h>
 #include <tandem/version.h>
+#include <tandem/vrrp.h>
 #include <tandem/worker.h>
 
 extern uint64_t tandem_start_wall_s;
@@ -159,7 +160,13 @@ int main(int argc, char **argv)
 		fclose(f);
 	}
 	tandem_start_wall_s = clock_wall_us() / 1000000;
+	/* VRRP lives in the master (a thread of its own), never in a worker */
+	if (vrrp_start(cfg) < 0) {
+		log_event(LL_ALERT, "Cannot start VRRP. Exiting.");
+		return 1;
+	}
 	i = master_run(&cfg);
+	vrrp_stop();
 	master_close_listeners(cfg);
 	cfg_free(cfg);
 	return i;

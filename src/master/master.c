@@ -24,6 +24,7 @@
 #include <tandem/master.h>
 #include <tandem/shm.h>
 #include <tandem/sock.h>
+#include <tandem/vrrp.h>
 #include <tandem/worker.h>
 
 #define MAX_OLD 64
@@ -91,7 +92,9 @@ int master_open_listeners(struct cfg *cfg, struct cfg *old)
 				b->reused = 1;
 				continue;
 			}
-			b->fd = sock_listen(&b->addr, b->addrlen, backlog, v6only, b->freebind, err, sizeof(err));
+			/* a VRRP virtual address may be held by the other node now */
+			b->fd = sock_listen(&b->addr, b->addrlen, backlog, v6only,
+					    b->freebind || vrrp_addr_is_vip(cfg, &b->addr), err, sizeof(err));
 			if (b->fd < 0) {
 				log_event(LL_ALERT, "Binding [%s:%d] for %s %s: %s", b->file ? b->file : "?", b->line,
 					  (px->cap & PR_CAP_BE) ? "proxy" : "frontend", px->id, err);
@@ -275,6 +278,7 @@ static void reload(struct cfg **cfgp, pid_t *wpid, const char *path)
 	if (nold < MAX_OLD)
 		old_pids[nold++] = *wpid;
 	kill(*wpid, SIGUSR2);
+	vrrp_reload(ncfg);
 	log_event(LL_NOTICE, "Reload done: worker (%d) serves, former worker (%d) is finishing its connections.",
 		  (int)np, (int)*wpid);
 	/* sockets of the old config that the new one did not take: closed here;
@@ -352,6 +356,7 @@ int master_run(struct cfg **cfgp)
 		case SIGUSR1:
 			if (!stopping) {
 				stopping = 1;
+				vrrp_stop();   /* priority 0 first: the backup takes over at once */
 				sd_notifyf("STOPPING=1\nSTATUS=soft stop");
 				if ((*cfgp)->g.grace) {
 					log_event(LL_NOTICE, "Soft stop requested: stopping in %u ms (grace).", (*cfgp)->g.grace);
@@ -368,6 +373,7 @@ int master_run(struct cfg **cfgp)
 		case SIGINT:
 			stopping = 1;
 			grace_end_ms = 0;
+			vrrp_stop();
 			sd_notifyf("STOPPING=1\nSTATUS=hard stop");
 			master_close_listeners(*cfgp);
 			kill(wpid, SIGTERM);
