@@ -651,8 +651,18 @@ static int kw_stats(struct cfg_ctx *ctx, char **args, int nargs)
 			return cfg_err(ctx, "out of memory");
 		px->n_stats_scope++;
 	} else if (!strcmp(sub, "admin")) {
-		/* refused, not stored: nothing on the page would honour it */
-		return cfg_err(ctx, "'stats admin' is not supported yet (the stats page has no admin actions).");
+		/* HAProxy's form is `stats admin if|unless COND`; tandem has no ACLs,
+		 * so only the constant conditions are accepted, and a bare
+		 * `stats admin` means `if TRUE`. Admin actions also need `stats auth`
+		 * (src/admin/stats_http.c). */
+		if (nargs == 2)
+			px->stats_admin = 1;
+		else if (nargs == 4 && (!strcmp(args[2], "if") || !strcmp(args[2], "unless")) &&
+			 (!strcmp(args[3], "TRUE") || !strcmp(args[3], "FALSE")))
+			px->stats_admin = (args[2][0] == 'i') == (args[3][0] == 'T');
+		else
+			return cfg_err(ctx, "'stats admin' expects nothing, 'if TRUE' or 'unless FALSE' "
+				       "(ACL conditions are not supported).");
 	} else if (!strcmp(sub, "socket") || !strcmp(sub, "timeout") || !strcmp(sub, "maxconn")) {
 		return cfg_err(ctx, "'%s' is only valid in the 'global' section.", kw);
 	} else if (!strcmp(sub, "http-request")) {

@@ -254,7 +254,7 @@ static void test_full(void)
 		"    stats realm Tandem\\ stats\n"
 		"    stats auth admin:secret\n"
 		"    stats auth ops:p:w\n"
-		"    # stats admin: refused until the page has admin actions\n"
+		"    stats admin if TRUE\n"
 		"    stats hide-version\n"
 		"    stats show-legends\n"
 		"    stats show-node\n"
@@ -351,7 +351,8 @@ static void test_full(void)
 	CHECK("stats", st->stats_enabled && !strcmp(st->stats_uri, "/") && st->stats_refresh == 2000 &&
 	      !strcmp(st->stats_realm, "Tandem stats") && st->stats_hide_version &&
 	      st->stats_show_legends && st->stats_show_node && !st->stats_node && st->stats_show_desc &&
-	      !strcmp(st->stats_desc, "the lb") && st->n_stats_scope == 1 && !strcmp(st->stats_scope[0], "app"));
+	      !strcmp(st->stats_desc, "the lb") && st->n_stats_scope == 1 && !strcmp(st->stats_scope[0], "app") &&
+	      st->stats_admin);
 	{
 		struct stats_auth *a1 = list_entry(st->stats_auths.next, struct stats_auth, link);
 		struct stats_auth *a2 = list_entry(a1->link.next, struct stats_auth, link);
@@ -582,12 +583,29 @@ static void test_errors(void)
 	expect_err("http-request spaces", F0 " http-request set-header X-A a b\n", 3,
 		   "'http-request set-header' cannot handle unexpected argument 'b' (quote values that contain spaces).");
 	expect_err("http-request name", F0 " http-request del-header X:A\n", 3, "'http-request del-header': invalid header name 'X:A'.");
-	expect_err("stats admin", "listen l\n stats admin if TRUE\n", 2,
-		   "'stats admin' is not supported yet (the stats page has no admin actions).");
-	expect_err("stats admin bare", "listen l\n stats admin\n", 2,
-		   "'stats admin' is not supported yet (the stats page has no admin actions).");
 	expect_err("stats admin cond", "listen l\n stats admin if LOCALHOST\n", 2,
-		   "'stats admin' is not supported yet (the stats page has no admin actions).");
+		   "'stats admin' expects nothing, 'if TRUE' or 'unless FALSE' (ACL conditions are not supported).");
+	expect_err("stats admin bad word", "listen l\n stats admin when TRUE\n", 2,
+		   "'stats admin' expects nothing, 'if TRUE' or 'unless FALSE' (ACL conditions are not supported).");
+	{
+		/* the constant conditions tandem accepts, and what they store */
+		static const struct { const char *line; int want; } adm[] = {
+			{ "stats admin", 1 }, { "stats admin if TRUE", 1 }, { "stats admin unless FALSE", 1 },
+			{ "stats admin if FALSE", 0 }, { "stats admin unless TRUE", 0 },
+		};
+		for (size_t i = 0; i < sizeof(adm) / sizeof(adm[0]); i++) {
+			char text[128];
+			struct cfg *ac;
+			struct proxy *lp;
+
+			snprintf(text, sizeof(text), "listen l\n mode http\n bind 127.0.0.1:18099\n %s\n", adm[i].line);
+			ac = expect_ok(adm[i].line, text);
+			lp = ac ? cfg_find_proxy(ac, "l", PR_CAP_FE) : NULL;
+			CHECKF(lp && lp->stats_admin == adm[i].want && lp->stats_enabled, "%s: stats_admin %d",
+			       adm[i].line, adm[i].want);
+			cfg_free(ac);
+		}
+	}
 	expect_err("stats timeout", "global\n stats timeout 30s\n", 2,
 		   "'stats timeout' is not supported yet (it applies to the stats socket, which tandem does not have yet).");
 	expect_err("stats maxconn", "global\n stats maxconn 10\n", 2,
@@ -882,7 +900,7 @@ static void test_seeds(void)
 	CHECK("seed 003: httpchk accepted", !strstr(logbuf, ":35] :"));
 	CHECK("seed 003: http-check accepted", !strstr(logbuf, ":36] :"));
 	CHECK("seed 003: server resolvers message", strstr(logbuf, ":37] : 'server nginx1': keyword 'resolvers' is not supported yet."));
-	CHECK("seed 003: stats admin message", strstr(logbuf, ":45] : 'stats admin' is not supported yet (the stats page has no admin actions)."));
+	CHECK("seed 003: stats admin accepted", !strstr(logbuf, ":45] :"));
 	CHECK("seed 003: first error", strstr(err, ":4: 'stats socket' is not supported yet"));
 	cfg_free(c);
 
