@@ -95,8 +95,11 @@ static int64_t first_answer(const struct meas *m, int node, uint64_t from, uint6
 	return -1;
 }
 
-/* Start of the first RECOVER_WINDOW_MS window from <from> in which <node>
- * has at least RECOVER_FRACTION of <normal>, or -1. */
+/* The node's first answer in the first tick (from <from>) that opens a
+ * RECOVER_WINDOW_MS window in which it has at least RECOVER_FRACTION of
+ * <normal>; -1 if none before <to>. Starting at an answer, not at the
+ * window's edge, keeps a window that the node joins late from counting
+ * before the node is back. */
 static int64_t share_back(const struct meas *m, int node, double normal, uint64_t from, uint64_t to)
 {
 	size_t n = meas_ticks(m), w = RECOVER_WINDOW_MS / TICK_MS, k, i;
@@ -104,15 +107,18 @@ static int64_t share_back(const struct meas *m, int node, double normal, uint64_
 	if (normal <= 0)
 		return -1;
 	for (k = from / TICK_MS; k + w <= n && k * TICK_MS < to; k++) {
+		const struct tick *t = &m->tick[k];
 		uint32_t mine = 0, all = 0;
 		int j;
+		if (!t->nodes[node] || t->last_ms[node] < from)
+			continue;
 		for (i = k; i < k + w; i++) {
 			mine += m->tick[i].nodes[node];
 			for (j = 0; j < m->nnodes; j++)
 				all += m->tick[i].nodes[j];
 		}
 		if (all >= 5 && (double)mine / all >= RECOVER_FRACTION * normal)
-			return (int64_t)(k * TICK_MS > from ? k * TICK_MS : from);
+			return (int64_t)(t->first_ms[node] >= from ? t->first_ms[node] : from);
 	}
 	return -1;
 }
