@@ -1,5 +1,6 @@
 #!/bin/sh
-# Short libFuzzer runs of the HTTP/1.x head parser and the chunked decoder.
+# Short libFuzzer runs of the HTTP/1.x head parser, the chunked decoder and
+# the VRRP advertisement parser.
 # usage: sh tests/fuzz/run.sh        env: BUILD (default build),
 #        FUZZ_SECONDS (per fuzzer, default 20), CLANG (default clang).
 # Builds with clang -fsanitize=fuzzer,address,undefined into $BUILD/fuzz/,
@@ -21,9 +22,13 @@ if ! command -v "$CLANG" >/dev/null 2>&1; then
 fi
 mkdir -p "$OUT"
 rc=0
-for t in h1 chunk; do
-	# shellcheck disable=SC2086 # FLAGS and SRC are lists
-	if ! $CLANG $FLAGS -o "$OUT/fuzz_$t" "tests/fuzz/fuzz_$t.c" $SRC 2>"$OUT/fuzz_$t.build.log"; then
+for t in h1 chunk vrrp_pkt; do
+	case $t in
+	vrrp_pkt) tsrc="src/vrrp/pkt.c"; dict="" ;;
+	*) tsrc=$SRC; dict="-dict=tests/fuzz/h1.dict" ;;
+	esac
+	# shellcheck disable=SC2086 # FLAGS and tsrc are lists
+	if ! $CLANG $FLAGS -o "$OUT/fuzz_$t" "tests/fuzz/fuzz_$t.c" $tsrc 2>"$OUT/fuzz_$t.build.log"; then
 		echo "FAIL fuzz_$t: build failed (libFuzzer runtime missing? Debian: libclang-rt-14-dev)"
 		cat "$OUT/fuzz_$t.build.log"
 		rc=1
@@ -31,8 +36,9 @@ for t in h1 chunk; do
 	fi
 	# New inputs go to the scratch corpus; the seeds in the tree stay as they are.
 	mkdir -p "$OUT/corpus-$t"
+	# shellcheck disable=SC2086 # dict is empty or one argument
 	if "$OUT/fuzz_$t" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=1024 \
-		-dict=tests/fuzz/h1.dict -artifact_prefix="$OUT/crash-$t-" \
+		$dict -artifact_prefix="$OUT/crash-$t-" \
 		"$OUT/corpus-$t" "tests/fuzz/seeds/$t" >"$OUT/fuzz_$t.log" 2>&1; then
 		echo "PASS fuzz_$t ($(grep -o 'Done [0-9]* runs' "$OUT/fuzz_$t.log" | tail -1) in ${SECS}s)"
 	else
