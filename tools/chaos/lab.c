@@ -15,6 +15,7 @@
 #include <tandem/clock.h>
 #include "chaos.h"
 #include "lab.h"
+#include "lbstat.h"
 
 void lab_opts_default(struct lab_opts *o)
 {
@@ -224,6 +225,50 @@ static int start_tandem(struct lab *lab, struct loop *l)
 	return 0;
 }
 
+struct up_ctx {
+	const struct lab *lab;
+	int               up;       /* servers that take traffic */
+	char              seen[200];
+};
+
+static void up_cb(void *ctx, const char *server, const char *status)
+{
+	struct up_ctx *u = ctx;
+	size_t o = strlen(u->seen);
+
+	if (lab_find(u->lab, server) < 0)
+		return;
+	if (!strcmp(status, "UP") || !strcmp(status, "no check"))
+		u->up++;
+	snprintf(u->seen + o, sizeof(u->seen) - o, "%s%s %s", o ? ", " : "", server, status);
+}
+
+/* Wait until tandem's stats say every node is UP (or "no check"): tandem
+ * may start its servers down and bring them up after `rise` checks, and a
+ * load started before that would measure the start-up, not the faults. */
+static int wait_servers_up(struct lab *lab, struct loop *l)
+{
+	static char csv[64 * 1024];
+	uint64_t end = clock_mono_us() + 5000000;
+	struct target st;
+	struct up_ctx u;
+
+	target_local(&st, lab->stats_port, "/stats;csv");
+	do {
+		int s = hc_fetch(l, &st, "/stats;csv", 1000, csv, sizeof(csv), NULL);
+		memset(&u, 0, sizeof(u));
+		u.lab = lab;
+		if (s == 200)
+			stats_csv_each(csv, strlen(csv), "app", up_cb, &u);
+		if (u.up == lab->n)
+			return 0;
+		nap_ms(20);
+	} while (clock_mono_us() < end && !chaos_interrupted);
+	snprintf(lab->err, sizeof(lab->err), "tandem did not report every server UP within 5 s (%s)",
+		 u.seen[0] ? u.seen : "no server rows in its stats CSV");
+	return -1;
+}
+
 int lab_start(struct lab *lab, const struct lab_opts *o, struct loop *l)
 {
 	int i;
@@ -261,7 +306,7 @@ int lab_start(struct lab *lab, const struct lab_opts *o, struct loop *l)
 		snprintf(lab->err, sizeof(lab->err), "cannot write %s/tandem.cfg", lab->dir);
 		goto fail;
 	}
-	if (start_nodes(lab, l) < 0 || start_tandem(lab, l) < 0)
+	if (start_nodes(lab, l) < 0 || start_tandem(lab, l) < 0 || wait_servers_up(lab, l) < 0)
 		goto fail;
 	if (chaos_interrupted) {
 		snprintf(lab->err, sizeof(lab->err), "interrupted");

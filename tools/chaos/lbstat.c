@@ -66,7 +66,8 @@ static void note(struct lbstat *s, int node, const char *status, uint64_t t_ms)
 	snprintf(ev->status, sizeof(ev->status), "%s", status);
 }
 
-static void parse_csv(struct lbstat *s, const char *csv, size_t len, uint64_t t_ms)
+void stats_csv_each(const char *csv, size_t len, const char *backend,
+		    void (*cb)(void *ctx, const char *server, const char *status), void *ctx)
 {
 	const char *p = csv, *end = csv + len, *nl;
 	int cpx = -1, csv_ = -1, cst = -1;
@@ -84,16 +85,36 @@ static void parse_csv(struct lbstat *s, const char *csv, size_t len, uint64_t t_
 			cst = col_index(h, (size_t)(nl - h), "status");
 		} else if (cpx >= 0 && csv_ >= 0 && cst >= 0) {
 			char px[64], sv[64], st[24];
-			int i;
 			field(p, nl, cpx, px, sizeof(px));
 			field(p, nl, csv_, sv, sizeof(sv));
-			if (!strcmp(px, s->backend) && (i = lab_find(s->lab, sv)) >= 0) {
+			if (!strcmp(px, backend) && strcmp(sv, "BACKEND") && strcmp(sv, "FRONTEND")) {
 				field(p, nl, cst, st, sizeof(st));
-				note(s, i, st, t_ms);
+				cb(ctx, sv, st);
 			}
 		}
 		p = nl + 1;
 	}
+}
+
+struct note_ctx {
+	struct lbstat *s;
+	uint64_t       t_ms;
+};
+
+static void note_cb(void *ctx, const char *server, const char *status)
+{
+	struct note_ctx *n = ctx;
+	int i = lab_find(n->s->lab, server);
+
+	if (i >= 0)
+		note(n->s, i, status, n->t_ms);
+}
+
+static void parse_csv(struct lbstat *s, const char *csv, size_t len, uint64_t t_ms)
+{
+	struct note_ctx n = { s, t_ms };
+
+	stats_csv_each(csv, len, s->backend, note_cb, &n);
 }
 
 static void poll_cb(struct ev_timer *t);

@@ -42,6 +42,10 @@ void lbstat_stop(struct lbstat *s);
  * itself matches (not a transitional "DOWN 1/2"). */
 const struct lbev *lbstat_find(const struct lbstat *s, int node, uint64_t from_ms, uint64_t to_ms,
 			       const char *prefix, int exact);
+/* Call <cb> with the name and status of each server of <backend> in the
+ * stats CSV <csv> (columns found by name in the "# pxname,..." header). */
+void stats_csv_each(const char *csv, size_t len, const char *backend,
+		    void (*cb)(void *ctx, const char *server, const char *status), void *ctx);
 /* <node>'s status as last seen before <t_ms> ("" if never seen). */
 const char *lbstat_status_at(const struct lbstat *s, int node, uint64_t t_ms);
 
