@@ -96,7 +96,7 @@ static void expect_dup(struct chk_expect *d, const struct chk_expect *s, int *er
 	d->comment = sdup(s->comment, err);
 	d->has_re = 0;
 	if (s->has_re && d->pat) {
-		if (regcomp(&d->re, d->pat, REG_EXTENDED | REG_NOSUB) == 0)
+		if (regcomp(&d->re, d->pat, REG_EXTENDED | REG_NOSUB | REG_NEWLINE) == 0)
 			d->has_re = 1;
 		else
 			*err = 1;

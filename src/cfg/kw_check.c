@@ -221,7 +221,7 @@ static int parse_expect(struct cfg_ctx *ctx, const char *kw, char **args, int na
 		int rc;
 
 		e->type = !strcmp(type, "rstatus") ? EXP_RSTATUS : !strcmp(type, "rstring") ? EXP_RSTRING : EXP_RBINARY;
-		if ((rc = regcomp(&e->re, pat, REG_EXTENDED | REG_NOSUB)) != 0) {
+		if ((rc = regcomp(&e->re, pat, REG_EXTENDED | REG_NOSUB | REG_NEWLINE)) != 0) {
 			char why[128];
 
 			regerror(rc, &e->re, why, sizeof(why));

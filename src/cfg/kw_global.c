@@ -14,6 +14,7 @@
 #include <tandem/h1-t.h>
 #include <tandem/log.h>
 #include "cfg_int.h"
+#include "kw_check.h"
 
 #define NBTHREAD_MAX   256
 #define NBTHREAD_AUTO_MAX 64     /* HAProxy's default MAX_THREADS */
@@ -384,8 +385,6 @@ static int gkw_unsupported(struct cfg_ctx *ctx, char **args, int nargs)
 		return cfg_err(ctx, "'%s' is not supported: tandem has no Lua.", kw);
 	if (strcmp(kw, "nbproc") == 0)
 		return cfg_err(ctx, "'nbproc' is not supported (HAProxy removed it too): use 'nbthread'.");
-	if (strcmp(kw, "spread-checks") == 0)
-		return cfg_err(ctx, "'spread-checks' is not supported yet: it will come with health checks.");
 	return cfg_err(ctx, "'%s' is not supported by tandem.", kw);
 }
 
@@ -420,7 +419,7 @@ const struct cfg_kw cfg_global_kws[] = {
 	{ "lua-*",           0, gkw_unsupported },
 	{ "tune.lua.*",      0, gkw_unsupported },
 	{ "nbproc",          0, gkw_unsupported },
-	{ "spread-checks",   0, gkw_unsupported },
+	{ "spread-checks",   0, cfg_kw_spread_checks },   /* kw_check.c */
 	{ "maxconnrate",     0, gkw_unsupported },
 	{ "maxsessrate",     0, gkw_unsupported },
 	{ "maxsslconn",      0, gkw_unsupported },
