@@ -28,7 +28,7 @@
     paused: false, timer: 0, inflight: false,
     lastOk: 0, lastTry: 0, failing: false, pid: null,
     snap: null,                 /* previous snapshot */
-    prevHist: {},               /* backend name -> previous histogram counts */
+    prevHist: {},               /* backend name -> [{t, counts}] of the last seconds */
     hist: {},                   /* backend name -> [{t, req, err, p50, p99}] */
     status: {},                 /* "be/srv" or "be" -> status word */
     events: [],
@@ -765,11 +765,26 @@
 
   /* ---- history ---------------------------------------------------------- */
 
+  /* Latency is estimated over the requests that finished in the last
+   * LAT_WINDOW_MS (at least one polling period): a single second holds too
+   * few requests for a stable p99 on a quiet backend. */
+  var LAT_WINDOW_MS = 5000;
+
+  function latencyCounts(name, counts, now) {
+    var snaps = S.prevHist[name] || (S.prevHist[name] = []), base = null, i;
+    for (i = snaps.length - 1; i >= 0; i--) {
+      base = snaps[i];
+      if (now - snaps[i].t >= LAT_WINDOW_MS) break;
+    }
+    snaps.push({ t: now, counts: counts.slice() });
+    while (snaps.length > 2 && now - snaps[1].t >= LAT_WINDOW_MS) snaps.shift();
+    return base ? diffCounts(counts, base.counts) : null;
+  }
+
   function record(snap, now) {
     var bounds = snap.hist_bounds_ms, all = null;
     snap.backends.forEach(function (b) {
-      var prev = S.prevHist[b.name], d = diffCounts(b.hist.counts, prev);
-      S.prevHist[b.name] = b.hist.counts.slice();
+      var prev = S.prevHist[b.name] && S.prevHist[b.name].length, d = latencyCounts(b.name, b.hist.counts, now);
       if (d) {
         if (!all) all = d.slice();
         else for (var i = 0; i < d.length; i++) all[i] += d[i];
