@@ -695,7 +695,7 @@ static void test_errors(void)
 	expect_err("lua", "global\n lua-load /x.lua\n", 2, "'lua-load' is not supported: tandem has no Lua.");
 	expect_err("nbproc", "global\n nbproc 2\n", 2, "'nbproc' is not supported (HAProxy removed it too): use 'nbthread'.");
 	expect_err("maxconnrate", "global\n maxconnrate 100\n", 2, "'maxconnrate' is not supported by tandem.");
-	expect_err("spread-checks", "global\n spread-checks 5\n", 2, "'spread-checks' is not supported yet: it will come with health checks.");
+	expect_err("spread-checks range", "global\n spread-checks 51\n", 2, "'spread-checks' needs a positive value in range 0..50.");
 	expect_err("nbthread 0", "global\n nbthread 0\n", 2, "'nbthread' expects an integer between 1 and 256, got '0'.");
 	expect_err("maxhdr", "global\n tune.http.maxhdr 200\n", 2,
 		   "'tune.http.maxhdr' expects an integer between 1 and 101 (tandem's parser limit), got '200'.");
