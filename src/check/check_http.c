@@ -54,6 +54,7 @@ long chk_http_request(const struct chk_px *px, char **out)
 		memcpy(b + n, px->body, blen);
 		n += blen;
 	}
+	b[n] = 0;   /* not sent; handy for tests and logs */
 	*out = b;
 	return (long)n;
 }
