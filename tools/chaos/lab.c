@@ -318,7 +318,7 @@ fail:
 	return -1;
 }
 
-static void remove_dir(struct lab *lab)
+void lab_remove_dir(struct lab *lab)
 {
 	char path[PATH_MAX];
 	int i;
@@ -336,20 +336,53 @@ static void remove_dir(struct lab *lab)
 	rmdir(lab->dir);
 }
 
-void lab_stop(struct lab *lab, int keep_dir)
+/* First line of <path> that starts a sanitizer report, into lab->san. */
+static int scan_log(struct lab *lab, const char *name)
 {
+	static const char *const marks[] = {
+		"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "WARNING: ThreadSanitizer",
+		"runtime error: ", "SUMMARY: UndefinedBehaviorSanitizer", NULL
+	};
+	char path[PATH_MAX], line[512];
+	FILE *f;
 	int i;
 
+	snprintf(path, sizeof(path), "%s/%s", lab->dir, name);
+	if (!(f = fopen(path, "r")))
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		for (i = 0; marks[i]; i++)
+			if (strstr(line, marks[i])) {
+				line[strcspn(line, "\n")] = 0;
+				snprintf(lab->san, sizeof(lab->san), "%.150s/%.40s: %.200s", lab->dir, name, line);
+				fclose(f);
+				return 1;
+			}
+	fclose(f);
+	return 0;
+}
+
+int lab_stop(struct lab *lab, int keep_dir)
+{
+	char name[64];
+	int i, found;
+
 	if (!lab->managed)
-		return;
+		return 0;
 	stop_pid(lab->tandem_pid, SIGTERM, 3000);
 	lab->tandem_pid = 0;
 	for (i = 0; i < lab->n; i++) {
 		stop_pid(lab->node[i].pid, SIGINT, 2000);
 		lab->node[i].pid = 0;
 	}
-	if (!keep_dir && !lab->o.keep)
-		remove_dir(lab);
+	found = lab->dir[0] && scan_log(lab, "tandem.log");
+	for (i = 0; !found && lab->dir[0] && i < lab->n; i++) {
+		snprintf(name, sizeof(name), "node-%s.log", lab->node[i].name);
+		found = scan_log(lab, name);
+	}
+	if (!keep_dir && !lab->o.keep && !found)
+		lab_remove_dir(lab);
+	return found;
 }
 
 int lab_find(const struct lab *lab, const char *name)

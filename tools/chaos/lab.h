@@ -44,6 +44,7 @@ struct lab {
 	int         fe_port, stats_port;
 	char        dir[256];      /* work directory: config and logs */
 	char        err[1024];     /* why lab_start failed */
+	char        san[400];      /* first sanitizer report line found in the logs */
 };
 
 void lab_opts_default(struct lab_opts *o);
@@ -53,9 +54,12 @@ void lab_opts_default(struct lab_opts *o);
  * stopped again). */
 int lab_start(struct lab *lab, const struct lab_opts *o, struct loop *l);
 /* Stop every process chaos started (nodes: SIGINT, tandem: SIGTERM, then
- * SIGKILL after a deadline), reap them, and remove the work directory
- * unless <keep_dir>. */
-void lab_stop(struct lab *lab, int keep_dir);
+ * SIGKILL after a deadline), reap them, look for sanitizer reports in
+ * their logs (sanitized builds: nobody else reads these logs), and remove
+ * the work directory unless <keep_dir>, --keep, or a report was found.
+ * Returns 1 when a report was found (lab->san names it), else 0. */
+int lab_stop(struct lab *lab, int keep_dir);
+void lab_remove_dir(struct lab *lab);
 /* Target mode: add NAME=PID:URL (PID may be empty, URL may be omitted). 0 or -1. */
 int lab_add_external(struct lab *lab, const char *spec);
 int lab_find(const struct lab *lab, const char *name);

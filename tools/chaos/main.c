@@ -155,7 +155,10 @@ static int single_run(struct cli *c, struct loop *l)
 		if (write_outputs(c, runs, 1, "tandem-chaos report", NULL, NULL) < 0)
 			rc = 1;
 	}
-	lab_stop(&lab, c->lab.keep);
+	if (lab_stop(&lab, c->lab.keep)) {
+		fprintf(stderr, "tandem-chaos: sanitizer report in the lab's logs: %s\n", lab.san);
+		rc = 1;
+	}
 	run_free(&r);
 	return rc;
 }

@@ -247,6 +247,8 @@ static int run_scenario(const struct cli *c, struct loop *l, int i)
 		if (r->plan.f[f].state != FS_DONE && !s->err[0])
 			snprintf(s->err, sizeof(s->err), "fault %s %s failed: %s", fact_name(r->plan.f[f].act),
 				 lab->node[r->plan.f[f].node].name, r->plan.f[f].msg);
+	if (lab_stop(lab, 1) && !s->err[0])
+		snprintf(s->err, sizeof(s->err), "sanitizer report: %s", lab->san);
 	s->pass = !s->err[0] && !r->interrupted;
 	for (k = 0; k < s->n; k++)
 		if (!s->ck[k].info && !s->ck[k].pass)
@@ -260,10 +262,11 @@ static int run_scenario(const struct cli *c, struct loop *l, int i)
 	printf("    (%llu requests, %llu errors, p99 %.1f ms)\n  => %s\n",
 	       (unsigned long long)r->m.done, (unsigned long long)r->m.err,
 	       hist_pct(&r->m.all, 99) / 1000.0, s->pass ? "PASS" : "FAIL");
-	fflush(stdout);
-	lab_stop(lab, !s->pass);
-	if (!s->pass && lab->dir[0] && !c->lab.keep)
+	if (s->pass && !c->lab.keep)
+		lab_remove_dir(lab);
+	else if (!c->lab.keep)
 		printf("    (config and logs kept in %s)\n", lab->dir);
+	fflush(stdout);
 	return 1;
 }
 
