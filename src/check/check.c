@@ -20,7 +20,6 @@
 #include <tandem/clock.h>
 #include <tandem/log.h>
 #include <tandem/loop.h>
-#include <tandem/srv_admin.h>
 #include <tandem/worker.h>
 #include "check_int.h"
 
@@ -31,7 +30,6 @@ struct chk_thread {
 	int    n;
 	struct ev_timer tick;
 	int    started, stopped;
-	int    tick_on;            /* <tick> initialized and armed */
 	uint64_t rnd;              /* xorshift state for jitter */
 };
 
@@ -258,40 +256,21 @@ void chk_report(struct srv_health *h, int status, int code, const char *desc)
 
 	ev.duration = (int)((us - h->run.start_us) / 1000);
 	chk_conn_close(h);
-	if (LD(h->gone))
-		return;
-	if (!LD(h->paused))    /* a result that arrives after `disable health` is dropped */
-		srv_health_apply(h, &ev, &o);
+	srv_health_apply(h, &ev, &o);
 	plan_next(h);
 }
-
-static void check_target(struct srv_health *h);
 
 /* The check timer: start a check, or time out the running one. */
 static void check_timer_cb(struct ev_timer *tmr)
 {
 	struct srv_health *h = tmr->ctx;
-	unsigned gen;
 
 	if (thr[h->tid].stopped)
 		return;
-	if (LD(h->gone)) {         /* deleted server: the timer is not re-armed */
-		chk_conn_close(h);
-		return;
-	}
-	if (h->run.running) {
+	if (h->run.running)
 		chk_conn_timeout(h);
-	} else if (LD(h->paused)) {
-		plan_next(h);      /* keep ticking: `enable health` needs no other thread */
-	} else {
-		if ((gen = __atomic_load_n(&h->addr_gen, __ATOMIC_ACQUIRE)) != h->addr_seen) {
-			pthread_mutex_lock(&h->lock);
-			check_target(h);
-			pthread_mutex_unlock(&h->lock);
-			h->addr_seen = gen;
-		}
+	else
 		chk_conn_start(h);
-	}
 }
 
 /* Every TICK_MS on threads that own servers: max-fails ejections expire,
@@ -308,8 +287,6 @@ static void tick_cb(struct ev_timer *tmr)
 		struct hs_out o;
 		int busy, resched, need;
 
-		if (LD(h->gone))
-			continue;
 		pthread_mutex_lock(&h->lock);
 		need = h->hs.ejected || h->hs.state == SRV_ST_STARTING;
 		resched = h->hs.resched;
@@ -359,17 +336,14 @@ static void check_target(struct srv_health *h)
 {
 	const struct server *s = h->srv;
 	const struct chk_px *p = h->px;
-	struct sockaddr_storage sa;
-	socklen_t sl;
 	int port = s->chk_port;
 
-	srv_addr_get(s, &sa, &sl);   /* the admin socket may change it */
 	if (s->chk_addrlen) {
 		h->addr = s->chk_addr;
 		h->addrlen = s->chk_addrlen;
 	} else {
-		h->addr = sa;
-		h->addrlen = sl;
+		h->addr = s->addr;
+		h->addrlen = s->addrlen;
 	}
 	if (p && p->type == CHK_TYPE_TCP)
 		for (int i = 0; i < p->ntcp; i++) {
@@ -385,8 +359,8 @@ static void check_target(struct srv_health *h)
 		else if (h->addr.ss_family == AF_INET6)
 			port = ntohs(((struct sockaddr_in6 *)&h->addr)->sin6_port);
 		if (!port)
-			port = sa.ss_family == AF_INET ? ntohs(((const struct sockaddr_in *)&sa)->sin_port)
-			     : sa.ss_family == AF_INET6 ? ntohs(((const struct sockaddr_in6 *)&sa)->sin6_port) : 0;
+			port = s->addr.ss_family == AF_INET ? ntohs(((const struct sockaddr_in *)&s->addr)->sin_port)
+			     : s->addr.ss_family == AF_INET6 ? ntohs(((const struct sockaddr_in6 *)&s->addr)->sin6_port) : 0;
 	}
 	if (port) {
 		if (h->addr.ss_family == AF_INET)
@@ -513,10 +487,8 @@ void checks_start_thread(struct cfg *cfg, int tid, int nbthread)
 	/* initialized even when unused: checks_stop_thread() deletes it, and a
 	 * zeroed timer would look armed at heap slot 0 */
 	ev_timer_init(&t->tick, tick_cb, t);
-	if (t->n) {
+	if (t->n)
 		loop_timer_set(l, &t->tick, now_ms + TICK_MS);
-		t->tick_on = 1;
-	}
 }
 
 void checks_stop_thread(int tid)
