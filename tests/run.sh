@@ -5,7 +5,8 @@
 #
 # Stages, in order: (a) every unit test binary $BUILD/tests/test_*,
 # (b) tests/corpus/run.sh, (c) tests/fuzz/run.sh (short run), (d) the
-# black-box tests python3 tests/integ/run.py. Every stage prints "PASS name"
+# black-box tests python3 tests/integ/run.py, (e) the VRRP tests in network
+# namespaces python3 tests/netns/run.py (root). Every stage prints "PASS name"
 # and "FAIL name ..." lines; this script counts them over all stages, keeps
 # the full output in tests/out/ (one log per stage and all.log), repeats the
 # FAIL lines at the end and ends with exactly "N passed, N failed".
@@ -15,7 +16,8 @@
 #
 # Knobs: TANDEM_BIG_MB (size of the big-transfer tests, default 1024, 128
 # under SANITIZE=1), INTEG_ARGS (extra arguments for tests/integ/run.py,
-# e.g. "-k basic."), STAGE_TIMEOUT_INTEG (seconds, default 1800).
+# e.g. "-k basic."), STAGE_TIMEOUT_INTEG (seconds, default 1800),
+# STAGE_TIMEOUT_NETNS (seconds, default 300).
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
 BIN=${BIN:-bin}
@@ -137,6 +139,14 @@ if command -v python3 >/dev/null 2>&1; then
 	stage integ "${STAGE_TIMEOUT_INTEG:-1800}" env TANDEM_BIN_DIR="$BIN" python3 tests/integ/run.py $INTEG_ARGS
 else
 	fail_line "integ: python3 not found"
+	FAILED=$((FAILED + 1))
+fi
+
+# ---- (e) VRRP in network namespaces ----
+if command -v python3 >/dev/null 2>&1; then
+	stage netns "${STAGE_TIMEOUT_NETNS:-300}" env TANDEM_BIN_DIR="$BIN" python3 tests/netns/run.py
+else
+	fail_line "netns: python3 not found"
 	FAILED=$((FAILED + 1))
 fi
 

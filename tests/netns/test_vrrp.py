@@ -1,0 +1,419 @@
+"""VRRP failover between two tandem nodes (and keepalived) in network
+namespaces made by each test (tests/netns/lab.py).
+
+Every test builds a LAN: nodes "a" (192.0.2.1) and "b" (192.0.2.2), each
+with tandem in front of a tandem-app on 127.0.0.1:8080, sharing the virtual
+address 192.0.2.100; a client "c" (192.0.2.10) opens a new connection to
+the VIP every 20 ms (client.py). Takeover time = from the event (kill,
+signal, cable out) to the end of the first successful request started
+after it and answered by the new node. After every step exactly one live
+node holds the VIP (`ip -n NS addr`), steadily.
+
+Measurements are printed as "INFO measure NAME VALUE ms" and collected in
+tests/out/netns-vrrp.json (doc/vrrp.md quotes them).
+"""
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+
+from lab import Lab, LabError, wait_for
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+VIP = "192.0.2.100"
+PERIOD_MS = 20
+MEASURES = {}
+
+
+class Fail(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Fail(msg)
+
+
+def bin_path(name):
+    d = os.environ.get("TANDEM_BIN_DIR", "bin")
+    return os.path.join(d if os.path.isabs(d) else os.path.join(ROOT, d), name)
+
+
+def measure(name, ms):
+    MEASURES[name] = round(ms, 1)
+    print("INFO measure %s %.1f ms" % (name, ms), flush=True)
+
+
+# ---- timers of RFC 5798 6.1, for the bounds ----
+
+def skew_ms(prio, adver_ms):
+    return (256 - prio) * adver_ms / 256.0
+
+
+def mdi_ms(prio, adver_ms):
+    return 3 * adver_ms + skew_ms(prio, adver_ms)
+
+
+# ---- nodes ----
+
+def tandem_cfg(prio, adver_ms, extra=""):
+    return """global
+    nbthread 1
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+frontend fe
+    bind %s:80
+    default_backend app
+backend app
+    server s1 127.0.0.1:8080
+vrrp web
+    interface eth0
+    virtual-router-id 51
+    priority %d
+    advert-int %dms
+    virtual-ipaddress %s/24
+%s""" % (VIP, prio, adver_ms, VIP, extra)
+
+
+def keepalived_cfg(name, prio, adver_ms):
+    return """global_defs {
+    router_id %s
+    vrrp_version 3
+    vrrp_garp_master_delay 0
+}
+vrrp_instance web {
+    state BACKUP
+    interface eth0
+    virtual_router_id 51
+    priority %d
+    advert_int %s
+    virtual_ipaddress {
+        %s/24
+    }
+}
+""" % (name, prio, "%.2f" % (adver_ms / 1000.0), VIP)
+
+
+class Env:
+    """One test's lab, work directory and processes."""
+
+    def __init__(self, workdir):
+        self.workdir = workdir
+        os.makedirs(workdir, exist_ok=True)
+        self.lab = Lab(workdir)
+        self.tandems = {}
+        self.runs = {}
+
+    def write(self, name, text):
+        path = os.path.join(self.workdir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def app(self, node, listen="127.0.0.1:8080"):
+        return self.lab.spawn(node, "app-%s" % node, [bin_path("tandem-app"), "--name", node.upper(),
+                                                    "--listen", listen, "--read-delay-ms", "0", "-q"])
+
+    def tandem(self, node, prio, adver_ms, extra=""):
+        """Start (or restart) tandem on <node>; returns once its VRRP
+        instance has started (BACKUP or MASTER logged)."""
+        self.runs[node] = self.runs.get(node, 0) + 1
+        cfg = self.write("tandem-%s.cfg" % node, tandem_cfg(prio, adver_ms, extra))
+        pr = self.lab.spawn(node, "tandem-%s-%d" % (node, self.runs[node]), [bin_path("tandem"), "-f", cfg])
+        self.tandems[node] = pr
+        wait_for(lambda: "(web) Entering" in pr.log() or not pr.alive(), 5, "tandem on %s to start VRRP" % node)
+        check(pr.alive(), "tandem on %s exited:\n%s" % (node, pr.log()[-2000:]))
+        return pr
+
+    def keepalived(self, node, prio, adver_ms):
+        cfg = self.write("keepalived-%s.conf" % node, keepalived_cfg(node.upper(), prio, adver_ms))
+        files = [os.path.join(self.workdir, "keepalived-%s.%s" % (node, x)) for x in ("pid", "vrrp.pid", "chk.pid", "bfd.pid")]
+        pr = self.lab.spawn(node, "keepalived-%s" % node,
+                            ["keepalived", "-n", "-l", "-G", "-D", "-P", "-f", cfg, "-p", files[0],
+                             "-r", files[1], "-c", files[2], "-b", files[3]])
+        wait_for(lambda: "Entering BACKUP STATE" in pr.log() or "Entering MASTER STATE" in pr.log()
+                 or not pr.alive(), 5, "keepalived on %s to start" % node)
+        check(pr.alive(), "keepalived on %s exited:\n%s" % (node, pr.log()[-2000:]))
+        return pr
+
+    def expect_holder(self, node, nodes, timeout=2.0, stable=0.3):
+        """Exactly <node> of <nodes> holds the VIP, within <timeout> s, and
+        it stays so for <stable> s."""
+        try:
+            wait_for(lambda: self.lab.holders(VIP, nodes) == [node], timeout,
+                     "%s to be the only holder of %s" % (node, VIP))
+        except LabError:
+            raise Fail("VIP holders among %s: %s, want only %s" % (nodes, self.lab.holders(VIP, nodes), node))
+        end = time.monotonic() + stable
+        while time.monotonic() < end:
+            h = self.lab.holders(VIP, nodes)
+            check(h == [node], "VIP holders changed to %s (want only %s)" % (h, node))
+            time.sleep(0.02)
+
+    def sanitizer_reports(self):
+        """Names of the processes whose output has a sanitizer report."""
+        marks = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:", "UndefinedBehaviorSanitizer")
+        return [pr.name for pr in self.lab.procs if any(m in pr.log() for m in marks)]
+
+    def close(self):
+        self.lab.close()
+
+
+class Client:
+    """client.py in namespace c, results collected by a thread."""
+
+    def __init__(self, env, duration):
+        self.results = []
+        self.lock = threading.Lock()
+        self.p = env.lab.spawn("c", "client", ["python3", "-u", os.path.join(ROOT, "tests", "netns", "client.py"),
+                                               VIP, "80", str(PERIOD_MS), str(duration), "1000"],
+                               stdout_pipe=True)
+        self.t = threading.Thread(target=self._read, daemon=True)
+        self.t.start()
+
+    def _read(self):
+        for line in self.p.p.stdout:
+            try:
+                r = json.loads(line)
+            except ValueError:
+                continue
+            with self.lock:
+                self.results.append(r)
+
+    def snapshot(self):
+        with self.lock:
+            return list(self.results)
+
+    def served_by(self, node, since):
+        """End time of the first ok request started after <since> and
+        answered by <node>, or None."""
+        best = None
+        for r in self.snapshot():
+            if r["ok"] and r["t0"] >= since and r.get("node") == node.upper():
+                if best is None or r["t1"] < best:
+                    best = r["t1"]
+        return best
+
+    def wait_served(self, node, since, timeout):
+        try:
+            t = wait_for(lambda: self.served_by(node, since), timeout, "requests answered by %s" % node)
+        except LabError:
+            raise Fail("no request started after the event was answered by %s within %.1fs; last results: %s"
+                       % (node, timeout, self.snapshot()[-5:]))
+        return (t - since) * 1000.0
+
+    def failures(self, t_from, t_to):
+        return [r for r in self.snapshot() if not r["ok"] and t_from <= r["t0"] <= t_to]
+
+    def stop(self):
+        try:
+            os.kill(self.p.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            self.p.p.wait(3)
+        except subprocess.TimeoutExpired:
+            pass
+        self.t.join(2)
+
+
+def pair(env, adver_ms, prio_a=200, prio_b=100):
+    """Nodes a, b (tandem) and c (client); a is master, b backup."""
+    for node, host in (("a", 1), ("b", 2), ("c", 10)):
+        env.lab.add_node(node, host)
+    env.app("a")
+    env.app("b")
+    env.tandem("b", prio_b, adver_ms)
+    env.tandem("a", prio_a, adver_ms)
+    env.expect_holder("a", ["a", "b"], timeout=3 * mdi_ms(prio_a, adver_ms) / 1000 + 2)
+    check("Entering BACKUP STATE" in env.tandems["b"].log(), "b is not BACKUP:\n" + env.tandems["b"].log())
+
+
+def no_drops(env, nodes):
+    for n in nodes:
+        for pr in env.lab.procs:
+            if pr.name.startswith("tandem-%s" % n):
+                check("dropped a VRRP packet" not in pr.log(), "%s dropped packets:\n%s" % (pr.name, pr.log()))
+
+
+# ---- scenarios ----
+
+def kill9_master(env, adver_ms, full):
+    """kill -9 of a's master process: the guard sends priority 0 and
+    removes the VIP; b serves within Master_Down_Interval + 50 ms. With
+    <full>: then a returns and preempts (at most one failed request), and
+    SIGTERM on a hands back within 100 ms."""
+    pair(env, adver_ms)
+    cl = Client(env, 12 if full else 4)
+    try:
+        t0 = time.monotonic()
+        cl.wait_served("a", t0, 2)
+        a = env.tandems["a"]
+        kids = a.children()          # worker and guard: the worker outlives the master
+        env.lab.extra_pids.extend(kids)
+        t = time.monotonic()
+        env.lab.kill(a, signal.SIGKILL)
+        d = cl.wait_served("b", t, 3)
+        measure("tandem_kill9_master_%dms" % adver_ms, d)
+        bound = mdi_ms(100, adver_ms) + 50
+        check(d <= bound, "b served %.0f ms after kill -9 of a's master, bound %.0f ms" % (d, bound))
+        env.expect_holder("b", ["a", "b"])
+        if not full:
+            return
+        # the orphaned worker still listens on the VIP's port: stop it
+        for pid in kids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.05)
+        t = time.monotonic()
+        env.tandem("a", 200, adver_ms)
+        d = cl.wait_served("a", t, 3)
+        env.expect_holder("a", ["a", "b"])
+        fails = cl.failures(t, time.monotonic())
+        measure("tandem_preempt_failed_requests_%dms" % adver_ms, len(fails))
+        check(len(fails) <= 1, "%d failed requests while a preempted: %s" % (len(fails), fails))
+        t = time.monotonic()
+        os.kill(env.tandems["a"].pid, signal.SIGTERM)
+        d = cl.wait_served("b", t, 3)
+        measure("tandem_sigterm_%dms" % adver_ms, d)
+        check(d <= 100, "b served %.0f ms after SIGTERM of a, bound 100 ms" % d)
+        env.expect_holder("b", ["a", "b"])
+        no_drops(env, ["a", "b"])
+    finally:
+        cl.stop()
+
+
+def node_crash(env, kind, adver_ms):
+    """The whole node a disappears (cable out, every process killed): no
+    priority 0 from anyone, b takes over when its Master_Down_Timer fires."""
+    for node, host in (("a", 1), ("b", 2), ("c", 10)):
+        env.lab.add_node(node, host)
+    if kind == "tandem":
+        env.app("a")
+        env.app("b")
+        env.tandem("b", 100, adver_ms)
+        env.tandem("a", 200, adver_ms)
+    else:
+        env.app("a", "0.0.0.0:80")
+        env.app("b", "0.0.0.0:80")
+        env.keepalived("b", 100, adver_ms)
+        env.keepalived("a", 200, adver_ms)
+    env.expect_holder("a", ["a", "b"], timeout=3)
+    cl = Client(env, 4)
+    try:
+        cl.wait_served("a", time.monotonic(), 2)
+        t = time.monotonic()
+        env.lab.unplug("a")
+        for pid in [int(x) for x in subprocess.run(["ip", "netns", "pids", env.lab.ns("a")], text=True,
+                                                   stdout=subprocess.PIPE).stdout.split()]:
+            os.kill(pid, signal.SIGKILL)
+        d = cl.wait_served("b", t, 3)
+        measure("%s_node_crash_%dms" % (kind, adver_ms), d)
+        bound = mdi_ms(100, adver_ms) + 50
+        if kind == "tandem":
+            check(d <= bound, "b served %.0f ms after a's crash, bound Master_Down_Interval + 50 = %.0f ms" % (d, bound))
+        env.expect_holder("b", ["b"])
+    finally:
+        cl.stop()
+
+
+def keepalived_kill9(env, adver_ms):
+    """Two keepalived nodes, measured like tandem's kill -9 of the master."""
+    for node, host in (("a", 1), ("b", 2), ("c", 10)):
+        env.lab.add_node(node, host)
+    env.app("a", "0.0.0.0:80")
+    env.app("b", "0.0.0.0:80")
+    env.keepalived("b", 100, adver_ms)
+    ka = env.keepalived("a", 200, adver_ms)
+    env.expect_holder("a", ["a", "b"], timeout=3)
+    cl = Client(env, 4)
+    try:
+        cl.wait_served("a", time.monotonic(), 2)
+        env.lab.extra_pids.extend(ka.children())
+        t = time.monotonic()
+        env.lab.kill(ka, signal.SIGKILL)
+        d = cl.wait_served("b", t, 3)
+        measure("keepalived_kill9_%dms" % adver_ms, d)
+        env.expect_holder("b", ["a", "b"])
+    finally:
+        cl.stop()
+
+
+# ---- tests (run.py runs every test_* in file order) ----
+
+def test_kill9_master_returns_sigterm_100ms(env):
+    kill9_master(env, 100, True)
+
+
+def test_kill9_master_30ms(env):
+    kill9_master(env, 30, False)
+
+
+def test_node_crash_100ms(env):
+    node_crash(env, "tandem", 100)
+
+
+def test_node_crash_30ms(env):
+    node_crash(env, "tandem", 30)
+
+
+def test_keepalived_peer_takes_and_gives_back(env):
+    """keepalived (vrrp_version 3, priority 250) joins tandem's virtual
+    router: it takes the VIP, and a takes it back when keepalived stops."""
+    pair(env, 100)
+    b_log_start = len(env.tandems["b"].log())
+    env.lab.add_node("k", 3)
+    env.app("k", "0.0.0.0:80")
+    cl = Client(env, 8)
+    try:
+        cl.wait_served("a", time.monotonic(), 2)
+        t = time.monotonic()
+        k = env.keepalived("k", 250, 100)
+        env.expect_holder("k", ["a", "b", "k"], timeout=3)
+        cl.wait_served("k", t, 2)
+        a_log = env.tandems["a"].log()
+        check("Master received advert from 192.0.2.3 with higher priority 250" in a_log,
+              "a did not yield to keepalived:\n" + a_log)
+        t = time.monotonic()
+        os.kill(k.pid, signal.SIGTERM)
+        d = cl.wait_served("a", t, 3)
+        measure("keepalived_stop_to_tandem_100ms", d)
+        env.expect_holder("a", ["a", "b", "k"])
+        b_log = env.tandems["b"].log()[b_log_start:]
+        check("Entering MASTER STATE" not in b_log, "b became MASTER:\n" + b_log)
+        check(k.p.wait(5) is not None, "keepalived did not exit within 5 s of SIGTERM")
+        # and when keepalived dies without a word
+        k = env.keepalived("k", 250, 100)
+        env.expect_holder("k", ["a", "b", "k"], timeout=3)
+        env.lab.extra_pids.extend(k.children())
+        t = time.monotonic()
+        env.lab.kill(k, signal.SIGKILL)
+        d = cl.wait_served("a", t, 3)
+        measure("keepalived_kill9_to_tandem_100ms", d)
+        env.expect_holder("a", ["a", "b", "k"])
+        no_drops(env, ["a", "b"])
+    finally:
+        cl.stop()
+
+
+def test_keepalived_kill9_100ms(env):
+    keepalived_kill9(env, 100)
+
+
+def test_keepalived_kill9_30ms(env):
+    keepalived_kill9(env, 30)
+
+
+def test_keepalived_node_crash_100ms(env):
+    node_crash(env, "keepalived", 100)
+
+
+def test_keepalived_node_crash_30ms(env):
+    node_crash(env, "keepalived", 30)
