@@ -7,9 +7,10 @@
 # Exit non-zero (with apt's log) when something cannot be installed.
 #
 # Uses: build = gcc make; test = build + python3 curl clang, libFuzzer runtime, haproxy, nginx
-# (the comparison tests run them), keepalived and iproute2 (the VRRP tests in network namespaces);
+# (the comparison tests run them), keepalived and iproute2 (the VRRP tests in network namespaces),
+# prometheus (promtool and a real scrape of /metrics), chromium, nodejs and npm (the dashboard test);
 # bench = build + wrk haproxy nginx python3 curl; demo = build + curl.
-# Packages installed only as tools (haproxy, nginx, keepalived) are not started: a temporary
+# Packages installed only as tools (haproxy, nginx, keepalived, prometheus) are not started: a temporary
 # policy-rc.d tells the package scripts to leave their services alone, as in container images.
 set -eu
 
@@ -42,6 +43,8 @@ use_test() {
 	need_fuzzer
 	need_cmd haproxy haproxy; need_cmd nginx nginx
 	need_cmd keepalived keepalived; need_cmd ip iproute2
+	need_cmd promtool prometheus; need_cmd prometheus prometheus
+	need_cmd chromium chromium; need_cmd node nodejs; need_cmd npm npm
 }
 use_bench() {
 	use_build
