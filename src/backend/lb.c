@@ -34,6 +34,35 @@ int lb_candidate(const struct server *s, int backup, const struct server *avoid,
 	return 1;
 }
 
+long long lb_total_weight(struct proxy *be, int backup, const struct server *avoid, int *skipped)
+{
+	struct list *l;
+	long long total = 0;
+
+	list_for_each(l, &be->servers) {
+		struct server *s = list_entry(l, struct server, link);
+		if (lb_candidate(s, backup, avoid, skipped))
+			total += __atomic_load_n(&s->eweight, __ATOMIC_RELAXED);
+	}
+	return total;
+}
+
+struct server *lb_weighted_slot(struct proxy *be, int backup, const struct server *avoid,
+				int *skipped, long long slot)
+{
+	struct list *l;
+
+	list_for_each(l, &be->servers) {
+		struct server *s = list_entry(l, struct server, link);
+		if (!lb_candidate(s, backup, avoid, skipped))
+			continue;
+		slot -= __atomic_load_n(&s->eweight, __ATOMIC_RELAXED);
+		if (slot < 0)
+			return s;
+	}
+	return NULL;
+}
+
 static struct server *pick_class(struct proxy *be, int backup, struct server *avoid,
 				 const struct sockaddr_storage *cli, int *skipped)
 {

@@ -37,24 +37,10 @@ unsigned lb_hash_addr(const struct sockaddr_storage *ss)
 struct server *lb_source_pick(struct proxy *be, int backup, struct server *avoid,
 			      const struct sockaddr_storage *cli, int *skipped)
 {
-	struct list *l;
-	long long total = 0, slot;
+	long long total = lb_total_weight(be, backup, avoid, skipped);
 
-	list_for_each(l, &be->servers) {
-		struct server *s = list_entry(l, struct server, link);
-		if (lb_candidate(s, backup, avoid, skipped))
-			total += __atomic_load_n(&s->eweight, __ATOMIC_RELAXED);
-	}
 	if (!total)
 		return NULL;
-	slot = (long long)(lb_hash_addr(cli) % (unsigned long long)total);
-	list_for_each(l, &be->servers) {
-		struct server *s = list_entry(l, struct server, link);
-		if (!lb_candidate(s, backup, avoid, skipped))
-			continue;
-		slot -= __atomic_load_n(&s->eweight, __ATOMIC_RELAXED);
-		if (slot < 0)
-			return s;
-	}
-	return NULL;
+	return lb_weighted_slot(be, backup, avoid, skipped,
+				(long long)(lb_hash_addr(cli) % (unsigned long long)total));
 }

@@ -18,38 +18,17 @@ static unsigned rnd(void)
 	return (unsigned)((rnd_state * 2685821657736338717ull) >> 32);
 }
 
-static struct server *draw(struct proxy *be, int backup, struct server *avoid, int *skipped, long long total)
-{
-	long long slot = (long long)(rnd() % (unsigned long long)total);
-	struct list *l;
-
-	list_for_each(l, &be->servers) {
-		struct server *s = list_entry(l, struct server, link);
-		if (!lb_candidate(s, backup, avoid, skipped))
-			continue;
-		slot -= __atomic_load_n(&s->eweight, __ATOMIC_RELAXED);
-		if (slot < 0)
-			return s;
-	}
-	return NULL;
-}
-
 struct server *lb_random_pick(struct proxy *be, int backup, struct server *avoid, int *skipped)
 {
 	struct server *best = NULL;
-	struct list *l;
-	long long total = 0;
+	long long total = lb_total_weight(be, backup, avoid, skipped);
 	int i, draws = be->lb_draws > 0 ? be->lb_draws : 2;
 
-	list_for_each(l, &be->servers) {
-		struct server *s = list_entry(l, struct server, link);
-		if (lb_candidate(s, backup, avoid, skipped))
-			total += __atomic_load_n(&s->eweight, __ATOMIC_RELAXED);
-	}
 	if (!total)
 		return NULL;
 	for (i = 0; i < draws; i++) {
-		struct server *s = draw(be, backup, avoid, skipped, total);
+		struct server *s = lb_weighted_slot(be, backup, avoid, skipped,
+						    (long long)(rnd() % (unsigned long long)total));
 		if (s && (!best || __atomic_load_n(&s->cur_conns, __ATOMIC_RELAXED) <
 			  __atomic_load_n(&best->cur_conns, __ATOMIC_RELAXED)))
 			best = s;
