@@ -1,0 +1,263 @@
+"""The live dashboard at `stats uri`, in a real browser: Debian's chromium
+driven by playwright-core (tests/integ/node/driver.js; installed there with
+npm from its lockfile when missing). Checks that the rows render from the
+JSON export, that a server killed with SIGKILL turns DOWN on the page within
+2 s (active health checks), that the admin buttons appear only with
+`stats admin` + `stats auth` and that Drain puts a server in DRAIN (the row
+says so and the server gets no new request), and that the page works at
+phone size. Screenshots are kept in tests/out/dashboard/."""
+import base64
+import json
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+
+from harness import (HERE, ROOT, Client, Deadline, TestFailure, check, config, eq, free_port, http,
+                     parse_json, poll_until, proc_tree, tandem_only, timeout)
+
+NODE_DIR = os.path.join(HERE, "node")
+OUT_DIR = os.path.join(ROOT, "tests", "out", "dashboard")
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+_install_lock = threading.Lock()
+
+
+def _ensure_driver():
+    """node, npm and chromium present; playwright-core installed from the lockfile."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    check(node and npm, "node/npm are not installed (apt-get install nodejs npm)")
+    check(os.access(CHROMIUM, os.X_OK), "chromium is not installed (apt-get install chromium)")
+    with _install_lock:
+        if not os.path.exists(os.path.join(NODE_DIR, "node_modules", "playwright-core", "package.json")):
+            p = subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=NODE_DIR,
+                               capture_output=True, timeout=300)
+            check(p.returncode == 0, "npm ci in tests/integ/node failed: %s" % p.stderr.decode()[-800:])
+    return node
+
+
+class Browser:
+    """One driver.js process (and the chromium it starts). Commands are JSON
+    lines; every answer is awaited with a deadline."""
+
+    def __init__(self, ctx):
+        node = _ensure_driver()
+        self.ctx = ctx
+        self.err = open(ctx.path("driver.err"), "wb")
+        self.p = subprocess.Popen([node, os.path.join(NODE_DIR, "driver.js")], cwd=NODE_DIR,
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.err,
+                                  env=dict(os.environ, CHROMIUM=CHROMIUM))
+        self.lines = []
+        self.cv = threading.Condition()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.p.stdout:
+            with self.cv:
+                self.lines.append(line)
+                self.cv.notify_all()
+        with self.cv:
+            self.lines.append(None)
+            self.cv.notify_all()
+
+    def cmd(self, secs=20, **c):
+        self.p.stdin.write((json.dumps(c) + "\n").encode())
+        self.p.stdin.flush()
+        dl = Deadline(secs)
+        with self.cv:
+            while not self.lines:
+                if dl.expired():
+                    raise TestFailure("browser driver: no answer to %s within %ss" % (c.get("cmd"), secs))
+                self.cv.wait(dl.left())
+            line = self.lines.pop(0)
+        if line is None:
+            raise TestFailure("browser driver exited; stderr: %s" % _tail(self.ctx.path("driver.err")))
+        r = json.loads(line)
+        if not r.get("ok"):
+            raise TestFailure("browser: %s failed: %s" % (c.get("cmd"), r.get("error")))
+        return r.get("value")
+
+    def wait(self, js, ms, what):
+        try:
+            return self.cmd(secs=ms / 1000.0 + 10, cmd="wait", js=js, timeout_ms=ms)
+        except TestFailure as e:
+            self.shot("failed-" + what.replace(" ", "-")[:40])
+            raise TestFailure("%s: %s" % (what, e))
+
+    def shot(self, name, full=True):
+        os.makedirs(OUT_DIR, exist_ok=True)
+        try:
+            return self.cmd(cmd="shot", path=os.path.join(OUT_DIR, name + ".png"), full=full)
+        except TestFailure:
+            return None
+
+    def close(self):
+        """quit; then kill by PID whatever is left of node and its chromium."""
+        pids = proc_tree(self.p.pid)
+        try:
+            self.p.stdin.write(b'{"cmd":"quit"}\n')
+            self.p.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.p.wait(10)
+        except subprocess.TimeoutExpired:
+            pass
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        try:
+            self.p.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
+        self.err.close()
+
+
+def _tail(path, n=1500):
+    try:
+        with open(path, "rb") as f:
+            return f.read()[-n:].decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def _start(ctx, names=("A", "B", "C"), stats_extra=""):
+    """tandem-app servers s1.. with fast health checks, frontend fe, backend
+    be, and `listen stats` on /stats. Returns (fe_port, stats_port, apps, proxy)."""
+    apps = [ctx.app(n) for n in names]
+    fe_port, stats_port = free_port(), free_port()
+    stats = ("listen stats\n    bind 127.0.0.1:%d\n    stats enable\n    stats uri /stats\n%s"
+             % (stats_port, "".join("    %s\n" % l for l in stats_extra.splitlines() if l.strip())))
+    servers = [("s%d" % (i + 1), a.port, "check inter 250 fall 2 rise 2") for i, a in enumerate(apps)]
+    px = ctx.proxy(config(fe_port, servers, nbthread=2, extra_sections=stats))
+    return fe_port, stats_port, apps, px
+
+
+def _row_js(srv, what):
+    return ("(() => { const r = document.querySelector('tr.srv[data-server=\"%s\"]');"
+            " return r && %s; })()" % (srv, what))
+
+
+def _status_is(srv, word):
+    return _row_js(srv, "r.querySelector('td.c-status').textContent.trim() === '%s'" % word)
+
+
+def _json(port, auth=None):
+    h = [("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())] if auth else None
+    r = http(port, "GET", "/stats;json", headers=h)
+    eq(r.status, 200, "JSON export status")
+    return parse_json(r.body, "JSON export")
+
+
+def _server(doc, name):
+    for b in doc["backends"]:
+        for s in b["servers"]:
+            if s["name"] == name:
+                return s
+    raise TestFailure("server %s not in the JSON export" % name)
+
+
+def _all_up(port, names, auth=None):
+    doc = _json(port, auth)
+    return all(_server(doc, n)["status"] == "UP" for n in names)
+
+
+@timeout(90)
+def test_rows_and_killed_server(ctx):
+    tandem_only("tandem's dashboard")
+    fe_port, stats_port, apps, _ = _start(ctx)
+    poll_until(lambda: _all_up(stats_port, ("s1", "s2", "s3")), 10, "all servers UP by their checks")
+    c = Client(fe_port)
+    for _ in range(12):
+        eq(c.get("/").status, 200, "traffic status")
+    c.close()
+    b = Browser(ctx)
+    try:
+        eq(b.cmd(cmd="open", url="http://127.0.0.1:%d/stats" % stats_port, width=1440, height=1000), 200,
+           "dashboard status")
+        b.wait("document.querySelectorAll('tr.srv').length === 3", 5000, "three server rows")
+        for s in ("s1", "s2", "s3"):
+            b.wait(_status_is(s, "UP"), 3000, "row %s UP" % s)
+        b.wait("document.querySelector('article.be[data-proxy=\"be\"]') !== null", 2000, "backend card")
+        b.wait("document.querySelector('#d-frontends tr.fe[data-proxy=\"fe\"]') !== null", 2000, "frontend row")
+        total = b.cmd(cmd="eval", js="[...document.querySelectorAll('tr.srv td.c-stot')]"
+                                     ".reduce((a, td) => a + parseInt(td.textContent, 10), 0)")
+        eq(total, 12, "requests counted over the server rows")
+        eq(b.cmd(cmd="eval", js="document.querySelectorAll('button[data-action]').length"), 0,
+           "no admin buttons without stats admin")
+        eq(b.cmd(cmd="eval", js="getComputedStyle(document.getElementById('static')).display"), "none",
+           "static fallback hidden when JavaScript runs")
+        b.wait("document.querySelectorAll('.chart svg path').length >= 2", 4000, "charts drawn")
+        b.shot("rows")
+
+        apps[1].proc.signal(signal.SIGKILL)
+        t0 = time.monotonic()
+        got = b.wait(_status_is("s2", "DOWN"), 2000, "killed server s2 DOWN on the page within 2 s")
+        took = time.monotonic() - t0
+        ctx.note("s2 shown DOWN %.2fs after SIGKILL (page wait %s ms)" % (took, got["ms"]))
+        check(took <= 2.5, "s2 turned DOWN on the page after %.2fs" % took)
+        eq(_server(_json(stats_port), "s2")["status"], "DOWN", "JSON agrees: s2 DOWN")
+        b.wait("document.querySelector('#d-timeline li:not(.empty)') &&"
+               " document.querySelector('#d-timeline').textContent.includes('be/s2')", 2000,
+               "timeline shows the change")
+        b.wait(_row_js("s2", "r.className.includes('st-down')"), 1000, "DOWN row colour class")
+        b.shot("killed-server-down")
+        # a phone-sized view of the same page
+        b.cmd(cmd="open", url="http://127.0.0.1:%d/stats" % stats_port, width=390, height=844)
+        b.wait(_status_is("s2", "DOWN"), 4000, "phone view rows")
+        sw = b.cmd(cmd="eval", js="document.documentElement.scrollWidth")
+        check(sw <= 400, "phone view fits its width (scrollWidth %s)" % sw)
+        b.shot("phone")
+        errs = b.cmd(cmd="errors")
+        eq(errs, [], "page and console errors")
+    finally:
+        b.close()
+
+
+@timeout(90)
+def test_drain_button(ctx):
+    tandem_only("tandem's dashboard")
+    auth = "admin:s3cret"
+    fe_port, stats_port, apps, px = _start(ctx, ("A", "B"),
+                                           "stats auth %s\nstats admin if TRUE\nstats refresh 1s" % auth)
+    poll_until(lambda: _all_up(stats_port, ("s1", "s2"), auth), 10, "both servers UP")
+    b = Browser(ctx)
+    try:
+        eq(b.cmd(cmd="open", url="http://127.0.0.1:%d/stats" % stats_port, width=1440, height=900,
+                 user="admin", **{"pass": "s3cret"}), 200, "dashboard status with credentials")
+        b.wait("document.querySelectorAll('button[data-action]').length === 6", 5000,
+               "three admin buttons per server")
+        b.wait(_row_js("s1", "r.querySelector('button[data-action=\"ready\"]').className === 'on'"), 3000,
+               "s1 shown ready")
+        b.cmd(cmd="click", selector='tr.srv[data-server="s1"] button[data-action="drain"]')
+        b.wait(_status_is("s1", "DRAIN"), 3000, "s1 row shows DRAIN after the click")
+        b.wait(_row_js("s1", "r.querySelector('button[data-action=\"drain\"]').className === 'on'"), 2000,
+               "drain button marked current")
+        b.wait("!document.getElementById('d-toast').hidden &&"
+               " document.getElementById('d-toast').textContent.includes('done')", 3000, "action toast")
+        eq(_server(_json(stats_port, auth), "s1")["status"], "DRAIN", "JSON: s1 DRAIN")
+        check("Server be/s1 enters drain state" in px.logs(), "log line for the drain")
+        before = _server(_json(stats_port, auth), "s1")["stot"]
+        c = Client(fe_port)
+        for _ in range(10):
+            r = c.get("/")
+            eq(r.status, 200, "traffic while s1 drains")
+            eq(r.header("x-node"), "B", "a drained server gets no new request")
+        c.close()
+        eq(_server(_json(stats_port, auth), "s1")["stot"], before, "s1 sessions unchanged while draining")
+        b.wait("document.querySelector('#d-timeline').textContent.includes('be/s1')", 3000,
+               "timeline shows the drain")
+        b.shot("drained")
+        b.cmd(cmd="click", selector='tr.srv[data-server="s1"] button[data-action="ready"]')
+        b.wait(_status_is("s1", "UP"), 3000, "s1 back UP after Ready")
+        eq(b.cmd(cmd="errors"), [], "page and console errors")
+    finally:
+        b.close()
+    # admin requires the credentials: the same POST without them is refused
+    r = http(stats_port, "POST", "/stats", headers=[("Content-Type", "application/x-www-form-urlencoded")],
+             body=b"s=s1&b=be&action=maint")
+    eq(r.status, 401, "admin POST without credentials")
+    eq(_server(_json(stats_port, auth), "s1")["status"], "UP", "s1 unchanged by the refused POST")
