@@ -211,7 +211,7 @@
       txt.textContent = k ? "-" + (step >= 60e3 ? (k * step / 60e3) + "m" : (k * step / 1e3) + "s") : "now";
       svg.appendChild(txt);
     }
-    var gap = S.period * 3 + 500;
+    var gap = S.period * 3 + 500, drawn = false;
     for (j = 0; j < lines.length; j++) {
       var ln = lines[j], d = "", a = "", segStart = null, prevT = null, lastX = 0;
       for (i = 0; i < pts.length; i++) {
@@ -238,6 +238,12 @@
       if (ln.area && segStart !== null) a += "L" + lastX.toFixed(1) + " " + Y(0).toFixed(1) + "Z";
       if (ln.area && a) svg.appendChild(svgEl("path", { "class": ln.area, d: a }));
       if (d) svg.appendChild(svgEl("path", { "class": ln.cls, d: d }));
+      if (d) drawn = true;
+    }
+    if (!drawn) {
+      var note = svgEl("text", { x: L + pw / 2, y: T + ph / 2, "text-anchor": "middle", "class": "nodata" });
+      note.textContent = unit === "ms" ? "no request finished in this window" : "no data yet";
+      svg.appendChild(note);
     }
     svg._geo = { L: L, pw: pw, t0: t0, win: win, T: T, ph: ph };
   }
@@ -783,7 +789,7 @@
 
   function record(snap, now) {
     var bounds = snap.hist_bounds_ms, all = null;
-    snap.backends.forEach(function (b) {
+    visibleBackends(snap).forEach(function (b) {
       var prev = S.prevHist[b.name] && S.prevHist[b.name].length, d = latencyCounts(b.name, b.hist.counts, now);
       if (d) {
         if (!all) all = d.slice();
@@ -801,7 +807,10 @@
       while (h.length && h[0].t < now - HISTORY_MS) h.shift();
     });
     for (var name in S.hist) {
-      if (!snap.backends.some(function (b) { return b.name === name; })) delete S.hist[name];
+      if (!snap.backends.some(function (b) { return b.name === name; })) {
+        delete S.hist[name];
+        delete S.prevHist[name];
+      }
     }
     return { p50: quantile(all, bounds, 0.5), p99: quantile(all, bounds, 0.99) };
   }
