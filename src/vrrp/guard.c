@@ -54,7 +54,7 @@ static void guard_main(const struct vrrp_guard_inst *g, int n, pid_t master)
 	syscall(SYS_close_range, 3U, ~0U, 0U);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
-	prctl(PR_SET_NAME, "tandem-vrrpguard");
+	prctl(PR_SET_NAME, "vrrp-guard");   /* at most 15 characters */
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
 		_exit(1);
 	for (;;) {

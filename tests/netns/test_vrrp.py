@@ -222,14 +222,15 @@ class Client:
         self.t.join(2)
 
 
-def pair(env, adver_ms, prio_a=200, prio_b=100):
-    """Nodes a, b (tandem) and c (client); a is master, b backup."""
+def pair(env, adver_ms, prio_a=200, prio_b=100, extra="", extra_b=""):
+    """Nodes a, b (tandem) and c (client); a is master, b backup. <extra>
+    goes to both vrrp sections, <extra_b> to b's only."""
     for node, host in (("a", 1), ("b", 2), ("c", 10)):
         env.lab.add_node(node, host)
     env.app("a")
     env.app("b")
-    env.tandem("b", prio_b, adver_ms)
-    env.tandem("a", prio_a, adver_ms)
+    env.tandem("b", prio_b, adver_ms, extra + extra_b)
+    env.tandem("a", prio_a, adver_ms, extra)
     env.expect_holder("a", ["a", "b"], timeout=3 * mdi_ms(prio_a, adver_ms) / 1000 + 2)
     check("Entering BACKUP STATE" in env.tandems["b"].log(), "b is not BACKUP:\n" + env.tandems["b"].log())
 
@@ -248,7 +249,9 @@ def kill9_master(env, adver_ms, full):
     removes the VIP; b serves within Master_Down_Interval + 50 ms. With
     <full>: then a returns and preempts (at most one failed request), and
     SIGTERM on a hands back within 100 ms."""
-    pair(env, adver_ms)
+    notify = env.write("notify.sh", "#!/bin/sh\necho \"$@\" >> %s/notify-b.txt\n" % env.workdir)
+    os.chmod(notify, 0o755)
+    pair(env, adver_ms, extra_b="    notify %s\n" % notify)
     cl = Client(env, 12 if full else 4)
     try:
         t0 = time.monotonic()
@@ -263,6 +266,10 @@ def kill9_master(env, adver_ms, full):
         bound = mdi_ms(100, adver_ms) + 50
         check(d <= bound, "b served %.0f ms after kill -9 of a's master, bound %.0f ms" % (d, bound))
         env.expect_holder("b", ["a", "b"])
+        # keepalived's convention: $1 INSTANCE, $2 name, $3 state, $4 priority
+        notified = os.path.join(env.workdir, "notify-b.txt")
+        wait_for(lambda: os.path.exists(notified) and "INSTANCE web MASTER 100" in open(notified).read(), 2,
+                 "b's notify script to report MASTER")
         if not full:
             return
         # the orphaned worker still listens on the VIP's port: stop it
@@ -288,6 +295,18 @@ def kill9_master(env, adver_ms, full):
         no_drops(env, ["a", "b"])
     finally:
         cl.stop()
+
+
+def worker_of(pr):
+    """PID of a tandem master's worker (its child that is not the guard)."""
+    for pid in pr.children():
+        try:
+            with open("/proc/%d/comm" % pid) as f:
+                if f.read().strip() != "vrrp-guard":
+                    return pid
+        except OSError:
+            pass
+    raise Fail("no worker found under tandem %d" % pr.pid)
 
 
 def node_crash(env, kind, adver_ms):
@@ -347,6 +366,79 @@ def keepalived_kill9(env, adver_ms):
 
 
 # ---- tests (run.py runs every test_* in file order) ----
+
+def test_worker_stall_faults(env):
+    """a's worker stops (SIGSTOP): no heartbeat for 1 s -> a enters FAULT,
+    sends priority 0, b takes over; SIGCONT -> a leaves FAULT and preempts."""
+    pair(env, 100)
+    wpid = worker_of(env.tandems["a"])
+    t = time.monotonic()
+    os.kill(wpid, signal.SIGSTOP)
+    try:
+        env.expect_holder("b", ["a", "b"], timeout=3)
+        d = (time.monotonic() - t) * 1000
+        measure("tandem_worker_stall_to_backup", d)
+        check(d >= 900, "a gave up after %.0f ms, before the 1 s heartbeat threshold" % d)
+        wait_for(lambda: "Entering FAULT STATE (the worker stopped serving)" in env.tandems["a"].log(), 1,
+                 "a to log FAULT")
+    finally:
+        os.kill(wpid, signal.SIGCONT)
+    env.expect_holder("a", ["a", "b"], timeout=3)
+    check("fault cleared" in env.tandems["a"].log(), "a did not log the fault clearing:\n" + env.tandems["a"].log())
+
+
+def test_track_backend_fault(env):
+    """a's only server dies: its backend has no usable server -> FAULT,
+    b takes over; the server returns -> a preempts again."""
+    track = "    track-backend app\n"
+    for node, host in (("a", 1), ("b", 2)):
+        env.lab.add_node(node, host)
+    env.app("a")
+    env.app("b")
+    chk = "    server s1 127.0.0.1:8080 check inter 100ms fall 1 rise 1\n"
+    for node, prio in (("b", 100), ("a", 200)):
+        cfg = tandem_cfg(prio, 100, track).replace("    server s1 127.0.0.1:8080\n", chk)
+        env.runs[node] = 1
+        path = env.write("tandem-%s.cfg" % node, cfg)
+        pr = env.lab.spawn(node, "tandem-%s-1" % node, [bin_path("tandem"), "-f", path])
+        env.tandems[node] = pr
+        wait_for(lambda: "(web) Entering" in pr.log() or not pr.alive(), 5, "tandem on %s" % node)
+        check(pr.alive(), "tandem on %s exited:\n%s" % (node, pr.log()))
+    env.expect_holder("a", ["a", "b"], timeout=3)
+    app_a = [p for p in env.lab.procs if p.name == "app-a"][0]
+    env.lab.kill(app_a)
+    env.expect_holder("b", ["a", "b"], timeout=3)
+    check("Entering FAULT STATE (a tracked backend has no usable server)" in env.tandems["a"].log(),
+          "a did not enter FAULT:\n" + env.tandems["a"].log())
+    app_a.p.wait(5)
+    env.lab.procs.remove(app_a)
+    env.app("a")
+    env.expect_holder("a", ["a", "b"], timeout=4)
+
+
+def test_bad_adverts_dropped(env):
+    """Advertisements with TTL 64 or a bad checksum are dropped (logged);
+    the same advertisement made valid does make the master yield."""
+    pair(env, 100)
+    inj = [os.path.join(ROOT, "tests", "netns", "inject.py")]
+
+    def inject(ttl, good):
+        argv = ["python3"] + inj + ["192.0.2.10", "51", "255", "10", str(ttl), good, VIP]
+        r = subprocess.run(["ip", "netns", "exec", env.lab.ns("c")] + argv, stderr=subprocess.PIPE, text=True,
+                           timeout=10)
+        check(r.returncode == 0, "inject.py failed: %s" % r.stderr)
+
+    inject(64, "good")
+    wait_for(lambda: "dropped a VRRP packet from 192.0.2.10: ttl" in env.tandems["a"].log(), 2, "the TTL drop in a's log")
+    inject(255, "bad")
+    env.expect_holder("a", ["a", "b"], timeout=1, stable=0.5)
+    check("Master received advert from 192.0.2.10" not in env.tandems["a"].log(), "a yielded to a bad advert")
+    inject(255, "good")
+    wait_for(lambda: "Master received advert from 192.0.2.10 with higher priority 255" in env.tandems["a"].log(), 2,
+             "a to yield to a valid priority-255 advert")
+    # the injected master never speaks again: a is back after its Master_Down_Interval
+    env.expect_holder("a", ["a", "b"], timeout=2)
+
 
 def test_kill9_master_returns_sigterm_100ms(env):
     kill9_master(env, 100, True)
