@@ -151,13 +151,12 @@ static int kw_vip(struct cfg_ctx *ctx, struct vrrp_conf *c, char **args, int nar
 	if (strlen(args[1]) >= sizeof(addr))
 		return cfg_err(ctx, "'virtual-ipaddress': invalid address '%s'.", args[1]);
 	strcpy(addr, args[1]);
-	if ((slash = strchr(addr, '/'))) {
+	if ((slash = strchr(addr, '/')))
 		*slash++ = 0;
-		if (cfg_parse_int(slash, 1, 32, &plen) < 0)
-			return cfg_err(ctx, "'virtual-ipaddress': invalid prefix length '%s' (1 to 32).", slash);
-	}
 	if (ipv4_arg(ctx, args[0], addr, &v.ip) < 0)
 		return -1;
+	if (slash && cfg_parse_int(slash, 1, 32, &plen) < 0)
+		return cfg_err(ctx, "'virtual-ipaddress': invalid prefix length '%s' (1 to 32).", slash);
 	v.plen = (int)plen;
 	for (int i = 0; i < c->nvips; i++)
 		if (!memcmp(c->vips[i].ip.a, v.ip.a, 4))
