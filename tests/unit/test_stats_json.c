@@ -302,12 +302,12 @@ static void test_rates(void)
 }
 
 /* Several threads render while another moves the counters. */
-static volatile int stop_bump;
+static int stop_bump;   /* atomic */
 
 static void *bump(void *arg)
 {
 	(void)arg;
-	while (!stop_bump) {
+	while (!__atomic_load_n(&stop_bump, __ATOMIC_RELAXED)) {
 		CTR_ADD(be.be_ctr.cum_req, 1);
 		CTR_ADD(sa.ctr.cum_sess, 1);
 		ctr_hist_add(&sa.ctr, 1500);
@@ -337,7 +337,7 @@ static void test_threads(void)
 	long total = 0;
 
 	stats_rate_reset();
-	stop_bump = 0;
+	__atomic_store_n(&stop_bump, 0, __ATOMIC_RELAXED);
 	pthread_create(&b, NULL, bump, NULL);
 	for (uintptr_t i = 0; i < 4; i++)
 		pthread_create(&t[i], NULL, renderer, (void *)i);
@@ -346,7 +346,7 @@ static void test_threads(void)
 		pthread_join(t[i], &r);
 		total += (long)r;
 	}
-	stop_bump = 1;
+	__atomic_store_n(&stop_bump, 1, __ATOMIC_RELAXED);
 	pthread_join(b, NULL);
 	CHECKF(total == 600, "4 threads x 150 concurrent renders all valid (%ld)", total);
 }
