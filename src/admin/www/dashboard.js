@@ -183,7 +183,8 @@
    * <win> ms ending at <now>. A gap longer than 3 polling periods breaks the
    * line, so an outage of the dashboard is not drawn as a straight slope. */
   function drawChart(svg, pts, lines, unit, now, win) {
-    var W = svg.clientWidth || 600, H = svg.clientHeight || 130;
+    var box = svg.getBoundingClientRect();   /* clientWidth is 0 for SVG in some browsers */
+    var W = Math.round(box.width) || 600, H = Math.round(box.height) || 130;
     var L = 44, R = 6, T = 6, B = 16, pw = Math.max(10, W - L - R), ph = H - T - B;
     var t0 = now - win, max = 0, i, j;
     for (i = 0; i < pts.length; i++) {
