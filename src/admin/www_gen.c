@@ -1085,7 +1085,7 @@ static const char www_2[] =
 	"    S.failing = false;\n"
 	"    banner(null);\n"
 	"    if (S.pid !== null && snap.pid !== S.pid) {\n"
-	"      addEvent({ t: now, sys: 1, text: \"tandem process changed (pid \" + S.pid + \" \\u2192 \" + snap.pid + \"): counters restarted\" });\n"
+	"      addEvent({ t: now, sys: 1, text: \"tandem worker changed (pid \" + S.pid + \" \\u2192 \" + snap.pid + \"): reload or restart\" });\n"
 	"      S.prevHist = {};\n"
 	"    }\n"
 	"    S.pid = snap.pid;\n"

@@ -16,7 +16,7 @@ import threading
 import time
 
 from harness import (HERE, ROOT, Client, Deadline, TestFailure, check, config, eq, free_port, http,
-                     parse_json, poll_until, proc_tree, tandem_only, timeout)
+                     parse_json, poll_until, proc_tree, serial, tandem_only, timeout)
 
 NODE_DIR = os.path.join(HERE, "node")
 OUT_DIR = os.path.join(ROOT, "tests", "out", "dashboard")
@@ -165,6 +165,7 @@ def _all_up(port, names, auth=None):
     return all(_server(doc, n)["status"] == "UP" for n in names)
 
 
+@serial   # a browser plus a 2 s deadline: keep other tests' load away
 @timeout(90)
 def test_rows_and_killed_server(ctx):
     tandem_only("tandem's dashboard")
@@ -217,6 +218,7 @@ def test_rows_and_killed_server(ctx):
         b.close()
 
 
+@serial
 @timeout(90)
 def test_drain_button(ctx):
     tandem_only("tandem's dashboard")

@@ -847,7 +847,7 @@
     S.failing = false;
     banner(null);
     if (S.pid !== null && snap.pid !== S.pid) {
-      addEvent({ t: now, sys: 1, text: "tandem process changed (pid " + S.pid + " \u2192 " + snap.pid + "): counters restarted" });
+      addEvent({ t: now, sys: 1, text: "tandem worker changed (pid " + S.pid + " \u2192 " + snap.pid + "): reload or restart" });
       S.prevHist = {};
     }
     S.pid = snap.pid;
