@@ -562,6 +562,7 @@ static void analyze_request(struct stream *s, struct h1_msg *m)
 
 	s->t_head_us = now_us;
 	s->nreq++;
+	s->bytes_in += m->head_len;
 	s->meth = m->meth;
 	s->req_ver = m->version;
 	keep_reqline(s, m);
@@ -693,6 +694,18 @@ static int st_req_wait(struct stream *s)
 		s->t_head_us = now_us;
 		stream_error(s, m->err_status ? m->err_status : 400, 'P', 'R');
 		return 1;
+	}
+	/* A form posted to the stats page is read whole before it is served
+	 * (it is small: it must fit in the buffer with its head). */
+	if ((m->flags & H1_F_HAS_CL) && m->content_length &&
+	    m->content_length <= s->cli.in.size - (size_t)ret &&
+	    s->cli.in.data - (size_t)ret < m->content_length &&
+	    stats_http_match(s->fe, m->uri.p, m->uri.len)) {
+		if (expired(s->exp_req)) {
+			stream_error(s, 408, 'c', 'R');
+			return 1;
+		}
+		return (s->cli.flags & CF_RD_READY) != 0;
 	}
 	analyze_request(s, m);
 	return 1;
