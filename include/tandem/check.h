@@ -73,6 +73,10 @@ struct chk_snap {
 int srv_check_snapshot(const struct server *s, struct chk_snap *out);
 /* Backend downtime in seconds (HAProxy's "downtime" of a BACKEND row). */
 uint64_t be_downtime_s(const struct proxy *px);
+/* Reload: continue from a previous worker's health for <s> (before its
+ * checks run). Returns 0, or -1 when <s> has no active checks. */
+int srv_health_restore(struct server *s, int state, int health, uint64_t chkfail,
+		       uint64_t chkdown, uint64_t downtime_ms);
 /* Release a server's run-time health (its checks must be stopped). */
 void srv_health_free(struct srv_health *h);
 

@@ -108,6 +108,8 @@ struct server {
 	int    uweight;          /* configured weight (`weight`, default 1, 0..256) */
 	int    eweight;          /* effective weight (atomic; admin socket may change it) */
 	int    maxconn;          /* 0 = unlimited */
+	int    cfg_weight;       /* weight as configured (uweight may change at run time) */
+	void  *hand_rec;         /* this server's reload handover record (shm), cached */
 	int    state;            /* enum srv_state (atomic) */
 	int    admin;            /* SRV_ADMF_* (atomic) */
 	int    backup;

@@ -17,6 +17,23 @@ struct shm_be {
 	int  total;
 };
 
+#define SHM_MAX_SRV 4096
+
+/* What a worker knows about one server that its successor must not forget
+ * (reload): health, admin state, runtime weight. Keyed by names. */
+struct shm_srv {
+	char     be[64], srv[64];
+	int      used;          /* slot taken (never released: names are reused) */
+	uint32_t seq;           /* odd while being written (seqlock) */
+	int      state;         /* SRV_ST_* */
+	int      admin;         /* SRV_ADMF_* */
+	int      cfg_weight;    /* weight in the configuration when published */
+	int      uweight;       /* runtime user weight (admin socket) */
+	int      health, has_health;  /* health checks' rise/fall counter */
+	uint64_t chkfail, chkdown, downtime_ms;
+	uint64_t published_ms;
+};
+
 struct tdm_shm {
 	uint64_t      thr_beat_ms[SHM_MAX_THR]; /* CLOCK_MONOTONIC ms of each thread's last beat */
 	int           nthr;
@@ -24,6 +41,8 @@ struct tdm_shm {
 	uint64_t      worker_start_ms;
 	int           nbe;
 	struct shm_be be[SHM_MAX_BE];
+	int           nsrv;
+	struct shm_srv srv[SHM_MAX_SRV];
 };
 
 #endif

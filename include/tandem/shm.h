@@ -12,6 +12,15 @@ void shm_beat(int tid, uint64_t now_ms);
 /* Master side: age in ms of the oldest thread heartbeat of the current
  * worker, or -1 when no worker published yet. */
 long long shm_worker_stale_ms(uint64_t now_ms);
+/* The record of server <be>/<srv>; with <create>, taken if missing.
+ * NULL when absent (or the table is full). Only the current worker
+ * creates records. */
+struct shm_srv *shm_srv_find(const char *be, const char *srv, int create);
+/* Seqlock around a record update / a consistent read (copy into <out>;
+ * returns 0, -1 when no stable copy could be had). */
+void shm_srv_write_begin(struct shm_srv *r);
+void shm_srv_write_end(struct shm_srv *r);
+int shm_srv_read(const struct shm_srv *r, struct shm_srv *out);
 /* Usable servers of backend <name> as last published, -1 if unknown. */
 int shm_backend_usable(const char *name);
 

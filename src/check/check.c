@@ -565,3 +565,47 @@ uint64_t be_downtime_s(const struct proxy *px)
 	pthread_mutex_unlock(&be_lock);
 	return d / 1000;
 }
+
+/* Reload: go on from the health the previous worker had for <s>, instead
+ * of starting over from init-state (HAProxy forgets it unless told to load
+ * a state file). Called once per server before the checks run. */
+int srv_health_restore(struct server *s, int state, int health, uint64_t chkfail,
+		       uint64_t chkdown, uint64_t downtime_ms)
+{
+	struct srv_health *h = s->hc;
+	uint64_t now = clock_mono_us() / 1000;
+	int hmax, was_down, down;
+
+	if (!h || !h->conf.has_check)
+		return -1;
+	pthread_mutex_lock(&h->lock);
+	hmax = h->conf.rise + h->conf.fall - 1;
+	was_down = h->hs.state == SRV_ST_STOPPED;
+	down = state == SRV_ST_STOPPED;
+	h->hs.health = health < 0 ? 0 : health > hmax ? hmax : health;
+	/* a server that was UP stays UP, without a new slowstart ramp */
+	h->hs.state = down ? SRV_ST_STOPPED : SRV_ST_RUNNING;
+	h->conf.uweight = s->uweight;  /* a runtime weight may have been taken over */
+	if (!down) {
+		h->hs.was_up = 1;
+		h->hs.down_since = 0;
+		h->hs.eweight = h->conf.uweight;
+		if (h->hs.health < h->conf.rise)
+			h->hs.health = h->conf.rise;
+	} else {
+		h->hs.down_since = now ? now : 1;
+		if (h->hs.health >= h->conf.rise)
+			h->hs.health = h->conf.rise - 1;
+	}
+	h->hs.chkfail = chkfail;
+	h->hs.chkdown = chkdown;
+	h->hs.downtime = downtime_ms;
+	ST(s->state, h->hs.state);
+	ST(s->eweight, h->hs.eweight);
+	pthread_mutex_unlock(&h->lock);
+	if (was_down && !down)
+		__atomic_fetch_sub(&s->be->srv_nout, 1, __ATOMIC_RELAXED);
+	else if (!was_down && down)
+		__atomic_fetch_add(&s->be->srv_nout, 1, __ATOMIC_RELAXED);
+	return 0;
+}

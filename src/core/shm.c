@@ -1,4 +1,5 @@
 /* Master/worker shared area: see shm-t.h. */
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <tandem/shm.h>
@@ -52,5 +53,58 @@ int shm_backend_usable(const char *name)
 	for (i = 0; i < n && i < SHM_MAX_BE; i++)
 		if (!strcmp(tdm_shm->be[i].name, name))
 			return __atomic_load_n(&tdm_shm->be[i].usable, __ATOMIC_RELAXED);
+	return -1;
+}
+
+struct shm_srv *shm_srv_find(const char *be, const char *srv, int create)
+{
+	int i, n;
+
+	if (!tdm_shm)
+		return NULL;
+	n = __atomic_load_n(&tdm_shm->nsrv, __ATOMIC_ACQUIRE);
+	for (i = 0; i < n && i < SHM_MAX_SRV; i++) {
+		struct shm_srv *r = &tdm_shm->srv[i];
+		if (r->used && !strcmp(r->be, be) && !strcmp(r->srv, srv))
+			return r;
+	}
+	if (!create || n >= SHM_MAX_SRV)
+		return NULL;
+	/* one writer (the current worker's thread 0): fill, then publish */
+	{
+		struct shm_srv *r = &tdm_shm->srv[n];
+		memset(r, 0, sizeof(*r));
+		snprintf(r->be, sizeof(r->be), "%s", be);
+		snprintf(r->srv, sizeof(r->srv), "%s", srv);
+		r->used = 1;
+		__atomic_store_n(&tdm_shm->nsrv, n + 1, __ATOMIC_RELEASE);
+		return r;
+	}
+}
+
+void shm_srv_write_begin(struct shm_srv *r)
+{
+	__atomic_add_fetch(&r->seq, 1, __ATOMIC_ACQ_REL);
+}
+
+void shm_srv_write_end(struct shm_srv *r)
+{
+	__atomic_add_fetch(&r->seq, 1, __ATOMIC_RELEASE);
+}
+
+int shm_srv_read(const struct shm_srv *r, struct shm_srv *out)
+{
+	int tries;
+
+	for (tries = 0; tries < 1000; tries++) {
+		uint32_t a = __atomic_load_n(&r->seq, __ATOMIC_ACQUIRE), b;
+		if (a & 1)
+			continue;
+		memcpy(out, r, sizeof(*out));
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		b = __atomic_load_n(&r->seq, __ATOMIC_RELAXED);
+		if (a == b)
+			return 0;
+	}
 	return -1;
 }

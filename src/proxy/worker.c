@@ -19,6 +19,7 @@
 #include <tandem/loop.h>
 #include <tandem/server.h>
 #include <tandem/shm.h>
+#include <tandem/handover.h>
 #include <tandem/lb.h>
 #include <tandem/stream.h>
 #include <tandem/worker.h>
@@ -224,8 +225,8 @@ static void publish_backends(void)
 	struct list *pl, *sl;
 	int n = 0;
 
-	if (!tdm_shm)
-		return;
+	if (!tdm_shm || __atomic_load_n(&tdm_shm->worker_pid, __ATOMIC_RELAXED) != (int)getpid())
+		return;  /* a retiring worker no longer speaks for the node */
 	list_for_each(pl, &worker.cfg->proxies) {
 		struct proxy *px = list_entry(pl, struct proxy, link);
 		struct shm_be *b;
@@ -252,8 +253,10 @@ static void publish_backends(void)
 static void beat_cb(struct ev_timer *t)
 {
 	shm_beat(this_thr->id, now_ms);
-	if (this_thr->id == 0)
+	if (this_thr->id == 0) {
 		publish_backends();
+		handover_publish(worker.cfg);
+	}
 	loop_timer_set(this_loop, t, now_ms + 100);
 }
 
@@ -330,6 +333,15 @@ int worker_run(struct cfg *cfg)
 	int i, sfd;
 
 	worker.cfg = cfg;
+	{
+		struct list *pl, *sl;
+		list_for_each(pl, &cfg->proxies) {
+			struct proxy *px = list_entry(pl, struct proxy, link);
+			list_for_each(sl, &px->servers)
+				list_entry(sl, struct server, link)->cfg_weight =
+					list_entry(sl, struct server, link)->uweight;
+		}
+	}
 	worker.nbthread = cfg->g.nbthread > 0 ? cfg->g.nbthread : 1;
 	worker.thr = calloc((size_t)worker.nbthread, sizeof(*worker.thr));
 	if (!worker.thr || srv_init_threads(cfg, worker.nbthread) < 0) {
@@ -354,6 +366,9 @@ int worker_run(struct cfg *cfg)
 			return 1;
 		}
 	}
+	/* reload: continue from the previous worker's view of the servers
+	 * (checks are set up by now, and run only once the loops turn) */
+	handover_import(cfg);
 	/* thread 0 is this one */
 	this_thr = &worker.thr[0];
 	this_loop = &worker.thr[0].loop;

@@ -236,3 +236,32 @@ def test_daemon_and_pidfile(ctx):
     finally:
         os.kill(pid, signal.SIGUSR1)
     poll_until(lambda: not os.path.exists("/proc/%d" % pid), 10, "the daemon exits on SIGUSR1")
+
+
+@timeout(60)
+def test_reload_keeps_health_state(ctx):
+    """A zombie (health 503) marked DOWN stays DOWN across reloads, even with
+    init-state up, and gets no request after any reload."""
+    tandem_only("state handover")
+    a, b = ctx.app("A"), ctx.app("B")
+    port = free_port()
+    srv_opts = "check inter 200ms fastinter 100ms fall 2 rise 2 init-state up"
+    cfg = config(port, [("a", a.port, srv_opts), ("b", b.port, srv_opts)], nbthread=2,
+                 be_extra="option httpchk GET /health")
+    px = ctx.proxy(cfg)
+    eq(Client(a.port).get("/admin/fault?mode=zombie").status, 200, "zombie A")
+    poll_until(lambda: "Server be/a is DOWN" in px.logs(), 5, "A marked DOWN")
+    for i in range(3):
+        before = _workers(px)
+        eq(Client(a.port).get("/admin/reset").status, 200, "reset A's counters")
+        _reload_and_wait(px, before)
+        c = Client(px.port)
+        for _ in range(20):
+            r = c.get("/read")
+            eq(r.status, 200, "request after reload %d" % i)
+            eq(r.header("x-node"), "B", "node serving after reload %d" % i)
+        c.close()
+        st = Client(a.port).get("/admin/stats")
+        served = st.body.count(b'"/read":0') == 1
+        check(served, "A served /read after reload %d: %r" % (i, st.body[:300]))
+    check("Took over the state" in px.logs(), "the handover must be logged")

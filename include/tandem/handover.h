@@ -1,0 +1,16 @@
+/* What a worker hands to its successor across a reload, through the
+ * master/worker shared area: each server's health, admin state (drain,
+ * maint) and runtime weight. (Counters live in the shared area itself.) */
+#ifndef TANDEM_HANDOVER_H
+#define TANDEM_HANDOVER_H
+#include <tandem/proxy-t.h>
+
+/* Publish every server's state (only the current worker does; thread 0,
+ * periodically and when a reload starts). */
+void handover_publish(struct cfg *cfg);
+/* At start, after health checks are set up and before they run: take over
+ * what the previous worker published. Servers that are new in the
+ * configuration follow their init-state. Returns the number restored. */
+int handover_import(struct cfg *cfg);
+
+#endif

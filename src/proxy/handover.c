@@ -1,0 +1,97 @@
+/* Reload state handover: see handover.h. A record is keyed by backend and
+ * server names; a server renamed or new in the configuration starts from
+ * its init-state, as HAProxy's server-state file does. A runtime weight
+ * (admin socket) survives only while the configured weight is unchanged:
+ * an edited configuration wins. */
+#include <unistd.h>
+#include <tandem/check.h>
+#include <tandem/clock.h>
+#include <tandem/handover.h>
+#include <tandem/log.h>
+#include <tandem/shm.h>
+
+static int is_current(void)
+{
+	static pid_t me;
+
+	if (!me)
+		me = getpid();
+	return tdm_shm && __atomic_load_n(&tdm_shm->worker_pid, __ATOMIC_ACQUIRE) == me;
+}
+
+void handover_publish(struct cfg *cfg)
+{
+	struct list *pl, *sl;
+	uint64_t now = clock_mono_us() / 1000;
+
+	if (!is_current())
+		return;
+	list_for_each(pl, &cfg->proxies) {
+		struct proxy *px = list_entry(pl, struct proxy, link);
+
+		if (!(px->cap & PR_CAP_BE))
+			continue;
+		list_for_each(sl, &px->servers) {
+			struct server *s = list_entry(sl, struct server, link);
+			struct shm_srv *r = s->hand_rec;
+			struct chk_snap cs;
+
+			if (!r)
+				r = s->hand_rec = shm_srv_find(px->id, s->id, 1);
+			if (!r)
+				continue;
+			shm_srv_write_begin(r);
+			r->state = __atomic_load_n(&s->state, __ATOMIC_RELAXED);
+			r->admin = __atomic_load_n(&s->admin, __ATOMIC_RELAXED);
+			r->cfg_weight = s->cfg_weight;
+			r->uweight = s->uweight;
+			r->has_health = 0;
+			if (srv_check_snapshot(s, &cs) == 0 && cs.enabled) {
+				r->has_health = 1;
+				r->health = cs.health;
+				r->state = cs.state;
+				r->chkfail = cs.chkfail;
+				r->chkdown = cs.chkdown;
+				r->downtime_ms = cs.downtime_s * 1000;
+			}
+			r->published_ms = now;
+			shm_srv_write_end(r);
+		}
+	}
+}
+
+int handover_import(struct cfg *cfg)
+{
+	struct list *pl, *sl;
+	int n = 0;
+
+	if (!tdm_shm)
+		return 0;
+	list_for_each(pl, &cfg->proxies) {
+		struct proxy *px = list_entry(pl, struct proxy, link);
+
+		if (!(px->cap & PR_CAP_BE))
+			continue;
+		list_for_each(sl, &px->servers) {
+			struct server *s = list_entry(sl, struct server, link);
+			struct shm_srv *r = shm_srv_find(px->id, s->id, 0);
+			struct shm_srv rec;
+
+			if (!r || !r->published_ms || shm_srv_read(r, &rec) < 0)
+				continue;
+			/* admin state: drain and maint survive; the config's
+			 * `disabled` still applies on top */
+			__atomic_fetch_or(&s->admin, rec.admin & (SRV_ADMF_MAINT | SRV_ADMF_DRAIN), __ATOMIC_RELAXED);
+			if (rec.cfg_weight == s->cfg_weight && rec.uweight != s->uweight) {
+				s->uweight = rec.uweight;
+				__atomic_store_n(&s->eweight, rec.uweight, __ATOMIC_RELAXED);
+			}
+			if (rec.has_health && s->has_check)
+				srv_health_restore(s, rec.state, rec.health, rec.chkfail, rec.chkdown, rec.downtime_ms);
+			n++;
+		}
+	}
+	if (n)
+		log_event(LL_NOTICE, "Took over the state of %d server(s) from the previous worker.", n);
+	return n;
+}
