@@ -2,7 +2,8 @@
 """Run tandem's network-namespace tests: every function test_* of
 tests/netns/test_*.py, one at a time (they measure time).
 
-  python3 tests/netns/run.py [-k PATTERN]        env: TANDEM_BIN_DIR (default bin)
+  python3 tests/netns/run.py [-k PATTERN]        env: TANDEM_BIN_DIR (default bin),
+                                                 NETNS_KEEP=1 keeps the logs of passed tests
 
 Prints "PASS module.name" or "FAIL module.name: reason" per test, and the
 tests' "INFO ..." lines; measurements go to tests/out/netns-<module>.json.
@@ -98,7 +99,10 @@ def main():
                 if bad:
                     raise RuntimeError("sanitizer report in the output of %s" % ", ".join(bad))
                 print("PASS %s (%.1fs)" % (full, time.monotonic() - t0), flush=True)
-                shutil.rmtree(work, ignore_errors=True)
+                if os.environ.get("NETNS_KEEP"):
+                    print("    (logs kept in %s)" % work, flush=True)
+                else:
+                    shutil.rmtree(work, ignore_errors=True)
             except Exception as e:  # noqa: BLE001 (every failure is reported)
                 signal.alarm(0)
                 failed += 1
