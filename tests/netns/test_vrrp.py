@@ -387,6 +387,30 @@ def test_worker_stall_faults(env):
     check("fault cleared" in env.tandems["a"].log(), "a did not log the fault clearing:\n" + env.tandems["a"].log())
 
 
+def test_reload_keeps_vip(env):
+    """A reload (SIGHUP) starts a new worker: the VIP stays where it is, no
+    transition, no failed request; a changed vrrp section only warns."""
+    pair(env, 100)
+    cl = Client(env, 3)
+    try:
+        cl.wait_served("a", time.monotonic(), 2)
+        a = env.tandems["a"]
+        before = a.log()
+        env.write("tandem-a.cfg", tandem_cfg(150, 100))
+        t = time.monotonic()
+        os.kill(a.pid, signal.SIGHUP)
+        wait_for(lambda: "Reload done" in a.log(), 5, "a's reload")
+        check("take effect at the next restart" in a.log(), "no warning about the changed vrrp section:\n" + a.log())
+        env.expect_holder("a", ["a", "b"], timeout=0.1, stable=0.5)
+        after = a.log()[len(before):]
+        check("Entering" not in after, "a changed state during the reload:\n" + after)
+        fails = cl.failures(t, time.monotonic())
+        check(not fails, "%d requests failed during the reload: %s" % (len(fails), fails[:3]))
+        cl.wait_served("a", time.monotonic(), 2)
+    finally:
+        cl.stop()
+
+
 def test_track_backend_fault(env):
     """a's only server dies: its backend has no usable server -> FAULT,
     b takes over; the server returns -> a preempts again."""
