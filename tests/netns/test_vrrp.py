@@ -387,6 +387,22 @@ def test_worker_stall_faults(env):
     check("fault cleared" in env.tandems["a"].log(), "a did not log the fault clearing:\n" + env.tandems["a"].log())
 
 
+def test_leftover_vip_removed_at_start(env):
+    """A VIP left on the interface by a killed run (here with another
+    prefix length) is removed before the instance starts."""
+    for node, host in (("a", 1), ("b", 2)):
+        env.lab.add_node(node, host)
+    env.app("a")
+    env.app("b")
+    subprocess.run(["ip", "-n", env.lab.ns("a"), "addr", "add", VIP + "/32", "dev", "eth0"], check=True)
+    check(env.lab.holders(VIP) == ["a"], "could not plant the leftover VIP")
+    env.tandem("a", 100, 100)
+    check("removed %s, left behind by a previous run" % VIP in env.tandems["a"].log(),
+          "a did not report the leftover:\n" + env.tandems["a"].log())
+    env.tandem("b", 200, 100)
+    env.expect_holder("b", ["a", "b"], timeout=3)
+
+
 def test_reload_keeps_vip(env):
     """A reload (SIGHUP) starts a new worker: the VIP stays where it is, no
     transition, no failed request; a changed vrrp section only warns."""
