@@ -35,7 +35,7 @@
 extern char **environ;
 
 #define HEALTH_MS     50      /* how often worker and backends are looked at */
-#define DROP_LOG_MS   5000    /* at most one "dropped" line per instance this often */
+#define DROP_LOG_MS   5000    /* at most one "dropped" / "cannot send" line per instance this often */
 
 /* Snapshot slots shared with the worker; seqlock per slot (odd = writing). */
 struct vshared {
@@ -64,6 +64,7 @@ struct vinst {
 	uint8_t  dst[VRRP_MAX_PEERS][4];
 	int      started;         /* Startup issued (the worker beat once) */
 	uint64_t drop_logged_ms;
+	uint64_t send_err_logged_ms;
 	struct vrrp_snap snap;    /* this thread's copy, published to the slot */
 };
 
@@ -142,8 +143,12 @@ static void send_advert(struct vinst *vi, int prio)
 			sent = 1;
 	}
 	if (!sent) {
-		log_event(LL_WARNING, "(%s) cannot send an advertisement on %s: %s", vi->c->name,
-			  vi->c->ifname, strerror(errno));
+		/* a link that is down fails every interval: say it once in a while */
+		if (!vi->send_err_logged_ms || now_ms - vi->send_err_logged_ms >= DROP_LOG_MS) {
+			vi->send_err_logged_ms = now_ms;
+			log_event(LL_WARNING, "(%s) cannot send an advertisement on %s: %s", vi->c->name,
+				  vi->c->ifname, strerror(errno));
+		}
 		return;
 	}
 	vi->snap.adverts_tx++;
@@ -382,9 +387,12 @@ static void advert_in(struct vinst *vi, const uint8_t *buf, size_t len)
 	act = vrrp_fsm_step(&vi->f, &in, now_ms);
 	if (old == VRRP_ST_BACKUP && !ad.prio)
 		log_event(LL_NOTICE, "(%s) Backup received priority 0 advertisement", vi->c->name);
-	if (old == VRRP_ST_MASTER && vi->f.state == VRRP_ST_BACKUP)
+	if (old == VRRP_ST_MASTER && vi->f.state == VRRP_ST_BACKUP && ad.prio > vi->f.priority)
 		log_event(LL_NOTICE, "(%s) Master received advert from %s with higher priority %d, ours %d",
 			  vi->c->name, ipstr(&ad.src, s, sizeof(s)), ad.prio, vi->f.priority);
+	else if (old == VRRP_ST_MASTER && vi->f.state == VRRP_ST_BACKUP)
+		log_event(LL_NOTICE, "(%s) Master received advert from %s with the same priority %d and a higher address",
+			  vi->c->name, ipstr(&ad.src, s, sizeof(s)), ad.prio);
 	apply(vi, act);
 }
 
