@@ -403,6 +403,21 @@ def test_leftover_vip_removed_at_start(env):
     env.expect_holder("b", ["a", "b"], timeout=3)
 
 
+def test_unicast_peers(env):
+    """unicast-peer instead of multicast: same election and takeover."""
+    for node, host in (("a", 1), ("b", 2)):
+        env.lab.add_node(node, host)
+    env.app("a")
+    env.app("b")
+    env.tandem("b", 100, 100, "    unicast-peer 192.0.2.1\n")
+    env.tandem("a", 200, 100, "    unicast-peer 192.0.2.2\n")
+    env.expect_holder("a", ["a", "b"], timeout=3)
+    check("unicast" in env.tandems["a"].log(), "a is not in unicast mode")
+    os.kill(env.tandems["a"].pid, signal.SIGTERM)
+    env.expect_holder("b", ["a", "b"], timeout=2)
+    no_drops(env, ["a", "b"])
+
+
 def test_reload_keeps_vip(env):
     """A reload (SIGHUP) starts a new worker: the VIP stays where it is, no
     transition, no failed request; a changed vrrp section only warns."""
