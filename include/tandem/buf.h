@@ -8,6 +8,8 @@ int buf_alloc(struct buf *b, size_t size);
 /* Release the area (only when empty, to keep idle memory low). */
 void buf_release(struct buf *b);
 void buf_free(struct buf *b);
+/* Free the calling thread's cache of released areas (thread exit). */
+void buf_pool_flush(void);
 
 static inline char *buf_ptr(const struct buf *b) { return b->area + b->head; }
 static inline char *buf_tail(const struct buf *b) { return b->area + b->head + b->data; }

@@ -5,11 +5,40 @@
 #include <stdlib.h>
 #include <tandem/buf.h>
 
+/* A small per-thread cache of released areas of the most used size, so
+ * that the allocate/release done around every request (buffers are given
+ * back as soon as a connection goes idle) costs no malloc/free. Bounded:
+ * at most POOL_MAX areas per thread stay allocated for reuse. */
+#define POOL_MAX 64
+static __thread void  *pool[POOL_MAX];
+static __thread int    npool;
+static __thread size_t pool_size;
+
+static void *area_get(size_t size)
+{
+	if (npool && size == pool_size)
+		return pool[--npool];
+	return malloc(size);
+}
+
+static void area_put(void *p, size_t size)
+{
+	if (!p)
+		return;
+	if (!pool_size)
+		pool_size = size;
+	if (size == pool_size && npool < POOL_MAX) {
+		pool[npool++] = p;
+		return;
+	}
+	free(p);
+}
+
 int buf_alloc(struct buf *b, size_t size)
 {
 	if (b->area)
 		return 0;
-	b->area = malloc(size);
+	b->area = area_get(size);
 	if (!b->area)
 		return -1;
 	b->size = size;
@@ -20,7 +49,7 @@ int buf_alloc(struct buf *b, size_t size)
 void buf_release(struct buf *b)
 {
 	if (b->area && !b->data) {
-		free(b->area);
+		area_put(b->area, b->size);
 		b->area = NULL;
 		b->size = b->head = 0;
 	}
@@ -28,9 +57,15 @@ void buf_release(struct buf *b)
 
 void buf_free(struct buf *b)
 {
-	free(b->area);
+	area_put(b->area, b->size);
 	b->area = NULL;
 	b->size = b->head = b->data = 0;
+}
+
+void buf_pool_flush(void)
+{
+	while (npool)
+		free(pool[--npool]);
 }
 
 void buf_compact(struct buf *b)

@@ -1140,14 +1140,17 @@ static int txn_end(struct stream *s)
 	if (sc) {
 		if (s->srv_ka && s->req.done && !sc->in.data && !(sc->flags & (CF_EOF | CF_ERROR))) {
 			sc->flags |= CF_USED;
-			if (!s->cli_ka || worker.stopping) {
+			if (s->be->http_reuse != REUSE_NEVER || !s->cli_ka || worker.stopping) {
+				/* back to the server's pool: an idle client then holds no
+				 * server connection, and the pool (bounded per thread by
+				 * tune.idle-pool) serves every client's next request */
 				s->sc = NULL;
 				sc->strm = NULL;
 				if (s->be->http_reuse == REUSE_NEVER ||
 				    srv_put_idle(sc, G->tune_idle_pool) < 0)
 					conn_free_deferred(sc);
 			} else {
-				buf_release(&sc->in);
+				buf_release(&sc->in);  /* http-reuse never: private to this client */
 			}
 		} else {
 			drop_server_conn(s);
@@ -1165,6 +1168,7 @@ static int txn_end(struct stream *s)
 	if (!s->cli.in.data)
 		buf_release(&s->cli.in);
 	buf_release(&s->cli_out);
+	buf_free(&s->srv_out);  /* an idle client keeps no buffer at all */
 	return 1;
 }
 
