@@ -285,11 +285,13 @@ static void publish(struct hs *h, const struct hs_conf *c, uint64_t now, struct 
 			h->state = SRV_ST_RUNNING;
 		}
 		h->was_up = 1;
+		h->refused = 0;    /* a new episode: a refusal is logged again */
 	} else if (!want_up && h->state != SRV_ST_STOPPED) {
 		out->went_down = 1;
 		h->state = SRV_ST_STOPPED;
 		h->down_since = now;
 		h->chkdown++;
+		h->refused = 0;
 	}
 	if (h->state == SRV_ST_STARTING && now - h->up_since >= c->slowstart)
 		h->state = SRV_ST_RUNNING;

@@ -262,6 +262,10 @@ static void test_tandem_rule(void)
 	CHECK("refused again: not logged again", h.state == SRV_ST_RUNNING && !out.refused);
 	chk(&h, &c, HCHK_L4CON, 8);
 	CHECK("active checks are not bounded", h.state == SRV_ST_STOPPED);
+	chk(&h, &c, HCHK_L4OK, 9);
+	chk(&h, &c, HCHK_L4OK, 10);
+	obs(&h, &c, OBS_CONN_ERR, 11);
+	CHECK("a new episode logs the refusal again", h.state == SRV_ST_RUNNING && out.refused);
 	allow_eject = 1;
 
 	c.has_check = 0;
