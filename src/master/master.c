@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <tandem/cfg.h>
 #include <tandem/clock.h>
@@ -180,6 +181,11 @@ static pid_t fork_worker(struct cfg *cfg)
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		_exit(worker_start(cfg));
 	}
+		/* a worker never outlives its master: it would keep the listening
+		 * sockets and the VIP's traffic with nobody to supervise it */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != master_pid)
+			_exit(1);
 	if (pid > 0)
 		log_event(LL_NOTICE, "New worker (%d) forked", (int)pid);
 	else
