@@ -216,6 +216,11 @@ struct srv_health {
 	char           *req;       /* HTTP checks: the request, built once */
 	size_t          reqlen;
 	int             quick_ok;  /* atomic: a success on live traffic changes nothing now */
+	/* admin socket (check.c, "admin socket" section) */
+	int             paused;    /* atomic: `disable health`: no check starts, a running one's result is dropped */
+	int             gone;      /* atomic: the server was deleted: its checks stop for good */
+	unsigned        addr_gen;  /* atomic: bumped when the server's address changes */
+	unsigned        addr_seen; /* owner thread: addr_gen the check target was computed for */
 };
 
 #endif

@@ -80,6 +80,36 @@ int srv_health_restore(struct server *s, int state, int health, uint64_t chkfail
 /* Release a server's run-time health (its checks must be stopped). */
 void srv_health_free(struct srv_health *h);
 
+/* ---- the admin socket (src/admin/cli*.c, thread 0) ---- */
+
+/* Force the health of <s> to SRV_ST_RUNNING, SRV_ST_STOPPING or
+ * SRV_ST_STOPPED as if checks had just decided so (`set server health`);
+ * later checks change it again as usual. Logs the transition with <why>
+ * ("changed from CLI"). Returns 0, or -1 when <s> has no health state
+ * (no `check`, no max-fails): the caller then sets server.state itself. */
+int srv_health_force(struct server *s, int state, const char *why);
+/* Set the user weight the health module scales (slowstart) and publish
+ * the effective weight. 0, or -1 without health state. */
+int srv_health_set_uweight(struct server *s, int w);
+/* `disable health` (1) / `enable health` (0): while paused no check starts
+ * and a running check's result is dropped; the state stays as it is.
+ * Returns 0, or -1 when <s> has no active checks. */
+int srv_health_pause(struct server *s, int paused);
+/* 1 when the active checks of <s> are paused, 0 when they run, -1 none. */
+int srv_health_paused(const struct server *s);
+/* The address of <s> changed: its checks connect to the new one from the
+ * next check on (unless `addr` gave them their own). */
+void srv_health_addr_changed(struct server *s);
+/* Health state for a server added at run time, owned by the calling
+ * thread (the admin socket's). With <paused>, active checks wait for
+ * `enable health` (HAProxy's rule for dynamic servers). Returns 0 (also
+ * when there is nothing to watch), or -1 (out of memory, checks not
+ * running in this process). */
+int srv_health_attach(struct server *s, int paused);
+/* A server removed at run time: its checks stop for good (its owner
+ * thread notices at its next timer); nothing is freed. */
+void srv_health_detach(struct server *s);
+
 /* The backend's check rules, or NULL (plain connect checks). */
 static inline const struct chk_px *chk_px_of(const struct proxy *px)
 {

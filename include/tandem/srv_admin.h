@@ -1,8 +1,15 @@
-/* Administrative state of servers (maintenance, drain), kept apart from
- * their health: the admin socket, the stats page buttons and the config's
- * `disabled` all go through here; health checks never touch it. */
+/* Administrative changes to servers, kept apart from their health: the
+ * admin socket, the stats page buttons and the config's `disabled` all go
+ * through here; health checks never touch the admin state.
+ *
+ * Threads: the writers below run on one thread at a time (the admin
+ * socket's thread 0, or a stats page request); every worker thread reads
+ * the same servers lock-free (lb.c, stream.c). doc/architecture.md
+ * ("Dynamic servers") explains how servers are added and removed while
+ * other threads walk the lists. */
 #ifndef TANDEM_SRV_ADMIN_H
 #define TANDEM_SRV_ADMIN_H
+#include <sys/socket.h>
 #include <tandem/proxy-t.h>
 
 enum srv_admin_mode { SRV_ADMIN_READY = 0, SRV_ADMIN_DRAIN, SRV_ADMIN_MAINT };
@@ -13,5 +20,50 @@ enum srv_admin_mode { SRV_ADMIN_READY = 0, SRV_ADMIN_DRAIN, SRV_ADMIN_MAINT };
 int srv_set_admin_mode(struct server *s, enum srv_admin_mode mode, const char *who);
 /* Current mode of <s>. */
 enum srv_admin_mode srv_admin_mode(const struct server *s);
+
+/* ---- weights -------------------------------------------------------------
+ * Three weights, HAProxy's: the initial one (server.cfg_weight, from the
+ * configuration, never changed at run time), the user weight
+ * (server.uweight: what `set weight` last set, which the health module
+ * scales during slowstart) and the effective one (server.eweight, what
+ * lb.c reads). */
+
+/* Parse HAProxy's `set weight` argument: "N" (0..256) or "N%" of
+ * <iweight>, the initial weight (the result capped at 256). Returns NULL
+ * with *w set, or the error line to answer. Pure. */
+const char *srv_weight_parse(const char *arg, int iweight, int *w);
+/* The user weight of <s> now. */
+int srv_uweight_get(const struct server *s);
+/* Set the user weight of <s> to <w> (0..256, already parsed). A backend
+ * with a static algorithm (static-rr) only accepts 0 and the initial
+ * weight, as in HAProxy. Returns NULL, or the error line to answer. */
+const char *srv_set_uweight(struct server *s, int w);
+
+/* ---- address -------------------------------------------------------------
+ * server.addr changes at run time (`set server addr`) while other threads
+ * connect to it. A sequence lock keeps readers from seeing half of an
+ * address: writers are serialized by the caller (admin socket thread);
+ * readers retry while a write is in progress, which is a few stores. */
+
+/* Copy the address of <s> (consistent even during a change). */
+void srv_addr_get(const struct server *s, struct sockaddr_storage *ss, socklen_t *len);
+/* Replace the address (and port) of <s>; new connections and health
+ * checks use it, established ones are left alone. */
+void srv_addr_set(struct server *s, const struct sockaddr_storage *ss, socklen_t len);
+
+/* ---- servers added and removed at run time --------------------------------
+ * Servers are never freed while the worker runs: a removed server is
+ * unlinked from its backend so new walks skip it, but a thread standing on
+ * it (or a stream pointing to it) still reads valid memory and its next
+ * link still leads back into the list. */
+
+/* Append <s> (fully initialized: thr[] allocated, health attached) to its
+ * backend's list; other threads see it whole or not at all. */
+void srv_publish(struct server *s);
+/* Unlink <s> from its backend (memory kept, see above). */
+void srv_unpublish(struct server *s);
+/* Requests in flight on <s> plus idle connections kept for it (a
+ * snapshot; every thread's pool is counted). */
+int srv_conns_left(const struct server *s);
 
 #endif

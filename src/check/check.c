@@ -20,6 +20,7 @@
 #include <tandem/clock.h>
 #include <tandem/log.h>
 #include <tandem/loop.h>
+#include <tandem/srv_admin.h>
 #include <tandem/worker.h>
 #include "check_int.h"
 
@@ -30,6 +31,7 @@ struct chk_thread {
 	int    n;
 	struct ev_timer tick;
 	int    started, stopped;
+	int    tick_on;            /* <tick> initialized and armed */
 	uint64_t rnd;              /* xorshift state for jitter */
 };
 
@@ -256,21 +258,40 @@ void chk_report(struct srv_health *h, int status, int code, const char *desc)
 
 	ev.duration = (int)((us - h->run.start_us) / 1000);
 	chk_conn_close(h);
-	srv_health_apply(h, &ev, &o);
+	if (LD(h->gone))
+		return;
+	if (!LD(h->paused))    /* a result that arrives after `disable health` is dropped */
+		srv_health_apply(h, &ev, &o);
 	plan_next(h);
 }
+
+static void check_target(struct srv_health *h);
 
 /* The check timer: start a check, or time out the running one. */
 static void check_timer_cb(struct ev_timer *tmr)
 {
 	struct srv_health *h = tmr->ctx;
+	unsigned gen;
 
 	if (thr[h->tid].stopped)
 		return;
-	if (h->run.running)
+	if (LD(h->gone)) {         /* deleted server: the timer is not re-armed */
+		chk_conn_close(h);
+		return;
+	}
+	if (h->run.running) {
 		chk_conn_timeout(h);
-	else
+	} else if (LD(h->paused)) {
+		plan_next(h);      /* keep ticking: `enable health` needs no other thread */
+	} else {
+		if ((gen = __atomic_load_n(&h->addr_gen, __ATOMIC_ACQUIRE)) != h->addr_seen) {
+			pthread_mutex_lock(&h->lock);
+			check_target(h);
+			pthread_mutex_unlock(&h->lock);
+			h->addr_seen = gen;
+		}
 		chk_conn_start(h);
+	}
 }
 
 /* Every TICK_MS on threads that own servers: max-fails ejections expire,
@@ -287,6 +308,8 @@ static void tick_cb(struct ev_timer *tmr)
 		struct hs_out o;
 		int busy, resched, need;
 
+		if (LD(h->gone))
+			continue;
 		pthread_mutex_lock(&h->lock);
 		need = h->hs.ejected || h->hs.state == SRV_ST_STARTING;
 		resched = h->hs.resched;
@@ -336,14 +359,17 @@ static void check_target(struct srv_health *h)
 {
 	const struct server *s = h->srv;
 	const struct chk_px *p = h->px;
+	struct sockaddr_storage sa;
+	socklen_t sl;
 	int port = s->chk_port;
 
+	srv_addr_get(s, &sa, &sl);   /* the admin socket may change it */
 	if (s->chk_addrlen) {
 		h->addr = s->chk_addr;
 		h->addrlen = s->chk_addrlen;
 	} else {
-		h->addr = s->addr;
-		h->addrlen = s->addrlen;
+		h->addr = sa;
+		h->addrlen = sl;
 	}
 	if (p && p->type == CHK_TYPE_TCP)
 		for (int i = 0; i < p->ntcp; i++) {
@@ -359,8 +385,8 @@ static void check_target(struct srv_health *h)
 		else if (h->addr.ss_family == AF_INET6)
 			port = ntohs(((struct sockaddr_in6 *)&h->addr)->sin6_port);
 		if (!port)
-			port = s->addr.ss_family == AF_INET ? ntohs(((const struct sockaddr_in *)&s->addr)->sin_port)
-			     : s->addr.ss_family == AF_INET6 ? ntohs(((const struct sockaddr_in6 *)&s->addr)->sin6_port) : 0;
+			port = sa.ss_family == AF_INET ? ntohs(((const struct sockaddr_in *)&sa)->sin_port)
+			     : sa.ss_family == AF_INET6 ? ntohs(((const struct sockaddr_in6 *)&sa)->sin6_port) : 0;
 	}
 	if (port) {
 		if (h->addr.ss_family == AF_INET)
@@ -487,8 +513,10 @@ void checks_start_thread(struct cfg *cfg, int tid, int nbthread)
 	/* initialized even when unused: checks_stop_thread() deletes it, and a
 	 * zeroed timer would look armed at heap slot 0 */
 	ev_timer_init(&t->tick, tick_cb, t);
-	if (t->n)
+	if (t->n) {
 		loop_timer_set(l, &t->tick, now_ms + TICK_MS);
+		t->tick_on = 1;
+	}
 }
 
 void checks_stop_thread(int tid)
@@ -511,6 +539,184 @@ void checks_stop_thread(int tid)
 			chk_conn_close(h);
 		loop_timer_del(l, &h->run.tmr);
 	}
+}
+
+/* ---- the admin socket ----
+ * Called on the admin socket's thread (worker thread 0), which may not own
+ * the server's checks: state goes through the server's lock like every
+ * other event; check timers are never touched from here except for servers
+ * this thread owns (dynamic ones). Paused and deleted servers are noticed
+ * by their owner thread at its next timer. */
+
+static void log_forced(struct server *s, int state, const char *why)
+{
+	int act, bck;
+
+	be_count(s->be, &act, &bck);
+	if (state == SRV_ST_RUNNING)
+		log_event(LL_WARNING, "%sServer %s/%s is UP, %s. %d active and %d backup servers online.%s"
+			  " 0 sessions requeued, 0 total in queue.", s->backup ? "Backup " : "", s->be->id, s->id,
+			  why, act, bck, (bck && !act) ? " Running on backup." : "");
+	else
+		log_event(LL_WARNING, "%sServer %s/%s is %s, %s. %d active and %d backup servers left.%s"
+			  " %d sessions active, 0 requeued, 0 remaining in queue.", s->backup ? "Backup " : "",
+			  s->be->id, s->id, state == SRV_ST_STOPPED ? "DOWN" : "stopping", why, act, bck,
+			  (bck && !act) ? " Running on backup." : "", LD(s->cur_conns));
+}
+
+int srv_health_force(struct server *s, int state, const char *why)
+{
+	struct srv_health *h = s->hc;
+	uint64_t now = clock_mono_us() / 1000;
+	int was, top;
+
+	if (!h)
+		return -1;
+	pthread_mutex_lock(&h->lock);
+	was = h->hs.state;
+	top = h->conf.rise + h->conf.fall - 1;
+	if (state == SRV_ST_STOPPED) {
+		h->hs.health = 0;
+		if (was != SRV_ST_STOPPED) {
+			h->hs.down_since = now;
+			h->hs.chkdown++;
+			__atomic_fetch_add(&s->be->srv_nout, 1, __ATOMIC_RELAXED);
+		}
+	} else {
+		h->hs.health = h->conf.has_check ? top : h->hs.health;
+		h->hs.ejected = 0;
+		h->hs.fails = 0;
+		if (was == SRV_ST_STOPPED) {
+			h->hs.downtime += now >= h->hs.down_since ? now - h->hs.down_since : 0;
+			h->hs.was_up = 1;
+			__atomic_fetch_sub(&s->be->srv_nout, 1, __ATOMIC_RELAXED);
+		}
+		h->hs.eweight = h->conf.uweight;
+		ST(s->eweight, h->hs.eweight);
+	}
+	h->hs.state = state;
+	ST(s->state, state);
+	if (was != state)
+		ST(s->last_change, clock_wall_us() / 1000000);
+	pthread_mutex_unlock(&h->lock);
+	if (was != state && !(LD(s->admin) & SRV_ADMF_MAINT)) {
+		log_forced(s, state, why);
+		if ((was == SRV_ST_STOPPED) != (state == SRV_ST_STOPPED))
+			be_transition(s->be, state != SRV_ST_STOPPED, now);
+	}
+	return 0;
+}
+
+int srv_health_set_uweight(struct server *s, int w)
+{
+	struct srv_health *h = s->hc;
+
+	if (!h)
+		return -1;
+	pthread_mutex_lock(&h->lock);
+	h->conf.uweight = w;
+	/* slowstart in progress: the ramp now climbs towards <w> */
+	h->hs.eweight = h->hs.state == SRV_ST_STOPPED ? w : hs_weight(&h->hs, &h->conf, clock_mono_us() / 1000);
+	ST(s->eweight, h->hs.eweight);
+	pthread_mutex_unlock(&h->lock);
+	return 0;
+}
+
+int srv_health_pause(struct server *s, int paused)
+{
+	struct srv_health *h = s->hc;
+
+	if (!h || !h->conf.has_check)
+		return -1;
+	ST(h->paused, paused);
+	/* an unchecked server for the stats ("no check"), as in HAProxy */
+	ST(s->has_check, !paused);
+	return 0;
+}
+
+int srv_health_paused(const struct server *s)
+{
+	struct srv_health *h = s->hc;
+
+	if (!h || !h->conf.has_check)
+		return -1;
+	return LD(h->paused);
+}
+
+void srv_health_addr_changed(struct server *s)
+{
+	if (s->hc)
+		__atomic_fetch_add(&s->hc->addr_gen, 1, __ATOMIC_RELEASE);
+}
+
+int srv_health_attach(struct server *s, int paused)
+{
+	int tid = this_thr ? this_thr->id : 0;
+	uint64_t now = clock_mono_us() / 1000;
+	struct chk_thread *t;
+	struct srv_health *h, **no;
+
+	if (!(h = calloc(1, sizeof(*h))))
+		return -1;
+	hs_conf_from_server(&h->conf, s);
+	if (!h->conf.has_check && !h->conf.max_fails) {
+		free(h);
+		return 0;
+	}
+	if (!thr || tid >= nthr) {
+		free(h);
+		return -1;
+	}
+	t = &thr[tid];
+	if (!(no = realloc(t->own, (size_t)(t->n + 1) * sizeof(*no)))) {
+		free(h);
+		return -1;
+	}
+	t->own = no;
+	ev_timer_init(&h->run.tmr, check_timer_cb, h);
+	ev_io_init(&h->run.io, -1, NULL, h);
+	h->run.fd = -1;
+	pthread_mutex_init(&h->lock, NULL);
+	h->srv = s;
+	h->px = s->has_check ? chk_px_of(s->be) : NULL;
+	h->tid = tid;
+	check_target(h);
+	if (h->conf.has_check && chk_prepare(h) < 0) {
+		pthread_mutex_destroy(&h->lock);
+		free(h);
+		return -1;
+	}
+	hs_init(&h->hs, &h->conf, now);
+	h->quick_ok = 1;
+	h->paused = paused && h->conf.has_check;
+	ST(s->state, h->hs.state);
+	ST(s->eweight, h->hs.eweight);
+	ST(s->last_change, clock_wall_us() / 1000000);
+	if (h->hs.state == SRV_ST_STOPPED)
+		__atomic_fetch_add(&s->be->srv_nout, 1, __ATOMIC_RELAXED);
+	s->hc = h;
+	t->own[t->n++] = h;
+	if (!t->tick_on && !t->stopped) {
+		ev_timer_init(&t->tick, tick_cb, t);
+		loop_timer_set(this_loop, &t->tick, now_ms + TICK_MS);
+		t->tick_on = 1;
+	}
+	if (h->conf.has_check && !t->stopped)
+		loop_timer_set(this_loop, &h->run.tmr, now_ms + jitter(t, h->conf.inter));
+	return 0;
+}
+
+void srv_health_detach(struct server *s)
+{
+	struct srv_health *h = s->hc;
+
+	if (!h)
+		return;
+	ST(h->gone, 1);
+	pthread_mutex_lock(&h->lock);
+	if (h->hs.state == SRV_ST_STOPPED)   /* no longer counts against max-ejected-percent */
+		__atomic_fetch_sub(&s->be->srv_nout, 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&h->lock);
 }
 
 void srv_health_free(struct srv_health *h)
