@@ -39,7 +39,9 @@ struct global {
 	uint32_t tune_idle_pool;  /* tune.idle-pool.shared-per-server (tandem): max idle srv conns per thread, default 64 */
 	char    *user, *group, *chroot;
 	int      uid, gid;        /* resolved, -1 when not set */
-	int      stats_timeout;
+	int      stats_timeout;   /* `stats timeout`: admin socket idle timeout, ms (default 10000) */
+	int      stats_maxconn;   /* `stats maxconn`: concurrent admin socket sessions (default 10) */
+	struct list stats_socks;  /* `stats socket` lines: struct cli_sock_conf (cli-t.h) */
 	char    *node;            /* `node` name for stats, default hostname */
 	char    *desc;
 	uint32_t log_hdr_pid;     /* pid shown in log headers */

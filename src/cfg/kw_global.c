@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <tandem/cli.h>
 #include <tandem/h1-t.h>
 #include <tandem/log.h>
 #include "cfg_int.h"
@@ -31,6 +32,9 @@ void cfg_global_init(struct global *g)
 	g->tune_maxhdr = H1_MAX_HDRS;
 	g->tune_idle_pool = 64;
 	g->uid = g->gid = -1;
+	g->stats_timeout = CLI_DEF_TIMEOUT_MS;
+	g->stats_maxconn = CLI_DEF_MAXCONN;
+	list_init(&g->stats_socks);
 }
 
 void cfg_global_free(struct global *g)
@@ -42,6 +46,18 @@ void cfg_global_free(struct global *g)
 	free(g->chroot);
 	free(g->node);
 	free(g->desc);
+	cli_sock_conf_free(&g->stats_socks);
+}
+
+void cli_sock_conf_free(struct list *socks)
+{
+	while (!list_empty(socks)) {
+		struct cli_sock_conf *c = list_entry(socks->next, struct cli_sock_conf, link);
+
+		list_del(&c->link);
+		free(c->addr_str);
+		free(c);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -358,18 +374,133 @@ static int gkw_tune(struct cfg_ctx *ctx, char **args, int nargs)
 	return 0;
 }
 
-/* Every global `stats` keyword belongs to the stats (admin) socket, which
- * tandem does not have yet: refused rather than stored with no effect. */
+/* ---- the stats socket (runtime API, src/admin/cli*.c) ---- */
+
+/* Where a `stats socket` listens: a UNIX path ("/run/x.sock", "unix@x",
+ * a relative path) or a TCP address ("ipv4@127.0.0.1:9999", "[::1]:9999"). */
+static int stats_sock_addr(struct cfg_ctx *ctx, struct cli_sock_conf *c, const char *a)
+{
+	char why[512];
+
+	if (strncmp(a, "unix@", 5) == 0 || strchr(a, '/') || (!strchr(a, ':') && !strchr(a, '@'))) {
+		struct sockaddr_un *un = (struct sockaddr_un *)&c->addr;
+		const char *path = strncmp(a, "unix@", 5) == 0 ? a + 5 : a;
+
+		if (!*path)
+			return cfg_err(ctx, "'stats socket' expects a path or an address.");
+		if (strlen(path) + 16 >= sizeof(un->sun_path))   /* room for the temporary name */
+			return cfg_err(ctx, "'stats socket' : socket path '%s' is too long.", path);
+		un->sun_family = AF_UNIX;
+		strcpy(un->sun_path, path);
+		c->addrlen = sizeof(*un);
+		return 0;
+	}
+	if (cfg_addr_ex(a, &c->addr, &c->addrlen, ADDR_PORT_MANDATORY | ADDR_NO_RESOLVE, 0, why, sizeof(why)) < 0)
+		return cfg_err(ctx, "'stats socket' : %s.", why);
+	return 0;
+}
+
+/* One `stats socket` option at args[i] (and its value); returns the
+ * number of words used, or -1. */
+static int stats_sock_opt(struct cfg_ctx *ctx, struct cli_sock_conf *c, char **args, int i, int nargs)
+{
+	const char *kw = args[i], *val = i + 1 < nargs ? args[i + 1] : NULL;
+	static const char *const levels[] = { "user", "operator", "admin" };
+	long long v;
+
+	if (strcmp(kw, "expose-fd") == 0)
+		return cfg_err(ctx, "'stats socket' : 'expose-fd %s' is not supported: tandem's master keeps the listening "
+			       "sockets across reloads itself, no process needs to fetch them.", val ? val : "");
+	if (strcmp(kw, "mode") && strcmp(kw, "level") && strcmp(kw, "user") && strcmp(kw, "group") &&
+	    strcmp(kw, "uid") && strcmp(kw, "gid"))
+		return cfg_err(ctx, "'stats socket' : keyword '%s' is not supported by tandem "
+			       "(supported: mode, level, user, group, uid, gid).", kw);
+	if (!val || !*val)
+		return cfg_err(ctx, "'stats socket' : '%s' expects an argument.", kw);
+	if (strcmp(kw, "mode") == 0) {
+		char *end;
+		long m = strtol(val, &end, 8);
+
+		if (*end || end == val || m < 0 || m > 07777)
+			return cfg_err(ctx, "'stats socket' : 'mode' expects an octal permission like 600, got '%s'.", val);
+		c->mode = (int)m;
+	} else if (strcmp(kw, "level") == 0) {
+		for (c->level = 0; c->level < 3 && strcmp(val, levels[c->level]); c->level++)
+			;
+		if (c->level == 3)
+			return cfg_err(ctx, "'stats socket' : 'level' only supports 'user', 'operator', and 'admin', got '%s'.", val);
+	} else if (strcmp(kw, "user") == 0) {
+		struct passwd *pw = getpwnam(val);
+
+		if (!pw)
+			return cfg_err(ctx, "'stats socket' : cannot find user id for '%s'.", val);
+		c->uid = (int)pw->pw_uid;
+	} else if (strcmp(kw, "group") == 0) {
+		struct group *gr = getgrnam(val);
+
+		if (!gr)
+			return cfg_err(ctx, "'stats socket' : cannot find group id for '%s'.", val);
+		c->gid = (int)gr->gr_gid;
+	} else {
+		if (cfg_arg_int(ctx, kw, val, 0, 0x7fffffff, &v) < 0)
+			return -1;
+		*(kw[0] == 'u' ? &c->uid : &c->gid) = (int)v;
+	}
+	return 2;
+}
+
+/* stats socket ADDR [options]; stats timeout TIME; stats maxconn N */
 static int gkw_stats(struct cfg_ctx *ctx, char **args, int nargs)
 {
+	struct cli_sock_conf *c;
+	long long v;
+	uint32_t ms;
+
 	if (nargs < 2)
-		return cfg_err(ctx, "'stats' expects 'socket', 'timeout' or 'maxconn' in the 'global' section (none is supported yet).");
-	if (strcmp(args[1], "socket") == 0)
-		return cfg_err(ctx, "'stats socket' is not supported yet: it will be provided by the admin socket feature.");
-	if (strcmp(args[1], "timeout") == 0 || strcmp(args[1], "maxconn") == 0)
-		return cfg_err(ctx, "'stats %s' is not supported yet (it applies to the stats socket, which tandem does not have yet).",
-			       args[1]);
-	return cfg_err(ctx, "'stats %s' is not supported by tandem in the 'global' section.", args[1]);
+		return cfg_err(ctx, "'stats' expects 'socket', 'timeout' or 'maxconn' in the 'global' section.");
+	if (strcmp(args[1], "timeout") == 0) {
+		if (nargs < 3)
+			return cfg_err(ctx, "'stats timeout' expects a timeout value.");
+		if (cfg_max_args(ctx, args + 1, nargs - 1, 1) < 0 || cfg_arg_time(ctx, "stats timeout", args[2], &ms) < 0)
+			return -1;
+		if (!ms || ms > 0x7fffffff)
+			return cfg_err(ctx, "'stats timeout' expects a positive value, got '%s'.", args[2]);
+		G->stats_timeout = (int)ms;
+		return 0;
+	}
+	if (strcmp(args[1], "maxconn") == 0) {
+		if (nargs < 3)
+			return cfg_err(ctx, "'stats maxconn' expects an integer argument.");
+		if (cfg_max_args(ctx, args + 1, nargs - 1, 1) < 0 ||
+		    cfg_arg_int(ctx, "stats maxconn", args[2], 1, 100000, &v) < 0)
+			return -1;
+		G->stats_maxconn = (int)v;
+		return 0;
+	}
+	if (strcmp(args[1], "socket") != 0)
+		return cfg_err(ctx, "'stats %s' is not supported by tandem in the 'global' section.", args[1]);
+	if (nargs < 3 || !*args[2])
+		return cfg_err(ctx, "'stats socket' expects a path or an address.");
+	if (!(c = calloc(1, sizeof(*c))))
+		return cfg_err(ctx, "out of memory");
+	c->mode = -1;
+	c->uid = c->gid = -1;
+	c->level = CLI_LVL_OPER;
+	c->fd = -1;
+	c->file = ctx->file;
+	c->line = ctx->line;
+	list_init(&c->link);
+	if (!(c->addr_str = strdup(args[2]))) {
+		free(c);
+		return cfg_err(ctx, "out of memory");
+	}
+	list_add_tail(&G->stats_socks, &c->link);   /* freed with the global section even on error */
+	if (stats_sock_addr(ctx, c, args[2]) < 0)
+		return -1;
+	for (int i = 3, n; i < nargs; i += n)
+		if ((n = stats_sock_opt(ctx, c, args, i, nargs)) < 0)
+			return -1;
+	return 0;
 }
 
 /* Known HAProxy global keywords tandem rejects, with the reason. */
