@@ -199,7 +199,7 @@ static void test_full(void)
 		"    tune.idle-pool.shared-per-server 8\n"
 		"    node lb1\n"
 		"    description main \"load balancer\"\n"
-		"    # stats timeout: refused until the stats socket exists\n"
+		"    stats timeout 30s\n"
 		"    ulimit-n 20000\n"
 		"\n"
 		"defaults\n"
@@ -606,10 +606,9 @@ static void test_errors(void)
 			cfg_free(ac);
 		}
 	}
-	expect_err("stats timeout", "global\n stats timeout 30s\n", 2,
-		   "'stats timeout' is not supported yet (it applies to the stats socket, which tandem does not have yet).");
-	expect_err("stats maxconn", "global\n stats maxconn 10\n", 2,
-		   "'stats maxconn' is not supported yet (it applies to the stats socket, which tandem does not have yet).");
+	/* global stats socket / timeout / maxconn: tests/unit/test_cli.c */
+	expect_err("stats timeout", "global\n stats timeout 0\n", 2,
+		   "'stats timeout' expects a positive value, got '0'.");
 	expect_err("stats timeout in proxy", "listen l\n stats timeout 30s\n", 2,
 		   "'stats timeout' is only valid in the 'global' section.");
 	expect_err("stats auth", "listen l\n stats auth admin\n", 2, "'stats auth' expects <user>:<password>.");
@@ -687,8 +686,9 @@ static void test_errors(void)
 		   "http mode frontend 'f' cannot use backend 'b' (mode tcp) as its default backend (see 'mode').");
 
 	/* global */
-	expect_err("stats socket", "global\n stats socket /run/haproxy.sock mode 660 level admin\n", 2,
-		   "'stats socket' is not supported yet: it will be provided by the admin socket feature.");
+	expect_err("stats socket", "global\n stats socket /run/haproxy.sock mode 660 level admin expose-fd listeners\n", 2,
+		   "'stats socket' : 'expose-fd listeners' is not supported: tandem's master keeps the listening "
+		   "sockets across reloads itself, no process needs to fetch them.");
 	expect_err("ssl global", "global\n ssl-default-bind-ciphers ECDHE\n", 2, "'ssl-default-bind-ciphers' is not supported: tandem has no TLS.");
 	expect_err("tune.ssl", "global\n tune.ssl.default-dh-param 2048\n", 2, "'tune.ssl.default-dh-param' is not supported: tandem has no TLS.");
 	expect_err("ca-base", "global\n ca-base /etc/ssl/certs\n", 2, "'ca-base' is not supported: tandem has no TLS.");
@@ -894,14 +894,14 @@ static void test_seeds(void)
 	struct cfg *c = load(full003);
 
 	CHECK("seed 003 full: rejected", !c);
-	CHECK("seed 003: stats socket message", strstr(logbuf, ":4] : 'stats socket' is not supported yet"));
+	CHECK("seed 003: stats socket accepted", !strstr(logbuf, ":4] :"));
 	CHECK("seed 003: resolvers message", strstr(logbuf, ":6] : section 'resolvers' is not supported by tandem yet"));
 	CHECK("seed 003: resolvers lines not reported", !strstr(logbuf, "nameserver"));
 	CHECK("seed 003: httpchk accepted", !strstr(logbuf, ":35] :"));
 	CHECK("seed 003: http-check accepted", !strstr(logbuf, ":36] :"));
 	CHECK("seed 003: server resolvers message", strstr(logbuf, ":37] : 'server nginx1': keyword 'resolvers' is not supported yet."));
 	CHECK("seed 003: stats admin accepted", !strstr(logbuf, ":45] :"));
-	CHECK("seed 003: first error", strstr(err, ":4: 'stats socket' is not supported yet"));
+	CHECK("seed 003: first error", strstr(err, ":6: section 'resolvers' is not supported by tandem yet"));
 	cfg_free(c);
 
 	c = expect_ok("seed 003 without resolvers/checks/stats socket/stats admin",
