@@ -20,6 +20,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <tandem/cfg.h>
+#include <tandem/cli.h>
 #include <tandem/clock.h>
 #include <tandem/log.h>
 #include <tandem/master.h>
@@ -103,6 +104,9 @@ int master_open_listeners(struct cfg *cfg, struct cfg *old)
 			}
 		}
 	}
+	/* the stats sockets (admin socket), kept across reloads by path or address */
+	if (cli_socks_open(cfg, old) < 0)
+		goto fail;
 	return 0;
 fail:
 	/* give back what was taken over, close what was opened */
@@ -138,6 +142,7 @@ void master_close_listeners(struct cfg *cfg)
 {
 	struct list *pl, *bl;
 
+	cli_socks_close(cfg);
 	list_for_each(pl, &cfg->proxies) {
 		struct proxy *px = list_entry(pl, struct proxy, link);
 		list_for_each(bl, &px->binds) {
