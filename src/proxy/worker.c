@@ -13,6 +13,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <tandem/check.h>
+#include <tandem/cli.h>
 #include <tandem/clock.h>
 #include <tandem/conn.h>
 #include <tandem/log.h>
@@ -70,6 +71,8 @@ static void thread_soft_stop(void)
 	struct list *pl;
 
 	checks_stop_thread(this_thr->id);
+	if (this_thr->id == 0)
+		cli_stop();   /* new admin socket clients go to the new worker */
 	if (this_thr->stopping_seen)
 		return;
 	this_thr->stopping_seen = 1;
@@ -100,6 +103,8 @@ static void thread_hard_stop(void)
 	struct list *l, *n;
 
 	checks_stop_thread(this_thr->id);
+	if (this_thr->id == 0)
+		cli_stop();
 	list_for_each_safe(l, n, &this_thr->streams)
 		stream_kill(list_entry(l, struct stream, link));
 	this_thr->loop.stop = 1;
@@ -377,6 +382,9 @@ int worker_run(struct cfg *cfg)
 		return 1;
 	ev_io_init(&sig_io, sfd, signal_cb, NULL);
 	loop_io_set(this_loop, &sig_io, EPOLLIN);
+	/* the stats sockets (admin socket) are served by thread 0 */
+	if (cli_start(cfg) < 0)
+		log_event(LL_ALERT, "The admin socket is not served by this worker.");
 	ev_timer_init(&hard_stop_tmr, hard_stop_cb, NULL);
 	for (i = 1; i < worker.nbthread; i++) {
 		if (pthread_create(&worker.thr[i].th, NULL, thread_main, &worker.thr[i]) != 0) {
