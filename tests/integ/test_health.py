@@ -287,6 +287,45 @@ def test_tcp_check(ctx):
         _wait_log(px, _up_line("t_l4", "s", r"Layer4 check passed", 1), w)
 
 
+def _unanswered_port(ctx):
+    """A port whose accept queue is full: connections to it hang (SYNs are
+    dropped), which is how a layer 4 timeout looks. Closed at cleanup."""
+    import socket
+    lst = socket.socket()
+    lst.bind(("127.0.0.1", 0))
+    lst.listen(0)
+    held = [lst]
+    for _ in range(3):
+        c = socket.socket()
+        c.setblocking(False)
+        try:
+            c.connect(lst.getsockname())
+        except BlockingIOError:
+            pass
+        held.append(c)
+    ctx.held_sockets = held   # kept open until the test ends
+    return lst.getsockname()[1]
+
+
+@timeout(60)
+def test_connect_timeout_l4tout(ctx):
+    """A connect that never completes: Layer4 timeout after `inter` without
+    `timeout check`, after min(timeout connect, inter) with it."""
+    port = _unanswered_port(ctx)
+    a = ctx.app("A")
+    extra = ("backend plain\n    server s 127.0.0.1:%d check inter 400ms fall 1%s\n"
+             "backend withcheck\n    timeout connect 150ms\n    timeout check 2s\n"
+             "    server s 127.0.0.1:%d check inter 1s fall 1%s\n" % (port, INIT_UP, port, INIT_UP))
+    px, _ = _proxy(ctx, [("s1", a.port)], extra_sections=extra)
+    m1 = _wait_log(px, _down_line("plain", "s", r"Layer4 timeout, check duration: (\d+)ms", 0).replace(
+        r"(, check duration: \d+ms)?", ""), 5)
+    m2 = _wait_log(px, _down_line("withcheck", "s", r"Layer4 timeout, check duration: (\d+)ms", 0).replace(
+        r"(, check duration: \d+ms)?", ""), 5)
+    d1, d2 = int(m1.group(1)), int(m2.group(1))
+    check(350 <= d1 <= 900, "without timeout check the connect may take inter (400ms): %dms" % d1)
+    check(100 <= d2 <= 600, "with timeout check, connect is bounded by timeout connect (150ms): %dms" % d2)
+
+
 @timeout(60)
 def test_slowstart_weight_ramp(ctx):
     """After a recovery the weight ramps from ~1 to the configured weight
