@@ -1085,7 +1085,7 @@ static int analyze_response(struct stream *s, struct h1_msg *m)
 	}
 	s->status = m->status;
 	s->t_rsp_us = now_us;
-	srv_observe(s->srv, (m->status >= 500 && m->status <= 504 && m->status != 501) ?
+	srv_observe(s->srv, (m->status >= 500 && m->status != 501 && m->status != 505) ?
 		    OBS_RESP_ERR : OBS_RESP_OK);
 	if (s->req.kept) {
 		/* the server answered: no replay any more, free the room */
