@@ -107,7 +107,7 @@ class Prompt:
 # --------------------------------------------------------------- labs ----
 
 def _lab(ctx, names=("A", "B"), srv_opts="", balance="roundrobin", global_extra="", be_extra="",
-         defaults_extra=""):
+         defaults_extra="", nbthread=1):
     """Backends <names> behind servers s1, s2... of backend `be`, one thread,
     an admin socket (mode 600), a user one (666) and an operator one on TCP.
     Returns (proxy, apps, admin, user, operator)."""
@@ -118,7 +118,8 @@ def _lab(ctx, names=("A", "B"), srv_opts="", balance="roundrobin", global_extra=
          % (admin, user, op_port, global_extra))
     port = free_port()
     px = ctx.proxy(config(port, [("s%d" % (i + 1), a.port, srv_opts) for i, a in enumerate(apps)],
-                          balance=balance, global_extra=g, be_extra=be_extra, defaults_extra=defaults_extra))
+                          balance=balance, global_extra=g, be_extra=be_extra, defaults_extra=defaults_extra,
+                          nbthread=nbthread))
     poll_until(lambda: os.path.exists(admin), 5, "the admin socket file")
     return px, apps, admin, user, ("127.0.0.1", op_port)
 
@@ -408,6 +409,63 @@ def test_add_and_del_server(ctx):
        "the name can be used again, `enabled` skips maintenance")
     if not is_haproxy():   # HAProxy 2.6 leaves a re-added server out of its roundrobin tree
         eq(_spread(px.port, 10), {"A": 5, "B": 5}, "the re-added server takes traffic at once")
+
+
+class Load:
+    """Client threads sending GET / on new connections until stopped."""
+
+    def __init__(self, port, threads=4):
+        self.port, self.ok, self.errors, self.samples = port, 0, 0, []
+        self.stop_ev = threading.Event()
+        self.lock = threading.Lock()
+        self.ts = [threading.Thread(target=self._run, daemon=True) for _ in range(threads)]
+        for t in self.ts:
+            t.start()
+
+    def _run(self):
+        while not self.stop_ev.is_set():
+            try:
+                st = http(self.port, timeout=5).status
+            except Exception as e:  # noqa: BLE001 - counted
+                st = repr(e)
+            with self.lock:
+                if st == 200:
+                    self.ok += 1
+                else:
+                    self.errors += 1
+                    self.samples = (self.samples + [st])[:5]
+
+    def stop(self):
+        self.stop_ev.set()
+        for t in self.ts:
+            t.join(10)
+
+
+@timeout(120)
+def test_add_and_del_under_load(ctx):
+    """Servers added, checked, enabled, drained and deleted in a loop while
+    two worker threads carry traffic: no request fails, nothing crashes."""
+    px, (a, b), admin, user, op = _lab(ctx, be_extra="http-reuse never", nbthread=2)
+    load = Load(px.port)
+    try:
+        poll_until(lambda: load.ok > 20, 10, "load running")
+        for i in range(25):
+            name = "d%d" % i
+            ans(cli(admin, "add server be/%s 127.0.0.1:%d check inter 50 enabled" % (name, b.port)),
+                "New server registered.\n\n", "add " + name)
+            eq(cli(admin, "enable health be/%s" % name), "\n", "enable health " + name)
+            n = load.ok
+            poll_until(lambda: load.ok >= n + 4, 10, "traffic with %s" % name)
+            eq(cli(admin, "set server be/%s state maint" % name), "\n", "maint " + name)
+            poll_until(lambda: cli(admin, "del server be/%s" % name).rstrip("\n") == "Server deleted.", 10,
+                       "del " + name)
+    finally:
+        load.stop()
+    eq(load.errors, 0, "failed requests (samples %r)" % load.samples)
+    check(load.ok > 100, "too few requests to mean anything: %d" % load.ok)
+    check(px.proc.alive(), "tandem died")
+    lines = cli(user, "show servers state be").splitlines()
+    eq([l.split()[3] for l in lines[2:] if l], ["s1", "s2"], "only the configured servers are left")
 
 
 def test_add_server_needs_dynamic_algorithm(ctx):
