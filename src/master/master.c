@@ -181,16 +181,16 @@ static pid_t fork_worker(struct cfg *cfg)
 
 	if (pid == 0) {
 		sigset_t none;
-		sigemptyset(&none);
-		/* the worker blocks what it reads through signalfd itself */
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		_exit(worker_start(cfg));
-	}
 		/* a worker never outlives its master: it would keep the listening
 		 * sockets and the VIP's traffic with nobody to supervise it */
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() != master_pid)
 			_exit(1);
+		sigemptyset(&none);
+		/* the worker blocks what it reads through signalfd itself */
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		_exit(worker_start(cfg));
+	}
 	if (pid > 0)
 		log_event(LL_NOTICE, "New worker (%d) forked", (int)pid);
 	else
