@@ -16,9 +16,12 @@ enum obs_event {
 	OBS_CONN_ERR,       /* refused, reset, unreachable (layer 4 failure) */
 	OBS_CONN_TIMEOUT,   /* `timeout connect` expired */
 	OBS_RESP_OK,        /* a valid response head, status not counted as error */
-	OBS_RESP_ERR,       /* 5xx counted as error by observe layer7 (500-504 except 501/505) */
+	OBS_RESP_ERR,       /* 5xx counted as error by observe layer7 (every 5xx but 501 and 505) */
 	OBS_RESP_BAD,       /* invalid, empty or truncated response */
 	OBS_RESP_TIMEOUT,   /* `timeout server` expired before the response */
+	OBS_RESP_RETRY,     /* a status the backend's `retry-on` refuses (retried elsewhere):
+			     * an error for observe layer7, and a failure for max-fails, as
+			     * nginx counts http_500 listed in proxy_next_upstream */
 };
 
 /* Report one observation about <s> (thread-safe, cheap on success). */

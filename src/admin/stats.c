@@ -20,6 +20,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <tandem/check.h>
+#include <tandem/srv_admin.h>
 #include <tandem/stats.h>
 
 uint64_t tandem_start_wall_s;
@@ -313,10 +314,13 @@ static void get_type(const struct stat_row *r, int arg, struct stat_val *v)
 /* "ip:port", IPv6 in brackets as HAProxy prints it. */
 static void get_addr(const struct stat_row *r, int arg, struct stat_val *v)
 {
-	const struct sockaddr_storage *ss = &r->srv->addr;
+	struct sockaddr_storage sa;
+	const struct sockaddr_storage *ss = &sa;
+	socklen_t sl;
 	char ip[INET6_ADDRSTRLEN];
 
 	(void)arg;
+	srv_addr_get(r->srv, &sa, &sl);  /* consistent while `set server addr` runs */
 	if (ss->ss_family == AF_INET) {
 		const struct sockaddr_in *a = (const void *)ss;
 		inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));

@@ -63,7 +63,10 @@ int srv_put_idle(struct conn *c, unsigned max_idle)
 {
 	struct srv_thr *t = &c->srv->thr[this_thr->id];
 
-	if ((unsigned)t->nidle >= max_idle || (c->flags & (CF_EOF | CF_ERROR | CF_CLOSED)) || c->in.data)
+	/* a server in maintenance keeps no idle connection: `del server`
+	 * waits for none, and `maint` means no traffic at all */
+	if ((unsigned)t->nidle >= max_idle || (c->flags & (CF_EOF | CF_ERROR | CF_CLOSED)) || c->in.data ||
+	    (__atomic_load_n(&c->srv->admin, __ATOMIC_RELAXED) & SRV_ADMF_MAINT))
 		return -1;
 	buf_release(&c->in);
 	c->strm = NULL;
@@ -91,7 +94,8 @@ void srv_purge_idle(struct cfg *cfg, uint64_t age_ms)
 			t = &s->thr[this_thr->id];
 			list_for_each_safe(cl, n, &t->idle) {
 				struct conn *c = list_entry(cl, struct conn, link);
-				if (age_ms && now_ms - c->idle_since < age_ms)
+				if (age_ms && now_ms - c->idle_since < age_ms &&
+				    !(__atomic_load_n(&s->admin, __ATOMIC_RELAXED) & SRV_ADMF_MAINT))
 					continue;
 				list_del(&c->link);
 				t->nidle--;

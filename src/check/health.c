@@ -219,7 +219,7 @@ static void observe_maxfails(struct hs *h, const struct hs_conf *c, int ev, int 
 			     hs_may_eject_fn may_eject, void *arg, struct hs_out *out)
 {
 	int fail = ev == OBS_CONN_ERR || ev == OBS_CONN_TIMEOUT || ev == OBS_RESP_BAD ||
-		   ev == OBS_RESP_TIMEOUT;
+		   ev == OBS_RESP_TIMEOUT || ev == OBS_RESP_RETRY;
 	int ok = ev == OBS_RESP_OK || ev == OBS_RESP_ERR || (ev == OBS_CONN_OK && c->tcp_mode);
 	uint64_t now = out->now;
 	char desc[HS_DESC_LEN];
@@ -325,10 +325,13 @@ void hs_step(struct hs *h, const struct hs_conf *c, const struct hs_event *ev, u
 	case HS_EV_OBSERVE:
 		if (c->max_fails > 0)
 			observe_maxfails(h, c, ev->obs, was_up, may_eject, arg, out);
+		/* beyond max-fails, a refused status is a 5xx like any other */
 		if (c->has_check && c->observe)
-			observe_haproxy(h, c, ev->obs, was_up && !h->ejected, may_eject, arg, out);
+			observe_haproxy(h, c, ev->obs == OBS_RESP_RETRY ? OBS_RESP_ERR : ev->obs,
+					was_up && !h->ejected, may_eject, arg, out);
 		else if (c->has_check)
-			observe_tandem(h, c, ev->obs, was_up && !h->ejected, may_eject, arg, out);
+			observe_tandem(h, c, ev->obs == OBS_RESP_RETRY ? OBS_RESP_ERR : ev->obs,
+				       was_up && !h->ejected, may_eject, arg, out);
 		break;
 	case HS_EV_TICK:
 		if (h->ejected && now - h->checked > c->fail_timeout) {
@@ -405,6 +408,7 @@ const char *obs_event_desc(int ev)
 	case OBS_CONN_TIMEOUT: return "L4 unsuccessful connection";
 	case OBS_RESP_OK:      return "Correct http response";
 	case OBS_RESP_ERR:     return "Wrong http response";
+	case OBS_RESP_RETRY:   return "Wrong http response (retried)";
 	case OBS_RESP_BAD:     return "Invalid http response";
 	case OBS_RESP_TIMEOUT: return "Read timeout (http)";
 	default:               return "Unknown";

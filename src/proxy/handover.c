@@ -9,6 +9,7 @@
 #include <tandem/handover.h>
 #include <tandem/log.h>
 #include <tandem/shm.h>
+#include <tandem/srv_admin.h>
 
 static int is_current(void)
 {
@@ -82,10 +83,8 @@ int handover_import(struct cfg *cfg)
 			/* admin state: drain and maint survive; the config's
 			 * `disabled` still applies on top */
 			__atomic_fetch_or(&s->admin, rec.admin & (SRV_ADMF_MAINT | SRV_ADMF_DRAIN), __ATOMIC_RELAXED);
-			if (rec.cfg_weight == s->cfg_weight && rec.uweight != s->uweight) {
-				s->uweight = rec.uweight;
-				__atomic_store_n(&s->eweight, rec.uweight, __ATOMIC_RELAXED);
-			}
+			if (rec.cfg_weight == s->cfg_weight && rec.uweight != s->uweight)
+				srv_set_uweight(s, rec.uweight);  /* health's slowstart base follows */
 			if (rec.has_health && s->has_check)
 				srv_health_restore(s, rec.state, rec.health, rec.chkfail, rec.chkdown, rec.downtime_ms);
 			n++;

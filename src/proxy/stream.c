@@ -32,6 +32,7 @@
 #include <tandem/loop.h>
 #include <tandem/server.h>
 #include <tandem/sock.h>
+#include <tandem/srv_admin.h>
 #include <tandem/stats.h>
 #include <tandem/stats_http.h>
 #include <tandem/stream.h>
@@ -803,7 +804,7 @@ static int srv_failure(struct stream *s, int status, char who, char when, enum f
 		else if (k == FAIL_TIMEOUT)
 			srv_observe(s->srv, OBS_RESP_TIMEOUT);
 		else if (k == FAIL_STATUS)
-			srv_observe(s->srv, OBS_RESP_ERR);
+			srv_observe(s->srv, OBS_RESP_RETRY);
 	}
 
 	if (k == FAIL_CONN) {
@@ -1021,7 +1022,14 @@ static int do_connect(struct stream *s)
 		return 1;
 	}
 	/* 3. a new connection */
-	fd = sock_connect(&srv->addr, srv->addrlen);
+	{
+		/* the admin socket may change the address meanwhile (seqlock) */
+		struct sockaddr_storage sa;
+		socklen_t sl;
+
+		srv_addr_get(srv, &sa, &sl);
+		fd = sock_connect(&sa, sl);
+	}
 	c = fd >= 0 ? conn_new() : NULL;
 	if (!c) {
 		int e = errno;

@@ -29,6 +29,8 @@ struct lab_opts {
 	int         checks;        /* 0: no health-check lines (--no-checks) */
 	unsigned    inter_ms, fastinter_ms, fall, rise, retries;
 	char        retry_on[128]; /* "" or "none": no retry-on line */
+	char        server_extra[128]; /* appended to every server line ("" = none) */
+	char        backend_extra[128]; /* one more line in the backend ("" = none) */
 	unsigned    drain_ms;      /* tandem-app --drain-ms */
 	int         keep;          /* keep the work directory */
 	const char *workdir;       /* parent of the work directory (default $TMPDIR or /tmp) */

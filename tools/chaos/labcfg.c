@@ -46,6 +46,8 @@ void lab_write_config(const struct lab *lab, FILE *f)
 		lab->fe_port, lab->stats_port, o->retries);
 	if (o->retry_on[0] && strcmp(o->retry_on, "none"))
 		fprintf(f, "    retry-on %s\n", o->retry_on);
+	if (o->backend_extra[0])
+		fprintf(f, "    %s\n", o->backend_extra);
 	if (o->checks)
 		fprintf(f, "    option httpchk GET /health\n");
 	for (i = 0; i < lab->n; i++) {
@@ -56,6 +58,8 @@ void lab_write_config(const struct lab *lab, FILE *f)
 		if (o->checks)
 			fprintf(f, " check inter %ums fastinter %ums fall %u rise %u",
 				o->inter_ms, o->fastinter_ms, o->fall, o->rise);
+		if (o->server_extra[0])
+			fprintf(f, " %s", o->server_extra);
 		fputc('\n', f);
 	}
 	if (o->config_extra)

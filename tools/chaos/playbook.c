@@ -9,7 +9,7 @@
 #include "report.h"
 
 #define MAX_CHECKS 6
-#define NSCEN      7
+#define NSCEN      8
 /* slack for measurement and scheduling on a busy machine */
 #define MARGIN_MS  300
 
@@ -39,6 +39,9 @@ struct scenario {
 	uint64_t    duration_ms;
 	const char *faults[4];
 	void      (*judge)(const struct cli *c, const struct run *r, struct scen_res *s);
+	const char *retry_on;      /* replaces the lab's retry-on, NULL = keep */
+	const char *server_extra;  /* added to every server line, NULL = none */
+	const char *backend_extra; /* one more backend line, NULL = none */
 };
 
 static void add(struct scen_res *s, const char *what, double v, const char *cmp, double lo,
@@ -134,6 +137,16 @@ static void judge_graceful(const struct cli *c, const struct run *r, struct scen
 	    c->lab.drain_ms + 1000.0, "ms", 1);
 }
 
+/* A storm of 500s from A: retried elsewhere (retry-on 500), and A ejected
+ * by passive checks (observe layer7) while its /health still says 200. */
+static void judge_storm(const struct cli *c, const struct run *r, struct scen_res *s)
+{
+	(void)c;
+	errors_zero(r, s);
+	add(s, "last request served by A after", (double)r->res[0].detect_traffic_ms, "<=", 0,
+	    1000, "ms", 0);
+}
+
 static void judge_weighted(const struct cli *c, const struct run *r, struct scen_res *s)
 {
 	uint64_t ans = r->m.nodes[0] + r->m.nodes[1];
@@ -162,19 +175,24 @@ static void judge_alldown(const struct cli *c, const struct run *r, struct scen_
 
 static const struct scenario scenarios[NSCEN] = {
 	{ "kill", "SIGKILL node A under load: no client error, tandem detects it within 1 s",
-	  3, {0}, 4000, { "1.5s:kill:A" }, judge_kill },
+	  3, {0}, 4000, { "1.5s:kill:A" }, judge_kill, NULL, NULL, NULL },
 	{ "recover", "kill A, then start it again: its share comes back within rise x inter + 500 ms",
-	  3, {0}, 5500, { "1s:kill:A", "2.5s:restart:A" }, judge_recover },
+	  3, {0}, 5500, { "1s:kill:A", "2.5s:restart:A" }, judge_recover, NULL, NULL, NULL },
 	{ "hang", "SIGSTOP A for 2.5 s, then SIGCONT: no error, at most --conns slow requests",
-	  3, {0}, 6000, { "1s:stop:A", "3.5s:cont:A" }, judge_hang },
+	  3, {0}, 6000, { "1s:stop:A", "3.5s:cont:A" }, judge_hang, NULL, NULL, NULL },
 	{ "zombie", "A's /health fails while it still serves: no request reaches A after "
-	  "inter + fall x fastinter + 300 ms", 3, {0}, 3500, { "1s:zombie:A" }, judge_zombie },
+	  "inter + fall x fastinter + 300 ms", 3, {0}, 3500, { "1s:zombie:A" }, judge_zombie, NULL, NULL, NULL },
 	{ "graceful", "SIGTERM A (tandem-app drains for --drain-ms): no client error",
-	  3, {0}, 4500, { "1s:term:A" }, judge_graceful },
+	  3, {0}, 4500, { "1s:term:A" }, judge_graceful, NULL, NULL, NULL },
 	{ "weighted", "two nodes weighted 3:1: A gets 75% +- 5%", 2, {3, 1}, 3000, { NULL },
-	  judge_weighted },
+	  judge_weighted, NULL, NULL, NULL },
 	{ "alldown", "kill every node: clients get 503 within 1 s, never a hang or a reset",
-	  3, {0}, 3500, { "1s:kill:A,B,C" }, judge_alldown },
+	  3, {0}, 3500, { "1s:kill:A,B,C" }, judge_alldown, NULL, NULL, NULL },
+	{ "storm500", "A answers 500 to everything but its /health: no client error (retry-on 500), "
+	  "A ejected by max-fails (nginx's semantics) within 1 s", 3, {0}, 3500, { "1s:error500:A" },
+	  judge_storm, "conn-failure empty-response 500 502 503 504", "max-fails 2 fail-timeout 10s",
+	  /* a third of the traffic fails at once: the budget must cover it */
+	  "retry-budget 50" },
 };
 
 static struct run runs[NSCEN];
@@ -215,6 +233,12 @@ static int run_scenario(const struct cli *c, struct loop *l, int i)
 	memset(r, 0, sizeof(*r));
 	lo.nodes = sc->nodes;
 	memcpy(lo.weights, sc->weights, sizeof(lo.weights));
+	if (sc->retry_on)
+		snprintf(lo.retry_on, sizeof(lo.retry_on), "%s", sc->retry_on);
+	if (sc->server_extra)
+		snprintf(lo.server_extra, sizeof(lo.server_extra), "%s", sc->server_extra);
+	if (sc->backend_extra)
+		snprintf(lo.backend_extra, sizeof(lo.backend_extra), "%s", sc->backend_extra);
 	r->o = c->run;
 	r->o.duration_ms = sc->duration_ms;
 	snprintf(r->title, sizeof(r->title), "%s: %s", sc->name, sc->desc);
