@@ -142,6 +142,7 @@ int main(int argc, char **argv)
 		log_event(LL_ALERT, "Cannot map the master/worker shared area: %s", strerror(errno));
 		return 1;
 	}
+	shm_bind_counters(cfg);
 	if (master_open_listeners(cfg, NULL) < 0) {
 		log_event(LL_ALERT, "Failed to bind some listeners. Exiting.");
 		return 1;

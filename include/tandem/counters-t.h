@@ -39,6 +39,8 @@ struct counters {
 
 /* Upper bounds (ms) of ta_hist buckets, ascending; see counters.c. */
 extern const unsigned ctr_hist_bounds_ms[CTR_HIST_N - 1];
+/* A zeroed counter set (aborts when memory is out: counters are never optional). */
+struct counters *ctr_new(void);
 /* Record one request total time (microseconds) in <c>'s histogram. */
 void ctr_hist_add(struct counters *c, uint64_t us);
 

@@ -116,7 +116,8 @@ struct server {
 	int    admin;            /* SRV_ADMF_* (atomic) */
 	int    backup;
 	int    cur_conns;        /* active requests on this server, all threads (atomic) */
-	struct counters ctr;
+	struct counters *ctr;    /* own, or in the master's shared area once bound (ctr_shared): survives reloads */
+	int    ctr_shared;
 	struct srv_thr *thr;     /* [nbthread], allocated by the worker */
 	uint64_t last_change;    /* wall seconds of the last state change */
 	int    has_check;        /* `check` on the server line: health checks run (stats shows "no check" otherwise) */
@@ -231,8 +232,9 @@ struct proxy {
 	char **stats_scope; int n_stats_scope; /* `stats scope NAME`: proxies listed (none = all) */
 	char  *desc;
 	int    disabled;
-	struct counters fe_ctr;  /* frontend side */
-	struct counters be_ctr;  /* backend side */
+	struct counters *fe_ctr; /* frontend side; own, or in the shared area once bound (ctr_shared) */
+	struct counters *be_ctr; /* backend side */
+	int    ctr_shared;
 	uint64_t last_change;
 	struct server defsrv;    /* `default-server` settings: template of each `server` line */
 	/* health checks, run time (src/check/check.c) */

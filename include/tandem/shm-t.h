@@ -7,6 +7,7 @@
 #ifndef TANDEM_SHM_T_H
 #define TANDEM_SHM_T_H
 #include <stdint.h>
+#include <tandem/counters-t.h>
 
 #define SHM_MAX_THR 64
 #define SHM_MAX_BE  256
@@ -18,6 +19,22 @@ struct shm_be {
 };
 
 #define SHM_MAX_SRV 4096
+#define SHM_MAX_PXC 1024
+
+/* Counters live here, not in the worker, so that every worker that comes
+ * and goes (reloads, crashes) adds to the same numbers: Prometheus series
+ * stay monotonic. Keyed by names; slots are never reused. */
+struct shm_pxc {
+	char            name[64];
+	int             cap;
+	int             used;         /* set (release) once the key is written */
+	struct counters fe, be;
+};
+struct shm_srvc {
+	char            be[64], srv[64];
+	int             used;
+	struct counters c;
+};
 
 /* What a worker knows about one server that its successor must not forget
  * (reload): health, admin state, runtime weight. Keyed by names. */
@@ -43,6 +60,9 @@ struct tdm_shm {
 	struct shm_be be[SHM_MAX_BE];
 	int           nsrv;
 	struct shm_srv srv[SHM_MAX_SRV];
+	int           npxc, nsrvc;
+	struct shm_pxc pxc[SHM_MAX_PXC];
+	struct shm_srvc srvc[SHM_MAX_SRV];
 };
 
 #endif

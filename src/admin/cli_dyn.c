@@ -16,6 +16,7 @@
 #include <string.h>
 #include <tandem/check.h>
 #include <tandem/log.h>
+#include <tandem/shm.h>
 #include <tandem/srv_admin.h>
 #include <tandem/worker.h>
 #include "../cfg/cfg_int.h"
@@ -194,11 +195,14 @@ static struct server *new_server(struct proxy *be, const char *name, const char 
 		free(sv->id);
 		free(sv->addr_str);
 		free(sv->thr);
+		free(sv->ctr);
 		free(sv);
 		return NULL;
 	}
 	for (int i = 0; i < nthr; i++)
 		list_init(&sv->thr[i].idle);
+	/* counters in the shared area: they survive reloads like the others */
+	shm_bind_server_counters(sv);
 	return sv;
 }
 
@@ -207,6 +211,8 @@ static void drop_server(struct server *sv)
 	free(sv->id);
 	free(sv->addr_str);
 	free(sv->thr);
+	if (!sv->ctr_shared)
+		free(sv->ctr);
 	free(sv);
 }
 

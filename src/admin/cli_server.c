@@ -268,10 +268,10 @@ static int cmd_clear_counters(struct cli_sess *s, char **args, int nargs)
 	list_for_each(pl, &s->cfg->proxies) {
 		struct proxy *px = list_entry(pl, struct proxy, link);
 
-		clear_ctr(&px->fe_ctr, all);
-		clear_ctr(&px->be_ctr, all);
+		clear_ctr(px->fe_ctr, all);
+		clear_ctr(px->be_ctr, all);
 		list_for_each(sl, &px->servers)
-			clear_ctr(&list_entry(sl, struct server, link)->ctr, all);
+			clear_ctr(list_entry(sl, struct server, link)->ctr, all);
 	}
 	return 0;
 }

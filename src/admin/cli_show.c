@@ -111,9 +111,9 @@ static int info_fields(const struct cfg *cfg, struct info_field *f)
 
 		if (!(px->cap & PR_CAP_FE))
 			continue;
-		cum_conn += CTR_GET(px->fe_ctr.cum_conn);
-		cum_req += CTR_GET(px->fe_ctr.cum_req);
-		bytes_out += CTR_GET(px->fe_ctr.bytes_out);
+		cum_conn += CTR_GET(px->fe_ctr->cum_conn);
+		cum_req += CTR_GET(px->fe_ctr->cum_req);
+		bytes_out += CTR_GET(px->fe_ctr->bytes_out);
 		list_for_each(b, &px->binds)
 			nlst++;
 	}

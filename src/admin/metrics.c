@@ -364,7 +364,7 @@ static void emit_process(struct stats_sb *b, const struct cfg *cfg, const struct
 	list_for_each(pp, &cfg->proxies) {
 		const struct proxy *p = list_entry(pp, struct proxy, link);
 		if ((p->cap & PR_CAP_FE) && !(p->cap & PR_CAP_DEF))
-			conns += CTR_GET(p->fe_ctr.cur_sess);
+			conns += CTR_GET(p->fe_ctr->cur_sess);
 	}
 	gauge(b, "tandem_process_start_time_seconds", "Start time of the tandem process, seconds since the epoch.",
 	      tandem_start_wall_s);

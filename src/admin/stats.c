@@ -32,10 +32,10 @@ uint64_t tandem_start_wall_s;
 static const struct counters *row_ctr(const struct stat_row *r)
 {
 	if (r->obj == STO_FE)
-		return &r->px->fe_ctr;
+		return r->px->fe_ctr;
 	if (r->obj == STO_BE)
-		return &r->px->be_ctr;
-	return &r->srv->ctr;
+		return r->px->be_ctr;
+	return r->srv->ctr;
 }
 
 static int srv_usable(const struct server *s)

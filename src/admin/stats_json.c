@@ -50,10 +50,10 @@ static const struct { const char *key; int field; } json_hrsp[] = {
 const struct counters *stats_row_counters(const struct stat_row *r)
 {
 	if (r->obj == STO_FE)
-		return &r->px->fe_ctr;
+		return r->px->fe_ctr;
 	if (r->obj == STO_BE)
-		return &r->px->be_ctr;
-	return &r->srv->ctr;
+		return r->px->be_ctr;
+	return r->srv->ctr;
 }
 
 void stats_sb_json_str(struct stats_sb *b, const char *s)
@@ -171,7 +171,7 @@ static uint64_t cur_conns(const struct cfg *cfg)
 	list_for_each(pp, &cfg->proxies) {
 		const struct proxy *p = list_entry(pp, struct proxy, link);
 		if ((p->cap & PR_CAP_FE) && !(p->cap & PR_CAP_DEF))
-			n += CTR_GET(p->fe_ctr.cur_sess);
+			n += CTR_GET(p->fe_ctr->cur_sess);
 	}
 	return n;
 }

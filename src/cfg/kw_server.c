@@ -16,6 +16,8 @@
 void srv_settings_init(struct server *s)
 {
 	list_init(&s->link);
+	if (!s->ctr)
+		s->ctr = ctr_new();
 	s->uweight = s->eweight = 1;
 	s->state = SRV_ST_RUNNING;  /* checked servers get their initial state when checks start */
 	s->chk_inter = CHK_DEF_INTER;
@@ -43,6 +45,7 @@ int srv_settings_copy(struct server *dst, const struct server *src)
 	dst->addr = keep.addr;
 	dst->addrlen = keep.addrlen;
 	dst->ctr = keep.ctr;
+	dst->ctr_shared = keep.ctr_shared;
 	dst->thr = keep.thr;
 	dst->cur_conns = keep.cur_conns;
 	dst->last_change = keep.last_change;
@@ -73,6 +76,9 @@ void srv_settings_free(struct server *s)
 	s->chk_px = NULL;
 	srv_health_free(s->hc);
 	s->hc = NULL;
+	if (!s->ctr_shared)
+		free(s->ctr);
+	s->ctr = NULL;
 }
 
 void srv_free(struct server *s)

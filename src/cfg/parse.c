@@ -260,6 +260,8 @@ struct proxy *cfg_proxy_new(struct cfg_ctx *ctx, const char *name, int cap, cons
 
 	if (!px)
 		goto oom;
+	px->fe_ctr = ctr_new();
+	px->be_ctr = ctr_new();
 	list_init(&px->link);
 	list_init(&px->binds);
 	list_init(&px->servers);
@@ -324,6 +326,10 @@ void cfg_proxy_free(struct proxy *px)
 		free(a->user);
 		free(a->pass);
 		free(a);
+	}
+	if (!px->ctr_shared) {
+		free(px->fe_ctr);
+		free(px->be_ctr);
 	}
 	cfg_log_targets_free(&px->logs);
 	rules_free(px->req_rules, px->n_req_rules);

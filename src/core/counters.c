@@ -1,5 +1,6 @@
 /* Latency histogram buckets shared by every counter set. Bounds follow
  * the usual Prometheus spread for HTTP latencies, in milliseconds. */
+#include <stdlib.h>
 #include <tandem/counters-t.h>
 
 const unsigned ctr_hist_bounds_ms[CTR_HIST_N - 1] = {
@@ -14,4 +15,13 @@ void ctr_hist_add(struct counters *c, uint64_t us)
 		i++;
 	CTR_ADD(c->ta_hist[i], 1);
 	CTR_ADD(c->ta_sum_us, us);
+}
+
+struct counters *ctr_new(void)
+{
+	struct counters *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		abort();
+	return c;
 }

@@ -1,5 +1,6 @@
 /* Master/worker shared area: see shm-t.h. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <tandem/shm.h>
@@ -107,4 +108,89 @@ int shm_srv_read(const struct shm_srv *r, struct shm_srv *out)
 			return 0;
 	}
 	return -1;
+}
+
+/* Claim the next slot of a table of <max> (any process, any thread). */
+static int claim(int *n, int max)
+{
+	int i = __atomic_fetch_add(n, 1, __ATOMIC_ACQ_REL);
+
+	if (i >= max) {
+		__atomic_fetch_sub(n, 1, __ATOMIC_ACQ_REL);
+		return -1;
+	}
+	return i;
+}
+
+static struct shm_pxc *pxc_find(const char *name, int cap)
+{
+	int i, n = __atomic_load_n(&tdm_shm->npxc, __ATOMIC_ACQUIRE);
+	struct shm_pxc *p;
+
+	for (i = 0; i < n && i < SHM_MAX_PXC; i++) {
+		p = &tdm_shm->pxc[i];
+		if (__atomic_load_n(&p->used, __ATOMIC_ACQUIRE) && p->cap == cap && !strcmp(p->name, name))
+			return p;
+	}
+	if ((i = claim(&tdm_shm->npxc, SHM_MAX_PXC)) < 0)
+		return NULL;
+	p = &tdm_shm->pxc[i];
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->cap = cap;
+	__atomic_store_n(&p->used, 1, __ATOMIC_RELEASE);
+	return p;
+}
+
+static struct shm_srvc *srvc_find(const char *be, const char *srv)
+{
+	int i, n = __atomic_load_n(&tdm_shm->nsrvc, __ATOMIC_ACQUIRE);
+	struct shm_srvc *p;
+
+	for (i = 0; i < n && i < SHM_MAX_SRV; i++) {
+		p = &tdm_shm->srvc[i];
+		if (__atomic_load_n(&p->used, __ATOMIC_ACQUIRE) && !strcmp(p->be, be) && !strcmp(p->srv, srv))
+			return p;
+	}
+	if ((i = claim(&tdm_shm->nsrvc, SHM_MAX_SRV)) < 0)
+		return NULL;
+	p = &tdm_shm->srvc[i];
+	snprintf(p->be, sizeof(p->be), "%s", be);
+	snprintf(p->srv, sizeof(p->srv), "%s", srv);
+	__atomic_store_n(&p->used, 1, __ATOMIC_RELEASE);
+	return p;
+}
+
+void shm_bind_server_counters(struct server *s)
+{
+	struct shm_srvc *c;
+
+	if (!tdm_shm || s->ctr_shared || !s->be || !s->id)
+		return;
+	if (!(c = srvc_find(s->be->id, s->id)))
+		return;
+	free(s->ctr);
+	s->ctr = &c->c;
+	s->ctr_shared = 1;
+}
+
+void shm_bind_counters(struct cfg *cfg)
+{
+	struct list *pl, *sl;
+
+	if (!tdm_shm)
+		return;
+	list_for_each(pl, &cfg->proxies) {
+		struct proxy *px = list_entry(pl, struct proxy, link);
+		struct shm_pxc *c;
+
+		if (!px->ctr_shared && (c = pxc_find(px->id, px->cap))) {
+			free(px->fe_ctr);
+			free(px->be_ctr);
+			px->fe_ctr = &c->fe;
+			px->be_ctr = &c->be;
+			px->ctr_shared = 1;
+		}
+		list_for_each(sl, &px->servers)
+			shm_bind_server_counters(list_entry(sl, struct server, link));
+	}
 }

@@ -265,6 +265,7 @@ static void reload(struct cfg **cfgp, pid_t *wpid, const char *path)
 		sd_notifyf("READY=1\nSTATUS=reload failed: %s", err);
 		return;
 	}
+	shm_bind_counters(ncfg);  /* the new worker goes on counting where the old one is */
 	if (master_open_listeners(ncfg, *cfgp) < 0) {
 		log_event(LL_ALERT, "Reload failed: cannot bind the new listeners. The current configuration and worker (%d) are kept.",
 			  (int)*wpid);

@@ -89,7 +89,7 @@ static void release_server_slot(struct stream *s)
 {
 	if (s->srv_counted) {
 		__atomic_fetch_sub(&s->srv->cur_conns, 1, __ATOMIC_RELAXED);
-		CTR_SUB(s->srv->ctr.cur_sess, 1);
+		CTR_SUB(s->srv->ctr->cur_sess, 1);
 		s->srv_counted = 0;
 		if (s->srv->maxconn && !list_empty(&this_thr->queue))
 			queue_wake(s->be);
@@ -127,7 +127,7 @@ static void stream_close(struct stream *s)
 	if (s->bind)
 		__atomic_fetch_sub(&s->bind->curconn, 1, __ATOMIC_RELAXED);
 	this_thr->nstreams--;
-	CTR_SUB(s->fe->fe_ctr.cur_sess, 1);
+	CTR_SUB(s->fe->fe_ctr->cur_sess, 1);
 	__atomic_fetch_sub(&worker.actconn, 1, __ATOMIC_RELAXED);
 	ev_task_init(&s->task, stream_free_task, s);
 	loop_task_wake(this_loop, &s->task);
@@ -176,8 +176,8 @@ static void stream_log(struct stream *s)
 	t.term[2] = '-';
 	t.term[3] = '-';
 	t.actconn = __atomic_load_n(&worker.actconn, __ATOMIC_RELAXED);
-	t.feconn = (int)CTR_GET(fe->fe_ctr.cur_sess);
-	t.beconn = s->be ? (int)CTR_GET(s->be->be_ctr.cur_sess) : 0;
+	t.feconn = (int)CTR_GET(fe->fe_ctr->cur_sess);
+	t.beconn = s->be ? (int)CTR_GET(s->be->be_ctr->cur_sess) : 0;
 	t.srvconn = srv ? __atomic_load_n(&srv->cur_conns, __ATOMIC_RELAXED) : 0;
 	t.retries = s->retries;
 	t.redispatched = s->redispatched;
@@ -196,25 +196,25 @@ static void count_response(struct stream *s)
 
 	if (s->status < 0)
 		return;
-	ctr_hist_add(&s->fe->fe_ctr, ta_us);
-	CTR_ADD(s->fe->fe_ctr.http_rsp[cls], 1);
-	CTR_ADD(s->fe->fe_ctr.bytes_out, s->bytes_out);
-	CTR_ADD(s->fe->fe_ctr.bytes_in, s->bytes_in);
+	ctr_hist_add(s->fe->fe_ctr, ta_us);
+	CTR_ADD(s->fe->fe_ctr->http_rsp[cls], 1);
+	CTR_ADD(s->fe->fe_ctr->bytes_out, s->bytes_out);
+	CTR_ADD(s->fe->fe_ctr->bytes_in, s->bytes_in);
 	if (s->be) {
-		CTR_ADD(s->be->be_ctr.http_rsp[cls], 1);
-		CTR_ADD(s->be->be_ctr.bytes_out, s->bytes_out);
-		CTR_ADD(s->be->be_ctr.bytes_in, s->bytes_in);
-		CTR_ADD(s->be->be_ctr.ttime_sum, ttime);
-		ctr_hist_add(&s->be->be_ctr, ta_us);
+		CTR_ADD(s->be->be_ctr->http_rsp[cls], 1);
+		CTR_ADD(s->be->be_ctr->bytes_out, s->bytes_out);
+		CTR_ADD(s->be->be_ctr->bytes_in, s->bytes_in);
+		CTR_ADD(s->be->be_ctr->ttime_sum, ttime);
+		ctr_hist_add(s->be->be_ctr, ta_us);
 	}
 	if (s->srv && s->t_conn_start_us) {
-		CTR_ADD(s->srv->ctr.http_rsp[cls], 1);
-		CTR_ADD(s->srv->ctr.bytes_out, s->bytes_out);
-		CTR_ADD(s->srv->ctr.bytes_in, s->bytes_in);
-		CTR_ADD(s->srv->ctr.ttime_sum, ttime);
-		ctr_hist_add(&s->srv->ctr, ta_us);
+		CTR_ADD(s->srv->ctr->http_rsp[cls], 1);
+		CTR_ADD(s->srv->ctr->bytes_out, s->bytes_out);
+		CTR_ADD(s->srv->ctr->bytes_in, s->bytes_in);
+		CTR_ADD(s->srv->ctr->ttime_sum, ttime);
+		ctr_hist_add(s->srv->ctr, ta_us);
 		if (s->t_rsp_us && s->t_conn_us)
-			CTR_ADD(s->srv->ctr.rtime_sum, (s->t_rsp_us - s->t_conn_us) / 1000);
+			CTR_ADD(s->srv->ctr->rtime_sum, (s->t_rsp_us - s->t_conn_us) / 1000);
 	}
 }
 
@@ -567,7 +567,7 @@ static void analyze_request(struct stream *s, struct h1_msg *m)
 	s->meth = m->meth;
 	s->req_ver = m->version;
 	keep_reqline(s, m);
-	CTR_ADD(fe->fe_ctr.cum_req, 1);
+	CTR_ADD(fe->fe_ctr->cum_req, 1);
 	s->cli_ka = !(m->flags & H1_F_CONN_CLOSE) &&
 		(m->version == 11 || (m->flags & H1_F_CONN_KA)) &&
 		!((fe->options | (fe->defbe ? fe->defbe->options : 0)) & PR_O_HTTPCLOSE) &&
@@ -601,7 +601,7 @@ static void analyze_request(struct stream *s, struct h1_msg *m)
 		stream_error(s, 503, 'S', 'C');
 		return;
 	}
-	CTR_ADD(s->be->be_ctr.cum_req, 1);
+	CTR_ADD(s->be->be_ctr->cum_req, 1);
 	__atomic_fetch_add(&s->be->req_inflight, 1, __ATOMIC_RELAXED);
 	s->inflight = 1;
 	s->idem_key = h1_find_hdr(m, "idempotency-key") != NULL;
@@ -644,7 +644,7 @@ static int st_req_wait(struct stream *s)
 		if (r < 0) {
 			if (s->cli.in.data) {
 				set_term(s, 'C', 'R');
-				CTR_ADD(s->fe->fe_ctr.cli_aborts, 1);
+				CTR_ADD(s->fe->fe_ctr->cli_aborts, 1);
 				if (s->nreq || s->cli.in.data)
 					stream_log(s);
 			}
@@ -677,12 +677,12 @@ static int st_req_wait(struct stream *s)
 	ret = h1_parse_request(buf_ptr(&s->cli.in), s->cli.in.data, m, &lim);
 	if (ret == H1_INCOMPLETE) {
 		if (expired(s->exp_req)) {
-			CTR_ADD(s->fe->fe_ctr.failed_req, 1);
+			CTR_ADD(s->fe->fe_ctr->failed_req, 1);
 			stream_error(s, 408, 'c', 'R');
 			return 1;
 		}
 		if (buf_full(&s->cli.in)) {
-			CTR_ADD(s->fe->fe_ctr.failed_req, 1);
+			CTR_ADD(s->fe->fe_ctr->failed_req, 1);
 			stream_error(s, 431, 'P', 'R');
 			return 1;
 		}
@@ -691,7 +691,7 @@ static int st_req_wait(struct stream *s)
 		return (s->cli.flags & CF_RD_READY) != 0;
 	}
 	if (ret < 0) {
-		CTR_ADD(s->fe->fe_ctr.failed_req, 1);
+		CTR_ADD(s->fe->fe_ctr->failed_req, 1);
 		s->t_head_us = now_us;
 		stream_error(s, m->err_status ? m->err_status : 400, 'P', 'R');
 		return 1;
@@ -808,17 +808,17 @@ static int srv_failure(struct stream *s, int status, char who, char when, enum f
 	}
 
 	if (k == FAIL_CONN) {
-		CTR_ADD(be->be_ctr.failed_conns, 1);
+		CTR_ADD(be->be_ctr->failed_conns, 1);
 		if (s->srv)
-			CTR_ADD(s->srv->ctr.failed_conns, 1);
+			CTR_ADD(s->srv->ctr->failed_conns, 1);
 	}
 	release_server_slot(s);
 	drop_server_conn(s);
 	if (may_retry(s, k)) {
 		s->retries++;
-		CTR_ADD(be->be_ctr.retries, 1);
+		CTR_ADD(be->be_ctr->retries, 1);
 		if (s->srv)
-			CTR_ADD(s->srv->ctr.retries, 1);
+			CTR_ADD(s->srv->ctr->retries, 1);
 		/* HAProxy's `option redispatch N`: N > 0 every Nth retry, N < 0
 		 * the last -N retries. tandem also redispatches at once when the
 		 * failed server is no longer usable (marked down meanwhile). */
@@ -830,7 +830,7 @@ static int srv_failure(struct stream *s, int status, char who, char when, enum f
 				s->prev_srv = s->srv;
 				s->srv = NULL;
 				s->redispatched = 1;
-				CTR_ADD(be->be_ctr.redispatches, 1);
+				CTR_ADD(be->be_ctr->redispatches, 1);
 			}
 		}
 		/* replay: the kept request body goes out again from its start */
@@ -854,7 +854,7 @@ static int client_gone(struct stream *s)
 		return 0;
 	if (!(s->cli.flags & (CF_EOF | CF_ERROR | CF_RDHUP)))
 		return 0;
-	CTR_ADD(s->fe->fe_ctr.cli_aborts, 1);
+	CTR_ADD(s->fe->fe_ctr->cli_aborts, 1);
 	stream_error(s, 0, 'C', s->state == ST_QUEUE ? 'Q' : 'C');
 	return 1;
 }
@@ -939,8 +939,8 @@ static int st_connect(struct stream *s)
 			s->sc->flags &= ~CF_CONNECTING;
 			s->t_conn_us = now_us;
 			srv_observe(s->srv, OBS_CONN_OK);
-			CTR_ADD(s->srv->ctr.cum_conn, 1);
-			CTR_ADD(be->be_ctr.ctime_sum, (now_us - s->t_conn_start_us) / 1000);
+			CTR_ADD(s->srv->ctr->cum_conn, 1);
+			CTR_ADD(be->be_ctr->ctime_sum, (now_us - s->t_conn_start_us) / 1000);
 			s->state = s->fe->mode == PR_MODE_HTTP ? ST_XFER : ST_TUNNEL;
 			s->exp_srv = after(s->fe->mode == PR_MODE_HTTP ? be->to.server :
 					   (be->to.tunnel ? be->to.tunnel : be->to.server));
@@ -986,11 +986,11 @@ static int do_connect(struct stream *s)
 	}
 	if (!s->srv_counted) {
 		__atomic_fetch_add(&srv->cur_conns, 1, __ATOMIC_RELAXED);
-		CTR_ADD(srv->ctr.cum_sess, 1);
-		CTR_ADD(be->be_ctr.cum_sess, 1);
-		CTR_ADD(srv->ctr.cur_sess, 1);
-		CTR_MAX(srv->ctr.max_sess, CTR_GET(srv->ctr.cur_sess));
-		CTR_SET(srv->ctr.last_sess, clock_wall_us() / 1000000);
+		CTR_ADD(srv->ctr->cum_sess, 1);
+		CTR_ADD(be->be_ctr->cum_sess, 1);
+		CTR_ADD(srv->ctr->cur_sess, 1);
+		CTR_MAX(srv->ctr->max_sess, CTR_GET(srv->ctr->cur_sess));
+		CTR_SET(srv->ctr->last_sess, clock_wall_us() / 1000000);
 		s->srv_counted = 1;
 	}
 	s->t_conn_start_us = now_us;
@@ -1203,10 +1203,10 @@ static int st_xfer(struct stream *s)
 	}
 	if (!s->req.done && body_scan(&s->req, &s->cli.in, (s->cli.flags & (CF_EOF | CF_ERROR)) != 0) < 0) {
 		if (s->cli.flags & (CF_EOF | CF_ERROR)) {
-			CTR_ADD(s->fe->fe_ctr.cli_aborts, 1);
+			CTR_ADD(s->fe->fe_ctr->cli_aborts, 1);
 			stream_error(s, 0, 'C', 'D');
 		} else {
-			CTR_ADD(s->fe->fe_ctr.failed_req, 1);
+			CTR_ADD(s->fe->fe_ctr->failed_req, 1);
 			stream_error(s, 400, 'P', 'D');
 		}
 		return 0;
@@ -1245,7 +1245,7 @@ static int st_xfer(struct stream *s)
 		}
 	}
 	if ((s->cli.flags & (CF_EOF | CF_ERROR)) && !s->req.done && !s->req.fwd) {
-		CTR_ADD(s->fe->fe_ctr.cli_aborts, 1);
+		CTR_ADD(s->fe->fe_ctr->cli_aborts, 1);
 		stream_error(s, 0, 'C', 'D');
 		return 0;
 	}
@@ -1268,8 +1268,8 @@ static int st_xfer(struct stream *s)
 				if (eof) {
 					/* closed before answering: a reused connection
 					 * may just have been closed by the server */
-					CTR_ADD(s->be->be_ctr.failed_resp, 1);
-					CTR_ADD(s->srv->ctr.failed_resp, 1);
+					CTR_ADD(s->be->be_ctr->failed_resp, 1);
+					CTR_ADD(s->srv->ctr->failed_resp, 1);
 					return srv_failure(s, 502, 'S', 'H',
 							   (sc->flags & CF_USED) ? FAIL_REUSED : FAIL_EMPTY);
 				}
@@ -1279,8 +1279,8 @@ static int st_xfer(struct stream *s)
 			if (ret == H1_INCOMPLETE && !eof && !buf_full(&sc->in))
 				break;
 			if (ret < 0) {
-				CTR_ADD(s->be->be_ctr.failed_resp, 1);
-				CTR_ADD(s->srv->ctr.failed_resp, 1);
+				CTR_ADD(s->be->be_ctr->failed_resp, 1);
+				CTR_ADD(s->srv->ctr->failed_resp, 1);
 				return srv_failure(s, 502, 'P', 'H', FAIL_JUNK);
 			}
 			analyze_response(s, m);
@@ -1291,8 +1291,8 @@ static int st_xfer(struct stream *s)
 		if (body_scan(&s->rsp, &sc->in, eof) < 0) {
 			size_t before = s->rsp.fwd;
 
-			CTR_ADD(s->be->be_ctr.srv_aborts, 1);
-			CTR_ADD(s->srv->ctr.srv_aborts, 1);
+			CTR_ADD(s->be->be_ctr->srv_aborts, 1);
+			CTR_ADD(s->srv->ctr->srv_aborts, 1);
 			srv_observe(s->srv, OBS_RESP_BAD);
 			/* give the client what did arrive: it sees the truncation
 			 * (short body or no last chunk) rather than nothing */
@@ -1310,7 +1310,7 @@ static int st_xfer(struct stream *s)
 		size_t before = s->rsp.fwd;
 		r = send_parts(&s->cli, &s->cli_out, NULL, &sc->in, &s->rsp.fwd);
 		if (r < 0) {
-			CTR_ADD(s->fe->fe_ctr.cli_aborts, 1);
+			CTR_ADD(s->fe->fe_ctr->cli_aborts, 1);
 			s->rsp_started = 1;
 			stream_error(s, 0, 'C', 'D');
 			return 0;
@@ -1329,7 +1329,7 @@ static int st_xfer(struct stream *s)
 
 	/* 4. timeouts */
 	if (expired(s->exp_srv)) {
-		CTR_ADD(s->be->be_ctr.failed_resp, 1);
+		CTR_ADD(s->be->be_ctr->failed_resp, 1);
 		if (!s->rsp_head_done)
 			return srv_failure(s, 504, 's', 'H', FAIL_TIMEOUT);
 		s->rsp_started = 1;
@@ -1540,10 +1540,10 @@ int stream_new(struct proxy *fe, struct bind_conf *bind, int fd,
 	if (bind)
 		__atomic_fetch_add(&bind->curconn, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&worker.actconn, 1, __ATOMIC_RELAXED);
-	CTR_ADD(fe->fe_ctr.cum_conn, 1);
-	CTR_ADD(fe->fe_ctr.cum_sess, 1);
-	CTR_ADD(fe->fe_ctr.cur_sess, 1);
-	CTR_MAX(fe->fe_ctr.max_sess, CTR_GET(fe->fe_ctr.cur_sess));
+	CTR_ADD(fe->fe_ctr->cum_conn, 1);
+	CTR_ADD(fe->fe_ctr->cum_sess, 1);
+	CTR_ADD(fe->fe_ctr->cur_sess, 1);
+	CTR_MAX(fe->fe_ctr->max_sess, CTR_GET(fe->fe_ctr->cur_sess));
 	if (fe->mode == PR_MODE_HTTP) {
 		s->state = ST_REQ_WAIT;
 		s->t_req_us = 0;

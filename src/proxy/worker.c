@@ -202,7 +202,7 @@ static void accept_cb(struct ev_io *io, uint32_t ev)
 		int fd;
 
 		if (__atomic_load_n(&worker.actconn, __ATOMIC_RELAXED) >= worker.cfg->g.maxconn ||
-		    (b->fe->maxconn && (int)CTR_GET(b->fe->fe_ctr.cur_sess) >= b->fe->maxconn) ||
+		    (b->fe->maxconn && (int)CTR_GET(b->fe->fe_ctr->cur_sess) >= b->fe->maxconn) ||
 		    (b->maxconn && __atomic_load_n(&b->curconn, __ATOMIC_RELAXED) >= b->maxconn)) {
 			/* full: leave new connections in the backlog until one ends */
 			stop_accepting_here();

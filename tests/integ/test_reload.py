@@ -260,8 +260,46 @@ def test_reload_keeps_health_state(ctx):
             r = c.get("/read")
             eq(r.status, 200, "request after reload %d" % i)
             eq(r.header("x-node"), "B", "node serving after reload %d" % i)
+            if (r.header("connection") or "").lower() == "close":
+                c.close()   # accepted by the retiring worker: it said goodbye
+                c = Client(px.port)
         c.close()
         st = Client(a.port).get("/admin/stats")
         served = st.body.count(b'"/read":0') == 1
         check(served, "A served /read after reload %d: %r" % (i, st.body[:300]))
     check("Took over the state" in px.logs(), "the handover must be logged")
+
+
+def _metric(port, name, labels):
+    body = Client(port).get("/metrics").body.decode()
+    for line in body.splitlines():
+        if line.startswith(name + "{") and all(l in line for l in labels):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError("no %s%r in /metrics" % (name, labels))
+
+
+def test_counters_monotonic_across_reloads(ctx):
+    """Counters live in the master's shared area: a new worker continues
+    them, so Prometheus series never go back after a reload."""
+    tandem_only("counters across reloads")
+    a = ctx.app("A")
+    port, sport = free_port(), free_port()
+    cfg = config(port, [("a", a.port)], nbthread=2,
+                 extra_sections="listen stats\n    bind 127.0.0.1:%d\n    stats enable\n    stats uri /stats\n" % sport)
+    px = ctx.proxy(cfg)
+    c = Client(port)
+    for _ in range(20):
+        eq(c.get("/read").status, 200, "request")
+    c.close()
+    before = _metric(sport, "tandem_frontend_http_requests_total", ['proxy="fe"'])
+    srv_before = _metric(sport, "tandem_server_sessions_total", ['proxy="be"', 'server="a"'])
+    check(before >= 20, "requests counted before the reload: %r" % before)
+    for i in range(3):
+        _reload_and_wait(px, _workers(px))
+        for _ in range(5):
+            eq(Client(port).get("/read").status, 200, "request after reload %d" % i)
+        now = _metric(sport, "tandem_frontend_http_requests_total", ['proxy="fe"'])
+        check(now >= before + 5, "frontend requests went from %r to %r across reload %d" % (before, now, i))
+        before = now
+    srv_after = _metric(sport, "tandem_server_sessions_total", ['proxy="be"', 'server="a"'])
+    check(srv_after >= srv_before + 15, "server sessions %r -> %r" % (srv_before, srv_after))

@@ -452,17 +452,17 @@ static void test_clear_counters(struct cfg *c)
 	struct server *a = srv(c, "app", "a");
 	struct proxy *fe = cfg_find_proxy(c, "fe", PR_CAP_FE);
 
-	CTR_SET(a->ctr.cum_sess, 10);
-	CTR_SET(a->ctr.max_sess, 4);
-	CTR_SET(a->ctr.cur_sess, 1);
-	CTR_SET(fe->fe_ctr.cum_req, 7);
+	CTR_SET(a->ctr->cum_sess, 10);
+	CTR_SET(a->ctr->max_sess, 4);
+	CTR_SET(a->ctr->cur_sess, 1);
+	CTR_SET(fe->fe_ctr->cum_req, 7);
 	run(c, CLI_LVL_OPER, "clear counters");
-	CHECK("clear counters: maxima only", CTR_GET(a->ctr.max_sess) == 1 && CTR_GET(a->ctr.cum_sess) == 10 &&
-	      CTR_GET(fe->fe_ctr.cum_req) == 7);
+	CHECK("clear counters: maxima only", CTR_GET(a->ctr->max_sess) == 1 && CTR_GET(a->ctr->cum_sess) == 10 &&
+	      CTR_GET(fe->fe_ctr->cum_req) == 7);
 	run(c, CLI_LVL_ADMIN, "clear counters all");
-	CHECK("clear counters all: totals too, gauges kept", CTR_GET(a->ctr.cum_sess) == 0 &&
-	      CTR_GET(fe->fe_ctr.cum_req) == 0 && CTR_GET(a->ctr.cur_sess) == 1);
-	CTR_SET(a->ctr.cur_sess, 0);
+	CHECK("clear counters all: totals too, gauges kept", CTR_GET(a->ctr->cum_sess) == 0 &&
+	      CTR_GET(fe->fe_ctr->cum_req) == 0 && CTR_GET(a->ctr->cur_sess) == 1);
+	CTR_SET(a->ctr->cur_sess, 0);
 }
 
 static void test_dynamic(struct cfg *c)

@@ -16,6 +16,7 @@
 #include <tandem/stats.h>
 #include <tandem/stats_export.h>
 #include <tandem/stats_http.h>
+#include <tandem/counters-t.h>
 #include "unit.h"
 #include "json_min.h"
 
@@ -31,6 +32,7 @@ static void mk_server(struct server *s, struct proxy *b, const char *id, int pui
 	struct sockaddr_in *a = (struct sockaddr_in *)&s->addr;
 
 	memset(s, 0, sizeof(*s));
+	s->ctr = unit_ctr();
 	s->id = (char *)id;
 	s->be = b;
 	s->puid = puid;
@@ -45,6 +47,8 @@ static void mk_server(struct server *s, struct proxy *b, const char *id, int pui
 static void mk_proxy(struct proxy *p, const char *id, int uuid, int cap)
 {
 	memset(p, 0, sizeof(*p));
+	p->fe_ctr = unit_ctr();
+	p->be_ctr = unit_ctr();
 	p->id = (char *)id;
 	p->uuid = uuid;
 	p->cap = cap;
@@ -210,6 +214,8 @@ static void test_routes(void)
 	      !stats_http_match(&st, "/metricsx", 9) && !stats_http_match(&st, "/metric", 7));
 	CHECK("match: other paths are traffic", !stats_http_match(&st, "/", 1) && !stats_http_match(&st, "/stat", 5));
 	memset(&plain, 0, sizeof(plain));
+	plain.fe_ctr = unit_ctr();
+	plain.be_ctr = unit_ctr();
 	CHECK("match: nothing without stats", !stats_http_match(&plain, "/metrics", 8));
 
 	r = serve("GET", "/stats", NULL);

@@ -10,6 +10,7 @@
 #include <tandem/stats.h>
 #include <tandem/stats_export.h>
 #include <tandem/version.h>
+#include <tandem/counters-t.h>
 #include "unit.h"
 
 static struct cfg cfg;
@@ -21,6 +22,7 @@ static void mk_server(struct server *s, struct proxy *b, const char *id, int pui
 	struct sockaddr_in *a = (struct sockaddr_in *)&s->addr;
 
 	memset(s, 0, sizeof(*s));
+	s->ctr = unit_ctr();
 	s->id = (char *)id;
 	s->be = b;
 	s->puid = puid;
@@ -35,6 +37,8 @@ static void mk_server(struct server *s, struct proxy *b, const char *id, int pui
 static void mk_proxy(struct proxy *p, const char *id, int uuid, int cap, int mode)
 {
 	memset(p, 0, sizeof(*p));
+	p->fe_ctr = unit_ctr();
+	p->be_ctr = unit_ctr();
 	p->id = (char *)id;
 	p->uuid = uuid;
 	p->cap = cap;
@@ -51,31 +55,31 @@ static void build_cfg(void)
 	cfg.g.nbthread = 3;
 	cfg.g.maxconn = 2000;
 	mk_proxy(&fe, "web", 1, PR_CAP_FE, PR_MODE_HTTP);
-	CTR_SET(fe.fe_ctr.cum_req, 12);
-	CTR_SET(fe.fe_ctr.cur_sess, 5);
-	CTR_SET(fe.fe_ctr.http_rsp[2], 9);
-	CTR_SET(fe.fe_ctr.ta_hist[0], 2);
-	CTR_SET(fe.fe_ctr.ta_hist[4], 3);
-	CTR_SET(fe.fe_ctr.ta_hist[CTR_HIST_N - 1], 1);
-	CTR_SET(fe.fe_ctr.ta_sum_us, 11250001);
+	CTR_SET(fe.fe_ctr->cum_req, 12);
+	CTR_SET(fe.fe_ctr->cur_sess, 5);
+	CTR_SET(fe.fe_ctr->http_rsp[2], 9);
+	CTR_SET(fe.fe_ctr->ta_hist[0], 2);
+	CTR_SET(fe.fe_ctr->ta_hist[4], 3);
+	CTR_SET(fe.fe_ctr->ta_hist[CTR_HIST_N - 1], 1);
+	CTR_SET(fe.fe_ctr->ta_sum_us, 11250001);
 	mk_proxy(&be, "app", 2, PR_CAP_BE, PR_MODE_HTTP);
-	CTR_SET(be.be_ctr.cum_req, 10);
-	CTR_SET(be.be_ctr.ctime_sum, 30);
-	CTR_SET(be.be_ctr.cum_sess, 10);
+	CTR_SET(be.be_ctr->cum_req, 10);
+	CTR_SET(be.be_ctr->ctime_sum, 30);
+	CTR_SET(be.be_ctr->cum_sess, 10);
 	mk_server(&sa, &be, "a", 1);
 	sa.has_check = 1;
 	sa.eweight = 3;
 	sa.uweight = 4;
-	CTR_SET(sa.ctr.cum_sess, 7);
-	CTR_SET(sa.ctr.bytes_out, 123456789012ull);
-	CTR_SET(sa.ctr.ta_hist[1], 6);
+	CTR_SET(sa.ctr->cum_sess, 7);
+	CTR_SET(sa.ctr->bytes_out, 123456789012ull);
+	CTR_SET(sa.ctr->ta_hist[1], 6);
 	mk_server(&sb, &be, "b", 2);
 	sb.has_check = 1;
 	sb.state = SRV_ST_STOPPED;
-	CTR_SET(sb.ctr.failed_conns, 2);
-	CTR_SET(sb.ctr.retries, 4);
-	CTR_SET(sb.ctr.redispatches, 1);
-	CTR_SET(sb.ctr.failed_resp, 3);
+	CTR_SET(sb.ctr->failed_conns, 2);
+	CTR_SET(sb.ctr->retries, 4);
+	CTR_SET(sb.ctr->redispatches, 1);
+	CTR_SET(sb.ctr->failed_resp, 3);
 	mk_server(&sw, &be, "we\"i\\rd\nname", 3);
 	sw.admin = SRV_ADMF_MAINT;
 	mk_proxy(&tcp, "db", 3, PR_CAP_FE | PR_CAP_BE, PR_MODE_TCP);

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <tandem/stats.h>
 #include <tandem/version.h>
+#include <tandem/counters-t.h>
 #include "unit.h"
 
 /* HAProxy management guide, section 9.1, fields 0..99, typed independently
@@ -31,6 +32,7 @@ static void mk_server(struct server *s, const char *id, int puid, const char *ip
 {
 	struct sockaddr_in *a = (struct sockaddr_in *)&s->addr;
 	memset(s, 0, sizeof(*s));
+	s->ctr = unit_ctr();
 	s->id = (char *)id;
 	s->be = &be;
 	s->puid = puid;
@@ -50,23 +52,27 @@ static void build_cfg(void)
 	cfg.g.maxconn = 4096;
 
 	memset(&fe, 0, sizeof(fe));
+	fe.fe_ctr = unit_ctr();
+	fe.be_ctr = unit_ctr();
 	fe.id = "web"; fe.uuid = 1; fe.cap = PR_CAP_FE; fe.mode = PR_MODE_HTTP;
 	list_init(&fe.servers);
 	fe.maxconn = 1000;
 	fe.stats_uri = "/haproxy?stats";
-	CTR_SET(fe.fe_ctr.cum_sess, 10);
-	CTR_SET(fe.fe_ctr.cur_sess, 2);
-	CTR_SET(fe.fe_ctr.max_sess, 5);
-	CTR_SET(fe.fe_ctr.bytes_in, 1234);
-	CTR_SET(fe.fe_ctr.bytes_out, 56789);
-	CTR_SET(fe.fe_ctr.cum_req, 12);
-	CTR_SET(fe.fe_ctr.cum_conn, 11);
-	CTR_SET(fe.fe_ctr.failed_req, 1);
-	CTR_SET(fe.fe_ctr.http_rsp[2], 9);
-	CTR_SET(fe.fe_ctr.http_rsp[5], 3);
+	CTR_SET(fe.fe_ctr->cum_sess, 10);
+	CTR_SET(fe.fe_ctr->cur_sess, 2);
+	CTR_SET(fe.fe_ctr->max_sess, 5);
+	CTR_SET(fe.fe_ctr->bytes_in, 1234);
+	CTR_SET(fe.fe_ctr->bytes_out, 56789);
+	CTR_SET(fe.fe_ctr->cum_req, 12);
+	CTR_SET(fe.fe_ctr->cum_conn, 11);
+	CTR_SET(fe.fe_ctr->failed_req, 1);
+	CTR_SET(fe.fe_ctr->http_rsp[2], 9);
+	CTR_SET(fe.fe_ctr->http_rsp[5], 3);
 	list_add_tail(&cfg.proxies, &fe.link);
 
 	memset(&be, 0, sizeof(be));
+	be.fe_ctr = unit_ctr();
+	be.be_ctr = unit_ctr();
 	be.id = "app"; be.uuid = 2; be.cap = PR_CAP_BE; be.mode = PR_MODE_HTTP;
 	list_init(&be.servers);
 	be.last_change = 1000;
@@ -75,17 +81,17 @@ static void build_cfg(void)
 	sa.has_check = 1;
 	sa.eweight = sa.uweight = 3;
 	sa.last_change = 1;
-	CTR_SET(sa.ctr.cum_sess, 7);
-	CTR_SET(sa.ctr.cur_sess, 1);
-	CTR_SET(sa.ctr.http_rsp[2], 6);
-	CTR_SET(sa.ctr.ctime_sum, 70);
+	CTR_SET(sa.ctr->cum_sess, 7);
+	CTR_SET(sa.ctr->cur_sess, 1);
+	CTR_SET(sa.ctr->http_rsp[2], 6);
+	CTR_SET(sa.ctr->ctime_sum, 70);
 	mk_server(&sb, "b", 2, "127.0.0.2", 8002);
-	CTR_SET(sb.ctr.cum_sess, 3);
-	CTR_SET(sb.ctr.failed_conns, 2);
-	CTR_SET(sb.ctr.retries, 4);
-	CTR_SET(sb.ctr.redispatches, 1);
-	CTR_SET(be.be_ctr.cum_sess, 10);
-	CTR_SET(be.be_ctr.cum_req, 10);
+	CTR_SET(sb.ctr->cum_sess, 3);
+	CTR_SET(sb.ctr->failed_conns, 2);
+	CTR_SET(sb.ctr->retries, 4);
+	CTR_SET(sb.ctr->redispatches, 1);
+	CTR_SET(be.be_ctr->cum_sess, 10);
+	CTR_SET(be.be_ctr->cum_req, 10);
 }
 
 /* Split one CSV line into at most <max> fields (HAProxy quoting rules).
@@ -301,6 +307,8 @@ static void test_html(void)
 	char *doc, *csv, got[128];
 
 	memset(&stats_px, 0, sizeof(stats_px));
+	stats_px.fe_ctr = unit_ctr();
+	stats_px.be_ctr = unit_ctr();
 	stats_px.stats_refresh = 5000;
 	stats_px.stats_uri = "/haproxy?stats";
 	tandem_start_wall_s = 1;
@@ -382,6 +390,8 @@ static void test_html_options(void)
 	char *doc, *csv;
 
 	memset(&st, 0, sizeof(st));
+	st.fe_ctr = unit_ctr();
+	st.be_ctr = unit_ctr();
 	st.id = "stats";
 	st.stats_uri = "/s";
 	cfg.g.node = "lb1";

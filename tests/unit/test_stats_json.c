@@ -11,6 +11,7 @@
 #include <tandem/stats.h>
 #include <tandem/stats_export.h>
 #include <tandem/version.h>
+#include <tandem/counters-t.h>
 #include "unit.h"
 #include "json_min.h"
 
@@ -24,6 +25,7 @@ static void mk_server(struct server *s, const char *id, int puid, int port)
 	struct sockaddr_in *a = (struct sockaddr_in *)&s->addr;
 
 	memset(s, 0, sizeof(*s));
+	s->ctr = unit_ctr();
 	s->id = (char *)id;
 	s->be = &be;
 	s->puid = puid;
@@ -45,49 +47,55 @@ static void build_cfg(void)
 	cfg.g.desc = "edge";
 
 	memset(&fe, 0, sizeof(fe));
+	fe.fe_ctr = unit_ctr();
+	fe.be_ctr = unit_ctr();
 	fe.id = "web"; fe.uuid = 1; fe.cap = PR_CAP_FE; fe.mode = PR_MODE_HTTP;
 	list_init(&fe.servers);
 	list_init(&fe.stats_auths);
-	CTR_SET(fe.fe_ctr.cum_sess, 10);
-	CTR_SET(fe.fe_ctr.cur_sess, 2);
-	CTR_SET(fe.fe_ctr.cum_req, 12);
-	CTR_SET(fe.fe_ctr.http_rsp[2], 9);
-	CTR_SET(fe.fe_ctr.http_rsp[5], 3);
-	CTR_SET(fe.fe_ctr.ta_hist[0], 4);
-	CTR_SET(fe.fe_ctr.ta_hist[3], 5);
-	CTR_SET(fe.fe_ctr.ta_hist[CTR_HIST_N - 1], 1);
-	CTR_SET(fe.fe_ctr.ta_sum_us, 12500000);
+	CTR_SET(fe.fe_ctr->cum_sess, 10);
+	CTR_SET(fe.fe_ctr->cur_sess, 2);
+	CTR_SET(fe.fe_ctr->cum_req, 12);
+	CTR_SET(fe.fe_ctr->http_rsp[2], 9);
+	CTR_SET(fe.fe_ctr->http_rsp[5], 3);
+	CTR_SET(fe.fe_ctr->ta_hist[0], 4);
+	CTR_SET(fe.fe_ctr->ta_hist[3], 5);
+	CTR_SET(fe.fe_ctr->ta_hist[CTR_HIST_N - 1], 1);
+	CTR_SET(fe.fe_ctr->ta_sum_us, 12500000);
 	list_add_tail(&cfg.proxies, &fe.link);
 
 	memset(&be, 0, sizeof(be));
+	be.fe_ctr = unit_ctr();
+	be.be_ctr = unit_ctr();
 	be.id = "app"; be.uuid = 2; be.cap = PR_CAP_BE; be.mode = PR_MODE_HTTP;
 	list_init(&be.servers);
 	list_init(&be.stats_auths);
 	be.last_change = 1000;
-	CTR_SET(be.be_ctr.cum_sess, 10);
-	CTR_SET(be.be_ctr.cum_req, 10);
-	CTR_SET(be.be_ctr.ta_hist[2], 7);
+	CTR_SET(be.be_ctr->cum_sess, 10);
+	CTR_SET(be.be_ctr->cum_req, 10);
+	CTR_SET(be.be_ctr->ta_hist[2], 7);
 	list_add_tail(&cfg.proxies, &be.link);
 	mk_server(&sa, "a", 1, 8001);
 	sa.has_check = 1;
 	sa.eweight = sa.uweight = 3;
-	CTR_SET(sa.ctr.cum_sess, 7);
-	CTR_SET(sa.ctr.cur_sess, 1);
-	CTR_SET(sa.ctr.max_sess, 4);
-	CTR_SET(sa.ctr.http_rsp[2], 6);
-	CTR_SET(sa.ctr.ta_hist[1], 6);
+	CTR_SET(sa.ctr->cum_sess, 7);
+	CTR_SET(sa.ctr->cur_sess, 1);
+	CTR_SET(sa.ctr->max_sess, 4);
+	CTR_SET(sa.ctr->http_rsp[2], 6);
+	CTR_SET(sa.ctr->ta_hist[1], 6);
 	mk_server(&sb, "b", 2, 8002);
 	sb.state = SRV_ST_STOPPED;
 	sb.has_check = 1;
-	CTR_SET(sb.ctr.cum_sess, 3);
-	CTR_SET(sb.ctr.failed_conns, 2);
-	CTR_SET(sb.ctr.retries, 4);
-	CTR_SET(sb.ctr.redispatches, 1);
+	CTR_SET(sb.ctr->cum_sess, 3);
+	CTR_SET(sb.ctr->failed_conns, 2);
+	CTR_SET(sb.ctr->retries, 4);
+	CTR_SET(sb.ctr->redispatches, 1);
 	/* a name that needs every kind of escaping */
 	mk_server(&sw, "w\"e\\ird</script>\n\x01", 3, 8003);
 	sw.admin = SRV_ADMF_DRAIN;
 
 	memset(&st, 0, sizeof(st));
+	st.fe_ctr = unit_ctr();
+	st.be_ctr = unit_ctr();
 	st.id = "stats"; st.uuid = 3; st.cap = PR_CAP_FE | PR_CAP_BE; st.mode = PR_MODE_HTTP;
 	list_init(&st.servers);
 	list_init(&st.stats_auths);
@@ -279,13 +287,13 @@ static void test_rates(void)
 	CHECK("first sample: no span, rates 0", j && jm_num(jm_get(j, "rate_span_ms"), -1) == 0 &&
 	      be_rate(j, "req_rate") == 0);
 	jm_free(j);
-	CTR_ADD(be.be_ctr.cum_req, 20);
-	CTR_ADD(be.be_ctr.cum_sess, 20);
+	CTR_ADD(be.be_ctr->cum_req, 20);
+	CTR_ADD(be.be_ctr->cum_sess, 20);
 	j = render(&st, 10500);
 	CHECK("0.5 s later: still no reference (samples are 1 s apart)", j && jm_num(jm_get(j, "rate_span_ms"), -1) == 0);
 	jm_free(j);
-	CTR_ADD(sa.ctr.cum_sess, 10);
-	CTR_ADD(sb.ctr.failed_conns, 5);
+	CTR_ADD(sa.ctr->cum_sess, 10);
+	CTR_ADD(sb.ctr->failed_conns, 5);
 	j = render(&st, 11000);
 	CHECK("1 s later: span 1000 ms", j && jm_num(jm_get(j, "rate_span_ms"), -1) == 1000);
 	CHECK("backend req_rate 20/s and rate 20/s", be_rate(j, "req_rate") == 20 && be_rate(j, "rate") == 20);
@@ -294,7 +302,7 @@ static void test_rates(void)
 	CHECK("server b err_rate 5/s (connection errors)",
 	      jm_num(jm_get(jm_named(jm_get(jm_named(jm_get(j, "backends"), "app"), "servers"), "b"), "err_rate"), -1) == 5);
 	jm_free(j);
-	CTR_ADD(be.be_ctr.cum_req, 30);
+	CTR_ADD(be.be_ctr->cum_req, 30);
 	j = render(&st, 13000);
 	CHECK("reference = newest sample at least 1 s old (2 s ago)", j && jm_num(jm_get(j, "rate_span_ms"), -1) == 2000 &&
 	      be_rate(j, "req_rate") == 15);
@@ -308,9 +316,9 @@ static void *bump(void *arg)
 {
 	(void)arg;
 	while (!__atomic_load_n(&stop_bump, __ATOMIC_RELAXED)) {
-		CTR_ADD(be.be_ctr.cum_req, 1);
-		CTR_ADD(sa.ctr.cum_sess, 1);
-		ctr_hist_add(&sa.ctr, 1500);
+		CTR_ADD(be.be_ctr->cum_req, 1);
+		CTR_ADD(sa.ctr->cum_sess, 1);
+		ctr_hist_add(sa.ctr, 1500);
 	}
 	return NULL;
 }

@@ -17,6 +17,19 @@ static int unit_failed, unit_passed;
 /* Formatted variant: CHECKF(cond, "fmt", args...). */
 #define CHECKF(cond, ...) do { char n_[512]; snprintf(n_, sizeof(n_), __VA_ARGS__); CHECK(n_, cond); } while (0)
 
+/* Counter storage for proxies and servers built by hand in a test (the
+ * configuration loader allocates them for real ones). */
+#ifdef TANDEM_COUNTERS_T_H
+static struct counters unit_ctr_pool[128];
+static int unit_ctr_n;
+static inline struct counters *unit_ctr(void)
+{
+	struct counters *c = &unit_ctr_pool[unit_ctr_n++ % 128];
+	memset(c, 0, sizeof(*c));
+	return c;
+}
+#endif
+
 #define UNIT_END() do { fflush(stdout); return unit_failed ? 1 : 0; } while (0)
 
 #endif
