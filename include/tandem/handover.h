@@ -12,5 +12,10 @@ void handover_publish(struct cfg *cfg);
  * what the previous worker published. Servers that are new in the
  * configuration follow their init-state. Returns the number restored. */
 int handover_import(struct cfg *cfg);
+/* `del server`: remember that <be>/<srv> was removed at run time, so the
+ * next worker does not bring it back. */
+void handover_mark_deleted(const char *be, const char *srv);
+/* `add server`: a server of that name exists again. */
+void handover_forget_deleted(const char *be, const char *srv);
 
 #endif

@@ -49,12 +49,16 @@ struct shm_srv {
 	int      health, has_health;  /* health checks' rise/fall counter */
 	uint64_t chkfail, chkdown, downtime_ms;
 	uint64_t published_ms;
+	int      dynamic;       /* added at run time (`add server`): re-created after a reload */
+	int      deleted;       /* removed at run time (`del server`): stays removed */
+	char     dyn_args[256]; /* `add server` address and keywords */
 };
 
 struct tdm_shm {
 	uint64_t      thr_beat_ms[SHM_MAX_THR]; /* CLOCK_MONOTONIC ms of each thread's last beat */
 	int           nthr;
 	int           worker_pid;
+	unsigned      publish_ack;   /* bumped by the worker each time it published on request (SIGURG) */
 	uint64_t      worker_start_ms;
 	int           nbe;
 	struct shm_be be[SHM_MAX_BE];

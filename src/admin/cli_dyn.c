@@ -16,6 +16,7 @@
 #include <string.h>
 #include <tandem/check.h>
 #include <tandem/log.h>
+#include <tandem/handover.h>
 #include <tandem/shm.h>
 #include <tandem/srv_admin.h>
 #include <tandem/worker.h>
@@ -216,54 +217,61 @@ static void drop_server(struct server *sv)
 	free(sv);
 }
 
-/* add server <backend>/<server> <addr>:<port> [keywords...] */
-static int cmd_add_server(struct cli_sess *s, char **args, int nargs)
+/* Create <bname>/<name> with address and keywords args[3..nargs) (the
+ * `add server` command line). Returns NULL, or the error line to answer
+ * (<buf> may hold it). Shared by the command and by the reload handover. */
+static const char *add_server(struct cfg *cfg, const char *bname, const char *name, char **args,
+			      int nargs, char *buf, size_t buflen)
 {
-	char bname[256], err[320], why[256];
-	const char *arg = nargs > 2 ? args[2] : "", *slash = strchr(arg, '/'), *name, *bad;
+	char err[320], why[256];
+	const char *bad;
 	struct proxy *be;
 	struct server *sv;
 	const struct list *l;
+	size_t used = 0;
+	int i;
 
-	if (!slash || (size_t)(slash - arg) >= sizeof(bname))
-		return cli_msg(s, "Require 'backend/server'.");
-	memcpy(bname, arg, (size_t)(slash - arg));
-	bname[slash - arg] = 0;
-	name = slash + 1;
-	if (!(be = cli_find_backend(s->cfg, bname)))
-		return cli_msg(s, "No such backend.");
+	if (!(be = cli_find_backend(cfg, bname)))
+		return "No such backend.";
 	if (be->lbalgo == LB_STATIC_RR || be->lbalgo == LB_SOURCE)
-		return cli_msg(s, "Backend must use a dynamic load balancing to support dynamic servers.");
+		return "Backend must use a dynamic load balancing to support dynamic servers.";
 	if (!*name || nargs < 4)
-		return cli_msg(s, "'server' expects <name> and <addr>[:<port>] as arguments.");
+		return "'server' expects <name> and <addr>[:<port>] as arguments.";
 	if ((bad = cfg_invalid_char(name))) {
-		cli_out(s, "character '%c' is not permitted in server name '%s'.\n", *bad, name);
-		return 0;
+		snprintf(buf, buflen, "character '%c' is not permitted in server name '%s'.", *bad, name);
+		return buf;
 	}
 	list_for_each(l, &be->servers)
 		if (!strcmp(list_entry(l, struct server, link)->id, name))
-			return cli_msg(s, "Already exists a server with the same name in backend.");
+			return "Already exists a server with the same name in backend.";
 	if (!(sv = new_server(be, name, args[3])))
-		return cli_msg(s, "Out of memory.");
+		return "Out of memory.";
 	if (cfg_addr_ex(args[3], &sv->addr, &sv->addrlen, ADDR_PORT_MANDATORY | ADDR_NO_RESOLVE, 0,
 			why, sizeof(why)) < 0) {
-		cli_out(s, "'server %s': %s%s.\n", name, why,
-			strncmp(why, "missing port", 12) ? "" : " (tandem requires an explicit server port)");
+		snprintf(buf, buflen, "'server %s': %s%s.", name, why,
+			 strncmp(why, "missing port", 12) ? "" : " (tandem requires an explicit server port)");
 		drop_server(sv);
-		return 0;
+		return buf;
 	}
 	if (apply_kws(sv, args, 4, nargs, err, sizeof(err)) < 0) {
 		drop_server(sv);
-		return cli_msg(s, err);
+		snprintf(buf, buflen, "%s", err);
+		return buf;
 	}
 	if (sv->puid) {
 		list_for_each(l, &be->servers)
 			if (list_entry(l, struct server, link)->puid == sv->puid) {
 				drop_server(sv);
-				return cli_msg(s, "'id' : custom id already used by another server.");
+				return "'id' : custom id already used by another server.";
 			}
 	} else {
 		sv->puid = free_puid(be);
+	}
+	/* remember the command line: a reload re-creates the server from it */
+	if ((sv->dyn_args = malloc(256))) {
+		sv->dyn_args[0] = 0;
+		for (i = 3; i < nargs && used < 255; i++)
+			used += (size_t)snprintf(sv->dyn_args + used, 256 - used, "%s%s", i > 3 ? " " : "", args[i]);
 	}
 	sv->cfg_weight = sv->uweight;   /* "initial" weight of `get weight` */
 	/* HAProxy's default initial state: a dynamic server is UP until its
@@ -271,13 +279,54 @@ static int cmd_add_server(struct cli_sess *s, char **args, int nargs)
 	if (sv->init_state == INIT_UNSET)
 		sv->init_state = INIT_UP;
 	if (srv_health_attach(sv, 1) < 0) {
+		free(sv->dyn_args);
 		drop_server(sv);
-		return cli_msg(s, "Cannot set up the health checks of the new server.");
+		return "Cannot set up the health checks of the new server.";
 	}
 	srv_publish(sv);
+	handover_forget_deleted(be->id, sv->id);
 	log_event(LL_NOTICE, "Server %s/%s added (stats socket)%s.", be->id, sv->id,
 		  (sv->admin & SRV_ADMF_MAINT) ? ", in maintenance" : "");
+	return NULL;
+}
+
+/* add server <backend>/<server> <addr>:<port> [keywords...] */
+static int cmd_add_server(struct cli_sess *s, char **args, int nargs)
+{
+	char bname[256], buf[512];
+	const char *arg = nargs > 2 ? args[2] : "", *slash = strchr(arg, '/'), *err;
+
+	if (!slash || (size_t)(slash - arg) >= sizeof(bname))
+		return cli_msg(s, "Require 'backend/server'.");
+	memcpy(bname, arg, (size_t)(slash - arg));
+	bname[slash - arg] = 0;
+	err = add_server(s->cfg, bname, slash + 1, args, nargs, buf, sizeof(buf));
+	if (err) {
+		cli_out(s, "%s\n", err);
+		return 0;
+	}
 	return cli_msg(s, "New server registered.");
+}
+
+int cli_dyn_restore(struct cfg *cfg, const char *bname, const char *name, const char *argstr)
+{
+	char copy[256], buf[512], *args[40], *tok, *save = NULL;
+	const char *err;
+	int n = 3;
+
+	snprintf(copy, sizeof(copy), "%s", argstr);
+	args[0] = "add";
+	args[1] = "server";
+	args[2] = "";
+	for (tok = strtok_r(copy, " ", &save); tok && n < 40; tok = strtok_r(NULL, " ", &save))
+		args[n++] = tok;
+	err = add_server(cfg, bname, name, args, n, buf, sizeof(buf));
+	if (err) {
+		log_event(LL_WARNING, "Server %s/%s added at run time could not be re-created after the reload: %s",
+			  bname, name, err);
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- del server ------------------------------------------------------ */
@@ -313,6 +362,7 @@ static int cmd_del_server(struct cli_sess *s, char **args, int nargs)
 		return cli_msg(s, "Out of memory.");
 	srv_health_detach(sv);
 	srv_unpublish(sv);
+	handover_mark_deleted(be->id, sv->id);
 	log_event(LL_NOTICE, "Server %s/%s deleted (stats socket).", be->id, sv->id);
 	return cli_msg(s, "Server deleted.");
 }

@@ -273,6 +273,18 @@ static void reload(struct cfg **cfgp, pid_t *wpid, const char *path)
 		sd_notifyf("READY=1\nSTATUS=reload failed: cannot bind");
 		return;
 	}
+	/* have the current worker publish its servers' state right now, so the
+	 * new one takes over the latest (bounded wait: it may be wedged) */
+	if (tdm_shm) {
+		unsigned ack = __atomic_load_n(&tdm_shm->publish_ack, __ATOMIC_ACQUIRE);
+		uint64_t end = mono_ms() + 500;
+
+		kill(*wpid, SIGURG);
+		while (__atomic_load_n(&tdm_shm->publish_ack, __ATOMIC_ACQUIRE) == ack && mono_ms() < end) {
+			struct timespec ts = { 0, 1000 * 1000 };
+			nanosleep(&ts, NULL);
+		}
+	}
 	np = fork_worker(ncfg);
 	if (np < 0 || wait_worker_ready(np, 5000) < 0) {
 		log_event(LL_ALERT, "Reload failed: the new worker did not start. The current worker (%d) is kept.", (int)*wpid);

@@ -1,9 +1,16 @@
-/* Reload state handover: see handover.h. A record is keyed by backend and
+/* Reload state handover: see handover.h. Servers added at run time (admin
+ * socket) are re-created from their `add server` line, servers removed at
+ * run time stay removed (a tombstone record), so the new worker has the
+ * same servers as the old one, not only those of the configuration file. A record is keyed by backend and
  * server names; a server renamed or new in the configuration starts from
  * its init-state, as HAProxy's server-state file does. A runtime weight
  * (admin socket) survives only while the configured weight is unchanged:
  * an edited configuration wins. */
+#include <stdio.h>
+#include <string.h>
 #include <unistd.h>
+#include <tandem/cfg.h>
+#include <tandem/cli.h>
 #include <tandem/check.h>
 #include <tandem/clock.h>
 #include <tandem/handover.h>
@@ -55,8 +62,82 @@ void handover_publish(struct cfg *cfg)
 				r->chkdown = cs.chkdown;
 				r->downtime_ms = cs.downtime_s * 1000;
 			}
+			r->dynamic = s->dyn_args != NULL;
+			if (s->dyn_args && strcmp(r->dyn_args, s->dyn_args))
+				snprintf(r->dyn_args, sizeof(r->dyn_args), "%s", s->dyn_args);
+			r->deleted = 0;
 			r->published_ms = now;
 			shm_srv_write_end(r);
+		}
+	}
+}
+
+void handover_mark_deleted(const char *be, const char *srv)
+{
+	struct shm_srv *r = is_current() ? shm_srv_find(be, srv, 1) : NULL;
+
+	if (!r)
+		return;
+	shm_srv_write_begin(r);
+	r->deleted = 1;
+	r->dynamic = 0;
+	r->published_ms = clock_mono_us() / 1000;
+	shm_srv_write_end(r);
+}
+
+void handover_forget_deleted(const char *be, const char *srv)
+{
+	struct shm_srv *r = is_current() ? shm_srv_find(be, srv, 0) : NULL;
+
+	if (!r)
+		return;
+	shm_srv_write_begin(r);
+	r->deleted = 0;
+	shm_srv_write_end(r);
+}
+
+static struct server *find_server(struct proxy *px, const char *id)
+{
+	struct list *sl;
+
+	list_for_each(sl, &px->servers) {
+		struct server *s = list_entry(sl, struct server, link);
+		if (!strcmp(s->id, id))
+			return s;
+	}
+	return NULL;
+}
+
+/* Bring the set of servers in line with the previous worker's: re-create
+ * the ones it added at run time, take out the ones it removed. */
+static void import_server_set(struct cfg *cfg)
+{
+	int i, n = __atomic_load_n(&tdm_shm->nsrv, __ATOMIC_ACQUIRE);
+
+	for (i = 0; i < n && i < SHM_MAX_SRV; i++) {
+		struct shm_srv rec;
+		struct proxy *px;
+		struct server *s;
+
+		if (shm_srv_read(&tdm_shm->srv[i], &rec) < 0 || !rec.used || !rec.published_ms)
+			continue;
+		if (!(px = cfg_find_proxy(cfg, rec.be, PR_CAP_BE)))
+			continue;
+		s = find_server(px, rec.srv);
+		if (rec.deleted && s) {
+			/* removed at run time: out of rotation for good in this
+			 * worker too (it stays in memory: nothing runs yet, but
+			 * the health module already holds it) */
+			__atomic_fetch_or(&s->admin, SRV_ADMF_MAINT, __ATOMIC_RELAXED);
+			srv_health_detach(s);
+			list_del(&s->link);
+			px->nsrv--;
+			log_event(LL_NOTICE, "Server %s/%s stays removed (deleted at run time before the reload).",
+				  px->id, s->id);
+		} else if (rec.dynamic && !s) {
+			if (cli_dyn_restore(cfg, rec.be, rec.srv, rec.dyn_args) == 0)
+				log_event(LL_NOTICE, "Server %s/%s added at run time is kept across the reload.",
+					  px->id, rec.srv);
 		}
 	}
 }
@@ -68,6 +149,7 @@ int handover_import(struct cfg *cfg)
 
 	if (!tdm_shm)
 		return 0;
+	import_server_set(cfg);
 	list_for_each(pl, &cfg->proxies) {
 		struct proxy *px = list_entry(pl, struct proxy, link);
 

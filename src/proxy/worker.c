@@ -152,6 +152,13 @@ static void signal_cb(struct ev_io *io, uint32_t ev)
 				wake_all();
 			}
 			break;
+		case SIGURG:
+			/* the master is about to start a new worker: publish what
+			 * it must take over now rather than at the next beat */
+			handover_publish(worker.cfg);
+			if (tdm_shm)
+				__atomic_add_fetch(&tdm_shm->publish_ack, 1, __ATOMIC_RELEASE);
+			break;
 		case SIGUSR2:
 			/* retire after a reload: like a soft stop, but idle
 			 * keep-alive clients are not cut (see stream_soft_stop) */
@@ -362,6 +369,7 @@ int worker_run(struct cfg *cfg)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGURG);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	for (i = 0; i < worker.nbthread; i++) {

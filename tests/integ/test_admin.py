@@ -18,8 +18,7 @@ import subprocess
 import threading
 import time
 
-from harness import (Deadline, TestFailure, check, config, eq, free_port, haproxy_differs, http, is_haproxy,
-                     poll_until, proc_tree, tandem_only, timeout)
+from harness import (Deadline, TestFailure, check, config, eq, free_port, haproxy_differs, http, is_haproxy, poll_until, proc_tree, tandem_only, timeout)
 
 # ------------------------------------------------------------ the socket ----
 
@@ -670,3 +669,37 @@ def test_hatop(ctx):
         tm.keys("q")
     finally:
         tm.kill()
+
+
+def _workers_of(px):
+    return [p for p in proc_tree(px.pid) if p != px.pid]
+
+
+def _reload(px):
+    before = _workers_of(px)
+    os.kill(px.pid, signal.SIGUSR2)
+    poll_until(lambda: [p for p in _workers_of(px) if p not in before], 5, "a new worker after reload")
+    poll_until(lambda: len(_workers_of(px)) == 1, 15, "the former worker gone")
+
+
+@timeout(60)
+def test_runtime_changes_survive_reload(ctx):
+    """What the admin socket changed outlives a reload: a server added at run
+    time, one deleted at run time, a drained server and a runtime weight."""
+    tandem_only("reload handover of runtime changes")
+    px, (a, b), admin, user, op = _lab(ctx, names=("A", "B"), be_extra="http-reuse never")
+    c = ctx.app("C", extra=["--read-delay-ms", "0"])
+    eq(cli(admin, "add server be/dyn 127.0.0.1:%d enabled" % c.port), "New server registered.\n\n", "add server")
+    eq(cli(admin, "set server be/s2 state maint"), "\n", "s2 to maint")
+    ans(cli(admin, "del server be/s2"), "Server deleted.\n\n", "del s2")
+    eq(cli(admin, "set weight be/s1 3"), "\n", "runtime weight of s1")
+    sp = _spread(px.port, 40)
+    check(set(sp) == {"A", "C"} and 27 <= sp["A"] <= 33, "split 3:1 before the reload: %r" % sp)
+    _reload(px)
+    poll_until(lambda: os.path.exists(admin), 5, "the admin socket after reload")
+    names = [l.split()[3] for l in cli(user, "show servers state be").splitlines()[2:] if l]
+    eq(names, ["s1", "dyn"], "servers after the reload (dyn kept, s2 still deleted)")
+    eq(cli(user, "get weight be/s1"), "3 (initial 1)\n\n", "runtime weight after the reload")
+    sp = _spread(px.port, 40)
+    check(set(sp) == {"A", "C"} and 27 <= sp["A"] <= 33, "split 3:1 after the reload: %r" % sp)
+    check("kept across the reload" in px.logs(), "the re-created server must be logged")
