@@ -12,11 +12,13 @@
  * in seconds; histogram buckets are cumulative with le="+Inf" equal to
  * _count; label values escape backslash, double quote and newline. The
  * stats proxy's `stats scope` limits the proxies listed, as for ;csv. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <tandem/stats.h>
+#include <tandem/vrrp.h>
 #include <tandem/stats_export.h>
 #include <tandem/version.h>
 
@@ -380,11 +382,84 @@ static void emit_process(struct stats_sb *b, const struct cfg *cfg, const struct
 	      rss_bytes());
 }
 
+/* VRRP instances (the master's VRRP thread keeps their snapshot in shared
+ * memory): state as one series per state name, priorities, counters. */
+static void vrrp_series(struct stats_sb *b, const struct vrrp_snap *v, const char *name,
+			const char *extra_label, const char *extra_val, uint64_t val)
+{
+	char vrid[16];
+
+	snprintf(vrid, sizeof(vrid), "%d", v->vrid);
+	stats_sb_adds(b, name);
+	stats_sb_adds(b, "{");
+	add_label(b, "instance", v->name);
+	stats_sb_adds(b, ",");
+	add_label(b, "vrid", vrid);
+	if (extra_label) {
+		stats_sb_adds(b, ",");
+		add_label(b, extra_label, extra_val);
+	}
+	stats_sb_adds(b, "} ");
+	num_u(b, val);
+}
+
+static void emit_vrrp(struct stats_sb *b)
+{
+	static const struct { const char *name, *help; int type; size_t off; } fam[] = {
+		{ "tandem_vrrp_priority", "Configured VRRP priority.", MT_GAUGE, offsetof(struct vrrp_snap, priority) },
+		{ "tandem_vrrp_effective_priority", "VRRP priority after track-backend weights.", MT_GAUGE,
+		  offsetof(struct vrrp_snap, eff_priority) },
+	};
+	static const struct { const char *name, *help; size_t off; } ctr[] = {
+		{ "tandem_vrrp_transitions_total", "VRRP state changes.", offsetof(struct vrrp_snap, transitions) },
+		{ "tandem_vrrp_became_master_total", "Times this node became VRRP master.", offsetof(struct vrrp_snap, became_master) },
+		{ "tandem_vrrp_adverts_received_total", "VRRP advertisements received and accepted.", offsetof(struct vrrp_snap, adverts_rx) },
+		{ "tandem_vrrp_adverts_sent_total", "VRRP advertisements sent.", offsetof(struct vrrp_snap, adverts_tx) },
+	};
+	static const char *const states[] = { "INIT", "BACKUP", "MASTER", "FAULT" };
+	struct vrrp_snap snap[32];
+	int n = vrrp_snapshot(snap, 32), i, k;
+	struct mctx c = { .b = b };
+
+	if (n <= 0)
+		return;
+	if (n > 32)
+		n = 32;
+	family_head(&c, "tandem_vrrp_state", "VRRP state of the instance: 1 for the current state.", MT_GAUGE);
+	for (i = 0; i < n; i++)
+		for (k = 0; k < 4; k++)
+			vrrp_series(b, &snap[i], "tandem_vrrp_state", "state", states[k],
+				    strcmp(vrrp_state_str(snap[i].state), states[k]) == 0);
+	for (k = 0; k < (int)(sizeof(fam) / sizeof(fam[0])); k++) {
+		struct mctx f = { .b = b };
+		family_head(&f, fam[k].name, fam[k].help, fam[k].type);
+		for (i = 0; i < n; i++)
+			vrrp_series(b, &snap[i], fam[k].name, NULL, NULL,
+				    (uint64_t)*(const int *)(const void *)((const char *)&snap[i] + fam[k].off));
+	}
+	for (k = 0; k < (int)(sizeof(ctr) / sizeof(ctr[0])); k++) {
+		struct mctx f = { .b = b };
+		family_head(&f, ctr[k].name, ctr[k].help, MT_COUNTER);
+		for (i = 0; i < n; i++)
+			vrrp_series(b, &snap[i], ctr[k].name, NULL, NULL,
+				    *(const uint64_t *)(const void *)((const char *)&snap[i] + ctr[k].off));
+	}
+	{
+		struct mctx f = { .b = b };
+		family_head(&f, "tandem_vrrp_dropped_packets_total", "VRRP packets dropped, by reason.", MT_COUNTER);
+		for (i = 0; i < n; i++)
+			for (k = 1; k < VRRP_DROP_NREASONS; k++)
+				vrrp_series(b, &snap[i], "tandem_vrrp_dropped_packets_total", "reason",
+					    vrrp_drop_str(k), snap[i].dropped[k]);
+	}
+}
+
 char *stats_render_metrics(const struct cfg *cfg, const struct proxy *spx, size_t *len)
 {
 	struct stats_sb b = { 0 };
 
 	emit_process(&b, cfg, spx);
+	emit_vrrp(&b);
 	for (size_t i = 0; i < NMETRICS; i++) {
 		struct mctx c = { .b = &b, .m = &metrics[i] };
 		emit_metric(&c, cfg, spx);

@@ -10,6 +10,9 @@
  * from a small per-process history (stats_rate.c). A value tandem has no
  * data for is null rather than absent, so the shape of a row never depends
  * on the running state. */
+#include <arpa/inet.h>
+#include <tandem/vrrp.h>
+#include <tandem/clock.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -17,6 +20,8 @@
 #include <tandem/stats.h>
 #include <tandem/stats_export.h>
 #include <tandem/version.h>
+
+static void json_vrrp(struct stats_sb *b);
 
 #define F STO_FE
 #define B STO_BE
@@ -225,6 +230,38 @@ static void json_head(struct stats_sb *b, const struct cfg *cfg, const struct pr
 	stats_sb_adds(b, ",\"hist_bounds_ms\":[");
 	for (int i = 0; i < CTR_HIST_N - 1; i++)
 		stats_sb_addf(b, "%s%u", i ? "," : "", ctr_hist_bounds_ms[i]);
+	stats_sb_adds(b, "]");
+	json_vrrp(b);
+}
+
+/* VRRP instances, from the snapshot the master's VRRP thread shares:
+ * "vrrp":[{"name","interface","vrid","state","priority","effective_priority",
+ * "master","master_priority","since_s","transitions"}] (empty without VRRP). */
+static void json_vrrp(struct stats_sb *b)
+{
+	struct vrrp_snap snap[32];
+	uint64_t now = clock_mono_us() / 1000;
+	int n = vrrp_snapshot(snap, 32), i;
+
+	stats_sb_adds(b, ",\"vrrp\":[");
+	for (i = 0; i < n && i < 32; i++) {
+		const struct vrrp_snap *v = &snap[i];
+		char master[64] = "";
+
+		if (v->master.af == AF_INET)
+			inet_ntop(AF_INET, v->master.a, master, sizeof(master));
+		stats_sb_adds(b, i ? ",{\"name\":" : "{\"name\":");
+		stats_sb_json_str(b, v->name);
+		stats_sb_adds(b, ",\"interface\":");
+		stats_sb_json_str(b, v->ifname);
+		stats_sb_addf(b, ",\"vrid\":%d,\"state\":\"%s\",\"priority\":%d,\"effective_priority\":%d,\"master\":",
+			      v->vrid, vrrp_state_str(v->state), v->priority, v->eff_priority);
+		stats_sb_json_str(b, master);
+		stats_sb_addf(b, ",\"master_priority\":%d,\"since_s\":%llu,\"transitions\":%llu}",
+			      v->master_prio,
+			      (unsigned long long)(v->since_ms && now > v->since_ms ? (now - v->since_ms) / 1000 : 0),
+			      (unsigned long long)v->transitions);
+	}
 	stats_sb_adds(b, "]");
 }
 

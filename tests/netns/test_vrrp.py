@@ -23,6 +23,7 @@ from lab import Lab, LabError, wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VIP = "192.0.2.100"
+IP_A = "192.0.2.1"        # node a (host 1 on the lab bridge)
 PERIOD_MS = 20
 PRIO_A, PRIO_B = 200, 150   # b's Skew_Time: 41 ms at advert-int 100ms
 MEASURES = {}
@@ -62,6 +63,7 @@ def mdi_ms(prio, adver_ms):
 def tandem_cfg(prio, adver_ms, extra=""):
     return """global
     nbthread 1
+    stats socket ipv4@127.0.0.1:9999 level admin
 defaults
     mode http
     timeout connect 1s
@@ -72,6 +74,10 @@ frontend fe
     default_backend app
 backend app
     server s1 127.0.0.1:8080
+listen stats
+    bind 127.0.0.1:8404
+    stats enable
+    stats uri /stats
 vrrp web
     interface eth0
     virtual-router-id 51
@@ -367,6 +373,28 @@ def keepalived_kill9(env, adver_ms):
 
 
 # ---- tests (run.py runs every test_* in file order) ----
+
+def in_ns(env, node, *argv):
+    r = subprocess.run(["ip", "netns", "exec", env.lab.ns(node)] + list(argv), text=True,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=10)
+    return r.stdout
+
+
+def test_vrrp_visible(env):
+    """State, priority and master show on the admin socket (`show vrrp`), in
+    /metrics and in the dashboard's JSON, on both nodes."""
+    pair(env, 100)
+    for node, state in (("a", "MASTER"), ("b", "BACKUP")):
+        out = in_ns(env, node, "sh", "-c", "echo 'show vrrp' | socat -t 2 - TCP:127.0.0.1:9999")
+        check("name: web" in out and "state: %s" % state in out, "%s show vrrp:\n%s" % (node, out))
+        check("master: %s" % IP_A in out, "%s show vrrp names the master %s:\n%s" % (node, IP_A, out))
+        met = in_ns(env, node, "curl", "-s", "http://127.0.0.1:8404/metrics")
+        line = 'tandem_vrrp_state{instance="web",vrid="51",state="%s"} 1' % state
+        check(line in met, "%s /metrics lacks %r" % (node, line))
+        js = json.loads(in_ns(env, node, "curl", "-s", "http://127.0.0.1:8404/stats;json"))
+        v = js.get("vrrp") or [{}]
+        check(v[0].get("state") == state and v[0].get("master") == IP_A, "%s JSON vrrp: %r" % (node, v))
+
 
 def test_worker_stall_faults(env):
     """a's worker stops (SIGSTOP): no heartbeat for 1 s -> a enters FAULT,

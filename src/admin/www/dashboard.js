@@ -646,6 +646,35 @@
     });
   }
 
+  /* ---- VRRP --------------------------------------------------------------- */
+
+  function renderVrrp(snap) {
+    var list = snap.vrrp || [], card = $("d-vrrp-card"), table = $("d-vrrp");
+    card.hidden = list.length === 0;
+    if (!list.length) return;
+    while (table.firstChild) table.removeChild(table.firstChild);
+    var thead = el("thead"), h = el("tr");
+    ["Instance", "State", "Priority", "Master", "Since"].forEach(function (t, i) {
+      h.appendChild(el("th", i ? "" : "l", t));
+    });
+    thead.appendChild(h);
+    table.appendChild(thead);
+    var tb = el("tbody");
+    list.forEach(function (v) {
+      var tr = el("tr", "vrrp");
+      tr.setAttribute("data-vrrp", v.name);
+      tr.appendChild(el("td", "l", v.name + " (" + v.interface + ", vrid " + v.vrid + ")"));
+      var td = el("td"), pill = el("span", "pill " + (v.state === "MASTER" ? "st-up" : v.state === "BACKUP" ? "st-drain" : "st-down"), v.state);
+      td.appendChild(pill);
+      tr.appendChild(td);
+      tr.appendChild(el("td", "", v.effective_priority !== v.priority ? v.effective_priority + " (" + v.priority + ")" : String(v.priority)));
+      tr.appendChild(el("td", "", v.master ? v.master + " (" + v.master_priority + ")" : "\u2013"));
+      tr.appendChild(el("td", "", v.since_s + " s"));
+      tb.appendChild(tr);
+    });
+    table.appendChild(tb);
+  }
+
   /* ---- summary and header ----------------------------------------------- */
 
   function renderSummary(snap, lat) {
@@ -859,6 +888,7 @@
     renderSummary(snap, lat);
     renderBackends(snap);
     renderFrontends(snap);
+    renderVrrp(snap);
     diffStates(snap, now);
     S.snap = snap;
     setLive();
