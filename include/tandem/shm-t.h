@@ -59,6 +59,9 @@ struct tdm_shm {
 	int           nthr;
 	int           worker_pid;
 	unsigned      publish_ack;   /* bumped by the worker each time it published on request (SIGURG) */
+	unsigned      reload_seq;    /* bumped by the master when a reload ended (admin socket `reload`) */
+	int           reload_ok;
+	char          reload_msg[512];
 	uint64_t      worker_start_ms;
 	int           nbe;
 	struct shm_be be[SHM_MAX_BE];

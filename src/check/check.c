@@ -281,7 +281,8 @@ static void check_timer_cb(struct ev_timer *tmr)
 	}
 	if (h->run.running) {
 		chk_conn_timeout(h);
-	} else if (LD(h->paused)) {
+	} else if (LD(h->paused) || (LD(h->srv->admin) & SRV_ADMF_MAINT)) {
+		/* `disable health`, or maintenance: HAProxy runs no check on a server in MAINT */
 		plan_next(h);      /* keep ticking: `enable health` needs no other thread */
 	} else {
 		if ((gen = __atomic_load_n(&h->addr_gen, __ATOMIC_ACQUIRE)) != h->addr_seen) {

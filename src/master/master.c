@@ -12,6 +12,7 @@
 #include <grp.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,6 +250,21 @@ static int reap_old(pid_t p)
 	return 0;
 }
 
+/* Tell whoever asked (the admin socket's `reload`) how the reload ended. */
+static void reload_result(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void reload_result(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!tdm_shm)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(tdm_shm->reload_msg, sizeof(tdm_shm->reload_msg), fmt, ap);
+	va_end(ap);
+	tdm_shm->reload_ok = ok;
+	__atomic_add_fetch(&tdm_shm->reload_seq, 1, __ATOMIC_RELEASE);
+}
+
 /* SIGHUP / SIGUSR2: load, check, start the new worker, retire the old. */
 static void reload(struct cfg **cfgp, pid_t *wpid, const char *path)
 {
@@ -262,6 +278,7 @@ static void reload(struct cfg **cfgp, pid_t *wpid, const char *path)
 	if (!ncfg) {
 		log_event(LL_ALERT, "Reload failed: %s. The current configuration and worker (%d) are kept.",
 			  err, (int)*wpid);
+		reload_result(0, "%s", err);
 		sd_notifyf("READY=1\nSTATUS=reload failed: %s", err);
 		return;
 	}
@@ -269,6 +286,7 @@ static void reload(struct cfg **cfgp, pid_t *wpid, const char *path)
 	if (master_open_listeners(ncfg, *cfgp) < 0) {
 		log_event(LL_ALERT, "Reload failed: cannot bind the new listeners. The current configuration and worker (%d) are kept.",
 			  (int)*wpid);
+		reload_result(0, "cannot bind the new listeners");
 		cfg_free(ncfg);
 		sd_notifyf("READY=1\nSTATUS=reload failed: cannot bind");
 		return;
@@ -288,6 +306,7 @@ static void reload(struct cfg **cfgp, pid_t *wpid, const char *path)
 	np = fork_worker(ncfg);
 	if (np < 0 || wait_worker_ready(np, 5000) < 0) {
 		log_event(LL_ALERT, "Reload failed: the new worker did not start. The current worker (%d) is kept.", (int)*wpid);
+		reload_result(0, "the new worker did not start");
 		if (np > 0) {
 			kill(np, SIGKILL);
 			waitpid(np, NULL, 0);
@@ -305,6 +324,7 @@ static void reload(struct cfg **cfgp, pid_t *wpid, const char *path)
 	vrrp_reload(ncfg);
 	log_event(LL_NOTICE, "Reload done: worker (%d) serves, former worker (%d) is finishing its connections.",
 		  (int)np, (int)*wpid);
+	reload_result(1, "worker %d serves the new configuration", (int)np);
 	/* sockets of the old config that the new one did not take: closed here;
 	 * the former worker closes its own copies when it retires */
 	master_close_listeners(*cfgp);

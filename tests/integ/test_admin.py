@@ -703,3 +703,26 @@ def test_runtime_changes_survive_reload(ctx):
     sp = _spread(px.port, 40)
     check(set(sp) == {"A", "C"} and 27 <= sp["A"] <= 33, "split 3:1 after the reload: %r" % sp)
     check("kept across the reload" in px.logs(), "the re-created server must be logged")
+
+
+@timeout(60)
+def test_reload_command(ctx):
+    """`reload` on the admin socket: the master checks the configuration and
+    the command answers Success=1, or Success=0 with the error (the old
+    configuration keeps serving); a drained server stays drained."""
+    tandem_only("reload on the admin socket")
+    px, (a, b), admin, user, op = _lab(ctx, names=("A", "B"))
+    eq(cli(admin, "set server be/s2 state drain"), "\n", "drain s2")
+    out = cli(admin, "reload", tmo=20)
+    check(out.startswith("Success=1\n--\n"), "reload answer: %r" % out)
+    poll_until(lambda: len(_workers_of(px)) == 1, 15, "the former worker gone")
+    poll_until(lambda: os.path.exists(admin), 5, "the admin socket after reload")
+    eq(_stat(admin, "be", "s2", "status"), "DRAIN", "s2 still drained after the reload")
+    eq(_spread(px.port, 6), {"A": 6}, "a drained server gets no request after the reload")
+    with open(px.cfg_path, "a") as f:
+        f.write("    bogus-keyword\n")
+    out = cli(admin, "reload", tmo=20)
+    check(out.startswith("Success=0\n--\n") and "bogus-keyword" in out, "failed reload answer: %r" % out)
+    eq(_spread(px.port, 4), {"A": 4}, "the old configuration still serves")
+    check("level admin" in open(px.cfg_path).read(), "sanity")
+    eq(cli(user, "reload"), "Permission denied\n\n", "reload needs level admin")
