@@ -76,4 +76,5 @@ bench:
 clean:
 	rm -rf build build-san bin
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/src/main.d
+# every object's header dependencies, the tools' too (a changed header rebuilds them)
+-include $(LIB_OBJ:.o=.d) $(BUILD)/src/main.d $(APP_SRC:%.c=$(BUILD)/%.d) $(CHAOS_SRC:%.c=$(BUILD)/%.d)

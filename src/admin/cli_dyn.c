@@ -209,6 +209,7 @@ static struct server *new_server(struct proxy *be, const char *name, const char 
 
 static void drop_server(struct server *sv)
 {
+	free(sv->dyn_args);
 	free(sv->id);
 	free(sv->addr_str);
 	free(sv->thr);
@@ -279,7 +280,6 @@ static const char *add_server(struct cfg *cfg, const char *bname, const char *na
 	if (sv->init_state == INIT_UNSET)
 		sv->init_state = INIT_UP;
 	if (srv_health_attach(sv, 1) < 0) {
-		free(sv->dyn_args);
 		drop_server(sv);
 		return "Cannot set up the health checks of the new server.";
 	}

@@ -46,6 +46,7 @@ int srv_settings_copy(struct server *dst, const struct server *src)
 	dst->addrlen = keep.addrlen;
 	dst->ctr = keep.ctr;
 	dst->ctr_shared = keep.ctr_shared;
+	dst->dyn_args = keep.dyn_args;
 	dst->thr = keep.thr;
 	dst->cur_conns = keep.cur_conns;
 	dst->last_change = keep.last_change;
@@ -79,6 +80,8 @@ void srv_settings_free(struct server *s)
 	if (!s->ctr_shared)
 		free(s->ctr);
 	s->ctr = NULL;
+	free(s->dyn_args);
+	s->dyn_args = NULL;
 }
 
 void srv_free(struct server *s)

@@ -251,6 +251,15 @@ def no_drops(env, nodes):
 
 # ---- scenarios ----
 
+def running(pid):
+    """Is <pid> alive (not gone, not a zombie)?"""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            return "State:\tZ" not in f.read()
+    except OSError:
+        return False
+
+
 def kill9_master(env, adver_ms, full):
     """kill -9 of a's master process: the guard sends priority 0 and
     removes the VIP; b serves within Master_Down_Interval + 50 ms. With
@@ -285,7 +294,7 @@ def kill9_master(env, adver_ms, full):
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        time.sleep(0.05)
+        wait_for(lambda: not any(running(p) for p in kids), 2, "the orphaned worker and guard to be gone")
         t = time.monotonic()
         env.tandem("a", PRIO_A, adver_ms)
         d = cl.wait_served("a", t, 3)
