@@ -26,6 +26,12 @@ def _start(ctx, stats_extra=""):
              % (stats_port, "".join("    %s\n" % l for l in stats_extra.splitlines() if l.strip())))
     ctx.proxy(config(fe_port, [("s1", apps[0].port, "check inter 500"), ("s2", apps[1].port, "check inter 500")],
                      nbthread=2, extra_sections=stats))
+    # checked servers start DOWN until their first check passes: traffic
+    # sent before that would get 503s (and closed connections)
+    def both_up():
+        csv = http(stats_port, "GET", "/stats;csv").body.decode()
+        return sum(1 for l in csv.splitlines() if l.startswith("be,s") and ",UP," in l) == 2
+    poll_until(both_up, 10, "s1 and s2 UP")
     return fe_port, stats_port, apps
 
 
