@@ -17,6 +17,7 @@
  */
 #include <stdint.h>
 #include <tandem/h1.h>
+#include "h1_chars.h"
 
 #define H1_CHUNK_MAX_LINE     4096
 #define H1_CHUNK_MAX_TRAILERS 16384
@@ -47,27 +48,15 @@ enum {
 	CS_ERROR,
 };
 
-/* Byte classes for 0x00-0x7f: 1 = tchar, 2 = allowed in a field value or
- * quoted-string (HTAB, SP, VCHAR). Bytes >= 0x80 are obs-text: class 2. */
-static const uint8_t ktab[128] = {
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0,  /* 00 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 10 */
-	2, 3, 2, 3, 3, 3, 3, 3, 2, 2, 3, 3, 2, 3, 3, 2,  /* 20 */
-	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2,  /* 30 */
-	2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,  /* 40 */
-	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 3, 3,  /* 50 */
-	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,  /* 60 */
-	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 3, 2, 3, 0,  /* 70 */
-};
 
 static inline int is_tchar(unsigned char c)
 {
-	return c < 0x80 && (ktab[c] & 1);
+	return (h1_ctab[c] & C_TCHAR) != 0;
 }
 
 static inline int is_vchar(unsigned char c)
 {
-	return c >= 0x80 || (ktab[c] & 2);
+	return (h1_ctab[c] & C_VAL) != 0;
 }
 
 static inline int hexval(unsigned char c)

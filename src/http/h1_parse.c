@@ -35,17 +35,11 @@
 #include <string.h>
 #include <tandem/compat.h>
 #include <tandem/h1.h>
+#include "h1_chars.h"
 
-/* Character classes, one bit each (table below). */
-enum {
-	C_TCHAR  = 1,   /* token character (RFC 9110 5.6.2) */
-	C_URI    = 2,   /* visible ASCII 0x21-0x7e: allowed in request-target */
-	C_VAL    = 4,   /* field value: HTAB, SP, VCHAR, obs-text */
-	C_HOST   = 8,   /* authority: unreserved, sub-delims, ':', '[', ']', '%' */
-	C_SCHEME = 16,  /* scheme after its first letter: ALPHA DIGIT + - . */
-};
 
-static const uint8_t ctab[256] = {
+/* Shared with h1_chunk.c (chunk extensions use the same classes). */
+const uint8_t h1_ctab[256] = {
 	 0,  0,  0,  0,  0,  0,  0,  0,  0,  4,  0,  0,  0,  0,  0,  0,  /* 00 */
 	 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  /* 10 */
 	 4, 15,  6,  7, 15, 15, 15, 15, 14, 14, 15, 31, 14, 31, 31,  6,  /* 20 */
@@ -64,7 +58,7 @@ static const uint8_t ctab[256] = {
 	 4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  /* f0 */
 };
 
-#define CLS(c, m) (ctab[(uint8_t)(c)] & (m))
+#define CLS(c, m) (h1_ctab[(uint8_t)(c)] & (m))
 
 /* Default limits when the caller passes none: HAProxy's tune.bufsize 16384
  * minus tune.maxrewrite 1024, and tune.http.maxhdr. */
