@@ -85,20 +85,13 @@ void stats_sb_json_str(struct stats_sb *b, const char *s)
 
 static void json_val(struct stats_sb *b, const struct stat_val *v)
 {
-	switch (v->type) {
-	case STV_U64:
-	case STV_AGE:
-		stats_sb_addf(b, "%llu", (unsigned long long)v->u);
-		break;
-	case STV_S64:
-		stats_sb_addf(b, "%lld", (long long)v->s);
-		break;
-	case STV_STR:
+	/* numbers print as in the CSV; strings need JSON quoting; no value is null */
+	if (v->type == STV_STR)
 		stats_sb_json_str(b, v->str ? v->str : "");
-		break;
-	default:
+	else if (v->type == STV_U64 || v->type == STV_AGE || v->type == STV_S64)
+		stats_sb_val(b, v);
+	else
 		stats_sb_adds(b, "null");
-	}
 }
 
 /* A rate with two decimals, without trailing zeros ("12.5", "0"). */
