@@ -183,8 +183,10 @@ static pid_t fork_worker(struct cfg *cfg)
 	if (pid == 0) {
 		sigset_t none;
 		/* a worker never outlives its master: it would keep the listening
-		 * sockets and the VIP's traffic with nobody to supervise it */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		 * sockets and the VIP's traffic with nobody to supervise it. SIGKILL,
+		 * not SIGTERM: it must work even if a thread of the worker is stuck
+		 * (SIGTERM is read from a signalfd by thread 0's loop). */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != master_pid)
 			_exit(1);
 		sigemptyset(&none);

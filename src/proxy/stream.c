@@ -353,27 +353,86 @@ static void stream_timer_cb(struct ev_timer *t)
 	stream_process(s);
 }
 
+static int expired(uint64_t exp)
+{
+	return exp && exp <= now_ms;
+}
+
+static uint64_t earliest(uint64_t a, uint64_t b)
+{
+	return !a ? b : !b ? a : a < b ? a : b;
+}
+
+/* The deadline that matters in the stream's current state. Each state's
+ * handler acts on every one of these when it expires (or clears it when it
+ * stops applying), so this is never in the past once the handlers ran:
+ *   REQ_WAIT  exp_req  (timeout http-request / http-keep-alive)
+ *   QUEUE     exp_srv  (timeout queue)
+ *   CONNECT   exp_srv  (timeout connect), exp_req (http-buffer-request)
+ *   XFER      exp_cli  while the client must send or take bytes,
+ *             exp_srv  while the server must (timeout client / server)
+ *   TUNNEL    exp_cli, exp_srv (timeout tunnel, client-fin, server-fin)
+ *   APPLET, CLOSING  exp_cli */
+static uint64_t state_deadline(const struct stream *s)
+{
+	switch (s->state) {
+	case ST_REQ_WAIT: return s->exp_req;
+	case ST_QUEUE:    return s->exp_srv;
+	case ST_CONNECT:  return earliest(s->exp_srv, s->exp_req);
+	case ST_XFER:
+	case ST_TUNNEL:   return earliest(s->exp_cli, s->exp_srv);
+	case ST_APPLET:
+	case ST_CLOSING:  return s->exp_cli;
+	default:          return 0;
+	}
+}
+
+static const char *const state_names[] = {
+	[ST_REQ_WAIT] = "REQ_WAIT", [ST_QUEUE] = "QUEUE", [ST_CONNECT] = "CONNECT", [ST_XFER] = "XFER",
+	[ST_APPLET] = "APPLET", [ST_TUNNEL] = "TUNNEL", [ST_CLOSING] = "CLOSING", [ST_CLOSED] = "CLOSED",
+};
+
+/* A handler left the stream in a state it cannot leave by itself (a due
+ * deadline nobody acted on, or turns without progress): a bug. Say where it
+ * stood, then close it rather than let the thread spin on it. */
+static void stream_stuck(struct stream *s, const char *why)
+{
+	uint64_t now = now_ms;
+
+	log_event(LL_ERR, "BUG: stream stuck (%s) in %s on %s/%s: req done=%d fwd=%zu kept=%zu, "
+		  "rsp head=%d done=%d fwd=%zu started=%d, cli in=%zu out=%zu flags=0x%x, "
+		  "srv in=%zu flags=0x%x, deadlines req=%lld cli=%lld srv=%lld ms: closed.",
+		  why, state_names[s->state], s->fe->id, s->be ? s->be->id : "-",
+		  s->req.done, s->req.fwd, s->req.kept, s->rsp_head_done, s->rsp.done, s->rsp.fwd,
+		  s->rsp_started, s->cli.in.data, s->cli_out.data, s->cli.flags,
+		  s->sc ? s->sc->in.data : 0, s->sc ? s->sc->flags : 0,
+		  s->exp_req ? (long long)(s->exp_req - now) : 0LL,
+		  s->exp_cli ? (long long)(s->exp_cli - now) : 0LL,
+		  s->exp_srv ? (long long)(s->exp_srv - now) : 0LL);
+	CTR_ADD(s->fe->fe_ctr->failed_req, 1);
+	stream_error(s, 500, 'I', 'D');
+	if (s->state != ST_CLOSED)
+		stream_close(s);
+}
+
+/* Arm the stream's one timer on the deadline of its state. A deadline
+ * already past here is one no handler acted on: arming it would fire at once
+ * and again forever, so that is treated as the bug it is. */
 static void update_timer(struct stream *s)
 {
-	uint64_t e = 0;
+	uint64_t e;
 
 	if (s->state == ST_CLOSED)
 		return;
-	if (s->exp_req)
-		e = s->exp_req;
-	if (s->exp_cli && (!e || s->exp_cli < e))
-		e = s->exp_cli;
-	if (s->exp_srv && (!e || s->exp_srv < e))
-		e = s->exp_srv;
+	e = state_deadline(s);
+	if (e && e <= now_ms) {
+		stream_stuck(s, "deadline passed");
+		return;
+	}
 	if (e)
 		loop_timer_set(this_loop, &s->tmr, e);
 	else
 		loop_timer_del(this_loop, &s->tmr);
-}
-
-static int expired(uint64_t exp)
-{
-	return exp && exp <= now_ms;
 }
 
 /* ---- I/O callbacks ---- */
@@ -722,8 +781,17 @@ static int st_applet(struct stream *s)
 		stream_close(s);
 		return 0;
 	}
-	if (s->cli_out.data || s->gen_off < s->gen_len)
+	if (r > 0 || !s->exp_cli)
+		s->exp_cli = after(s->fe->to.client);
+	if (s->cli_out.data || s->gen_off < s->gen_len) {
+		if (expired(s->exp_cli)) {
+			/* the client stopped taking the page: `timeout client` */
+			set_term(s, 'c', 'D');
+			stream_log(s);
+			stream_close(s);
+		}
 		return 0;
+	}
 	count_response(s);
 	stream_log(s);
 	if (!s->cli_ka) {
@@ -942,6 +1010,7 @@ static int st_connect(struct stream *s)
 			CTR_ADD(s->srv->ctr->cum_conn, 1);
 			CTR_ADD(be->be_ctr->ctime_sum, (now_us - s->t_conn_start_us) / 1000);
 			s->state = s->fe->mode == PR_MODE_HTTP ? ST_XFER : ST_TUNNEL;
+			s->exp_cli = 0;  /* armed by the new state when it waits on the client */
 			s->exp_srv = after(s->fe->mode == PR_MODE_HTTP ? be->to.server :
 					   (be->to.tunnel ? be->to.tunnel : be->to.server));
 			return 1;
@@ -1018,6 +1087,7 @@ static int do_connect(struct stream *s)
 		s->sc = c;
 		s->t_conn_us = now_us;
 		s->state = ST_XFER;
+		s->exp_cli = 0;
 		s->exp_srv = after(be->to.server);
 		return 1;
 	}
@@ -1057,16 +1127,38 @@ static int do_connect(struct stream *s)
 	return 1;
 }
 
-/* Response head parsed: decide framing and keep-alive, build the client head. */
+/* Response head parsed: decide framing and keep-alive, build the client
+ * head. Returns 1 when the head was consumed, 0 when it must wait for the
+ * client to take what is already pending (an interim response that does not
+ * fit: it is never cut or glued to what follows). */
 static int analyze_response(struct stream *s, struct h1_msg *m)
 {
 	int ka;
 
 	s->rsp_ver = m->version;
 	if (m->status < 200) {
-		/* interim: 100 is ours to send (or not wanted); others pass */
+		/* interim: 100 is ours to send (or not wanted); others pass whole */
+		if (m->status != 100 && m->status != 101) {
+			size_t mark = s->cli_out.data;
+
+			if (buf_alloc(&s->cli_out, G->tune_bufsize) < 0)
+				return 0;
+			if (http_build_rsp_head(s, m, &s->cli_out) < 0) {
+				s->cli_out.data = mark;
+				if (!mark)  /* cannot fit even alone: a broken server */
+					return srv_failure(s, 502, 'P', 'H', FAIL_JUNK), 1;
+				return 0;
+			}
+			/* the client saw this server's answer begin: no retry now */
+			s->rsp_started = 1;
+			s->bytes_out += s->cli_out.data - mark;
+			buf_consume(&s->sc->in, m->head_len);
+			return 1;
+		}
+		if (m->status == 101 && !s->upgrade)  /* nothing asked to switch */
+			return srv_failure(s, 502, 'P', 'H', FAIL_JUNK), 1;
 		buf_consume(&s->sc->in, m->head_len);
-		if (m->status == 101 && s->upgrade) {
+		if (m->status == 101) {
 			s->status = 101;
 			s->t_rsp_us = now_us;
 			s->cli_ka = 0;
@@ -1078,8 +1170,6 @@ static int analyze_response(struct stream *s, struct h1_msg *m)
 			s->exp_cli = s->exp_srv = 0;
 			return 1;
 		}
-		if (m->status != 100 && m->status != 101)
-			http_build_rsp_head(s, m, &s->cli_out);
 		return 1;
 	}
 	if (s->be->retry_on & RETRY_STATUS) {
@@ -1283,9 +1373,11 @@ static int st_xfer(struct stream *s)
 				CTR_ADD(s->srv->ctr->failed_resp, 1);
 				return srv_failure(s, 502, 'P', 'H', FAIL_JUNK);
 			}
-			analyze_response(s, m);
+			if (!analyze_response(s, m))
+				break;  /* the client must take what is pending first */
 			if (s->state != ST_XFER)
 				return 1;
+			progress = 1;
 			continue;
 		}
 		if (body_scan(&s->rsp, &sc->in, eof) < 0) {
@@ -1327,7 +1419,26 @@ static int st_xfer(struct stream *s)
 	    (s->req.done || !s->cli_ka))
 		return txn_end(s);
 
-	/* 4. timeouts */
+	/* 4. timeouts, HAProxy's meaning: `timeout client` while tandem waits on
+	 * the client (request body to come, or response bytes it does not take),
+	 * `timeout server` while it waits on the server (request bytes it does
+	 * not take, or a response to come). A side nobody waits on has no
+	 * deadline: a slow response is governed by `timeout server` alone. */
+	{
+		int wait_cli = !s->req.done || s->cli_out.data || s->rsp.fwd;
+		int cli_blocked = s->rsp_head_done && (s->cli_out.data || s->rsp.fwd);
+		int wait_srv = (!s->rsp.done && !cli_blocked) ||
+			       s->srv_out_sent < s->srv_out.data || s->req.fwd;
+
+		if (!wait_cli)
+			s->exp_cli = 0;
+		else if (!s->exp_cli)
+			s->exp_cli = after(s->fe->to.client);
+		if (!wait_srv)
+			s->exp_srv = 0;
+		else if (!s->exp_srv)
+			s->exp_srv = after(s->be->to.server);
+	}
 	if (expired(s->exp_srv)) {
 		CTR_ADD(s->be->be_ctr->failed_resp, 1);
 		if (!s->rsp_head_done)
@@ -1336,14 +1447,11 @@ static int st_xfer(struct stream *s)
 		stream_error(s, 504, 's', 'D');
 		return 0;
 	}
-	if (expired(s->exp_cli) && (s->cli_out.data || s->rsp.fwd || !s->req.done)) {
+	if (expired(s->exp_cli)) {
 		s->rsp_started = s->rsp_started || s->rsp_head_done;
-		stream_error(s, s->rsp_started ? 0 : 408, 'c', s->req.done ? 'D' : 'D');
+		stream_error(s, s->rsp_started ? 0 : 408, 'c', 'D');
 		return 0;
 	}
-	/* waiting on the client's reading is not a server timeout */
-	if (s->cli_out.data || s->rsp.fwd)
-		s->exp_srv = s->rsp_head_done ? 0 : s->exp_srv;
 	return progress;
 }
 
@@ -1443,6 +1551,8 @@ static int st_closing(struct stream *s)
 {
 	ssize_t r;
 
+	if (!s->exp_cli)
+		s->exp_cli = after(s->fe->to.client ? s->fe->to.client : 5000);
 	if (s->cli_out.data || (s->gen && s->gen_off < s->gen_len)) {
 		r = send_parts(&s->cli, &s->cli_out, s, NULL, NULL);
 		if (r < 0) {
@@ -1476,10 +1586,42 @@ static int st_closing(struct stream *s)
 	return 0;
 }
 
+/* What a turn of the handlers can change; equal before and after a full
+ * round of turns means the handlers went round in circles. */
+struct strm_mark {
+	int state, nreq;
+	size_t cli_in, cli_out, srv_in, req_fwd, rsp_fwd, gen_off, srv_out_sent;
+	uint64_t bytes_in, bytes_out;
+};
+
+static void stream_mark(const struct stream *s, struct strm_mark *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->state = s->state;
+	m->nreq = s->nreq;
+	m->cli_in = s->cli.in.data;
+	m->cli_out = s->cli_out.data;
+	m->srv_in = s->sc ? s->sc->in.data : 0;
+	m->req_fwd = s->req.fwd;
+	m->rsp_fwd = s->rsp.fwd;
+	m->gen_off = s->gen_off;
+	m->srv_out_sent = s->srv_out_sent;
+	m->bytes_in = s->bytes_in;
+	m->bytes_out = s->bytes_out;
+}
+
+/* Run the current state's handler until none makes progress. A bounded
+ * number of turns per call: a stream with more to do (many pipelined
+ * requests) yields to the other connections of the thread and continues at
+ * the next loop turn. If a whole round of turns changed nothing a handler
+ * claimed progress without making any: the stream is logged and closed (see
+ * stream_stuck) instead of being run again forever. */
 static void stream_process(struct stream *s)
 {
 	int again = 1, guard = 64;
+	struct strm_mark before, after_;
 
+	stream_mark(s, &before);
 	while (again && guard-- > 0 && s->state != ST_CLOSED) {
 		int prev = s->state;
 
@@ -1497,6 +1639,11 @@ static void stream_process(struct stream *s)
 			again = 1;  /* a new state always gets its first look now */
 	}
 	if (s->state != ST_CLOSED && again) {
+		stream_mark(s, &after_);
+		if (!memcmp(&before, &after_, sizeof(before))) {
+			stream_stuck(s, "no progress in 64 turns");
+			return;
+		}
 		/* still work to do: continue after other connections had a turn */
 		loop_timer_set(this_loop, &s->tmr, now_ms);
 		return;
