@@ -241,6 +241,12 @@ static void stream_error(struct stream *s, int status, char who, char when)
 		return;
 	}
 	msg = http_error_msg(status, &len);
+	if (s->meth == H1_M_HEAD) {
+		/* an answer to HEAD has a head only (its length says the body's) */
+		const char *end = memmem(msg, len, "\r\n\r\n", 4);
+		if (end)
+			len = (size_t)(end + 4 - msg);
+	}
 	s->status = status;
 	s->cli_out.data = 0;
 	s->cli_out.head = 0;
@@ -300,7 +306,8 @@ static ssize_t send_parts(struct conn *c, struct buf *out, struct stream *s,
 }
 
 /* Validate newly arrived body bytes in <b> for <bd>. <eof>: the source
- * closed. Returns 0, or -1 on a framing error. */
+ * closed. Returns 0, -1 on a framing error, -2 when the source closed
+ * before the end of the body. */
 static int body_scan(struct body *bd, struct buf *b, int eof)
 {
 	size_t avail;
@@ -319,7 +326,7 @@ static int body_scan(struct body *bd, struct buf *b, int eof)
 		if (!bd->remain)
 			bd->done = 1;
 		else if (eof && bd->kept + bd->fwd == b->data)
-			return -1;  /* truncated */
+			return -2;  /* truncated */
 		return 0;
 	}
 	case BM_CHUNKED: {
@@ -330,7 +337,7 @@ static int body_scan(struct body *bd, struct buf *b, int eof)
 		if (bd->ck.done)
 			bd->done = 1;
 		else if (eof && bd->kept + bd->fwd == b->data)
-			return -1;
+			return -2;
 		return 0;
 	}
 	case BM_CLOSE:
@@ -463,6 +470,7 @@ static void srv_io_cb(struct ev_io *io, uint32_t ev)
 /* Start waiting for the next request on this connection. */
 static void txn_reset(struct stream *s)
 {
+	s->meth = H1_M_OTHER;
 	s->srv = s->prev_srv = NULL;
 	s->be = s->fe->defbe;
 	memset(&s->req, 0, sizeof(s->req));
@@ -525,6 +533,21 @@ static void serve_stats(struct stream *s, const struct h1_msg *m)
 		stream_error(s, 500, 'R', 'R');
 		return;
 	}
+	/* A request body is read with the head (forms are small): it is
+	 * consumed with it whatever the answer, or the connection closes after
+	 * the answer. Never is it parsed as the client's next request. */
+	if (s->req.mode == BM_CL && s->req.remain <= s->cli.in.data - m->head_len) {
+		blen = (size_t)s->req.remain;
+		s->req.remain = 0;
+		s->req.done = 1;
+		s->req.extra = blen;
+	} else if (s->req.mode != BM_NONE) {
+		s->cli_ka = 0;
+		if (stats_auth_ok(px, m)) {
+			stream_error(s, 413, 'P', 'R');
+			return;
+		}
+	}
 	if (!stats_auth_ok(px, m)) {
 		const char *realm = px->stats_realm ? px->stats_realm : "HAProxy Statistics";
 		static const char page[] = "<html><body><h1>401 Unauthorized</h1>\nYou need a valid user and password to access this content.\n</body></html>\n";
@@ -537,22 +560,10 @@ static void serve_stats(struct stream *s, const struct h1_msg *m)
 		s->status = 401;
 		goto out;
 	}
-	if (s->req.mode == BM_CL && s->req.remain <= s->cli.in.data - m->head_len)
-		blen = (size_t)s->req.remain;
-	else if (s->req.mode != BM_NONE) {
-		stream_error(s, 413, 'P', 'R');
-		return;
-	}
 	snprintf(meth, sizeof(meth), "%.*s", (int)MIN(m->method.len, sizeof(meth) - 1), m->method.p);
 	if (stats_http_serve(worker.cfg, px, meth, m->uri.p, m->uri.len, body, blen, &rep) < 0) {
 		stream_error(s, 500, 'R', 'R');
 		return;
-	}
-	if (blen) {
-		/* the body was read with the head: it is consumed with it */
-		s->req.remain = 0;
-		s->req.done = 1;
-		s->req.extra = blen;
 	}
 	buf_appendf(&s->cli_out, "HTTP/1.1 %d %s\r\ncontent-length: %zu\r\n"
 		    "cache-control: no-cache\r\ncontent-type: %s\r\n%s%s%s%s\r\n",
@@ -564,6 +575,14 @@ static void serve_stats(struct stream *s, const struct h1_msg *m)
 	s->gen_free = rep.body != NULL;
 	s->status = rep.status;
 out:
+	if (m->meth == H1_M_HEAD) {
+		/* the head says how long the body would be; none follows */
+		if (s->gen_free)
+			free((void *)s->gen);
+		s->gen = NULL;
+		s->gen_len = 0;
+		s->gen_free = 0;
+	}
 	s->gen_off = 0;
 	s->bytes_out = s->cli_out.data + s->gen_len;
 	s->state = ST_APPLET;
@@ -1185,6 +1204,25 @@ static int analyze_response(struct stream *s, struct h1_msg *m)
 	s->t_rsp_us = now_us;
 	srv_observe(s->srv, (m->status >= 500 && m->status != 501 && m->status != 505) ?
 		    OBS_RESP_ERR : OBS_RESP_OK);
+	if (s->meth == H1_M_CONNECT && m->status < 300) {
+		/* A tunnel for this client alone (HAProxy's choice; RFC 9110
+		 * 9.3.6): bytes both ways until either side closes. Its server
+		 * connection ends with the tunnel, never in a pool. */
+		s->srv_ka = 0;
+		if (buf_alloc(&s->cli_out, G->tune_bufsize) < 0 ||
+		    http_build_rsp_head(s, m, &s->cli_out) < 0) {
+			buf_consume(&s->sc->in, m->head_len);
+			return srv_failure(s, 502, 'P', 'H', FAIL_JUNK), 1;
+		}
+		buf_consume(&s->sc->in, m->head_len);
+		s->cli_ka = 0;
+		s->bytes_out += s->cli_out.data;
+		s->rsp_head_done = 1;
+		s->rsp_started = 1;
+		s->state = ST_TUNNEL;
+		s->exp_cli = s->exp_srv = 0;
+		return 1;
+	}
 	if (s->req.kept) {
 		/* the server answered: no replay any more, free the room */
 		buf_consume(&s->cli.in, s->req.kept);
@@ -1226,6 +1264,35 @@ static int analyze_response(struct stream *s, struct h1_msg *m)
 	return 1;
 }
 
+/* May the server connection that served the finished exchange serve another
+ * request (stay with this client, or go to the pool)? Only after a complete,
+ * well-framed HTTP/1.1 exchange with nothing after it: never after CONNECT,
+ * an unfinished request, a response read until close, or when the server
+ * sent bytes past the end of its response (they would be read as the answer
+ * to someone else's request). Those bytes are counted as a response error
+ * and logged. */
+static int srv_conn_reusable(struct stream *s, struct conn *sc)
+{
+	size_t junk;
+
+	if (!s->srv_ka || !s->req.done || s->req.fwd || s->meth == H1_M_CONNECT ||
+	    (sc->flags & (CF_EOF | CF_ERROR)))
+		return 0;
+	/* readiness is edge-triggered: bytes still in the kernel will not be
+	 * announced again, so look now rather than trust the buffer alone */
+	if (!sc->in.data && (sc->flags & CF_RD_READY) && conn_recv(sc, G->tune_bufsize) < 0)
+		return 0;
+	junk = sc->in.data;
+	if (!junk)
+		return 1;
+	CTR_ADD(s->be->be_ctr->failed_resp, 1);
+	if (s->srv)
+		CTR_ADD(s->srv->ctr->failed_resp, 1);
+	log_event(LL_WARNING, "Server %s/%s sent %zu byte(s) after the end of a response: "
+		  "connection closed, not reused.", s->be->id, s->srv ? s->srv->id : "-", junk);
+	return 0;
+}
+
 /* The request and its response are complete: account, log, keep-alive. */
 static int txn_end(struct stream *s)
 {
@@ -1236,7 +1303,7 @@ static int txn_end(struct stream *s)
 	release_server_slot(s);
 	req_done_accounting(s);
 	if (sc) {
-		if (s->srv_ka && s->req.done && !sc->in.data && !(sc->flags & (CF_EOF | CF_ERROR))) {
+		if (srv_conn_reusable(s, sc)) {
 			sc->flags |= CF_USED;
 			if (s->be->http_reuse != REUSE_NEVER || !s->cli_ka || worker.stopping) {
 				/* back to the server's pool: an idle client then holds no
@@ -1342,7 +1409,7 @@ static int st_xfer(struct stream *s)
 
 	/* 2. response from the server */
 	for (;;) {
-		int eof;
+		int eof, ret;
 
 		r = conn_recv(sc, G->tune_bufsize);
 		if (r > 0) {
@@ -1352,7 +1419,6 @@ static int st_xfer(struct stream *s)
 		eof = (sc->flags & (CF_EOF | CF_ERROR)) != 0;
 		if (!s->rsp_head_done) {
 			struct h1_limits lim = { G->tune_bufsize - G->tune_maxrewrite, G->tune_maxhdr };
-			int ret;
 
 			if (!sc->in.data) {
 				if (eof) {
@@ -1380,9 +1446,21 @@ static int st_xfer(struct stream *s)
 			progress = 1;
 			continue;
 		}
-		if (body_scan(&s->rsp, &sc->in, eof) < 0) {
+		if ((ret = body_scan(&s->rsp, &sc->in, eof)) < 0) {
 			size_t before = s->rsp.fwd;
 
+			if (ret == -1 && !s->rsp_started) {
+				/* nothing reached the client yet (the head is still
+				 * ours): a broken response, answered 502 as HAProxy does */
+				s->cli_out.data = s->cli_out.head = 0;
+				s->bytes_out = 0;
+				s->rsp_head_done = 0;
+				memset(&s->rsp, 0, sizeof(s->rsp));
+				s->status = -1;
+				CTR_ADD(s->be->be_ctr->failed_resp, 1);
+				CTR_ADD(s->srv->ctr->failed_resp, 1);
+				return srv_failure(s, 502, 'P', 'D', FAIL_JUNK);
+			}
 			CTR_ADD(s->be->be_ctr->srv_aborts, 1);
 			CTR_ADD(s->srv->ctr->srv_aborts, 1);
 			srv_observe(s->srv, OBS_RESP_BAD);

@@ -261,3 +261,201 @@ def test_interim_flood_forwarded_whole(ctx):
     eq(seen, n, "interim responses received whole")
     c.close()
     eq(len(srv.requests), 1, "times the PUT reached the server")
+
+
+# ---- one client's traffic never reaches another ----
+
+def _forward_proxy_backend(ctx):
+    """A backend that is a forward proxy: CONNECT gets `200 Connection
+    established` and the connection becomes a relay answering every read
+    with a forged HTTP response; other requests get their own path back."""
+    forged = response_bytes(200, body=b"FORGED")
+
+    def handler(conn, reader, srv):
+        while True:
+            req = srv.read_request(reader)
+            if req is None:
+                return
+            srv.record(req)
+            if req.method == "CONNECT":
+                conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                if reader.buf:
+                    reader.buf = b""
+                    conn.sendall(forged)
+                while True:
+                    data = conn.recv(65536)
+                    if not data:
+                        return
+                    conn.sendall(b"tunnel:" + data if data.startswith(b"ping") else forged)
+            conn.sendall(response_bytes(200, body=req.target.encode()))
+    return ctx.raw_server(handler)
+
+
+@timeout(60)
+def test_connect_tunnel_stays_private(ctx):
+    """A CONNECT answered 2xx makes a tunnel for that client alone: its
+    bytes flow both ways, and no later request of any client goes through
+    it (the server connection is never pooled)."""
+    srv = _forward_proxy_backend(ctx)
+    port = free_port()
+    ctx.proxy(config(port, [("s1", srv.port)], be_extra="http-reuse always"))
+    a = Client(port, timeout=5)
+    a.send(b"CONNECT attacker.example:443 HTTP/1.1\r\nHost: attacker.example:443\r\n\r\n")
+    r = a.response("CONNECT")
+    eq(r.status, 200, "CONNECT status")
+    a.send(b"ping-1")
+    got = b""
+    dl = Deadline(5)
+    while b"tunnel:ping-1" not in got and not dl.expired():
+        a.sock.settimeout(max(0.01, dl.left()))
+        got += a.reader.buf + a.sock.recv(65536)
+        a.reader.buf = b""
+    check(b"tunnel:ping-1" in got, "the tunnel relays the client's bytes: %r" % got[:200])
+    # other clients, with reuse as aggressive as it gets
+    for i in range(6):
+        v = Client(port, timeout=5)
+        r = v.get("/victim-%d" % i, headers={"Cookie": "session=secret-%d" % i})
+        eq(r.body, b"/victim-%d" % i, "victim %d's response" % i)
+        v.close()
+    a.close()
+    check(not any(q.target.startswith("/victim") and q.method == "CONNECT" for q in srv.requests), "")
+
+
+def _attack_backend(ctx, body_len, extra, miscount=False):
+    """/attack is answered with a body of <body_len> bytes followed, in the
+    same write, by <extra> (a forged response); other paths get their own
+    path back. With <miscount>, the body holds 2-byte UTF-8 characters and
+    Content-Length counts characters."""
+    def respond(req):
+        if req.target == "/attack":
+            if miscount:
+                text = "\u00e9" * body_len
+                return (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                        b"Content-Length: %d\r\n\r\n" % len(text) + text.encode("utf-8"))
+            return response_bytes(200, body=b"a" * body_len) + extra
+        return response_bytes(200, body=req.target.encode())
+    return ctx.raw_server(serve_keepalive(respond))
+
+
+def _no_forged_reaches_victims(ctx, nbthread, sizes, miscount=False):
+    forged = response_bytes(200, body=b"FORGED-FOR-VICTIM")
+    for size in sizes:
+        srv = _attack_backend(ctx, size, forged, miscount)
+        port = free_port()
+        px = ctx.proxy(config(port, [("s1", srv.port)], nbthread=nbthread, be_extra="http-reuse always"),
+                       name="proxy-%d" % size)
+        for round_ in range(3):
+            a = Client(port, timeout=5)
+            r = a.get("/attack")
+            eq(r.status, 200, "attack response (size %d)" % size)
+            a.close()
+            for i in range(4):
+                v = Client(port, timeout=5)
+                r = v.get("/victim-%d-%d" % (round_, i))
+                eq(r.body, b"/victim-%d-%d" % (round_, i), "victim's body after a %d-byte attack body" % size)
+                v.close()
+        px.proc.stop()
+
+
+BUF = 16384
+
+
+@timeout(120)
+def test_bytes_after_response_never_pooled_1thread(ctx):
+    """Bytes after a response's end (in the same write) make the server
+    connection unusable, at every alignment against the buffer size."""
+    sizes = [0, 1, 100]
+    for k in (1, 2):
+        sizes += [k * BUF - 200, k * BUF - 60, k * BUF - 1, k * BUF, k * BUF + 1, k * BUF + 500]
+    _no_forged_reaches_victims(ctx, 1, sizes)
+
+
+@timeout(120)
+def test_bytes_after_response_never_pooled_2threads(ctx):
+    sizes = [0, 1, BUF - 60, BUF, 2 * BUF - 60, 2 * BUF + 1]
+    _no_forged_reaches_victims(ctx, 2, sizes)
+
+
+@timeout(60)
+def test_content_length_counting_characters(ctx):
+    """A backend that counts characters, not bytes, in Content-Length: what
+    is left after the declared length never reaches the next client."""
+    _no_forged_reaches_victims(ctx, 1, [10, 5000, 9000], miscount=True)
+
+
+# ---- generated answers on keep-alive connections ----
+
+def _stats_proxy(ctx, auth=False):
+    srv = ctx.raw_server(serve_keepalive(lambda req: response_bytes(200, body=req.target.encode())))
+    port = free_port()
+    extra = "stats enable\nstats uri /stats\n" + ("stats auth admin:secret\n" if auth else "")
+    ctx.proxy(config(port, [("s1", srv.port)], fe_extra=extra))
+    return port
+
+
+def _then_next_request_is_clean(c, what):
+    r = c.get("/after", timeout=5)
+    eq(r.status, 200, "status of the request after %s" % what)
+    eq(r.body, b"/after", "body of the request after %s" % what)
+
+
+@timeout(60)
+def test_head_on_stats_page_has_no_body(ctx):
+    port = _stats_proxy(ctx)
+    c = Client(port, timeout=5)
+    r = c.request("HEAD", "/stats")
+    eq(r.status, 200, "HEAD /stats")
+    check(r.body == b"", "HEAD answered with a body")
+    _then_next_request_is_clean(c, "HEAD /stats")
+
+
+@timeout(60)
+def test_head_on_metrics_has_no_body(ctx):
+    tandem_only("/metrics on a stats listener is tandem's")
+    port = _stats_proxy(ctx)
+    c = Client(port, timeout=5)
+    r = c.request("HEAD", "/metrics")
+    eq(r.status, 200, "HEAD /metrics")
+    _then_next_request_is_clean(c, "HEAD /metrics")
+
+
+@timeout(60)
+@haproxy_differs("HAProxy 2.6 closes the connection after its stats 401 without saying so")
+def test_head_401_has_no_body(ctx):
+    port = _stats_proxy(ctx, auth=True)
+    c = Client(port, timeout=5)
+    r = c.request("HEAD", "/stats")
+    eq(r.status, 401, "HEAD /stats without credentials")
+    if r.header("connection", "").lower() != "close":
+        _then_next_request_is_clean(c, "a 401 to HEAD")
+
+
+@timeout(60)
+@haproxy_differs("HAProxy 2.6 closes the connection after its stats 401 without saying so")
+def test_unread_body_of_401_never_parsed_as_a_request(ctx):
+    """A POST to the stats page without credentials is answered 401; its
+    body (here: a whole request) is drained or the connection closed, never
+    parsed as the client's next request."""
+    port = _stats_proxy(ctx, auth=True)
+    smuggled = b"GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
+    c = Client(port, timeout=5)
+    c.send(b"POST /stats HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+           b"Content-Length: %d\r\n\r\n" % len(smuggled) + smuggled)
+    r = c.response("POST")
+    eq(r.status, 401, "POST without credentials")
+    if r.header("connection", "").lower() != "close":
+        _then_next_request_is_clean(c, "a 401 to a POST with a body")
+    else:
+        check(c.closed(5), "connection closed after the 401")
+
+
+@timeout(60)
+def test_head_error_page_has_no_body(ctx):
+    """A 503 generated for a HEAD request has a head only."""
+    port = free_port()
+    ctx.proxy(config(port, [("s1", free_port())], timeouts=("connect 200ms", "client 5s", "server 5s")))
+    c = Client(port, timeout=10)
+    c.send(b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n")
+    r = c.response("HEAD")
+    eq(r.status, 503, "HEAD to a dead server")
+    check(c.closed(5) or c.reader.buf == b"", "bytes after the head of a 503 to HEAD: %r" % c.reader.buf[:100])
