@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <tandem/admin.h>
 #include <tandem/cfg.h>
 #include <tandem/clock.h>
 #include <tandem/log.h>
@@ -69,6 +70,7 @@ int main(int argc, char **argv)
 	struct cfg *cfg;
 	char err[1024];
 
+	admin_register();  /* the stats services and the runtime API */
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 

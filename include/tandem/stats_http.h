@@ -1,6 +1,6 @@
 /* The HTTP side of a stats-enabled proxy: which document a request gets.
- * stream.c hands every request whose path starts with `stats uri` (or is
- * /metrics) to stats_http_serve() and sends back what it produced. */
+ * The "stats" and "prometheus-exporter" services (stats_svc.c) hand every
+ * request whose path starts with `stats uri` (or is /metrics) to these. */
 #ifndef TANDEM_STATS_HTTP_H
 #define TANDEM_STATS_HTTP_H
 #include <stddef.h>
@@ -16,6 +16,11 @@ struct stats_reply {
 
 /* Does a request for <uri> belong to the stats applet of <px>? */
 int stats_http_match(const struct proxy *px, const char *uri, size_t urilen);
+/* Is <uri> the Prometheus exporter's path (/metrics) on a stats-enabled <px>? */
+int stats_http_is_metrics(const struct proxy *px, const char *uri, size_t urilen);
+/* The Prometheus text exposition (GET and HEAD; other methods 405). */
+int stats_http_metrics(const struct cfg *cfg, const struct proxy *px, const char *method,
+		       struct stats_reply *out);
 /* Build the reply for <method> <uri> (with the request <body> for POSTs:
  * admin actions). Authentication is checked by the caller. Returns 0, or
  * -1 on allocation failure. */

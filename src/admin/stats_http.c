@@ -236,6 +236,23 @@ static int serve_post(const struct cfg *cfg, const struct proxy *px, const char 
 	return 0;
 }
 
+int stats_http_metrics(const struct cfg *cfg, const struct proxy *px, const char *method,
+		       struct stats_reply *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->status = 200;
+	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+		return reply_text(out, 405, "Only GET and HEAD are allowed on /metrics.\n");
+	out->ctype = METRICS_CTYPE;
+	out->body = stats_render_metrics(cfg, px, &out->len);
+	return out->body ? 0 : -1;
+}
+
+int stats_http_is_metrics(const struct proxy *px, const char *uri, size_t urilen)
+{
+	return px->stats_enabled && px->stats_uri && is_metrics(uri, urilen);
+}
+
 int stats_http_serve(const struct cfg *cfg, const struct proxy *px, const char *method,
 		     const char *uri, size_t urilen, const char *body, size_t bodylen,
 		     struct stats_reply *out)
@@ -245,13 +262,8 @@ int stats_http_serve(const struct cfg *cfg, const struct proxy *px, const char *
 
 	memset(out, 0, sizeof(*out));
 	out->status = 200;
-	if (is_metrics(uri, urilen)) {
-		if (strcmp(method, "GET") && strcmp(method, "HEAD"))
-			return reply_text(out, 405, "Only GET and HEAD are allowed on /metrics.\n");
-		out->ctype = METRICS_CTYPE;
-		out->body = stats_render_metrics(cfg, px, &out->len);
-		return out->body ? 0 : -1;
-	}
+	if (is_metrics(uri, urilen))
+		return stats_http_metrics(cfg, px, method, out);
 	if (urilen < ul)   /* not ours: stats_http_match said no */
 		return reply_text(out, 404, "Not found.\n");
 	if (!strcmp(method, "POST"))

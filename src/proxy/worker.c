@@ -13,7 +13,6 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <tandem/check.h>
-#include <tandem/cli.h>
 #include <tandem/clock.h>
 #include <tandem/conn.h>
 #include <tandem/log.h>
@@ -37,6 +36,29 @@ struct lst_ctx {
 };
 
 static void accept_cb(struct ev_io *io, uint32_t ev);
+
+static struct worker_module *modules, **modules_tail = &modules;
+
+void worker_module_register(struct worker_module *m)
+{
+	struct worker_module *it;
+
+	for (it = modules; it; it = it->next)
+		if (it == m)
+			return;
+	m->next = NULL;
+	*modules_tail = m;
+	modules_tail = &m->next;
+}
+
+static void modules_stop(void)
+{
+	struct worker_module *m;
+
+	for (m = modules; m; m = m->next)
+		if (m->stop)
+			m->stop();
+}
 
 static int stop_accepting_here(void)
 {
@@ -72,7 +94,7 @@ static void thread_soft_stop(void)
 
 	checks_stop_thread(this_thr->id);
 	if (this_thr->id == 0)
-		cli_stop();   /* new admin socket clients go to the new worker */
+		modules_stop();   /* new admin socket clients go to the new worker */
 	if (this_thr->stopping_seen)
 		return;
 	this_thr->stopping_seen = 1;
@@ -104,7 +126,7 @@ static void thread_hard_stop(void)
 
 	checks_stop_thread(this_thr->id);
 	if (this_thr->id == 0)
-		cli_stop();
+		modules_stop();
 	list_for_each_safe(l, n, &this_thr->streams)
 		stream_kill(list_entry(l, struct stream, link));
 	this_thr->loop.stop = 1;
@@ -343,6 +365,7 @@ int worker_run(struct cfg *cfg)
 {
 	sigset_t set;
 	int i, sfd;
+	struct worker_module *mod;
 
 	worker.cfg = cfg;
 	{
@@ -390,9 +413,10 @@ int worker_run(struct cfg *cfg)
 		return 1;
 	ev_io_init(&sig_io, sfd, signal_cb, NULL);
 	loop_io_set(this_loop, &sig_io, EPOLLIN);
-	/* the stats sockets (admin socket) are served by thread 0 */
-	if (cli_start(cfg) < 0)
-		log_event(LL_ALERT, "The admin socket is not served by this worker.");
+	/* thread 0 serves the registered modules (the admin socket) */
+	for (mod = modules; mod; mod = mod->next)
+		if (mod->start(cfg) < 0)
+			log_event(LL_ALERT, "The %s is not served by this worker.", mod->name);
 	ev_timer_init(&hard_stop_tmr, hard_stop_cb, NULL);
 	for (i = 1; i < worker.nbthread; i++) {
 		if (pthread_create(&worker.thr[i].th, NULL, thread_main, &worker.thr[i]) != 0) {
