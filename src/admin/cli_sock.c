@@ -21,6 +21,7 @@
 #include <tandem/clock.h>
 #include <tandem/log.h>
 #include <tandem/loop.h>
+#include <tandem/sock.h>
 #include "cli_int.h"
 
 #define LINGER_MS 1000
@@ -134,26 +135,25 @@ static int conn_read(struct cli_conn *c)
 	while (!c->eof) {
 		char drop[4096];
 		ssize_t n;
+		int st;
 
 		if (!c->closing && c->inlen >= sizeof(c->in)) {
 			if (!memchr(c->in, '\n', c->inlen))
 				return -1;   /* a line longer than CLI_LINE_MAX: refuse the client */
 			break;               /* full of lines waiting for an answer to go */
 		}
-		n = c->closing ? recv(c->io.fd, drop, sizeof(drop), 0)
-			       : recv(c->io.fd, c->in + c->inlen, sizeof(c->in) - c->inlen, 0);
+		n = c->closing ? sock_recv(c->io.fd, drop, sizeof(drop), &st, NULL)
+			       : sock_recv(c->io.fd, c->in + c->inlen, sizeof(c->in) - c->inlen, &st, NULL);
 		if (n > 0) {
 			if (!c->closing)
 				c->inlen += (size_t)n;
 			continue;
 		}
-		if (n == 0) {
+		if (st == SIO_EOF) {
 			c->eof = 1;
 			break;
 		}
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
+		if (st == SIO_AGAIN)
 			break;
 		return -1;
 	}
@@ -201,15 +201,14 @@ static void conn_run(struct cli_conn *c)
 static int conn_flush(struct cli_conn *c)
 {
 	while (c->outoff < c->out.len) {
-		ssize_t n = send(c->io.fd, c->out.s + c->outoff, c->out.len - c->outoff, MSG_NOSIGNAL);
+		int st;
+		ssize_t n = sock_send(c->io.fd, c->out.s + c->outoff, c->out.len - c->outoff, &st, NULL);
 
 		if (n > 0) {
 			c->outoff += (size_t)n;
 			continue;
 		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		if (st == SIO_AGAIN)
 			return 0;
 		return -1;
 	}
