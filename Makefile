@@ -33,6 +33,13 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# The dashboard's files (src/admin/www/) are embedded into the binary by
+# tools/embed.py. The generated file is committed, so a build without Python
+# still works; with Python, an edited page is embedded again at once.
+src/admin/www_gen.c: $(wildcard src/admin/www/*) tools/embed.py
+	@if command -v python3 >/dev/null 2>&1; then python3 tools/embed.py; \
+	else echo "make: no python3: src/admin/www_gen.c kept as committed" >&2; touch $@; fi
+
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^

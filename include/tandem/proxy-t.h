@@ -136,7 +136,6 @@ struct server {
 	uint32_t slowstart;              /* ms, 0 = off */
 	struct chk_px *chk_px;           /* backend check rules: only on proxy->defsrv */
 	struct srv_health *hc;           /* run-time health (src/check/), NULL when nothing to watch */
-	/* health-check settings are added by the health-check issue */
 	const char *file; int line;
 };
 

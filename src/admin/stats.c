@@ -5,7 +5,7 @@
  * HAProxy tools expect. Each column names the rows it applies to and a getter;
  * columns tandem has no data for keep a NULL getter and print empty, as
  * HAProxy prints fields that do not apply. The HTML page (stats_html.c) and
- * later JSON/Prometheus renderers read the very same getters.
+ * JSON and Prometheus renderers read the very same getters.
  *
  * Everything here runs while worker threads update the counters: counters
  * are read with CTR_GET, server state and weights with atomic loads, and a
