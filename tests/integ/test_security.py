@@ -58,14 +58,15 @@ def _slow_get(port, target, out, key, tmo=15):
 
 
 @timeout(60)
-def test_response_slower_than_timeout_client(ctx):
+def test_response_slower_than_timeout_client(ctx, nbthread=1):
     """timeout client 2s, timeout server 10s, one thread: a response that
     takes 3.5 s arrives (while waiting on the server, `timeout server`
     governs), other clients of that thread are served meanwhile, and the
     thread does not spin."""
     srv = _slow_backend(ctx, 3.5)
     port = free_port()
-    px = ctx.proxy(config(port, [("s1", srv.port)], timeouts=("connect 2s", "client 2s", "server 10s")))
+    px = ctx.proxy(config(port, [("s1", srv.port)], nbthread=nbthread,
+                          timeouts=("connect 2s", "client 2s", "server 10s")))
     out = {}
 
     def run():
@@ -88,13 +89,14 @@ def test_response_slower_than_timeout_client(ctx):
 
 
 @timeout(60)
-def test_interim_responses_equal_timeouts(ctx):
+def test_interim_responses_equal_timeouts(ctx, nbthread=1):
     """timeout client = timeout server = 1s; the server sends 102 every
     100 ms for 2.5 s, then its answer: the client gets the answer, and no
     thread spins."""
     srv = _slow_backend(ctx, 2.5, interim=102)
     port = free_port()
-    px = ctx.proxy(config(port, [("s1", srv.port)], timeouts=("connect 1s", "client 1s", "server 1s")))
+    px = ctx.proxy(config(port, [("s1", srv.port)], nbthread=nbthread,
+                          timeouts=("connect 1s", "client 1s", "server 1s")))
 
     def run():
         c = Client(port, timeout=10)
@@ -110,12 +112,12 @@ def test_interim_responses_equal_timeouts(ctx):
 
 
 @timeout(60)
-def test_queued_longer_than_timeout_client(ctx):
+def test_queued_longer_than_timeout_client(ctx, nbthread=1):
     """A request that waits in the server queue (maxconn 1) longer than
     `timeout client` is served when the slot frees, without spinning."""
     srv = _slow_backend(ctx, 2.5)
     port = free_port()
-    px = ctx.proxy(config(port, [("s1", srv.port, "maxconn 1")],
+    px = ctx.proxy(config(port, [("s1", srv.port, "maxconn 1")], nbthread=nbthread,
                           timeouts=("connect 1s", "client 1s", "server 10s", "queue 10s")))
     out = {}
 
@@ -135,6 +137,21 @@ def test_queued_longer_than_timeout_client(ctx):
         eq(r.status, 200, "%s status" % path)
         eq(r.body, path, "%s body" % path)
     check(cpu < SPIN_CPU, "the proxy used %.2f s of CPU while a request was queued" % cpu)
+
+
+@timeout(60)
+def test_response_slower_than_timeout_client_2threads(ctx):
+    test_response_slower_than_timeout_client(ctx, nbthread=2)
+
+
+@timeout(60)
+def test_interim_responses_equal_timeouts_2threads(ctx):
+    test_interim_responses_equal_timeouts(ctx, nbthread=2)
+
+
+@timeout(60)
+def test_queued_longer_than_timeout_client_2threads(ctx):
+    test_queued_longer_than_timeout_client(ctx, nbthread=2)
 
 
 @timeout(60)
