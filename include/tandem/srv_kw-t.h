@@ -50,7 +50,7 @@ enum srv_member_copy {
 
 struct srv_member {
 	const char *name;
-	size_t      off, size;
+	size_t      off, size, align; /* where it is (align: for the test that checks that every byte is described) */
 	int         copy;             /* enum srv_member_copy */
 	/* SM_CUSTOM: copy <src>'s member into <dst> (replacing dst's). 0 or -1 */
 	int       (*dup)(struct server *dst, const struct server *src);

@@ -81,7 +81,8 @@ static int dup_chk_px(struct server *dst, const struct server *src)
 	return err ? -1 : 0;
 }
 
-#define M(f, how, dup, rel) { #f, offsetof(struct server, f), sizeof(((struct server *)0)->f), how, dup, rel }
+#define M(f, how, dup, rel) { #f, offsetof(struct server, f), sizeof(((struct server *)0)->f), \
+			      __alignof__(((struct server *)0)->f), how, dup, rel }
 #define KEEP(f)     M(f, SM_KEEP, NULL, NULL)
 #define OWN(f, rel) M(f, SM_KEEP, NULL, rel)
 #define VALUE(f)    M(f, SM_VALUE, NULL, NULL)
@@ -406,12 +407,6 @@ static int skw_on_error(struct srv_kw_ctx *c, struct server *s, const char *kw, 
 		    &s->on_error);
 }
 
-static int skw_no_proxy_proto(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val)
-{
-	(void)s; (void)val;
-	return srv_kw_err(c, "'%s' is not supported by tandem (it does not send the PROXY protocol).", kw);
-}
-
 /* Rows: a keyword without argument, one with an argument (and an example
  * of it), a HAProxy keyword tandem refuses (rather than "unknown"). */
 #define KW0(n, fl, fn)      { n, 0, fl, fn, NULL, NULL }
@@ -447,7 +442,7 @@ const struct srv_kw srv_kws[] = {
 	KW1("init-state",   DYN, skw_init_state, "fully-up"),
 	KW1("observe",      DYN, skw_observe,    "layer7"),
 	KW1("on-error",     DYN, skw_on_error,   "mark-down"),
-	KW0("check-send-proxy", DYN, skw_no_proxy_proto),
+	{ "check-send-proxy", 0, 0, NULL, NULL, " is not supported by tandem (it does not send the PROXY protocol)" },
 
 	LATER("agent-check"), LATER("agent-port"), LATER("agent-inter"), LATER("agent-addr"),
 	LATER("agent-send"), LATER("on-marked-down"), LATER("on-marked-up"), LATER("track"),
