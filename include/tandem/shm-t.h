@@ -22,7 +22,7 @@
 struct shm_ref {
 	uint32_t off;      /* 0: none */
 	uint32_t len;      /* bytes, without the NUL that follows them */
-};
+} __attribute__((aligned(8)));   /* read and written in one atomic access */
 
 struct shm_be {
 	struct shm_ref name;  /* backend name (arena) */
