@@ -411,8 +411,9 @@ static int skw_on_error(struct srv_kw_ctx *c, struct server *s, const char *kw, 
  * of it), a HAProxy keyword tandem refuses (rather than "unknown"). */
 #define KW0(n, fl, fn)      { n, 0, fl, fn, NULL, NULL }
 #define KW1(n, fl, fn, ex)  { n, 1, fl, fn, ex, NULL }
-#define LATER(n)            { n, 0, 0, NULL, NULL, " is not supported yet" }
-#define NO_TLS(n)           { n, 0, 0, NULL, NULL, ": TLS is not supported by tandem" }
+#define REFUSED(n, why)     { n, 0, 0, NULL, NULL, why }   /* "keyword 'n'<why>." */
+#define LATER(n)            REFUSED(n, " is not supported yet")
+#define NO_TLS(n)           REFUSED(n, ": TLS is not supported by tandem")
 #define DYN SRV_KW_DYN
 
 /* The keyword table. `add server` accepts the rows flagged DYN, with the
@@ -442,7 +443,7 @@ const struct srv_kw srv_kws[] = {
 	KW1("init-state",   DYN, skw_init_state, "fully-up"),
 	KW1("observe",      DYN, skw_observe,    "layer7"),
 	KW1("on-error",     DYN, skw_on_error,   "mark-down"),
-	{ "check-send-proxy", 0, 0, NULL, NULL, " is not supported by tandem (it does not send the PROXY protocol)" },
+	REFUSED("check-send-proxy", " is not supported by tandem (it does not send the PROXY protocol)"),
 
 	LATER("agent-check"), LATER("agent-port"), LATER("agent-inter"), LATER("agent-addr"),
 	LATER("agent-send"), LATER("on-marked-down"), LATER("on-marked-up"), LATER("track"),
