@@ -49,7 +49,7 @@ void srv_free(struct server *s);
 
 /* An argument vector (NULL-terminated, owned: each word and the array are
  * malloc'd), as a dynamic server keeps its `add server` words. */
-char **srv_argv_dup(char *const *args, int nargs);   /* NULL on OOM (or nargs 0) */
+char **srv_argv_dup(char *const *args, int nargs);   /* NULL on OOM */
 void   srv_argv_free(char **argv);
 int    srv_argv_count(char *const *argv);
 
