@@ -112,7 +112,7 @@ struct server {
 	int    maxconn;          /* 0 = unlimited */
 	int    cfg_weight;       /* weight as configured (uweight may change at run time) */
 	void  *hand_rec;         /* this server's reload handover record (shm), cached */
-	char  *dyn_args;         /* added at run time: the `add server` address and keywords, else NULL */
+	char **dyn_argv;         /* added at run time: its `add server` words (address, keywords), NULL-terminated; else NULL */
 	int    state;            /* enum srv_state (atomic) */
 	int    admin;            /* SRV_ADMF_* (atomic) */
 	int    backup;

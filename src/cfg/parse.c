@@ -104,37 +104,31 @@ int cfg_max_args(struct cfg_ctx *ctx, char **args, int nargs, int max)
 	return 0;
 }
 
+/* The value parsers word the message (cfg_value.h); these report it. */
 int cfg_arg_int(struct cfg_ctx *ctx, const char *kw, const char *s, long long min, long long max, long long *out)
 {
-	if (!s || !*s)
-		return cfg_err(ctx, "'%s' expects an integer argument.", kw);
-	if (cfg_parse_int(s, min, max, out) < 0)
-		return cfg_err(ctx, "'%s' expects an integer between %lld and %lld, got '%s'.", kw, min, max, s);
+	char msg[1024];
+
+	if (cfg_val_int(kw, s, min, max, out, msg, sizeof(msg)) < 0)
+		return cfg_err(ctx, "%s", msg);
 	return 0;
 }
 
 int cfg_arg_time(struct cfg_ctx *ctx, const char *kw, const char *s, uint32_t *ms)
 {
-	if (!s || !*s)
-		return cfg_err(ctx, "'%s' expects a time value (for example 500ms, 5s, 1m).", kw);
-	switch (cfg_time_ex(s, ms)) {
-	case 0:
-		return 0;
-	case -2:
-		return cfg_err(ctx, "timer overflow in argument '%s' to '%s', maximum value is 2147483647 ms (~24.8 days).", s, kw);
-	case -3:
-		return cfg_err(ctx, "timer underflow in argument '%s' to '%s', minimum non-null value is 1 ms.", s, kw);
-	default:
-		return cfg_err(ctx, "invalid time value '%s' for '%s' (a number with an optional unit: us, ms, s, m, h, d).", s, kw);
-	}
+	char msg[1024];
+
+	if (cfg_val_time(kw, s, ms, msg, sizeof(msg)) < 0)
+		return cfg_err(ctx, "%s", msg);
+	return 0;
 }
 
 int cfg_arg_size(struct cfg_ctx *ctx, const char *kw, const char *s, uint64_t *out)
 {
-	if (!s || !*s)
-		return cfg_err(ctx, "'%s' expects a size argument.", kw);
-	if (cfg_parse_size(s, out) < 0)
-		return cfg_err(ctx, "invalid size '%s' for '%s' (a number with an optional k, m or g suffix).", s, kw);
+	char msg[1024];
+
+	if (cfg_val_size(kw, s, out, msg, sizeof(msg)) < 0)
+		return cfg_err(ctx, "%s", msg);
 	return 0;
 }
 

@@ -263,7 +263,6 @@ static void publish_backends(void)
 		return;  /* a retiring worker no longer speaks for the node */
 	list_for_each(pl, &worker.cfg->proxies) {
 		struct proxy *px = list_entry(pl, struct proxy, link);
-		struct shm_be *b;
 		int usable = 0, total = 0;
 
 		if (!(px->cap & PR_CAP_BE) || n >= SHM_MAX_BE)
@@ -273,11 +272,7 @@ static void publish_backends(void)
 			total++;
 			usable += srv_usable(s);
 		}
-		b = &tdm_shm->be[n++];
-		if (strcmp(b->name, px->id))
-			snprintf(b->name, sizeof(b->name), "%s", px->id);
-		__atomic_store_n(&b->usable, usable, __ATOMIC_RELAXED);
-		b->total = total;
+		shm_be_publish(n++, px->id, usable, total);
 	}
 	__atomic_store_n(&tdm_shm->nbe, n, __ATOMIC_RELAXED);
 }

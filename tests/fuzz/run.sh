@@ -1,6 +1,7 @@
 #!/bin/sh
-# Short libFuzzer runs of the HTTP/1.x head parser, the chunked decoder and
-# the VRRP advertisement parser.
+# Short libFuzzer runs of the HTTP/1.x head parser, the chunked decoder,
+# the VRRP advertisement parser and the configuration parser (with its
+# post-parse checks).
 # usage: sh tests/fuzz/run.sh        env: BUILD (default build),
 #        FUZZ_SECONDS (per fuzzer, default 20), CLANG (default clang).
 # Builds with clang -fsanitize=fuzzer,address,undefined into $BUILD/fuzz/,
@@ -22,9 +23,14 @@ if ! command -v "$CLANG" >/dev/null 2>&1; then
 fi
 mkdir -p "$OUT"
 rc=0
-for t in h1 chunk vrrp_pkt; do
+for t in h1 chunk vrrp_pkt cfg; do
+	seeds="tests/fuzz/seeds/$t"
 	case $t in
 	vrrp_pkt) tsrc="src/vrrp/pkt.c"; dict="" ;;
+	# the whole library but the entry point (the parser reaches the
+	# server, check and VRRP types); seeds: the test configurations and
+	# the shipped ones
+	cfg) tsrc=$(ls src/*/*.c); dict="-dict=tests/fuzz/cfg.dict"; seeds="$seeds contrib" ;;
 	*) tsrc=$SRC; dict="-dict=tests/fuzz/h1.dict" ;;
 	esac
 	# shellcheck disable=SC2086 # FLAGS and tsrc are lists
@@ -36,10 +42,10 @@ for t in h1 chunk vrrp_pkt; do
 	fi
 	# New inputs go to the scratch corpus; the seeds in the tree stay as they are.
 	mkdir -p "$OUT/corpus-$t"
-	# shellcheck disable=SC2086 # dict is empty or one argument
+	# shellcheck disable=SC2086 # dict is empty or one argument, seeds a list
 	if "$OUT/fuzz_$t" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=1024 \
 		$dict -artifact_prefix="$OUT/crash-$t-" \
-		"$OUT/corpus-$t" "tests/fuzz/seeds/$t" >"$OUT/fuzz_$t.log" 2>&1; then
+		"$OUT/corpus-$t" $seeds >"$OUT/fuzz_$t.log" 2>&1; then
 		echo "PASS fuzz_$t ($(grep -o 'Done [0-9]* runs' "$OUT/fuzz_$t.log" | tail -1) in ${SECS}s)"
 	else
 		echo "FAIL fuzz_$t: crash or invariant failure, log $OUT/fuzz_$t.log"

@@ -482,8 +482,11 @@ static void test_dynamic(struct cfg *c)
 	CHECK("add: unknown keyword", !strcmp(run(c, CLI_LVL_ADMIN, "add server app/n 127.0.0.1:1 foo"),
 		"unknown keyword 'foo'.\n\n"));
 	CHECK("add: unsupported keyword", !strcmp(run(c, CLI_LVL_ADMIN, "add server app/n 127.0.0.1:1 track app/a"),
-		"'track' is not supported by tandem.\n\n"));
-	CHECK("add: bad weight", strstr(run(c, CLI_LVL_ADMIN, "add server app/n 127.0.0.1:1 weight 999"), "'weight' expects") != NULL);
+		"keyword 'track' is not supported yet.\n\n"));
+	CHECK("add: keyword refused at run time", !strcmp(run(c, CLI_LVL_ADMIN, "add server app/n 127.0.0.1:1 no-check"),
+		"'no-check' option is not accepted for dynamic server\n\n"));
+	CHECK("add: bad weight", !strcmp(run(c, CLI_LVL_ADMIN, "add server app/n 127.0.0.1:1 weight 999"),
+		"weight of server n is not within 0 and 256 (got '999').\n\n"));
 	CHECK("add: missing port", strstr(run(c, CLI_LVL_ADMIN, "add server app/n 127.0.0.1"), "missing port") != NULL);
 	CHECK("add: failures changed nothing", app->nsrv == nsrv && !srv(c, "app", "n"));
 
