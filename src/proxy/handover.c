@@ -11,13 +11,13 @@
 #include <string.h>
 #include <unistd.h>
 #include <tandem/cfg.h>
-#include <tandem/cli.h>
 #include <tandem/check.h>
 #include <tandem/clock.h>
 #include <tandem/handover.h>
 #include <tandem/log.h>
 #include <tandem/shm.h>
 #include <tandem/srv_admin.h>
+#include <tandem/srv_dyn.h>
 
 static int is_current(void)
 {
@@ -146,7 +146,7 @@ static void import_server_set(struct cfg *cfg)
 			char **argv;
 			int argc = shm_argv_get(rec.dyn_argv, &argv);
 
-			if (argc > 0 && cli_dyn_restore(cfg, px->id, sname, argv, argc) == 0)
+			if (argc > 0 && srv_dyn_restore(cfg, px->id, sname, argv, argc) == 0)
 				log_event(LL_NOTICE, "Server %s/%s added at run time is kept across the reload.",
 					  px->id, sname);
 			free(argv);
