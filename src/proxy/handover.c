@@ -28,6 +28,12 @@ static int is_current(void)
 	return tdm_shm && __atomic_load_n(&tdm_shm->worker_pid, __ATOMIC_ACQUIRE) == me;
 }
 
+/* A server whose record could not be created (the table is full): the
+ * search is not repeated at every publication (it scans the whole table). */
+#define HAND_REC_NONE ((void *)&hand_rec_none)
+static const char hand_rec_none;
+static int full_logged;
+
 void handover_publish(struct cfg *cfg)
 {
 	struct list *pl, *sl;
@@ -45,10 +51,19 @@ void handover_publish(struct cfg *cfg)
 			struct shm_srv *r = s->hand_rec;
 			struct chk_snap cs;
 
-			if (!r)
-				r = s->hand_rec = shm_srv_find(px->id, s->id, 1);
-			if (!r)
-				continue;
+			if (r == HAND_REC_NONE)
+				continue;   /* no record to be had: not looked for again */
+			if (!r) {
+				r = shm_srv_find(px->id, s->id, 1);
+				s->hand_rec = r ? (void *)r : HAND_REC_NONE;
+				if (!r) {
+					if (!full_logged++)
+						log_event(LL_WARNING, "Server %s/%s (and any server after it): no room "
+							  "left for its state in the shared area: it will start "
+							  "afresh after a reload.", px->id, s->id);
+					continue;
+				}
+			}
 			shm_srv_write_begin(r);
 			r->state = __atomic_load_n(&s->state, __ATOMIC_RELAXED);
 			r->admin = __atomic_load_n(&s->admin, __ATOMIC_RELAXED);
