@@ -200,6 +200,8 @@ struct proxy {
 	struct proxy *defbe;     /* for a `listen`: itself */
 	int    lbalgo;           /* LB_* */
 	int    lb_draws;         /* `balance random(N)`: servers drawn per pick, default 2 */
+	unsigned lb_gen;         /* bumped (atomic) when a server's state, admin flags or weight, or the
+				  * server list, change: see srv_state.h */
 	uint32_t retry_on;       /* RETRY_* (`retry-on`), default RETRY_CONN_FAILURE */
 	uint16_t retry_status[10]; int n_retry_status; /* statuses listed in `retry-on` */
 	int    retry_budget;     /* `retry-budget PCT` (tandem): retries in flight <= PCT% of requests in flight, min 3; default 20 */

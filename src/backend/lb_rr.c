@@ -22,7 +22,7 @@ int lb_swrr_step(const int *weight, int *cw, int n)
 	return best;
 }
 
-struct server *lb_rr_pick(struct proxy *be, int backup, struct server *avoid, int *skipped)
+struct server *lb_rr_pick(struct proxy *be, struct lb_req *rq)
 {
 	struct server *best = NULL;
 	struct list *l;
@@ -32,7 +32,7 @@ struct server *lb_rr_pick(struct proxy *be, int backup, struct server *avoid, in
 		struct server *s = list_entry(l, struct server, link);
 		int w;
 
-		if (!lb_candidate(s, backup, avoid, skipped))
+		if (!lb_candidate(s, rq))
 			continue;
 		w = __atomic_load_n(&s->eweight, __ATOMIC_RELAXED);
 		s->thr[tid].lb_cw += w;

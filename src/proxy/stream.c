@@ -33,6 +33,7 @@
 #include <tandem/server.h>
 #include <tandem/sock.h>
 #include <tandem/srv_admin.h>
+#include <tandem/srv_state.h>
 #include <tandem/stats.h>
 #include <tandem/stats_http.h>
 #include <tandem/stream.h>
@@ -821,12 +822,13 @@ static int srv_failure(struct stream *s, int status, char who, char when, enum f
 			CTR_ADD(s->srv->ctr->retries, 1);
 		/* HAProxy's `option redispatch N`: N > 0 every Nth retry, N < 0
 		 * the last -N retries. tandem also redispatches at once when the
-		 * failed server is no longer usable (marked down meanwhile). */
+		 * failed server is no longer usable (marked down meanwhile)
+		 * or is full. */
 		if (be->options & PR_O_REDISPATCH) {
 			int n = be->redispatch ? be->redispatch : -1;
 			int redisp = n > 0 ? (s->retries % n) == 0 : s->retries > be->retries + n;
 
-			if (redisp || (s->srv && !srv_usable(s->srv))) {
+			if (redisp || (s->srv && (!srv_usable(s->srv) || srv_full(s->srv)))) {
 				s->prev_srv = s->srv;
 				s->srv = NULL;
 				s->redispatched = 1;

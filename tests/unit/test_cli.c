@@ -11,7 +11,7 @@
 #include <sys/un.h>
 #include <tandem/cfg.h>
 #include <tandem/cli.h>
-#include <tandem/lb.h>
+#include <tandem/srv_state.h>
 #include <tandem/srv_admin.h>
 #include <tandem/stats.h>
 #include "unit.h"
