@@ -17,9 +17,7 @@ struct server *lb_pick(struct proxy *be, struct server *avoid, const struct sock
 int lb_has_full(const struct proxy *be);
 /* Hash of a client address (source balancing), exposed for tests. */
 unsigned lb_hash_addr(const struct sockaddr_storage *ss);
-/* Smooth weighted round-robin over <n> candidates (nginx's algorithm):
- * pure function used by lb_pick and the unit tests. <cw> holds each
- * candidate's current weight and is updated. Returns the chosen index. */
-int lb_swrr_step(const int *weight, int *cw, int n);
+/* Release the balancing state of <be> (no pick may run on it any more). */
+void lb_free(struct proxy *be);
 
 #endif

@@ -16,7 +16,8 @@
  *
  * Every change to what srv_usable() reads (state, admin flags, effective
  * weight) and to a backend's server list goes through the setters below,
- * so the balancer learns about it (proxy.lb_gen).
+ * so the balancer learns about it (proxy.lb_gen): the round-robin schedule
+ * is rebuilt from the servers' values on the next pick (src/backend/lb_rr.c).
  * Readers use relaxed atomic loads; the setters release-publish lb_gen after
  * their store, so a thread that sees the new generation sees the change. */
 #ifndef TANDEM_SRV_STATE_H

@@ -31,4 +31,10 @@ struct server *lb_source_pick(struct proxy *be, struct lb_req *rq);
 struct server *lb_first_pick(struct proxy *be, struct lb_req *rq);
 struct server *lb_random_pick(struct proxy *be, struct lb_req *rq);
 
+/* One step of smooth weighted round-robin over <n> servers (nginx's
+ * algorithm): adds each weight to its current weight <cw>, chooses the
+ * highest (the first on ties) and subtracts the total from it. Returns the
+ * index chosen. lb_rr.c builds its schedules with it. */
+int lb_swrr_step(const int *weight, int *cw, int n);
+
 #endif

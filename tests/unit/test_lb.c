@@ -16,6 +16,7 @@ static void setup(int algo, int n)
 {
 	int i;
 
+	lb_free(&be);
 	memset(&be, 0, sizeof(be));
 	memset(srv, 0, sizeof(srv));
 	memset(thr, 0, sizeof(thr));
@@ -143,5 +144,6 @@ int main(void)
 		CHECKF(lb_pick(&be, NULL, &c1) == &srv[1] && !lb_has_full(&be),
 		       "algorithm %d: active down, the backup", algos[i]);
 	}
+	lb_free(&be);
 	UNIT_END();
 }
