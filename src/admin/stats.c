@@ -588,9 +588,7 @@ char *stats_sb_finish(struct stats_sb *b, size_t *len)
 
 /* ---- CSV ------------------------------------------------------------------ */
 
-/* HAProxy's CSV: a text cell is quoted only when it holds a comma, a quote
- * (doubled inside) or a line break. */
-static void csv_cell(struct stats_sb *b, const struct stat_val *v)
+void stats_sb_csv(struct stats_sb *b, const struct stat_val *v)
 {
 	const char *s;
 
@@ -619,7 +617,7 @@ static void csv_row(struct stats_sb *b, const struct stat_row *r)
 
 	for (int f = 0; f < ST_F_TOTAL; f++) {
 		stats_get(f, r, &v);
-		csv_cell(b, &v);
+		stats_sb_csv(b, &v);
 		stats_sb_add(b, ",", 1);
 	}
 	stats_sb_add(b, "\n", 1);
