@@ -18,8 +18,10 @@ struct lb_sched {
 /* Active (0) or backup (1) servers of a backend. */
 struct lb_rr_class {
 	/* the next pick's number, taken by every thread (atomic): alone on
-	 * its cache line so that taking it does not evict the schedule */
-	_Alignas(64) unsigned long ticket;
+	 * its cache line so that taking it does not evict the schedule. 32
+	 * bits: a cheaper division; the wrap every 2^32 picks only shifts the
+	 * position in the period once. */
+	_Alignas(64) unsigned ticket;
 	_Alignas(64) int cur;    /* the published schedule: sched[cur] (atomic) */
 	struct lb_sched sched[2];
 };

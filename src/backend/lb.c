@@ -7,21 +7,6 @@
 #include <tandem/srv_state.h>
 #include "lb_int.h"
 
-int lb_candidate(const struct server *s, struct lb_req *rq)
-{
-	if (s->backup != rq->backup || !srv_usable(s))
-		return 0;
-	if (s == rq->avoid) {
-		rq->skipped = 1;
-		return 0;
-	}
-	if (srv_full(s)) {
-		rq->busy = 1;
-		return 0;
-	}
-	return 1;
-}
-
 long long lb_total_weight(struct proxy *be, struct lb_req *rq)
 {
 	struct list *l;

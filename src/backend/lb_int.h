@@ -6,6 +6,7 @@
 #define TANDEM_LB_INT_H
 #include <sys/socket.h>
 #include <tandem/proxy-t.h>
+#include <tandem/srv_state.h>
 
 /* One pick: what is asked, and what the algorithm learned on the way. */
 struct lb_req {
@@ -18,7 +19,20 @@ struct lb_req {
 
 /* Can <s> take the request <rq> (class, usable, not full, not avoided)?
  * Notes a full or an avoided server in <rq>. */
-int lb_candidate(const struct server *s, struct lb_req *rq);
+static inline int lb_candidate(const struct server *s, struct lb_req *rq)
+{
+	if (s->backup != rq->backup || !srv_usable(s))
+		return 0;
+	if (s == rq->avoid) {
+		rq->skipped = 1;
+		return 0;
+	}
+	if (srv_full(s)) {
+		rq->busy = 1;
+		return 0;
+	}
+	return 1;
+}
 /* Sum of the effective weights of the candidates (0: none). */
 long long lb_total_weight(struct proxy *be, struct lb_req *rq);
 /* The candidate owning weight unit <slot> (0 <= slot < total weight), in

@@ -275,7 +275,7 @@ void lb_free(struct proxy *be)
 static struct server *rr_take(struct proxy *be, struct lb_rr_class *c, struct server **slot,
 			      unsigned len, struct lb_req *rq)
 {
-	unsigned long t = __atomic_fetch_add(&c->ticket, 1, __ATOMIC_RELAXED);
+	unsigned t = __atomic_fetch_add(&c->ticket, 1, __ATOMIC_RELAXED);
 	struct server *s, *found = NULL;
 	struct list *l;
 	unsigned k;
