@@ -3,6 +3,7 @@
 #ifndef TANDEM_LB_H
 #define TANDEM_LB_H
 #include <sys/socket.h>
+#include <tandem/lb-t.h>
 #include <tandem/proxy-t.h>
 
 /* Pick a server of <be> for a request (any thread, no lock). <avoid> is

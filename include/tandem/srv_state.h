@@ -14,12 +14,16 @@
  *     a long time; counting that as "down" would, for instance, make VRRP
  *     move the virtual address away exactly when the node is busiest.
  *
- * Every change to what srv_usable() reads (state, admin flags, effective
- * weight) and to a backend's server list goes through the setters below,
- * so the balancer learns about it (proxy.lb_gen): the round-robin schedule
- * is rebuilt from the servers' values on the next pick (src/backend/lb_rr.c).
- * Readers use relaxed atomic loads; the setters release-publish lb_gen after
- * their store, so a thread that sees the new generation sees the change. */
+ * Every change at run time to what srv_usable() reads (state, admin flags,
+ * effective weight) and to a backend's server list goes through the setters
+ * below (srv_publish/srv_unpublish for the list), so the balancer learns
+ * about it (proxy.lb_gen): the round-robin schedule is rebuilt from the
+ * servers' values on the next pick (src/backend/lb_rr.c). Only what runs
+ * before the first pick writes the fields directly: the configuration, the
+ * reload's import of the previous worker's state, a server being built by
+ * `add server` before it is published. Readers use relaxed atomic loads;
+ * the setters release-publish lb_gen after their store, so a thread that
+ * sees the new generation sees the change. */
 #ifndef TANDEM_SRV_STATE_H
 #define TANDEM_SRV_STATE_H
 #include <tandem/proxy-t.h>

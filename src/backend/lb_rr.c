@@ -43,7 +43,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <tandem/lb.h>
-#include <tandem/lb-t.h>
 #include <tandem/srv_state.h>
 #include "lb_int.h"
 
