@@ -38,8 +38,9 @@
  * bigger one is kept until lb_free().
  *
  * Cost. A rebuild is W steps of O(n). Beyond RR_MAX_WORK the weights are
- * halved until it fits (more than about 4096 servers of very different
- * weights): the ratio is then approximate. */
+ * halved until it fits, and the ratio is then approximate: with weights of
+ * at most 256 this needs more than 256 servers, with large and different
+ * weights (equal weights reduce to 1 by their gcd). */
 #include <stdlib.h>
 #include <string.h>
 #include <tandem/lb.h>
