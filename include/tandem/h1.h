@@ -36,6 +36,9 @@ const struct h1_hdr *h1_find_hdr(const struct h1_msg *msg, const char *name);
 int h1_str_ieq(struct h1_str s, const char *lit);
 /* Is the request method idempotent (RFC 9110 9.2.2)? */
 int h1_method_idempotent(enum h1_method m);
+/* Is <s> a token (RFC 9110 5.6.2: one or more tchar), e.g. a header
+ * field name or a method? */
+int h1_is_token(const char *s);
 
 void h1_chunk_init(struct h1_chunk *c);
 /* Feed <len> bytes of a chunked body. Returns how many bytes were consumed

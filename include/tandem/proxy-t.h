@@ -89,13 +89,13 @@ enum {                       /* administrative state flags, kept apart from heal
 };
 
 struct chk_px;       /* check-t.h */
+struct lb_rr;        /* lb-t.h */
 struct srv_health;   /* check-t.h */
 
 /* Per-thread part of a server: only its own thread touches it. */
 struct srv_thr {
 	struct list idle;        /* idle server connections (struct conn) */
 	int   nidle;
-	int   lb_cw;             /* smooth weighted round-robin current weight */
 	int   cur_conns;         /* connections of this thread to the server */
 };
 
@@ -199,6 +199,9 @@ struct proxy {
 	struct proxy *defbe;     /* for a `listen`: itself */
 	int    lbalgo;           /* LB_* */
 	int    lb_draws;         /* `balance random(N)`: servers drawn per pick, default 2 */
+	unsigned lb_gen;         /* bumped (atomic) when a server's state, admin flags or weight, or the
+				  * server list, change: see srv_state.h */
+	struct lb_rr *lb_rr;     /* round-robin schedule (lb-t.h), made by the first pick */
 	uint32_t retry_on;       /* RETRY_* (`retry-on`), default RETRY_CONN_FAILURE */
 	uint16_t retry_status[10]; int n_retry_status; /* statuses listed in `retry-on` */
 	int    retry_budget;     /* `retry-budget PCT` (tandem): retries in flight <= PCT% of requests in flight, min 3; default 20 */

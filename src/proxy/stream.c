@@ -30,6 +30,7 @@
 #include <tandem/server.h>
 #include <tandem/sock.h>
 #include <tandem/srv_admin.h>
+#include <tandem/srv_state.h>
 #include <tandem/stream.h>
 #include "stream_int.h"
 

@@ -9,6 +9,7 @@
 #include <tandem/errors.h>
 #include <tandem/h1.h>
 #include <tandem/lb.h>
+#include <tandem/srv_state.h>
 #include <tandem/server.h>
 #include <tandem/srv_admin.h>
 #include "stream_int.h"
@@ -141,12 +142,13 @@ int srv_failure(struct stream *s, int status, char who, char when, enum fail_kin
 			CTR_ADD(s->srv->ctr->retries, 1);
 		/* HAProxy's `option redispatch N`: N > 0 every Nth retry, N < 0
 		 * the last -N retries. tandem also redispatches at once when the
-		 * failed server is no longer usable (marked down meanwhile). */
+		 * failed server is no longer usable (marked down meanwhile)
+		 * or is full. */
 		if (be->options & PR_O_REDISPATCH) {
 			int n = be->redispatch ? be->redispatch : -1;
 			int redisp = n > 0 ? (s->retries % n) == 0 : s->retries > be->retries + n;
 
-			if (redisp || (s->srv && !srv_usable(s->srv))) {
+			if (redisp || (s->srv && (!srv_usable(s->srv) || srv_full(s->srv)))) {
 				s->prev_srv = s->srv;
 				s->srv = NULL;
 				s->flags |= SF_REDISPATCHED;

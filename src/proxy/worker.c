@@ -19,8 +19,8 @@
 #include <tandem/loop.h>
 #include <tandem/server.h>
 #include <tandem/shm.h>
+#include <tandem/srv_state.h>
 #include <tandem/handover.h>
-#include <tandem/lb.h>
 #include <tandem/stream.h>
 #include <tandem/worker.h>
 
@@ -253,7 +253,10 @@ static void accept_cb(struct ev_io *io, uint32_t ev)
 	}
 }
 
-/* Publish backends' usable server counts for the master (VRRP tracking). */
+/* Publish backends' usable server counts for the master (VRRP tracking).
+ * Usable, not free: a backend whose servers are all at their maxconn is
+ * busy (its requests queue), and must not make the node give up its
+ * virtual address. */
 static void publish_backends(void)
 {
 	struct list *pl, *sl;

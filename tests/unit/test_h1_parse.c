@@ -589,8 +589,30 @@ static void test_err_pos(void)
 	      M.err_status == 400 && M.err_pos == 5);
 }
 
+/* The one token check (RFC 9110 5.6.2), also used by the configuration
+ * for header names and methods. */
+static void test_is_token(void)
+{
+	char one[2] = { 0, 0 };
+	int c, ok = 1;
+
+	CHECK("token: X-Forwarded-For", h1_is_token("X-Forwarded-For"));
+	CHECK("token: every tchar", h1_is_token("!#$%&'*+-.^_`|~09azAZ"));
+	CHECK("token: empty is not", !h1_is_token(""));
+	CHECK("token: space, colon, quote, slash are not",
+	      !h1_is_token("X A") && !h1_is_token("X:A") && !h1_is_token("\"X\"") && !h1_is_token("a/b"));
+	CHECK("token: DEL and non-ASCII are not", !h1_is_token("a\x7f") && !h1_is_token("caf\xc3\xa9"));
+	for (c = 1; c < 256; c++) {
+		one[0] = (char)c;
+		ok &= h1_is_token(one) == (c < 0x80 && (((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= '0' && c <= '9') ||
+							 (c && strchr("!#$%&'*+-.^_`|~", c))));
+	}
+	CHECK("token: exactly ALPHA, DIGIT and !#$%&'*+-.^_`|~", ok);
+}
+
 int main(void)
 {
+	test_is_token();
 	test_valid_requests();
 	test_connection();
 	test_invalid_requests();

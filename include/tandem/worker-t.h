@@ -1,0 +1,34 @@
+/* Types of the worker process: nbthread threads, one event loop each. */
+#ifndef TANDEM_WORKER_T_H
+#define TANDEM_WORKER_T_H
+#include <pthread.h>
+#include <tandem/loop-t.h>
+#include <tandem/proxy-t.h>
+
+struct worker_thr {
+	struct loop   loop;
+	pthread_t     th;
+	int           id;
+	struct list   streams;     /* live streams of this thread */
+	int           nstreams;
+	struct ev_io *lst_io;      /* one per bind_conf, registered here */
+	int           nlst;
+	int           lst_paused;  /* listeners unregistered (maxconn or stopping) */
+	struct ev_timer purge;     /* periodic idle pool purge */
+	struct ev_timer beat;      /* heartbeat for the master (shm) */
+	int           stopping_seen;
+	struct list   queue;       /* streams waiting for a server slot (ST_QUEUE) */
+	struct ev_timer qtick;     /* re-tries queued streams while the queue is not empty */
+};
+
+struct worker {
+	struct cfg   *cfg;
+	int           nbthread;
+	struct worker_thr *thr;
+	volatile int  stopping;    /* soft stop requested */
+	volatile int  hard_stop;
+	volatile int  retiring;    /* stopping after a reload: idle keep-alives are kept until they time out */
+	int           actconn;     /* client connections, all threads (atomic) */
+};
+
+#endif
