@@ -53,13 +53,20 @@ static inline void be_lb_changed(struct proxy *be)
 		__atomic_fetch_add(&be->lb_gen, 1, __ATOMIC_RELEASE);
 }
 
+/* <s> just went DOWN or into maintenance: requests waiting on it may move
+ * to other servers at once (src/backend/server.c calls the worker's hook). */
+void srv_note_gone(struct server *s);
+
 /* Set the operational state of <s> (SRV_ST_*); returns the previous one. */
 static inline int srv_set_state(struct server *s, int state)
 {
 	int was = __atomic_exchange_n(&s->state, state, __ATOMIC_RELAXED);
 
-	if (was != state)
+	if (was != state) {
 		be_lb_changed(s->be);
+		if (state == SRV_ST_STOPPED)
+			srv_note_gone(s);
+	}
 	return was;
 }
 
@@ -80,8 +87,11 @@ static inline int srv_set_admin(struct server *s, int mask, int flags)
 	while (!__atomic_compare_exchange_n(&s->admin, &old, (old & ~mask) | (flags & mask),
 					    0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		;
-	if ((old & mask) != (flags & mask))
+	if ((old & mask) != (flags & mask)) {
 		be_lb_changed(s->be);
+		if ((flags & mask & SRV_ADMF_MAINT) && !(old & SRV_ADMF_MAINT))
+			srv_note_gone(s);
+	}
 	return old;
 }
 

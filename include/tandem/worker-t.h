@@ -19,6 +19,7 @@ struct worker_thr {
 	int           stopping_seen;
 	struct list   queue;       /* streams waiting for a server slot (ST_QUEUE) */
 	struct ev_timer qtick;     /* re-tries queued streams while the queue is not empty */
+	unsigned      srv_gone_seen; /* worker.srv_gone_gen this thread has acted on */
 };
 
 struct worker {
@@ -29,6 +30,18 @@ struct worker {
 	volatile int  hard_stop;
 	volatile int  retiring;    /* stopping after a reload: idle keep-alives are kept until they time out */
 	int           actconn;     /* client connections, all threads (atomic) */
+	unsigned      srv_gone_gen;/* bumped when a server goes DOWN or into maintenance (atomic) */
+};
+
+/* A module served by the worker's thread 0 (the runtime API): started once
+ * the loops exist, stopped with the listeners (soft or hard stop, retiring
+ * after a reload). main() registers them, so the proxy layer never calls
+ * into the modules above it. */
+struct worker_module {
+	const char *name;
+	int  (*start)(struct cfg *cfg);  /* on thread 0: 0, or -1 (logged) */
+	void (*stop)(void);              /* on thread 0 */
+	struct worker_module *next;
 };
 
 #endif

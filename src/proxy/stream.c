@@ -828,3 +828,34 @@ void stream_kill(struct stream *s)
 {
 	stream_close(s);
 }
+
+void stream_srv_gone_scan(void)
+{
+	struct list *l, *n;
+	struct moved { const struct server *srv; int n; } moved[8];
+	int nm = 0, i, others = 0;
+
+	list_for_each_safe(l, n, &this_thr->streams) {
+		struct stream *s = list_entry(l, struct stream, link);
+		const struct server *sv = s->srv;
+
+		if (!stream_srv_gone(s))
+			continue;
+		for (i = 0; i < nm && moved[i].srv != sv; i++)
+			;
+		if (i < nm)
+			moved[i].n++;
+		else if (nm < (int)(sizeof(moved) / sizeof(moved[0])))
+			moved[nm++] = (struct moved){ sv, 1 };
+		else
+			others++;
+		stream_process(s);
+	}
+	for (i = 0; i < nm; i++)
+		log_event(LL_NOTICE, "%d request(s) waiting on %s/%s re-dispatched: the server is %s.",
+			  moved[i].n, moved[i].srv->be->id, moved[i].srv->id,
+			  (__atomic_load_n(&moved[i].srv->admin, __ATOMIC_RELAXED) & SRV_ADMF_MAINT) ?
+			  "in maintenance" : "DOWN");
+	if (others)
+		log_event(LL_NOTICE, "%d more request(s) re-dispatched off servers DOWN or in maintenance.", others);
+}

@@ -183,3 +183,57 @@ int client_gone(struct stream *s)
 	stream_error(s, 0, 'C', s->state == ST_QUEUE ? 'Q' : 'C');
 	return 1;
 }
+
+/* Is <s>'s server gone for good for the request waiting on it: marked DOWN
+ * by its checks (active or passive) or put in maintenance? A draining
+ * server is not: draining means "finish what you have". */
+static int srv_gone(const struct server *sv)
+{
+	return __atomic_load_n(&sv->state, __ATOMIC_RELAXED) == SRV_ST_STOPPED ||
+	       (__atomic_load_n(&sv->admin, __ATOMIC_RELAXED) & SRV_ADMF_MAINT);
+}
+
+/* May the request be sent to another server now, its server being gone?
+ * Nothing of the response reached the client, the request can be replayed
+ * whole (body still kept), and it is idempotent (or carries an
+ * Idempotency-Key), or none of it reached the server yet. */
+static int safe_to_move(const struct stream *s)
+{
+	if (sf(s, SF_RSP_STARTED | SF_REPLAY_LOST) || s->rsp.phase != MSG_HEAD)
+		return 0;
+	if (h1_method_idempotent(s->meth) || sf(s, SF_IDEM_KEY))
+		return 1;
+	return !s->srv_out_sent && !s->req.sent;
+}
+
+int stream_srv_gone(struct stream *s)
+{
+	struct server *sv = s->srv;
+	struct proxy *be = s->be;
+
+	if (!sv || (s->state != ST_CONNECT && s->state != ST_XFER) || !srv_gone(sv) || !safe_to_move(s))
+		return 0;
+	/* Re-dispatched, not retried: outside `retries` and the retry budget
+	 * (the budget stops retry storms against overloaded servers, and a
+	 * server its checks declared DOWN is not one of those), but counted
+	 * with the retries and redispatches. Its connection is closed. */
+	s->retries++;
+	CTR_ADD(be->be_ctr->retries, 1);
+	CTR_ADD(sv->ctr->retries, 1);
+	CTR_ADD(be->be_ctr->redispatches, 1);
+	release_server_slot(s);
+	drop_server_conn(s);
+	s->prev_srv = sv;
+	s->srv = NULL;
+	s->flags |= SF_REDISPATCHED;
+	s->req.fwd += s->req.kept;
+	s->req.kept = 0;
+	s->req.sent = 0;
+	memset(&s->rsp, 0, sizeof(s->rsp));
+	s->status = -1;
+	s->srv_out_sent = 0;
+	s->t_conn_us = 0;
+	s->exp_srv = 0;
+	s->state = ST_CONNECT;
+	return 1;
+}

@@ -49,6 +49,7 @@ int srv_failure(struct stream *s, int status, char who, char when, enum fail_kin
 int may_retry(struct stream *s, enum fail_kind k);
 void req_done_accounting(struct stream *s);
 int client_gone(struct stream *s);
+int stream_srv_gone(struct stream *s);
 
 /* stream_acct.c: counters and the access log of a finished request */
 void stream_log(struct stream *s);

@@ -134,11 +134,30 @@ static void thread_hard_stop(void)
 
 static void wake_hook(struct loop *lp)
 {
+	unsigned gen = __atomic_load_n(&worker.srv_gone_gen, __ATOMIC_ACQUIRE);
+
 	(void)lp;
 	if (worker.hard_stop)
 		thread_hard_stop();
 	else if (worker.stopping)
 		thread_soft_stop();
+	if (gen != this_thr->srv_gone_seen) {
+		this_thr->srv_gone_seen = gen;
+		stream_srv_gone_scan();
+	}
+}
+
+/* A server went DOWN or into maintenance (on any thread): every thread
+ * looks at the requests waiting on it at its next loop turn (never inside
+ * the caller, which may be one of those requests). */
+static void srv_gone_hook(struct server *s)
+{
+	int i;
+
+	(void)s;
+	__atomic_add_fetch(&worker.srv_gone_gen, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < worker.nbthread; i++)
+		loop_wakeup(&worker.thr[i].loop);
 }
 
 static void wake_all(void)
@@ -366,6 +385,7 @@ int worker_run(struct cfg *cfg)
 	struct worker_module *mod;
 
 	worker.cfg = cfg;
+	srv_gone_cb = srv_gone_hook;
 	{
 		struct list *pl, *sl;
 		list_for_each(pl, &cfg->proxies) {

@@ -36,7 +36,11 @@ def _op_states(admin, be="be"):
     """{server name: operational state} from `show servers state` (HAProxy's
     format: field 3 the name, field 5 the state, 2 = UP, 0 = DOWN)."""
     out = {}
-    for line in _cli(admin, "show servers state " + be).splitlines():
+    try:
+        text = _cli(admin, "show servers state " + be)
+    except OSError:
+        return out  # the socket is not there yet
+    for line in text.splitlines():
         f = line.split()
         if len(f) > 5 and not line.startswith("#") and f[0].isdigit():
             out[f[3]] = f[5]
