@@ -41,9 +41,10 @@ $(BIN)/tandem: $(BUILD)/src/main.o $(LIB)
 	@mkdir -p $(BIN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# tandem-app talks to Redis with hiredis (Debian: libhiredis-dev); only it links it.
 $(BIN)/tandem-app: $(APP_SRC:%.c=$(BUILD)/%.o) $(LIB)
 	@mkdir -p $(BIN)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ -lhiredis $(LDLIBS)
 
 $(BIN)/tandem-chaos: $(CHAOS_SRC:%.c=$(BUILD)/%.o) $(LIB)
 	@mkdir -p $(BIN)
