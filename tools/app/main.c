@@ -26,6 +26,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <tandem/buf.h>
 #include <tandem/clock.h>
 #include <tandem/log.h>
 #include <tandem/loop.h>
@@ -317,6 +318,7 @@ static void *worker_main(void *arg)
 	redis_thread_free();
 	alog_thread_flush();
 	alog_thread_free();
+	buf_pool_flush();   /* the thread's cache of buffer areas dies with it */
 	return NULL;
 }
 
