@@ -140,9 +140,20 @@ static int single_run(struct cli *c, struct loop *l)
 			snprintf(who, sizeof(who), "lab of %d nodes", lab.n);
 		else
 			snprintf(who, sizeof(who), "target %s", r.o.load.dst.hostport);
-		snprintf(r.title, sizeof(r.title), "%.60s: %d %s connections, GET %.40s%s, %.1f s", who,
-			 r.o.load.conns, r.o.load.new_conn ? "new" : "keep-alive", r.o.load.dst.path,
-			 r.o.load.post_ratio > 0 ? " + POST /write" : "", r.o.duration_ms / 1000.0);
+		char how[64];
+		if (r.o.load.nstages)
+			snprintf(how, sizeof(how), "%d stages from %d", r.o.load.nstages, r.o.load.conns);
+		else
+			snprintf(how, sizeof(how), "%d", r.o.load.conns);
+		if (r.o.load.count)
+			snprintf(r.title, sizeof(r.title), "%.60s: %llu requests over %s %s connections, GET %.40s%s",
+				 who, (unsigned long long)r.o.load.count, how,
+				 r.o.load.new_conn ? "new" : "keep-alive", r.o.load.dst.path,
+				 r.o.load.post_ratio > 0 ? " + POST /write" : "");
+		else
+			snprintf(r.title, sizeof(r.title), "%.60s: %s %s connections, GET %.40s%s, %.1f s", who,
+				 how, r.o.load.new_conn ? "new" : "keep-alive", r.o.load.dst.path,
+				 r.o.load.post_ratio > 0 ? " + POST /write" : "", r.o.duration_ms / 1000.0);
 	}
 	if (run_exec(&r, l) < 0) {
 		fprintf(stderr, "tandem-chaos: out of memory\n");

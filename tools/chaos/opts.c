@@ -217,11 +217,13 @@ static int one_opt(struct cli *c, int o, const char *a)
 		break;
 	}
 	case O_ADMIN: c->admin_sock = a; break;
-	case O_LABSDIR:
-		if (!is_dir(a))
+	case O_LABSDIR: {
+		static char abs[PATH_MAX];
+		if (!is_dir(a) || !realpath(a, abs))
 			return bad("--labs-dir (not a directory)", a);
-		c->lab.labs_dir = a;
+		c->lab.labs_dir = abs;
 		break;
+	}
 	case O_REDIS: c->lab.redis_bin = a; break;
 	case O_URL: c->url = a; break;
 	case O_PLAYBOOK: c->playbook = a; break;

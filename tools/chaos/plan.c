@@ -288,6 +288,7 @@ static void add_poll(struct fault *f)
 	char req[256];
 	int len;
 
+	hc_free(&f->hc);   /* the previous try's buffers */
 	hc_init(&f->hc, &n->direct, add_health_cb, f);
 	ev_timer_init(&f->tmr, add_retry, f);
 	len = snprintf(req, sizeof(req), "GET /health HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n",
