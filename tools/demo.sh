@@ -17,6 +17,7 @@ CFG_SRC=contrib/demo.cfg
 
 if [ -n "${LAB:-}" ]; then
 	labs=$(cd contrib/labs && ls -d [0-9][0-9][0-9] 2>/dev/null | tr '\n' ' ')
+	labs=${labs% }
 	if [[ ! $LAB =~ ^[0-9]{3}$ ]] || [ ! -d "contrib/labs/$LAB" ]; then
 		echo "demo: no lab '$LAB' (there are: ${labs:-none}; see doc/labs.md)" >&2
 		exit 2

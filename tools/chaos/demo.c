@@ -228,9 +228,10 @@ int demo_run(const struct cli *c, struct loop *l)
 	help();
 	snprintf(log, sizeof(log), "%.255s/tandem.log", d->lab.dir);
 	d->logfd = open(log, O_RDONLY | O_CLOEXEC);
+	/* stdin stays blocking (it is the user's terminal, shared with the
+	 * shell): one read per readiness event never blocks */
 	ev_io_init(&d->in, 0, in_cb, d);
-	if (fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK) == 0)
-		loop_io_set(l, &d->in, EPOLLIN);
+	loop_io_set(l, &d->in, EPOLLIN);   /* fails for /dev/null or a file: no commands then */
 	ev_timer_init(&d->tick, tick_cb, d);
 	loop_timer_set(l, &d->tick, now_ms);
 	l->stop = 0;
@@ -238,7 +239,6 @@ int demo_run(const struct cli *c, struct loop *l)
 		loop_run(l);
 	l->stop = 0;
 	loop_io_del(l, &d->in);
-	fcntl(0, F_SETFL, fcntl(0, F_GETFL) & ~O_NONBLOCK);
 	loop_timer_del(l, &d->tick);
 	for (i = 0; i < DEMO_PLANS; i++)
 		plan_stop(&d->plans[i]);
