@@ -6,11 +6,14 @@
 # once and `apt-get install` only the missing packages, non-interactively, as root or through sudo.
 # Exit non-zero (with apt's log) when something cannot be installed.
 #
-# Uses: build = gcc make; test = build + python3 curl clang, libFuzzer runtime, haproxy, nginx
+# Uses: build = gcc make libhiredis-dev (tandem-app's Redis client); test = build + python3 curl
+# clang, libFuzzer runtime, haproxy, nginx
 # (the comparison tests run them), keepalived and iproute2 (the VRRP tests in network namespaces),
 # prometheus (promtool and a real scrape of /metrics), chromium, nodejs and npm (the dashboard test),
-# socat, tmux and hatop (the runtime API tests drive hatop in tmux);
-# bench = build + wrk haproxy nginx python3 curl; demo = build + curl.
+# socat, tmux and hatop (the runtime API tests drive hatop in tmux), redis-server (tandem-app's
+# dependency in its tests and the labs);
+# bench = build + wrk haproxy nginx python3 curl; demo = build + curl;
+# lab = demo + redis-server socat (`make demo LAB=NNN`: Redis of the labs, `show stat` commands).
 # Packages installed only as tools (haproxy, nginx, keepalived, prometheus) are not started: a temporary
 # policy-rc.d tells the package scripts to leave their services alone, as in container images.
 set -eu
@@ -21,6 +24,9 @@ add() { # add PACKAGE: queue a package once
 }
 need_cmd() { # need_cmd COMMAND PACKAGE
 	command -v "$1" >/dev/null 2>&1 || add "$2"
+}
+need_file() { # need_file PATH PACKAGE (headers of -dev packages)
+	[ -e "$1" ] || add "$2"
 }
 
 # The libFuzzer runtime ships apart from clang on Debian (bookworm: libclang-rt-14-dev; older
@@ -37,7 +43,10 @@ need_fuzzer() {
 	add "fuzzer-runtime:$ver" # resolved after apt-get update, when apt-cache knows the names
 }
 
-use_build() { need_cmd gcc gcc; need_cmd make make; need_cmd cc gcc; }
+use_build() {
+	need_cmd gcc gcc; need_cmd make make; need_cmd cc gcc
+	need_file /usr/include/hiredis/async.h libhiredis-dev   # tandem-app links -lhiredis
+}
 use_test() {
 	use_build
 	need_cmd python3 python3; need_cmd curl curl
@@ -47,6 +56,7 @@ use_test() {
 	need_cmd promtool prometheus; need_cmd prometheus prometheus
 	need_cmd chromium chromium; need_cmd node nodejs; need_cmd npm npm
 	need_cmd socat socat; need_cmd tmux tmux; need_cmd hatop hatop   # runtime API tests (test_admin.py)
+	need_cmd redis-server redis-server   # tandem-app's Redis (test_app*.py, test_labs.py)
 }
 use_bench() {
 	use_build
@@ -54,14 +64,15 @@ use_bench() {
 	need_cmd python3 python3; need_cmd curl curl; need_cmd prlimit util-linux
 }
 use_demo() { use_build; need_cmd curl curl; }
+use_lab() { use_demo; need_cmd redis-server redis-server; need_cmd socat socat; }
 
 # nginx and haproxy install to /usr/sbin, which a non-root PATH may lack.
 PATH="$PATH:/usr/sbin:/sbin"
 [ $# -gt 0 ] || set -- build
 for use in "$@"; do
 	case "$use" in
-	build | test | bench | demo) "use_$use" ;;
-	*) echo "usage: $0 [build|test|bench|demo]..." >&2; exit 2 ;;
+	build | test | bench | demo | lab) "use_$use" ;;
+	*) echo "usage: $0 [build|test|bench|demo|lab]..." >&2; exit 2 ;;
 	esac
 done
 [ -n "$missing" ] || exit 0
