@@ -1,6 +1,6 @@
 #!/bin/sh
 # Short libFuzzer runs of the HTTP/1.x head parser, the chunked decoder and
-# the VRRP advertisement parser.
+# the VRRP advertisement parser and BIRD's control socket replies.
 # usage: sh tests/fuzz/run.sh        env: BUILD (default build),
 #        FUZZ_SECONDS (per fuzzer, default 20), CLANG (default clang).
 # Builds with clang -fsanitize=fuzzer,address,undefined into $BUILD/fuzz/,
@@ -22,9 +22,10 @@ if ! command -v "$CLANG" >/dev/null 2>&1; then
 fi
 mkdir -p "$OUT"
 rc=0
-for t in h1 chunk vrrp_pkt; do
+for t in h1 chunk vrrp_pkt bird_reply; do
 	case $t in
 	vrrp_pkt) tsrc="src/vrrp/pkt.c"; dict="" ;;
+	bird_reply) tsrc="src/bgp/birdc.c"; dict="" ;;
 	*) tsrc=$SRC; dict="-dict=tests/fuzz/h1.dict" ;;
 	esac
 	# shellcheck disable=SC2086 # FLAGS and tsrc are lists
