@@ -678,6 +678,14 @@ static void release(void)
 		__atomic_store_n(&B.sh->n, 0, __ATOMIC_RELEASE);
 }
 
+_Static_assert(sizeof(((struct bgp_snap *)0)->name) == sizeof(((struct bgp_conf *)0)->name), "name sizes");
+_Static_assert(sizeof(((struct bgp_snap *)0)->socket) == sizeof(((struct bgp_conf *)0)->socket), "socket sizes");
+_Static_assert(sizeof(((struct bgp_snap_addr *)0)->proto) == sizeof(((struct bgp_addr *)0)->proto), "proto sizes");
+_Static_assert(sizeof(((struct bgp_snap_addr *)0)->dev) == sizeof(((struct bgp_addr *)0)->dev), "dev sizes");
+_Static_assert(sizeof(((struct bgp_guard_sect *)0)->name) == BGP_NAME_LEN &&
+	       sizeof(((struct bgp_guard_sect *)0)->socket) == BGP_SOCK_LEN &&
+	       sizeof(((struct bgp_guard_sect *)0)->proto[0]) == BGP_PROTO_LEN, "guard plan sizes");
+
 static int setup_sect(struct bsect *s, const struct bgp_conf *src)
 {
 	char a[INET6_ADDRSTRLEN];
@@ -704,19 +712,21 @@ static int setup_sect(struct bsect *s, const struct bgp_conf *src)
 		for (k = 0; k < s->nproto && strcmp(s->proto[k].name, ad->proto); k++)
 			;
 		if (k == s->nproto) {
-			snprintf(s->proto[k].name, sizeof(s->proto[k].name), "%s", ad->proto);
+			memcpy(s->proto[k].name, ad->proto, sizeof(s->proto[k].name));
 			s->proto[k].known = -1;
 			s->nproto++;
 		}
 		s->addr_proto[i] = k;
 		s->snap.addrs[i].af = ad->af;
 		memcpy(s->snap.addrs[i].a, ad->a, sizeof(ad->a));
-		snprintf(s->snap.addrs[i].proto, sizeof(s->snap.addrs[i].proto), "%s", ad->proto);
-		snprintf(s->snap.addrs[i].dev, sizeof(s->snap.addrs[i].dev), "%s", ad->dev);
+		memcpy(s->snap.addrs[i].proto, ad->proto, sizeof(s->snap.addrs[i].proto));
+		memcpy(s->snap.addrs[i].dev, ad->dev, sizeof(s->snap.addrs[i].dev));
 		s->snap.addrs[i].bird = -1;
 	}
-	snprintf(s->snap.name, sizeof(s->snap.name), "%s", s->conf.name);
-	snprintf(s->snap.socket, sizeof(s->snap.socket), "%s", s->conf.socket);
+	/* same sizes, NUL-terminated by the configuration parser (memcpy: GCC
+	 * takes snprintf between two members of one object for an overlap) */
+	memcpy(s->snap.name, s->conf.name, sizeof(s->snap.name));
+	memcpy(s->snap.socket, s->conf.socket, sizeof(s->snap.socket));
 	s->snap.naddrs = s->conf.naddrs;
 	s->snap.withdraw_delay_ms = s->conf.withdraw_delay_ms;
 	s->snap.since_ms = clock_mono_us() / 1000;
@@ -780,11 +790,11 @@ static int prepare_sect(struct bsect *s)
 static void guard_plan(struct bsect *s, struct bgp_guard_sect *g)
 {
 	memset(g, 0, sizeof(*g));
-	snprintf(g->name, sizeof(g->name), "%s", s->conf.name);
-	snprintf(g->socket, sizeof(g->socket), "%s", s->conf.socket);
+	memcpy(g->name, s->conf.name, sizeof(g->name));   /* same sizes (asserted above) */
+	memcpy(g->socket, s->conf.socket, sizeof(g->socket));
 	g->nproto = s->nproto;
 	for (int k = 0; k < s->nproto; k++)
-		snprintf(g->proto[k], sizeof(g->proto[k]), "%s", s->proto[k].name);
+		memcpy(g->proto[k], s->proto[k].name, sizeof(g->proto[k]));
 	for (int i = 0; i < s->conf.naddrs; i++) {
 		const struct bgp_addr *a = &s->conf.addrs[i];
 		struct vrrp_ip ip = { .af = a->af };

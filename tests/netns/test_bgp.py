@@ -194,27 +194,30 @@ def add_client_ns(env):
 
 
 class RouteMonitor:
-    """`ip monitor route` in the router's namespace: every change of the
-    service address's route, timestamped on arrival, and the current set
-    of next hops (read with `ip route` at each change)."""
+    """`ip -o monitor route` in the router's namespace: every change of the
+    service address's route, timestamped on arrival, with its next hops
+    read from the message itself (one line per message with -o)."""
 
     def __init__(self, env):
         self.env = env
         self.events = []     # (monotonic time, frozenset of next hops)
+        self.raw = []        # (monotonic time, line), for failure messages
         self.lock = threading.Lock()
-        self.p = env.lab.spawn("r", "ip-monitor", ["ip", "monitor", "route"], stdout_pipe=True)
+        self.p = env.lab.spawn("r", "ip-monitor", ["ip", "-o", "monitor", "route"], stdout_pipe=True)
         self.t = threading.Thread(target=self._read, daemon=True)
         self.t.start()
 
     def _read(self):
+        pat = re.compile(r"^(Deleted )?%s(/32)? " % re.escape(SVC))
         for line in self.p.p.stdout:
-            if SVC not in line and "nexthop" not in line:
-                continue
             t = time.monotonic()
-            hops = nexthops(self.env)
+            m = pat.match(line)
+            if not m:
+                continue
+            hops = frozenset() if m.group(1) else frozenset(re.findall(r"via (192\.0\.2\.\d+)", line))
             with self.lock:
-                if not self.events or self.events[-1][1] != hops:
-                    self.events.append((t, hops))
+                self.events.append((t, hops))
+                self.raw.append((t, line.strip()))
 
     def first_change_after(self, since, want):
         """Time of the first event after <since> whose next hops == <want>."""
@@ -228,12 +231,21 @@ class RouteMonitor:
         try:
             return wait_for(lambda: self.first_change_after(since, want), timeout, what)
         except LabError:
-            raise Fail("router next hops did not become %s within %.1fs (%s); now %s" %
-                       (sorted(want), timeout, what, sorted(nexthops(self.env))))
+            with self.lock:
+                seen = ["%+.3f %s" % (t - since, line) for t, line in self.raw[-6:]]
+            raise Fail("router next hops did not become %s within %.1fs (%s); now %s; last changes seen: %s" %
+                       (sorted(want), timeout, what, sorted(nexthops(self.env)), seen))
 
     def changes_after(self, since):
+        """Events after <since> that changed the next hops."""
         with self.lock:
-            return [(t, h) for t, h in self.events if t >= since]
+            ev = list(self.events)
+        out, prev = [], None
+        for t, h in ev:
+            if t >= since and prev is not None and h != prev:
+                out.append((t, h))
+            prev = h
+        return out
 
     def stop(self):
         try:
@@ -274,7 +286,7 @@ def build(env, nodes=("n1", "n2", "n3")):
     except LabError:
         raise Fail("router next hops %s, want %s\n%s" % (sorted(nexthops(env)), sorted(hops_of(*nodes)),
                                                          env.birdc("r", "show protocols")))
-    wait_for(lambda: "Up" in env.birdc("r", "show bfd sessions"), 5, "BFD sessions up")
+    wait_for(lambda: env.birdc("r", "show bfd sessions").count(" Up ") == len(nodes), 5, "BFD sessions up")
 
 
 class Client:
@@ -363,6 +375,15 @@ def broken(origin, probe, nodes):
     (origin != dead), how many failed in <probe>."""
     idx = [i for i, n in enumerate(origin) if n in nodes]
     return sum(1 for i in idx if probe[i].startswith("ERR")), len(idx)
+
+
+def running(pid):
+    """Is <pid> alive (not gone, not a zombie)?"""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            return "State:\tZ" not in f.read()
+    except OSError:
+        return False
 
 
 def log_since(pr, mark):
@@ -531,7 +552,8 @@ def test_kill9_master_and_node_crash(env):
     try:
         cl.wait_until(time.monotonic() + 0.5)
         n1 = env.tandems["n1"]
-        env.lab.extra_pids.extend(n1.children())
+        kids = n1.children()      # the worker and the guard
+        env.lab.extra_pids.extend(kids)
         t = time.monotonic()
         env.lab.kill(n1, signal.SIGKILL)
         tw = env.mon.wait(t, hops_of("n2", "n3"), 2, "n1 withdrawn by its guard")
@@ -547,6 +569,8 @@ def test_kill9_master_and_node_crash(env):
                   for p in env.lab.procs if p.name.startswith("tandem-n1")), "n1's guard did not withdraw")
         shares, total = cl.shares(tw + 0.05, tw + 1.0)
         check(not shares.get("N1") and shares.get("N2") and shares.get("N3"), "after kill -9: %s" % shares)
+        wait_for(lambda: not any(running(p) for p in kids), 3, "n1's worker and guard to exit")
+        check(SVC not in env.in_ns("n1", "ip", "-4", "addr", "show", "dev", "lo"), "n1's guard left the address on lo")
         # the whole of n2 goes away: no withdraw from anyone, BFD decides
         t = time.monotonic()
         env.lab.unplug("n2")
@@ -580,7 +604,8 @@ def test_bird_restart_and_reconfigure(env):
     env.lab.kill(env.birds["n1"], signal.SIGKILL)
     env.birds["n1"].p.wait(5)
     wait_for(lambda: "(web) lost BIRD's control socket %s" % env.sock("n1") in n1.log(), 2, "n1 to notice BIRD's death")
-    env.mon.wait(t, hops_of("n2", "n3"), 3, "the router to drop n1's session (BFD)")
+    tw = env.mon.wait(t, hops_of("n2", "n3"), 5, "the router to drop n1's session")
+    measure("bird_kill_to_route_removed", (tw - t) * 1000)
     wait_for(lambda: "bird: down" in env.admin("n1", "show anycast"), 2, "show anycast: bird down")
     out = env.admin("n1", "show anycast")
     check("state: unknown" in out and "can_serve: 1" in out and "last_error: BIRD at" in out, "show anycast:\n" + out)
