@@ -377,6 +377,53 @@ def broken(origin, probe, nodes):
     return sum(1 for i in idx if probe[i].startswith("ERR")), len(idx)
 
 
+NODE_DIR = os.path.join(ROOT, "tests", "integ", "node")
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+
+def dashboard_card(env, node):
+    """Open the dashboard of <node> in chromium (tests/integ/node/driver.js,
+    run inside the node's namespace) and return the anycast card's row:
+    [section, state pill, addresses, bird]; a screenshot goes to
+    tests/out/dashboard/anycast.png."""
+    node_bin, npm = shutil.which("node"), shutil.which("npm")
+    check(node_bin and npm and os.access(CHROMIUM, os.X_OK), "node, npm and chromium are needed (tools/deps.sh test)")
+    if not os.path.exists(os.path.join(NODE_DIR, "node_modules", "playwright-core", "package.json")):
+        r = subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=NODE_DIR,
+                           capture_output=True, timeout=300)
+        check(r.returncode == 0, "npm ci in tests/integ/node failed: %s" % r.stderr.decode()[-500:])
+    p = subprocess.Popen(["ip", "netns", "exec", env.lab.ns(node), node_bin, os.path.join(NODE_DIR, "driver.js")],
+                         cwd=NODE_DIR, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                         text=True, env=dict(os.environ, CHROMIUM=CHROMIUM), start_new_session=True)
+    env.lab.extra_pids.append(p.pid)
+
+    def cmd(**c):
+        p.stdin.write(json.dumps(c) + "\n")
+        p.stdin.flush()
+        line = p.stdout.readline()
+        check(line, "the browser driver exited")
+        r = json.loads(line)
+        check(r.get("ok"), "browser: %s failed: %s" % (c.get("cmd"), r.get("error")))
+        return r.get("value")
+
+    try:
+        cmd(cmd="open", url="http://127.0.0.1:8404/stats")
+        row = "document.querySelector('#d-anycast-card:not([hidden]) tr.anycast[data-anycast=\"web\"]')"
+        cmd(cmd="wait", js=row, timeout_ms=8000)
+        cells = cmd(cmd="eval", js="Array.from(%s.cells).map(c => c.textContent.trim())" % row)
+        os.makedirs(os.path.join(ROOT, "tests", "out", "dashboard"), exist_ok=True)
+        cmd(cmd="shot", path=os.path.join(ROOT, "tests", "out", "dashboard", "anycast.png"), full=True)
+        check(not cmd(cmd="errors"), "page errors on the dashboard")
+        return cells
+    finally:
+        try:
+            p.stdin.write('{"cmd":"quit"}\n')
+            p.stdin.close()
+            p.wait(10)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+
+
 def running(pid):
     """Is <pid> alive (not gone, not a zombie)?"""
     try:
@@ -416,8 +463,6 @@ def test_all_nodes_share_and_visible(env):
         a = (js.get("anycast") or [{}])[0]
         check(a.get("state") == "announced" and a.get("can_serve") is True and a["addresses"][0]["bird"] == "enabled",
               "JSON anycast: %r" % a)
-        dash = env.in_ns("n1", "curl", "-s", "http://127.0.0.1:8404/stats")
-        check("d-anycast-card" in dash and "renderAnycast" in dash, "the dashboard has no anycast card")
         # a reload: a new worker, nothing withdrawn
         n2 = env.tandems["n2"]
         mark = len(n2.log())
@@ -438,6 +483,9 @@ def test_all_nodes_share_and_visible(env):
         check(shares.get("N2", 0) >= total / 10, "n2 serves no share after its reload: %s" % shares)
     finally:
         cl.stop()
+    cells = dashboard_card(env, "n1")
+    check(cells[:2] == ["web", "announced"] and "%s (anycast_web)" % SVC in cells[2] and cells[3] == "up",
+          "dashboard anycast row: %s" % cells)
 
 
 def test_backends_die_withdraw(env):
