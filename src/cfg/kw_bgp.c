@@ -106,9 +106,11 @@ static int kw_address(struct cfg_ctx *ctx, struct bgp_conf *c, char **args, int 
 	if (plen != (a.af == AF_INET ? 32 : 128))
 		return cfg_err(ctx, "'address %s' is not a host route: a service address is announced as /%d, got /%lld.",
 			       args[1], a.af == AF_INET ? 32 : 128, plen);
-	if ((a.af == AF_INET && (a.a[0] == 0 || a.a[0] == 127 || a.a[0] >= 224)) ||
-	    (a.af == AF_INET6 && (a.a[0] == 0xff || !memcmp(a.a, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 15))))
-		return cfg_err(ctx, "'address': '%s' cannot be a service address (unspecified, loopback or multicast).", addr);
+	if ((a.af == AF_INET && (a.a[0] == 0 || a.a[0] == 127 || a.a[0] >= 224 || (a.a[0] == 169 && a.a[1] == 254))) ||
+	    (a.af == AF_INET6 && (a.a[0] == 0xff || (a.a[0] == 0xfe && (a.a[1] & 0xc0) == 0x80) ||
+				  !memcmp(a.a, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 15))))
+		return cfg_err(ctx, "'address': '%s' cannot be a service address (unspecified, loopback, link-local or multicast).",
+			       addr);
 	for (int i = 0; i < c->naddrs; i++)
 		if (c->addrs[i].af == a.af && !memcmp(c->addrs[i].a, a.a, 16))
 			return cfg_err(ctx, "'address': '%s' is already listed.", addr);

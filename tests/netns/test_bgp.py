@@ -459,6 +459,10 @@ def test_all_nodes_share_and_visible(env):
         met = env.in_ns("n1", "curl", "-s", "http://127.0.0.1:8404/metrics")
         line = 'tandem_anycast_announced{section="web",address="%s",protocol="anycast_web"} 1' % SVC
         check(line in met and 'tandem_anycast_bird_up{section="web"} 1' in met, "/metrics lacks %r" % line)
+        check(shutil.which("promtool"), "promtool is not installed (tools/deps.sh test installs it)")
+        r = subprocess.run(["promtool", "check", "metrics"], input=met, text=True, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=30)
+        check(r.returncode == 0 and not r.stdout.strip(), "promtool check metrics: %s" % r.stdout[:500])
         js = json.loads(env.in_ns("n1", "curl", "-s", "http://127.0.0.1:8404/stats;json"))
         a = (js.get("anycast") or [{}])[0]
         check(a.get("state") == "announced" and a.get("can_serve") is True and a["addresses"][0]["bird"] == "enabled",

@@ -128,6 +128,8 @@ static void test_errors(void)
 	expect_err("loopback", FE "anycast w\n address 127.0.0.2 protocol p\n", 7, "cannot be a service address");
 	expect_err("multicast", FE "anycast w\n address 224.0.0.5 protocol p\n", 7, "cannot be a service address");
 	expect_err("v6 unspecified", FE "anycast w\n address :: protocol p\n", 7, "cannot be a service address");
+	expect_err("v6 link-local", FE "anycast w\n address fe80::1 protocol p\n", 7, "cannot be a service address");
+	expect_err("v4 link-local", FE "anycast w\n address 169.254.1.1 protocol p\n", 7, "cannot be a service address");
 	expect_err("no protocol", FE "anycast w\n address 198.51.100.1\n", 7, "names no BIRD protocol");
 	expect_err("protocol without value", FE "anycast w\n address 198.51.100.1 protocol\n", 7, "needs a value");
 	expect_err("pattern as protocol", FE "anycast w\n address 198.51.100.1 protocol any_*\n", 7,
