@@ -50,6 +50,7 @@
 #define BACKOFF_MIN_MS   100
 #define BACKOFF_MAX_MS   2000
 #define FAIL_LOG_MS      30000   /* "still cannot reach BIRD" at most this often */
+#define ASYNC_RECHECK_MS 20      /* a busy BIRD log re-checks the protocols at most this often */
 #define START_TIMEOUT_MS 2000
 #define STOP_TIMEOUT_MS  1000
 
@@ -94,6 +95,7 @@ struct bsect {
 	unsigned fails;             /* attempts failed since the last greeting */
 	uint64_t fail_logged_ms;
 	uint64_t next_recheck_ms;
+	uint64_t async_recheck_ms;  /* last re-check caused by a line of BIRD's log */
 	/* what the node wants */
 	int      started;           /* the worker served once */
 	int      want, why, track;
@@ -218,6 +220,10 @@ static void set_want(struct bsect *s, int want, int why, int track)
 
 	if (want == s->want) {
 		if (why != s->why || track != s->track) {
+			/* say why a node that starts does not announce yet */
+			if (s->why == BGP_WHY_STARTING && why == BGP_WHY_BACKEND)
+				log_event(LL_NOTICE, "(%s) not announcing %s yet: backend '%s' has no usable server",
+					  s->conf.name, addr_list(s, list, sizeof(list)), s->conf.tracks[track].backend);
 			s->why = why;
 			s->track = track;
 			publish(s);
@@ -265,6 +271,7 @@ static void health_sect(struct bsect *s, long long stale, uint64_t wstart)
 	set_want(s, want, why, track);
 	if (now_ms >= s->next_recheck_ms) {
 		s->next_recheck_ms = now_ms + RECHECK_MS;
+		s->async_recheck_ms = now_ms;
 		for (int k = 0; k < s->nproto; k++)
 			s->proto[k].recheck = 1;
 		sync_bird(s);
@@ -504,7 +511,13 @@ static void read_in(struct bsect *s)
 	}
 	if (async && s->fd >= 0 && s->cstate == BGP_BIRD_UP) {
 		/* BIRD logged something (a reconfiguration, a protocol going
-		 * down...): make sure ours are still as they should be */
+		 * down...): make sure ours are still as they should be; a BIRD
+		 * that logs a lot gets it every ASYNC_RECHECK_MS (health tick) */
+		if (now_ms - s->async_recheck_ms < ASYNC_RECHECK_MS) {
+			s->next_recheck_ms = MIN(s->next_recheck_ms, s->async_recheck_ms + ASYNC_RECHECK_MS);
+			return;
+		}
+		s->async_recheck_ms = now_ms;
 		for (int k = 0; k < s->nproto; k++)
 			s->proto[k].recheck = 1;
 		sync_bird(s);
