@@ -42,8 +42,8 @@ const char *birdc_res_str(int res);
  * (-1: no worker published yet); <wstart_ms>: when the current worker
  * published itself; <usable>[i]: usable servers of tracked backend i as
  * last published (-1 unknown: not counted against). <started>: the worker
- * has served once (all its threads beat), set by the caller from the
- * first BGP_WHY_READY on. Returns 1 (announce) or 0, *why (enum bgp_why)
+ * has served once (all its threads beat within BGP_STALE_MS), kept by the
+ * caller. Returns 1 (announce) or 0, *why (enum bgp_why)
  * and, for BGP_WHY_BACKEND, *track = the index of the first empty backend. */
 #define BGP_STALE_MS 1000      /* a worker thread silent this long cannot serve */
 int bgp_decide(int started, long long stale_ms, uint64_t wstart_ms, uint64_t now_ms,

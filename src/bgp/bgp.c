@@ -260,9 +260,9 @@ static void health_sect(struct bsect *s, long long stale, uint64_t wstart)
 
 	for (int i = 0; i < s->conf.ntracks; i++)
 		usable[i] = shm_backend_usable(s->conf.tracks[i].backend);
+	if (stale >= 0 && stale <= BGP_STALE_MS)
+		s->started = 1;   /* every worker thread beat: the worker served */
 	want = bgp_decide(s->started, stale, wstart, now_ms, usable, s->conf.ntracks, &why, &track);
-	if (why == BGP_WHY_READY)
-		s->started = 1;
 	if (B.stop_mode) {
 		want = 0;
 		why = B.stop_mode;

@@ -236,6 +236,14 @@ class RouteMonitor:
             raise Fail("router next hops did not become %s within %.1fs (%s); now %s; last changes seen: %s" %
                        (sorted(want), timeout, what, sorted(nexthops(self.env)), seen))
 
+    def settle(self, want, quiet, timeout, what):
+        """Until the route is <want> and no message came for <quiet> s."""
+        def ok():
+            with self.lock:
+                last = self.events[-1][0] if self.events else 0
+            return time.monotonic() - last >= quiet and nexthops(self.env) == want
+        wait_for(ok, timeout, what, interval=0.02)
+
     def changes_after(self, since):
         """Events after <since> that changed the next hops."""
         with self.lock:
@@ -645,11 +653,25 @@ def test_kill9_master_and_node_crash(env):
         cl.stop()
 
 
-def test_bird_restart_and_reconfigure(env):
+def worker_of(pr):
+    """PID of a tandem master's worker (its child that is not a guard)."""
+    for pid in pr.children():
+        try:
+            with open("/proc/%d/comm" % pid) as f:
+                if not f.read().strip().endswith("-guard"):
+                    return pid
+        except OSError:
+            pass
+    raise Fail("no worker found under tandem %d" % pr.pid)
+
+
+def test_bird_restart_reconfigure_worker_stall(env):
     """BIRD on n1 dies: tandem logs it, retries with a back-off, says so in
     `show anycast` and /metrics, and the worker serves on (locally). BIRD
     returns: tandem reconnects and announces again. `birdc configure` puts
-    the protocol back to `disabled`: tandem enables it again at once."""
+    the protocol back to `disabled`: tandem enables it again at once. n1's
+    worker stops (SIGSTOP): no heartbeat for 1 s, n1 withdraws; SIGCONT:
+    it announces again."""
     build(env)
     n1 = env.tandems["n1"]
     t = time.monotonic()
@@ -677,7 +699,12 @@ def test_bird_restart_and_reconfigure(env):
     ta = env.mon.wait(t, hops_of("n1", "n2", "n3"), 10, "n1 announced again after BIRD's restart")
     measure("bird_restart_to_announced", (ta - t) * 1000)
     check("state: announced" in env.admin("n1", "show anycast"), "n1 not announced after BIRD returned")
-    # a reconfiguration resets the protocol to its configured `disabled`
+    # a reconfiguration resets the protocol to its configured `disabled`; first
+    # let the restarted BIRD's BFD session come up (until then it can still
+    # take the BGP session down once)
+    wait_for(lambda: re.search(r"192\.0\.2\.11\s+eth0\s+Up", env.birdc("r", "show bfd sessions")), 5,
+             "the router's BFD session with n1 up again")
+    env.mon.settle(hops_of("n1", "n2", "n3"), 0.3, 5, "the route to settle after BIRD's restart")
     mark = len(n1.log())
     t = time.monotonic()
     env.birdc("n1", "configure")
@@ -686,7 +713,25 @@ def test_bird_restart_and_reconfigure(env):
     measure("bird_configure_to_enabled_again", (time.monotonic() - t) * 1000)
     out = env.admin("n1", "show anycast")
     check("bird_reverts: 1" in out and "state: announced" in out, "show anycast after the revert:\n" + out)
-    wait_for(lambda: nexthops(env) == hops_of("n1", "n2", "n3"), 3, "n1 back on the router after the configure")
+    env.mon.settle(hops_of("n1", "n2", "n3"), 0.3, 5, "n1 back on the router after the configure")
+    gone = [tt for tt, h in env.mon.changes_after(t) if "192.0.2.11" not in h]
+    back = [tt for tt, h in env.mon.changes_after(t) if gone and tt > gone[0] and "192.0.2.11" in h]
+    measure("bird_configure_router_flap", (back[0] - gone[0]) * 1000 if gone and back else 0.0)
+    # the worker stalls: the master's heartbeat check withdraws after 1 s
+    wpid = worker_of(n1)
+    t = time.monotonic()
+    os.kill(wpid, signal.SIGSTOP)
+    try:
+        tw = env.mon.wait(t, hops_of("n2", "n3"), 3, "n1 withdrawn when its worker stalled")
+        measure("worker_stall_to_withdrawn", (tw - t) * 1000)
+        # the last beat came up to 100 ms (one beat period, more under load) before SIGSTOP
+        check(tw - t >= 0.8, "n1 withdrew %.0f ms after its worker stopped, before the 1 s threshold" % ((tw - t) * 1000))
+        check("withdrawing %s (BIRD protocol anycast_web): the worker stopped serving" % SVC in n1.log(),
+              "n1's withdraw line:\n" + n1.log()[-1500:])
+    finally:
+        os.kill(wpid, signal.SIGCONT)
+    t = time.monotonic()
+    env.mon.wait(t, hops_of("n1", "n2", "n3"), 3, "n1 announced again when its worker resumed")
 
 
 def test_start_errors_and_ipv6(env):
