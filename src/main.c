@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <tandem/admin.h>
+#include <tandem/bgp.h>
 #include <tandem/cfg.h>
 #include <tandem/clock.h>
 #include <tandem/log.h>
@@ -149,6 +150,12 @@ int main(int argc, char **argv)
 		log_event(LL_ALERT, "Failed to bind some listeners. Exiting.");
 		return 1;
 	}
+	/* BIRD must answer before tandem goes to the background, so that an
+	 * unreachable control socket ends tandem with status 1 */
+	if (bgp_prepare(cfg) < 0) {
+		log_event(LL_ALERT, "Cannot start the anycast announcements. Exiting.");
+		return 1;
+	}
 	if (daemon_mode && daemonize() < 0) {
 		log_event(LL_ALERT, "Cannot daemonize: %s", strerror(errno));
 		return 1;
@@ -166,10 +173,19 @@ int main(int argc, char **argv)
 	/* VRRP lives in the master (a thread of its own), never in a worker */
 	if (vrrp_start(cfg) < 0) {
 		log_event(LL_ALERT, "Cannot start VRRP. Exiting.");
+		bgp_stop();
+		return 1;
+	}
+	/* so do the BGP announcements (src/bgp/) */
+	if (bgp_start() < 0) {
+		log_event(LL_ALERT, "Cannot start the anycast announcements. Exiting.");
+		vrrp_stop();
+		bgp_stop();
 		return 1;
 	}
 	i = master_run(&cfg);
 	vrrp_stop();
+	bgp_stop();   /* the workers are gone: withdraw (again), remove the addresses */
 	master_close_listeners(cfg);
 	cfg_free(cfg);
 	return i;

@@ -7,15 +7,16 @@
 # Exit non-zero (with apt's log) when something cannot be installed.
 #
 # Uses: build = gcc make libhiredis-dev (tandem-app's Redis client); test = build + python3 curl
-# clang, libFuzzer runtime, haproxy, nginx
-# (the comparison tests run them), keepalived and iproute2 (the VRRP tests in network namespaces),
-# prometheus (promtool and a real scrape of /metrics), chromium, nodejs and npm (the dashboard test),
-# socat, tmux and hatop (the runtime API tests drive hatop in tmux), redis-server (tandem-app's
-# dependency in its tests and the labs);
+# clang, libFuzzer runtime, haproxy, nginx (the comparison tests run them), keepalived, bird2 and
+# iproute2 (the VRRP and anycast tests in network namespaces), prometheus (promtool and a real
+# scrape of /metrics), chromium, nodejs and npm (the dashboard test), socat, tmux and hatop (the
+# runtime API tests drive hatop in tmux), redis-server (tandem-app's dependency in its tests and
+# the labs);
 # bench = build + wrk haproxy nginx python3 curl; demo = build + curl;
 # lab = demo + redis-server socat (`make demo LAB=NNN`: Redis of the labs, `show stat` commands).
-# Packages installed only as tools (haproxy, nginx, keepalived, prometheus) are not started: a temporary
-# policy-rc.d tells the package scripts to leave their services alone, as in container images.
+# Packages installed only as tools (haproxy, nginx, keepalived, bird2, prometheus) are not started:
+# a temporary policy-rc.d tells the package scripts to leave their services alone, as in container
+# images.
 set -eu
 
 missing=""
@@ -53,6 +54,7 @@ use_test() {
 	need_fuzzer
 	need_cmd haproxy haproxy; need_cmd nginx nginx
 	need_cmd keepalived keepalived; need_cmd ip iproute2
+	need_cmd bird bird2; need_cmd birdc bird2   # the anycast tests (tests/netns/test_bgp.py)
 	need_cmd promtool prometheus; need_cmd prometheus prometheus
 	need_cmd chromium chromium; need_cmd node nodejs; need_cmd npm npm
 	need_cmd socat socat; need_cmd tmux tmux; need_cmd hatop hatop   # runtime API tests (test_admin.py)

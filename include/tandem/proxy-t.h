@@ -252,6 +252,7 @@ struct cfg {
 	struct global g;
 	struct list proxies;     /* struct proxy (no defaults sections) */
 	struct list vrrps;       /* struct vrrp_conf (`vrrp` sections, vrrp-t.h) */
+	struct list anycasts;    /* struct bgp_conf (`anycast` sections, bgp-t.h) */
 	char *path;
 };
 

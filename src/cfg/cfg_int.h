@@ -14,7 +14,7 @@
 #include <tandem/srv_kw.h>
 
 /* Section kinds (ctx->sec). */
-enum { SEC_NONE = 0, SEC_GLOBAL, SEC_DEFAULTS, SEC_FRONTEND, SEC_BACKEND, SEC_LISTEN, SEC_SKIP, SEC_VRRP };
+enum { SEC_NONE = 0, SEC_GLOBAL, SEC_DEFAULTS, SEC_FRONTEND, SEC_BACKEND, SEC_LISTEN, SEC_SKIP, SEC_VRRP, SEC_ANYCAST };
 
 /* Where a proxy keyword may appear (cfg_kw.where). */
 #define KW_DEF  (1u << 0)
@@ -106,6 +106,13 @@ int  cfg_vrrp_start(struct cfg_ctx *ctx, char **args, int nargs);
 int  cfg_vrrp_kw(struct cfg_ctx *ctx, char **args, int nargs);
 int  cfg_vrrp_check(struct cfg_ctx *ctx);
 void cfg_vrrp_free(struct cfg *cfg);
+
+/* kw_bgp.c: the `anycast NAME` section (BGP announcements through BIRD),
+ * the same four steps. The current section is the last of cfg->anycasts. */
+int  cfg_bgp_start(struct cfg_ctx *ctx, char **args, int nargs);
+int  cfg_bgp_kw(struct cfg_ctx *ctx, char **args, int nargs);
+int  cfg_bgp_check(struct cfg_ctx *ctx);
+void cfg_bgp_free(struct cfg *cfg);
 
 /* parse.c: proxy life cycle */
 struct proxy *cfg_proxy_new(struct cfg_ctx *ctx, const char *name, int cap, const struct proxy *def);

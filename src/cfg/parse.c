@@ -489,6 +489,7 @@ static const struct {
 	{ "backend",   start_proxy },
 	{ "listen",    start_proxy },
 	{ "vrrp",      cfg_vrrp_start },
+	{ "anycast",   cfg_bgp_start },
 	{ "userlist",  start_unsupported },
 	{ "resolvers", start_unsupported },
 	{ "peers",     start_unsupported },
@@ -587,6 +588,8 @@ static int dispatch_line(struct cfg_ctx *ctx, char **args, int nargs)
 		return 0;
 	case SEC_VRRP:
 		return cfg_vrrp_kw(ctx, args, nargs);
+	case SEC_ANYCAST:
+		return cfg_bgp_kw(ctx, args, nargs);
 	case SEC_GLOBAL:
 		if (!(kw = kw_find(cfg_global_kws, args[0])))
 			return cfg_err(ctx, "unknown keyword '%s' in 'global' section", args[0]);
@@ -620,6 +623,7 @@ struct cfg *cfg_load(const char *path, char *err, size_t errlen)
 	}
 	list_init(&cfg->proxies);
 	list_init(&cfg->vrrps);
+	list_init(&cfg->anycasts);
 	cfg_global_init(&cfg->g);
 	ctx.cfg = cfg;
 	ctx.file = cfg->path;
@@ -656,6 +660,8 @@ struct cfg *cfg_load(const char *path, char *err, size_t errlen)
 		cfg_check(&ctx);
 	if (!ctx.nerr)
 		cfg_vrrp_check(&ctx);
+	if (!ctx.nerr)
+		cfg_bgp_check(&ctx);
 
 	while (!list_empty(&ctx.defaults)) {
 		struct proxy *d = list_entry(ctx.defaults.next, struct proxy, link);
@@ -681,6 +687,7 @@ void cfg_free(struct cfg *cfg)
 		cfg_proxy_free(px);
 	}
 	cfg_vrrp_free(cfg);
+	cfg_bgp_free(cfg);
 	cfg_global_free(&cfg->g);
 	free(cfg->path);
 	free(cfg);
