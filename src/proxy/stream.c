@@ -485,7 +485,7 @@ static void serve_stats(struct stream *s, const struct h1_msg *m)
 		return;
 	}
 	snprintf(meth, sizeof(meth), "%.*s", (int)MIN(m->method.len, sizeof(meth) - 1), m->method.p);
-	if (stats_http_serve(worker.cfg, px, meth, m->uri.p, m->uri.len, body, blen, &rep) < 0) {
+	if (stats_http_serve(worker.cfg, px, meth, m->uri.p, m->uri.len, body, blen, m, &rep) < 0) {
 		stream_error(s, 500, 'R', 'R');
 		return;
 	}
@@ -510,49 +510,11 @@ out:
 	s->state = ST_APPLET;
 }
 
-static int b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z') return c - 'A';
-	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-	if (c >= '0' && c <= '9') return c - '0' + 52;
-	if (c == '+') return 62;
-	if (c == '/') return 63;
-	return -1;
-}
-
 static int stats_auth_ok(const struct proxy *px, const struct h1_msg *m)
 {
-	const struct h1_hdr *h;
-	char dec[512];
-	size_t i, o = 0;
-	unsigned acc = 0;
-	int bits = 0;
-	struct list *l;
+	const struct h1_hdr *h = h1_find_hdr(m, "authorization");
 
-	if (list_empty(&px->stats_auths))
-		return 1;
-	h = h1_find_hdr(m, "authorization");
-	if (!h || h->value.len < 6 || strncasecmp(h->value.p, "Basic ", 6))
-		return 0;
-	for (i = 6; i < h->value.len && o < sizeof(dec) - 1; i++) {
-		int v = b64val((unsigned char)h->value.p[i]);
-		if (v < 0)
-			break;
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			dec[o++] = (char)((acc >> bits) & 0xff);
-		}
-	}
-	dec[o] = 0;
-	list_for_each(l, &px->stats_auths) {
-		struct stats_auth *a = list_entry(l, struct stats_auth, link);
-		size_t ul = strlen(a->user);
-		if (!strncmp(dec, a->user, ul) && dec[ul] == ':' && !strcmp(dec + ul + 1, a->pass))
-			return 1;
-	}
-	return 0;
+	return stats_auth_check(px, h ? h->value.p : NULL, h ? h->value.len : 0);
 }
 
 /* A complete request head is at the start of cli.in: decide everything

@@ -8,7 +8,10 @@ an attack that worked on an earlier tandem, written so that it fails there.
 
 Tests whose outcome may depend on threads run at nbthread 1 and 2 (names
 ending in _t1 / _t2)."""
-from harness import (Client, check, eq, haproxy_differs, response_bytes, serve_keepalive, start_simple)
+import base64
+
+from harness import (Client, TestFailure, check, config, eq, free_port, haproxy_differs, http, response_bytes,
+                     serve_keepalive, start_simple)
 
 
 def _both(fn):
@@ -126,3 +129,98 @@ def _response_trailer_framing_field_cuts(ctx, nbthread):
 
 
 _both(_response_trailer_framing_field_cuts)
+
+
+# ---------------------------------------------------------------- stats page: auth and admin ----
+
+def _stats_proxy(ctx, nbthread, stats_extra=""):
+    """A frontend fe -> be (server s1, a raw backend) and `listen stats`
+    with Basic auth admin:s3cret and admin actions. Returns (proxy, stats_port)."""
+    srv = _ok_backend(ctx)
+    fe_port, stats_port = free_port(), free_port()
+    stats = ("listen stats\n    bind 127.0.0.1:%d\n    stats enable\n    stats uri /stats\n"
+             "    stats auth admin:s3cret\n    stats admin if TRUE\n%s" % (stats_port, stats_extra))
+    px = ctx.proxy(config(fe_port, [("s1", srv.port)], nbthread=nbthread, extra_sections=stats))
+    return px, stats_port
+
+
+def _basic(cred, junk=b""):
+    return "Basic " + (base64.b64encode(cred) + junk).decode("latin-1")
+
+
+def _refused_credentials(ctx, nbthread, cases):
+    _, port = _stats_proxy(ctx, nbthread)
+    c = Client(port)
+    eq(c.get("/stats;csv", [("Authorization", _basic(b"admin:s3cret"))]).status, 200, "status with the credentials")
+    for what, value in cases:
+        r = c.get("/stats;csv", [("Authorization", value)] if value else None)
+        eq(r.status, 401, "status with %s" % what)
+        check(r.header("www-authenticate", "").lower().startswith("basic"), "401 without a Basic challenge")
+        if r.header("connection", "").lower() == "close" or c.closed(0.05):
+            c.close()
+            c = Client(port)
+    c.close()
+
+
+def _stats_auth_strict(ctx, nbthread):
+    _refused_credentials(ctx, nbthread, (
+        ("trailing junk", _basic(b"admin:s3cret", b"!!!!garbage")),
+        ("trailing base64", _basic(b"admin:s3cret", b"Z2FyYmFnZQ==")),
+        ("missing padding", _basic(b"admin:s3cretx").rstrip("=")),
+        ("password prefix", _basic(b"admin:s3cre")),
+        ("no credentials", None)))
+
+
+_both(_stats_auth_strict)
+
+
+@haproxy_differs("HAProxy 2.6 compares the decoded credentials as C strings: a NUL ends them")
+def _stats_auth_nul_suffix(ctx, nbthread):
+    _refused_credentials(ctx, nbthread, (("the password followed by NUL and more", _basic(b"admin:s3cret\x00x")),))
+
+
+_both(_stats_auth_nul_suffix)
+
+
+def _admin_post(port, origin_hdrs):
+    """The admin form as a browser on http://127.0.0.1:PORT/stats sends it."""
+    h = [("Authorization", _basic(b"admin:s3cret")), ("Content-Type", "application/x-www-form-urlencoded")]
+    return http(port, "POST", "/stats", headers=h + origin_hdrs, body=b"s=s1&b=be&action=drain",
+                host="127.0.0.1:%d" % port)
+
+
+def _drained(port):
+    r = http(port, "GET", "/stats;csv", headers=[("Authorization", _basic(b"admin:s3cret"))])
+    eq(r.status, 200, "CSV status")
+    for line in r.body.decode().splitlines():
+        f = line.split(",")
+        if len(f) > 17 and f[0] == "be" and f[1] == "s1":
+            return f[17]
+    raise TestFailure("be/s1 not in the CSV export")
+
+
+@haproxy_differs("HAProxy 2.6 runs admin actions whatever the Origin says")
+def _stats_admin_cross_origin(ctx, nbthread):
+    """A page on another site that submits the admin form with the user's
+    cached credentials: refused (403) and nothing changes; the same action
+    from the stats page's own origin, or from curl (no Origin), works."""
+    _, port = _stats_proxy(ctx, nbthread)
+    host = "127.0.0.1:%d" % port
+    for what, hdrs in (("a foreign Origin", [("Origin", "http://evil.example")]),
+                       ("Origin null", [("Origin", "null")]),
+                       ("the same host on another port", [("Origin", "http://127.0.0.1:%d" % (port + 1))]),
+                       ("a foreign Referer", [("Referer", "http://evil.example/page.html")])):
+        r = _admin_post(port, hdrs)
+        eq(r.status, 403, "status of an admin POST with %s" % what)
+        eq(_drained(port), "no check", "s1 status after the refused POST with %s" % what)
+    r = _admin_post(port, [("Origin", "http://" + host), ("Referer", "http://%s/stats" % host)])
+    eq(r.status, 303, "status of a same-origin admin POST")
+    check(r.header("location", "").endswith(";st=DONE"), "same-origin POST result: %r" % r.header("location"))
+    eq(_drained(port), "DRAIN", "s1 status after the same-origin POST")
+    h = [("Authorization", _basic(b"admin:s3cret")), ("Content-Type", "application/x-www-form-urlencoded")]
+    r = http(port, "POST", "/stats", headers=h, body=b"s=s1&b=be&action=ready")
+    eq(r.status, 303, "status of an admin POST without Origin nor Referer (a script)")
+    eq(_drained(port), "no check", "s1 status after the scripted POST")
+
+
+_both(_stats_admin_cross_origin)
