@@ -9,9 +9,13 @@ an attack that worked on an earlier tandem, written so that it fails there.
 Tests whose outcome may depend on threads run at nbthread 1 and 2 (names
 ending in _t1 / _t2)."""
 import base64
+import os
+import resource
+import socket
+import time
 
-from harness import (Client, TestFailure, check, config, eq, free_port, haproxy_differs, http, response_bytes,
-                     serve_keepalive, start_simple)
+from harness import (Client, TestFailure, check, config, eq, free_port, haproxy_differs, http, is_haproxy, poll_until,
+                     proc_tree, response_bytes, serve_keepalive, start_simple, tandem_only, timeout, wait_port)
 
 
 def _both(fn):
@@ -224,3 +228,141 @@ def _stats_admin_cross_origin(ctx, nbthread):
 
 
 _both(_stats_admin_cross_origin)
+
+
+# ---------------------------------------------------------------- listeners at their limits ----
+
+def _no_answer(c, secs):
+    """True if nothing arrives on <c> for <secs> (the connection waits in
+    the listen backlog: accepted by the kernel, not by the proxy)."""
+    c.sock.settimeout(secs)
+    try:
+        c.sock.recv(1, socket.MSG_PEEK)
+        return False
+    except socket.timeout:
+        return True
+    finally:
+        c.sock.settimeout(c.timeout)
+
+
+def _frontend_maxconn_pauses_only_itself(ctx, nbthread):
+    """fe1 is at its maxconn (2): a third fe1 client waits, but another
+    frontend and the stats page still answer; when an fe1 client leaves,
+    the waiting one is served (on any thread)."""
+    srv = _ok_backend(ctx)
+    fe1, fe2, st = free_port(), free_port(), free_port()
+    extra = ("frontend fe2\n    bind 127.0.0.1:%d\n    default_backend be\n\n"
+             "listen stats\n    bind 127.0.0.1:%d\n    stats enable\n    stats uri /stats\n" % (fe2, st))
+    ctx.proxy(config(fe1, [("s1", srv.port)], nbthread=nbthread, fe_extra="maxconn 2", extra_sections=extra))
+    for rnd in range(2):
+        held = [Client(fe1), Client(fe1)]
+        for c in held:
+            eq(c.get("/").status, 200, "status of an fe1 client under its maxconn")
+        waiting = Client(fe1)
+        waiting.send(b"GET /w HTTP/1.1\r\nHost: x\r\n\r\n")
+        check(_no_answer(waiting, 0.3), "a third fe1 client was served while fe1 is at maxconn 2")
+        for i in range(4):   # several connections: with 2 threads, both threads get a turn
+            eq(http(fe2, "GET", "/", timeout=3).status, 200, "fe2 while fe1 is full (round %d)" % rnd)
+            eq(http(st, "GET", "/stats;csv", timeout=3).status, 200, "stats page while fe1 is full (round %d)" % rnd)
+        held[0].close()
+        eq(waiting.response(timeout=5).status, 200, "the waiting fe1 client once a slot freed (round %d)" % rnd)
+        held[1].close()
+        waiting.close()
+        poll_until(lambda: http(fe1, "GET", "/", timeout=3).status == 200, 5, "fe1 accepting again")
+
+
+_both(_frontend_maxconn_pauses_only_itself)
+
+
+def _global_maxconn_resumes(ctx, nbthread):
+    """Global maxconn 3: a fourth client waits in the backlog; whichever
+    thread the leaving client was on, the waiting one is served at once
+    (not only after another connection ends on the thread that paused)."""
+    srv = _ok_backend(ctx)
+    fe = free_port()
+    ctx.proxy(config(fe, [("s1", srv.port)], nbthread=nbthread, global_extra="maxconn 3"))
+    for rnd in range(3):
+        held = [Client(fe) for _ in range(3)]
+        for c in held:
+            eq(c.get("/").status, 200, "status under the global maxconn")
+        waiting = Client(fe)
+        waiting.send(b"GET /w HTTP/1.1\r\nHost: x\r\n\r\n")
+        check(_no_answer(waiting, 0.3), "a fourth client was served at global maxconn 3")
+        held[rnd].close()
+        eq(waiting.response(timeout=5).status, 200, "the waiting client once a slot freed (round %d)" % rnd)
+        for c in held + [waiting]:
+            c.close()
+        poll_until(lambda: http(fe, "GET", "/", timeout=3).status == 200, 5, "accepting again")
+
+
+_both(_global_maxconn_resumes)
+
+
+def _cpu_seconds(pid):
+    """utime + stime of <pid> and its descendants, in seconds."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for p in proc_tree(pid):
+        try:
+            with open("/proc/%d/stat" % p) as f:
+                fld = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fld[11]) + int(fld[12])
+    return total / tick
+
+
+@timeout(90)
+def _fd_exhaustion_tcp_stats_socket(ctx, nbthread):
+    """The worker runs out of file descriptors (ulimit-n 64, many idle
+    clients), then a client connects to the TCP stats socket. The worker
+    must not spin on the pending connection nor flood its log; once the
+    clients leave, the stats socket answers again."""
+    srv = _ok_backend(ctx)
+    fe, sock_port = free_port(), free_port()
+    px = ctx.proxy(config(fe, [("s1", srv.port)], nbthread=nbthread,
+                          global_extra="ulimit-n 64\nmaxconn 1000\nstats socket ipv4@127.0.0.1:%d level admin" % sock_port))
+    wait_port(sock_port, 10, px.proc)
+    if is_haproxy():
+        # HAProxy 2.6 raises the limit to what maxconn needs whatever
+        # ulimit-n says: lower it from outside
+        for p in proc_tree(px.pid):
+            resource.prlimit(p, resource.RLIMIT_NOFILE, (64, 64))
+    for p in proc_tree(px.pid):
+        eq(resource.prlimit(p, resource.RLIMIT_NOFILE)[0], 64, "fd limit of process %d (ulimit-n 64)" % p)
+    clients = []
+    try:
+        for _ in range(120):
+            clients.append(socket.create_connection(("127.0.0.1", fe), timeout=5))
+        # every fd is in use once a request on a fresh connection gets no answer
+        probe = Client(fe, timeout=3)
+        probe.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        check(_no_answer(probe, 0.5), "the proxy still accepted clients: fds not exhausted")
+        alerts0 = px.logs().count("FD limit")
+        cpu0, t0 = _cpu_seconds(px.pid), time.monotonic()
+        stats = socket.create_connection(("127.0.0.1", sock_port), timeout=10)
+        stats.sendall(b"show info\n")
+        poll_until(lambda: time.monotonic() - t0 >= 3.0, 5, "3 s of fd exhaustion")
+        cpu = _cpu_seconds(px.pid) - cpu0
+        wall = time.monotonic() - t0
+        alerts = px.logs().count("FD limit") - alerts0
+        check(cpu < 0.15 * wall, "the worker used %.2f s of CPU in %.1f s with its fds exhausted (spinning)" % (cpu, wall))
+        check(alerts <= 2 * wall + 2, "%d FD-limit ALERT lines in %.1f s (not rate-limited)" % (alerts, wall))
+    finally:
+        for c in clients:
+            c.close()
+    # fds are free again: the waiting stats client is served
+    stats.settimeout(10)
+    got = b""
+    while b"Uptime_sec: " not in got:
+        d = stats.recv(65536)
+        if not d:
+            break
+        got += d
+    stats.close()
+    check(b"Uptime_sec: " in got, "stats socket answer once fds were freed: %r" % got[:200])
+    eq(probe.response(timeout=10).status, 200, "the waiting HTTP client once fds were freed")
+    probe.close()
+
+
+_both(_fd_exhaustion_tcp_stats_socket)
