@@ -12,6 +12,7 @@
 #include <netinet/tcp.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <tandem/buf.h>
 #include <tandem/check.h>
 #include <tandem/cli.h>
 #include <tandem/clock.h>
@@ -393,6 +394,9 @@ static void purge_cb(struct ev_timer *t)
 	 * long enough to reuse, short enough to beat most servers' own
 	 * keep-alive timeouts and the races they bring. */
 	srv_purge_idle(worker.cfg, 5000);
+	/* after a burst (slow readers holding thousands of full buffers),
+	 * give the memory back rather than keep the high-water mark */
+	buf_trim_idle();
 	loop_timer_set(this_loop, t, now_ms + 1000);
 }
 

@@ -12,10 +12,11 @@ import base64
 import os
 import resource
 import socket
+import struct
 import time
 
 from harness import (Client, TestFailure, check, config, eq, free_port, haproxy_differs, http, is_haproxy, poll_until,
-                     proc_tree, response_bytes, serve_keepalive, start_simple, tandem_only, timeout, wait_port)
+                     proc_tree, response_bytes, rss_kb, serve_keepalive, start_simple, tcp_conns, timeout, wait_port)
 
 
 def _both(fn):
@@ -366,3 +367,61 @@ def _fd_exhaustion_tcp_stats_socket(ctx, nbthread):
 
 
 _both(_fd_exhaustion_tcp_stats_socket)
+
+
+# ---------------------------------------------------------------- memory after a slow-read attack ----
+
+def _sanitized(pid):
+    """Is <pid> built with AddressSanitizer (its allocator keeps freed
+    memory in quarantine and its shadow pages)?"""
+    try:
+        with open("/proc/%d/maps" % pid) as f:
+            return "libasan" in f.read()
+    except OSError:
+        return False
+
+
+@haproxy_differs("HAProxy 2.6 keeps the memory its pools took during the attack")
+@timeout(120)
+def _slow_read_memory_returns(ctx, nbthread):
+    """600 clients ask for 10 MB each with a 1 KB receive window and do not
+    read: the proxy fills a buffer per side for each. When they leave, the
+    idle proxy's RSS must come back near its baseline (it used to keep the
+    attack's high-water mark: 24.5 MB instead of 2.3 MB)."""
+    app = ctx.app("A")
+    px = start_simple(ctx, [("s1", app.port)], nbthread=nbthread,
+                      timeouts=("connect 2s", "client 30s", "server 30s"))
+    for _ in range(20):   # warm up: buffers, pools, counters
+        r = http(px.port, "GET", "/bytes?n=100000")
+        eq(r.status, 200, "warm-up status")
+    base = rss_kb(px.pid)
+    clients = []
+    try:
+        for _ in range(600):
+            c = socket.socket()
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+            c.settimeout(5)
+            c.connect(("127.0.0.1", px.port))
+            c.sendall(b"GET /bytes?n=10000000 HTTP/1.1\r\nHost: x\r\n\r\n")
+            clients.append(c)
+        grown = 8 * 1024
+        poll_until(lambda: rss_kb(px.pid) >= base + grown, 20, "the attack to take %d kB (baseline %d kB)" % (grown, base))
+        poll_until(lambda: tcp_conns(px.pid, local_port=px.port).__len__() >= 600, 20, "600 slow readers connected")
+        peak = rss_kb(px.pid)
+    finally:
+        for c in clients:
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            c.close()
+    poll_until(lambda: not tcp_conns(px.pid, local_port=px.port), 20, "the slow readers' connections closed")
+    peak = max(peak, rss_kb(px.pid))
+    limit = base + max(4 * 1024, (peak - base) // 4)
+    try:
+        poll_until(lambda: rss_kb(px.pid) <= limit, 10,
+                   "RSS back under %d kB (baseline %d kB, peak %d kB%s)"
+                   % (limit, base, peak, ", ASan" if _sanitized(px.pid) else ""))
+    except TestFailure as e:
+        raise TestFailure("%s; now %d kB" % (e, rss_kb(px.pid)))
+    eq(http(px.port, "GET", "/bytes?n=100000").status, 200, "status after the attack")
+
+
+_both(_slow_read_memory_returns)
