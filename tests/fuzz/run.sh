@@ -1,8 +1,13 @@
 #!/bin/sh
 # Short libFuzzer runs of the HTTP/1.x head parser, the chunked decoder and
-# the VRRP advertisement parser.
+# the VRRP advertisement parser, then the response-side mutation run
+# (tests/fuzz/resp_mutate.py: tandem between keep-alive clients and a
+# backend serving mutated responses; no client may see another request's
+# bytes, nothing may crash or spin).
 # usage: sh tests/fuzz/run.sh        env: BUILD (default build),
-#        FUZZ_SECONDS (per fuzzer, default 20), CLANG (default clang).
+#        FUZZ_SECONDS (per fuzzer, default 20), CLANG (default clang),
+#        BIN (tandem for the mutation run; default bin, build-san/bin with
+#        SANITIZE=1), RESP_FUZZ_SECONDS (default 40), RESP_FUZZ_SEED.
 # Builds with clang -fsanitize=fuzzer,address,undefined into $BUILD/fuzz/,
 # linking the parser sources directly (libtandem.a is built by gcc, without
 # coverage instrumentation). Needs clang's libFuzzer runtime (Debian:
@@ -47,4 +52,13 @@ for t in h1 chunk vrrp_pkt; do
 		rc=1
 	fi
 done
+
+# Response-side mutation run against the built tandem.
+if ! command -v python3 >/dev/null 2>&1; then
+	echo "FAIL resp_mutate: python3 not found"
+	exit 1
+fi
+if ! python3 tests/fuzz/resp_mutate.py; then
+	rc=1
+fi
 exit $rc
