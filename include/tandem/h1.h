@@ -44,8 +44,8 @@ void h1_chunk_init(struct h1_chunk *c);
 /* Feed <len> bytes of a chunked body. Returns how many bytes were consumed
  * (all may be forwarded as is), or -1 on a framing error (bad size, overflow,
  * missing CRLF, oversize extension or trailers) or a trailer field that may
- * not be a trailer (framing, routing, connection, authentication or content
- * format fields, see h1_chunk.c). Stops consuming as soon as
+ * not be a trailer (framing, routing, connection management, request
+ * control or authentication fields, see h1_chunk.c). Stops consuming as soon as
  * the message ends (c->done = 1): bytes after that belong to the next message. */
 ssize_t h1_chunk_feed(struct h1_chunk *c, const char *p, size_t len);
 

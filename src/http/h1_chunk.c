@@ -12,16 +12,17 @@
  *  - every line ends in CRLF; chunk data must be followed by CRLF.
  *  - trailer fields: token ":" value (no CTL but HTAB), no obs-fold.
  *  - trailer fields that a recipient must know before the content (RFC
- *    9110 6.5.1) are refused, because a next hop that merges trailers into
- *    the header section would then see other framing, another host or
- *    other credentials than tandem acted on: framing (Content-Length,
- *    Transfer-Encoding, Trailer), routing (Host), connection management
- *    (Connection, Keep-Alive, Proxy-Connection, TE, Upgrade), request
- *    controls (Expect, Max-Forwards), authentication (Authorization,
- *    Proxy-Authorization) and content format (Content-Encoding,
- *    Content-Type, Content-Range). Names are compared case-insensitively,
- *    with '_' read as '-' and runs of '-' folded, as the head parser does
- *    for Content-Length / Transfer-Encoding look-alikes.
+ *    9110 6.5.1) and that a proxy acts on are refused, because a next hop
+ *    that merges trailers into the header section would then see other
+ *    framing, another host, other connection options or credentials than
+ *    tandem saw: framing (Content-Length, Transfer-Encoding, Trailer),
+ *    routing (Host), connection management (Connection, Keep-Alive,
+ *    Proxy-Connection, TE, Upgrade), request controls (Expect,
+ *    Max-Forwards) and authentication (Authorization, Proxy-Authorization).
+ *    Content-format fields (Content-Type...) pass: they change nothing on
+ *    the way, and clients use them as examples of trailers. Names are
+ *    compared case-insensitively, with '_' read as '-' and runs of '-'
+ *    folded, as the head parser does for Content-Length look-alikes.
  *  - bounds: a chunk-size line (size + extensions) is at most
  *    H1_CHUNK_MAX_LINE bytes, the trailer section at most
  *    H1_CHUNK_MAX_TRAILERS bytes.
@@ -77,7 +78,6 @@ static const char *const refused_trailers[] = {
 	"content-length", "transfer-encoding", "trailer", "host",
 	"connection", "keep-alive", "proxy-connection", "te", "upgrade",
 	"expect", "max-forwards", "authorization", "proxy-authorization",
-	"content-encoding", "content-type", "content-range",
 };
 
 /* One more byte (a tchar) of a trailer field name. */

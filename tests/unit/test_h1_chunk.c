@@ -119,7 +119,7 @@ static void test_valid(void)
 	/* names close to refused ones are fine */
 	VALID("trailer look-alikes allowed", "0\r\nContent-Lengths: 1\r\nX-Host: a\r\nHosts: b\r\n"
 	      "T: c\r\nContent-MD5: d\r\nServer-Timing: e\r\nContent-Length-Proxy-Authorization-X: f\r\n"
-	      "-host: g\r\nhost-: h\r\n\r\n", 0);
+	      "-host: g\r\nhost-: h\r\nVary: *\r\nContent-Type: text/plain\r\n\r\n", 0);
 
 	/* a big chunk, fed in pieces */
 	size_t n = 100000;
@@ -185,9 +185,6 @@ static void test_invalid(void)
 	INVALID("trailer Max-Forwards", "0\r\nMax-Forwards: 1\r\n\r\n");
 	INVALID("trailer Authorization", "0\r\nAuthorization: Basic eDp5\r\n\r\n");
 	INVALID("trailer Proxy-Authorization", "0\r\nProxy-Authorization: x\r\n\r\n");
-	INVALID("trailer Content-Encoding", "0\r\nContent-Encoding: gzip\r\n\r\n");
-	INVALID("trailer Content-Type", "0\r\nContent-Type: text/html\r\n\r\n");
-	INVALID("trailer Content-Range", "0\r\nContent-Range: bytes 0-1/2\r\n\r\n");
 	INVALID("trailer Content_Length", "0\r\nContent_Length: 5\r\n\r\n");
 	INVALID("trailer Transfer--_Encoding", "0\r\nTransfer--_Encoding: x\r\n\r\n");
 	INVALID("trailer empty-valued Host", "0\r\nhost:\r\n\r\n");
