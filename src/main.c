@@ -124,11 +124,13 @@ int main(int argc, char **argv)
 		pidfile = cfg->g.pidfile;
 	signal(SIGPIPE, SIG_IGN);
 	{
-		/* room for maxconn clients plus their server connections */
+		/* room for maxconn clients plus their server connections; an
+		 * explicit `ulimit-n` is applied as given, lower or higher
+		 * (HAProxy's meaning), a computed one only raises the limit */
 		struct rlimit rl;
 		rlim_t want = cfg->g.rlimit_nofile > 0 ? (rlim_t)cfg->g.rlimit_nofile :
 			(rlim_t)cfg->g.maxconn * 2 + 256;
-		if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < want) {
+		if (!getrlimit(RLIMIT_NOFILE, &rl) && (rl.rlim_cur < want || cfg->g.ulimit_n)) {
 			rl.rlim_cur = want;
 			if (rl.rlim_max < want)
 				rl.rlim_max = want;  /* allowed when running as root */

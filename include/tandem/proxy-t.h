@@ -46,6 +46,7 @@ struct global {
 	char    *desc;
 	uint32_t log_hdr_pid;     /* pid shown in log headers */
 	int      rlimit_nofile;   /* RLIMIT_NOFILE the master should set: `ulimit-n`, else computed from maxconn */
+	int      ulimit_n;        /* `ulimit-n` as given (0: not given): the limit is then set exactly, lowered too */
 	int      spread_checks;   /* `spread-checks` percent (0..50); used when spread_checks_set */
 	int      spread_checks_set;
 };

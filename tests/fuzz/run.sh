@@ -2,9 +2,14 @@
 # Short libFuzzer runs of the HTTP/1.x head parser, the chunked decoder,
 # the VRRP advertisement parser, the configuration parser (with its
 # post-parse checks), tandem-app's JSON body reader and BIRD's control
-# socket replies.
+# socket replies, then the response-side mutation run
+# (tests/fuzz/resp_mutate.py: tandem between keep-alive clients and a
+# backend serving mutated responses; no client may see another request's
+# bytes, nothing may crash or spin).
 # usage: sh tests/fuzz/run.sh        env: BUILD (default build),
-#        FUZZ_SECONDS (per fuzzer, default 20), CLANG (default clang).
+#        FUZZ_SECONDS (per fuzzer, default 20), CLANG (default clang),
+#        BIN (tandem for the mutation run; default bin, build-san/bin with
+#        SANITIZE=1), RESP_FUZZ_SECONDS (default 40), RESP_FUZZ_SEED.
 # Builds with clang -fsanitize=fuzzer,address,undefined into $BUILD/fuzz/,
 # linking the parser sources directly (libtandem.a is built by gcc, without
 # coverage instrumentation). Needs clang's libFuzzer runtime (Debian:
@@ -56,4 +61,13 @@ for t in h1 chunk vrrp_pkt cfg app_json bird_reply; do
 		rc=1
 	fi
 done
+
+# Response-side mutation run against the built tandem.
+if ! command -v python3 >/dev/null 2>&1; then
+	echo "FAIL resp_mutate: python3 not found"
+	exit 1
+fi
+if ! python3 tests/fuzz/resp_mutate.py; then
+	rc=1
+fi
 exit $rc
