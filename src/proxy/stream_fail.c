@@ -177,7 +177,7 @@ int client_gone(struct stream *s)
 {
 	if (!((s->fe->options | s->be->options) & PR_O_ABORTONCLOSE))
 		return 0;
-	if (!(s->cli.flags & (CF_EOF | CF_ERROR | CF_RDHUP)))
+	if (!(s->cli->flags & (CF_EOF | CF_ERROR | CF_RDHUP)))
 		return 0;
 	CTR_ADD(s->fe->fe_ctr->cli_aborts, 1);
 	stream_error(s, 0, 'C', s->state == ST_QUEUE ? 'Q' : 'C');
@@ -206,12 +206,29 @@ static int safe_to_move(const struct stream *s)
 	return !s->srv_out_sent && !s->req.sent;
 }
 
+/* Does <be> have a usable server other than <sv> to send a request to? */
+static int other_server(const struct proxy *be, const struct server *sv)
+{
+	const struct list *l;
+
+	for (l = be->servers.next; l != &be->servers; l = __atomic_load_n(&l->next, __ATOMIC_ACQUIRE)) {
+		const struct server *o = list_entry(l, struct server, link);
+
+		if (o != sv && srv_usable(o))
+			return 1;
+	}
+	return 0;
+}
+
 int stream_srv_gone(struct stream *s)
 {
 	struct server *sv = s->srv;
 	struct proxy *be = s->be;
 
 	if (!sv || (s->state != ST_CONNECT && s->state != ST_XFER) || !srv_gone(sv) || !safe_to_move(s))
+		return 0;
+	/* with nowhere else to go, waiting on it is still the best chance */
+	if (!other_server(be, sv))
 		return 0;
 	/* Re-dispatched, not retried: outside `retries` and the retry budget
 	 * (the budget stops retry storms against overloaded servers, and a
