@@ -56,7 +56,7 @@ static void test_defaults(void)
 	CHECK("name, interface, vrid", !strcmp(v->name, "web") && !strcmp(v->ifname, "eth0") && v->vrid == 51);
 	CHECK("defaults: priority 100, advert 1 s, preempt, 5 GARPs, no refresh, no delay",
 	      v->priority == 100 && v->adver_cs == 100 && v->preempt == 1 && v->garp_repeat == 5 &&
-	      v->garp_refresh_ms == 0 && v->preempt_delay_ms == 0 && !v->notify && !v->npeers && !v->ntracks);
+	      v->garp_refresh_ms == 0 && v->preempt_delay_ms == 0 && !v->notify[VRRP_NOTIFY_GENERIC].argv && !v->npeers && !v->ntracks);
 	CHECK("vip stored", v->nvips == 1 && v->vips[0].ip.af == AF_INET && v->vips[0].plen == 24 &&
 	      v->vips[0].ip.a[0] == 192 && v->vips[0].ip.a[3] == 100 && !v->vips[0].dev[0]);
 	cfg_free(c);
@@ -69,7 +69,7 @@ static void test_full(void)
 			     " virtual-ipaddress 192.0.2.100\n virtual-ipaddress 198.51.100.1/32 dev eth1\n"
 			     " no preempt\n preempt-delay 2s\n unicast-peer 192.0.2.2\n unicast-peer 192.0.2.3\n"
 			     " garp-repeat 0\n garp-refresh 1m\n track-backend app\n track-backend app weight -50\n"
-			     " notify /usr/local/bin/vrrp-notify\n"
+			     " notify /bin/true\n"
 			     "vrrp other\n interface eth0\n virtual-router-id 8\n virtual-ipaddress 192.0.2.200\n preempt\n");
 	struct vrrp_conf *v, *o;
 	struct sockaddr_storage ss;
@@ -88,9 +88,10 @@ static void test_full(void)
 	CHECK("no preempt, delay", v->preempt == 0 && v->preempt_delay_ms == 2000);
 	CHECK("peers", v->npeers == 2 && v->peers[1].a[3] == 3);
 	CHECK("garp", v->garp_repeat == 0 && v->garp_refresh_ms == 60000);
-	CHECK("tracks: fault, weight 50", v->ntracks == 2 && v->tracks[0].weight == 0 && v->tracks[1].weight == 50 &&
-	      !strcmp(v->tracks[1].backend, "app"));
-	CHECK("notify", v->notify && !strcmp(v->notify, "/usr/local/bin/vrrp-notify"));
+	CHECK("tracks: fault, weight -50", v->ntracks == 2 && v->tracks[0].weight == 0 && v->tracks[1].weight == -50 &&
+	      v->tracks[1].kind == VRRP_TRK_BACKEND && !strcmp(v->tracks[1].name, "app"));
+	CHECK("notify", v->notify[VRRP_NOTIFY_GENERIC].argv &&
+	      !strcmp(v->notify[VRRP_NOTIFY_GENERIC].argv[0], "/bin/true") && !v->notify[VRRP_NOTIFY_GENERIC].argv[1]);
 	CHECK("second section, file order", !strcmp(o->name, "other") && o->vrid == 8 && o->preempt == 1);
 
 	memset(&ss, 0, sizeof(ss));

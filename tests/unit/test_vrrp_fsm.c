@@ -16,6 +16,7 @@ static struct vrrp_fsm mk(int prio, unsigned adver_cs, int preempt, uint32_t del
 	f.adver_cs = adver_cs;
 	f.preempt = preempt;
 	f.preempt_delay_ms = delay;
+	f.learn_interval = 1;   /* version 3 */
 	f.primary.af = AF_INET;
 	f.primary.a[0] = 192; f.primary.a[1] = 0; f.primary.a[2] = 2; f.primary.a[3] = (uint8_t)last_octet;
 	vrrp_fsm_init(&f);
@@ -115,8 +116,14 @@ static void test_master_adverts(void)
 
 	ev(&f, VRRP_EV_STARTUP, 0);
 	ev(&f, VRRP_EV_TIMER, 3609);
-	CHECK("lower priority advert discarded", adv(&f, 50, 100, 9, 4000) == 0 && f.state == VRRP_ST_MASTER);
-	CHECK("equal priority, lower address: discarded", adv(&f, 100, 100, 4, 4001) == 0 && f.state == VRRP_ST_MASTER);
+	/* split brain: the RFC discards; tandem answers at once and re-announces */
+	a = adv(&f, 50, 100, 9, 4000);
+	CHECK("another master with a lower priority: stay, advertise now, re-announce",
+	      a == (VRRP_ACT_SEND_ADVERT | VRRP_ACT_GARP | VRRP_ACT_LOWER_RX) && f.state == VRRP_ST_MASTER &&
+	      f.adver_at == 5000);
+	a = adv(&f, 100, 100, 4, 4001);
+	CHECK("equal priority, lower address: stay, advertise now, re-announce",
+	      a == (VRRP_ACT_SEND_ADVERT | VRRP_ACT_GARP | VRRP_ACT_LOWER_RX) && f.state == VRRP_ST_MASTER);
 	a = adv(&f, 0, 100, 9, 4100);
 	CHECK("priority 0 while master: advertise at once", a == VRRP_ACT_SEND_ADVERT && f.adver_at == 5100 &&
 	      f.state == VRRP_ST_MASTER);

@@ -126,8 +126,13 @@ static void test_rejects(void)
 	CHECK("reject: TTL 254 (RFC 5798 7.1)", vrrp_pkt_parse4(p, n, &ad) == VRRP_DROP_TTL);
 	n = good(p); p[8] = 1;
 	CHECK("reject: TTL 1", vrrp_pkt_parse4(p, n, &ad) == VRRP_DROP_TTL);
+	n = good(p); p[20] = 0x41; fix_csum(p, n);
+	CHECK("reject: VRRP version 4", vrrp_pkt_parse4(p, n, &ad) == VRRP_DROP_VERSION);
+	n = good(p); p[20] = 0x11; fix_csum(p, n);
+	CHECK("reject: VRRP version 1", vrrp_pkt_parse4(p, n, &ad) == VRRP_DROP_VERSION);
 	n = good(p); p[20] = 0x21; fix_csum(p, n);
-	CHECK("reject: VRRP version 2", vrrp_pkt_parse4(p, n, &ad) == VRRP_DROP_VERSION);
+	CHECK("reject: a v3 message labelled version 2 lacks the authentication data",
+	      vrrp_pkt_parse4(p, n, &ad) == VRRP_DROP_LENGTH);
 	n = good(p); p[20] = 0x32; fix_csum(p, n);
 	CHECK("reject: type 2", vrrp_pkt_parse4(p, n, &ad) == VRRP_DROP_TYPE);
 	n = good(p); p[23] = 2; fix_csum(p, n);
