@@ -78,8 +78,9 @@ static void err_in(void *vctx, const char *file, int line, const char *msg)
 	struct cfg_ctx *ctx = vctx;
 	const char *saved = ctx->file;
 
+	/* no file: the line being parsed (keepalived-config itself) */
 	ctx->file = file ? file : saved;
-	cfg_err_at(ctx, line, "%s", msg);
+	cfg_err_at(ctx, file ? line : ctx->line, "%s", msg);
 	ctx->file = saved;
 }
 
@@ -864,7 +865,6 @@ int cfg_vrrp_check(struct cfg_ctx *ctx)
 		char what[96];
 
 		n++;
-		bad += vrrp_conf_check(c, err_in, ctx);
 		snprintf(what, sizeof(what), "%s '%s'", c->flavor == VRRP_KEEPALIVED ? "vrrp_instance" : "vrrp", c->name);
 		bad += check_tracks(ctx, s, what, c->tracks, c->ntracks);
 		for (int k = 0; k < VRRP_NOTIFY_N; k++) {
@@ -901,6 +901,24 @@ int cfg_vrrp_check(struct cfg_ctx *ctx)
 					c->tracks[i].weight = 0;
 					c->tracks[i].weight_set = 1;
 				}
+		bad += vrrp_conf_check(c, err_in, ctx);
+		/* keepalived: "if an instance has priority 255 configured, the
+		 * priority cannot be reduced by track_scripts" (nor raised) */
+		for (int i = 0; c->priority == 255 && i < c->ntracks; i++) {
+			const struct vrrp_track *t = &c->tracks[i];
+			struct vrrp_script_conf *sc = t->kind == VRRP_TRK_SCRIPT ? vrrp_script_find(s, t->name) : NULL;
+			struct vrrp_tfile_conf *tf = t->kind == VRRP_TRK_FILE ? vrrp_tfile_find(s, t->name) : NULL;
+			int w = t->weight_set ? t->weight : sc ? sc->weight : tf ? tf->weight : 0;
+
+			if (w) {
+				char msg[256];
+
+				snprintf(msg, sizeof(msg), "%s: priority 255 (address owner) cannot be changed by the weight "
+					 "of '%s'; use weight 0 (FAULT) or a lower priority.", what, t->name);
+				err_in(ctx, t->file, t->line, msg);
+				bad++;
+			}
+		}
 		/* two routers with one VRID and family on one link fight each other */
 		for (m = l->next; m != &ctx->cfg->vrrps; m = m->next) {
 			struct vrrp_conf *o = list_entry(m, struct vrrp_conf, link);

@@ -489,12 +489,6 @@ int vrrp_conf_check(const struct vrrp_conf *c, vrrp_report_fn err, void *ctx)
 			      "set version 2 or remove the authentication.", kind, c->name);
 	else if (c->auth_type == VRRP_AUTH_PASS && !c->auth_pass[0])
 		bad += report(err, ctx, c, "%s '%s': authentication PASS without a password.", kind, c->name);
-	if (c->priority == 255)
-		for (int i = 0; i < c->ntracks; i++)
-			if (c->tracks[i].weight_set && c->tracks[i].weight)
-				bad += report(err, ctx, c, "%s '%s': priority 255 (address owner) cannot be changed by a "
-					      "weighted track ('%s'); use weight 0 (FAULT) or a lower priority.",
-					      kind, c->name, c->tracks[i].name);
 	for (int i = 0; i < c->npeers; i++)
 		if (c->peers[i].af != c->af) {
 			bad += report(err, ctx, c, "%s '%s': unicast peers must be of the virtual addresses' family.",

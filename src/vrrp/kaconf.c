@@ -543,10 +543,12 @@ static int next_line(struct kac *k)
 						break;
 					}
 					if (r) {
-						if (decomment(k, buf) < 0) {
-							buf[0] = 0;
-							break;
-						}
+						/* not decommented again: ${_HASH} and ${_BANG}
+						 * give the characters themselves, as documented */
+						size_t n = strlen(buf);
+
+						while (n && (buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+							buf[--n] = 0;
 						/* the result may be a conditional or a definition */
 						recheck = buf[0] == '@' || buf[0] == '$';
 						if (recheck && ++rounds > 100) {
@@ -1710,6 +1712,7 @@ static int run(struct kac *k)
 int kac_load(const char *path, struct kac_out *out)
 {
 	struct kac *k = calloc(1, sizeof(*k));
+	FILE *f;
 	int n;
 
 	if (!k || !(k->raw = malloc(KAC_MAX_LINE + 1)) || !(k->wbuf = malloc(KAC_MAX_LINE + 1))) {
@@ -1721,6 +1724,18 @@ int kac_load(const char *path, struct kac_out *out)
 	}
 	k->out = out;
 	k->file = path;
+	if (!(f = fopen(path, "r"))) {
+		char msg[600];
+
+		/* reported at the line that names the file */
+		snprintf(msg, sizeof(msg), "keepalived-config: cannot open '%s': %s.", path, strerror(errno));
+		out->err(out->ctx, NULL, 0, msg);
+		free(k->raw);
+		free(k->wbuf);
+		free(k);
+		return 1;
+	}
+	fclose(f);
 	if (push_file(k, path) < 0) {
 		n = run(k);
 		free(k);

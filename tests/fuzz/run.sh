@@ -1,7 +1,7 @@
 #!/bin/sh
 # Short libFuzzer runs of the HTTP/1.x head parser, the chunked decoder,
-# the VRRP advertisement parser and the configuration parser (with its
-# post-parse checks).
+# the VRRP advertisement parser (v2, v3, IPv6), the configuration parser
+# (with its post-parse checks) and the keepalived.conf reader.
 # usage: sh tests/fuzz/run.sh        env: BUILD (default build),
 #        FUZZ_SECONDS (per fuzzer, default 20), CLANG (default clang).
 # Builds with clang -fsanitize=fuzzer,address,undefined into $BUILD/fuzz/,
@@ -23,7 +23,7 @@ if ! command -v "$CLANG" >/dev/null 2>&1; then
 fi
 mkdir -p "$OUT"
 rc=0
-for t in h1 chunk vrrp_pkt cfg; do
+for t in h1 chunk vrrp_pkt cfg kaconf; do
 	seeds="tests/fuzz/seeds/$t"
 	case $t in
 	vrrp_pkt) tsrc="src/vrrp/pkt.c"; dict="" ;;
@@ -31,6 +31,7 @@ for t in h1 chunk vrrp_pkt cfg; do
 	# server, check and VRRP types); seeds: the test configurations and
 	# the shipped ones
 	cfg) tsrc=$(ls src/*/*.c); dict="-dict=tests/fuzz/cfg.dict"; seeds="$seeds contrib" ;;
+	kaconf) tsrc="src/vrrp/kaconf.c src/vrrp/conf.c"; dict="-dict=tests/fuzz/kaconf.dict" ;;
 	*) tsrc=$SRC; dict="-dict=tests/fuzz/h1.dict" ;;
 	esac
 	# shellcheck disable=SC2086 # FLAGS and tsrc are lists
