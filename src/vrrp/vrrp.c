@@ -87,7 +87,7 @@ struct vinst {
 	struct ev_timer tmr;       /* the state machine's next timer */
 	struct ev_timer garp_refresh, garp_second, garp_pace;
 	int      vmac_ifindex;     /* created by us, deleted at stop; 0 none */
-	int      base_arp_ignore, base_arp_filter;   /* to restore on the base interface */
+	int      base_arp_ignore, base_arp_filter, base_arp_announce;   /* to restore on the base interface */
 	int      vif[VRRP_MAX_VIPS];       /* interface of each address */
 	uint8_t  vmacs[VRRP_MAX_VIPS][6];  /* and its MAC */
 	int      router6[VRRP_MAX_VIPS];   /* IPv6: the interface forwards (NA Router flag) */
@@ -929,7 +929,8 @@ static void run_cb(struct ev_io *io, uint32_t events)
 			unsigned owner = r.id >> 16 & 0xff;
 
 			if (vtrack_result(&r, now_ms)) {
-				publish_scripts();
+				/* the next run of that script is due from now on */
+				loop_timer_set(&V.loop, &V.scripts, now_ms);
 				continue;
 			}
 			if ((r.id & 0xf0000000u) != JOB_NOTIFY)
@@ -1181,7 +1182,10 @@ static int setup_vmac(struct vinst *vi)
 		return -1;
 	}
 	/* keepalived's settings: the VMAC answers ARP only for its own
-	 * addresses; the base interface no longer answers for them */
+	 * addresses; the base interface no longer answers for them, nor puts
+	 * them as the sender of its own ARP requests (arp_announce 2: a reply
+	 * from a VIP leaving by the base interface would otherwise teach the
+	 * LAN the base MAC for the VIP) */
 	snprintf(sys, sizeof(sys), "net/ipv4/conf/%s/arp_ignore", name);
 	vrrp_sysctl_set(sys, 1);
 	snprintf(sys, sizeof(sys), "net/ipv4/conf/%s/accept_local", name);
@@ -1194,6 +1198,9 @@ static int setup_vmac(struct vinst *vi)
 	snprintf(sys, sizeof(sys), "net/ipv4/conf/%s/arp_filter", c->ifname);
 	vi->base_arp_filter = vrrp_sysctl_get(sys);
 	vrrp_sysctl_set(sys, 1);
+	snprintf(sys, sizeof(sys), "net/ipv4/conf/%s/arp_announce", c->ifname);
+	vi->base_arp_announce = vrrp_sysctl_get(sys);
+	vrrp_sysctl_set(sys, 2);
 	vi->sifindex = vi->vmac_ifindex;
 	snprintf(vi->sifname, sizeof(vi->sifname), "%s", name);
 	snprintf(vi->snap.vmac, sizeof(vi->snap.vmac), "%s", name);
@@ -1222,6 +1229,10 @@ static void release_vmac(struct vinst *vi)
 		snprintf(sys, sizeof(sys), "net/ipv4/conf/%s/arp_filter", vi->c->ifname);
 		vrrp_sysctl_set(sys, vi->base_arp_filter);
 	}
+	if (vi->base_arp_announce >= 0) {
+		snprintf(sys, sizeof(sys), "net/ipv4/conf/%s/arp_announce", vi->c->ifname);
+		vrrp_sysctl_set(sys, vi->base_arp_announce);
+	}
 }
 
 static int setup_inst(struct vinst *vi, struct vrrp_conf *c, int idx)
@@ -1232,7 +1243,7 @@ static int setup_inst(struct vinst *vi, struct vrrp_conf *c, int idx)
 	vi->c = c;
 	vi->af = c->af;
 	vi->group = -1;
-	vi->base_arp_ignore = vi->base_arp_filter = -1;
+	vi->base_arp_ignore = vi->base_arp_filter = vi->base_arp_announce = -1;
 	if (vrrp_if_get(c->ifname, &vi->ifindex, vi->mac) < 0) {
 		log_event(LL_ALERT, "(%s) interface '%s': %s", c->name, c->ifname, strerror(errno));
 		return -1;
