@@ -177,6 +177,7 @@ struct vrrp_conf {
 	char    vmac_name[VRRP_IFNAME_LEN]; /* "" = vrrp.VRID */
 	int     dont_track_primary; /* the instance's own interface going down is not a fault */
 	int     skip_check_adv_addr;/* skip the address list check of received adverts */
+	int     higher_prio_send_advert; /* a MASTER outranked sends one advert before it yields */
 	int     garp_repeat;        /* gratuitous ARPs / NAs per address on becoming MASTER */
 	uint32_t garp_delay_ms;     /* a second burst this long after becoming MASTER; 0 = none */
 	uint32_t garp_refresh_ms;   /* repeat them this often while MASTER; 0 = never */
@@ -251,6 +252,7 @@ struct vrrp_fsm {
 	int      init_master;       /* `state MASTER`: first Master_Down_Timer is one interval + skew */
 	int      learn_interval;    /* v3: learn Master_Adver_Interval; v2: intervals must match */
 	int      sync_hold;         /* set by the caller before a TIMER: the sync group is not ready */
+	int      higher_prio_send_advert; /* MASTER outranked: advertise once more before yielding */
 	struct vrrp_ip primary;     /* our primary address on the interface (tie breaks) */
 	/* state */
 	enum vrrp_state state;

@@ -404,6 +404,8 @@ static int kw_flag(struct cfg_ctx *ctx, struct vrrp_conf *c, char **args, int na
 		return -1;
 	if (!strcmp(args[0], "dont-track-primary"))
 		c->dont_track_primary = 1;
+	else if (!strcmp(args[0], "higher-prio-send-advert"))
+		c->higher_prio_send_advert = !ctx->no;
 	else
 		c->skip_check_adv_addr = 1;
 	return 0;
@@ -543,6 +545,7 @@ static const struct {
 	{ "use-vmac",          kw_vmac,          0 },
 	{ "dont-track-primary", kw_flag,         0 },
 	{ "skip-check-adv-addr", kw_flag,        0 },
+	{ "higher-prio-send-advert", kw_flag,    1 },
 	{ "garp-repeat",       kw_count,         0 },
 	{ "garp-refresh",      kw_time,          0 },
 	{ "garp-refresh-repeat", kw_count,       0 },
@@ -703,7 +706,8 @@ int cfg_vrrp_kw(struct cfg_ctx *ctx, char **args, int nargs)
 		if (strcmp(args[0], vrrp_kws[i].name) != 0)
 			continue;
 		if (ctx->no && !vrrp_kws[i].no_ok)
-			return cfg_err(ctx, "'no %s' is not supported: in a 'vrrp' section only 'no preempt' is.", args[0]);
+			return cfg_err(ctx, "'no %s' is not supported: in a 'vrrp' section only 'no preempt' and "
+				       "'no higher-prio-send-advert' are.", args[0]);
 		return vrrp_kws[i].fn(ctx, cur(ctx), args, nargs);
 	}
 	return cfg_err(ctx, "unknown keyword '%s' in 'vrrp' section", args[0]);

@@ -37,6 +37,7 @@ struct vrrp_conf *vrrp_conf_new(const char *name, int flavor)
 	c->garp_refresh_repeat = 1;
 	c->garp_lower_repeat = -1;  /* = garp_repeat */
 	c->notify_timeout_ms = NOTIFY_TIMEOUT_MS;
+	c->higher_prio_send_advert = 1;   /* tandem's default (keepalived's is off) */
 	if (flavor == VRRP_KEEPALIVED) {
 		c->version = 2;             /* keepalived's vrrp_version default */
 		c->garp_delay_ms = 5000;    /* keepalived's vrrp_garp_master_delay */

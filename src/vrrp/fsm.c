@@ -17,7 +17,10 @@
  *  - split brain: a MASTER that hears another master it outranks answers
  *    at once with an advertisement and re-announces its addresses
  *    (VRRP_ACT_GARP), instead of only discarding the packet, so the other
- *    side yields within one packet and the LAN's ARP/ND caches follow.
+ *    side yields within one packet and the LAN's ARP/ND caches follow; a
+ *    MASTER that is outranked advertises once more before it yields
+ *    (keepalived's higher_prio_send_advert), so that the winner learns of
+ *    the split brain even when it never heard us.
  *  - `state MASTER` (keepalived): the first Master_Down_Timer after
  *    Startup is one Advertisement_Interval plus Skew_Time, not three.
  *  - sync groups (keepalived): a BACKUP whose Master_Down_Timer fires
@@ -223,7 +226,10 @@ static unsigned master_advert(struct vrrp_fsm *f, const struct vrrp_input *in, u
 		f->why = in->prio > f->priority ? VRRP_WHY_HIGHER_PRIO : VRRP_WHY_HIGHER_ADDR;
 		f->master = in->src;
 		f->master_prio = in->prio;
-		return VRRP_ACT_DEL_VIPS | VRRP_ACT_STATE;
+		/* keepalived's higher_prio_send_advert: one last advertisement with
+		 * our (lower) priority tells the winner it was a split brain, so it
+		 * re-announces the addresses the LAN may have learnt from us */
+		return VRRP_ACT_DEL_VIPS | VRRP_ACT_STATE | (f->higher_prio_send_advert ? VRRP_ACT_SEND_ADVERT : 0);
 	}
 	/* We outrank it: the RFC discards the packet. Two masters means the
 	 * other side missed ours (a partition that healed, a lost packet):

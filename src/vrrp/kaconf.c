@@ -63,7 +63,7 @@ enum {
 	KI_VERSION = 1 << 0, KI_PRIO = 1 << 1, KI_GARP_DELAY = 1 << 2, KI_GARP_REPEAT = 1 << 3,
 	KI_GARP_REFRESH = 1 << 4, KI_GARP_REFRESH_REPEAT = 1 << 5, KI_GARP_LOWER_REPEAT = 1 << 6,
 	KI_GARP_LOWER_DELAY = 1 << 7, KI_SKIP_CHECK = 1 << 8, KI_INTERVAL_ROUNDED = 1 << 9,
-	KI_STATE = 1 << 10, KI_NATIVE6 = 1 << 11,
+	KI_STATE = 1 << 10, KI_NATIVE6 = 1 << 11, KI_HIGHER_ADV = 1 << 12,
 };
 
 struct kinst {
@@ -94,6 +94,7 @@ struct kac {
 	int         g_lower_repeat, g_lower_delay;
 	uint32_t    g_garp_interval_ms, g_gna_interval_ms;
 	int         g_skip_check;
+	int         g_higher_adv;       /* -1: not set */
 	uint32_t    g_startup_delay_ms;
 	int         g_script_user_set;
 	struct kinst ki[KAC_MAX_KINST]; int nki;
@@ -981,6 +982,9 @@ static void global_defs(struct kac *k)
 		} else if (!strcmp(kw, "vrrp_skip_check_adv_addr")) {
 			if (!max_words(k, 1) && !get_bool(k, 1, &b))
 				k->g_skip_check = b;
+		} else if (!strcmp(kw, "vrrp_higher_prio_send_advert")) {
+			if (!max_words(k, 1) && !get_bool(k, 1, &b))
+				k->g_higher_adv = b;
 		} else if (!strcmp(kw, "vrrp_check_unicast_src")) {
 			/* tandem always checks that a unicast advertisement comes from a peer */
 			max_words(k, 0);
@@ -1559,6 +1563,11 @@ static void vrrp_instance(struct kac *k)
 				c->skip_check_adv_addr = b;
 				ki->set |= KI_SKIP_CHECK;
 			}
+		} else if (!strcmp(kw, "higher_prio_send_advert")) {
+			if (!max_words(k, 1) && !get_bool(k, 1, &b)) {
+				c->higher_prio_send_advert = b;
+				ki->set |= KI_HIGHER_ADV;
+			}
 		} else if (!strcmp(kw, "accept") || !strcmp(kw, "check_unicast_src")) {
 			/* what tandem always does: it serves the addresses it holds,
 			 * and checks that unicast advertisements come from a peer */
@@ -1661,6 +1670,8 @@ static void finish(struct kac *k)
 			c->garp_lower_delay_ms = k->g_lower_delay >= 0 ? (uint32_t)k->g_lower_delay : c->garp_delay_ms;
 		if (!(ki->set & KI_SKIP_CHECK))
 			c->skip_check_adv_addr = k->g_skip_check;
+		if (!(ki->set & KI_HIGHER_ADV) && k->g_higher_adv >= 0)
+			c->higher_prio_send_advert = k->g_higher_adv;
 		c->garp_interval_ms = c->af == AF_INET6 ? k->g_gna_interval_ms : k->g_garp_interval_ms;
 		c->startup_delay_ms = k->g_startup_delay_ms;
 		if ((ki->set & KI_NATIVE6) && c->af != AF_INET6)
@@ -1694,6 +1705,7 @@ static int run(struct kac *k)
 	}
 	k->g_garp_delay = k->g_garp_repeat = k->g_garp_refresh = k->g_garp_refresh_repeat = -1;
 	k->g_lower_repeat = k->g_lower_delay = -1;
+	k->g_higher_adv = -1;
 	top_level(k);
 	finish(k);
 	while (k->top)

@@ -104,6 +104,10 @@ struct vinst {
 	uint64_t drop_last[VRRP_DROP_NREASONS];
 	uint64_t send_err_logged_ms;
 	uint64_t sb_last;          /* last advert from another master while MASTER */
+	struct vrrp_ip lower_src;  /* BACKUP: the last lower-priority master heard (we preempt it) */
+	uint64_t lower_at;
+	struct vrrp_ip preempted;  /* the master we took over from, while it yields */
+	uint64_t master_since;
 	struct vrrp_ip last_src;   /* the advert that caused the last change */
 	int      last_prio;
 	char     fault_text[VRRP_REASON_LEN];
@@ -620,8 +624,14 @@ static void apply(struct vinst *vi, unsigned act, enum vrrp_state old)
 		why_text(vi, why, sizeof(why));
 		vi->snap.transitions++;
 		vi->snap.since_ms = now_ms;
-		if (vi->f.state == VRRP_ST_MASTER)
+		if (vi->f.state == VRRP_ST_MASTER) {
 			vi->snap.became_master++;
+			vi->master_since = now_ms;
+			/* preempting a lower master: it still advertises until it hears us */
+			memset(&vi->preempted, 0, sizeof(vi->preempted));
+			if (vi->lower_at && now_ms - vi->lower_at <= vrrp_master_down_ms(&vi->f))
+				vi->preempted = vi->lower_src;
+		}
 		hist_push(vi, old, vi->f.state, why);
 		log_state(vi, why);
 	}
@@ -859,20 +869,34 @@ static void advert_in(struct vinst *vi, int r, struct vrrp_advert *ad)
 	in.src = ad->src;
 	vi->last_src = ad->src;
 	vi->last_prio = ad->prio;
+	if (old == VRRP_ST_BACKUP && ad->prio && ad->prio < vi->f.priority) {
+		vi->lower_src = ad->src;   /* a lower master we are about to preempt */
+		vi->lower_at = now_ms;
+	}
 	if (old == VRRP_ST_MASTER && ad->prio) {
-		/* another master of our virtual router: split brain (a partition
-		 * that healed, a peer that missed our adverts) */
+		/* another master of our virtual router that we outrank: the LAN
+		 * may have learnt its MAC for our addresses. A split brain (a
+		 * partition that healed, a peer that missed our adverts) unless it
+		 * is the master we have just preempted, still yielding. When it
+		 * outranks us we yield, as in any preemption: logged below. */
 		int we_win = ad->prio < vi->f.priority ||
 			(ad->prio == vi->f.priority && memcmp(ad->src.a, vi->primary.a, alen(vi->af)) < 0);
+		int tail = same_ip(&ad->src, &vi->preempted) &&
+			now_ms - vi->master_since <= vrrp_master_down_ms(&vi->f);
 
-		if (!vi->sb_last || now_ms - vi->sb_last > vrrp_master_down_ms(&vi->f) + 1000) {
-			vi->snap.split_brain++;
-			log_event(LL_WARNING, "(%s) split brain: %s is MASTER too (priority %d, ours %d): %s", c->name,
-				  ipstr(&ad->src, s, sizeof(s)), ad->prio, vi->f.priority,
-				  we_win ? "we rank higher, stay MASTER and announce the addresses again"
-					 : "it ranks higher, we go BACKUP");
+		if (we_win && tail) {
+			log_event(LL_NOTICE, "(%s) Received advert from %s with lower priority %d, ours %d: "
+				  "the master we preempted, yielding", c->name, ipstr(&ad->src, s, sizeof(s)), ad->prio,
+				  vi->f.priority);
+		} else if (we_win) {
+			if (!vi->sb_last || now_ms - vi->sb_last > vrrp_master_down_ms(&vi->f) + 1000) {
+				vi->snap.split_brain++;
+				log_event(LL_WARNING, "(%s) split brain: %s is MASTER too (priority %d, ours %d): we rank "
+					  "higher, stay MASTER and announce the addresses again", c->name,
+					  ipstr(&ad->src, s, sizeof(s)), ad->prio, vi->f.priority);
+			}
+			vi->sb_last = now_ms;
 		}
-		vi->sb_last = now_ms;
 	}
 	act = vrrp_fsm_step(&vi->f, &in, now_ms);
 	if (old == VRRP_ST_BACKUP && !ad->prio)
@@ -1301,6 +1325,7 @@ static int setup_inst(struct vinst *vi, struct vrrp_conf *c, int idx)
 	vi->f.preempt_delay_ms = c->preempt_delay_ms;
 	vi->f.init_master = c->init_master;
 	vi->f.learn_interval = c->version == 3;
+	vi->f.higher_prio_send_advert = c->higher_prio_send_advert;
 	vi->f.primary = vi->primary;
 	vrrp_fsm_init(&vi->f);
 	snprintf(vi->snap.name, sizeof(vi->snap.name), "%s", c->name);

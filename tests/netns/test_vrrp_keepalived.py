@@ -478,8 +478,10 @@ def test_partition_heals_with_garp(env):
     waiting for the entry to expire."""
     p = Pair(env)
     sn = Sniffer(env)
-    p.start_keepalived(ka_conf("k", 150, version=3, advert="0.1"))
-    p.start_tandem(ka_conf("a", 200, version=3, advert="0.1"))
+    # keepalived yields silently unless told to advertise once more: then
+    # the winner may never hear it and cannot know the LAN learnt its MAC
+    p.start_keepalived(ka_conf("k", 150, version=3, advert="0.1", extra="    higher_prio_send_advert"))
+    p.start_tandem(ka_conf("a", 200, version=3, advert="0.1", extra="    higher_prio_send_advert"))
     p.expect_holder("a", 4)
     mac_a, mac_k = p.lab.mac("a"), p.lab.mac("k")
     cl = VClient(env, 14)
@@ -506,6 +508,41 @@ def test_partition_heals_with_garp(env):
               "no split brain line:\n" + p.t.log()[-2000:])
         met = in_ns(env, "a", "curl", "-s", "http://127.0.0.1:8404/metrics")
         check('tandem_vrrp_split_brain_total{instance="VI_1",vrid="51"} 1' in met, "metric missing")
+    finally:
+        cl.stop()
+
+
+def test_partition_tandem_yields(env):
+    """The same healing with keepalived (200) the winner and tandem (150)
+    the one that yields: tandem, MASTER on its side of the partition, hears
+    keepalived again and advertises once more before it yields (tandem's
+    default higher_prio_send_advert), so keepalived learns of the split
+    brain and re-announces the address: the client's ARP entry goes back to
+    keepalived at once, whichever advert crossed the link first."""
+    p = Pair(env)
+    sn = Sniffer(env)
+    p.start_keepalived(ka_conf("k", 200, version=3, advert="0.1", state="MASTER"))
+    p.expect_holder("k", 4)
+    p.start_tandem(ka_conf("a", 150, version=3, advert="0.1"))
+    mac_a, mac_k = p.lab.mac("a"), p.lab.mac("k")
+    cl = VClient(env, 12)
+    try:
+        cl.wait_served("k", time.monotonic(), 3)
+        t = time.monotonic()
+        p.lab.detach("k")
+        cl.wait_served("a", t, 3)
+        wait_for(lambda: p.lab.neigh("c", VIP4) == mac_a, 2, "the client's ARP entry to follow tandem")
+        time.sleep(1)
+        t = time.monotonic()
+        p.lab.attach("k")
+        p.expect_holder("k", 3)
+        wait_for(lambda: sn.seen("garp", VIP4, mac_k, t), 2, "keepalived's gratuitous ARP after the healing")
+        wait_for(lambda: p.lab.neigh("c", VIP4) == mac_k, 2, "the client's ARP entry to point to keepalived again")
+        d = cl.wait_served("k", t, 3)
+        measure("partition_heal_tandem_yields_served_by_keepalived", d)
+        check("Master received advert from 192.0.2.3 with higher priority 200, ours 150" in p.t.log(),
+              "tandem did not yield:\n" + p.t.log()[-2000:])
+        check("lower priority 150" in p.k.log(), "keepalived did not hear tandem's last advert:\n" + p.k.log()[-2000:])
     finally:
         cl.stop()
 

@@ -148,6 +148,7 @@ static void test_full(void)
 			     " notify /bin/true\n notify-master \"/bin/echo master up\" user nobody\n notify-backup /bin/true\n"
 			     " notify-fault /bin/true\n notify-stop /bin/true\n notify-master-rx-lower-pri /bin/true\n"
 			     " notify-timeout 5s\n state master\n dont-track-primary\n skip-check-adv-addr\n"
+			     " no higher-prio-send-advert\n"
 			     "vrrp v2\n interface eth0\n virtual-router-id 8\n version 2\n advert-int 2s\n"
 			     " authentication pass secret1\n virtual-ipaddress 192.0.2.200\n use-vmac vr8\n"
 			     "vrrp six\n interface eth0\n virtual-router-id 9\n virtual-ipaddress 2001:db8::100\n"
@@ -188,7 +189,8 @@ static void test_full(void)
 	CHECK("notify commands split, user set", argv_is(v->notify[VRRP_NOTIFY_GENERIC].argv, "/bin/true", NULL, NULL) &&
 	      argv_is(v->notify[VRRP_NOTIFY_MASTER].argv, "/bin/echo", "master", "up") &&
 	      v->notify[VRRP_NOTIFY_MASTER].uid > 0 && v->notify[VRRP_NOTIFY_RX_LOWER].argv &&
-	      v->notify_timeout_ms == 5000 && v->dont_track_primary && v->skip_check_adv_addr);
+	      v->notify_timeout_ms == 5000 && v->dont_track_primary && v->skip_check_adv_addr &&
+	      !v->higher_prio_send_advert && o->higher_prio_send_advert);
 	CHECK("version 2 section: auth pass, whole seconds, vmac", o->version == 2 && o->adver_cs == 200 &&
 	      o->auth_type == VRRP_AUTH_PASS && !memcmp(o->auth_pass, "secret1", 8) && o->use_vmac &&
 	      !strcmp(o->vmac_name, "vr8"));
@@ -266,7 +268,7 @@ static void test_errors(void)
 	expect_err("vip label on IPv6", BASE " virtual-ipaddress-excluded 2001:db8::1 label eth0:x\n", 5, "IPv4 only");
 	expect_err("interface too long", "vrrp w\n interface abcdefghijklmnop\n", 2, "invalid interface name");
 	expect_err("preempt with argument", BASE " preempt yes\n", 5, "unexpected argument");
-	expect_err("no priority", BASE " no priority\n", 5, "only 'no preempt'");
+	expect_err("no priority", BASE " no priority\n", 5, "only 'no preempt' and 'no higher-prio-send-advert'");
 	expect_err("peer of the other family", BASE " unicast-peer ::1\n", 1, "unicast peers must be of the virtual addresses' family");
 	expect_err("peer twice", BASE " unicast-peer 192.0.2.2\n unicast-peer 192.0.2.2\n", 6, "already listed");
 	expect_err("peer with prefix", BASE " unicast-peer 192.0.2.2/24\n", 5, "invalid IP address");
@@ -534,7 +536,13 @@ static void test_keepalived(void)
 	c = load_ka("global_defs {\n vrrp_version 3\n vrrp_min_garp\n}\nvrrp_instance X {\n interface eth0\n"
 		    " virtual_router_id 1\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n");
 	CHECK("vrrp_version 3 in global_defs; vrrp_min_garp", c && nth(c, 0)->version == 3 && nth(c, 0)->garp_repeat == 1 &&
-	      nth(c, 0)->garp_delay_ms == 0);
+	      nth(c, 0)->garp_delay_ms == 0 && nth(c, 0)->higher_prio_send_advert);
+	cfg_free(c);
+	c = load_ka("global_defs {\n vrrp_higher_prio_send_advert off\n}\nvrrp_instance X {\n interface eth0\n"
+		    " virtual_router_id 1\n virtual_ipaddress {\n 10.0.0.1\n }\n}\nvrrp_instance Y {\n interface eth0\n"
+		    " virtual_router_id 2\n higher_prio_send_advert\n virtual_ipaddress {\n 10.0.0.2\n }\n}\n");
+	CHECK("higher_prio_send_advert: global off, instance on", c && !nth(c, 0)->higher_prio_send_advert &&
+	      nth(c, 1)->higher_prio_send_advert);
 	cfg_free(c);
 }
 

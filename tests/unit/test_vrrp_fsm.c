@@ -401,6 +401,14 @@ static void test_extensions(void)
 	CHECK("why: shutdown", f.state == VRRP_ST_INIT && f.why == VRRP_WHY_SHUTDOWN);
 
 	f = mk(100, 100, 1, 0, 1);
+	f.higher_prio_send_advert = 1;
+	ev(&f, VRRP_EV_STARTUP, 0);
+	ev(&f, VRRP_EV_TIMER, 3609);
+	a = adv(&f, 150, 100, 2, 4000);
+	CHECK("higher_prio_send_advert: outranked, one last advert before BACKUP",
+	      a == (VRRP_ACT_SEND_ADVERT | VRRP_ACT_DEL_VIPS | VRRP_ACT_STATE) && f.state == VRRP_ST_BACKUP);
+
+	f = mk(100, 100, 1, 0, 1);
 	a = ev(&f, VRRP_EV_FAULT, 0);
 	CHECK("fault before startup: FAULT, nothing sent", a == VRRP_ACT_STATE && f.state == VRRP_ST_FAULT);
 
