@@ -288,7 +288,6 @@ enum vrrp_drop {
 	VRRP_DROP_AUTH_TYPE,   /* v2: another authentication type than ours */
 	VRRP_DROP_AUTH,        /* v2 PASS: wrong password */
 	VRRP_DROP_ADVER_MISMATCH, /* v2: Adver Int differs from ours (RFC 3768 7.1) */
-	VRRP_DROP_FAMILY,      /* IPv4 packet for an IPv6 instance or the reverse */
 	VRRP_DROP_NREASONS
 };
 

@@ -273,7 +273,6 @@ const char *vrrp_drop_str(int reason)
 		[VRRP_DROP_AUTH_TYPE] = "auth_type",
 		[VRRP_DROP_AUTH] = "auth_password",
 		[VRRP_DROP_ADVER_MISMATCH] = "interval_mismatch",
-		[VRRP_DROP_FAMILY] = "family",
 	};
 
 	return reason >= 0 && reason < VRRP_DROP_NREASONS && names[reason] ? names[reason] : "?";

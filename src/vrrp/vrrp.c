@@ -1047,7 +1047,8 @@ static void start_inst(struct vinst *vi, int fault)
 	vi->started = 1;
 	vi->f.priority = vi->c->priority == 255 ? 255 : MAX(1, MIN(254, vi->c->priority + vi->ev.delta));
 	if (fault) {
-		vi->snap.fault_track = 1;
+		vi->snap.fault_track = !vi->snap.fault_worker;
+		snprintf(vi->snap.fault_reason, sizeof(vi->snap.fault_reason), "%s", vi->fault_text);
 		step(vi, VRRP_EV_FAULT);
 	} else {
 		step(vi, VRRP_EV_STARTUP);

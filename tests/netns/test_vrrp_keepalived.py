@@ -31,7 +31,7 @@ import threading
 import time
 
 from lab import LabError, wait_for
-from test_vrrp import Client, Env, Fail, bin_path, check, in_ns  # noqa: F401 (Env: run.py)
+from test_vrrp import Client, Env, Fail, bin_path, check, in_ns, promtool_check  # noqa: F401 (Env: run.py)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VIP4 = "192.0.2.100"
@@ -446,6 +446,15 @@ def test_script_weight_hands_over_and_back(env):
         measure("script_recovers_tandem_takes_back", d)
         p.expect_holder("a", 2)
         check("VRRP_Script(chk) succeeded" in p.t.log(), "tandem did not log the script's recovery")
+        met = in_ns(env, "a", "curl", "-s", "http://127.0.0.1:8404/metrics")
+        check('tandem_vrrp_script_ok{script="chk"} 1' in met and 'tandem_vrrp_script_failures_total{script="chk"}' in met,
+              "script metrics missing")
+        bad = promtool_check(met)
+        check(not bad, "promtool check metrics:\n" + bad)
+        js = json.loads(in_ns(env, "a", "curl", "-s", "http://127.0.0.1:8404/stats;json"))
+        check(js["vrrp_scripts"][0]["name"] == "chk" and js["vrrp"][0]["version"] == 3 and
+              [t["to"] for t in js["vrrp"][0]["last_transitions"]][-3:] == ["MASTER", "BACKUP", "MASTER"],
+              "stats JSON: %r" % js.get("vrrp"))
     finally:
         cl.stop()
 
@@ -577,6 +586,54 @@ def test_use_vmac(env):
         check(p.lab.mac("a", "vrrp.51") is None, "tandem left its VMAC behind")
     finally:
         cl.stop()
+
+
+def group_conf(node, prio, script=""):
+    """Two instances (VRID 51: .100, VRID 52: .101) in a sync group."""
+    inst = """vrrp_instance %s {
+    interface eth0
+    virtual_router_id %d
+    priority %d
+    version 3
+    advert_int 0.1
+    virtual_ipaddress {
+        %s/24
+    }
+%s}
+"""
+    return "global_defs {\n    router_id %s\n}\n%s\nvrrp_sync_group G {\n    group {\n        VI_1\n        VI_2\n" \
+           "    }\n}\n%s%s" % (node.upper(), script, inst % ("VI_1", 51, prio, VIP4, ""),
+                              inst % ("VI_2", 52, prio, "192.0.2.101",
+                                      "    track_script {\n        chk\n    }\n" if script else ""))
+
+
+def test_sync_group(env):
+    """A vrrp_sync_group of two instances on both sides: a script tracked
+    by one of tandem's members fails, its FAULT takes the whole group along
+    and both addresses move to keepalived; the script recovers and both come
+    back together."""
+    ok = os.path.join(env.workdir, "ok")
+    open(ok, "w").close()
+    scr = 'vrrp_script chk {\n    script "/bin/sh -c \'test -f %s\'"\n    interval 1\n}\n' % ok
+    p = Pair(env)
+    p.start_keepalived(group_conf("k", 150))
+    p.start_tandem(group_conf("a", 200, scr))
+    both = ["192.0.2.100", "192.0.2.101"]
+
+    def holder_of_both(node):
+        return all(p.lab.holders(v, ["a", "k"]) == [node] for v in both)
+
+    wait_for(lambda: holder_of_both("a"), 6, "tandem to hold both addresses")
+    os.unlink(ok)
+    wait_for(lambda: holder_of_both("k"), 5, "keepalived to hold both addresses after the member's FAULT")
+    log = p.t.log()
+    check("(VI_2) Entering FAULT STATE (script chk failed)" in log and
+          "(VI_1) Entering FAULT STATE (sync group G: VI_2: script chk failed)" in log and
+          "VRRP_Group(G) Syncing instances to FAULT state" in log, "group FAULT not logged:\n" + log[-3000:])
+    open(ok, "w").close()
+    wait_for(lambda: holder_of_both("a"), 6, "both addresses back on tandem")
+    check("VRRP_Group(G) Syncing instances to MASTER state" in p.t.log(), "group MASTER not logged")
+    check("sync_group: G" in p.show(), "show vrrp:\n" + p.show())
 
 
 NOTIFY_SH = """#!/bin/sh
