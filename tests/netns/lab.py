@@ -108,10 +108,11 @@ class Lab:
         ip("-n", self.br, "link", "add", peer, "type", "veth", "peer", "name", "eth0", "netns", ns)
         ip("-n", self.br, "link", "set", peer, "master", "br0", "up")
         ip("-n", ns, "link", "set", "lo", "up")
-        for knob in ("net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0",
-                     "net.ipv6.conf.eth0.accept_dad=0"):
-            subprocess.run(["ip", "netns", "exec", ns, "sysctl", "-qw", knob], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, timeout=10)
+        r = subprocess.run(["ip", "netns", "exec", ns, "sh", "-c",
+                            "for k in all default eth0; do echo 0 > /proc/sys/net/ipv6/conf/$k/accept_dad; done"],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=10)
+        if r.returncode != 0:
+            raise LabError("cannot turn duplicate address detection off in %s: %s" % (ns, r.stdout.strip()))
         ip("-n", ns, "addr", "add", "%s%d/24" % (NET, host), "dev", "eth0")
         ip("-n", ns, "addr", "add", "%s%x/64" % (NET6, host), "dev", "eth0", "nodad")
         ip("-n", ns, "link", "set", "eth0", "up")
