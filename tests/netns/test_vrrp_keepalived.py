@@ -489,10 +489,17 @@ def test_partition_heals_with_garp(env):
     sn = Sniffer(env)
     # keepalived yields silently unless told to advertise once more: then
     # the winner may never hear it and cannot know the LAN learnt its MAC
+    rx = os.path.join(env.workdir, "rx-lower.txt")
+    script = env.write("rx.sh", "#!/bin/sh\necho lower >> %s\n" % rx)
+    os.chmod(script, 0o755)
     p.start_keepalived(ka_conf("k", 150, version=3, advert="0.1", extra="    higher_prio_send_advert"))
-    p.start_tandem(ka_conf("a", 200, version=3, advert="0.1", extra="    higher_prio_send_advert"))
+    p.start_tandem(ka_conf("a", 200, version=3, advert="0.1", extra="    higher_prio_send_advert\n"
+                           "    notify_master_rx_lower_pri %s" % script))
     p.expect_holder("a", 4)
     mac_a, mac_k = p.lab.mac("a"), p.lab.mac("k")
+
+    def rx_lines():
+        return len(open(rx).read().splitlines()) if os.path.exists(rx) else 0
     cl = VClient(env, 14)
     try:
         cl.wait_served("a", time.monotonic(), 3)
@@ -502,6 +509,7 @@ def test_partition_heals_with_garp(env):
         check(sorted(p.holders()) == ["a", "k"], "both should hold the VIP while partitioned: %s" % p.holders())
         wait_for(lambda: p.lab.neigh("c", VIP4) == mac_k, 2, "the client's ARP entry to follow keepalived")
         time.sleep(1)
+        before = rx_lines()
         t = time.monotonic()
         p.lab.attach("a")
         p.expect_holder("a", 3)
@@ -513,6 +521,7 @@ def test_partition_heals_with_garp(env):
         d = cl.wait_served("a", t, 3)
         measure("partition_heal_served_by_tandem", d)
         check(p.stat("split_brain") == "1", "split brain not counted once:\n" + p.show())
+        wait_for(lambda: rx_lines() > before, 2, "notify_master_rx_lower_pri to run")
         check("split brain: 192.0.2.3 is MASTER too (priority 150, ours 200)" in p.t.log(),
               "no split brain line:\n" + p.t.log()[-2000:])
         met = in_ns(env, "a", "curl", "-s", "http://127.0.0.1:8404/metrics")
@@ -588,7 +597,7 @@ def test_use_vmac(env):
         cl.stop()
 
 
-def group_conf(node, prio, script=""):
+def group_conf(node, prio, script="", notify=""):
     """Two instances (VRID 51: .100, VRID 52: .101) in a sync group."""
     inst = """vrrp_instance %s {
     interface eth0
@@ -602,7 +611,7 @@ def group_conf(node, prio, script=""):
 %s}
 """
     return "global_defs {\n    router_id %s\n}\n%s\nvrrp_sync_group G {\n    group {\n        VI_1\n        VI_2\n" \
-           "    }\n}\n%s%s" % (node.upper(), script, inst % ("VI_1", 51, prio, VIP4, ""),
+           "    }\n%s}\n%s%s" % (node.upper(), script, notify, inst % ("VI_1", 51, prio, VIP4, ""),
                               inst % ("VI_2", 52, prio, "192.0.2.101",
                                       "    track_script {\n        chk\n    }\n" if script else ""))
 
@@ -615,9 +624,12 @@ def test_sync_group(env):
     ok = os.path.join(env.workdir, "ok")
     open(ok, "w").close()
     scr = 'vrrp_script chk {\n    script "/bin/sh -c \'test -f %s\'"\n    interval 1\n}\n' % ok
+    out = os.path.join(env.workdir, "group.txt")
+    gscript = env.write("g.sh", "#!/bin/sh\necho \"$*\" >> %s\n" % out)
+    os.chmod(gscript, 0o755)
     p = Pair(env)
     p.start_keepalived(group_conf("k", 150))
-    p.start_tandem(group_conf("a", 200, scr))
+    p.start_tandem(group_conf("a", 200, scr, "    notify %s\n" % gscript))
     both = ["192.0.2.100", "192.0.2.101"]
 
     def holder_of_both(node):
@@ -634,6 +646,11 @@ def test_sync_group(env):
     wait_for(lambda: holder_of_both("a"), 6, "both addresses back on tandem")
     check("VRRP_Group(G) Syncing instances to MASTER state" in p.t.log(), "group MASTER not logged")
     check("sync_group: G" in p.show(), "show vrrp:\n" + p.show())
+    wait_for(lambda: os.path.exists(out) and open(out).read().count("GROUP G MASTER 0") == 2, 3,
+             "the group's notifications")
+    got = [x for x in open(out).read().splitlines()]
+    check(got == ["GROUP G BACKUP 0", "GROUP G MASTER 0", "GROUP G FAULT 0", "GROUP G BACKUP 0", "GROUP G MASTER 0"],
+          "group notifications: %s" % got)
 
 
 NOTIFY_SH = """#!/bin/sh
