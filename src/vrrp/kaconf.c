@@ -30,6 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/rtnetlink.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <tandem/vrrp.h>
 
@@ -146,12 +147,18 @@ static char *dir_of(const char *path)
 /* Push file <path> (already a full or relative-to-cwd name). 0 or -1. */
 static int push_file(struct kac *k, const char *path)
 {
+	struct stat st;
 	struct src *s;
 	const char *name;
 	FILE *f;
 
 	if (k->depth >= KAC_MAX_DEPTH) {
 		kerr(k, "include: more than %d nested files (an include loop?) at '%s'.", KAC_MAX_DEPTH, path);
+		return -1;
+	}
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		/* a device or a FIFO could be read forever */
+		kerr(k, "'%s' is not a regular file.", path);
 		return -1;
 	}
 	if (!(f = fopen(path, "r"))) {
@@ -1724,6 +1731,7 @@ static int run(struct kac *k)
 int kac_load(const char *path, struct kac_out *out)
 {
 	struct kac *k = calloc(1, sizeof(*k));
+	struct stat st;
 	FILE *f;
 	int n;
 
@@ -1736,11 +1744,12 @@ int kac_load(const char *path, struct kac_out *out)
 	}
 	k->out = out;
 	k->file = path;
-	if (!(f = fopen(path, "r"))) {
+	if ((stat(path, &st) == 0 && !S_ISREG(st.st_mode) && (errno = EINVAL)) || !(f = fopen(path, "r"))) {
 		char msg[600];
 
 		/* reported at the line that names the file */
-		snprintf(msg, sizeof(msg), "keepalived-config: cannot open '%s': %s.", path, strerror(errno));
+		snprintf(msg, sizeof(msg), "keepalived-config: cannot open '%s': %s.", path,
+			 errno == EINVAL ? "not a regular file" : strerror(errno));
 		out->err(out->ctx, NULL, 0, msg);
 		free(k->raw);
 		free(k->wbuf);

@@ -6,7 +6,8 @@
  *     (v2: with its 8 bytes of authentication data), the addresses and the
  *     authentication data lie inside it, TTL is 255, the interval is
  *     non-zero (v3: at most 4095 cs; v2: whole seconds), and building the
- *     same advertisement again gives the same bytes (reserved bits aside);
+ *     same advertisement again gives the same bytes (reserved bits aside,
+ *     and a zero checksum received as 0xffff);
  *  2. as a VRRP message wrapped in a well-formed IPv4 header: same rules;
  *  3. as an IPv6 VRRP message (the first 33 bytes give the source,
  *     destination and hop limit): version 3 only, same rules;
@@ -57,7 +58,9 @@ static void same_again(const struct vrrp_advert *a, const uint8_t *v, size_t vle
 	if (a->version == 2 && (a->auth_type > 2 || (a->auth_type != VRRP_AUTH_PASS && memcmp(a->auth, "\0\0\0\0\0\0\0\0", 8))))
 		return;   /* only PASS carries data; other types are sent with zeros */
 	n = vrrp_pkt_build(re, sizeof(re), &s);
-	INV(n == vlen && !memcmp(re, v, n));
+	INV(n == vlen && !memcmp(re, v, 6) && !memcmp(re + 8, v + 8, n - 8));
+	/* RFC 1071: a checksum of zero may be sent as 0x0000 or 0xffff; we send the first */
+	INV(!memcmp(re + 6, v + 6, 2) || (!re[6] && !re[7] && v[6] == 0xff && v[7] == 0xff));
 }
 
 static void check4(const uint8_t *p, size_t len)

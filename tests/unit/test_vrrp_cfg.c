@@ -330,9 +330,11 @@ static void test_errors(void)
 	expect_err("instance in two groups", BASE "vrrp-sync-group g\n group web\nvrrp-sync-group h\n group web\n", 1,
 		   "one sync group only");
 	expect_err("global script user", "global\n vrrp-script-user no-such-user-here\n", 2, "unknown user");
-	expect_err("keepalived-config twice", "global\n keepalived-config /dev/null\n keepalived-config /dev/null\n", 3,
+	put(kapath, "! empty\n");
+	expect_err("keepalived-config twice", "global\n keepalived-config ka.conf\n keepalived-config ka.conf\n", 3,
 		   "already set");
 	expect_err("keepalived-config missing", "global\n keepalived-config no-such-file.conf\n", 2, "cannot open");
+	expect_err("keepalived-config device", "global\n keepalived-config /dev/zero\n", 2, "not a regular file");
 }
 
 /* Script strings and the script security check. */
