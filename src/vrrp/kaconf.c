@@ -879,22 +879,24 @@ static void skip_block(struct kac *k)
 	}
 }
 
-/* Lines of a block until its '}': 1 with the next one, 0 at the end. */
+/* Lines of a block until its '}': 1 with the next one, 0 at the end. A
+ * stray '{' block is reported and skipped (a loop: a file of many of them
+ * must not grow the stack). */
 static int block_line(struct kac *k, const char *what)
 {
-	if (!next_line(k)) {
-		kerr(k, "'%s': '}' missing at the end of the file.", what);
-		return 0;
-	}
-	if (word_is(k, 0, "}"))
-		return 0;
-	if (word_is(k, 0, "{")) {
+	for (;;) {
+		if (!next_line(k)) {
+			kerr(k, "'%s': '}' missing at the end of the file.", what);
+			return 0;
+		}
+		if (word_is(k, 0, "}"))
+			return 0;
+		if (!word_is(k, 0, "{"))
+			return 1;
 		kerr(k, "unexpected '{'.");
 		k->pushed = 1;
 		skip_block(k);
-		return block_line(k, what);
 	}
-	return 1;
 }
 
 /* A keyword tandem does not implement (or refuses), with its reason. */

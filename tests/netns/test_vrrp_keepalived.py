@@ -799,3 +799,63 @@ vrrp web
     wait_for(lambda: env.lab.holds("a", VIP4), 6, "the instance to come back when the script answers in time")
     show = in_ns(env, "a", "sh", "-c", "echo 'show vrrp' | socat -t 2 - TCP:127.0.0.1:9999")
     check("script_timeouts: " in show and "script_timeouts: 0" not in show, "show vrrp:\n" + show)
+
+
+def test_track_file_and_interface(env):
+    """A native instance tracks a file (weight 0: a non-zero number is a
+    FAULT) and an interface (weight -50 while it is down): writing 1 to
+    the file puts it in FAULT, 0 brings it back; the interface losing its
+    carrier lowers the effective priority, getting it back restores it."""
+    tfile = os.path.join(env.workdir, "maint")
+    env.lab.add_node("a", 1)
+    env.app("a")
+    # a veth pair: trk0 loses its carrier (not RUNNING) when trk1 goes down
+    subprocess.run(["ip", "-n", env.lab.ns("a"), "link", "add", "trk0", "type", "veth", "peer", "name", "trk1"],
+                   check=True)
+    for dev in ("trk0", "trk1"):
+        subprocess.run(["ip", "-n", env.lab.ns("a"), "link", "set", dev, "up"], check=True)
+    cfg = env.write("tandem-a.cfg", """global
+    nbthread 1
+    stats socket ipv4@127.0.0.1:9999 level admin
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+frontend fe
+    bind %s:80
+    default_backend app
+backend app
+    server s1 127.0.0.1:8080
+vrrp-track-file maint
+    file %s
+    weight 0
+    init-file 0
+vrrp web
+    interface eth0
+    virtual-router-id 51
+    priority 200
+    advert-int 100ms
+    virtual-ipaddress %s/24
+    track-file maint
+    track-interface trk0 weight -50
+""" % (VIP4, tfile, VIP4))
+    pr = env.lab.spawn("a", "tandem-a", [bin_path("tandem"), "-f", cfg])
+
+    def show():
+        return in_ns(env, "a", "sh", "-c", "echo 'show vrrp' | socat -t 2 - TCP:127.0.0.1:9999")
+
+    wait_for(lambda: env.lab.holds("a", VIP4) or not pr.alive(), 8, "tandem to take the VIP")
+    check(open(tfile).read().strip() == "0", "init-file did not create the file with 0")
+    with open(tfile, "w") as f:
+        f.write("1\n")
+    wait_for(lambda: not env.lab.holds("a", VIP4), 3, "a non-zero track file to cause a FAULT")
+    check("Entering FAULT STATE (track file maint is not 0)" in pr.log(), "FAULT reason:\n" + pr.log())
+    with open(tfile, "w") as f:
+        f.write("0\n")
+    wait_for(lambda: env.lab.holds("a", VIP4), 3, "the instance to come back")
+    subprocess.run(["ip", "-n", env.lab.ns("a"), "link", "set", "trk1", "down"], check=True)
+    wait_for(lambda: "effective_priority: 150" in show(), 3, "the interface losing its carrier to lower the priority")
+    subprocess.run(["ip", "-n", env.lab.ns("a"), "link", "set", "trk1", "up"], check=True)
+    wait_for(lambda: "effective_priority: 200" in show(), 3, "the interface coming back to restore it")
+    check("Changing effective priority from 200 to 150" in pr.log(), "priority change not logged")

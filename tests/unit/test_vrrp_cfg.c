@@ -641,6 +641,18 @@ static void test_keepalived_errors(void)
 	expect_ka_err("unknown script referenced", "vrrp_instance X {\n interface eth0\n virtual_router_id 1\n"
 		      " track_script {\n nope\n }\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n", 5, "unknown vrrp_script 'nope'");
 	{
+		/* many stray blocks: reported, skipped, the stack does not grow */
+		size_t n = 200000, len = 0;
+		char *big = malloc(32 + 4 * n);
+
+		len += (size_t)sprintf(big, "vrrp_instance X {\n");
+		for (size_t i = 0; i < n; i++)
+			len += (size_t)sprintf(big + len, "{\n}\n");
+		sprintf(big + len, "}\n");
+		expect_ka_err("200000 stray blocks", big, 2, "unexpected '{'");
+		free(big);
+	}
+	{
 		/* the native section is loaded after keepalived-config's instances */
 		struct cfg *c;
 
