@@ -191,9 +191,12 @@
   }
 
   /* Draw <lines> ([{key, cls, area}]) of <pts> into <svg> over the last
-   * <win> ms ending at <now>. A gap longer than 3 polling periods breaks the
-   * line, so an outage of the dashboard is not drawn as a straight slope. */
-  function drawChart(svg, pts, lines, unit, now, win) {
+   * <win> ms ending at <now>. A missing second breaks the line, so a
+   * restart is not drawn as a straight slope. <marks> ([{t, cls, title}])
+   * are vertical lines (the backend's state changes); <ticks>, when set,
+   * names a key whose non-zero seconds get a tick on top of the plot (the
+   * errors: one failed request among thousands is still seen). */
+  function drawChart(svg, pts, lines, unit, now, win, marks, ticks) {
     var box = svg.getBoundingClientRect();   /* clientWidth is 0 for SVG in some browsers */
     var W = Math.round(box.width) || 600, H = Math.round(box.height) || 130;
     var L = 44, R = 6, T = 6, B = 16, pw = Math.max(10, W - L - R), ph = H - T - B;
@@ -223,6 +226,20 @@
       txt.textContent = k ? "-" + (step >= 60e3 ? (k * step / 60e3) + "m" : (k * step / 1e3) + "s") : "now";
       svg.appendChild(txt);
     }
+    (marks || []).forEach(function (m) {
+      if (m.t < t0 || m.t > now) return;
+      var mx = X(m.t), ml = svgEl("line", { "class": "mark " + m.cls, x1: mx, x2: mx, y1: T, y2: T + ph });
+      var tt = svgEl("title", {});
+      tt.textContent = m.title;
+      ml.appendChild(tt);
+      svg.appendChild(ml);
+    });
+    if (ticks) pts.forEach(function (p) {
+      if (p.t < t0 || !p[ticks]) return;
+      var tx = X(p.t);
+      svg.appendChild(svgEl("path", { "class": "tick", d: "M" + (tx - 3).toFixed(1) + " " + T + "L" + (tx + 3).toFixed(1) +
+        " " + T + "L" + tx.toFixed(1) + " " + (T + 5) + "Z" }));
+    });
     var gap = 2500, drawn = false;   /* samples are a second apart: more is a hole */
     for (j = 0; j < lines.length; j++) {
       var ln = lines[j], d = "", a = "", segStart = null, prevT = null, lastX = 0;
@@ -507,7 +524,7 @@
     WINDOWS.forEach(function (w) {
       var bt = el("button", S.win === w[1] ? "on" : "", w[0]);
       bt.type = "button";
-      bt.addEventListener("click", function () { S.win = w[1]; redrawCharts(); });
+      bt.addEventListener("click", function () { S.win = w[1]; S.winSet = true; redrawCharts(); });
       win.appendChild(bt);
     });
     c.win = win;
@@ -592,8 +609,11 @@
     var now = Date.now() + S.skew;
     for (var name in S.cards) {
       var c = S.cards[name], pts = S.hist[name] || [];
-      drawChart(c.rate.svg, pts, c.rate.lines, "rate", now, S.win);
-      drawChart(c.lat.svg, pts, c.lat.lines, "ms", now, S.win);
+      var marks = S.events.filter(function (e) { return e.proxy === name && !e.sys; }).map(function (e) {
+        return { t: e.t, cls: stateClass(e.to), title: clock(e.t) + " " + e.object + " " + e.from + " \u2192 " + e.to };
+      });
+      drawChart(c.rate.svg, pts, c.rate.lines, "rate", now, S.win, marks, "err");
+      drawChart(c.lat.svg, pts, c.lat.lines, "ms", now, S.win, marks);
       for (var i = 0; i < c.win.childNodes.length; i++)
         c.win.childNodes[i].className = WINDOWS[i][1] === S.win ? "on" : "";
     }
@@ -841,8 +861,8 @@
     list.forEach(function (e) {
       if (e.id <= S.lastEvent) return;
       S.lastEvent = e.id;
-      addEvent({ t: e.time_ms - S.skew, kind: e.kind, object: e.object, from: e.from, to: e.to,
-                 reason: e.reason, detail: e.detail });
+      addEvent({ t: e.time_ms - S.skew, kind: e.kind, object: e.object, proxy: e.proxy, server: e.server,
+                 from: e.from, to: e.to, reason: e.reason, detail: e.detail });
       if (!first && e.server) flashRow(e.proxy, e.server);
     });
   }
@@ -890,6 +910,12 @@
       while (pts.length && pts[0].t <= old) pts.shift();
     });
     if (h.end_s > S.endS) S.endS = h.end_s;
+    /* the first frame shows what tandem has: a young process in the 1m window */
+    if (!S.frames && !S.winSet) {
+      var span = 0;
+      for (var k in S.hist) S.hist[k].forEach(function (p) { if (p.req !== null || p.state) span = Math.max(span, h.end_s + 1 - (p.t + S.skew) / 1000 + 1); });
+      if (span && span <= 60) S.win = 60e3;
+    }
     for (var name in S.hist)
       if (!snap.backends.some(function (b) { return b.name === name; })) delete S.hist[name];
   }
