@@ -14,7 +14,9 @@
  * (about [T, T+1)). When the previous sample is older (the worker was
  * restarting, or thread 0 was held up), the counts of the whole period are
  * spread evenly over its seconds, marked HSF_FILLED. A ring's first sample
- * (a new row) has no earlier values to count from: it has gauges only. */
+ * (a new row) counts from 0, where its counters started; a sample after a
+ * silence longer than the ring (or the clock going back) has nothing to
+ * count from: gauges only. */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -150,8 +152,16 @@ static void ring_put(struct hist_ring *r, const struct row_read *rd, uint32_t t,
 	int k;
 
 	shm_hist_write_begin(r);
-	if (!last || t - last > HIST_SECS || !r->last_ms || now_ms <= r->last_ms) {
-		/* nothing to count from: gauges only */
+	if (!last) {
+		/* a new row: its counters started at 0 with it (the master binds
+		 * them before the worker runs), so this second counts from 0,
+		 * as if sampled a second ago */
+		memset(r->cum, 0, sizeof(r->cum));
+		memset(r->hist, 0, sizeof(r->hist));
+		r->last_ms = now_ms - 1000;
+		last = t - 1;
+	} else if (t - last > HIST_SECS || !r->last_ms || now_ms <= r->last_ms) {
+		/* too old to count from (or the clock went back): gauges only */
 		struct hist_sample *s = &r->s[t % HIST_SECS];
 
 		memset(s, 0, sizeof(*s));

@@ -129,14 +129,14 @@ def _tail(path, n=1500):
         return ""
 
 
-def _start(ctx, names=("A", "B", "C"), stats_extra=""):
+def _start(ctx, names=("A", "B", "C"), stats_extra="", srv_opts="check inter 250 fall 2 rise 2"):
     """tandem-app servers s1.. with fast health checks, frontend fe, backend
     be, and `listen stats` on /stats. Returns (fe_port, stats_port, apps, proxy)."""
     apps = [ctx.app(n) for n in names]
     fe_port, stats_port = free_port(), free_port()
     stats = ("listen stats\n    bind 127.0.0.1:%d\n    stats enable\n    stats uri /stats\n%s"
              % (stats_port, "".join("    %s\n" % l for l in stats_extra.splitlines() if l.strip())))
-    servers = [("s%d" % (i + 1), a.port, "check inter 250 fall 2 rise 2") for i, a in enumerate(apps)]
+    servers = [("s%d" % (i + 1), a.port, srv_opts) for i, a in enumerate(apps)]
     px = ctx.proxy(config(fe_port, servers, nbthread=2, extra_sections=stats))
     return fe_port, stats_port, apps, px
 
@@ -313,7 +313,9 @@ def _first_frame(b, stats_port, what):
 @timeout(120)
 def test_history_in_first_frame(ctx):
     tandem_only("tandem's dashboard")
-    fe_port, stats_port, apps, px = _start(ctx)
+    # slow checks: live traffic finds the dead server first (the errors), and
+    # takes it out at once (tandem's rule for refused connections)
+    fe_port, stats_port, apps, px = _start(ctx, srv_opts="check inter 2s fall 3 rise 2")
     poll_until(lambda: _all_up(stats_port, ("s1", "s2", "s3")), 10, "all servers UP by their checks")
     load = Traffic(fe_port).start()
     try:

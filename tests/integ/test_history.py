@@ -137,7 +137,9 @@ def _down_event(events, srv="s2"):
 @timeout(90)
 def test_history_json_cli_crash_reload(ctx):
     tandem_only("tandem's history")
-    px, apps, fe_port, stats_port, admin = _lab(ctx)
+    # slow checks: live traffic finds the dead server first (connection
+    # errors), and takes it out at once (tandem's rule for refused connections)
+    px, apps, fe_port, stats_port, admin = _lab(ctx, srv_opts="check inter 2s fall 3 rise 2")
     poll_until(lambda: all(s["status"] == "UP" for s in _be(_json(stats_port))["servers"]), 10, "servers UP")
     # bad parameters get a clear answer
     for q, want in (("?history=0", "'history' expects"), ("?history=abc", "'history' expects"),

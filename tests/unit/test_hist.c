@@ -93,10 +93,11 @@ static void test_sampler(void)
 	struct stat_row r;
 	int known;
 
+	CTR_ADD(be.be_ctr->cum_req, 2);    /* before the first sample: a new row counts from 0 */
 	stats_hist_sample(&cfg, t0 + 3);
 	x = at(be.be_ctr, s0);
-	CHECK("first sample: second t0-1, gauges only", x && x->t == s0 && !(x->flags & HSF_COUNTS) &&
-	      x->state == HST_UP);
+	CHECK("first sample: second t0-1, counted from 0", x && x->t == s0 && (x->flags & HSF_COUNTS) &&
+	      x->req == 2 && x->state == HST_UP);
 	CHECK("end: the newest sampled second", stats_hist_end() == s0);
 	CTR_ADD(be.be_ctr->cum_req, 7);
 	CTR_ADD(be.be_ctr->http_rsp[5], 2);

@@ -342,24 +342,27 @@ static void test_rates(void)
 	CHECK("before any sample: no span, rates 0", j && jm_num(jm_get(j, "rate_span_ms"), -1) == 0 &&
 	      be_rate(j, "req_rate") == 0);
 	jm_free(j);
-	stats_hist_sample(&cfg, T0 + 5);      /* first sample of second T0/1000 - 1: gauges only */
+	/* first sample of second T0/1000 - 1: the new rows count from 0 (the
+	 * backend's 10 requests so far) */
+	stats_hist_sample(&cfg, T0);
 	CTR_ADD(be.be_ctr->cum_req, 20);
 	CTR_ADD(be.be_ctr->cum_sess, 20);
 	CTR_ADD(sa.ctr->cum_sess, 10);
 	CTR_ADD(sb.ctr->failed_conns, 5);
 	j = render(&st, T0 + 500);
 	CHECK("after the first sample: span 1000 ms", j && jm_num(jm_get(j, "rate_span_ms"), -1) == 1000);
-	CHECK("this second's count (no previous second yet): 20/s", be_rate(j, "req_rate") == 20 && be_rate(j, "rate") == 20);
-	CHECK("server a req_rate 10/s (sessions)", jm_num(jm_get(srv_obj(j, "a"), "req_rate"), -1) == 10);
-	CHECK("server b err_rate 5/s (connection errors)", jm_num(jm_get(srv_obj(j, "b"), "err_rate"), -1) == 5);
+	CHECK("20 this second + half of the previous second's 10: 25/s", be_rate(j, "req_rate") == 25 &&
+	      be_rate(j, "rate") == 25);
+	CHECK("server a req_rate 10 + 7/2 (sessions)", jm_num(jm_get(srv_obj(j, "a"), "req_rate"), -1) == 13.5);
+	CHECK("server b err_rate 5 + 2/2 (connection errors)", jm_num(jm_get(srv_obj(j, "b"), "err_rate"), -1) == 6);
 	jm_free(j);
-	stats_hist_sample(&cfg, T0 + 1005);   /* closes the period: 20 requests in 1000 ms */
-	j = render(&st, T0 + 1255);
+	stats_hist_sample(&cfg, T0 + 1000);   /* closes the period: 20 requests in 1000 ms */
+	j = render(&st, T0 + 1250);
 	CHECK("HAProxy's weighing: 0 now + 20 x 750/1000 = 15/s", be_rate(j, "req_rate") == 15);
 	jm_free(j);
 	CTR_ADD(be.be_ctr->cum_req, 10);
 	CTR_ADD(be.be_ctr->cum_sess, 10);
-	j = render(&st, T0 + 1255);
+	j = render(&st, T0 + 1250);
 	CHECK("10 more now: 25/s", be_rate(j, "req_rate") == 25);
 	jm_free(j);
 
@@ -375,8 +378,8 @@ static void test_rates(void)
 		struct jm *req = jm_get(bh, "req"), *state = jm_get(bh, "state");
 		struct jm *ah = jm_get(srv_obj(j, "a"), "history"), *bhist = jm_get(srv_obj(j, "b"), "history");
 
-		CHECK("backend req: no sample, then gauges only, then 20",
-		      req && req->n == 5 && jm_at(req, 0)->type == JM_NULL && jm_at(req, 3)->type == JM_NULL &&
+		CHECK("backend req: no sample, then the 10 from 0, then 20",
+		      req && req->n == 5 && jm_at(req, 0)->type == JM_NULL && jm_num(jm_at(req, 3), -1) == 10 &&
 		      jm_num(jm_at(req, 4), -1) == 20);
 		CHECK("backend state: unknown, then UP", state && jm_at(state, 2)->type == JM_NULL &&
 		      !strcmp(jm_at(state, 3)->str, "UP") && !strcmp(jm_at(state, 4)->str, "UP"));
