@@ -29,7 +29,7 @@ int shm_create(void)
 	tdm_shm = p;
 	/* the history (shm_hist.h): without it, tandem runs without history */
 	if (shm_hist_create() < 0)
-		log_event(LL_WARNING, "shared area: cannot map the history: the dashboard shows no history and the rates stay empty.");
+		log_event(LL_WARNING, "shared area: cannot map the history: the dashboard shows no history and the rates read 0.");
 	return 0;
 }
 
