@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 #include <tandem/log.h>
 #include <tandem/shm.h>
+#include <tandem/shm_hist.h>
 
 struct tdm_shm *tdm_shm;
 static char *arena;          /* SHM_ARENA_SIZE bytes, mapped with tdm_shm (same address in every process) */
@@ -26,6 +27,9 @@ int shm_create(void)
 	}
 	arena = a;
 	tdm_shm = p;
+	/* the history (shm_hist.h): without it, tandem runs without history */
+	if (shm_hist_create() < 0)
+		log_event(LL_WARNING, "shared area: cannot map the history: the dashboard shows no history and the rates read 0.");
 	return 0;
 }
 
