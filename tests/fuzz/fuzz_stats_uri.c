@@ -56,7 +56,7 @@ static void build(void)
 
 static void serve(const char *uri, size_t len, struct stats_reply *out)
 {
-	INV(stats_http_serve(&cfg, &st, "GET", uri, len, NULL, 0, out) == 0);
+	INV(stats_http_serve(&cfg, &st, "GET", uri, len, NULL, 0, NULL, out) == 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
