@@ -255,21 +255,14 @@ static int cmd_health(struct cli_sess *s, char **args, int nargs)
 /* ---- clear counters -------------------------------------------------- */
 
 /* Every counter of <c> but the gauge of current sessions (<all>), or only
- * the maxima. Counters are plain uint64_t updated atomically elsewhere. */
+ * the maxima. */
 static void clear_ctr(struct counters *c, int all)
 {
-	ctr_t *p = (ctr_t *)(void *)c;
-	size_t n = sizeof(*c) / sizeof(ctr_t);
-
 	stats_hist_clear_max(c);   /* rate_max and the like are maxima too */
-	if (!all) {
+	if (all)
+		ctr_clear(c);
+	else
 		CTR_SET(c->max_sess, CTR_GET(c->cur_sess));
-		return;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (&p[i] != &c->cur_sess)
-			__atomic_store_n(&p[i], 0, __ATOMIC_RELAXED);
-	CTR_SET(c->max_sess, CTR_GET(c->cur_sess));
 }
 
 /* clear counters [all]: maxima need operator, everything needs admin. */

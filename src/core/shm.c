@@ -347,7 +347,7 @@ void shm_bind_server_counters(struct server *s)
 	if (!(c = srvc_find(s->be->id, s->id)))
 		return;
 	free(s->ctr);
-	s->ctr = &c->c;
+	s->ctr = &c->c[0];
 	s->ctr_shared = 1;
 }
 
@@ -364,8 +364,8 @@ void shm_bind_counters(struct cfg *cfg)
 		if (!px->ctr_shared && (c = pxc_find(px->id, px->cap))) {
 			free(px->fe_ctr);
 			free(px->be_ctr);
-			px->fe_ctr = &c->fe;
-			px->be_ctr = &c->be;
+			px->fe_ctr = &c->fe[0];
+			px->be_ctr = &c->be[0];
 			px->ctr_shared = 1;
 		}
 		list_for_each(sl, &px->servers)

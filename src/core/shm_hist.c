@@ -41,16 +41,16 @@ struct hist_ring *shm_hist_ring(const struct counters *c)
 	base = (const char *)tdm_shm->pxc;
 	if (p >= base && p < base + sizeof(tdm_shm->pxc)) {
 		i = (size_t)(p - base) / sizeof(struct shm_pxc);
-		if (c == &tdm_shm->pxc[i].fe)
+		if (c == &tdm_shm->pxc[i].fe[0])
 			return &tdm_hist->fe[i];
-		if (c == &tdm_shm->pxc[i].be)
+		if (c == &tdm_shm->pxc[i].be[0])
 			return &tdm_hist->be[i];
 		return NULL;
 	}
 	base = (const char *)tdm_shm->srvc;
 	if (p >= base && p < base + sizeof(tdm_shm->srvc)) {
 		i = (size_t)(p - base) / sizeof(struct shm_srvc);
-		return c == &tdm_shm->srvc[i].c ? &tdm_hist->srv[i] : NULL;
+		return c == &tdm_shm->srvc[i].c[0] ? &tdm_hist->srv[i] : NULL;
 	}
 	return NULL;
 }
