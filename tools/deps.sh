@@ -6,10 +6,10 @@
 # once and `apt-get install` only the missing packages, non-interactively, as root or through sudo.
 # Exit non-zero (with apt's log) when something cannot be installed.
 #
-# Uses: build = gcc make; test = build + python3 curl clang, libFuzzer runtime, haproxy, nginx
+# Uses: build = gcc make libc-ares-dev; test = build + python3 curl clang, libFuzzer runtime, haproxy, nginx
 # (the comparison tests run them), keepalived and iproute2 (the VRRP tests in network namespaces),
 # prometheus (promtool and a real scrape of /metrics), chromium, nodejs and npm (the dashboard test),
-# socat, tmux and hatop (the runtime API tests drive hatop in tmux);
+# socat, tmux and hatop (the runtime API tests drive hatop in tmux), dnsmasq (DNS discovery tests);
 # bench = build + wrk haproxy nginx python3 curl; demo = build + curl.
 # Packages installed only as tools (haproxy, nginx, keepalived, prometheus) are not started: a temporary
 # policy-rc.d tells the package scripts to leave their services alone, as in container images.
@@ -21,6 +21,9 @@ add() { # add PACKAGE: queue a package once
 }
 need_cmd() { # need_cmd COMMAND PACKAGE
 	command -v "$1" >/dev/null 2>&1 || add "$2"
+}
+need_file() { # need_file PATH PACKAGE
+	[ -e "$1" ] || add "$2"
 }
 
 # The libFuzzer runtime ships apart from clang on Debian (bookworm: libclang-rt-14-dev; older
@@ -37,7 +40,10 @@ need_fuzzer() {
 	add "fuzzer-runtime:$ver" # resolved after apt-get update, when apt-cache knows the names
 }
 
-use_build() { need_cmd gcc gcc; need_cmd make make; need_cmd cc gcc; }
+use_build() {
+	need_cmd gcc gcc; need_cmd make make; need_cmd cc gcc
+	need_file /usr/include/ares.h libc-ares-dev   # DNS service discovery (src/dns/)
+}
 use_test() {
 	use_build
 	need_cmd python3 python3; need_cmd curl curl
@@ -47,6 +53,7 @@ use_test() {
 	need_cmd promtool prometheus; need_cmd prometheus prometheus
 	need_cmd chromium chromium; need_cmd node nodejs; need_cmd npm npm
 	need_cmd socat socat; need_cmd tmux tmux; need_cmd hatop hatop   # runtime API tests (test_admin.py)
+	need_cmd dnsmasq dnsmasq-base   # the DNS server of the discovery tests (test_dns*.py)
 }
 use_bench() {
 	use_build

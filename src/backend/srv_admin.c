@@ -20,7 +20,7 @@ enum srv_admin_mode srv_admin_mode(const struct server *s)
 {
 	int adm = __atomic_load_n(&s->admin, __ATOMIC_RELAXED);
 
-	if (adm & SRV_ADMF_MAINT)
+	if (adm & SRV_ADMF_FMAINT)
 		return SRV_ADMIN_MAINT;
 	if (adm & SRV_ADMF_DRAIN)
 		return SRV_ADMIN_DRAIN;
@@ -45,32 +45,76 @@ static void count_left(const struct proxy *be, int *act, int *bck)
 
 int srv_set_admin_mode(struct server *s, enum srv_admin_mode mode, const char *who)
 {
-	int want = mode == SRV_ADMIN_MAINT ? SRV_ADMF_MAINT : mode == SRV_ADMIN_DRAIN ? SRV_ADMF_DRAIN : 0;
+	int want = mode == SRV_ADMIN_MAINT ? SRV_ADMF_FMAINT : mode == SRV_ADMIN_DRAIN ? SRV_ADMF_DRAIN : 0;
 	int old = __atomic_load_n(&s->admin, __ATOMIC_RELAXED);
-	int act, bck, cur;
+	int act, bck, cur, rmaint;
 
-	/* replace the MAINT/DRAIN bits, keep any other flag */
+	/* replace the operator's bits (FMAINT/DRAIN), keep any other flag: the
+	 * operator and DNS never undo each other's maintenance */
 	while (!__atomic_compare_exchange_n(&s->admin, &old,
-					    (old & ~(SRV_ADMF_MAINT | SRV_ADMF_DRAIN)) | want,
+					    (old & ~(SRV_ADMF_FMAINT | SRV_ADMF_DRAIN)) | want,
 					    0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		;
-	if ((old & (SRV_ADMF_MAINT | SRV_ADMF_DRAIN)) == want)
+	if ((old & (SRV_ADMF_FMAINT | SRV_ADMF_DRAIN)) == want)
 		return 0;
 	__atomic_store_n(&s->last_change, clock_wall_us() / 1000000, __ATOMIC_RELAXED);
 	count_left(s->be, &act, &bck);
 	cur = __atomic_load_n(&s->cur_conns, __ATOMIC_RELAXED);
-	if (mode == SRV_ADMIN_MAINT)
-		log_event(LL_WARNING, "Server %s/%s is going DOWN for maintenance (%s). %d active and %d backup servers left. %d sessions active, 0 requeued, 0 remaining in queue.",
-			  s->be->id, s->id, who, act, bck, cur);
-	else if (mode == SRV_ADMIN_DRAIN)
+	rmaint = old & SRV_ADMF_RMAINT;
+	if (mode == SRV_ADMIN_MAINT) {
+		if (!rmaint)
+			log_event(LL_WARNING, "Server %s/%s is going DOWN for maintenance (%s). %d active and %d backup servers left. %d sessions active, 0 requeued, 0 remaining in queue.",
+				  s->be->id, s->id, who, act, bck, cur);
+	} else if (mode == SRV_ADMIN_DRAIN)
 		log_event(LL_NOTICE, "Server %s/%s enters drain state (%s). %d active and %d backup servers left. %d sessions active, 0 requeued, 0 remaining in queue.",
 			  s->be->id, s->id, who, act, bck, cur);
-	else if (old & SRV_ADMF_MAINT)
+	else if ((old & SRV_ADMF_FMAINT) && rmaint)
+		log_event(LL_NOTICE, "Server %s/%s is leaving forced maintenance but remains in maintenance (resolution, %s).",
+			  s->be->id, s->id, who);
+	else if (old & SRV_ADMF_FMAINT)
 		log_event(LL_NOTICE, "Server %s/%s is UP (leaving forced maintenance, %s).", s->be->id, s->id, who);
 	else
 		log_event(LL_NOTICE, "Server %s/%s is UP (leaving forced drain, %s).", s->be->id, s->id, who);
-	if (!act && !bck && mode != SRV_ADMIN_READY)
+	if (!act && !bck && mode != SRV_ADMIN_READY && !rmaint)
 		log_event(LL_ALERT, "backend '%s' has no server available!", s->be->id);
+	return 1;
+}
+
+/* ---- maintenance by resolution (DNS) --------------------------------------- */
+
+int srv_set_rmaint(struct server *s, const char *cause)
+{
+	int old = __atomic_fetch_or(&s->admin, SRV_ADMF_RMAINT, __ATOMIC_ACQ_REL), act, bck;
+
+	if (old & SRV_ADMF_RMAINT)
+		return 0;
+	__atomic_store_n(&s->last_change, clock_wall_us() / 1000000, __ATOMIC_RELAXED);
+	if (old & SRV_ADMF_FMAINT)
+		return 1;   /* in maintenance already: nothing changes for traffic */
+	count_left(s->be, &act, &bck);
+	log_event(LL_WARNING, "%sServer %s/%s is going DOWN for maintenance (%s). %d active and %d backup servers left. %d sessions active, 0 requeued, 0 remaining in queue.",
+		  s->backup ? "Backup " : "", s->be->id, s->id, cause, act, bck,
+		  __atomic_load_n(&s->cur_conns, __ATOMIC_RELAXED));
+	if (!act && !bck)
+		log_event(LL_ALERT, "backend '%s' has no server available!", s->be->id);
+	return 1;
+}
+
+int srv_clr_rmaint(struct server *s, const char *name)
+{
+	int old = __atomic_fetch_and(&s->admin, ~SRV_ADMF_RMAINT, __ATOMIC_ACQ_REL);
+
+	if (!(old & SRV_ADMF_RMAINT))
+		return 0;
+	__atomic_store_n(&s->last_change, clock_wall_us() / 1000000, __ATOMIC_RELAXED);
+	if (old & SRV_ADMF_FMAINT)
+		log_event(LL_NOTICE, "%sServer %s/%s ('%s') resolves again but remains in maintenance.",
+			  s->backup ? "Backup " : "", s->be->id, s->id, name);
+	else
+		log_event(LL_NOTICE, "%sServer %s/%s ('%s') is %s/%s (resolves again).", s->backup ? "Backup " : "",
+			  s->be->id, s->id, name,
+			  __atomic_load_n(&s->state, __ATOMIC_RELAXED) == SRV_ST_STOPPED ? "DOWN" : "UP",
+			  (old & SRV_ADMF_DRAIN) ? "DRAIN" : "READY");
 	return 1;
 }
 
@@ -157,6 +201,8 @@ void srv_addr_set(struct server *s, const struct sockaddr_storage *ss, socklen_t
 	memcpy(&s->addr, ss, sizeof(*ss));
 	s->addrlen = len;
 	__atomic_store_n(&addr_seq, q + 2, __ATOMIC_RELEASE);
+	/* connections pooled for the old address are closed by their threads */
+	__atomic_add_fetch(&s->addr_gen, 1, __ATOMIC_RELEASE);
 	srv_health_addr_changed(s);
 }
 
