@@ -196,7 +196,7 @@ static void rmaint_off(struct server *s)
  * records of <name> when not NULL) into <c> (malloc'd). Their number. */
 static int addrs_of(const struct dns_result *x, const char *name, struct dns_addr **c)
 {
-	int n = 0;
+	int n = 0, k;
 
 	*c = x->n ? malloc((size_t)x->n * sizeof(**c)) : NULL;
 	if (!*c)
@@ -208,7 +208,10 @@ static int addrs_of(const struct dns_result *x, const char *name, struct dns_add
 			continue;
 		if (name ? (!it->additional || strcmp(it->name, name)) : it->additional)
 			continue;
-		(*c)[n++] = it->addr;
+		for (k = 0; k < n && !same_addr(&(*c)[k], &it->addr); k++)
+			;
+		if (k == n)   /* an address listed twice is one address */
+			(*c)[n++] = it->addr;
 	}
 	return n;
 }
@@ -225,7 +228,7 @@ static int group_apply_host(struct dns_group *g, const char *by, uint64_t now)
 	if (!taken || !keep)
 		goto out;
 	/* 1. who may keep its address: still in the answer, the best for it,
-	 * and not already someone else's (unless duplicates are allowed) */
+	 * and not already someone else's */
 	for (int i = 0; i < g->n; i++) {
 		struct server *s = g->slot[i];
 		struct dns_addr cur;
@@ -243,7 +246,8 @@ static int group_apply_host(struct dns_group *g, const char *by, uint64_t now)
 				k = j;
 		}
 		if (k >= 0) {
-			if (dns_addr_score(s, &c[k]) < best || (taken[k] && !(s->resolve_opts & SRV_RSLV_ALLOW_DUP_IP)))
+			/* a duplicate only when nothing else is left (pass 2) */
+			if (dns_addr_score(s, &c[k]) < best || taken[k])
 				continue;
 			taken[k]++;
 			keep[i] = 1;

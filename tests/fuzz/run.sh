@@ -1,7 +1,8 @@
 #!/bin/sh
 # Short libFuzzer runs of the HTTP/1.x head parser, the chunked decoder,
-# the VRRP advertisement parser and the configuration parser (with its
-# post-parse checks).
+# the VRRP advertisement parser, the configuration parser (with its
+# post-parse checks) and DNS answers (the parser and the code that applies
+# what it extracts to servers).
 # usage: sh tests/fuzz/run.sh        env: BUILD (default build),
 #        FUZZ_SECONDS (per fuzzer, default 20), CLANG (default clang).
 # Builds with clang -fsanitize=fuzzer,address,undefined into $BUILD/fuzz/,
@@ -23,7 +24,7 @@ if ! command -v "$CLANG" >/dev/null 2>&1; then
 fi
 mkdir -p "$OUT"
 rc=0
-for t in h1 chunk vrrp_pkt cfg; do
+for t in h1 chunk vrrp_pkt cfg dns; do
 	seeds="tests/fuzz/seeds/$t"
 	case $t in
 	vrrp_pkt) tsrc="src/vrrp/pkt.c"; dict="" ;;
@@ -31,10 +32,12 @@ for t in h1 chunk vrrp_pkt cfg; do
 	# server, check and VRRP types); seeds: the test configurations and
 	# the shipped ones
 	cfg) tsrc=$(ls src/*/*.c); dict="-dict=tests/fuzz/cfg.dict"; seeds="$seeds contrib" ;;
+	# the whole library too: answers go to servers through the DNS module
+	dns) tsrc=$(ls src/*/*.c); dict="" ;;
 	*) tsrc=$SRC; dict="-dict=tests/fuzz/h1.dict" ;;
 	esac
 	# shellcheck disable=SC2086 # FLAGS and tsrc are lists
-	if ! $CLANG $FLAGS -o "$OUT/fuzz_$t" "tests/fuzz/fuzz_$t.c" $tsrc 2>"$OUT/fuzz_$t.build.log"; then
+	if ! $CLANG $FLAGS -o "$OUT/fuzz_$t" "tests/fuzz/fuzz_$t.c" $tsrc -lcares -lm 2>"$OUT/fuzz_$t.build.log"; then
 		echo "FAIL fuzz_$t: build failed (libFuzzer runtime missing? Debian: libclang-rt-14-dev)"
 		cat "$OUT/fuzz_$t.build.log"
 		rc=1
