@@ -58,9 +58,9 @@ struct resolvers {
 	struct list nameservers;
 	int     nns;
 	int     resolve_retries;   /* 3 */
-	uint32_t timeout_resolve;  /* ms, 1000: next query after a failed resolution */
+	uint32_t timeout_resolve;  /* ms, 1000: between two resolutions of a name */
 	uint32_t timeout_retry;    /* ms, 1000: wait for an answer before asking again */
-	uint32_t hold_valid;       /* ms, 10000: next query after a valid answer */
+	uint32_t hold_valid;       /* ms, 10000: a valid answer serves a server joining the name this long */
 	uint32_t hold_nx, hold_timeout, hold_refused, hold_other;  /* ms, 30000 each */
 	uint32_t hold_obsolete;    /* ms, 0: keep a record missing from the answers this long */
 	uint32_t payload_size;     /* accepted_payload_size, 512 (EDNS0) */

@@ -9,9 +9,9 @@
  *       nameserver ns2 tcp@10.0.0.3:53      # TCP only
  *       parse-resolv-conf                   # the nameservers of /etc/resolv.conf
  *       resolve_retries 3
- *       timeout resolve 1s                  # next query after a failure
+ *       timeout resolve 1s                  # ask for every name this often
  *       timeout retry 1s                    # wait this long for an answer
- *       hold valid 10s                      # next query after a valid answer
+ *       hold valid 10s                      # a known answer serves a joining server this long
  *       hold nx 30s                         # keep servers this long after NXDOMAIN...
  *       hold timeout 30s                    # ...no answer,
  *       hold refused 30s                    # ...REFUSED,

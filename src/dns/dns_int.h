@@ -123,6 +123,9 @@ struct dns_res *dns_res_get(struct resolvers *rs, const char *name, int kind);
 void dns_res_put(struct dns_res *r);
 /* Start a round now unless one runs (or is due sooner). */
 void dns_res_kick(struct dns_res *r);
+/* Its last answer is valid, has records and is younger than `hold valid`:
+ * a server that joins may use it without a query. */
+int  dns_res_fresh(const struct dns_res *r, uint64_t now);
 uint32_t dns_hold_of(const struct resolvers *rs, int status);
 const char *dns_status_cause(int status);
 

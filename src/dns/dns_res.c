@@ -7,12 +7,13 @@
  * outdated. When every nameserver failed, the round is tried again
  * (`resolve_retries` rounds in all, `timeout retry` apart) unless the
  * failure is an NXDOMAIN, which is an answer. Then:
- *   - a valid answer goes to the servers (src/dns/dns_srv.c), and the
- *     next round comes after `hold valid`;
+ *   - a valid answer goes to the servers (src/dns/dns_srv.c);
  *   - a failure leaves the servers as they are while the last valid
  *     answer is younger than its `hold` (nx, timeout, refused, other);
- *     after that they enter maintenance by resolution. The next round
- *     comes after `timeout resolve`.
+ *     after that they enter maintenance by resolution.
+ * The next round comes `timeout resolve` later, as in HAProxy 2.6; a known
+ * answer younger than `hold valid` serves a server that joins the name
+ * (`set server fqdn`, a new SRV target) without a query.
  * A name with no address records (NODATA) counts as NXDOMAIN: the name
  * gives no server.
  *
@@ -134,11 +135,20 @@ static void tmr_cb(struct ev_timer *t)
 	round_start(r);
 }
 
+/* Every `timeout resolve`, whatever the last status (HAProxy 2.6 asks for
+ * its servers' names at that pace; `hold valid` only says how long a known
+ * answer serves a server that joins the name, see dns_res_fresh). */
 static uint64_t next_after(const struct dns_res *r, int status)
 {
-	uint32_t d = status == DNS_ST_VALID ? r->rs->hold_valid : r->rs->timeout_resolve;
+	uint32_t d = r->rs->timeout_resolve;
 
+	(void)status;
 	return d < 10 ? 10 : d;   /* never a query storm, whatever the settings */
+}
+
+int dns_res_fresh(const struct dns_res *r, uint64_t now)
+{
+	return r->status == DNS_ST_VALID && r->cur.n && r->last_valid && now - r->last_valid < r->rs->hold_valid;
 }
 
 struct dns_res *dns_res_get(struct resolvers *rs, const char *name, int kind)

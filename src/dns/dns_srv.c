@@ -428,7 +428,7 @@ static int group_apply_srv(struct dns_group *g, const char *by, uint64_t now)
 					list_add_tail(&t->slots, &d->sub_link);
 				}
 			}
-			if (t && t->status == DNS_ST_VALID && t->cur.n)
+			if (t && dns_res_fresh(t, now))
 				changed += slot_apply(s, t, "DNS cache", now);
 			else if (t)
 				dns_res_kick(t);
@@ -620,8 +620,9 @@ const char *dns_set_fqdn(struct server *s, const char *fqdn, char *msg, size_t l
 	if (dns_running() && dns_srv_attach(s) == 0 && d->grp) {
 		struct dns_res *r = d->grp->res;
 
-		/* a name already known is used at once; else it is asked now */
-		if (r->status == DNS_ST_VALID && r->cur.n)
+		/* a name known for less than `hold valid` is used at once; else
+		 * it is asked now */
+		if (dns_res_fresh(r, now_ms))
 			dns_group_apply(d->grp, "DNS cache", now_ms);
 		else
 			dns_res_kick(r);

@@ -22,7 +22,7 @@ from test_reload import Load
 RESOLVERS = """resolvers dns
     nameserver ns1 127.0.0.1:%(ns)d
     hold valid %(valid)s
-    timeout resolve 300ms
+    timeout resolve %(resolve)s
     timeout retry 300ms
     resolve_retries 2
     hold obsolete 0s
@@ -30,12 +30,12 @@ RESOLVERS = """resolvers dns
 
 
 def dns_config(ctx, ns_port, be_lines, valid="300ms", rs_extra="", defaults_extra="", nbthread=1,
-               global_extra="", nameservers=None):
+               global_extra="", nameservers=None, resolve="300ms"):
     """A frontend, one backend of <be_lines>, a resolvers section on
     <ns_port>, an admin socket (ctx.admin)."""
     ctx.admin = ctx.path("admin.sock")
     fe = free_port()
-    rs = RESOLVERS % {"ns": ns_port, "valid": valid, "extra": rs_extra}
+    rs = RESOLVERS % {"ns": ns_port, "valid": valid, "extra": rs_extra, "resolve": resolve}
     if nameservers:
         rs = rs.replace("    nameserver ns1 127.0.0.1:%d\n" % ns_port, nameservers)
     return ("global\n    nbthread %d\n    stats socket %s level admin\n%s\n%s\n"
@@ -412,7 +412,7 @@ def test_dns_reload_keeps_addresses_and_asks_nothing(ctx):
     port, ips = replicas(ctx, ["A", "B", "C"])
     dns = Dnsmasq(ctx, hosts={"web.test": [ips["A"], ips["C"]]})
     px = ctx.proxy(dns_config(ctx, dns.port, "    server-template web 3 web.test:%d resolvers dns init-addr none\n"
-                              % port, valid="5s"))
+                              % port, resolve="5s"))
     wait_nodes(px.port, ["A", "C"])
     before = {k: (v[0], v[2]) for k, v in state(ctx).items()}
     load = Load(px.port, threads=3).start()
