@@ -118,6 +118,7 @@ struct dns_srv {
 	int      port;             /* SRV slot: that record's port */
 	uint64_t seen_ms;          /* monotonic ms of the last answer that named its address or record */
 	int      cli_fqdn;         /* its name was set by `set server fqdn` (kept across reloads) */
+	int      refused_weight;   /* 1 + the last SRV weight srv_set_uweight refused (logged once) */
 	const char *cause;         /* why it is in maintenance by resolution (HAProxy's words), or NULL */
 };
 

@@ -28,7 +28,9 @@ enum srv_admin_mode srv_admin_mode(const struct server *s);
  * A server DNS gives no address is in maintenance with <cause> (HAProxy's
  * words: "DNS NX status", "No IP for server"...), logged as HAProxy does;
  * leaving it logs "... ('<name>') is UP/READY (resolves again)". Both
- * return 1 when the flag changed. */
+ * return 1 when the flag changed. Like srv_set_admin_mode, srv_addr_set and
+ * srv_set_uweight, they are where DNS changes a server: anything that keeps
+ * its own view of the servers (a load-balancing schedule) is told here. */
 int srv_set_rmaint(struct server *s, const char *cause);
 int srv_clr_rmaint(struct server *s, const char *name);
 

@@ -293,8 +293,12 @@ static void set_weight(struct server *s, uint16_t srv_weight)
 
 	if (s->resolve_opts & SRV_RSLV_IGNORE_WEIGHT || w == srv_uweight_get(s))
 		return;
-	if ((err = srv_set_uweight(s, w)))
-		log_event(LL_WARNING, "%s/%s: weight %d from its SRV record not applied: %s", s->be->id, s->id, w, err);
+	if ((err = srv_set_uweight(s, w))) {
+		/* said once per refused weight, not at every answer */
+		if (s->dns->refused_weight != w + 1)
+			log_event(LL_WARNING, "%s/%s: weight %d from its SRV record not applied: %s", s->be->id, s->id, w, err);
+		s->dns->refused_weight = w + 1;
+	}
 }
 
 void dns_slot_unsub(struct server *s)
