@@ -228,6 +228,7 @@ static void conclude(struct dns_res *r, int status, struct dns_result *got, stru
 	struct list *l;
 
 	r->running = 0;
+	r->tries = 0;           /* the next resolution has all its rounds */
 	r->status = status;
 	r->last_status = now_ms;
 	if (status == DNS_ST_VALID) {
@@ -281,7 +282,6 @@ static void round_failed(struct dns_res *r)
 		loop_timer_set(dns_loop, &r->tmr, at > now_ms ? at : now_ms);
 		return;
 	}
-	r->tries = 0;
 	conclude(r, st, NULL, NULL);
 }
 
