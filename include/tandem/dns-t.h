@@ -25,7 +25,7 @@
  * read on the worker's thread 0 only (resolution and runtime API). */
 struct dns_ns_ctr {
 	uint64_t sent;          /* queries sent */
-	uint64_t snd_error;     /* queries that could not be sent, or were refused (ICMP) */
+	uint64_t snd_error;     /* queries that could not be sent (or their TCP connection refused) */
 	uint64_t valid;         /* answers with records */
 	uint64_t update;        /* server changes made from its answers */
 	uint64_t cname;         /* answers that went through a CNAME */
@@ -35,7 +35,7 @@ struct dns_ns_ctr {
 	uint64_t timeout;       /* queries without an answer in `timeout retry` */
 	uint64_t refused;       /* REFUSED */
 	uint64_t other;         /* SERVFAIL and other errors */
-	uint64_t invalid;       /* malformed answers, answers to another question or from another address */
+	uint64_t invalid;       /* malformed answers, answers to another question, datagrams from another address */
 	uint64_t too_big;       /* answers bigger than accepted_payload_size */
 	uint64_t truncated;     /* answers with the TC bit (retried over TCP) */
 	uint64_t outdated;      /* answers to no pending query: late, or with an unknown id */

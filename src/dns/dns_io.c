@@ -9,7 +9,8 @@
  * query still in flight on that nameserver; any other is dropped and
  * counted (invalid, or outdated for an id nobody waits for), so c-ares
  * never mistakes it for an answer, and an empty datagram cannot make it
- * close the socket. Answers with the TC bit or longer than the announced
+ * close the socket. (UDP sockets are left unconnected so that datagrams
+ * from elsewhere are seen, and counted, here.) Answers with the TC bit or longer than the announced
  * size are counted (truncated, too_big) and left to c-ares, which asks
  * again over TCP and never hands the partial answer over. */
 #include <errno.h>
@@ -182,9 +183,17 @@ static int w_close(ares_socket_t fd, void *arg)
 	return close(fd);
 }
 
+/* UDP sockets stay unconnected: a datagram from another address then
+ * reaches the wrapper below, which drops and counts it (a connected socket
+ * would have the kernel drop it silently); queries go out with sendmsg to
+ * the nameserver. TCP connects as usual. */
 static int w_connect(ares_socket_t fd, const struct sockaddr *sa, ares_socklen_t len, void *arg)
 {
-	(void)arg;
+	struct dns_ns_rt *nr = arg;
+	struct dns_sock *s = sock_of(nr, fd);
+
+	if (s && s->udp)
+		return 0;
 	return connect(fd, sa, len);
 }
 
@@ -253,11 +262,17 @@ static ares_ssize_t w_sendv(ares_socket_t fd, const struct iovec *iov, int n, vo
 {
 	struct dns_ns_rt *nr = arg;
 	struct dns_sock *s = sock_of(nr, fd);
-	ssize_t r = writev(fd, iov, n);
+	ssize_t r;
 
-	if (r > 0 && s && s->udp && n == 1)
-		pend_add(nr, iov[0].iov_base, iov[0].iov_len);
-	return r;
+	if (s && s->udp) {
+		struct msghdr mh = { .msg_name = &nr->ns->addr, .msg_namelen = nr->ns->addrlen,
+				     .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)n };
+
+		if ((r = sendmsg(fd, &mh, MSG_NOSIGNAL)) > 0 && n == 1)
+			pend_add(nr, iov[0].iov_base, iov[0].iov_len);
+		return r;
+	}
+	return writev(fd, iov, n);
 }
 
 static const struct ares_socket_functions sock_funcs = {

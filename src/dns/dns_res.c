@@ -352,7 +352,7 @@ static void query_cb(void *arg, int status, int timeouts, unsigned char *abuf, i
 			c->timeout++;
 			st = DNS_ST_TIMEOUT;
 		} else if (status == ARES_ECONNREFUSED) {
-			c->snd_error++;     /* nobody listens there (ICMP), or TCP refused */
+			c->snd_error++;     /* could not be sent (c-ares' status for it), or TCP refused */
 			st = DNS_ST_TIMEOUT;
 		} else {
 			c->other++;
