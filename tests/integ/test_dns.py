@@ -111,7 +111,7 @@ def test_dns_backend_moves(ctx):
     port, ips = replicas(ctx, ["A", "B"])
     dns = Dnsmasq(ctx, hosts={"app.test": [ips["A"]]})
     px = ctx.proxy(dns_config(ctx, dns.port, "    server s1 app.test:%d resolvers dns init-addr none check inter 1s\n"
-                              % port, defaults_extra="option redispatch\n    retries 3\n"))
+                              % port, defaults_extra="option redispatch\n    retries 3\n", nbthread=2))
     wait_nodes(px.port, ["A"], what="s1 found at A")
     load = Load(px.port, threads=2).start()
     try:
@@ -150,7 +150,7 @@ def test_dns_template_scales_with_a_records(ctx):
     port, ips = replicas(ctx, ["A", "B", "C", "D"])
     dns = Dnsmasq(ctx, hosts={"web.test": [ips["A"], ips["B"]]})
     px = ctx.proxy(dns_config(ctx, dns.port, "    server-template web 4 web.test:%d resolvers dns init-addr none\n"
-                              % port))
+                              % port, nbthread=2))
     wait_nodes(px.port, ["A", "B"], what="two replicas")
     st = state(ctx)
     eq(sorted(k for k, v in st.items() if v[2] & 0x20), ["web3", "web4"], "free slots in maintenance by resolution")
