@@ -20,6 +20,7 @@
 #include <tandem/cfg.h>
 #include <tandem/clock.h>
 #include <tandem/counters-t.h>
+#include <tandem/dns.h>
 #include <tandem/log.h>
 #include <tandem/master.h>
 #include <tandem/shm.h>
@@ -29,6 +30,11 @@
 #include <tandem/worker.h>
 
 extern uint64_t tandem_start_wall_s;
+
+/* DNS resolution runs on the worker's thread 0 beside the runtime API */
+static struct worker_module dns_module = {
+	.name = "DNS resolution", .start = dns_start, .stop = dns_stop,
+};
 
 static void usage(FILE *f)
 {
@@ -74,6 +80,7 @@ int main(int argc, char **argv)
 
 	ctr_init((int)sysconf(_SC_NPROCESSORS_ONLN));  /* counter slots: before any counter set */
 	admin_register();  /* the stats services and the runtime API */
+	worker_module_register(&dns_module);
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 

@@ -6,12 +6,12 @@
 # once and `apt-get install` only the missing packages, non-interactively, as root or through sudo.
 # Exit non-zero (with apt's log) when something cannot be installed.
 #
-# Uses: build = gcc make libhiredis-dev (tandem-app's Redis client); test = build + python3 curl
-# clang, libFuzzer runtime, haproxy, nginx (the comparison tests run them), keepalived, bird2 and
-# iproute2 (the VRRP and anycast tests in network namespaces), prometheus (promtool and a real
-# scrape of /metrics), chromium, nodejs and npm (the dashboard test), socat, tmux and hatop (the
-# runtime API tests drive hatop in tmux), redis-server (tandem-app's dependency in its tests and
-# the labs);
+# Uses: build = gcc make libhiredis-dev (tandem-app's Redis client) libc-ares-dev (DNS discovery);
+# test = build + python3 curl clang, libFuzzer runtime, haproxy, nginx (the comparison tests run
+# them), keepalived, bird2 and iproute2 (the VRRP and anycast tests in network namespaces),
+# prometheus (promtool and a real scrape of /metrics), chromium, nodejs and npm (the dashboard
+# test), socat, tmux and hatop (the runtime API tests drive hatop in tmux), redis-server
+# (tandem-app's dependency in its tests and the labs), dnsmasq (DNS discovery tests);
 # bench = build + wrk haproxy nginx python3 curl; demo = build + curl;
 # lab = demo + redis-server socat (`make demo LAB=NNN`: Redis of the labs, `show stat` commands).
 # Packages installed only as tools (haproxy, nginx, keepalived, bird2, prometheus) are not started:
@@ -47,6 +47,7 @@ need_fuzzer() {
 use_build() {
 	need_cmd gcc gcc; need_cmd make make; need_cmd cc gcc
 	need_file /usr/include/hiredis/async.h libhiredis-dev   # tandem-app links -lhiredis
+	need_file /usr/include/ares.h libc-ares-dev   # DNS service discovery (src/dns/)
 }
 use_test() {
 	use_build
@@ -59,6 +60,7 @@ use_test() {
 	need_cmd chromium chromium; need_cmd node nodejs; need_cmd npm npm
 	need_cmd socat socat; need_cmd tmux tmux; need_cmd hatop hatop   # runtime API tests (test_admin.py)
 	need_cmd redis-server redis-server   # tandem-app's Redis (test_app*.py, test_labs.py)
+	need_cmd dnsmasq dnsmasq-base   # the DNS server of the discovery tests (test_dns*.py)
 }
 use_bench() {
 	use_build

@@ -222,6 +222,7 @@ struct srv_health {
 	int             gone;      /* atomic: the server was deleted: its checks stop for good */
 	unsigned        addr_gen;  /* atomic: bumped when the server's address changes */
 	unsigned        addr_seen; /* owner thread: addr_gen the check target was computed for */
+	int             hurry;     /* atomic: check as soon as possible (a new address, srv_health_renew) */
 };
 
 /* ---- what the rest of tandem sees (check.h) ---- */

@@ -87,6 +87,12 @@ int srv_health_paused(const struct server *s);
 /* The address of <s> changed: its checks connect to the new one from the
  * next check on (unless `addr` gave them their own). */
 void srv_health_addr_changed(struct server *s);
+/* DNS gave <s> an address where an instance nobody checked may answer:
+ * with <reset>, its health starts again as at start (init-state: DOWN
+ * until one check passes, by default); either way its next check runs at
+ * once (within the checks' 100 ms tick) rather than after `inter`. Any
+ * thread; nothing is logged (the caller logs why). */
+void srv_health_renew(struct server *s, int reset);
 /* Health state for a server added at run time, owned by the calling
  * thread (the admin socket's). With <paused>, active checks wait for
  * `enable health` (HAProxy's rule for dynamic servers). Returns 0 (also

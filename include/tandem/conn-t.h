@@ -56,6 +56,7 @@ struct conn {
 	struct stream *strm;      /* owning stream, NULL when idle */
 	struct list   link;       /* server idle pool */
 	uint64_t      idle_since; /* now_ms when it went idle */
+	unsigned      srv_gen;    /* server connections: 1 + the server's addr_gen it was found connected to (0: not known yet) */
 	struct ev_task free_task; /* deferred free of a heap-allocated conn */
 	uint64_t      t_start_us; /* connect start */
 };

@@ -85,13 +85,32 @@ enum srv_state {             /* operational state (health), HAProxy's names */
 	SRV_ST_STOPPING,         /* UP but going down (NOLB) */
 };
 enum {                       /* administrative state flags, kept apart from health */
-	SRV_ADMF_MAINT = 1u << 0,
-	SRV_ADMF_DRAIN = 1u << 1,
+	SRV_ADMF_FMAINT = 1u << 0,   /* an operator's maintenance (`disabled`, `set server state maint`) */
+	SRV_ADMF_DRAIN  = 1u << 1,
+	SRV_ADMF_RMAINT = 1u << 2,   /* maintenance by resolution: DNS gives the server no address */
+	/* in maintenance, whatever the cause: what readers test (lb, checks,
+	 * pools); writers set FMAINT or RMAINT, never both at once through this */
+	SRV_ADMF_MAINT  = SRV_ADMF_FMAINT | SRV_ADMF_RMAINT,
+};
+
+/* `resolve-opts` (server keyword) */
+enum { SRV_RSLV_ALLOW_DUP_IP = 1u << 0, SRV_RSLV_PREVENT_DUP_IP = 1u << 1, SRV_RSLV_IGNORE_WEIGHT = 1u << 2 };
+/* `init-addr` methods, in the order written (0 ends the list) */
+enum { SRV_IADDR_END = 0, SRV_IADDR_LAST, SRV_IADDR_LIBC, SRV_IADDR_NONE, SRV_IADDR_IP };
+#define SRV_MAX_IADDR 4
+#define SRV_MAX_RNET  5      /* `resolve-net`: networks per server (HAProxy's SRV_MAX_PREF_NET) */
+
+struct srv_net {             /* one `resolve-net` network */
+	int     af;
+	int     bits;
+	uint8_t a[16];
 };
 
 struct chk_px;       /* check-t.h */
 struct lb_rr;        /* lb-t.h */
 struct srv_health;   /* check-t.h */
+struct resolvers;    /* dns-t.h */
+struct dns_srv;      /* dns-t.h */
 
 /* Per-thread part of a server: only its own thread touches it. */
 struct srv_thr {
@@ -137,6 +156,19 @@ struct server {
 	uint32_t slowstart;              /* ms, 0 = off */
 	struct chk_px *chk_px;           /* backend check rules: only on proxy->defsrv */
 	struct srv_health *hc;           /* run-time health (src/check/), NULL when nothing to watch */
+	/* DNS service discovery (doc/discovery.md, src/dns/) */
+	char  *hostname;                 /* the name of the address (or an SRV label: "_svc._proto.name"), NULL when numeric */
+	int    hostport;                 /* the port written with the name (0: none, SRV) */
+	unsigned addr_gen;               /* bumped at each address change: pooled connections to an older one are closed (atomic) */
+	char  *resolvers_id;             /* `resolvers NAME` */
+	struct resolvers *resolvers;     /* that section, found after parsing */
+	int    resolve_prefer;           /* `resolve-prefer`: AF_INET or AF_INET6; 0 = not set (ipv6, HAProxy's default) */
+	unsigned resolve_opts;           /* SRV_RSLV_* */
+	struct srv_net resolve_net[SRV_MAX_RNET];
+	int    n_resolve_net;
+	uint8_t init_addr[SRV_MAX_IADDR]; /* `init-addr` methods in order (SRV_IADDR_*); all 0 = not set (last,libc) */
+	struct sockaddr_storage init_ip; /* `init-addr` ADDR */
+	struct dns_srv *dns;             /* run-time DNS state (src/dns/), NULL when not resolved at run time */
 	const char *file; int line;
 };
 
@@ -255,6 +287,7 @@ struct cfg {
 	struct list vrrps;       /* struct vrrp_conf (`vrrp` sections, vrrp-t.h) */
 	struct list anycasts;    /* struct bgp_conf (`anycast` sections, bgp-t.h) */
 	struct vrrp_set *vrrp;   /* VRRP scripts, groups, keepalived-config (vrrp-t.h); NULL when none */
+	struct list resolvers;   /* struct resolvers (`resolvers` sections, dns-t.h) */
 	char *path;
 };
 

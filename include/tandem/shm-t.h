@@ -48,8 +48,16 @@ struct shm_srvc {
 	struct counters c[CTR_SLOTS];
 };
 
+/* An address as handed over: family (0: none), port, bytes. */
+struct shm_addr {
+	int      af;
+	uint16_t port;
+	uint8_t  a[16];
+};
+
 /* What a worker knows about one server that its successor must not forget
- * (reload): health, admin state, runtime weight. Keyed by names. */
+ * (reload): health, admin state, runtime weight, address and what DNS
+ * told about it. Keyed by names. */
 struct shm_srv {
 	struct shm_ref be, srv;
 	int      used;          /* slot taken (never released: names are reused) */
@@ -64,6 +72,28 @@ struct shm_srv {
 	int      dynamic;       /* added at run time (`add server`): re-created after a reload */
 	int      deleted;       /* removed at run time (`del server`): stays removed */
 	struct shm_ref dyn_argv; /* `add server` words (address, keywords), each followed by a NUL */
+	/* its address and name (init-addr `last`, src/dns): */
+	struct shm_addr addr;   /* the address it had */
+	struct shm_ref fqdn;    /* the name it was written with (or set by `set server fqdn`), none when numeric */
+	int      dns;           /* resolved at run time by the worker that published (resolvers and a name) */
+	int      fqdn_cli;      /* the name was set by `set server fqdn` */
+	struct shm_ref target;  /* SRV slot: the record's target it serves (none: a free slot) */
+	int      dns_port;      /* SRV slot: the record's port */
+	int      dns_cause;     /* why it is in maintenance by resolution (index, src/dns/dns_srv.c) */
+	uint64_t dns_seen_ms;   /* last answer that named its address or record (monotonic ms) */
+};
+
+/* One resolution (resolvers section, name, kind) for the next worker: when
+ * it last asked and last got a valid answer, so that a reload neither
+ * asks every name at once nor restarts the hold times. */
+#define SHM_MAX_DNS 1024
+struct shm_dns {
+	struct shm_ref rs, name;
+	int      kind;
+	int      used;          /* set (release) once the key is written */
+	uint32_t seq;           /* seqlock */
+	int      status;
+	uint64_t last_valid_ms, last_query_ms;   /* monotonic ms, 0 = never */
 };
 
 struct tdm_shm {
@@ -83,6 +113,8 @@ struct tdm_shm {
 	int           npxc, nsrvc;
 	struct shm_pxc pxc[SHM_MAX_PXC];
 	struct shm_srvc srvc[SHM_MAX_SRV];
+	int           ndns;
+	struct shm_dns dns[SHM_MAX_DNS];
 };
 
 #endif

@@ -183,6 +183,10 @@ static int set_addr(struct cli_sess *s, struct server *sv, char **args, int narg
 		srv_addr_set(sv, &nw, nwlen);
 		log_event(LL_NOTICE, "%s/%s changed its address: %s.", sv->be->id, sv->id, msg);
 	}
+	/* a server without address (init-addr none) and no resolvers to give
+	 * it one: the operator just did */
+	if (!sv->resolvers)
+		srv_clr_rmaint(sv, sv->hostname ? sv->hostname : nip);
 	return cli_msg(s, msg);
 }
 
@@ -205,7 +209,9 @@ static int cmd_set_server(struct cli_sess *s, char **args, int nargs)
 		return set_health(s, sv, arg);
 	if (nargs > 3 && !strcmp(args[3], "addr"))
 		return set_addr(s, sv, args, nargs);
-	return cli_msg(s, "usage: set server <backend>/<server> addr | health | state | weight");
+	if (nargs > 3 && !strcmp(args[3], "fqdn"))
+		return cli_set_server_fqdn(s, sv, arg);
+	return cli_msg(s, "usage: set server <backend>/<server> addr | fqdn | health | state | weight");
 }
 
 /* set weight <b>/<s> <weight>[%] (HAProxy's older form) */
@@ -290,7 +296,7 @@ const struct cli_cmd cli_server_cmds[] = {
 	{ { "disable", "server", NULL }, "disable server <bk>/<srv>", "disable a server for maintenance (use 'set server' instead)", CLI_LVL_ADMIN, cmd_server_maint },
 	{ { "enable", "health", NULL }, "enable health <bk>/<srv>", "enable health checks", CLI_LVL_ADMIN, cmd_health },
 	{ { "enable", "server", NULL }, "enable server <bk>/<srv>", "enable a disabled server (use 'set server' instead)", CLI_LVL_ADMIN, cmd_server_maint },
-	{ { "set", "server", NULL }, "set server <bk>/<srv> [opts]", "change a server's state, weight, address or health", CLI_LVL_ADMIN, cmd_set_server },
+	{ { "set", "server", NULL }, "set server <bk>/<srv> [opts]", "change a server's state, weight, address, fqdn or health", CLI_LVL_ADMIN, cmd_set_server },
 	{ { "set", "weight", NULL }, "set weight <bk>/<srv> <weight>[%]", "change a server's weight (use 'set server' instead)", CLI_LVL_ADMIN, cmd_set_weight },
 	{ .kw = { NULL } }
 };

@@ -133,7 +133,7 @@ static const struct metric metrics[] = {
 /* Server state words and their label values. */
 static const struct { const char *status; const char *label; } srv_states[] = {
 	{ "UP", "UP" }, { "DOWN", "DOWN" }, { "MAINT", "MAINT" }, { "DRAIN", "DRAIN" },
-	{ "NOLB", "NOLB" }, { "no check", "NO_CHECK" },
+	{ "NOLB", "NOLB" }, { "no check", "NO_CHECK" }, { "MAINT (resolution)", "MAINT_RESOLUTION" },
 };
 
 static const struct { const char *code; int field; } hrsp_codes[] = {
@@ -281,14 +281,23 @@ static void emit_row(struct mctx *c, const struct stat_row *r)
 		series(c, r, "", NULL, NULL);
 		num_u(c->b, r->obj == STO_SRV ? (uint64_t)srv_status_up(st) : (uint64_t)!strcmp(st, "UP"));
 		break;
-	case MV_STATE:
+	case MV_STATE: {
+		size_t best = 0, bestn = 0;
+
 		st = stats_row_status(r);
+		/* transitional forms ("UP 1/3", "DOWN 2/3") count as their first
+		 * word; the longest match wins ("MAINT (resolution)" over "MAINT") */
 		for (size_t i = 0; i < sizeof(srv_states) / sizeof(srv_states[0]); i++) {
 			size_t n = strlen(srv_states[i].status);
-			/* transitional forms ("UP 1/3", "DOWN 2/3") count as their first word */
-			int on = !strncmp(st, srv_states[i].status, n) && (st[n] == '\0' || st[n] == ' ');
+
+			if (!strncmp(st, srv_states[i].status, n) && (st[n] == '\0' || st[n] == ' ') && n > bestn) {
+				best = i;
+				bestn = n;
+			}
+		}
+		for (size_t i = 0; i < sizeof(srv_states) / sizeof(srv_states[0]); i++) {
 			series(c, r, "", "state", srv_states[i].label);
-			num_u(c->b, (uint64_t)on);
+			num_u(c->b, (uint64_t)(bestn && i == best));
 		}
 		break;
 	case MV_PASSIVE:
@@ -300,6 +309,7 @@ static void emit_row(struct mctx *c, const struct stat_row *r)
 			num_u(c->b, (uint64_t)!strcmp(v.str, cb_state_str(cb)));
 		}
 		break;
+	}
 	case MV_HRSP:
 		for (size_t i = 0; i < sizeof(hrsp_codes) / sizeof(hrsp_codes[0]); i++) {
 			stats_get(hrsp_codes[i].field, r, &v);

@@ -51,6 +51,9 @@ const char *stats_srv_status(const struct server *s)
 	int tr = s->hc && srv_check_snapshot(s, &c) == 0 && c.enabled && c.transitional;
 	const char *w;
 
+	/* DNS's maintenance is told apart from an operator's (HAProxy's words) */
+	if (adm & SRV_ADMF_RMAINT)
+		return "MAINT (resolution)";
 	if (adm & SRV_ADMF_MAINT)
 		return "MAINT";
 	if (st == SRV_ST_STOPPED) {

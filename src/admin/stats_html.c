@@ -68,6 +68,7 @@ static const char page_css[] =
 	"tr.server.state-up,tr.server.state-no-check{background:#dff3df}"
 	"tr.server.state-down{background:#f7d4d4}"
 	"tr.server.state-maint{background:#dcd6f0}"
+	"tr.server.state-maint--resolution-{background:#e4e4e4}"
 	"tr.server.state-drain{background:#d6e6f7}"
 	"tr.server.state-nolb{background:#f7ecd0}"
 	"tr.backend.state-down td.c-status{color:#b00020}"
@@ -275,6 +276,7 @@ static void html_legend(struct stats_sb *b)
 		"<dt>NOLB</dt><dd>server is going down: no new traffic</dd>\n"
 		"<dt>DRAIN</dt><dd>set by an administrator: no new sessions, current ones finish</dd>\n"
 		"<dt>MAINT</dt><dd>set by an administrator: no traffic at all</dd>\n"
+		"<dt>MAINT (resolution)</dt><dd>DNS gives the server no address (or its record is gone): no new traffic</dd>\n"
 		"</dl>\n");
 }
 

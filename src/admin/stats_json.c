@@ -252,6 +252,14 @@ static void json_row(struct stats_sb *b, const struct stat_row *r, int want, con
 		stats_sb_addf(b, ",\"%s\":", stat_cols[json_cols[i].field].name);
 		json_val(b, &v);
 	}
+	if (r->obj == STO_SRV) {
+		/* the operator's state, apart from DNS's maintenance ("MAINT
+		 * (resolution)" in status): what the admin buttons show */
+		int adm = __atomic_load_n(&r->srv->admin, __ATOMIC_RELAXED);
+
+		stats_sb_addf(b, ",\"admin\":\"%s\"", (adm & SRV_ADMF_FMAINT) ? "maint" :
+			      (adm & SRV_ADMF_DRAIN) ? "drain" : "ready");
+	}
 	stats_sb_adds(b, ",\"hrsp\":{");
 	for (size_t i = 0; i < sizeof(json_hrsp) / sizeof(json_hrsp[0]); i++) {
 		stats_get(json_hrsp[i].field, r, &v);

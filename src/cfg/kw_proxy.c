@@ -691,7 +691,6 @@ static const struct {
 	{ "log-format-sd", "custom log formats are not supported yet." },
 	{ "error-log-format", "custom log formats are not supported yet." },
 	{ "external-check", "external checks are not supported by tandem (use option httpchk or option tcp-check)." },
-	{ "server-template", "'server-template' is not supported yet (it needs DNS resolvers)." },
 	{ "contimeout", "'contimeout' is deprecated: use 'timeout connect'." },
 	{ "clitimeout", "'clitimeout' is deprecated: use 'timeout client'." },
 	{ "srvtimeout", "'srvtimeout' is deprecated: use 'timeout server'." },

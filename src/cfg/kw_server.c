@@ -35,6 +35,13 @@ static void rel_str(struct server *s, size_t off)
 
 static void rel_id(struct server *s)       { rel_str(s, offsetof(struct server, id)); }
 static void rel_addr_str(struct server *s) { rel_str(s, offsetof(struct server, addr_str)); }
+static void rel_hostname(struct server *s) { rel_str(s, offsetof(struct server, hostname)); }
+
+static void rel_dns(struct server *s)
+{
+	free(s->dns);   /* plain data (dns-t.h); its resolutions are gone with the DNS module */
+	s->dns = NULL;
+}
 
 static void rel_dyn_argv(struct server *s)
 {
@@ -132,6 +139,18 @@ const struct srv_member srv_members[] = {
 	VALUE(slowstart),
 	M(chk_px, SM_CUSTOM, dup_chk_px, rel_chk_px),
 	OWN(hc, rel_hc),
+	OWN(hostname, rel_hostname),  /* from its address, or `set server fqdn` */
+	KEEP(hostport),
+	KEEP(addr_gen),
+	M(resolvers_id, SM_STR, NULL, NULL),
+	KEEP(resolvers),         /* found from resolvers_id after parsing */
+	VALUE(resolve_prefer),
+	VALUE(resolve_opts),
+	VALUE(resolve_net),
+	VALUE(n_resolve_net),
+	VALUE(init_addr),
+	VALUE(init_ip),
+	OWN(dns, rel_dns),
 	KEEP(file),              /* the configuration's path or a literal: not owned */
 	KEEP(line),
 };
@@ -287,9 +306,9 @@ static int skw_disabled(struct srv_kw_ctx *c, struct server *s, const char *kw, 
 {
 	(void)c; (void)val;
 	if (strcmp(kw, "disabled") == 0)
-		s->admin |= SRV_ADMF_MAINT;
+		s->admin |= SRV_ADMF_FMAINT;
 	else
-		s->admin &= ~SRV_ADMF_MAINT;
+		s->admin &= ~SRV_ADMF_FMAINT;
 	return 0;
 }
 
@@ -443,12 +462,17 @@ const struct srv_kw srv_kws[] = {
 	KW1("init-state",   DYN, skw_init_state, "fully-up"),
 	KW1("observe",      DYN, skw_observe,    "layer7"),
 	KW1("on-error",     DYN, skw_on_error,   "mark-down"),
+	/* DNS (kw_resolvers.c); not for `add server`, as in HAProxy */
+	KW1("resolvers",      0, cfg_skw_resolvers,      "dns"),
+	KW1("resolve-prefer", 0, cfg_skw_resolve_prefer, "ipv4"),
+	KW1("resolve-net",    0, cfg_skw_resolve_net,    "10.0.0.0/8,192.168.0.0/16"),
+	KW1("resolve-opts",   0, cfg_skw_resolve_opts,   "allow-dup-ip,ignore-weight"),
+	KW1("init-addr",      0, cfg_skw_init_addr,      "last,libc,none"),
 	REFUSED("check-send-proxy", " is not supported by tandem (it does not send the PROXY protocol)"),
 
 	LATER("agent-check"), LATER("agent-port"), LATER("agent-inter"), LATER("agent-addr"),
 	LATER("agent-send"), LATER("on-marked-down"), LATER("on-marked-up"), LATER("track"),
-	LATER("init-addr"), LATER("resolvers"), LATER("resolve-prefer"), LATER("resolve-net"),
-	LATER("resolve-opts"), LATER("maxqueue"), LATER("minconn"), LATER("cookie"), LATER("redir"),
+	LATER("maxqueue"), LATER("minconn"), LATER("cookie"), LATER("redir"),
 	LATER("send-proxy"), LATER("send-proxy-v2"), LATER("source"), LATER("usesrc"),
 	LATER("pool-max-conn"), LATER("pool-purge-delay"), LATER("pool-low-conn"), LATER("tfo"),
 	LATER("namespace"), LATER("proto"), LATER("check-proto"), LATER("no-check-send-proxy"),
@@ -508,8 +532,13 @@ int srv_parse_kws(struct srv_kw_ctx *c, struct server *s, char **args, int nargs
 struct server *srv_parse_server(struct proxy *be, const struct server *tmpl, const char *name,
 				char **args, int nargs, unsigned mode, char *err, size_t errlen)
 {
+	return srv_parse_server_at(be, tmpl, name, args, nargs, mode, 0, err, errlen);
+}
+
+struct server *srv_parse_server_at(struct proxy *be, const struct server *tmpl, const char *name,
+				   char **args, int nargs, unsigned mode, int idx, char *err, size_t errlen)
+{
 	struct srv_kw_ctx c = { .mode = mode, .err = err, .errlen = errlen };
-	int aflags = ADDR_PORT_MANDATORY | ((mode & SRV_PARSE_DYNAMIC) ? ADDR_NO_RESOLVE : 0);
 	struct server *s;
 	char why[512];
 	char *what = NULL;
@@ -523,7 +552,7 @@ struct server *srv_parse_server(struct proxy *be, const struct server *tmpl, con
 		goto oom;
 	s->be = be;
 	if (mode & SRV_PARSE_DYNAMIC) {
-		s->admin = SRV_ADMF_MAINT;       /* until `enabled` or `set server ... state ready` */
+		s->admin = SRV_ADMF_FMAINT;      /* until `enabled` or `set server ... state ready` */
 		s->init_state = INIT_UNSET;
 	}
 	if (!(s->id = strdup(name)) || !(s->addr_str = strdup(nargs > 0 ? args[0] : "")))
@@ -536,7 +565,11 @@ struct server *srv_parse_server(struct proxy *be, const struct server *tmpl, con
 	 * does not resolve here (yet) */
 	if (srv_parse_kws(&c, s, args + 1, nargs - 1, what) < 0)
 		goto fail;
-	if (cfg_addr_ex(s->addr_str, &s->addr, &s->addrlen, aflags, 0, why, sizeof(why)) < 0) {
+	/* a name: resolved now or by DNS later, as init-addr and resolvers say
+	 * (kw_resolvers.c); run time: numeric only */
+	if ((mode & SRV_PARSE_DYNAMIC) ?
+	    cfg_addr_ex(s->addr_str, &s->addr, &s->addrlen, ADDR_PORT_MANDATORY | ADDR_NO_RESOLVE, 0, why, sizeof(why)) < 0 :
+	    cfg_srv_addr(s, idx, why, sizeof(why)) < 0) {
 		snprintf(err, errlen, "'server %s': %s%s.", name, why,
 			 strncmp(why, "missing port", 12) ? "" : " (tandem requires an explicit server port)");
 		goto fail;
@@ -588,6 +621,7 @@ static int kw_default_server(struct cfg_ctx *ctx, char **args, int nargs)
 
 const struct cfg_kw cfg_server_kws[] = {
 	{ "server",         KW_BE | KW_LI,          kw_server },
+	{ "server-template", KW_BE | KW_LI,         cfg_kw_server_template },
 	{ "default-server", KW_DEF | KW_BE | KW_LI, kw_default_server },
 	{ NULL, 0, NULL }
 };

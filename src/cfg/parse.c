@@ -473,8 +473,6 @@ static int start_unsupported(struct cfg_ctx *ctx, char **args, int nargs)
 	(void)nargs;
 	ctx->sec = SEC_SKIP;   /* its lines are not reported one by one */
 	ctx->px = NULL;
-	if (strcmp(args[0], "resolvers") == 0)
-		return cfg_err(ctx, "section 'resolvers' is not supported by tandem yet (server names are resolved once, at load time).");
 	return cfg_err(ctx, "section '%s' is not supported by tandem.", args[0]);
 }
 
@@ -494,7 +492,7 @@ static const struct {
 	{ "vrrp-track-file", cfg_vrrp_start },
 	{ "vrrp-sync-group", cfg_vrrp_start },
 	{ "userlist",  start_unsupported },
-	{ "resolvers", start_unsupported },
+	{ "resolvers", cfg_resolvers_start },
 	{ "peers",     start_unsupported },
 	{ "program",   start_unsupported },
 	{ "cache",     start_unsupported },
@@ -596,6 +594,8 @@ static int dispatch_line(struct cfg_ctx *ctx, char **args, int nargs)
 		return cfg_vrrp_kw(ctx, args, nargs);
 	case SEC_ANYCAST:
 		return cfg_bgp_kw(ctx, args, nargs);
+	case SEC_RESOLVERS:
+		return cfg_resolvers_kw(ctx, args, nargs);
 	case SEC_GLOBAL:
 		if (!(kw = kw_find(cfg_global_kws, args[0])))
 			return cfg_err(ctx, "unknown keyword '%s' in 'global' section", args[0]);
@@ -630,6 +630,7 @@ struct cfg *cfg_load(const char *path, char *err, size_t errlen)
 	list_init(&cfg->proxies);
 	list_init(&cfg->vrrps);
 	list_init(&cfg->anycasts);
+	list_init(&cfg->resolvers);
 	cfg_global_init(&cfg->g);
 	ctx.cfg = cfg;
 	ctx.file = cfg->path;
@@ -668,6 +669,7 @@ struct cfg *cfg_load(const char *path, char *err, size_t errlen)
 		cfg_vrrp_check(&ctx);
 	if (!ctx.nerr)
 		cfg_bgp_check(&ctx);
+		cfg_resolvers_check(&ctx);
 
 	while (!list_empty(&ctx.defaults)) {
 		struct proxy *d = list_entry(ctx.defaults.next, struct proxy, link);
@@ -694,6 +696,7 @@ void cfg_free(struct cfg *cfg)
 	}
 	cfg_vrrp_free(cfg);
 	cfg_bgp_free(cfg);
+	cfg_resolvers_free(cfg);
 	cfg_global_free(&cfg->g);
 	free(cfg->path);
 	free(cfg);

@@ -340,6 +340,14 @@ static void tick_cb(struct ev_timer *tmr)
 		if (need)
 			srv_health_apply(h, &ev, &o);
 		busy = h->run.running;
+		/* a check asked for at once (srv_health_renew): once the server
+		 * is out of maintenance, where no check runs */
+		if (LD(h->hurry) && h->conf.has_check && !busy && !LD(h->paused) &&
+		    !(LD(h->srv->admin) & SRV_ADMF_MAINT)) {
+			ST(h->hurry, 0);
+			loop_timer_set(this_loop, &h->run.tmr, now_ms);
+			continue;
+		}
 		if (resched && h->conf.has_check && !busy) {
 			uint32_t inter;
 
@@ -675,6 +683,36 @@ void srv_health_addr_changed(struct server *s)
 {
 	if (s->hc)
 		__atomic_fetch_add(&s->hc->addr_gen, 1, __ATOMIC_RELEASE);
+}
+
+void srv_health_renew(struct server *s, int reset)
+{
+	struct srv_health *h = s->hc;
+	uint64_t now = clock_mono_us() / 1000;
+
+	if (!h || !h->conf.has_check)
+		return;
+	if (reset) {
+		struct hs old;
+		int was, is;
+
+		pthread_mutex_lock(&h->lock);
+		old = h->hs;
+		was = old.state;
+		hs_init(&h->hs, &h->conf, now);
+		/* the counters go on: only the verdict starts again */
+		h->hs.chkfail = old.chkfail;
+		h->hs.chkdown = old.chkdown;
+		h->hs.hanafail = old.hanafail;
+		h->hs.downtime = old.downtime + (old.down_since && now > old.down_since ? now - old.down_since : 0);
+		is = h->hs.state;
+		if ((was == SRV_ST_STOPPED) != (is == SRV_ST_STOPPED))
+			__atomic_fetch_add(&s->be->srv_nout, is == SRV_ST_STOPPED ? 1 : -1, __ATOMIC_RELAXED);
+		ST(s->eweight, h->hs.eweight);
+		ST(s->state, is);
+		pthread_mutex_unlock(&h->lock);
+	}
+	ST(h->hurry, 1);
 }
 
 int srv_health_attach(struct server *s, int paused)

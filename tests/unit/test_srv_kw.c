@@ -80,7 +80,8 @@ static void checkv(int ok, const char *fmt, ...)
 #undef CHECKF
 #define CHECKF(cond, ...) checkv(!!(cond), __VA_ARGS__)
 
-#define BASE "defaults\n  mode http\n  timeout connect 1s\n  timeout client 5s\n  timeout server 5s\n" \
+#define BASE "resolvers dns\n  nameserver ns1 127.0.0.1:53\n" \
+	     "defaults\n  mode http\n  timeout connect 1s\n  timeout client 5s\n  timeout server 5s\n" \
 	     "backend app\n  balance roundrobin\n  server a 127.0.0.1:18081 id 1000\n"
 #define ADDR "127.0.0.1:18090"
 

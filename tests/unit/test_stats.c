@@ -231,7 +231,7 @@ static void test_states(void)
 
 	sb.state = SRV_ST_STOPPED;
 	CHECK("DOWN", !strcmp(stats_srv_status(&sb), "DOWN"));
-	sb.admin = SRV_ADMF_MAINT;
+	sb.admin = SRV_ADMF_FMAINT;
 	CHECK("MAINT wins over DOWN", !strcmp(stats_srv_status(&sb), "MAINT"));
 	sb.admin = SRV_ADMF_DRAIN; sb.state = SRV_ST_RUNNING;
 	CHECK("DRAIN", !strcmp(stats_srv_status(&sb), "DRAIN"));
@@ -269,7 +269,7 @@ static void test_states(void)
 	CHECK("be UP on backup only", !strcmp(stats_row_status(&r), "UP"));
 	sb.state = SRV_ST_STOPPED;
 	CHECK("be DOWN when nothing usable", !strcmp(stats_row_status(&r), "DOWN"));
-	sa.admin = SRV_ADMF_MAINT; sa.state = SRV_ST_RUNNING;
+	sa.admin = SRV_ADMF_FMAINT; sa.state = SRV_ST_RUNNING;
 	CHECK("be DOWN when only MAINT left", !strcmp(stats_row_status(&r), "DOWN"));
 	stats_row_init(&r, &cfg, STO_FE, &fe, NULL);
 	fe.disabled = 1;

@@ -79,13 +79,14 @@
     if (!status) return "st-unknown";
     var s = String(status);
     if (s === "no check") return "st-no-check";
+    if (s === "MAINT (resolution)") return "st-rmaint";   /* DNS's, not an operator's */
     return "st-" + s.split(" ")[0].toLowerCase();
   }
 
   function stateWord(status) {
     if (!status) return "";
     var s = String(status);
-    return s === "no check" ? s : s.split(" ")[0];
+    return s === "no check" || s === "MAINT (resolution)" ? s : s.split(" ")[0];
   }
 
   function fmtNum(n) {
@@ -383,7 +384,10 @@
     setText(td, v === null || v === undefined ? "\u2013" : v, cls + extra);
   }
 
-  function adminState(status) {
+  /* The operator's state (the buttons): the server's "admin" field when
+   * the JSON has it (maintenance by resolution is not the operator's). */
+  function adminState(status, admin) {
+    if (admin) return admin;
     var w = stateWord(status);
     return w === "MAINT" ? "maint" : w === "DRAIN" ? "drain" : "ready";
   }
@@ -452,7 +456,7 @@
       else setText(row.cells[i], v, c[2]);
     }
     if (row.btns) {
-      var cur = adminState(s.status);
+      var cur = adminState(s.status, s.admin);
       for (var a in row.btns) {
         var on = a === cur, b = row.btns[a];
         if ((b.className === "on") !== on) b.className = on ? "on" : "";
