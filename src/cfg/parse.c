@@ -669,6 +669,7 @@ struct cfg *cfg_load(const char *path, char *err, size_t errlen)
 		cfg_vrrp_check(&ctx);
 	if (!ctx.nerr)
 		cfg_bgp_check(&ctx);
+	if (!ctx.nerr)
 		cfg_resolvers_check(&ctx);
 
 	while (!list_empty(&ctx.defaults)) {

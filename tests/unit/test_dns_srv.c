@@ -18,6 +18,7 @@
 #include <tandem/loop.h>
 #include <tandem/shm.h>
 #include <tandem/srv_admin.h>
+#include <tandem/srv_state.h>
 #include "../../src/dns/dns_int.h"
 #include "unit.h"
 
