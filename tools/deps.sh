@@ -6,7 +6,7 @@
 # once and `apt-get install` only the missing packages, non-interactively, as root or through sudo.
 # Exit non-zero (with apt's log) when something cannot be installed.
 #
-# Uses: build = gcc make; test = build + python3 curl clang, libFuzzer runtime, haproxy, nginx
+# Uses: build = gcc make libssl-dev (OpenSSL 3: TLS); test = build + python3 curl clang, libFuzzer runtime, haproxy, nginx
 # (the comparison tests run them), keepalived and iproute2 (the VRRP tests in network namespaces),
 # prometheus (promtool and a real scrape of /metrics), chromium, nodejs and npm (the dashboard test),
 # socat, tmux and hatop (the runtime API tests drive hatop in tmux);
@@ -37,7 +37,13 @@ need_fuzzer() {
 	add "fuzzer-runtime:$ver" # resolved after apt-get update, when apt-cache knows the names
 }
 
-use_build() { need_cmd gcc gcc; need_cmd make make; need_cmd cc gcc; }
+need_file() { # need_file PATH PACKAGE
+	[ -e "$1" ] || add "$2"
+}
+use_build() {
+	need_cmd gcc gcc; need_cmd make make; need_cmd cc gcc
+	need_file /usr/include/openssl/ssl.h libssl-dev
+}
 use_test() {
 	use_build
 	need_cmd python3 python3; need_cmd curl curl
@@ -47,11 +53,14 @@ use_test() {
 	need_cmd promtool prometheus; need_cmd prometheus prometheus
 	need_cmd chromium chromium; need_cmd node nodejs; need_cmd npm npm
 	need_cmd socat socat; need_cmd tmux tmux; need_cmd hatop hatop   # runtime API tests (test_admin.py)
+	need_cmd openssl openssl                     # test_tls*.py: certificates made at test time, s_client
+	need_cmd testssl testssl.sh                  # test_tls_scan.py: no finding rated high or critical
 }
 use_bench() {
 	use_build
 	need_cmd wrk wrk; need_cmd haproxy haproxy; need_cmd nginx nginx
 	need_cmd python3 python3; need_cmd curl curl; need_cmd prlimit util-linux
+	need_cmd openssl openssl   # bench/tls.sh: certificates
 }
 use_demo() { use_build; need_cmd curl curl; }
 

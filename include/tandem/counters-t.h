@@ -35,6 +35,10 @@ struct counters {
 	 * the last bucket is everything slower (+Inf). */
 	ctr_t ta_hist[CTR_HIST_N];
 	ctr_t ta_sum_us;     /* sum of Ta in microseconds (histogram _sum) */
+	/* TLS handshakes (HAProxy's ssl stats module): fe with clients, be/srv with servers */
+	ctr_t ssl_sess;      /* handshakes completed */
+	ctr_t ssl_reused;    /* of which resumed a session */
+	ctr_t ssl_failed;    /* handshakes that failed (error, close, timeout) */
 };
 
 /* Upper bounds (ms) of ta_hist buckets, ascending; see counters.c. */

@@ -21,6 +21,7 @@ enum strm_state {
 	ST_APPLET,        /* tandem answers itself (a service: stats page, metrics) */
 	ST_TUNNEL,        /* bytes both ways (mode tcp, after 101, CONNECT) */
 	ST_CLOSING,       /* flushing a last response, then close */
+	ST_HANDSHAKE,     /* a TLS client's handshake, before anything else (waiting on the client) */
 	ST_CLOSED,        /* done; freed after this I/O round */
 };
 

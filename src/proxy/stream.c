@@ -8,6 +8,8 @@
  *   QUEUE: waiting for a server slot   APPLET: a service answers (stats)
  *   TUNNEL: mode tcp / after 101 / CONNECT
  *   CLOSING: flush a final response, then CLOSED (freed after this round).
+ *   HANDSHAKE: a TLS client's handshake, first of all (then REQ_WAIT or,
+ *   in mode tcp, CONNECT).
  *
  * Every event calls stream_process(), which runs the handler of the current
  * state until no handler makes progress, then arms the single timer on the
@@ -30,6 +32,7 @@
 #include <tandem/server.h>
 #include <tandem/sock.h>
 #include <tandem/srv_admin.h>
+#include <tandem/ssl_sess.h>
 #include <tandem/stream.h>
 #include "stream_int.h"
 
@@ -135,7 +138,10 @@ static uint64_t earliest(uint64_t a, uint64_t b)
  *   XFER      exp_cli  while the client must send or take bytes,
  *             exp_srv  while the server must (timeout client / server)
  *   TUNNEL    exp_cli, exp_srv (timeout tunnel, client-fin, server-fin)
- *   APPLET, CLOSING  exp_cli */
+ *   APPLET, CLOSING  exp_cli
+ *   HANDSHAKE exp_cli (timeout client), exp_req (HTTP: timeout http-request,
+ *             which runs from the accept): a TLS handshake is waiting on
+ *             the client */
 static uint64_t state_deadline(const struct stream *s)
 {
 	switch (s->state) {
@@ -146,13 +152,15 @@ static uint64_t state_deadline(const struct stream *s)
 	case ST_TUNNEL:   return earliest(s->exp_cli, s->exp_srv);
 	case ST_APPLET:
 	case ST_CLOSING:  return s->exp_cli;
+	case ST_HANDSHAKE: return earliest(s->exp_cli, s->exp_req);
 	default:          return 0;
 	}
 }
 
 static const char *const state_names[] = {
 	[ST_REQ_WAIT] = "REQ_WAIT", [ST_QUEUE] = "QUEUE", [ST_CONNECT] = "CONNECT", [ST_XFER] = "XFER",
-	[ST_APPLET] = "APPLET", [ST_TUNNEL] = "TUNNEL", [ST_CLOSING] = "CLOSING", [ST_CLOSED] = "CLOSED",
+	[ST_APPLET] = "APPLET", [ST_TUNNEL] = "TUNNEL", [ST_CLOSING] = "CLOSING", [ST_HANDSHAKE] = "HANDSHAKE",
+	[ST_CLOSED] = "CLOSED",
 };
 
 /* A handler left the stream in a state it cannot leave by itself (a due
@@ -333,6 +341,28 @@ static int st_req_wait(struct stream *s)
 	return 1;
 }
 
+/* A TLS client's handshake (HAProxy's embryonic session): nothing is read
+ * as a request before it completes. A failure, or a client that stalls
+ * until `timeout client` (or, in HTTP, `timeout http-request`), is counted
+ * and logged once (ssl_sess_failed), then the connection is closed. */
+static int st_handshake(struct stream *s)
+{
+	int r = conn_handshake(&s->cli);
+
+	if (r > 0) {
+		ssl_sess_done(s);
+		s->state = s->fe->mode == PR_MODE_HTTP ? ST_REQ_WAIT : ST_CONNECT;
+		if (s->fe->mode == PR_MODE_HTTP)
+			s->exp_cli = 0;
+		return 1;
+	}
+	if (r < 0 || expired(s->exp_cli) || expired(s->exp_req)) {
+		ssl_sess_failed(s, r == 0);
+		stream_close(s);
+	}
+	return 0;
+}
+
 static int st_applet(struct stream *s)
 {
 	ssize_t r = send_parts(&s->cli, &s->cli_out, s, NULL, NULL);
@@ -444,7 +474,19 @@ static int st_connect(struct stream *s)
 	/* waiting for the connection to complete */
 	if (s->sc->flags & (CF_WR_READY | CF_ERROR)) {
 		int err = (s->sc->flags & CF_ERROR) ? s->sc->err : sock_error(s->sc->io.fd);
+		int hs = err ? 0 : conn_handshake(s->sc);   /* TLS: part of connecting, under `timeout connect` */
+
+		if (hs < 0) {
+			ssl_sess_srv_failed(s);
+			return srv_failure(s, 503, 'S', 'C', FAIL_CONN);
+		}
+		if (!err && !hs) {
+			if (expired(s->exp_srv))
+				return srv_failure(s, 503, 's', 'C', FAIL_CONN);
+			return 0;
+		}
 		if (!err) {
+			ssl_sess_srv_done(s);
 			s->sc->flags &= ~CF_CONNECTING;
 			s->t_conn_us = now_us;
 			srv_observe(s->srv, OBS_CONN_OK);
@@ -504,8 +546,9 @@ static int do_connect(struct stream *s)
 		s->flags |= SF_SRV_COUNTED;
 	}
 	s->t_conn_start_us = now_us;
-	/* 1. the connection this client used last, if it goes to the same server */
-	if (s->sc && s->sc->srv == srv && !(s->sc->flags & (CF_EOF | CF_ERROR)))
+	/* 1. the connection this client used last, if it goes to the same server
+	 * (not one opened for another request's TLS name: CF_PRIVATE) */
+	if (s->sc && s->sc->srv == srv && !(s->sc->flags & (CF_EOF | CF_ERROR | CF_PRIVATE)))
 		c = s->sc;
 	else if (s->sc) {
 		struct conn *old = s->sc;
@@ -565,6 +608,8 @@ static int do_connect(struct stream *s)
 	c->t_start_us = now_us;
 	s->sc = c;
 	s->exp_srv = after(be->to.connect);
+	if (srv->use_ssl && ssl_sess_connect(s, c) < 0)
+		return srv_failure(s, 503, 'S', 'C', FAIL_CONN);
 	return 1;
 }
 
@@ -663,8 +708,7 @@ static int st_closing(struct stream *s)
 		}
 	}
 	if (!(s->cli.flags & CF_SHUTW)) {
-		shutdown(s->cli.io.fd, SHUT_WR);
-		s->cli.flags |= CF_SHUTW;
+		conn_shutw(&s->cli);
 		s->exp_cli = now_ms + 1000;
 		s->exp_req = s->exp_srv = 0;
 	}
@@ -730,6 +774,7 @@ static void stream_process(struct stream *s)
 		case ST_APPLET:   again = st_applet(s); break;
 		case ST_TUNNEL:   again = st_tunnel(s); break;
 		case ST_CLOSING:  again = st_closing(s); break;
+		case ST_HANDSHAKE: again = st_handshake(s); break;
 		default:          again = 0; break;
 		}
 		if (s->state != prev)
@@ -800,6 +845,15 @@ int stream_new(struct proxy *fe, struct bind_conf *bind, int fd,
 			stream_close(s);
 			return 0;
 		}
+	}
+	/* TLS: the handshake first, waiting on the client like a request */
+	if (bind && bind->ssl && bind->ssl->ssl) {
+		if (ssl_sess_accept(s) < 0) {
+			stream_close(s);
+			return 0;
+		}
+		s->state = ST_HANDSHAKE;
+		s->exp_cli = after(fe->to.client);
 	}
 	stream_process(s);
 	return 0;
