@@ -135,6 +135,20 @@ void ssl_srv_hs_failed(struct server *s, const struct conn *c);
 /* A handshake with server <s> completed on <c>: count it. */
 void ssl_srv_hs_done(struct server *s, const struct conn *c);
 
+/* ---- health checks over TLS (src/ssl/ssl_check.c) ---------------------------
+ * On the check's own socket <fd> (level-triggered polling, src/check/):
+ * the server's context with `check-sni`, `check-alpn` (else `alpn`) and
+ * `verifyhost`. */
+struct ssl_st;
+struct ssl_st *ssl_check_new(struct server *s, int fd);   /* NULL: cannot */
+/* 1 done, 0 again (*want_write: wait for room, else for bytes), -1 failed
+ * with "SSL handshake failure (reason)" in <err>. */
+int  ssl_check_handshake(struct ssl_st *ssl, int *want_write, char *err, size_t errlen);
+/* sock_recv()/sock_send()'s contract (include/tandem/sock.h). */
+ssize_t ssl_check_recv(struct ssl_st *ssl, void *p, size_t len, int *st);
+ssize_t ssl_check_send(struct ssl_st *ssl, const void *p, size_t len, int *st);
+void ssl_check_free(struct ssl_st *ssl);
+
 /* ---- fetches (HAProxy's ssl_fc*, ssl_c_*, ssl_f_*) --------------------------
  * Each takes the client (or server) connection; on a plain connection, or
  * when the value does not exist, strings are NULL, numbers -1 and lengths

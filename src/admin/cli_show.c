@@ -285,12 +285,12 @@ static void server_state_line(struct cli_sess *s, const struct proxy *be, const 
 	paused = srv_health_paused(sv);
 	if (paused >= 0)   /* CHK_ST_CONFIGURED, plus CHK_ST_ENABLED unless paused */
 		chk_state = 0x02 | (paused ? 0 : 0x04);
-	cli_out(s, "%d %s %d %s %s %d %d %d %d %llu %d %d %d %d 0 0 0 - %d - 0 %d %s - 0\n",
+	cli_out(s, "%d %s %d %s %s %d %d %d %d %llu %d %d %d %d 0 0 0 - %d - %d %d %s - 0\n",
 		be->uuid, be->id, sv->puid, sv->id, ip, st,
 		((adm & SRV_ADMF_MAINT) ? 0x01 : 0) | ((adm & SRV_ADMF_DRAIN) ? 0x08 : 0),
 		srv_uweight_get(sv), sv->cfg_weight, (unsigned long long)(lc && now > lc ? now - lc : 0),
 		haproxy_hchk(c.status), check_result(c.status), c.health, chk_state,
-		port, sv->chk_port, cip);
+		port, sv->use_ssl ? 1 : 0, sv->chk_port, cip);
 }
 
 /* show servers state [<backend>]: HAProxy's format version 1. */
