@@ -1,7 +1,8 @@
 #!/bin/sh
 # Short libFuzzer runs of the HTTP/1.x head parser, the chunked decoder,
-# the VRRP advertisement parser and the configuration parser (with its
-# post-parse checks).
+# the VRRP advertisement parser, the configuration parser (with its
+# post-parse checks), the TLS ClientHello parser and the TLS listener path
+# (records fed to a real `bind ... ssl` through a socket).
 # usage: sh tests/fuzz/run.sh        env: BUILD (default build),
 #        FUZZ_SECONDS (per fuzzer, default 20), CLANG (default clang).
 # Builds with clang -fsanitize=fuzzer,address,undefined into $BUILD/fuzz/,
@@ -23,18 +24,23 @@ if ! command -v "$CLANG" >/dev/null 2>&1; then
 fi
 mkdir -p "$OUT"
 rc=0
-for t in h1 chunk vrrp_pkt cfg; do
+for t in h1 chunk vrrp_pkt cfg tls_hello tls_server; do
 	seeds="tests/fuzz/seeds/$t"
+	libs=""
 	case $t in
 	vrrp_pkt) tsrc="src/vrrp/pkt.c"; dict="" ;;
+	tls_hello) tsrc="src/ssl/ssl_hello.c"; dict="" ;;
+	# the whole library: the configuration builds the listener's contexts
+	tls_server) tsrc=$(ls src/*/*.c); dict=""; libs="-lssl -lcrypto -lpthread -lm" ;;
 	# the whole library but the entry point (the parser reaches the
 	# server, check and VRRP types); seeds: the test configurations and
 	# the shipped ones
-	cfg) tsrc=$(ls src/*/*.c); dict="-dict=tests/fuzz/cfg.dict"; seeds="$seeds contrib" ;;
+	cfg) tsrc=$(ls src/*/*.c); dict="-dict=tests/fuzz/cfg.dict"; seeds="$seeds contrib"
+	     libs="-lssl -lcrypto -lpthread -lm" ;;
 	*) tsrc=$SRC; dict="-dict=tests/fuzz/h1.dict" ;;
 	esac
 	# shellcheck disable=SC2086 # FLAGS and tsrc are lists
-	if ! $CLANG $FLAGS -o "$OUT/fuzz_$t" "tests/fuzz/fuzz_$t.c" $tsrc 2>"$OUT/fuzz_$t.build.log"; then
+	if ! $CLANG $FLAGS -o "$OUT/fuzz_$t" "tests/fuzz/fuzz_$t.c" $tsrc $libs 2>"$OUT/fuzz_$t.build.log"; then
 		echo "FAIL fuzz_$t: build failed (libFuzzer runtime missing? Debian: libclang-rt-14-dev)"
 		cat "$OUT/fuzz_$t.build.log"
 		rc=1
