@@ -17,6 +17,9 @@ void ssl_sess_done(struct stream *s);
  * an embryonic session ("ip:port [date] fe/bind: SSL handshake failure"),
  * with OpenSSL's reason in parentheses. */
 void ssl_sess_failed(struct stream *s, int timed_out);
+/* The client connection's TLS for the access log (version, cipher, SNI). */
+struct txn_log;
+void ssl_sess_log(const struct stream *s, struct txn_log *t);
 /* TLS under <c>, the new connection of <s> to its server: the SNI from the
  * server's `sni` expression (the request head as sent, the client
  * connection). 0 or -1. */

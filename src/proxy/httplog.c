@@ -388,6 +388,14 @@ static void fmt_json(struct out *o, const struct proxy *fe, const struct txn_log
 		o_puts(o, ",\"uri\":"); o_json_str(o, u, ul);
 		o_puts(o, ",\"version\":"); o_json_str(o, v, vl);
 	}
+	if (t->ssl_version) {
+		o_json_cstr(o, "ssl_version", t->ssl_version);
+		o_json_cstr(o, "ssl_cipher", t->ssl_cipher);
+		if (t->ssl_sni)
+			o_json_cstr(o, "ssl_sni", t->ssl_sni);
+		else
+			o_puts(o, ",\"ssl_sni\":null");
+	}
 	o_putc(o, '}');
 }
 

@@ -4,6 +4,7 @@
 #include <tandem/buf.h>
 #include <tandem/counters-t.h>
 #include <tandem/httplog.h>
+#include <tandem/httplog-t.h>
 #include <tandem/ssl.h>
 #include <tandem/ssl_sess.h>
 #include <tandem/worker.h>
@@ -78,4 +79,13 @@ void ssl_sess_srv_failed(struct stream *s)
 {
 	if (s->sc && xprt_ssl_ctx(s->sc))
 		ssl_srv_hs_failed(s->srv, s->sc);
+}
+
+void ssl_sess_log(const struct stream *s, struct txn_log *t)
+{
+	if (!ssl_fc(&s->cli))
+		return;
+	t->ssl_version = ssl_fc_protocol(&s->cli);
+	t->ssl_cipher = ssl_fc_cipher(&s->cli);
+	t->ssl_sni = ssl_fc_sni(&s->cli);
 }
