@@ -32,6 +32,7 @@ enum {
 	SSLO_KTLS        = 1u << 9,   /* ktls on: kernel TLS after the handshake (SSL_OP_ENABLE_KTLS) */
 	SSLO_NO_KTLS     = 1u << 10,  /* ktls off, written explicitly */
 };
+#define SSLO_NO_VERS (SSLO_NO_SSLV3 | SSLO_NO_TLSV10 | SSLO_NO_TLSV11 | SSLO_NO_TLSV12 | SSLO_NO_TLSV13)
 /* The bit of SSLO_NO_SSLV3..SSLO_NO_TLSV13 for version <v> (TLSV_*). */
 #define SSLO_NO_VER(v) (1u << ((v) - TLSV_SSL3))
 

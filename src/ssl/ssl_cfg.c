@@ -130,6 +130,9 @@ int ssl_cfg_prepare(struct cfg *cfg, const struct ssl_report *r)
 			}
 			if (!sc->force_ver)
 				sc->force_ver = g->bind_force;
+			if ((sc->o.set & (SSLS_MIN | SSLS_MAX)) && (sc->o.flags & SSLO_NO_VERS))
+				ssl_warn(&m, "no-sslv3/no-tlsv1x are ignored for %s. Use only 'ssl-min-ver' and "
+					 "'ssl-max-ver' to fix.", sc->where);
 			if (sc->o.alpn && px->mode == PR_MODE_HTTP)
 				alpn_warning(&m, sc->where, sc->o.alpn);
 			if ((sc->o.flags & SSLO_KTLS) && !(sc->o.flags & SSLO_NO_KTLS)) {
@@ -151,6 +154,10 @@ int ssl_cfg_prepare(struct cfg *cfg, const struct ssl_report *r)
 			snprintf(what, sizeof(what), "'server %s/%s'", px->id, s->id);
 			if (s->ssl_alpn && px->mode == PR_MODE_HTTP)
 				alpn_warning(&m, what, s->ssl_alpn);
+			if ((s->ssl_min_ver || s->ssl_max_ver || (g->srv_def.set & (SSLS_MIN | SSLS_MAX))) &&
+			    ((s->ssl_flags | g->srv_def.flags) & SSLO_NO_VERS))
+				ssl_warn(&m, "no-sslv3/no-tlsv1x are ignored for %s. Use only 'ssl-min-ver' and "
+					 "'ssl-max-ver' to fix.", what);
 			if (s->check_alpn && px->mode == PR_MODE_HTTP)
 				alpn_warning(&m, what, s->check_alpn);
 			if ((s->ssl_flags & SSLO_KTLS) && !(s->ssl_flags & SSLO_NO_KTLS)) {

@@ -104,9 +104,17 @@ static int versions(const struct ssl_opts *o, int force, int *min, int *max, str
 {
 	int lo = (o->set & SSLS_MIN) && o->min_ver ? o->min_ver : TLSV_12;
 	int hi = (o->set & SSLS_MAX) && o->max_ver ? o->max_ver : TLSV_13;
+	struct ssl_opts tmp;
 
 	if (force)
 		lo = hi = force;
+	/* HAProxy: with ssl-min-ver or ssl-max-ver, the no-* words are ignored
+	 * (ssl_cfg.c warns once per line) */
+	if (o->set & (SSLS_MIN | SSLS_MAX)) {
+		tmp = *o;
+		tmp.flags &= ~SSLO_NO_VERS;
+		o = &tmp;
+	}
 	while (lo <= hi && (o->flags & SSLO_NO_VER(lo)))
 		lo++;
 	while (hi >= lo && (o->flags & SSLO_NO_VER(hi)))

@@ -166,7 +166,7 @@ def test_global_defaults(ctx):
     a = pki.cert("a", "a.test", ["a.test"])
     px, app, port = _lab(ctx, "ssl crt a.pem", global_extra=(
         "crt-base %s\n    ssl-default-bind-ciphers ECDHE-RSA-AES128-GCM-SHA256\n"
-        "    ssl-default-bind-options ssl-min-ver TLSv1.2 no-tlsv13 no-tls-tickets\n" % pki.dir))
+        "    ssl-default-bind-options ssl-min-ver TLSv1.2 ssl-max-ver TLSv1.2 no-tls-tickets\n" % pki.dir))
     out = s_client(port)
     check("ECDHE-RSA-AES128-GCM-SHA256" in out and "TLSv1.2" in out,
           "crt-base and the ssl-default-bind-* lines apply: %s" % out[-500:])
