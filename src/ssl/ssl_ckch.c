@@ -245,6 +245,14 @@ static int pem_parse(struct ckch_data *d, const char *buf, size_t len, int key_o
 	}
 	ERR_clear_error();
 	BIO_reset(in);
+	d->cert = PEM_read_bio_X509_AUX(in, NULL, no_passphrase, NULL);
+	if (!d->cert) {
+		snprintf(err, errlen, "No certificate found%s", why(r, sizeof(r)));
+		BIO_free(in);
+		return -1;
+	}
+	ERR_clear_error();
+	BIO_reset(in);
 	d->key = PEM_read_bio_PrivateKey(in, NULL, no_passphrase, NULL);
 	if (!d->key) {
 		/* a key that is there but cannot be read (encrypted, damaged) is an
@@ -262,12 +270,8 @@ static int pem_parse(struct ckch_data *d, const char *buf, size_t len, int key_o
 		}
 	}
 	BIO_reset(in);
-	d->cert = PEM_read_bio_X509_AUX(in, NULL, no_passphrase, NULL);
-	if (!d->cert) {
-		snprintf(err, errlen, "No certificate found%s", why(r, sizeof(r)));
-		BIO_free(in);
-		return -1;
-	}
+	X509_free(PEM_read_bio_X509_AUX(in, NULL, no_passphrase, NULL));   /* past the leaf: the chain follows it */
+	ERR_clear_error();
 	if (!(d->chain = sk_X509_new_null())) {
 		snprintf(err, errlen, "out of memory");
 		BIO_free(in);

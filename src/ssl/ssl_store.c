@@ -284,7 +284,9 @@ int ssl_cli_set_cert(struct cfg *cfg, const char *path, const char *payload, siz
 		}
 		free(der);
 	} else if (!(nd = ckch_data_load_mem(payload, plen, err, sizeof(err)))) {
-		snprintf(msg, len, "unable to load the certificate of '%s' from the payload: %s.", c->path, err);
+		/* HAProxy's three lines, with the reason */
+		snprintf(msg, len, "unable to load certificate from file '%s': %s.\nCan't load the payload\n"
+			 "Can't update %s!", c->path, err, c->path);
 		goto fail;
 	} else if (c->d && c->d->ocsp_file) {
 		nd->ocsp_file = 1;   /* stapling stays on; a new response may follow (FILE.ocsp) */

@@ -180,3 +180,50 @@ def handshake_ok(out):
 def check_handshake(out, want_ok, what):
     check(handshake_ok(out) == want_ok, "%s: handshake %s expected, s_client said: %s"
           % (what, "success" if want_ok else "failure", out[-900:]))
+
+
+def cli(addr, line, payload=None, tmo=5.0):
+    """One runtime API command on <addr> (a TCP port on 127.0.0.1, or a
+    UNIX socket path), with an optional payload ("<<" syntax: its empty
+    lines are dropped, as HAProxy's documentation asks, since an empty
+    line ends it); the answer as text."""
+    from harness import Deadline
+    if isinstance(addr, int):
+        s = socket.create_connection(("127.0.0.1", addr), timeout=tmo)
+    else:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(tmo)
+        s.connect(addr)
+    try:
+        data = line
+        if payload is not None:
+            data += " <<\n" + "\n".join(l for l in payload.splitlines() if l.strip()) + "\n\n"
+        else:
+            data += "\n"
+        s.sendall(data.encode())
+        out, dl = b"", Deadline(tmo)
+        while True:
+            s.settimeout(max(dl.left(), 0.01))
+            d = s.recv(65536)
+            if not d:
+                return out.decode()
+            out += d
+    finally:
+        s.close()
+
+
+def cert_serial(port, sni=None):
+    """The serial number (hex) of the certificate the server presents."""
+    import tempfile
+    out = s_client(port, "-showcerts", sni=sni)
+    pem = out[out.find("-----BEGIN CERTIFICATE-----"):out.find("-----END CERTIFICATE-----") + 25]
+    if "BEGIN" not in pem:
+        return None
+    with tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False) as f:
+        f.write(pem + "\n")
+        name = f.name
+    try:
+        rc, o = run([OPENSSL, "x509", "-in", name, "-noout", "-serial"])
+    finally:
+        os.unlink(name)
+    return o.strip().split("=", 1)[1] if rc == 0 and "=" in o else None
