@@ -69,7 +69,7 @@ class Pki:
               "-keyout", self.key, "-out", self.crt, "-days", "30", "-subj", "/CN=" + cn,
               "-config", self.cnf, "-extensions", "v3_ca"])
 
-    def cert(self, name, cn, sans=(), key="rsa", days=30, dates=None, split_key=False):
+    def cert(self, name, cn, sans=(), key="rsa", days=30, dates=None, split_key=False, ips=(), crl_uri=None):
         """A certificate for <cn> (subjectAltName DNS <sans>) signed by the CA,
         written as <name>.pem (certificate then key, or the key in
         <name>.pem.key when <split_key>); also <name>.crt and <name>.key.
@@ -79,8 +79,10 @@ class Pki:
         keyargs = {"rsa": ["rsa:2048"], "rsa4096": ["rsa:4096"], "ec": ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"]}[key]
         req = [OPENSSL, "req", "-new", "-newkey"] + keyargs + ["-nodes", "-keyout", base + ".key",
                                                               "-out", base + ".csr", "-subj", "/CN=" + cn]
-        if sans:
-            req += ["-addext", "subjectAltName=" + ",".join("DNS:" + s for s in sans)]
+        if sans or ips:
+            req += ["-addext", "subjectAltName=" + ",".join(["DNS:" + s for s in sans] + ["IP:" + i for i in ips])]
+        if crl_uri:
+            req += ["-addext", "crlDistributionPoints=URI:" + crl_uri]
         must(req)
         ca = [OPENSSL, "ca", "-batch", "-config", self.cnf, "-extensions", "leaf", "-in", base + ".csr",
               "-out", base + ".crt", "-notext"]
