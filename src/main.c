@@ -22,6 +22,7 @@
 #include <tandem/master.h>
 #include <tandem/shm.h>
 #include <tandem/sock.h>
+#include <tandem/ssl.h>
 #include <tandem/version.h>
 #include <tandem/vrrp.h>
 #include <tandem/worker.h>
@@ -70,6 +71,7 @@ int main(int argc, char **argv)
 	struct cfg *cfg;
 	char err[1024];
 
+	ssl_mem_init();    /* before OpenSSL allocates anything: its memory is counted (/metrics) */
 	admin_register();  /* the stats services and the runtime API */
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];

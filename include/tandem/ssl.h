@@ -91,6 +91,13 @@ void ssl_srv_release(struct server *s);
  * without `port`/`addr` implies it). */
 int  ssl_srv_check_ssl(const struct server *s);
 
+/* ---- memory (src/ssl/ssl_mem.c) --------------------------------------------
+ * Count OpenSSL's allocations: main() calls ssl_mem_init() before anything
+ * else (0, or -1 when OpenSSL already allocated: then nothing is counted);
+ * ssl_mem_in_use() is what OpenSSL holds now, in bytes (/metrics). */
+int      ssl_mem_init(void);
+uint64_t ssl_mem_in_use(void);
+
 /* ---- worker --------------------------------------------------------------- */
 
 /* Before the threads run: per-thread session slots of servers, ticket keys

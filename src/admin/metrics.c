@@ -20,6 +20,7 @@
 #include <tandem/stats.h>
 #include <tandem/vrrp.h>
 #include <tandem/stats_export.h>
+#include <tandem/ssl.h>
 #include <tandem/ssl_store.h>
 #include <tandem/version.h>
 
@@ -423,6 +424,8 @@ static void emit_process(struct stats_sb *b, const struct cfg *cfg, const struct
 	      conns);
 	gauge(b, "tandem_process_resident_memory_bytes", "Resident memory of the worker process.",
 	      rss_bytes());
+	gauge(b, "tandem_process_ssl_memory_bytes", "Memory OpenSSL holds in the worker (contexts, certificates, "
+	      "session caches, each TLS connection's state), bytes.", ssl_mem_in_use());
 }
 
 /* VRRP instances (the master's VRRP thread keeps their snapshot in shared
