@@ -79,6 +79,7 @@ bench:
 	@sh tools/deps.sh bench
 	@$(MAKE) --no-print-directory all
 	@sh bench/run.sh
+	@sh bench/tls.sh
 
 clean:
 	rm -rf build build-san bin
