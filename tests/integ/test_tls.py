@@ -544,3 +544,128 @@ def test_idle_tls_connections_hold_no_buffers(ctx):
     ctx.note("20 busy connections: +%d B" % (busy - idle))
     for c in warm + tls:
         c.close()
+
+
+# ------------------------------------------------------ more bind options ----
+
+def test_bind_options(ctx):
+    pki = Pki(ctx)
+    a = pki.cert("a", "a.test", ["a.test"])
+    app = ctx.app("A")
+    ports = [free_port() for _ in range(5)]
+    order = "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384"
+    cfg = _cfg(ports[0], app.port, "ssl crt %s ciphers %s" % (a, order)) + "".join(
+        "frontend f%d\n    bind 127.0.0.1:%d ssl crt %s %s\n    default_backend be\n" % (i, ports[i], a, opts)
+        for i, opts in ((1, "ciphers %s prefer-client-ciphers" % order), (2, "ecdhe secp384r1"),
+                        (3, "ca-file %s verify optional no-ca-names" % pki.crt),
+                        (4, "ciphers DHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256")))
+    ctx.proxy(cfg, )
+    client_order = "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256"
+    out = s_client(ports[0], "-tls1_2", "-cipher", client_order)
+    check("Cipher is ECDHE-RSA-AES128-GCM-SHA256" in out, "the server's order by default: %s" % out[-300:])
+    out = s_client(ports[1], "-tls1_2", "-cipher", client_order)
+    check("Cipher is ECDHE-RSA-AES256-GCM-SHA384" in out, "prefer-client-ciphers: %s" % out[-300:])
+    out = s_client(ports[2], "-tls1_2")
+    check("Server Temp Key: ECDH, secp384r1" in out or "Server Temp Key: ECDH, P-384" in out,
+          "ecdhe secp384r1: %s" % out[-600:])
+    out = s_client(ports[3])
+    check("No client certificate CA names sent" in out, "no-ca-names: %s" % out[-800:])
+    out = s_client(ports[4], "-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256")
+    check(not handshake_ok(out), "DHE needs DH parameters (none given): %s" % out[-300:])
+
+
+def test_dh_params(ctx):
+    pki = Pki(ctx)
+    a = pki.cert("a", "a.test", ["a.test"])
+    px, app, port = _lab(ctx, "ssl crt %s ciphers DHE-RSA-AES128-GCM-SHA256" % a,
+                         global_extra="tune.ssl.default-dh-param 2048\n")
+    out = s_client(port, "-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256")
+    check("Cipher is DHE-RSA-AES128-GCM-SHA256" in out and "Server Temp Key: DH, 2048 bits" in out,
+          "tune.ssl.default-dh-param 2048: %s" % out[-600:])
+
+
+def test_session_cache_size_and_lifetime(ctx):
+    pki = Pki(ctx)
+    a = pki.cert("a", "a.test", ["a.test"])
+    app = ctx.app("A")
+    p1 = free_port()
+    cfg = _cfg(p1, app.port, "ssl crt %s no-tls-tickets" % a, global_extra="tune.ssl.cachesize 0\n")
+    ctx.proxy(cfg, name="proxy_nocache")
+    out = _resume(p1, ["-tls1_2"], ctx.path("s1"))
+    check("New, TLSv1.2" in out and "Reused" not in out, "tune.ssl.cachesize 0: no resumption: %s" % out[-300:])
+    p2 = free_port()
+    cfg = _cfg(p2, app.port, "ssl crt %s no-tls-tickets" % a, global_extra="tune.ssl.lifetime 1\n")
+    ctx.proxy(cfg, name="proxy_short")
+    sess = ctx.path("s2")
+    out = _resume(p2, ["-tls1_2"], sess)
+    check("Reused, TLSv1.2" in out, "resumed within its lifetime: %s" % out[-300:])
+    poll_until(lambda: "Reused" not in s_client(p2, "-tls1_2", "-sess_in", sess, sni="a.test"), 10,
+               "the session expires after tune.ssl.lifetime (1s)")
+
+
+def test_crl_file(ctx):
+    pki = Pki(ctx)
+    a = pki.cert("a", "a.test", ["a.test"])
+    good, bad = pki.cert("good", "good client"), pki.cert("bad", "bad client")
+    from tlsutil import must, OPENSSL
+    must([OPENSSL, "ca", "-batch", "-config", pki.cnf, "-revoke", bad[:-4] + ".crt"])
+    crl = ctx.path("ca.crl")
+    must([OPENSSL, "ca", "-batch", "-config", pki.cnf, "-gencrl", "-crldays", "2", "-out", crl])
+    px, app, port = _lab(ctx, "ssl crt %s ca-file %s crl-file %s verify required" % (a, pki.crt, crl))
+    rc, out, err = _curl(port, "/", cafile=pki.crt, extra=["--cert", good])
+    check(rc == 0 and out.endswith(b"200 0 1.1"), "a client certificate not revoked: %s" % err)
+    rc, out, err = _curl(port, "/", cafile=pki.crt, extra=["--cert", bad])
+    check(rc != 0, "a revoked client certificate is refused (curl %d)" % rc)
+
+
+def _record_sizes(port):
+    """Sizes of the TLS records the server sends for one GET /bytes, read
+    off the wire (the TLS client works on memory buffers)."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+    inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+    o = tls_context(verify=False).wrap_bio(inc, out, server_hostname="a.test")
+    raw, sizes, done = b"", [], False
+
+    def pump():
+        nonlocal raw
+        d = sock.recv(65536)
+        if not d:
+            return False
+        raw += d
+        while len(raw) >= 5 and len(raw) >= 5 + int.from_bytes(raw[3:5], "big"):
+            n = int.from_bytes(raw[3:5], "big")
+            if raw[0] == 0x17 and done:
+                sizes.append(n)
+            inc.write(raw[:5 + n])
+            raw = raw[5 + n:]
+        return True
+    while True:
+        try:
+            o.do_handshake()
+            break
+        except ssl.SSLWantReadError:
+            sock.sendall(out.read())
+            pump()
+    sock.sendall(out.read())
+    done = True
+    o.write(b"GET /bytes?n=65536 HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n")
+    sock.sendall(out.read())
+    while pump():
+        pass
+    sock.close()
+    return sizes
+
+
+def test_maxrecord(ctx):
+    tandem_only("record sizes depend on the implementation")
+    pki = Pki(ctx)
+    a = pki.cert("a", "a.test", ["a.test"])
+    app = ctx.app("A")
+    p1, p2 = free_port(), free_port()
+    ctx.proxy(_cfg(p1, app.port, "ssl crt %s" % a), name="proxy_full")
+    ctx.proxy(_cfg(p2, app.port, "ssl crt %s" % a, global_extra="tune.ssl.maxrecord 1400\n"), name="proxy_small")
+    full, small = _record_sizes(p1), _record_sizes(p2)
+    check(full and max(full) > 4000, "without tune.ssl.maxrecord records are large: %r" % full[:10])
+    check(small and all(s <= 1400 + 64 for s in small[:10] if s > 100),
+          "tune.ssl.maxrecord 1400: the first records are small: %r" % small[:12])
+    check(max(small) > 4000, "then the stream gets full records again: %r" % small[:30])
