@@ -576,14 +576,15 @@ struct crtlist *crtlist_load(struct ssl_cfg_rt *rt, const char *path, int is_dir
 		}
 		free(names);
 	} else {
-		FILE *f = fopen(path, "r");
+		FILE *f = ssl_plain_file(path, 0) < 0 ? NULL : fopen(path, "r");
 		char *line = NULL;
 		size_t cap = 0;
 		ssize_t len;
 		int lineno = 0;
 
 		if (!f) {
-			ssl_err(m, "'crt-list' : cannot open file '%s' : %s", path, strerror(errno));
+			ssl_err(m, "'crt-list' : cannot open file '%s' : %s", path,
+				errno == EINVAL ? "not a regular file" : strerror(errno));
 			crtlist_free(l);
 			return NULL;
 		}

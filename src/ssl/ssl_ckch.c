@@ -68,6 +68,18 @@ const char *ssl_reason(char *buf, size_t len)
 	return buf;
 }
 
+int ssl_plain_file(const char *path, int dir_ok)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return -1;
+	if (S_ISREG(st.st_mode) || (dir_ok && S_ISDIR(st.st_mode)))
+		return 0;
+	errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+	return -1;
+}
+
 /* " (OpenSSL: reason)" or "" */
 static const char *why(char *buf, size_t len)
 {
@@ -89,15 +101,20 @@ static int read_file(const char *path, char **buf, size_t *len)
 	struct stat st;
 	size_t got = 0;
 	char *b;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > PEM_MAX) {
-		int e = S_ISDIR(st.st_mode) ? EISDIR : (uint64_t)st.st_size > PEM_MAX ? EFBIG : errno;
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
 
 		close(fd);
-		errno = e ? e : EINVAL;
+		errno = e;
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > PEM_MAX) {
+		close(fd);
+		errno = S_ISDIR(st.st_mode) ? EISDIR : !S_ISREG(st.st_mode) ? EINVAL : EFBIG;
 		return -1;
 	}
 	if (!(b = malloc((size_t)st.st_size + 1))) {
@@ -346,7 +363,8 @@ struct ckch_data *ckch_data_load_file(const char *path, struct ssl_msgs *m)
 		return NULL;
 	}
 	if (read_file(path, &buf, &len) < 0) {
-		ssl_err(m, "unable to stat SSL certificate from file '%s' : %s.", path, strerror(errno));
+		ssl_err(m, "unable to stat SSL certificate from file '%s' : %s.", path,
+			errno == EINVAL ? "not a regular file" : strerror(errno));
 		goto fail;
 	}
 	if (pem_parse(d, buf, len, 1, err, sizeof(err)) < 0) {

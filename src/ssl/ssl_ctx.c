@@ -228,8 +228,8 @@ static int load_cas(SSL_CTX *ctx, const char *path, struct ssl_msgs *m, const ch
 		}
 		return 0;
 	}
-	if (stat(path, &sb) < 0) {
-		ssl_err(m, "'%s' : unable to load %s (%s).", kw, path, strerror(errno));
+	if (ssl_plain_file(path, 1) < 0 || stat(path, &sb) < 0) {
+		ssl_err(m, "'%s' : unable to load %s (%s).", kw, path, errno == EINVAL ? "not a regular file" : strerror(errno));
 		return -1;
 	}
 	if (S_ISDIR(sb.st_mode) ? !X509_STORE_load_path(st, path) : !X509_STORE_load_file(st, path)) {
@@ -245,6 +245,10 @@ static int load_crl(SSL_CTX *ctx, const char *path, struct ssl_msgs *m)
 	X509_LOOKUP *lk = X509_STORE_add_lookup(st, X509_LOOKUP_file());
 	char r[256];
 
+	if (ssl_plain_file(path, 0) < 0) {
+		ssl_err(m, "'crl-file' : unable to load %s (%s).", path, errno == EINVAL ? "not a regular file" : strerror(errno));
+		return -1;
+	}
 	if (!lk || X509_load_crl_file(lk, path, X509_FILETYPE_PEM) <= 0) {
 		ssl_err(m, "'crl-file' : unable to load %s (%s).", path, ssl_reason(r, sizeof(r)));
 		return -1;
@@ -255,9 +259,16 @@ static int load_crl(SSL_CTX *ctx, const char *path, struct ssl_msgs *m)
 
 int ssl_load_dh_file(const char *path, EVP_PKEY **out, struct ssl_msgs *m)
 {
-	BIO *in = BIO_new_file(path, "r");
+	BIO *in;
 	char r[256];
 
+	if (ssl_plain_file(path, 0) < 0) {
+		*out = NULL;
+		ssl_err(m, "unable to load the DH parameters from '%s' (%s).", path,
+			errno == EINVAL ? "not a regular file" : strerror(errno));
+		return -1;
+	}
+	in = BIO_new_file(path, "r");
 	*out = in ? PEM_read_bio_Parameters(in, NULL) : NULL;
 	BIO_free(in);
 	if (!*out || EVP_PKEY_get_base_id(*out) != EVP_PKEY_DH) {
@@ -460,7 +471,7 @@ SSL_CTX *ssl_ctx_bind_inst(struct ssl_bind_rt *b, const struct ssl_opts *o, stru
 			if (!stat(o->ca_file, &sb) && S_ISDIR(sb.st_mode)) {
 				if ((names = sk_X509_NAME_new_null()))
 					SSL_add_dir_cert_subjects_to_stack(names, o->ca_file);
-			} else {
+			} else if (!ssl_plain_file(o->ca_file, 0)) {
 				names = SSL_load_client_CA_file(o->ca_file);
 			}
 			if (names)

@@ -214,6 +214,9 @@ void ssl_err(struct ssl_msgs *m, const char *fmt, ...) __attribute__((format(pri
 void ssl_warn(struct ssl_msgs *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* OpenSSL's reason for the last failure (and clear its queue). */
 const char *ssl_reason(char *buf, size_t len);
+/* 0 when <path> is a regular file (or a directory, <dir_ok>), else -1 with
+ * errno: a FIFO or a device would block the loader or never end. */
+int ssl_plain_file(const char *path, int dir_ok);
 
 /* ssl_ckch.c */
 struct ckch_data *ckch_data_load_file(const char *path, struct ssl_msgs *m);

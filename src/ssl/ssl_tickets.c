@@ -10,6 +10,7 @@
  * shared area, so every worker the master starts (reloads, restarts)
  * decrypts the tickets of the previous one: clients resume across a
  * reload. Several binds without a file share them. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,8 +80,9 @@ struct tkeys *tkeys_load(struct ssl_cfg_rt *rt, const char *file, struct ssl_msg
 		if (t->file && !strcmp(t->file, file))
 			return t;
 	}
-	if (!(f = fopen(file, "r"))) {
-		ssl_err(m, "'%s' : unable to load ssl tickets keys file (%s).", file, strerror(errno));
+	if (ssl_plain_file(file, 0) < 0 || !(f = fopen(file, "r"))) {
+		ssl_err(m, "'%s' : unable to load ssl tickets keys file (%s).", file,
+			errno == EINVAL ? "not a regular file" : strerror(errno));
 		return NULL;
 	}
 	while ((len = getline(&line, &cap, f)) >= 0) {

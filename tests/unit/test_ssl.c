@@ -6,6 +6,7 @@
  * expired certificate: a warning). Certificates and keys are made here. */
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -283,6 +284,40 @@ static void test_certs(void)
 	CHECKF(!c && strstr(err, "unable to stat SSL certificate from file") && strstr(err, "No such file"),
 	       "missing certificate refused (%s)", err);
 	cfg_free(c);
+
+	/* a FIFO must not block the loader: refused at once, whatever reads it */
+	{
+		static const char *const uses[] = {
+			"bind 127.0.0.1:0 ssl crt %s",
+			"bind 127.0.0.1:0 ssl crt-list %s",
+			"bind 127.0.0.1:0 ssl crt " "%s" " ca-file %s verify optional",
+			"bind 127.0.0.1:0 ssl crt " "%s" " ca-file " "%s" " crl-file %s verify optional",
+			"bind 127.0.0.1:0 ssl crt " "%s" " tls-ticket-keys %s",
+		};
+		char fifo[128], line[512];
+
+		snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+		if (mkfifo(fifo, 0600) < 0) {
+			printf("# mkfifo failed: skipped\n");
+			return;
+		}
+		for (size_t u = 0; u < sizeof(uses) / sizeof(uses[0]); u++) {
+			if (u == 0 || u == 1)
+				snprintf(line, sizeof(line), uses[u], fifo);
+			else if (u == 3)
+				snprintf(line, sizeof(line), uses[u], p1, p1, fifo);
+			else
+				snprintf(line, sizeof(line), uses[u], p1, fifo);
+			snprintf(text, sizeof(text), "frontend f\n %s\n", line);
+			c = load(text, err, sizeof(err));
+			CHECKF(!c && strstr(err, "not a regular file"), "FIFO refused: use %zu (%.200s)", u, err);
+			cfg_free(c);
+		}
+		snprintf(text, sizeof(text), "global\n ssl-dh-param-file %s\nfrontend f\n bind 127.0.0.1:0 ssl crt %s\n", fifo, p1);
+		c = load(text, err, sizeof(err));
+		CHECKF(!c && strstr(err, "not a regular file"), "FIFO refused: ssl-dh-param-file (%.200s)", err);
+		cfg_free(c);
+	}
 }
 
 int main(void)
