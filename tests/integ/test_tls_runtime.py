@@ -4,7 +4,8 @@ API transactions (new / set / commit / abort ssl cert) and crt-list edits
 worker serves a committed certificate too unless the file changed on disk
 (the file wins); a reload with a changed file serves it to new handshakes
 while a handshake in flight on the old worker completes; clients resume
-their TLS session after a reload (ticket keys kept by the master)."""
+their TLS session after a reload (ticket keys kept by the master); a reload
+with a broken certificate fails and the old worker keeps serving."""
 import os
 import signal
 import socket
@@ -215,3 +216,25 @@ def test_resumption_after_reload(ctx):
         _reload(px)
         out = s_client(port, ver, "-sess_in", sess, "-ign_eof", sni="a.test", data=req)
         check("Reused, TLSv1" in out, "%s: the session resumes on the new worker: %s" % (ver, out[-600:]))
+
+
+def test_reload_with_broken_certificate_keeps_old_worker(ctx):
+    tandem_only("reload through the master's signal")
+    pki = Pki(ctx)
+    a = pki.cert("a", "a.test", ["a.test"])
+    b = pki.cert("b", "a.test", ["a.test"], key="ec")
+    px, port, sock = _lab(ctx, pki, "ssl crt %s" % a)
+    serial = _serial_of(a)
+    before = _workers(px)
+    # b's certificate with a's key: the key does not match
+    crt_b = open(b).read().split("-----BEGIN PRIVATE KEY-----")[0]
+    key_a = "-----BEGIN PRIVATE KEY-----" + open(a).read().split("-----BEGIN PRIVATE KEY-----")[1]
+    with open(a, "w") as f:
+        f.write(crt_b + key_a)
+    os.kill(px.pid, signal.SIGHUP)
+    poll_until(lambda: "Reload failed" in px.logs(), 10, "the reload failure in the log")
+    log = px.logs()
+    check(os.path.basename(px.cfg_path) in log and a in log and "inconsistencies between private key and certificate" in log,
+          "the failure names file:line, the path and the reason: %r" % log[-800:])
+    eq(_workers(px), before, "workers after a failed reload")
+    eq(cert_serial(port, "a.test"), serial, "the old worker keeps serving its certificate")
