@@ -48,9 +48,10 @@ $(BIN)/tandem: $(BUILD)/src/main.o $(LIB)
 	@mkdir -p $(BIN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# tandem-app talks to Redis with hiredis (Debian: libhiredis-dev); only it links it.
 $(BIN)/tandem-app: $(APP_SRC:%.c=$(BUILD)/%.o) $(LIB)
 	@mkdir -p $(BIN)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ -lhiredis $(LDLIBS)
 
 $(BIN)/tandem-chaos: $(CHAOS_SRC:%.c=$(BUILD)/%.o) $(LIB)
 	@mkdir -p $(BIN)
@@ -70,10 +71,12 @@ test:
 	@$(MAKE) --no-print-directory all unit
 	@SANITIZE=$(SANITIZE) BUILD=$(BUILD) BIN=$(BIN) sh tests/run.sh
 
+# `make demo`: three nodes behind tandem. `make demo LAB=000`: that lab of the seeds
+# (contrib/labs/000/, doc/labs.md), started and held by tandem-chaos --demo.
 demo:
-	@sh tools/deps.sh demo
+	@sh tools/deps.sh demo $(if $(LAB),lab)
 	@$(MAKE) --no-print-directory all
-	@sh tools/demo.sh
+	@LAB='$(LAB)' sh tools/demo.sh
 
 bench:
 	@sh tools/deps.sh bench

@@ -85,6 +85,7 @@ extern const struct cli_cmd cli_show_cmds[];
 extern const struct cli_cmd cli_server_cmds[];
 extern const struct cli_cmd cli_dyn_cmds[];
 extern const struct cli_cmd cli_vrrp_cmds[];  /* cli_vrrp.c: show vrrp */
+extern const struct cli_cmd cli_bgp_cmds[];   /* cli_bgp.c: show anycast */
 extern const struct cli_cmd cli_reload_cmds[]; /* cli_reload.c: reload */
 extern const struct cli_cmd cli_ssl_cmds[];    /* cli_ssl.c: ssl certificates and crt-lists */
 

@@ -47,6 +47,7 @@ struct global {
 	char    *desc;
 	uint32_t log_hdr_pid;     /* pid shown in log headers */
 	int      rlimit_nofile;   /* RLIMIT_NOFILE the master should set: `ulimit-n`, else computed from maxconn */
+	int      ulimit_n;        /* `ulimit-n` as given (0: not given): the limit is then set exactly, lowered too */
 	int      spread_checks;   /* `spread-checks` percent (0..50); used when spread_checks_set */
 	int      spread_checks_set;
 	struct ssl_global ssl;    /* crt-base, ssl-default-*, tune.ssl.* (ssl-t.h, doc/tls.md) */
@@ -92,13 +93,13 @@ enum {                       /* administrative state flags, kept apart from heal
 };
 
 struct chk_px;       /* check-t.h */
+struct lb_rr;        /* lb-t.h */
 struct srv_health;   /* check-t.h */
 
 /* Per-thread part of a server: only its own thread touches it. */
 struct srv_thr {
 	struct list idle;        /* idle server connections (struct conn) */
 	int   nidle;
-	int   lb_cw;             /* smooth weighted round-robin current weight */
 	int   cur_conns;         /* connections of this thread to the server */
 };
 
@@ -216,6 +217,9 @@ struct proxy {
 	struct proxy *defbe;     /* for a `listen`: itself */
 	int    lbalgo;           /* LB_* */
 	int    lb_draws;         /* `balance random(N)`: servers drawn per pick, default 2 */
+	unsigned lb_gen;         /* bumped (atomic) when a server's state, admin flags or weight, or the
+				  * server list, change: see srv_state.h */
+	struct lb_rr *lb_rr;     /* round-robin schedule (lb-t.h), made by the first pick */
 	uint32_t retry_on;       /* RETRY_* (`retry-on`), default RETRY_CONN_FAILURE */
 	uint16_t retry_status[10]; int n_retry_status; /* statuses listed in `retry-on` */
 	int    retry_budget;     /* `retry-budget PCT` (tandem): retries in flight <= PCT% of requests in flight, min 3; default 20 */
@@ -266,6 +270,8 @@ struct cfg {
 	struct global g;
 	struct list proxies;     /* struct proxy (no defaults sections) */
 	struct list vrrps;       /* struct vrrp_conf (`vrrp` sections, vrrp-t.h) */
+	struct list anycasts;    /* struct bgp_conf (`anycast` sections, bgp-t.h) */
+	struct vrrp_set *vrrp;   /* VRRP scripts, groups, keepalived-config (vrrp-t.h); NULL when none */
 	char *path;
 	void *ssl;               /* TLS certificates, crt-lists, ticket keys (src/ssl/), NULL without TLS */
 };

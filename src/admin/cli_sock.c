@@ -7,6 +7,10 @@
  * fully sent, so memory stays bounded by one answer. At most `stats
  * maxconn` clients at once: beyond, new ones wait in the backlog (the
  * listeners are unregistered until a client leaves), as HAProxy does.
+ * When accept() runs out of file descriptors the listeners are unregistered
+ * too (they are level-triggered: left registered, the pending connection
+ * would wake the loop at once, forever) and tried again after RETRY_MS or
+ * when a client leaves; the ALERT is rate-limited (worker_fd_limit_alert).
  *
  * Payloads (HAProxy's syntax): a line ending with "<<" is a command whose
  * payload follows, up to an empty line (`set ssl cert FILE <<` and the
@@ -27,9 +31,11 @@
 #include <tandem/log.h>
 #include <tandem/loop.h>
 #include <tandem/sock.h>
+#include <tandem/worker.h>
 #include "cli_int.h"
 
 #define LINGER_MS 1000
+#define RETRY_MS  100
 
 struct cli_conn {
 	struct list     link;        /* in conns */
@@ -55,6 +61,7 @@ static struct ev_io *lst;        /* one per open stats socket */
 static int nlst, paused, stopped;
 static struct list conns = LIST_HEAD_INIT(conns);
 static int nconns;
+static struct ev_timer retry_tmr = { .idx = -1 };  /* listeners paused on the fd limit: try again */
 
 static void conn_io_cb(struct ev_io *io, uint32_t ev);
 
@@ -65,6 +72,13 @@ static void listeners_set(int on)
 	for (int i = 0; i < nlst; i++)
 		loop_io_set(this_loop, &lst[i], on ? EPOLLIN : 0);
 	paused = !on;
+}
+
+static void retry_cb(struct ev_timer *t)
+{
+	(void)t;
+	if (paused && !stopped && nconns < cli_cfg->g.stats_maxconn)
+		listeners_set(1);
 }
 
 static void conn_free_cb(struct ev_task *t)
@@ -112,8 +126,11 @@ static void accept_cb(struct ev_io *io, uint32_t ev)
 		}
 		fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE)
-				log_event(LL_ALERT, "stats socket: reached the file descriptor limit.");
+			if (errno == EMFILE || errno == ENFILE) {
+				worker_fd_limit_alert("stats socket");
+				listeners_set(0);
+				loop_timer_set(this_loop, &retry_tmr, now_ms + RETRY_MS);
+			}
 			return;
 		}
 		if (!(c = calloc(1, sizeof(*c)))) {
@@ -361,6 +378,7 @@ int cli_start(struct cfg *cfg)
 
 	cli_cfg = cfg;
 	cli_start_wall_s = clock_wall_us() / 1000000;
+	ev_timer_init(&retry_tmr, retry_cb, NULL);
 	list_for_each(l, &cfg->g.stats_socks)
 		n++;
 	if (!n)
@@ -387,6 +405,7 @@ void cli_stop(void)
 	if (stopped)
 		return;
 	stopped = 1;
+	loop_timer_del(this_loop, &retry_tmr);
 	for (int i = 0; i < nlst; i++) {
 		struct cli_sock_conf *sc = lst[i].ctx;
 

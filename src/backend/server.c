@@ -108,3 +108,11 @@ void srv_purge_idle(struct cfg *cfg, uint64_t age_ms)
 		}
 	}
 }
+
+void (*srv_gone_cb)(struct server *s);
+
+void srv_note_gone(struct server *s)
+{
+	if (srv_gone_cb)
+		srv_gone_cb(s);
+}

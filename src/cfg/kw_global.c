@@ -255,7 +255,7 @@ static int gkw_ulimit(struct cfg_ctx *ctx, char **args, int nargs)
 	if (cfg_max_args(ctx, args, nargs, 1) < 0 ||
 	    cfg_arg_int(ctx, args[0], args[1], 1, 100000000, &v) < 0)
 		return -1;
-	G->rlimit_nofile = (int)v;
+	G->rlimit_nofile = G->ulimit_n = (int)v;
 	return 0;
 }
 
@@ -564,6 +564,10 @@ const struct cfg_kw cfg_global_kws[] = {
 	{ "tune.ssl.cachesize",              0, cfg_gkw_ssl },
 	{ "tune.ssl.lifetime",               0, cfg_gkw_ssl },
 	{ "tune.ssl.maxrecord",              0, cfg_gkw_ssl },
+	{ "keepalived-config", 0, cfg_vrrp_global },   /* kw_vrrp.c */
+	{ "vrrp-script-user", 0, cfg_vrrp_global },
+	{ "vrrp-script-security", 0, cfg_vrrp_global },
+	{ "vrrp-router-id",  0, cfg_vrrp_global },
 	{ "ssl-*",           0, gkw_unsupported },
 	{ "tune.ssl.*",      0, gkw_unsupported },
 	{ "key-base",        0, gkw_unsupported },

@@ -6,11 +6,11 @@
  * or backend side (timeouts, options, retries...) do the same here through
  * cfg_px_has_cap(). */
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <tandem/h1.h>
 #include <tandem/ssl.h>
 #include "cfg_int.h"
 #include "kw_check.h"
@@ -475,16 +475,6 @@ static int kw_log(struct cfg_ctx *ctx, char **args, int nargs)
 
 /* ---- http-request / http-response header rules ---- */
 
-static int is_token(const char *s)
-{
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("!#$%&'*+-.^_`|~", *s))
-			return 0;
-	return 1;
-}
-
 /* A value is a log-format string in HAProxy: only literal text is
  * supported here; "%%" stands for one '%'. Returns a malloc'd copy or NULL
  * (error reported). */
@@ -539,7 +529,7 @@ static int kw_http_rule(struct cfg_ctx *ctx, char **args, int nargs)
 	if (nargs > 2 + need)
 		return cfg_err(ctx, "'%s' cannot handle unexpected argument '%s' (quote values that contain spaces).",
 			       kw, args[2 + need]);
-	if (!is_token(args[2]))
+	if (!h1_is_token(args[2]))
 		return cfg_err(ctx, "'%s': invalid header name '%s'.", kw, args[2]);
 	if (need == 2 && !(r.value = literal_value(ctx, kw, args[3])))
 		return -1;

@@ -491,6 +491,10 @@ static const struct {
 	{ "backend",   start_proxy },
 	{ "listen",    start_proxy },
 	{ "vrrp",      cfg_vrrp_start },
+	{ "anycast",   cfg_bgp_start },
+	{ "vrrp-script", cfg_vrrp_start },
+	{ "vrrp-track-file", cfg_vrrp_start },
+	{ "vrrp-sync-group", cfg_vrrp_start },
 	{ "userlist",  start_unsupported },
 	{ "resolvers", start_unsupported },
 	{ "peers",     start_unsupported },
@@ -588,7 +592,12 @@ static int dispatch_line(struct cfg_ctx *ctx, char **args, int nargs)
 	case SEC_SKIP:
 		return 0;
 	case SEC_VRRP:
+	case SEC_VRRP_SCRIPT:
+	case SEC_VRRP_TFILE:
+	case SEC_VRRP_GROUP:
 		return cfg_vrrp_kw(ctx, args, nargs);
+	case SEC_ANYCAST:
+		return cfg_bgp_kw(ctx, args, nargs);
 	case SEC_GLOBAL:
 		if (!(kw = kw_find(cfg_global_kws, args[0])))
 			return cfg_err(ctx, "unknown keyword '%s' in 'global' section", args[0]);
@@ -622,6 +631,7 @@ struct cfg *cfg_load(const char *path, char *err, size_t errlen)
 	}
 	list_init(&cfg->proxies);
 	list_init(&cfg->vrrps);
+	list_init(&cfg->anycasts);
 	cfg_global_init(&cfg->g);
 	ctx.cfg = cfg;
 	ctx.file = cfg->path;
@@ -658,6 +668,8 @@ struct cfg *cfg_load(const char *path, char *err, size_t errlen)
 		cfg_check(&ctx);
 	if (!ctx.nerr)
 		cfg_vrrp_check(&ctx);
+	if (!ctx.nerr)
+		cfg_bgp_check(&ctx);
 
 	while (!list_empty(&ctx.defaults)) {
 		struct proxy *d = list_entry(ctx.defaults.next, struct proxy, link);
@@ -684,6 +696,7 @@ void cfg_free(struct cfg *cfg)
 		cfg_proxy_free(px);
 	}
 	cfg_vrrp_free(cfg);
+	cfg_bgp_free(cfg);
 	cfg_global_free(&cfg->g);
 	free(cfg->path);
 	free(cfg);

@@ -1,7 +1,8 @@
-/* TLS as the streams see it: see include/tandem/ssl_sess.h. */
+/* TLS as the sessions and streams see it: see include/tandem/ssl_sess.h. */
 #include <stdio.h>
 #include <string.h>
 #include <tandem/buf.h>
+#include <tandem/clock.h>
 #include <tandem/counters-t.h>
 #include <tandem/httplog.h>
 #include <tandem/httplog-t.h>
@@ -10,55 +11,63 @@
 #include <tandem/worker.h>
 #include <tandem/xprt_ssl.h>
 
-int ssl_sess_accept(struct stream *s)
+int ssl_sess_tls(const struct bind_conf *bind)
 {
-	return ssl_conn_accept(&s->cli, s->bind, this_thr ? this_thr->id : 0);
+	return bind && bind->ssl && bind->ssl->ssl;
 }
 
-void ssl_sess_done(struct stream *s)
+int ssl_sess_accept(struct sess *ss)
 {
-	CTR_ADD(s->fe->fe_ctr->ssl_sess, 1);
-	if (ssl_conn_resumed(&s->cli))
-		CTR_ADD(s->fe->fe_ctr->ssl_reused, 1);
+	return ssl_conn_accept(&ss->cli, ss->bind, this_thr ? this_thr->id : 0);
+}
+
+void ssl_sess_done(struct sess *ss)
+{
+	CTR_ADD(ss->fe->fe_ctr->ssl_sess, 1);
+	if (ssl_conn_resumed(&ss->cli))
+		CTR_ADD(ss->fe->fe_ctr->ssl_reused, 1);
 }
 
 /* The listener's name: its `name`, else its position in the frontend
  * (HAProxy's listener id). */
-static void bind_name(const struct stream *s, char *out, size_t len)
+static void bind_name(const struct sess *ss, char *out, size_t len)
 {
 	const struct list *l;
 	int n = 0;
 
-	if (s->bind && s->bind->name) {
-		snprintf(out, len, "%s", s->bind->name);
+	if (ss->bind && ss->bind->name) {
+		snprintf(out, len, "%s", ss->bind->name);
 		return;
 	}
-	list_for_each(l, &s->fe->binds) {
+	list_for_each(l, &ss->fe->binds) {
 		n++;
-		if (list_entry(l, struct bind_conf, link) == s->bind)
+		if (list_entry(l, struct bind_conf, link) == ss->bind)
 			break;
 	}
 	snprintf(out, len, "%d", n);
 }
 
-void ssl_sess_failed(struct stream *s, int timed_out)
+void ssl_sess_failed(struct sess *ss, int timed_out)
 {
 	char msg[128], detail[256], line[512], bname[128];
-	int cls = ssl_conn_hs_error(&s->cli, timed_out, msg, sizeof(msg), detail, sizeof(detail));
+	int cls = ssl_conn_hs_error(&ss->cli, timed_out, msg, sizeof(msg), detail, sizeof(detail));
+	struct sockaddr_storage addr;
 
-	CTR_ADD(s->fe->fe_ctr->ssl_failed, 1);
-	bind_name(s, bname, sizeof(bname));
+	CTR_ADD(ss->fe->fe_ctr->ssl_failed, 1);
+	bind_name(ss, bname, sizeof(bname));
 	if (*detail)
 		snprintf(line, sizeof(line), "%s (%s)", msg, detail);
 	else
 		snprintf(line, sizeof(line), "%s", msg);
-	httplog_emit_conn_error(&worker.cfg->g, s->fe, &s->cli_addr, s->req_wall_us, bname, line,
-				cls == SSL_HSE_EMPTY || cls == SSL_HSE_ABORT);
+	memset(&addr, 0, sizeof(addr));
+	memcpy(&addr, &ss->addr, sizeof(ss->addr));
+	httplog_emit_conn_error(&worker.cfg->g, ss->fe, &addr, clock_wall_us() - (now_us - ss->t_accept_us), bname,
+				line, cls == SSL_HSE_EMPTY || cls == SSL_HSE_ABORT);
 }
 
 int ssl_sess_connect(struct stream *s, struct conn *c)
 {
-	struct ssl_sni_env env = { NULL, 0, &s->cli };
+	struct ssl_sni_env env = { NULL, 0, s->cli };
 	char sni[256];
 
 	if (s->srv_out.data) {
@@ -83,9 +92,9 @@ void ssl_sess_srv_failed(struct stream *s)
 
 void ssl_sess_log(const struct stream *s, struct txn_log *t)
 {
-	if (!ssl_fc(&s->cli))
+	if (!ssl_fc(s->cli))
 		return;
-	t->ssl_version = ssl_fc_protocol(&s->cli);
-	t->ssl_cipher = ssl_fc_cipher(&s->cli);
-	t->ssl_sni = ssl_fc_sni(&s->cli);
+	t->ssl_version = ssl_fc_protocol(s->cli);
+	t->ssl_cipher = ssl_fc_cipher(s->cli);
+	t->ssl_sni = ssl_fc_sni(s->cli);
 }

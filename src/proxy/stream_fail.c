@@ -9,6 +9,7 @@
 #include <tandem/errors.h>
 #include <tandem/h1.h>
 #include <tandem/lb.h>
+#include <tandem/srv_state.h>
 #include <tandem/server.h>
 #include <tandem/srv_admin.h>
 #include "stream_int.h"
@@ -72,6 +73,15 @@ void req_done_accounting(struct stream *s)
 	}
 }
 
+/* Is <s>'s server gone for good for the request waiting on it: marked DOWN
+ * by its checks (active or passive) or put in maintenance? A draining
+ * server is not: draining means "finish what you have". */
+static int srv_gone(const struct server *sv)
+{
+	return __atomic_load_n(&sv->state, __ATOMIC_RELAXED) == SRV_ST_STOPPED ||
+	       (__atomic_load_n(&sv->admin, __ATOMIC_RELAXED) & SRV_ADMF_MAINT);
+}
+
 /* May the current request be sent again after a failure of kind <k>?
  *  - never once response bytes reached the client, or once request body
  *    bytes that were sent had to be dropped from the buffer;
@@ -79,7 +89,10 @@ void req_done_accounting(struct stream *s)
  *    reused connection is always a candidate: the server closed it first);
  *  - a request that is not idempotent (RFC 9110 9.2.2) only when none of it
  *    reached a server (connection failure), unless it has an Idempotency-Key;
- *  - response-level retries within the backend's retry budget. */
+ *  - response-level retries within the backend's retry budget, unless
+ *    the server has been marked DOWN or put in maintenance meanwhile (the
+ *    budget stops retry storms against overloaded servers; a server its
+ *    checks declared DOWN is not one of those, see stream_srv_gone()). */
 int may_retry(struct stream *s, enum fail_kind k)
 {
 	static const uint32_t cond[] = {
@@ -95,7 +108,7 @@ int may_retry(struct stream *s, enum fail_kind k)
 		return 0;
 	if (k != FAIL_CONN && !h1_method_idempotent(s->meth) && !sf(s, SF_IDEM_KEY))
 		return 0;
-	if (k != FAIL_CONN && k != FAIL_REUSED && !sf(s, SF_IN_RETRY)) {
+	if (k != FAIL_CONN && k != FAIL_REUSED && !sf(s, SF_IN_RETRY) && !(s->srv && srv_gone(s->srv))) {
 		int inflight = __atomic_load_n(&be->req_inflight, __ATOMIC_RELAXED);
 		int allowed = MAX(3, be->retry_budget * inflight / 100);
 
@@ -105,6 +118,22 @@ int may_retry(struct stream *s, enum fail_kind k)
 		s->flags |= SF_IN_RETRY;
 	}
 	return 1;
+}
+
+/* Send the request again (to the same server or, s->srv being NULL, to
+ * the one the balancer picks): the kept request body goes out again from
+ * its start and the response starts over. */
+static void replay(struct stream *s)
+{
+	s->req.fwd += s->req.kept;
+	s->req.kept = 0;
+	s->req.sent = 0;
+	memset(&s->rsp, 0, sizeof(s->rsp));
+	s->status = -1;
+	s->srv_out_sent = 0;
+	s->t_conn_us = 0;
+	s->exp_srv = 0;
+	s->state = ST_CONNECT;
 }
 
 /* The request could not be served by the current server: retry (maybe on
@@ -141,28 +170,20 @@ int srv_failure(struct stream *s, int status, char who, char when, enum fail_kin
 			CTR_ADD(s->srv->ctr->retries, 1);
 		/* HAProxy's `option redispatch N`: N > 0 every Nth retry, N < 0
 		 * the last -N retries. tandem also redispatches at once when the
-		 * failed server is no longer usable (marked down meanwhile). */
+		 * failed server is no longer usable (marked down meanwhile)
+		 * or is full. */
 		if (be->options & PR_O_REDISPATCH) {
 			int n = be->redispatch ? be->redispatch : -1;
 			int redisp = n > 0 ? (s->retries % n) == 0 : s->retries > be->retries + n;
 
-			if (redisp || (s->srv && !srv_usable(s->srv))) {
+			if (redisp || (s->srv && (!srv_usable(s->srv) || srv_full(s->srv)))) {
 				s->prev_srv = s->srv;
 				s->srv = NULL;
 				s->flags |= SF_REDISPATCHED;
 				CTR_ADD(be->be_ctr->redispatches, 1);
 			}
 		}
-		/* replay: the kept request body goes out again from its start;
-		 * the response starts over */
-		s->req.fwd += s->req.kept;
-		s->req.kept = 0;
-		s->req.sent = 0;
-		memset(&s->rsp, 0, sizeof(s->rsp));
-		s->status = -1;
-		s->srv_out_sent = 0;
-		s->t_conn_us = 0;
-		s->state = ST_CONNECT;
+		replay(s);
 		return 1;
 	}
 	stream_error(s, status, who, when);
@@ -175,9 +196,63 @@ int client_gone(struct stream *s)
 {
 	if (!((s->fe->options | s->be->options) & PR_O_ABORTONCLOSE))
 		return 0;
-	if (!(s->cli.flags & (CF_EOF | CF_ERROR | CF_RDHUP)))
+	if (!(s->cli->flags & (CF_EOF | CF_ERROR | CF_RDHUP)))
 		return 0;
 	CTR_ADD(s->fe->fe_ctr->cli_aborts, 1);
 	stream_error(s, 0, 'C', s->state == ST_QUEUE ? 'Q' : 'C');
+	return 1;
+}
+
+/* May the request be sent to another server now, its server being gone?
+ * Nothing of the response reached the client, the request can be replayed
+ * whole (body still kept), and it is idempotent (or carries an
+ * Idempotency-Key), or none of it reached the server yet. */
+static int safe_to_move(const struct stream *s)
+{
+	if (sf(s, SF_RSP_STARTED | SF_REPLAY_LOST) || s->rsp.phase != MSG_HEAD)
+		return 0;
+	if (h1_method_idempotent(s->meth) || sf(s, SF_IDEM_KEY))
+		return 1;
+	return !s->srv_out_sent && !s->req.sent;
+}
+
+/* Does <be> have a usable server other than <sv> to send a request to? */
+static int other_server(const struct proxy *be, const struct server *sv)
+{
+	const struct list *l;
+
+	for (l = be->servers.next; l != &be->servers; l = __atomic_load_n(&l->next, __ATOMIC_ACQUIRE)) {
+		const struct server *o = list_entry(l, struct server, link);
+
+		if (o != sv && srv_usable(o))
+			return 1;
+	}
+	return 0;
+}
+
+int stream_srv_gone(struct stream *s)
+{
+	struct server *sv = s->srv;
+	struct proxy *be = s->be;
+
+	if (!sv || (s->state != ST_CONNECT && s->state != ST_XFER) || !srv_gone(sv) || !safe_to_move(s))
+		return 0;
+	/* with nowhere else to go, waiting on it is still the best chance */
+	if (!other_server(be, sv))
+		return 0;
+	/* Re-dispatched, not retried: outside `retries` and the retry budget
+	 * (the budget stops retry storms against overloaded servers, and a
+	 * server its checks declared DOWN is not one of those), but counted
+	 * with the retries and redispatches. Its connection is closed. */
+	s->retries++;
+	CTR_ADD(be->be_ctr->retries, 1);
+	CTR_ADD(sv->ctr->retries, 1);
+	CTR_ADD(be->be_ctr->redispatches, 1);
+	release_server_slot(s);
+	drop_server_conn(s);
+	s->prev_srv = sv;
+	s->srv = NULL;
+	s->flags |= SF_REDISPATCHED;
+	replay(s);
 	return 1;
 }

@@ -63,6 +63,15 @@ static void key_set(struct tkey *k, const unsigned char *raw, size_t len)
 	}
 }
 
+/* getline()'s buffer is libc's: wiped, then given back to libc (not to
+ * OPENSSL_free, which is tandem's counting allocator, ssl_mem.c). */
+static void free_line(char *line, size_t cap)
+{
+	if (line)
+		OPENSSL_cleanse(line, cap);
+	free(line);
+}
+
 struct tkeys *tkeys_load(struct ssl_cfg_rt *rt, const char *file, struct ssl_msgs *m)
 {
 	unsigned char raw[TKEYS_N][80];
@@ -139,13 +148,13 @@ struct tkeys *tkeys_load(struct ssl_cfg_rt *rt, const char *file, struct ssl_msg
 	t->enc = TKEYS_N - 2;   /* the penultimate one */
 	list_add_tail(&rt->tkeys, &t->link);
 	OPENSSL_cleanse(raw, sizeof(raw));
-	OPENSSL_clear_free(line, cap);
+	free_line(line, cap);
 	return t;
 fail:
 	if (f)
 		fclose(f);
 	OPENSSL_cleanse(raw, sizeof(raw));
-	OPENSSL_clear_free(line, cap);
+	free_line(line, cap);
 	return NULL;
 }
 

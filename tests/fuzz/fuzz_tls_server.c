@@ -4,7 +4,7 @@
  * contexts and ClientHello callback (src/ssl/: certificate choice by SNI,
  * ALPN, client certificate request with `verify optional`, tickets, OCSP
  * callback), and the TLS transport (src/net/xprt_ssl.c) driven as the
- * stream drives it: conn_handshake(), then conn_recv() and conn_sendv()
+ * session and stream drive it: conn_handshake(), then conn_recv() and conn_sendv()
  * once the handshake is done, then close. The accessors behind the
  * ssl_fc* fetches and the handshake error text run on every outcome.
  * Contract: no crash, no leak, no undefined behaviour (ASan/UBSan); the
@@ -142,7 +142,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		close(sv[1]);
 		return 0;
 	}
-	/* the handshake, as the stream's HANDSHAKE state drives it; every
+	/* the handshake, as the session drives it (sess_handshake); every
 	 * turn stands for an epoll edge on both sides */
 	for (int turn = 0; turn < 64; turn++) {
 		hs = conn_handshake(&c);

@@ -1,10 +1,17 @@
 #!/bin/sh
 # Short libFuzzer runs of the HTTP/1.x head parser, the chunked decoder,
-# the VRRP advertisement parser, the configuration parser (with its
-# post-parse checks), the TLS ClientHello parser and the TLS listener path
-# (records fed to a real `bind ... ssl` through a socket).
+# the VRRP advertisement parser (v2, v3, IPv6), the configuration parser
+# (with its post-parse checks), the keepalived.conf reader, tandem-app's
+# JSON body reader, BIRD's control socket replies, the TLS ClientHello
+# parser and the TLS listener path (records fed to a real `bind ... ssl`
+# through a socket), then the response-side mutation run
+# (tests/fuzz/resp_mutate.py: tandem between keep-alive clients and a
+# backend serving mutated responses; no client may see another request's
+# bytes, nothing may crash or spin).
 # usage: sh tests/fuzz/run.sh        env: BUILD (default build),
-#        FUZZ_SECONDS (per fuzzer, default 20), CLANG (default clang).
+#        FUZZ_SECONDS (per fuzzer, default 20), CLANG (default clang),
+#        BIN (tandem for the mutation run; default bin, build-san/bin with
+#        SANITIZE=1), RESP_FUZZ_SECONDS (default 40), RESP_FUZZ_SEED.
 # Builds with clang -fsanitize=fuzzer,address,undefined into $BUILD/fuzz/,
 # linking the parser sources directly (libtandem.a is built by gcc, without
 # coverage instrumentation). Needs clang's libFuzzer runtime (Debian:
@@ -24,7 +31,7 @@ if ! command -v "$CLANG" >/dev/null 2>&1; then
 fi
 mkdir -p "$OUT"
 rc=0
-for t in h1 chunk vrrp_pkt cfg tls_hello tls_server; do
+for t in h1 chunk vrrp_pkt cfg kaconf app_json bird_reply tls_hello tls_server; do
 	seeds="tests/fuzz/seeds/$t"
 	libs=""
 	case $t in
@@ -37,6 +44,9 @@ for t in h1 chunk vrrp_pkt cfg tls_hello tls_server; do
 	# the shipped ones
 	cfg) tsrc=$(ls src/*/*.c); dict="-dict=tests/fuzz/cfg.dict"; seeds="$seeds contrib"
 	     libs="-lssl -lcrypto -lpthread -lm" ;;
+	kaconf) tsrc="src/vrrp/kaconf.c src/vrrp/conf.c"; dict="-dict=tests/fuzz/kaconf.dict" ;;
+	app_json) tsrc="tools/app/json.c"; dict="" ;;
+	bird_reply) tsrc="src/bgp/birdc.c"; dict="" ;;
 	*) tsrc=$SRC; dict="-dict=tests/fuzz/h1.dict" ;;
 	esac
 	# shellcheck disable=SC2086 # FLAGS and tsrc are lists
@@ -59,4 +69,13 @@ for t in h1 chunk vrrp_pkt cfg tls_hello tls_server; do
 		rc=1
 	fi
 done
+
+# Response-side mutation run against the built tandem.
+if ! command -v python3 >/dev/null 2>&1; then
+	echo "FAIL resp_mutate: python3 not found"
+	exit 1
+fi
+if ! python3 tests/fuzz/resp_mutate.py; then
+	rc=1
+fi
 exit $rc

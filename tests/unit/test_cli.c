@@ -11,7 +11,7 @@
 #include <sys/un.h>
 #include <tandem/cfg.h>
 #include <tandem/cli.h>
-#include <tandem/lb.h>
+#include <tandem/srv_state.h>
 #include <tandem/srv_admin.h>
 #include <tandem/stats.h>
 #include "unit.h"
@@ -327,6 +327,17 @@ static void test_show_stat(struct cfg *c)
 		CHECK("show stat: same document as the stats page's CSV", page && strlen(o) == sz + 1 &&
 		      !strncmp(o, page, sz));
 		free(page);
+	}
+	{
+		/* one CSV quoting for both (stats_sb_csv) */
+		struct server *b = srv(c, "app", "b");
+		char *id = b->id;
+
+		b->id = "b,\"q\"";
+		o = run(c, CLI_LVL_USER, "show stat 2 4 -1");
+		CHECK("show stat: a comma or quote in a name is quoted, quotes doubled",
+		      strstr(o, "\napp,\"b,\"\"q\"\"\",") != NULL);
+		b->id = id;
 	}
 	o = run(c, CLI_LVL_USER, "show stat 2 4 -1");
 	CHECK("show stat 2 4 -1: servers of app only", count_lines(o) == 4 && strstr(o, "\napp,a,") &&

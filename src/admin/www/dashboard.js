@@ -646,6 +646,38 @@
     });
   }
 
+  /* ---- anycast (BGP announcements through BIRD) ----------------------------- */
+
+  function renderAnycast(snap) {
+    var list = snap.anycast || [], card = $("d-anycast-card"), table = $("d-anycast");
+    card.hidden = list.length === 0;
+    if (!list.length) return;
+    while (table.firstChild) table.removeChild(table.firstChild);
+    var thead = el("thead"), h = el("tr");
+    ["Section", "State", "Addresses", "BIRD", "Since"].forEach(function (t, i) {
+      h.appendChild(el("th", i ? "" : "l", t));
+    });
+    thead.appendChild(h);
+    table.appendChild(thead);
+    var tb = el("tbody");
+    list.forEach(function (v) {
+      var tr = el("tr", "anycast");
+      tr.setAttribute("data-anycast", v.name);
+      tr.appendChild(el("td", "l", v.name));
+      var td = el("td"), cls = v.state === "announced" ? "st-up" : v.state === "withdrawn" ? "st-down" : "st-drain";
+      td.appendChild(el("span", "pill " + cls, v.state));
+      td.title = v.reason + (v.backend ? " (" + v.backend + ")" : "");
+      tr.appendChild(td);
+      tr.appendChild(el("td", "", v.addresses.map(function (a) { return a.address + " (" + a.protocol + ")"; }).join(", ")));
+      var b = el("td", "", v.bird);
+      if (v.last_error) b.title = v.last_error;
+      tr.appendChild(b);
+      tr.appendChild(el("td", "", v.since_s + " s"));
+      tb.appendChild(tr);
+    });
+    table.appendChild(tb);
+  }
+
   /* ---- VRRP --------------------------------------------------------------- */
 
   function renderVrrp(snap) {
@@ -654,8 +686,8 @@
     if (!list.length) return;
     while (table.firstChild) table.removeChild(table.firstChild);
     var thead = el("thead"), h = el("tr");
-    ["Instance", "State", "Priority", "Master", "Since"].forEach(function (t, i) {
-      h.appendChild(el("th", i ? "" : "l", t));
+    ["Instance", "State", "Priority", "Master", "Since", "Last change", "Split brain"].forEach(function (t, i) {
+      h.appendChild(el("th", i === 0 || i === 5 ? "l" : "", t));
     });
     thead.appendChild(h);
     table.appendChild(thead);
@@ -663,13 +695,22 @@
     list.forEach(function (v) {
       var tr = el("tr", "vrrp");
       tr.setAttribute("data-vrrp", v.name);
-      tr.appendChild(el("td", "l", v.name + " (" + v.interface + ", vrid " + v.vrid + ")"));
+      var what = v.interface + ", vrid " + v.vrid + ", v" + v.version + (v.family === "IPv6" ? " IPv6" : "") +
+        (v.authentication === "PASS" ? ", PASS" : "") + (v.vmac ? ", " + v.vmac : "") +
+        (v.sync_group ? ", group " + v.sync_group : "");
+      tr.appendChild(el("td", "l", v.name + " (" + what + ")"));
       var td = el("td"), pill = el("span", "pill " + (v.state === "MASTER" ? "st-up" : v.state === "BACKUP" ? "st-drain" : "st-down"), v.state);
+      if (v.fault_reason) pill.title = v.fault_reason;
       td.appendChild(pill);
       tr.appendChild(td);
       tr.appendChild(el("td", "", v.effective_priority !== v.priority ? v.effective_priority + " (" + v.priority + ")" : String(v.priority)));
       tr.appendChild(el("td", "", v.master ? v.master + " (" + v.master_priority + ")" : "\u2013"));
       tr.appendChild(el("td", "", v.since_s + " s"));
+      var last = (v.last_transitions || [])[(v.last_transitions || []).length - 1];
+      var lc = el("td", "l", last ? last.from + " \u2192 " + last.to + ": " + last.reason : "\u2013");
+      if (last) lc.title = new Date(last.time_ms).toISOString();
+      tr.appendChild(lc);
+      tr.appendChild(el("td", v.split_brain ? "bad" : "zero", String(v.split_brain || 0)));
       tb.appendChild(tr);
     });
     table.appendChild(tb);
@@ -920,6 +961,7 @@
     renderFrontends(snap);
     renderVrrp(snap);
     renderCerts(snap);
+    renderAnycast(snap);
     diffStates(snap, now);
     S.snap = snap;
     setLive();
