@@ -25,6 +25,7 @@
 #include <tandem/master.h>
 #include <tandem/shm.h>
 #include <tandem/sock.h>
+#include <tandem/ssl.h>
 #include <tandem/version.h>
 #include <tandem/vrrp.h>
 #include <tandem/worker.h>
@@ -78,6 +79,7 @@ int main(int argc, char **argv)
 	struct cfg *cfg;
 	char err[1024];
 
+	ssl_mem_init();    /* before OpenSSL allocates anything: its memory is counted (/metrics) */
 	ctr_init((int)sysconf(_SC_NPROCESSORS_ONLN));  /* counter slots: before any counter set */
 	admin_register();  /* the stats services and the runtime API */
 	worker_module_register(&dns_module);

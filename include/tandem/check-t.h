@@ -25,9 +25,9 @@ enum hchk_status {
 	HCHK_L4OK,        /* "L4OK"    Layer4 check passed */
 	HCHK_L4TOUT,      /* "L4TOUT"  Layer4 timeout */
 	HCHK_L4CON,       /* "L4CON"   Layer4 connection problem */
-	HCHK_L6OK,        /* "L6OK"    Layer6 check passed (unused: no TLS) */
-	HCHK_L6TOUT,      /* "L6TOUT"  Layer6 timeout (unused) */
-	HCHK_L6RSP,       /* "L6RSP"   Layer6 invalid response (unused) */
+	HCHK_L6OK,        /* "L6OK"    Layer6 check passed (a TLS handshake, check-ssl) */
+	HCHK_L6TOUT,      /* "L6TOUT"  Layer6 timeout (TLS handshake) */
+	HCHK_L6RSP,       /* "L6RSP"   Layer6 invalid response (TLS handshake failure) */
 	HCHK_L7TOUT,      /* "L7TOUT"  Layer7 timeout */
 	HCHK_L7RSP,       /* "L7RSP"   Layer7 invalid response */
 	HCHK_L7OK,        /* "L7OK"    Layer7 check passed */
@@ -190,6 +190,7 @@ struct chk_px {
 /* ---- run time of one server's health (src/check/check.c) -------------- */
 
 /* One active check in flight (owner thread only). */
+struct ssl_st;
 struct chk_run {
 	struct ev_io    io;
 	struct ev_timer tmr;       /* next check when idle; deadline while running */
@@ -202,6 +203,8 @@ struct chk_run {
 	char    *out; size_t outlen, outoff;
 	char    *in;  size_t inlen, incap;
 	int      eof;
+	struct ssl_st *ssl;        /* TLS (check-ssl, check_ssl.c), NULL: plain */
+	int      tls_done;         /* its handshake completed */
 };
 
 struct srv_health {

@@ -42,6 +42,10 @@ struct counters {
 	 * the last bucket is everything slower (+Inf). */
 	ctr_t ta_hist[CTR_HIST_N];
 	ctr_t ta_sum_us;     /* sum of Ta in microseconds (histogram _sum) */
+	/* TLS handshakes (HAProxy's ssl stats module): fe with clients, be/srv with servers */
+	ctr_t ssl_sess;      /* handshakes completed */
+	ctr_t ssl_reused;    /* of which resumed a session */
+	ctr_t ssl_failed;    /* handshakes that failed (error, close, timeout) */
 };
 
 #define CTR_SLOTS 8       /* most slots per counter set */

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <tandem/list.h>
 #include <tandem/counters-t.h>
+#include <tandem/ssl-t.h>
 
 /* ---- logging targets (global `log`, proxy `log global` / `log ...`) ---- */
 enum log_fmt { LOGF_RFC3164 = 0, LOGF_RAW, LOGF_SHORT, LOGF_ISO, LOGF_TIMED, LOGF_LOCAL, LOGF_PRIORITY, LOGF_RFC5424 };
@@ -49,6 +50,7 @@ struct global {
 	int      ulimit_n;        /* `ulimit-n` as given (0: not given): the limit is then set exactly, lowered too */
 	int      spread_checks;   /* `spread-checks` percent (0..50); used when spread_checks_set */
 	int      spread_checks_set;
+	struct ssl_global ssl;    /* crt-base, ssl-default-*, tune.ssl.* (ssl-t.h, doc/tls.md) */
 };
 
 /* ---- header rewriting rules (http-request / http-response) ---- */
@@ -74,6 +76,7 @@ struct bind_conf {
 	int     maxconn;          /* `maxconn` bind option: 0 = the frontend's */
 	int     curconn;          /* connections accepted on this bind and still open (atomic) */
 	int     reused;           /* fd taken over from the previous configuration (reload) */
+	struct ssl_bind_conf *ssl; /* TLS options of the line (shared by its addresses), NULL: none */
 	const char *file; int line;
 };
 
@@ -169,6 +172,20 @@ struct server {
 	uint8_t init_addr[SRV_MAX_IADDR]; /* `init-addr` methods in order (SRV_IADDR_*); all 0 = not set (last,libc) */
 	struct sockaddr_storage init_ip; /* `init-addr` ADDR */
 	struct dns_srv *dns;             /* run-time DNS state (src/dns/), NULL when not resolved at run time */
+	/* TLS towards the server (doc/tls.md); the context is built after parsing */
+	int    use_ssl;                  /* `ssl` / `no-ssl` */
+	int    check_ssl;                /* `check-ssl` / `no-check-ssl` */
+	int    ssl_verify;               /* TLS_VFY_*: UNSET follows `ssl-server-verify` */
+	int    ssl_min_ver, ssl_max_ver; /* TLSV_* */
+	int    ssl_force_ver;            /* force-tlsvXX: TLSV_*, 0 none */
+	uint32_t ssl_flags;              /* SSLO_*: no-tlsvXX, no-tls-tickets, ktls */
+	int    ssl_no_reuse;             /* `no-ssl-reuse` / `ssl-reuse` */
+	char  *ssl_ca_file, *ssl_crl_file, *ssl_crt;
+	char  *ssl_sni;                  /* `sni EXPR` as written */
+	char  *ssl_verifyhost;
+	char  *ssl_alpn, *ssl_ciphers, *ssl_ciphersuites;
+	char  *check_sni, *check_alpn;
+	void  *ssl_rt;                   /* client context, SNI expression, sessions per thread (src/ssl/) */
 	const char *file; int line;
 };
 
@@ -289,6 +306,7 @@ struct cfg {
 	struct vrrp_set *vrrp;   /* VRRP scripts, groups, keepalived-config (vrrp-t.h); NULL when none */
 	struct list resolvers;   /* struct resolvers (`resolvers` sections, dns-t.h) */
 	char *path;
+	void *ssl;               /* TLS certificates, crt-lists, ticket keys (src/ssl/), NULL without TLS */
 };
 
 #endif

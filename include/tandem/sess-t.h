@@ -27,6 +27,7 @@ struct sess {
 	uint64_t          t_accept_us;
 	uint32_t          nreq;     /* requests on this connection */
 	uint8_t           closed;
+	uint8_t           hs;       /* a TLS handshake in progress (no stream yet) */
 	union {                     /* the client's address, compact (a stream */
 		struct sockaddr     sa; /* gets it as a sockaddr_storage) */
 		struct sockaddr_in  in;

@@ -96,6 +96,29 @@ struct shm_dns {
 	uint64_t last_valid_ms, last_query_ms;   /* monotonic ms, 0 = never */
 };
 
+/* TLS (src/ssl/ssl_tickets.c, ssl_handover.c): the ticket keys generated
+ * for binds without `tls-ticket-keys` (state 0 none, 1 being written, 2
+ * set: the first worker of a master writes them, the next ones read
+ * them, so clients resume after a reload), and the certificates changed
+ * on the runtime API, which the next worker serves too unless the file
+ * changed on disk since (a record per path; a seqlock; the PEM and OCSP
+ * bytes in the arena). */
+struct shm_tls {
+	uint32_t state;
+	unsigned char keys[3][80];
+};
+#define SHM_MAX_CERT 256
+struct shm_cert {
+	struct shm_ref path;
+	int      used;
+	uint32_t seq;           /* odd while being written */
+	int      dead;          /* the file on disk changed since: it won, the record is over */
+	struct shm_ref pem;     /* certificate, key and chain as committed */
+	struct shm_ref ocsp;    /* DER OCSP response, off 0: none */
+	unsigned char disk_sig[32]; /* SHA-256 of the file(s) as the configuration had loaded them */
+	int      has_disk;
+};
+
 struct tdm_shm {
 	uint64_t      thr_beat_ms[SHM_MAX_THR]; /* CLOCK_MONOTONIC ms of each thread's last beat */
 	int           nthr;
@@ -115,6 +138,9 @@ struct tdm_shm {
 	struct shm_srvc srvc[SHM_MAX_SRV];
 	int           ndns;
 	struct shm_dns dns[SHM_MAX_DNS];
+	struct shm_tls tls;
+	int           ncert;
+	struct shm_cert cert[SHM_MAX_CERT];
 };
 
 #endif

@@ -302,13 +302,13 @@ static void server_state_line(struct cli_sess *s, const struct proxy *be, const 
 			port = sv->hostport;
 	}
 	/* srv_admin_state: HAProxy's bits (FMAINT 0x01, FDRAIN 0x08, RMAINT 0x20) */
-	cli_out(s, "%d %s %d %s %s %d %d %d %d %llu %d %d %d %d 0 0 0 %s %d %s 0 %d %s - 0\n",
+	cli_out(s, "%d %s %d %s %s %d %d %d %d %llu %d %d %d %d 0 0 0 %s %d %s %d %d %s - 0\n",
 		be->uuid, be->id, sv->puid, sv->id, ip, st,
 		((adm & SRV_ADMF_FMAINT) ? 0x01 : 0) | ((adm & SRV_ADMF_DRAIN) ? 0x08 : 0) |
 		((adm & SRV_ADMF_RMAINT) ? 0x20 : 0),
 		srv_uweight_get(sv), sv->cfg_weight, (unsigned long long)(lc && now > lc ? now - lc : 0),
 		haproxy_hchk(c.status), check_result(c.status), c.health, chk_state,
-		fqdn, port, srvrec, sv->chk_port, cip);
+		fqdn, port, srvrec, sv->use_ssl ? 1 : 0, sv->chk_port, cip);
 }
 
 /* show servers state [<backend>]: HAProxy's format version 1. */

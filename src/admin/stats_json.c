@@ -24,9 +24,11 @@
 #include <tandem/stats_export.h>
 #include <tandem/stats_hist.h>
 #include <tandem/shm_hist.h>
+#include <tandem/ssl_store.h>
 #include <tandem/version.h>
 
 static void json_vrrp(struct stats_sb *b);
+static void json_ssl_certs(struct stats_sb *b, const struct cfg *cfg);
 static void json_anycast(struct stats_sb *b);
 
 #define F STO_FE
@@ -267,6 +269,11 @@ static void json_row(struct stats_sb *b, const struct stat_row *r, int want, con
 		json_val(b, &v);
 	}
 	stats_sb_adds(b, "}");
+	/* TLS handshakes (HAProxy's ssl stats module names) */
+	stats_sb_addf(b, ",\"ssl_sess\":%llu,\"ssl_reused_sess\":%llu,\"ssl_failed_handshake\":%llu",
+		      (unsigned long long)CTR_GET(((const struct counters *)key)->ssl_sess),
+		      (unsigned long long)CTR_GET(((const struct counters *)key)->ssl_reused),
+		      (unsigned long long)CTR_GET(((const struct counters *)key)->ssl_failed));
 	json_row_rate(b, "rate", r, HVM(HV_SESS));
 	json_row_rate(b, "req_rate", r, req_mask(r));
 	json_row_rate(b, "err_rate", r, HVM_ERR);
@@ -338,7 +345,34 @@ static void json_head(struct stats_sb *b, const struct cfg *cfg, const struct pr
 		stats_sb_addf(b, "%s%u", i ? "," : "", ctr_hist_bounds_ms[i]);
 	stats_sb_adds(b, "]");
 	json_vrrp(b);
+	json_ssl_certs(b, cfg);
 	json_anycast(b);
+}
+
+/* "ssl_certs":[{"path","cn","not_before_s","not_after_s","days_left","used"}]:
+ * every certificate of the store, so an expiry shows before it happens. */
+struct certs_ctx { struct stats_sb *b; int n; time_t now; };
+
+static void cert_row(void *arg, const struct ssl_cert_view *v)
+{
+	struct certs_ctx *c = arg;
+
+	stats_sb_adds(c->b, c->n++ ? ",{\"path\":" : "{\"path\":");
+	stats_sb_json_str(c->b, v->path);
+	stats_sb_adds(c->b, ",\"cn\":");
+	stats_sb_json_str(c->b, v->subject_cn);
+	stats_sb_addf(c->b, ",\"not_before_s\":%lld,\"not_after_s\":%lld,\"days_left\":%lld,\"used\":%s}",
+		      (long long)v->not_before, (long long)v->not_after,
+		      (long long)(v->not_after - c->now) / 86400, v->used ? "true" : "false");
+}
+
+static void json_ssl_certs(struct stats_sb *b, const struct cfg *cfg)
+{
+	struct certs_ctx c = { b, 0, time(NULL) };
+
+	stats_sb_adds(b, ",\"ssl_certs\":[");
+	ssl_store_foreach((struct cfg *)cfg, cert_row, &c);
+	stats_sb_adds(b, "]");
 }
 
 /* VRRP instances, from the snapshot the master's VRRP thread shares:

@@ -119,7 +119,7 @@ int srv_put_idle(struct conn *c, unsigned max_idle)
 
 	/* a server in maintenance keeps no idle connection: `del server`
 	 * waits for none, and `maint` means no traffic at all */
-	if ((unsigned)t->nidle >= max_idle || (c->flags & (CF_EOF | CF_ERROR | CF_CLOSED)) || c->in.data ||
+	if ((unsigned)t->nidle >= max_idle || (c->flags & (CF_EOF | CF_ERROR | CF_CLOSED | CF_PRIVATE)) || c->in.data ||
 	    (__atomic_load_n(&c->srv->admin, __ATOMIC_RELAXED) & SRV_ADMF_MAINT) || !conn_current(c))
 		return -1;
 	buf_release(&c->in);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <tandem/cfg_lex.h>
 #include <tandem/log.h>
+#include <tandem/ssl.h>
 #include "cfg_int.h"
 
 /* ------------------------------------------------------------------ */
@@ -310,6 +311,7 @@ void cfg_proxy_free(struct proxy *px)
 
 		free(b->addr_str);
 		free(b->name);
+		ssl_bind_conf_release(b->ssl);
 		free(b);
 	}
 	list_for_each_safe(l, n, &px->servers)
@@ -689,6 +691,7 @@ void cfg_free(struct cfg *cfg)
 {
 	if (!cfg)
 		return;
+	ssl_cfg_release(cfg);   /* contexts and certificates first: binds and servers point into them */
 	while (!list_empty(&cfg->proxies)) {
 		struct proxy *px = list_entry(cfg->proxies.next, struct proxy, link);
 

@@ -15,6 +15,7 @@
 #include <tandem/conn.h>
 #include <tandem/loop.h>
 #include <tandem/sess.h>
+#include <tandem/ssl_sess.h>
 #include <tandem/stream.h>
 #include "stream_int.h"
 
@@ -217,6 +218,28 @@ static void sess_idle_read(struct sess *ss)
 	stream_process(s);
 }
 
+static void sess_begin(struct sess *ss);
+
+/* A TLS client's handshake, before its first stream (HAProxy's embryonic
+ * session). Its deadline is the session's idle one, set at the accept: a
+ * handshake waits on the client. A failure is counted and logged once
+ * (ssl_sess_failed), then the connection closes. */
+static void sess_handshake(struct sess *ss)
+{
+	int r = conn_handshake(&ss->cli);
+
+	if (!r)
+		return;
+	if (r < 0) {
+		ssl_sess_failed(ss, 0);
+		sess_close(ss);
+		return;
+	}
+	ss->hs = 0;
+	ssl_sess_done(ss);
+	sess_begin(ss);
+}
+
 static void sess_io_cb(struct ev_io *io, uint32_t ev)
 {
 	struct sess *ss = io->ctx;
@@ -226,6 +249,8 @@ static void sess_io_cb(struct ev_io *io, uint32_t ev)
 	conn_note_events(&ss->cli, ev);
 	if (ss->strm)
 		stream_process(ss->strm);
+	else if (ss->hs)
+		sess_handshake(ss);
 	else
 		sess_idle_read(ss);
 }
@@ -240,8 +265,11 @@ static void sess_timer_cb(struct ev_timer *t)
 		stream_process(ss->strm);
 		return;
 	}
-	if (ss->exp_idle && ss->exp_idle <= now_ms)
+	if (ss->exp_idle && ss->exp_idle <= now_ms) {
+		if (ss->hs)
+			ssl_sess_failed(ss, 1);  /* a stalled TLS handshake: logged once */
 		sess_close(ss);  /* keep-alive or http-request timeout: silent close */
+	}
 	else if (ss->exp_idle)
 		loop_timer_set(this_loop, &ss->tmr, ss->exp_idle);
 }
@@ -249,7 +277,6 @@ static void sess_timer_cb(struct ev_timer *t)
 int sess_new(struct proxy *fe, struct bind_conf *bind, int fd, const struct sockaddr_storage *addr)
 {
 	struct sess *ss = sess_alloc();
-	struct stream *s;
 
 	if (!ss) {
 		close(fd);
@@ -281,18 +308,47 @@ int sess_new(struct proxy *fe, struct bind_conf *bind, int fd, const struct sock
 	CTR_ADD(fe->fe_ctr->cum_sess, 1);
 	CTR_GADD(fe->fe_ctr->cur_sess, 1);
 	CTR_MAX(fe->fe_ctr->max_sess, CTR_GET(fe->fe_ctr->cur_sess));
+	if (ssl_sess_tls(bind)) {
+		/* TLS first, under `timeout client` and, in HTTP, the first
+		 * request's `timeout http-request` (both from the accept) */
+		uint64_t exp = after(fe->to.client);
+
+		if (ssl_sess_accept(ss) < 0) {
+			sess_close(ss);
+			return 0;
+		}
+		if (fe->mode == PR_MODE_HTTP && fe->to.http_request &&
+		    (!exp || after(fe->to.http_request) < exp))
+			exp = after(fe->to.http_request);
+		ss->hs = 1;
+		sess_idle(ss, exp);
+		sess_handshake(ss);
+		return 0;
+	}
+	sess_begin(ss);
+	return 0;
+}
+
+/* The connection is ready for requests (accepted, or its TLS handshake
+ * done): HTTP waits for the first request, TCP starts its stream. */
+static void sess_begin(struct sess *ss)
+{
+	struct proxy *fe = ss->fe;
+	struct stream *s;
+
 	if (fe->mode == PR_MODE_HTTP) {
 		/* the first request: `timeout http-request` from the accept */
-		sess_idle(ss, after(fe->to.http_request ? fe->to.http_request : fe->to.client));
+		uint32_t to = fe->to.http_request ? fe->to.http_request : fe->to.client;
+
+		sess_idle(ss, to ? ss->t_accept_us / 1000 + to : 0);
 		sess_idle_read(ss);   /* the request may be there already */
-		return 0;
+		return;
 	}
 	if (!fe->defbe || !(s = stream_start(ss))) {
 		sess_close(ss);
-		return 0;
+		return;
 	}
 	stream_process(s);
-	return 0;
 }
 
 void sess_soft_stop(struct sess *ss)

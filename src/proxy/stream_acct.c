@@ -4,6 +4,7 @@
 #include <tandem/counters-t.h>
 #include <tandem/httplog.h>
 #include <tandem/server.h>
+#include <tandem/ssl_sess.h>
 #include "stream_int.h"
 
 static int ms_between(uint64_t a_us, uint64_t b_us)
@@ -54,6 +55,7 @@ void stream_log(struct stream *s)
 	t.req_line = s->reqline;
 	t.req_line_len = s->reqline_len;
 	t.http = fe->mode == PR_MODE_HTTP;
+	ssl_sess_log(s, &t);
 	httplog_emit(G, fe, &t);
 }
 

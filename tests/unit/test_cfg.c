@@ -654,11 +654,18 @@ static void test_errors(void)
 	/* bind */
 	expect_err("bind no port", F0 " bind 127.0.0.1\n", 3, "'bind' : missing port number in '127.0.0.1'.");
 	expect_err("bind bad addr", F0 " bind 300.1.1.1:80\n", 3, "'bind' : invalid address '300.1.1.1' in '300.1.1.1:80'.");
-	expect_err("bind ssl", F0 " bind :443 ssl crt /x.pem\n", 3, "'bind' : 'ssl': TLS is not supported by tandem.");
+	expect_err("bind ssl", F0 " bind :443 ssl crt /x.pem\n", 3,
+		   "unable to stat SSL certificate from file '/x.pem' : No such file or directory.");
+	expect_err("bind ssl no crt", F0 " bind :443 ssl\n", 3, "no SSL certificate specified for bind ':443' (use 'crt').");
+	expect_err("bind 0-RTT", F0 " bind :443 ssl crt /x.pem allow-0rtt\n", 3,
+		   "'bind :443' : 'allow-0rtt' TLS 1.3 early data (0-RTT) is not supported by tandem: ");
+	expect_err("bind ssl-min-ver", F0 " bind :443 ssl crt /x.pem ssl-min-ver TLSv2\n", 3,
+		   "'bind :443' : 'TLSv2' : unknown ssl/tls version.");
 	expect_err("bind transparent", F0 " bind :80 transparent\n", 3,
 		   "'bind' : 'transparent' is not supported by tandem ('freebind' binds an address not configured yet).");
 	expect_err("bind unknown opt", F0 " bind :80 accept-proxy\n", 3,
-		   "'bind' : option 'accept-proxy' is not supported by tandem (supported: name, v4v6, v6only, freebind, backlog, maxconn).");
+		   "'bind' : option 'accept-proxy' is not supported by tandem (supported: name, v4v6, v6only, freebind, "
+		   "backlog, maxconn, and the TLS options of doc/tls.md).");
 	expect_err("bind unix", F0 " bind /run/x.sock\n", 3,
 		   "'bind' : address '/run/x.sock': UNIX, abstract and inherited sockets are not supported.");
 	expect_err("bind range", F0 " bind :80-90\n", 3, "'bind' : address ':80-90': port ranges are not supported.");
@@ -673,8 +680,12 @@ static void test_errors(void)
 	expect_err("server inter 0", "backend b\n server s1 127.0.0.1:80 check inter 0\n", 2,
 		   "invalid value 0 for argument 'inter' of server s1.");
 	expect_err("server rise 0", "backend b\n default-server rise 0\n", 2, "'rise' has to be > 0 (got '0').");
-	expect_err("server ssl", "backend b\n server s1 127.0.0.1:443 ssl verify none\n", 2,
-		   "'server s1': keyword 'ssl': TLS is not supported by tandem.");
+	expect_err("server ssl", "backend b\n server s1 127.0.0.1:443 ssl\n", 2,
+		   "'server b/s1' : verify is enabled by default but no CA file specified. ");
+	expect_err("server 0-RTT", "backend b\n server s1 127.0.0.1:443 ssl allow-0rtt\n", 2,
+		   "'server s1': keyword 'allow-0rtt': TLS 1.3 early data (0-RTT) is not supported by tandem.");
+	expect_err("server sni", "backend b\n server s1 127.0.0.1:443 sni foo(bar)\n", 2,
+		   "error detected while parsing sni expression : unknown fetch method 'foo' ");
 	expect_err("server unknown kw", "backend b\n server s1 127.0.0.1:80 wieght 3\n", 2, "'server s1': unknown keyword 'wieght'.");
 	expect_err("server weight", "backend b\n server s1 127.0.0.1:80 weight 300\n", 2,
 		   "weight of server s1 is not within 0 and 256 (got '300').");
@@ -723,9 +734,12 @@ static void test_errors(void)
 	expect_err("stats socket", "global\n stats socket /run/haproxy.sock mode 660 level admin expose-fd listeners\n", 2,
 		   "'stats socket' : 'expose-fd listeners' is not supported: tandem's master keeps the listening "
 		   "sockets across reloads itself, no process needs to fetch them.");
-	expect_err("ssl global", "global\n ssl-default-bind-ciphers ECDHE\n", 2, "'ssl-default-bind-ciphers' is not supported: tandem has no TLS.");
-	expect_err("tune.ssl", "global\n tune.ssl.default-dh-param 2048\n", 2, "'tune.ssl.default-dh-param' is not supported: tandem has no TLS.");
-	expect_err("ca-base", "global\n ca-base /etc/ssl/certs\n", 2, "'ca-base' is not supported: tandem has no TLS.");
+	expect_err("ssl global", "global\n ssl-default-bind-options no-tlsv10 bogus\n", 2,
+		   "unknown option 'bogus' on global statement 'ssl-default-bind-options'.");
+	expect_err("tune.ssl", "global\n tune.ssl.default-dh-param x\n", 2, "'tune.ssl.default-dh-param' expects an integer >= 1024.");
+	expect_err("ca-base", "global\n ca-base\n", 2, "'ca-base' expects a directory path as an argument.");
+	expect_err("ssl-engine", "global\n ssl-engine rdrand\n", 2,
+		   "'ssl-engine' is not supported by tandem (its TLS keywords are listed in doc/tls.md).");
 	expect_err("lua", "global\n lua-load /x.lua\n", 2, "'lua-load' is not supported: tandem has no Lua.");
 	expect_err("nbproc", "global\n nbproc 2\n", 2, "'nbproc' is not supported (HAProxy removed it too): use 'nbthread'.");
 	expect_err("maxconnrate", "global\n maxconnrate 100\n", 2, "'maxconnrate' is not supported by tandem.");

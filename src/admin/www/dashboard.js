@@ -760,6 +760,36 @@
     table.appendChild(tb);
   }
 
+  /* ---- TLS certificates ----------------------------------------------------- */
+
+  /* Every certificate with its expiry: red once expired, amber within 14 days. */
+  function renderCerts(snap) {
+    var list = snap.ssl_certs || [], card = $("d-certs-card"), table = $("d-certs");
+    card.hidden = list.length === 0;
+    if (!list.length) return;
+    while (table.firstChild) table.removeChild(table.firstChild);
+    var thead = el("thead"), h = el("tr");
+    ["Certificate", "Name", "Expires", "Days left", "In use"].forEach(function (t, i) {
+      h.appendChild(el("th", i < 2 ? "l" : "", t));
+    });
+    thead.appendChild(h);
+    table.appendChild(thead);
+    var tb = el("tbody");
+    list.slice().sort(function (a, b) { return a.not_after_s - b.not_after_s; }).forEach(function (c) {
+      var tr = el("tr", "cert");
+      tr.setAttribute("data-cert", c.path);
+      tr.appendChild(el("td", "l", c.path));
+      tr.appendChild(el("td", "l", c.cn || "\u2013"));
+      tr.appendChild(el("td", "", new Date(c.not_after_s * 1000).toISOString().slice(0, 10)));
+      var td = el("td"), cls = c.days_left < 0 ? "st-down" : c.days_left < 14 ? "st-drain" : "st-up";
+      td.appendChild(el("span", "pill " + cls, c.days_left < 0 ? "expired" : String(c.days_left)));
+      tr.appendChild(td);
+      tr.appendChild(el("td", "", c.used ? "yes" : "no"));
+      tb.appendChild(tr);
+    });
+    table.appendChild(tb);
+  }
+
   /* ---- summary and header ----------------------------------------------- */
 
   function renderSummary(snap, lat) {
@@ -993,6 +1023,7 @@
     redrawCharts();
     renderFrontends(snap);
     renderVrrp(snap);
+    renderCerts(snap);
     renderAnycast(snap);
     /* a backend that appeared has no history yet: fetch all of it again */
     if (S.frames && keys !== S.histKeys) S.endS = 0;
