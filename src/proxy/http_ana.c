@@ -17,7 +17,12 @@
 #include <tandem/stream.h>
 #include "stream_int.h"
 
-__thread struct h1_msg strm_scratch_msg;
+static __thread struct h1_msg strm_scratch_msg;
+
+struct h1_msg *strm_scratch(void)
+{
+	return &strm_scratch_msg;
+}
 
 static void keep_reqline(struct stream *s, const struct h1_msg *m)
 {

@@ -232,7 +232,7 @@ static int txn_next(struct stream *s);
 
 static int st_req_wait(struct stream *s)
 {
-	struct h1_msg *m = &strm_scratch_msg;
+	struct h1_msg *m = strm_scratch();
 	struct h1_limits lim;
 	ssize_t r;
 	int ret;

@@ -11,8 +11,11 @@
 #define G (&worker.cfg->g)
 
 /* Parsing scratch: a head is parsed and rewritten at once, so one per
- * thread (it never lives in the stream). */
-extern __thread struct h1_msg strm_scratch_msg;
+ * thread (it never lives in the stream). Reached through a function: gcc 12
+ * with UBSan reported the address of the thread-local object itself as a
+ * null pointer in one caller (a false "member access within null pointer"
+ * that went away when the code around it changed). */
+struct h1_msg *strm_scratch(void);
 
 static inline uint64_t after(uint32_t ms)
 {

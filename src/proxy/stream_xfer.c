@@ -185,7 +185,7 @@ static int xfer_req_out(struct stream *s)
 static int xfer_rsp_head(struct stream *s, int eof)
 {
 	struct conn *sc = s->sc;
-	struct h1_msg *m = &strm_scratch_msg;
+	struct h1_msg *m = strm_scratch();
 	struct h1_limits lim = { G->tune_bufsize - G->tune_maxrewrite, G->tune_maxhdr };
 	int ret;
 
