@@ -15,9 +15,6 @@ Per proxy: medians over rounds of req/s, proxy CPU microseconds per request and 
 sum of errors over rounds; resident memory before and with the idle connections; user-space
 instructions (callgrind) and system calls (strace) per request; open-loop latency percentiles
 (medians over rounds) at 50% and 80% of the saturation rate.
-
-`report.py --saturation RESULTS --proxies "..."` prints the lowest of the proxies' median req/s
-(an integer; 0 when nothing was measured): the 100% of the open-loop runs.
 """
 import argparse
 import re
@@ -56,21 +53,6 @@ def parse_meta(path):
     return meta
 
 
-def median_rps(results, p):
-    rps = []
-    for name, r in results:
-        dur = int(r["duration_us"]) / 1e6
-        if name == p and dur:
-            rps.append(int(r["requests"]) / dur)
-    return statistics.median(rps) if rps else None
-
-
-def saturation(results, proxies):
-    rates = [median_rps(results, p) for p in proxies]
-    rates = [r for r in rates if r]
-    return int(min(rates)) if rates else 0
-
-
 def summarize_det(det, row, p):
     """Instructions and system calls per request from the deterministic runs."""
     for name, r in det:
@@ -94,7 +76,7 @@ def summarize_latency(lat, row, p):
         runs = [r for name, r in lat if name == p and r.get("level") == level]
         if not runs:
             continue
-        row[f"rate{level}"] = int(runs[0]["rate"])
+        row[f"rate{level}"] = int(statistics.median(int(r["rate"]) for r in runs))
         for k in ("p50", "p99", "p999"):
             row[f"{k}_{level}"] = statistics.median(int(r[k + "_us"]) / 1000.0 for r in runs)
         cpu = [int(r["cpu_us"]) / int(r["requests"]) for r in runs if int(r["requests"])]
@@ -264,22 +246,16 @@ def replace_readme(path, md):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--saturation", metavar="RESULTS")
-    ap.add_argument("--results")
-    ap.add_argument("--idle")
-    ap.add_argument("--meta")
+    ap.add_argument("--results", required=True)
+    ap.add_argument("--idle", required=True)
+    ap.add_argument("--meta", required=True)
     ap.add_argument("--latency")
     ap.add_argument("--det")
     ap.add_argument("--proxies", required=True)
-    ap.add_argument("--markdown")
+    ap.add_argument("--markdown", required=True)
     ap.add_argument("--readme")
     a = ap.parse_args()
     proxies = a.proxies.split()
-    if a.saturation:
-        print(saturation(parse_records(a.saturation), proxies))
-        return
-    if not (a.results and a.idle and a.meta and a.markdown):
-        ap.error("--results, --idle, --meta and --markdown are required")
     meta = parse_meta(a.meta)
     lat = parse_records(a.latency) if a.latency else []
     det = parse_records(a.det) if a.det else []

@@ -269,7 +269,30 @@ alive() { [ -z "${STATUS[$1]:-}" ] && kill -0 "${PID[$1]}" 2>/dev/null; }
 for p in "${PROXIES[@]}"; do
 	alive "$p" && load "$p" 1 >/dev/null # warm-up: caches, pools, backend connections
 done
+# Latency under an open-loop load, in each round right after its wrk runs: one request rate for
+# all proxies (the same offered load, side by side), 50% and 80% of the round's lowest wrk req/s
+# (the slowest proxy's saturation, so no proxy is driven past 80% of its own; measured again each
+# round because what a shared machine gives moves from minute to minute). bench/loadgen sends on
+# a fixed schedule and measures from each request's intended send time (see bench/loadgen.c).
+LAT_RESULTS="$WORK/latency.tsv"
+: >"$LAT_RESULTS"
+SATS=()
+
+# open_loop ROUND LEVEL RATE PROXY: one open-loop run, recorded in LAT_RESULTS.
+open_loop() {
+	local r=$1 level=$2 rate=$3 p=$4 c0 c1 line
+	c0=$(python3 bench/proc.py cpu "${PID[$p]}")
+	line=$(timeout $((LAT_DURATION + 30)) "$LOADGEN" -a "127.0.0.1:${PORT[$p]}" -c "$CONNS" \
+		-r "$rate" -d "$LAT_DURATION" | grep '^LOAD ' || true)
+	c1=$(python3 bench/proc.py cpu "${PID[$p]}")
+	[ -n "$line" ] || { log "no loadgen result for $p at $level%"; return; }
+	printf '%s\tround=%s\tlevel=%s\tcpu_us=%s\t%s\n' "$p" "$r" "$level" "$((c1 - c0))" \
+		"${line#LOAD }" >>"$LAT_RESULTS"
+	log "open loop $level% round $r $p: ${line#LOAD }"
+}
+
 for ((r = 1; r <= ROUNDS; r++)); do
+	sat=0
 	for p in "${PROXIES[@]}"; do
 		alive "$p" || continue
 		c0=$(python3 bench/proc.py cpu "${PID[$p]}")
@@ -281,36 +304,19 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		[ -n "$line" ] || { log "no wrk result for $p in round $r"; continue; }
 		printf '%s\tround=%s\tcpu_us=%s\t%s\n' "$p" "$r" "$((c1 - c0))" "${line#BENCH }" >>"$RESULTS"
 		log "round $r $p: ${line#BENCH }"
+		rps=$(awk -v l="$line" 'BEGIN { split(l, f, /[ =]/); for (i = 1; i < length(f); i++) v[f[i]] = f[i + 1];
+			if (v["duration_us"] > 0) printf "%d", v["requests"] * 1e6 / v["duration_us"]; else print 0 }')
+		if [ "$sat" -eq 0 ] || [ "$rps" -lt "$sat" ]; then sat=$rps; fi
 	done
-done
-
-# ---- latency under an open-loop load ------------------------------------------------------------
-# One request rate for all proxies (the same offered load, side by side): 50% and 80% of the
-# lowest saturation rate measured above (the median req/s of the slowest proxy), so no proxy is
-# driven past 80% of its own. bench/loadgen sends on a fixed schedule and measures from each
-# request's intended send time (see bench/loadgen.c).
-LAT_RESULTS="$WORK/latency.tsv"
-: >"$LAT_RESULTS"
-SAT=${BENCH_LAT_RATE:-$(python3 bench/report.py --saturation "$RESULTS" --proxies "${PROXIES[*]}")}
-if [ "${SAT:-0}" -gt 0 ]; then
-	log "open loop: saturation $SAT req/s; runs at $((SAT / 2)) and $((SAT * 4 / 5)) req/s"
-	for ((r = 1; r <= ROUNDS; r++)); do
-		for level in 50 80; do
-			rate=$((SAT * level / 100))
-			for p in "${PROXIES[@]}"; do
-				alive "$p" || continue
-				c0=$(python3 bench/proc.py cpu "${PID[$p]}")
-				line=$(timeout $((LAT_DURATION + 30)) "$LOADGEN" -a "127.0.0.1:${PORT[$p]}" -c "$CONNS" \
-					-r "$rate" -d "$LAT_DURATION" | grep '^LOAD ' || true)
-				c1=$(python3 bench/proc.py cpu "${PID[$p]}")
-				[ -n "$line" ] || { log "no loadgen result for $p at $level%"; continue; }
-				printf '%s\tround=%s\tlevel=%s\tcpu_us=%s\t%s\n' "$p" "$r" "$level" "$((c1 - c0))" \
-					"${line#LOAD }" >>"$LAT_RESULTS"
-				log "open loop $level% round $r $p: ${line#LOAD }"
-			done
+	sat=${BENCH_LAT_RATE:-$sat}
+	[ "$sat" -gt 0 ] || continue
+	SATS+=("$sat")
+	for level in 50 80; do
+		for p in "${PROXIES[@]}"; do
+			alive "$p" && open_loop "$r" "$level" $((sat * level / 100)) "$p"
 		done
 	done
-fi
+done
 
 # ---- deterministic figures: system calls (strace) and instructions (callgrind) per request ------
 # Both count work, not time, so they hardly move on a busy machine. A fixed closed-loop run of
@@ -428,7 +434,7 @@ done
 	echo "host=$(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), Linux $(uname -r)"
 	echo "load=wrk -t1 -c$CONNS -d${DURATION}s, $ROUNDS interleaved rounds, median shown"
 	echo "idle=$IDLE idle keep-alive connections"
-	echo "latency=bench/loadgen open loop, $CONNS connections, ${LAT_DURATION}s per run, $ROUNDS interleaved rounds, at 50% and 80% of ${SAT:-?} req/s (the slowest proxy's median req/s above)"
+	echo "latency=bench/loadgen open loop, $CONNS connections, ${LAT_DURATION}s per run, at 50% and 80% of the slowest proxy's wrk req/s in the same round (${SATS[*]:-none} req/s); medians of the rounds"
 	echo "det=$DET_N requests on $DET_CONNS keep-alive connections (bench/loadgen -n): strace -c, callgrind"
 	echo "backend=$BACKEND, $NSERVERS servers; proxies with $NBTHREAD thread(s)/worker(s)"
 	[ -z "$TANDEM_BASE" ] || echo "tandem_base=$TANDEM_BASE"
