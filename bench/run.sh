@@ -364,7 +364,7 @@ callgrind_ir() {
 	chmod o+x "$WORK"
 	chmod 1777 "$WORK/$tag.cg"
 	proxy_cmd "$p" "${PORT[callgrind]}" "$tag" || return 1
-	valgrind --tool=callgrind --callgrind-out-file="$WORK/$tag.cg/out.%p" "${CMD[@]}" \
+	valgrind --tool=callgrind --trace-children=yes --callgrind-out-file="$WORK/$tag.cg/out.%p" "${CMD[@]}" \
 		>"$WORK/$tag.out" 2>&1 &
 	pid=$!
 	ALL_PIDS+=("$pid")
