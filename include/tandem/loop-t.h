@@ -23,7 +23,6 @@ struct ev_io {
 	uint32_t mask;     /* registered events, 0 = not registered */
 	ev_io_cb cb;
 	void    *ctx;
-	void    *uop;      /* io_uring poller: its registration (PROTOTYPE) */
 };
 
 struct ev_timer {
@@ -57,7 +56,6 @@ struct loop {
 	struct ev_io wake_io;
 	void    (*wake_hook)(struct loop *l); /* run on loop_wakeup() from another thread */
 	void     *owner;         /* the worker thread owning this loop */
-	void     *uring;         /* io_uring poller state, NULL with epoll (PROTOTYPE) */
 };
 
 #endif

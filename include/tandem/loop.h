@@ -1,7 +1,6 @@
 #ifndef TANDEM_LOOP_H
 #define TANDEM_LOOP_H
 #include <sys/epoll.h>
-#include <sys/types.h>
 #include <tandem/loop-t.h>
 
 /* The loop of the calling thread (set by loop_init). */
@@ -16,18 +15,12 @@ void loop_run(struct loop *l);
 void loop_wakeup(struct loop *l);
 
 static inline void ev_io_init(struct ev_io *io, int fd, ev_io_cb cb, void *ctx)
-{ io->fd = fd; io->mask = 0; io->cb = cb; io->ctx = ctx; io->uop = NULL; }
+{ io->fd = fd; io->mask = 0; io->cb = cb; io->ctx = ctx; }
 /* Set the watched events (EPOLLIN|EPOLLOUT|EPOLLRDHUP...); 0 unregisters.
  * Cheap when unchanged. Returns 0 or -1. */
 int loop_io_set(struct loop *l, struct ev_io *io, uint32_t mask);
 /* Unregister (before close). */
 void loop_io_del(struct loop *l, struct ev_io *io);
-/* Register a connection socket (PROTOTYPE seam): epoll edge-triggered
- * readiness, or io_uring completions (multishot recv, staged sends). */
-int loop_conn_add(struct loop *l, struct ev_io *io);
-struct iovec;
-ssize_t uring_conn_recv(struct loop *l, struct ev_io *io, void *p, size_t len, int *st, int *err);
-ssize_t uring_conn_sendv(struct loop *l, struct ev_io *io, const struct iovec *iov, int n, int *st, int *err);
 
 static inline void ev_timer_init(struct ev_timer *t, ev_timer_cb cb, void *ctx)
 { t->when = 0; t->idx = -1; t->cb = cb; t->ctx = ctx; }

@@ -17,12 +17,6 @@
 
 __thread struct loop *this_loop;
 
-int uring_init(struct loop *l);
-int uring_io_set(struct loop *l, struct ev_io *io, uint32_t mask);
-int uring_conn_add(struct loop *l, struct ev_io *io);
-void uring_io_del(struct loop *l, struct ev_io *io);
-int uring_wait(struct loop *l, int timeout);
-
 #define MAX_EVENTS 256
 
 #ifdef TDM_LOOP_STATS
@@ -103,8 +97,6 @@ int loop_init(struct loop *l, int id)
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (l->epfd < 0)
 		return -1;
-	if (getenv("TANDEM_POLLER") && !strcmp(getenv("TANDEM_POLLER"), "uring") && uring_init(l) < 0)
-		return -1;
 	l->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (l->wakefd < 0) {
 		close(l->epfd);
@@ -144,8 +136,6 @@ int loop_io_set(struct loop *l, struct ev_io *io, uint32_t mask)
 	struct epoll_event ev;
 	int op;
 
-	if (l->uring)
-		return uring_io_set(l, io, mask);
 	if (mask == io->mask)
 		return 0;
 	if (!mask) {
@@ -161,19 +151,8 @@ int loop_io_set(struct loop *l, struct ev_io *io, uint32_t mask)
 	return 0;
 }
 
-int loop_conn_add(struct loop *l, struct ev_io *io)
-{
-	if (l->uring)
-		return uring_conn_add(l, io);
-	return loop_io_set(l, io, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET);
-}
-
 void loop_io_del(struct loop *l, struct ev_io *io)
 {
-	if (l->uring) {
-		uring_io_del(l, io);
-		return;
-	}
 	if (io->mask) {
 		epoll_ctl(l->epfd, EPOLL_CTL_DEL, io->fd, NULL);
 		io->mask = 0;
@@ -339,12 +318,6 @@ void loop_run(struct loop *l)
 		else if (l->nheap) {
 			uint64_t w = l->heap[0]->when;
 			timeout = w <= now_ms ? 0 : (int)MIN(w - now_ms, 60000u);
-		}
-		if (l->uring) {
-			if (uring_wait(l, timeout) < 0)
-				break;
-			run_timers(l);
-			continue;
 		}
 		n = epoll_wait(l->epfd, evs, MAX_EVENTS, timeout);
 		clock_update();

@@ -17,8 +17,7 @@
 
 static ssize_t raw_rcv(struct conn *c, void *p, size_t len, int *st)
 {
-	ssize_t n = c->io.uop ? uring_conn_recv(this_loop, &c->io, p, len, st, &c->err)
-			      : sock_recv(c->io.fd, p, len, st, &c->err);
+	ssize_t n = sock_recv(c->io.fd, p, len, st, &c->err);
 
 	/* a short read drained the socket: the next edge will tell (unless the
 	 * FIN's edge already fired: then read on until recv says 0) */
@@ -29,8 +28,6 @@ static ssize_t raw_rcv(struct conn *c, void *p, size_t len, int *st)
 
 static ssize_t raw_snd(struct conn *c, const struct iovec *iov, int n, int *st)
 {
-	if (c->io.uop)
-		return uring_conn_sendv(this_loop, &c->io, iov, n, st, &c->err);
 	return sock_sendv(c->io.fd, iov, n, st, &c->err);
 }
 
@@ -47,7 +44,7 @@ int conn_init(struct conn *c, int fd, void (*cb)(struct ev_io *, uint32_t), void
 		c->xprt = &xprt_raw;
 	list_init(&c->link);
 	ev_io_init(&c->io, fd, cb, ctx);
-	return loop_conn_add(this_loop, &c->io);
+	return loop_io_set(this_loop, &c->io, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET);
 }
 
 void conn_note_events(struct conn *c, uint32_t ev)
