@@ -15,6 +15,7 @@ struct worker_thr {
 	char         *lst_off;     /* per listener: 1 = unregistered (full, fd limit or stopping) */
 	int           nlst;
 	int           lst_paused;  /* listeners unregistered here (atomic: other threads look) */
+	int           accept_kick; /* another thread left connections in a backlog for this one (atomic) */
 	struct ev_timer lst_retry; /* re-checks paused listeners while any is paused */
 	uint64_t      emfile_until;/* no accept() before this (now_ms) after EMFILE/ENFILE */
 	struct ev_timer purge;     /* periodic idle pool purge */

@@ -37,6 +37,7 @@ struct lst_ctx {
 };
 
 static void accept_cb(struct ev_io *io, uint32_t ev);
+static void accept_kicked(void);
 
 static struct worker_module *modules, **modules_tail = &modules;
 
@@ -238,8 +239,10 @@ static void wake_hook(struct loop *lp)
 		thread_hard_stop();
 	else if (worker.stopping)
 		thread_soft_stop();
-	else
+	else {
 		resume_accepting_here();   /* a slot may have freed on another thread */
+		accept_kicked();
+	}
 	if (gen != this_thr->srv_gone_seen) {
 		this_thr->srv_gone_seen = gen;
 		stream_srv_gone_scan();
@@ -342,11 +345,29 @@ void worker_stream_gone(void)
 	}
 }
 
+/* This thread took its share of a burst and more connections may wait:
+ * hand the turn to the next thread (round robin), which tries the
+ * listeners from its wake hook. */
+static void accept_pass(void)
+{
+	struct worker_thr *t = &worker.thr[(this_thr->id + 1) % worker.nbthread];
+
+	if (!__atomic_exchange_n(&t->accept_kick, 1, __ATOMIC_ACQ_REL))
+		loop_wakeup(&t->loop);
+}
+
 static void accept_cb(struct ev_io *io, uint32_t ev)
 {
 	struct lst_ctx *lc = io->ctx;
 	struct bind_conf *b = lc->bind;
-	int budget = 64;
+	/* A burst of connections (a client opening 50 at once) wakes one
+	 * thread: the others' EPOLLEXCLUSIVE entries are skipped while the
+	 * first is still being woken. Allowed 64 accepts, that thread took all
+	 * 50 in two runs of four, measured with 2 threads, the other idling.
+	 * So with several threads each takes one connection per turn and
+	 * passes the rest on (accept_pass): the next thread is woken and tries
+	 * the listeners itself. One thread keeps the batch of 64. */
+	int budget = worker.nbthread > 1 ? 1 : 64;
 
 	(void)ev;
 	while (budget-- > 0 && !worker.stopping) {
@@ -386,6 +407,20 @@ static void accept_cb(struct ev_io *io, uint32_t ev)
 		}
 		stream_new(b->fe, b, fd, &ss);
 	}
+	if (budget < 0 && worker.nbthread > 1)
+		accept_pass();
+}
+
+/* Try this thread's listeners once more: another thread left connections
+ * in a backlog for it (an epoll wake-up would not say so: this thread's
+ * entry for the listener was skipped when they arrived). */
+static void accept_kicked(void)
+{
+	if (!__atomic_exchange_n(&this_thr->accept_kick, 0, __ATOMIC_ACQ_REL) || worker.stopping)
+		return;
+	for (int i = 0; i < this_thr->nlst; i++)
+		if (!this_thr->lst_off[i])
+			accept_cb(&this_thr->lst_io[i], EPOLLIN);
 }
 
 /* Publish backends' usable server counts for the master (VRRP tracking).
