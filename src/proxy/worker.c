@@ -37,7 +37,7 @@ struct lst_ctx {
 };
 
 static void accept_cb(struct ev_io *io, uint32_t ev);
-static void accept_kicked(void);
+static void take_handed_over(void);
 
 static struct worker_module *modules, **modules_tail = &modules;
 
@@ -239,10 +239,10 @@ static void wake_hook(struct loop *lp)
 		thread_hard_stop();
 	else if (worker.stopping)
 		thread_soft_stop();
-	else {
+	else
 		resume_accepting_here();   /* a slot may have freed on another thread */
-		accept_kicked();
-	}
+	/* even when stopping: a connection accepted before the stop is served */
+	take_handed_over();
 	if (gen != this_thr->srv_gone_seen) {
 		this_thr->srv_gone_seen = gen;
 		stream_srv_gone_scan();
@@ -329,6 +329,7 @@ static void signal_cb(struct ev_io *io, uint32_t ev)
 
 void worker_stream_gone(void)
 {
+	__atomic_sub_fetch(&this_thr->load, 1, __ATOMIC_RELAXED);
 	if (worker.stopping) {
 		if (!this_thr->nstreams)
 			this_thr->loop.stop = 1;
@@ -345,29 +346,91 @@ void worker_stream_gone(void)
 	}
 }
 
-/* This thread took its share of a burst and more connections may wait:
- * hand the turn to the next thread (round robin), which tries the
- * listeners from its wake hook. */
-static void accept_pass(void)
-{
-	struct worker_thr *t = &worker.thr[(this_thr->id + 1) % worker.nbthread];
+/* ---- sharing accepted connections between threads ------------------------
+ *
+ * A burst of connections (a client opening 50 at once) wakes one thread:
+ * while it is being woken, the other threads' EPOLLEXCLUSIVE entries are
+ * skipped. Measured with 2 threads, the woken one took all 50 connections in
+ * two runs of four and the other idled. So the accepting thread hands each
+ * new connection to the least loaded thread (client connections owned or
+ * queued there), itself when it is within one of the least; the receiver
+ * creates the stream from its wake hook. As HAProxy's per-thread accept
+ * queues, but with a plain locked array: a hand-over costs one lock and
+ * one eventfd write, only for connections that change thread. */
+struct acc_item {
+	int fd;
+	struct bind_conf *bind;
+	struct sockaddr_storage ss;
+};
 
-	if (!__atomic_exchange_n(&t->accept_kick, 1, __ATOMIC_ACQ_REL))
+static struct worker_thr *least_loaded(void)
+{
+	struct worker_thr *best = this_thr;
+	int min = __atomic_load_n(&this_thr->load, __ATOMIC_RELAXED) - 1;
+
+	for (int i = 0; i < worker.nbthread; i++) {
+		struct worker_thr *t = &worker.thr[i];
+		int l = __atomic_load_n(&t->load, __ATOMIC_RELAXED);
+
+		if (t != this_thr && l < min) {
+			min = l;
+			best = t;
+		}
+	}
+	return best;
+}
+
+/* Queue an accepted connection for thread <t>; 0, or -1 (fd left to the caller). */
+static int hand_over(struct worker_thr *t, int fd, struct bind_conf *b, const struct sockaddr_storage *ss)
+{
+	int wake;
+
+	pthread_mutex_lock(&t->inq_lock);
+	if (t->inq_n == t->inq_size) {
+		int nsize = t->inq_size ? t->inq_size * 2 : 16;
+		struct acc_item *n = realloc(t->inq, (size_t)nsize * sizeof(*n));
+
+		if (!n) {
+			pthread_mutex_unlock(&t->inq_lock);
+			return -1;
+		}
+		t->inq = n;
+		t->inq_size = nsize;
+	}
+	t->inq[t->inq_n].fd = fd;
+	t->inq[t->inq_n].bind = b;
+	t->inq[t->inq_n].ss = *ss;
+	wake = t->inq_n++ == 0;
+	pthread_mutex_unlock(&t->inq_lock);
+	if (wake)
 		loop_wakeup(&t->loop);
+	return 0;
+}
+
+/* Create the streams of the connections other threads handed to this one. */
+static void take_handed_over(void)
+{
+	struct acc_item items[64];
+	int n, i;
+
+	do {
+		pthread_mutex_lock(&this_thr->inq_lock);
+		n = this_thr->inq_n < 64 ? this_thr->inq_n : 64;
+		memcpy(items, this_thr->inq, (size_t)n * sizeof(*items));
+		memmove(this_thr->inq, this_thr->inq + n, (size_t)(this_thr->inq_n - n) * sizeof(*items));
+		this_thr->inq_n -= n;
+		pthread_mutex_unlock(&this_thr->inq_lock);
+		for (i = 0; i < n; i++)
+			if (stream_new(items[i].bind->fe, items[i].bind, items[i].fd, &items[i].ss) < 0)
+				__atomic_sub_fetch(&this_thr->load, 1, __ATOMIC_RELAXED);
+	} while (n == 64);
 }
 
 static void accept_cb(struct ev_io *io, uint32_t ev)
 {
 	struct lst_ctx *lc = io->ctx;
 	struct bind_conf *b = lc->bind;
-	/* A burst of connections (a client opening 50 at once) wakes one
-	 * thread: the others' EPOLLEXCLUSIVE entries are skipped while the
-	 * first is still being woken. Allowed 64 accepts, that thread took all
-	 * 50 in two runs of four, measured with 2 threads, the other idling.
-	 * So with several threads each takes one connection per turn and
-	 * passes the rest on (accept_pass): the next thread is woken and tries
-	 * the listeners itself. One thread keeps the batch of 64. */
-	int budget = worker.nbthread > 1 ? 1 : 64;
+	int budget = 64;
 
 	(void)ev;
 	while (budget-- > 0 && !worker.stopping) {
@@ -405,22 +468,20 @@ static void accept_cb(struct ev_io *io, uint32_t ev)
 			int one = 1;
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		}
-		stream_new(b->fe, b, fd, &ss);
-	}
-	if (budget < 0 && worker.nbthread > 1)
-		accept_pass();
-}
+		{
+			struct worker_thr *t = worker.nbthread > 1 ? least_loaded() : this_thr;
 
-/* Try this thread's listeners once more: another thread left connections
- * in a backlog for it (an epoll wake-up would not say so: this thread's
- * entry for the listener was skipped when they arrived). */
-static void accept_kicked(void)
-{
-	if (!__atomic_exchange_n(&this_thr->accept_kick, 0, __ATOMIC_ACQ_REL) || worker.stopping)
-		return;
-	for (int i = 0; i < this_thr->nlst; i++)
-		if (!this_thr->lst_off[i])
-			accept_cb(&this_thr->lst_io[i], EPOLLIN);
+			__atomic_add_fetch(&t->load, 1, __ATOMIC_RELAXED);
+			if (t != this_thr && hand_over(t, fd, b, &ss) == 0)
+				continue;
+			if (t != this_thr) {
+				__atomic_sub_fetch(&t->load, 1, __ATOMIC_RELAXED);
+				__atomic_add_fetch(&this_thr->load, 1, __ATOMIC_RELAXED);
+			}
+			if (stream_new(b->fe, b, fd, &ss) < 0)
+				__atomic_sub_fetch(&this_thr->load, 1, __ATOMIC_RELAXED);
+		}
+	}
 }
 
 /* Publish backends' usable server counts for the master (VRRP tracking).
@@ -485,6 +546,7 @@ static int thread_setup(struct worker_thr *t)
 	t->loop.wake_hook = wake_hook;
 	t->loop.owner = t;
 	list_init(&t->streams);
+	pthread_mutex_init(&t->inq_lock, NULL);
 	list_for_each(pl, &worker.cfg->proxies) {
 		struct proxy *px = list_entry(pl, struct proxy, link);
 		list_for_each(bl, &px->binds)
