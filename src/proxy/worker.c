@@ -416,6 +416,10 @@ static void take_handed_over(void)
 	do {
 		pthread_mutex_lock(&this_thr->inq_lock);
 		n = this_thr->inq_n < 64 ? this_thr->inq_n : 64;
+		if (!n) {
+			pthread_mutex_unlock(&this_thr->inq_lock);
+			return;
+		}
 		memcpy(items, this_thr->inq, (size_t)n * sizeof(*items));
 		memmove(this_thr->inq, this_thr->inq + n, (size_t)(this_thr->inq_n - n) * sizeof(*items));
 		this_thr->inq_n -= n;
