@@ -235,14 +235,15 @@ static void wake_hook(struct loop *lp)
 	unsigned gen = __atomic_load_n(&worker.srv_gone_gen, __ATOMIC_ACQUIRE);
 
 	(void)lp;
+	/* connections handed over by another thread first: a stop then treats
+	 * them as it treats this thread's own */
+	take_handed_over();
 	if (worker.hard_stop)
 		thread_hard_stop();
 	else if (worker.stopping)
 		thread_soft_stop();
 	else
 		resume_accepting_here();   /* a slot may have freed on another thread */
-	/* even when stopping: a connection accepted before the stop is served */
-	take_handed_over();
 	if (gen != this_thr->srv_gone_seen) {
 		this_thr->srv_gone_seen = gen;
 		stream_srv_gone_scan();
