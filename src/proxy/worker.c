@@ -22,6 +22,7 @@
 #include <tandem/shm.h>
 #include <tandem/srv_state.h>
 #include <tandem/handover.h>
+#include <tandem/sess.h>
 #include <tandem/stream.h>
 #include <tandem/worker.h>
 
@@ -211,10 +212,10 @@ static void thread_soft_stop(void)
 			}
 		}
 	}
-	list_for_each_safe(l, n, &this_thr->streams)
-		stream_soft_stop(list_entry(l, struct stream, link));
+	list_for_each_safe(l, n, &this_thr->sessions)
+		sess_soft_stop(list_entry(l, struct sess, link));
 	srv_purge_idle(worker.cfg, 0);
-	if (!this_thr->nstreams)
+	if (!this_thr->nsess)
 		this_thr->loop.stop = 1;
 }
 
@@ -225,8 +226,8 @@ static void thread_hard_stop(void)
 	checks_stop_thread(this_thr->id);
 	if (this_thr->id == 0)
 		modules_stop();
-	list_for_each_safe(l, n, &this_thr->streams)
-		stream_kill(list_entry(l, struct stream, link));
+	list_for_each_safe(l, n, &this_thr->sessions)
+		sess_kill(list_entry(l, struct sess, link));
 	this_thr->loop.stop = 1;
 }
 
@@ -305,7 +306,7 @@ static void signal_cb(struct ev_io *io, uint32_t ev)
 			break;
 		case SIGUSR2:
 			/* retire after a reload: like a soft stop, but idle
-			 * keep-alive clients are not cut (see stream_soft_stop) */
+			 * keep-alive clients are not cut (see sess_soft_stop) */
 			if (!worker.stopping) {
 				worker.retiring = 1;
 				worker.stopping = 1;
@@ -332,7 +333,7 @@ void worker_stream_gone(void)
 {
 	__atomic_sub_fetch(&this_thr->load, 1, __ATOMIC_RELAXED);
 	if (worker.stopping) {
-		if (!this_thr->nstreams)
+		if (!this_thr->nsess)
 			this_thr->loop.stop = 1;
 		return;
 	}
@@ -355,7 +356,7 @@ void worker_stream_gone(void)
  * two runs of four and the other idled. So the accepting thread hands each
  * new connection to the least loaded thread (client connections owned or
  * queued there), itself when it is within one of the least; the receiver
- * creates the stream from its wake hook. As HAProxy's per-thread accept
+ * creates the session from its wake hook. As HAProxy's per-thread accept
  * queues, but with a plain locked array: a hand-over costs one lock and
  * one eventfd write, only for connections that change thread. */
 struct acc_item {
@@ -426,7 +427,7 @@ static void take_handed_over(void)
 		this_thr->inq_n -= n;
 		pthread_mutex_unlock(&this_thr->inq_lock);
 		for (i = 0; i < n; i++)
-			if (stream_new(items[i].bind->fe, items[i].bind, items[i].fd, &items[i].ss) < 0)
+			if (sess_new(items[i].bind->fe, items[i].bind, items[i].fd, &items[i].ss) < 0)
 				__atomic_sub_fetch(&this_thr->load, 1, __ATOMIC_RELAXED);
 	} while (n == 64);
 }
@@ -483,7 +484,7 @@ static void accept_cb(struct ev_io *io, uint32_t ev)
 				__atomic_sub_fetch(&t->load, 1, __ATOMIC_RELAXED);
 				__atomic_add_fetch(&this_thr->load, 1, __ATOMIC_RELAXED);
 			}
-			if (stream_new(b->fe, b, fd, &ss) < 0)
+			if (sess_new(b->fe, b, fd, &ss) < 0)
 				__atomic_sub_fetch(&this_thr->load, 1, __ATOMIC_RELAXED);
 		}
 	}
@@ -550,7 +551,9 @@ static int thread_setup(struct worker_thr *t)
 	this_thr = t;
 	t->loop.wake_hook = wake_hook;
 	t->loop.owner = t;
-	list_init(&t->streams);
+	list_init(&t->sessions);
+	list_init(&t->strm_pool);
+	list_init(&t->sess_blocks);
 	pthread_mutex_init(&t->inq_lock, NULL);
 	list_for_each(pl, &worker.cfg->proxies) {
 		struct proxy *px = list_entry(pl, struct proxy, link);
@@ -598,6 +601,9 @@ static void *thread_main(void *arg)
 	this_loop = &t->loop;
 	clock_update();
 	loop_run(&t->loop);
+	loop_finish(&t->loop);
+	stream_pool_flush();
+	sess_blocks_flush();
 	return NULL;
 }
 
