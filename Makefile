@@ -78,10 +78,15 @@ demo:
 	@$(MAKE) --no-print-directory all
 	@LAB='$(LAB)' sh tools/demo.sh
 
+# the bench's open-loop load generator (bench/loadgen.c), not installed
+$(BUILD)/bench/loadgen: bench/loadgen.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
+
 bench:
 	@sh tools/deps.sh bench
-	@$(MAKE) --no-print-directory all
-	@sh bench/run.sh
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/loadgen
+	@LOADGEN=$(BUILD)/bench/loadgen sh bench/run.sh
 	@sh bench/tls.sh
 
 # the link libraries, for scripts that build against the library (tests/fuzz/run.sh)

@@ -3,6 +3,7 @@
 
   proc.py cpu PID     print CPU time (user + system) of PID and all its descendants, in microseconds
   proc.py rss PID     print the summed VmRSS of PID and all its descendants, in kB
+  proc.py pids PID    print PID and all its descendants (processes, not threads)
   proc.py ports N     print N distinct TCP ports that were free on 127.0.0.1 a moment ago
 
 A process's /proc/PID/stat times already include all of its threads (live and exited), so summing
@@ -77,13 +78,15 @@ def free_ports(n):
 
 
 def main(argv):
-    if len(argv) != 3 or argv[1] not in ("cpu", "rss", "ports"):
+    if len(argv) != 3 or argv[1] not in ("cpu", "rss", "pids", "ports"):
         sys.exit(__doc__)
     arg = int(argv[2])
     if argv[1] == "cpu":
         print(cpu_us(arg))
     elif argv[1] == "rss":
         print(rss_kb(arg))
+    elif argv[1] == "pids":
+        print(" ".join(map(str, tree(arg))))
     else:
         print(" ".join(map(str, free_ports(arg))))
 

@@ -8,8 +8,13 @@ word such as "ready" prefixes the keys that follow it, giving ready_held=...):
              p50_us= p99_us=          (one line per wrk run)
   --idle     PROXY rss_base_kb= rss_idle_kb= ready held= failed= done held= closed_by_peer=
   --meta     key=value lines (date, host, load, idle, backend, version_*, status_*)
+  --latency  PROXY round=R level=50|80 cpu_us=U requests=N duration_us=D errors= status= late=
+             reconnects= rate= p50_us= p90_us= p99_us= p999_us= max_us=   (bench/loadgen, open loop)
+  --det      PROXY n=N sc_idle=C sc_idle_ms=MS sc_load=C sc_load_ms=MS ir_load=I ir_base=I ...
 Per proxy: medians over rounds of req/s, proxy CPU microseconds per request and p99 latency; the
-sum of errors over rounds; resident memory before and with the idle connections.
+sum of errors over rounds; resident memory before and with the idle connections; user-space
+instructions (callgrind) and system calls (strace) per request; open-loop latency percentiles
+(medians over rounds) at 50% and 80% of the saturation rate.
 """
 import argparse
 import re
@@ -48,7 +53,38 @@ def parse_meta(path):
     return meta
 
 
-def summarize(results, idle, proxies):
+def summarize_det(det, row, p):
+    """Instructions and system calls per request from the deterministic runs."""
+    for name, r in det:
+        if name != p:
+            continue
+        n = int(r["n"])
+        if not n:
+            continue
+        ir_load, ir_base = int(r["ir_load"]), int(r["ir_base"])
+        if ir_load and ir_base:
+            row["instr"] = (ir_load - ir_base) / n
+        idle_ms = int(r["sc_idle_ms"]) or 1
+        idle_rate = int(r["sc_idle"]) / idle_ms
+        calls = int(r["sc_load"]) - idle_rate * int(r["sc_load_ms"])
+        if int(r["sc_load"]):
+            row["syscalls"] = calls / n
+
+
+def summarize_latency(lat, row, p):
+    for level in ("50", "80"):
+        runs = [r for name, r in lat if name == p and r.get("level") == level]
+        if not runs:
+            continue
+        row[f"rate{level}"] = int(statistics.median(int(r["rate"]) for r in runs))
+        for k in ("p50", "p99", "p999"):
+            row[f"{k}_{level}"] = statistics.median(int(r[k + "_us"]) / 1000.0 for r in runs)
+        cpu = [int(r["cpu_us"]) / int(r["requests"]) for r in runs if int(r["requests"])]
+        row[f"cpu_{level}"] = statistics.median(cpu) if cpu else None
+        row[f"bad_{level}"] = sum(int(r["errors"]) + int(r["status"]) + int(r["late"]) for r in runs)
+
+
+def summarize(results, idle, proxies, lat=(), det=()):
     """Return {proxy: {metric: value or None}}."""
     rows = {}
     for p in proxies:
@@ -75,6 +111,8 @@ def summarize(results, idle, proxies):
             held = int(r.get("ready_held", 0))
             row["held"] = held
             row["per_conn"] = ((int(r["rss_idle_kb"]) - int(r["rss_base_kb"])) / held) if held else None
+        summarize_det(det, row, p)
+        summarize_latency(lat, row, p)
         rows[p] = row
     return rows
 
@@ -82,6 +120,8 @@ def summarize(results, idle, proxies):
 COLUMNS = [  # key, header, format
     ("rps", "req/s", "{:,.0f}"),
     ("cpu", "CPU us/req", "{:.1f}"),
+    ("instr", "instr/req", "{:,.0f}"),
+    ("syscalls", "syscalls/req", "{:.2f}"),
     ("p99", "p99 ms", "{:.2f}"),
     ("errors", "errors", "{:d}"),
     ("rss_base", "RSS MB", "{:.1f}"),
@@ -89,11 +129,28 @@ COLUMNS = [  # key, header, format
     ("per_conn", "kB/idle conn", "{:.2f}"),
     ("held", "idle conns held", "{:d}"),
 ]
-RATIO_KEYS = ("rps", "cpu", "p99", "rss_base", "rss_idle", "per_conn")
+RATIO_KEYS = ("rps", "cpu", "instr", "syscalls", "p99", "rss_base", "rss_idle", "per_conn")
+
+LAT_COLUMNS = [  # open-loop latency table
+    ("rate50", "req/s @50%", "{:,d}"),
+    ("p50_50", "p50 ms", "{:.2f}"),
+    ("p99_50", "p99 ms", "{:.2f}"),
+    ("p999_50", "p99.9 ms", "{:.2f}"),
+    ("cpu_50", "CPU us/req", "{:.1f}"),
+    ("rate80", "req/s @80%", "{:,d}"),
+    ("p50_80", "p50 ms", "{:.2f}"),
+    ("p99_80", "p99 ms", "{:.2f}"),
+    ("p999_80", "p99.9 ms", "{:.2f}"),
+    ("cpu_80", "CPU us/req", "{:.1f}"),
+    ("bad", "late+errors", "{:d}"),
+]
+LAT_RATIO_KEYS = ("p50_50", "p99_50", "p999_50", "cpu_50", "p50_80", "p99_80", "p999_80", "cpu_80")
 
 
-def table(rows, proxies, meta):
+def table(rows, proxies, meta, columns=COLUMNS, ratio_keys=RATIO_KEYS):
     """Return the table as a list of rows of strings (header first)."""
+    COLUMNS = columns
+    RATIO_KEYS = ratio_keys
     head = ["proxy"] + [h for _, h, _ in COLUMNS]
     body = []
     for p in proxies:
@@ -130,20 +187,47 @@ def render_text(t):
     return "\n".join(lines)
 
 
-def render_markdown(t, meta):
+def md_table(t):
     out = [
-        f"Measured {meta.get('date', '?')} on {meta.get('host', '?')}.",
-        f"Load: {meta.get('load', '?')}; memory: {meta.get('idle', '?')}; backends: {meta.get('backend', '?')}.",
-        "Versions: " + "; ".join(v for k, v in meta.items() if k.startswith("version_")) + ".",
-        "",
         "| " + " | ".join(t[0]) + " |",
         "|" + "|".join(["---"] + ["---:"] * (len(t[0]) - 1)) + "|",
     ]
-    out += ["| " + " | ".join(r) + " |" for r in t[1:]]
+    return out + ["| " + " | ".join(r) + " |" for r in t[1:]]
+
+
+def verdict(rows):
+    """One sentence per load level: is tandem's p99 at or below HAProxy's?"""
+    t, h = rows.get("tandem"), rows.get("haproxy")
+    if not t or not h:
+        return []
+    out = []
+    for level in ("50", "80"):
+        a, b = t.get(f"p99_{level}"), h.get(f"p99_{level}")
+        if a is None or b is None:
+            continue
+        word = "at or below" if a <= b else "ABOVE"
+        out.append(f"p99 at {level}%: tandem {a:.2f} ms, haproxy {b:.2f} ms: tandem {word} haproxy.")
+    return out
+
+
+def render_markdown(t, meta, lt=None, verdicts=()):
+    out = [
+        f"Measured {meta.get('date', '?')} on {meta.get('host', '?')}.",
+        f"Load: {meta.get('load', '?')}; memory: {meta.get('idle', '?')}; backends: {meta.get('backend', '?')}.",
+        f"Instructions (callgrind) and system calls (strace) per request: {meta.get('det', '?')}.",
+        "Versions: " + "; ".join(v for k, v in meta.items() if k.startswith("version_")) + ".",
+        "",
+    ]
+    out += md_table(t)
+    if lt:
+        out += ["", f"Latency, open loop: {meta.get('latency', '?')}.", ""]
+        out += md_table(lt)
+        if verdicts:
+            out += [""] + [" ".join(verdicts)]
     out += [
         "",
         "Ratios are tandem divided by the other proxy: above 1 is better for req/s, below 1 is better "
-        "for CPU, latency and memory. Method: bench/README.md.",
+        "for CPU, instructions, system calls, latency and memory. Method: bench/README.md.",
     ]
     return "\n".join(out) + "\n"
 
@@ -165,18 +249,33 @@ def main():
     ap.add_argument("--results", required=True)
     ap.add_argument("--idle", required=True)
     ap.add_argument("--meta", required=True)
+    ap.add_argument("--latency")
+    ap.add_argument("--det")
     ap.add_argument("--proxies", required=True)
     ap.add_argument("--markdown", required=True)
     ap.add_argument("--readme")
     a = ap.parse_args()
     proxies = a.proxies.split()
     meta = parse_meta(a.meta)
-    rows = summarize(parse_records(a.results), parse_records(a.idle), proxies)
+    lat = parse_records(a.latency) if a.latency else []
+    det = parse_records(a.det) if a.det else []
+    rows = summarize(parse_records(a.results), parse_records(a.idle), proxies, lat, det)
+    for row in rows.values():
+        bad = [row.get(f"bad_{lv}") for lv in ("50", "80") if row.get(f"bad_{lv}") is not None]
+        row["bad"] = sum(bad) if bad else None
     t = table(rows, proxies, meta)
+    lt = table(rows, proxies, meta, LAT_COLUMNS, LAT_RATIO_KEYS) if lat else None
+    verdicts = verdict(rows)
     print()
     print(render_text(t))
     print()
-    md = render_markdown(t, meta)
+    if lt:
+        print(render_text(lt))
+        print()
+        for v in verdicts:
+            print(v)
+        print()
+    md = render_markdown(t, meta, lt, verdicts)
     with open(a.markdown, "w") as f:
         f.write(md)
     print(f"(markdown: {a.markdown})")

@@ -16,6 +16,9 @@
 #   BENCH_SERVERS backend servers balanced over [2]
 #   TANDEM_BASE a second tandem binary, measured as the proxy "tandem-base" when listed in
 #     BENCH_PROXIES (a change against its baseline in one interleaved run)
+#   BENCH_LAT_DURATION seconds per open-loop run [5]  BENCH_LAT_RATE requests/s at 100% [measured]
+#   BENCH_DET_N requests of the callgrind and strace runs [20000]  BENCH_DET_CONNS their connections [10]
+#   BENCH_DET=0 skips the callgrind and strace runs  LOADGEN [build/bench/loadgen]
 #   BENCH_README=1 also replaces the table between the bench markers in README.md.
 # `make bench` runs this with sh: switch to bash.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -33,10 +36,18 @@ APP=${APP:-bin/tandem-app}
 NBTHREAD=${BENCH_NBTHREAD:-1}
 NSERVERS=${BENCH_SERVERS:-2}
 TANDEM_BASE=${TANDEM_BASE:-}
+LAT_DURATION=${BENCH_LAT_DURATION:-5}
+DET_N=${BENCH_DET_N:-20000}
+DET_CONNS=${BENCH_DET_CONNS:-10}
+DET=${BENCH_DET:-1}
+LOADGEN=${LOADGEN:-build/bench/loadgen}
 OUT=bench/out
 
 sh tools/deps.sh bench
 PATH="$PATH:/usr/sbin:/sbin"
+if [ ! -x "$LOADGEN" ]; then
+	make --no-print-directory "$LOADGEN" >&2 || { echo "bench: cannot build $LOADGEN" >&2; exit 1; }
+fi
 
 # Raise the descriptor limit for this script and every process it starts (they inherit it).
 NOFILE=65536
@@ -70,10 +81,11 @@ trap 'exit 130' INT TERM
 
 log() { echo "bench: $*" >&2; }
 
-# wait_http PORT PID: poll http://127.0.0.1:PORT/ until it answers 2xx (10 s) while PID lives.
+# wait_http PORT PID [TRIES]: poll http://127.0.0.1:PORT/ until it answers 2xx (TRIES x 50 ms,
+# 10 s by default) while PID lives.
 wait_http() {
 	local i
-	for ((i = 0; i < 200; i++)); do
+	for ((i = 0; i < ${3:-200}; i++)); do
 		kill -0 "$2" 2>/dev/null || return 1
 		curl -fs -o /dev/null --max-time 1 "http://127.0.0.1:$1/" && return 0
 		sleep 0.05
@@ -117,9 +129,10 @@ start() {
 	ALL_PIDS+=($!)
 }
 
-read -r -a PORTS < <(python3 bench/proc.py ports $((NSERVERS + 4)))
+read -r -a PORTS < <(python3 bench/proc.py ports $((NSERVERS + 5)))
 PORT[tandem]=${PORTS[0]} PORT[haproxy]=${PORTS[1]} PORT[nginx]=${PORTS[2]} PORT[tandem-base]=${PORTS[3]}
-BE=("${PORTS[@]:4}")   # backend ports; server i answers NODE_<i>
+PORT[callgrind]=${PORTS[4]}   # the proxy being run under callgrind, one at a time
+BE=("${PORTS[@]:5}")   # backend ports; server i answers NODE_<i>
 
 # ---- backends -------------------------------------------------------------------------------
 if [ "$BACKEND" = app ]; then
@@ -181,11 +194,12 @@ EOF
 	done
 }
 
+# nginx_proxy_cfg PORT [NAME]: the nginx proxy's config; NAME (proxy) names its work directory.
 nginx_proxy_cfg() {
-	nginx_common proxy "$NBTHREAD"
+	nginx_common "${2:-proxy}" "$NBTHREAD"
 	cat <<EOF
 http {
-$(nginx_http_common proxy)
+$(nginx_http_common "${2:-proxy}")
     upstream be {
 $(for i in "${!BE[@]}"; do echo "        server 127.0.0.1:${BE[$i]};"; done)
         keepalive 256;
@@ -204,28 +218,34 @@ $(for i in "${!BE[@]}"; do echo "        server 127.0.0.1:${BE[$i]};"; done)
 EOF
 }
 
-for p in "${PROXIES[@]}"; do
+# proxy_cmd PROXY PORT TAG: write PROXY's configuration listening on PORT (files named after TAG)
+# and set CMD to its command line. Returns 1 when the proxy's binary is missing.
+proxy_cmd() {
+	local p=$1 port=$2 tag=$3 bin
+	CMD=()
 	case $p in
-	tandem)
-		lb_cfg "${PORT[$p]}" >"$WORK/tandem.cfg"
-		if [ ! -x "$TANDEM" ]; then
-			log "$TANDEM is missing"; STATUS[$p]="not built"; continue
-		fi
-		start tandem "$TANDEM" -f "$WORK/tandem.cfg" ;;
-	tandem-base)
-		lb_cfg "${PORT[$p]}" >"$WORK/tandem-base.cfg"
-		if [ -z "$TANDEM_BASE" ] || [ ! -x "$TANDEM_BASE" ]; then
-			log "tandem-base needs TANDEM_BASE, an executable tandem"; STATUS[$p]="not built"; continue
-		fi
-		start tandem-base "$TANDEM_BASE" -f "$WORK/tandem-base.cfg" ;;
+	tandem | tandem-base)
+		bin=$TANDEM
+		[ "$p" = tandem ] || bin=$TANDEM_BASE
+		lb_cfg "$port" >"$WORK/$tag.cfg"
+		[ -n "$bin" ] && [ -x "$bin" ] || return 1
+		CMD=("$bin" -f "$WORK/$tag.cfg") ;;
 	haproxy)
-		lb_cfg "${PORT[$p]}" >"$WORK/haproxy.cfg"
-		start haproxy haproxy -db -f "$WORK/haproxy.cfg" ;;
+		lb_cfg "$port" >"$WORK/$tag.cfg"
+		CMD=(haproxy -db -f "$WORK/$tag.cfg") ;;
 	nginx)
-		nginx_proxy_cfg "${PORT[$p]}" >"$WORK/nginx.conf"
-		start nginx nginx -e "$WORK/proxy/error.log" -p "$WORK/proxy" -c "$WORK/nginx.conf" ;;
+		nginx_proxy_cfg "$port" "$tag" >"$WORK/$tag.conf"
+		CMD=(nginx -e "$WORK/$tag/error.log" -p "$WORK/$tag" -c "$WORK/$tag.conf") ;;
 	*) log "unknown proxy $p"; exit 2 ;;
 	esac
+}
+
+for p in "${PROXIES[@]}"; do
+	if ! proxy_cmd "$p" "${PORT[$p]}" "$p"; then
+		log "$p: binary missing (tandem-base needs TANDEM_BASE, an executable tandem)"
+		STATUS[$p]="not built"; continue
+	fi
+	start "$p" "${CMD[@]}"
 	if ! wait_http "${PORT[$p]}" "${PID[$p]}"; then
 		log "$p did not start or does not proxy:"
 		tail -n 20 "$WORK/$p.out" >&2
@@ -249,7 +269,30 @@ alive() { [ -z "${STATUS[$1]:-}" ] && kill -0 "${PID[$1]}" 2>/dev/null; }
 for p in "${PROXIES[@]}"; do
 	alive "$p" && load "$p" 1 >/dev/null # warm-up: caches, pools, backend connections
 done
+# Latency under an open-loop load, in each round right after its wrk runs: one request rate for
+# all proxies (the same offered load, side by side), 50% and 80% of the round's lowest wrk req/s
+# (the slowest proxy's saturation, so no proxy is driven past 80% of its own; measured again each
+# round because what a shared machine gives moves from minute to minute). bench/loadgen sends on
+# a fixed schedule and measures from each request's intended send time (see bench/loadgen.c).
+LAT_RESULTS="$WORK/latency.tsv"
+: >"$LAT_RESULTS"
+SATS=()
+
+# open_loop ROUND LEVEL RATE PROXY: one open-loop run, recorded in LAT_RESULTS.
+open_loop() {
+	local r=$1 level=$2 rate=$3 p=$4 c0 c1 line
+	c0=$(python3 bench/proc.py cpu "${PID[$p]}")
+	line=$(timeout $((LAT_DURATION + 30)) "$LOADGEN" -a "127.0.0.1:${PORT[$p]}" -c "$CONNS" \
+		-r "$rate" -d "$LAT_DURATION" | grep '^LOAD ' || true)
+	c1=$(python3 bench/proc.py cpu "${PID[$p]}")
+	[ -n "$line" ] || { log "no loadgen result for $p at $level%"; return; }
+	printf '%s\tround=%s\tlevel=%s\tcpu_us=%s\t%s\n' "$p" "$r" "$level" "$((c1 - c0))" \
+		"${line#LOAD }" >>"$LAT_RESULTS"
+	log "open loop $level% round $r $p: ${line#LOAD }"
+}
+
 for ((r = 1; r <= ROUNDS; r++)); do
+	sat=0
 	for p in "${PROXIES[@]}"; do
 		alive "$p" || continue
 		c0=$(python3 bench/proc.py cpu "${PID[$p]}")
@@ -261,8 +304,111 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		[ -n "$line" ] || { log "no wrk result for $p in round $r"; continue; }
 		printf '%s\tround=%s\tcpu_us=%s\t%s\n' "$p" "$r" "$((c1 - c0))" "${line#BENCH }" >>"$RESULTS"
 		log "round $r $p: ${line#BENCH }"
+		rps=$(awk -v l="$line" 'BEGIN { split(l, f, /[ =]/); for (i = 1; i < length(f); i++) v[f[i]] = f[i + 1];
+			if (v["duration_us"] > 0) printf "%d", v["requests"] * 1e6 / v["duration_us"]; else print 0 }')
+		if [ "$sat" -eq 0 ] || [ "$rps" -lt "$sat" ]; then sat=$rps; fi
+	done
+	sat=${BENCH_LAT_RATE:-$sat}
+	[ "$sat" -gt 0 ] || continue
+	SATS+=("$sat")
+	for level in 50 80; do
+		for p in "${PROXIES[@]}"; do
+			alive "$p" && open_loop "$r" "$level" $((sat * level / 100)) "$p"
+		done
 	done
 done
+
+# ---- deterministic figures: system calls (strace) and instructions (callgrind) per request ------
+# Both count work, not time, so they hardly move on a busy machine. A fixed closed-loop run of
+# DET_N keep-alive requests on DET_CONNS connections (bench/loadgen -n). System calls: strace -c
+# attached to every process and thread of the running proxy, minus what it counts while the
+# proxy is idle for as long. Instructions: the proxy is started again under callgrind (one
+# process tree, its own port) twice -- once for DET_CONNS requests (one per connection) then idle
+# for as long as the load run took, once for DET_CONNS + DET_N requests -- and the difference of
+# the two runs' totals (startup, first requests, idle timers and exit cancel out) divided by DET_N.
+DET_RESULTS="$WORK/det.tsv"
+: >"$DET_RESULTS"
+
+# strace_count SECONDS|load PIDS...: system calls made by PIDS (and their threads) while idle for
+# SECONDS, or during the load run; prints "CALLS WALL_MS".
+strace_count() {
+	local what=$1 args=() pid t0 t1 n i
+	shift
+	for pid in "$@"; do args+=(-p "$pid"); done
+	strace -f -c -o "$WORK/strace.txt" "${args[@]}" 2>"$WORK/strace.err" &
+	local spid=$!
+	for ((i = 0; i < 100; i++)); do   # until every process is attached (5 s)
+		n=$(grep -c attached "$WORK/strace.err" || true)
+		[ "${n:-0}" -ge $# ] && break
+		sleep 0.05
+	done
+	t0=$(date +%s%N)
+	if [ "$what" = load ]; then
+		"$LOADGEN" -a "127.0.0.1:$STRACE_PORT" -c "$DET_CONNS" -n "$DET_N" >"$WORK/strace-load.txt"
+	else
+		sleep "$what"
+	fi
+	t1=$(date +%s%N)
+	kill -INT "$spid" 2>/dev/null || true
+	wait "$spid" 2>/dev/null || true
+	n=$(awk '$NF == "total" { print $4 }' "$WORK/strace.txt")
+	echo "${n:-0} $(((t1 - t0) / 1000000))"
+}
+
+# callgrind_ir PROXY N IDLE_MS: start PROXY under callgrind, send N requests over DET_CONNS
+# connections, stay idle IDLE_MS, stop it; prints "IR LOAD_MS" (IR summed over its processes).
+callgrind_ir() {
+	local p=$1 n=$2 idle=$3 tag="cg-$1-$2" t0 t1 ir pid i t alive_any tree
+	mkdir -p "$WORK/$tag.cg"
+	# nginx's workers run as another user when started by root: let them reach their file
+	chmod o+x "$WORK"
+	chmod 1777 "$WORK/$tag.cg"
+	proxy_cmd "$p" "${PORT[callgrind]}" "$tag" || return 1
+	valgrind --tool=callgrind --trace-children=yes --callgrind-out-file="$WORK/$tag.cg/out.%p" "${CMD[@]}" \
+		>"$WORK/$tag.out" 2>&1 &
+	pid=$!
+	ALL_PIDS+=("$pid")
+	if ! wait_http "${PORT[callgrind]}" "$pid" 1200; then
+		log "$p does not start under callgrind"; tail -n 5 "$WORK/$tag.out" >&2
+		kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; return 1
+	fi
+	t0=$(date +%s%N)
+	"$LOADGEN" -a "127.0.0.1:${PORT[callgrind]}" -c "$DET_CONNS" -n "$n" >"$WORK/$tag.load" || true
+	t1=$(date +%s%N)
+	[ "$idle" -eq 0 ] || sleep "$(awk -v ms="$idle" 'BEGIN { printf "%.3f", ms / 1000 }')"
+	# every process writes its counts when it exits: wait for all of them, not only the first
+	read -r -a tree < <(python3 bench/proc.py pids "$pid")
+	# nginx's master kills workers still running a second after a fast stop (TERM), and a
+	# worker under callgrind takes longer to exit: stop it gracefully (QUIT) instead
+	kill "-$([ "$p" = nginx ] && echo QUIT || echo TERM)" "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	for ((i = 0; i < 600; i++)); do
+		alive_any=0
+		for t in "${tree[@]}"; do kill -0 "$t" 2>/dev/null && alive_any=1; done
+		[ "$alive_any" = 0 ] && break
+		sleep 0.05
+	done
+	ir=$(cat "$WORK/$tag.cg"/out.* | awk '/^totals:/ { s += $2 } END { printf "%.0f", s }')
+	echo "$ir $(((t1 - t0) / 1000000))"
+}
+
+if [ "$DET" = 1 ]; then
+	for p in "${PROXIES[@]}"; do
+		alive "$p" || continue
+		read -r -a pids < <(python3 bench/proc.py pids "${PID[$p]}")
+		STRACE_PORT=${PORT[$p]}
+		read -r idle_calls idle_ms < <(strace_count 1 "${pids[@]}")
+		read -r load_calls load_ms < <(strace_count load "${pids[@]}")
+		line=$(grep '^LOAD ' "$WORK/strace-load.txt" || true)
+		read -r ir_load load_ms_cg < <(callgrind_ir "$p" $((DET_CONNS + DET_N)) 0) || true
+		read -r ir_base _ < <(callgrind_ir "$p" "$DET_CONNS" "${load_ms_cg:-0}") || true
+		printf '%s\tn=%s\tsc_idle=%s\tsc_idle_ms=%s\tsc_load=%s\tsc_load_ms=%s\tir_load=%s\tir_base=%s\t%s\n' \
+			"$p" "$DET_N" "$idle_calls" "$idle_ms" "$load_calls" "$load_ms" "${ir_load:-0}" "${ir_base:-0}" \
+			"${line#LOAD }" >>"$DET_RESULTS"
+		log "deterministic $p: syscalls idle $idle_calls in $idle_ms ms, load $load_calls in $load_ms ms;" \
+			"callgrind Ir load ${ir_load:-?} base ${ir_base:-?}"
+	done
+fi
 
 # ---- memory with idle keep-alive connections ----------------------------------------------------
 for p in "${PROXIES[@]}"; do
@@ -288,6 +434,8 @@ done
 	echo "host=$(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), Linux $(uname -r)"
 	echo "load=wrk -t1 -c$CONNS -d${DURATION}s, $ROUNDS interleaved rounds, median shown"
 	echo "idle=$IDLE idle keep-alive connections"
+	echo "latency=bench/loadgen open loop, $CONNS connections, ${LAT_DURATION}s per run, at 50% and 80% of the slowest proxy's wrk req/s in the same round (${SATS[*]:-none} req/s); medians of the rounds"
+	echo "det=$DET_N requests on $DET_CONNS keep-alive connections (bench/loadgen -n): strace -c, callgrind"
 	echo "backend=$BACKEND, $NSERVERS servers; proxies with $NBTHREAD thread(s)/worker(s)"
 	[ -z "$TANDEM_BASE" ] || echo "tandem_base=$TANDEM_BASE"
 	[ -x "$TANDEM" ] && echo "version_tandem=$("$TANDEM" -v 2>&1 | head -n 1)"
@@ -299,6 +447,7 @@ mkdir -p "$OUT"
 readme=()
 [ -z "${BENCH_README:-}" ] || readme=(--readme README.md)
 python3 bench/report.py --results "$RESULTS" --idle "$IDLE_RESULTS" --meta "$WORK/meta.txt" \
+	--latency "$LAT_RESULTS" --det "$DET_RESULTS" \
 	--proxies "${PROXIES[*]}" --markdown "$OUT/last.md" "${readme[@]}"
 
 for p in "${PROXIES[@]}"; do

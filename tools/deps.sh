@@ -14,7 +14,8 @@
 # test), socat, tmux and hatop (the runtime API tests drive hatop in tmux), redis-server
 # (tandem-app's dependency in its tests and the labs), dnsmasq (DNS discovery tests), openssl and
 # testssl.sh (the TLS tests);
-# bench = build + wrk haproxy nginx python3 curl openssl; demo = build + curl;
+# bench = build + wrk haproxy nginx python3 curl openssl valgrind (callgrind: instructions per
+# request) strace (system calls per request); demo = build + curl;
 # lab = demo + redis-server socat (`make demo LAB=NNN`: Redis of the labs, `show stat` commands).
 # Packages installed only as tools (haproxy, nginx, keepalived, bird2, prometheus) are not started:
 # a temporary policy-rc.d tells the package scripts to leave their services alone, as in container
@@ -72,6 +73,7 @@ use_bench() {
 	need_cmd wrk wrk; need_cmd haproxy haproxy; need_cmd nginx nginx
 	need_cmd python3 python3; need_cmd curl curl; need_cmd prlimit util-linux
 	need_cmd openssl openssl   # bench/tls.sh: certificates
+	need_cmd valgrind valgrind; need_cmd strace strace
 }
 use_demo() { use_build; need_cmd curl curl; }
 use_lab() { use_demo; need_cmd redis-server redis-server; need_cmd socat socat; }

@@ -5,6 +5,8 @@
 #include <tandem/loop-t.h>
 #include <tandem/proxy-t.h>
 
+struct acc_item;
+
 struct worker_thr {
 	struct loop   loop;
 	pthread_t     th;
@@ -18,6 +20,11 @@ struct worker_thr {
 	char         *lst_off;     /* per listener: 1 = unregistered (full, fd limit or stopping) */
 	int           nlst;
 	int           lst_paused;  /* listeners unregistered here (atomic: other threads look) */
+	/* accept balancing: connections accepted by another thread for this one */
+	pthread_mutex_t inq_lock;
+	struct acc_item *inq;      /* under inq_lock */
+	int           inq_n, inq_size;
+	int           load;        /* client connections owned or queued here (atomic) */
 	struct ev_timer lst_retry; /* re-checks paused listeners while any is paused */
 	uint64_t      emfile_until;/* no accept() before this (now_ms) after EMFILE/ENFILE */
 	struct ev_timer purge;     /* periodic idle pool purge */

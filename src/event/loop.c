@@ -19,6 +19,64 @@ __thread struct loop *this_loop;
 
 #define MAX_EVENTS 256
 
+#ifdef TDM_LOOP_STATS
+/* Debug switch (make CFLAGS+=-DTDM_LOOP_STATS): per-thread histograms of what
+ * one loop turn does, printed to stderr when the loop ends. Used to find
+ * where tail latency under load comes from (doc/architecture.md, "Event
+ * loop"); compiled out otherwise, so the hot loop carries no branch for it. */
+#include <stdio.h>
+#include <tandem/clock.h>
+#define LS_BUCKETS 24
+struct loop_stats {
+	uint64_t turns;
+	uint64_t events[LS_BUCKETS];   /* events per epoll_wait, log2 buckets */
+	uint64_t io_us[LS_BUCKETS];    /* time dispatching I/O callbacks per turn */
+	uint64_t tmr_us[LS_BUCKETS];   /* time running timers per turn */
+	uint64_t task_us[LS_BUCKETS];  /* time running tasks per turn */
+	uint64_t ntimers[LS_BUCKETS];  /* timers fired per turn */
+	uint64_t max_io_us, max_tmr_us, max_task_us;
+};
+static __thread struct loop_stats ls;
+static __thread uint64_t ls_fired;
+
+static int ls_bucket(uint64_t v)
+{
+	int b = 0;
+
+	while (v && b < LS_BUCKETS - 1) {
+		v >>= 1;
+		b++;
+	}
+	return b;
+}
+
+static void ls_print_one(const char *name, const uint64_t *h)
+{
+	int b, last = 0;
+
+	for (b = 0; b < LS_BUCKETS; b++)
+		if (h[b])
+			last = b;
+	fprintf(stderr, "  %-10s", name);
+	for (b = 0; b <= last; b++)
+		fprintf(stderr, " <%llu:%llu", b ? 1ull << b : 1ull, (unsigned long long)h[b]);
+	fprintf(stderr, "\n");
+}
+
+static void ls_print(const struct loop *l)
+{
+	fprintf(stderr, "loop stats thread %d: %llu turns; max us: io %llu, timers %llu, tasks %llu\n", l->id,
+		(unsigned long long)ls.turns, (unsigned long long)ls.max_io_us,
+		(unsigned long long)ls.max_tmr_us, (unsigned long long)ls.max_task_us);
+	ls_print_one("events", ls.events);
+	ls_print_one("io_us", ls.io_us);
+	ls_print_one("timers_us", ls.tmr_us);
+	ls_print_one("tasks_us", ls.task_us);
+	ls_print_one("timers", ls.ntimers);
+}
+#define LS_NOTE(hist, maxv, us) do { ls.hist[ls_bucket(us)]++; if ((us) > ls.maxv) ls.maxv = (us); } while (0)
+#endif
+
 static void wake_cb(struct ev_io *io, uint32_t events)
 {
 	struct loop *l = io->ctx;
@@ -228,6 +286,9 @@ static void run_timers(struct loop *l)
 	while (l->nheap && l->heap[0]->when <= now_ms && l->heap[0]->pass != l->tpass) {
 		struct ev_timer *t = l->heap[0];
 		loop_timer_del(l, t);
+#ifdef TDM_LOOP_STATS
+		ls_fired++;
+#endif
 		t->cb(t);
 	}
 	l->tpass = 0;
@@ -249,8 +310,15 @@ void loop_run(struct loop *l)
 	clock_update();
 	while (!l->stop) {
 		int timeout = -1, n, i;
+#ifdef TDM_LOOP_STATS
+		uint64_t t0 = clock_mono_us(), t1, t2;
 
 		run_tasks(l);
+		t1 = clock_mono_us();
+		LS_NOTE(task_us, max_task_us, t1 - t0);
+#else
+		run_tasks(l);
+#endif
 		if (l->stop)
 			break;
 		if (!list_empty(&l->tasks))
@@ -266,10 +334,28 @@ void loop_run(struct loop *l)
 				continue;
 			break;
 		}
+#ifdef TDM_LOOP_STATS
+		t0 = clock_mono_us();
+		ls.turns++;
+		ls.events[ls_bucket((uint64_t)n)]++;
+#endif
 		for (i = 0; i < n; i++) {
 			struct ev_io *io = evs[i].data.ptr;
 			io->cb(io, evs[i].events);
 		}
+#ifdef TDM_LOOP_STATS
+		t1 = clock_mono_us();
+		LS_NOTE(io_us, max_io_us, t1 - t0);
+		ls_fired = 0;
 		run_timers(l);
+		t2 = clock_mono_us();
+		LS_NOTE(tmr_us, max_tmr_us, t2 - t1);
+		ls.ntimers[ls_bucket(ls_fired)]++;
+#else
+		run_timers(l);
+#endif
 	}
+#ifdef TDM_LOOP_STATS
+	ls_print(l);
+#endif
 }
