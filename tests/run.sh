@@ -16,8 +16,8 @@
 #
 # Knobs: TANDEM_BIG_MB (size of the big-transfer tests, default 1024, 128
 # under SANITIZE=1), INTEG_ARGS (extra arguments for tests/integ/run.py,
-# e.g. "-k basic."), STAGE_TIMEOUT_INTEG (seconds, default 1800),
-# STAGE_TIMEOUT_NETNS (seconds, default 300).
+# e.g. "-k basic."), STAGE_TIMEOUT_INTEG (seconds, default 2700),
+# STAGE_TIMEOUT_NETNS (seconds, default 900).
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
 BIN=${BIN:-bin}
@@ -72,6 +72,7 @@ stage() {
 	err="${log%.log}.err"
 	rcf="$log.rc"
 	echo "== $name" >> "$ALL"
+	t0=$(date +%s)
 	if [ -n "$TIMEOUT" ]; then
 		{ $TIMEOUT "$secs" "$@" 2>"$err"; echo $? > "$rcf"; } | tee "$log"
 	else
@@ -96,7 +97,7 @@ stage() {
 	fi
 	PASSED=$((PASSED + p))
 	FAILED=$((FAILED + f))
-	note "== $name: $p passed, $f failed"
+	note "== $name: $p passed, $f failed ($(( $(date +%s) - t0 ))s)"
 }
 
 # ---- prerequisites: a missing tool fails, it is never skipped ----
@@ -136,7 +137,7 @@ fi
 # ---- (d) black-box tests ----
 if command -v python3 >/dev/null 2>&1; then
 	# shellcheck disable=SC2086 # INTEG_ARGS is a list of arguments
-	stage integ "${STAGE_TIMEOUT_INTEG:-1800}" env TANDEM_BIN_DIR="$BIN" python3 tests/integ/run.py $INTEG_ARGS
+	stage integ "${STAGE_TIMEOUT_INTEG:-2700}" env TANDEM_BIN_DIR="$BIN" python3 tests/integ/run.py $INTEG_ARGS
 else
 	fail_line "integ: python3 not found"
 	FAILED=$((FAILED + 1))
@@ -144,7 +145,7 @@ fi
 
 # ---- (e) VRRP and anycast (BGP through BIRD) in network namespaces ----
 if command -v python3 >/dev/null 2>&1; then
-	stage netns "${STAGE_TIMEOUT_NETNS:-300}" env TANDEM_BIN_DIR="$BIN" python3 tests/netns/run.py
+	stage netns "${STAGE_TIMEOUT_NETNS:-900}" env TANDEM_BIN_DIR="$BIN" python3 tests/netns/run.py
 else
 	fail_line "netns: python3 not found"
 	FAILED=$((FAILED + 1))
