@@ -16,6 +16,8 @@ ssize_t conn_recv(struct conn *c, size_t bufsize);
 /* Gathered write. Returns bytes written (possibly 0 when not writable),
  * or -1 on error (CF_ERROR set). */
 ssize_t conn_sendv(struct conn *c, struct iovec *iov, int n);
+/* 1 when the kernel holds nothing to read and no end or error (a peek). */
+int conn_quiet(const struct conn *c);
 /* Drive the transport's handshake (TLS): 1 done (always for a plain
  * socket), 0 in progress (call again on the next event), -1 failed
  * (CF_ERROR set; the transport keeps why). */

@@ -107,6 +107,10 @@ struct conn *srv_take_idle(struct server *s)
 			conn_free_deferred(c);   /* to an address the server no longer has */
 			continue;
 		}
+		if (!conn_quiet(c)) {
+			conn_free_deferred(c);   /* late bytes or a close not dispatched yet */
+			continue;
+		}
 		c->flags &= ~CF_IDLE;
 		return c;
 	}

@@ -94,6 +94,22 @@ ssize_t conn_recv(struct conn *c, size_t bufsize)
 	}
 }
 
+/* Nothing to read, no end, no error: the connection is as quiet as a
+ * parked one must be before it carries a new request. Asked of the kernel
+ * itself (a peek), not of the readiness flags: an idle connection's late
+ * bytes may sit behind an epoll event that this loop has not dispatched
+ * yet, and once a request is sent they would be read as its answer. */
+int conn_quiet(const struct conn *c)
+{
+	char b;
+	ssize_t r;
+
+	if (c->flags & (CF_EOF | CF_ERROR | CF_CLOSED | CF_RDHUP))
+		return 0;
+	r = recv(c->io.fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	return r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
 ssize_t conn_sendv(struct conn *c, struct iovec *iov, int n)
 {
 	size_t want = 0;

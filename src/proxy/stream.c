@@ -488,13 +488,13 @@ static int do_connect(struct stream *s)
 	s->t_conn_start_us = now_us;
 	/* 1. the connection this client used last, if it goes to the same server
 	 * (not one opened for another request's TLS name: CF_PRIVATE) */
-	if (s->sc && s->sc->srv == srv && !(s->sc->flags & (CF_EOF | CF_ERROR | CF_PRIVATE)))
+	if (s->sc && s->sc->srv == srv && !(s->sc->flags & (CF_EOF | CF_ERROR | CF_PRIVATE)) && conn_quiet(s->sc))
 		c = s->sc;
 	else if (s->sc) {
 		struct conn *old = s->sc;
 		s->sc = NULL;
 		old->strm = NULL;
-		if (be->http_reuse == REUSE_NEVER || srv_put_idle(old, G->tune_idle_pool) < 0)
+		if (be->http_reuse == REUSE_NEVER || !conn_quiet(old) || srv_put_idle(old, G->tune_idle_pool) < 0)
 			conn_free_deferred(old);
 	}
 	/* 2. an idle one from the pool ("safe": never for a first request) */
