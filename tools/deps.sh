@@ -6,7 +6,7 @@
 # once and `apt-get install` only the missing packages, non-interactively, as root or through sudo.
 # Exit non-zero (with apt's log) when something cannot be installed.
 #
-# Uses: build = gcc make; test = build + python3 curl clang, libFuzzer runtime, haproxy, nginx
+# Uses: build = gcc make libpcre2-dev libcrypt-dev; test = build + python3 curl clang, libFuzzer runtime, haproxy, nginx
 # (the comparison tests run them), keepalived and iproute2 (the VRRP tests in network namespaces),
 # prometheus (promtool and a real scrape of /metrics), chromium, nodejs and npm (the dashboard test),
 # socat, tmux and hatop (the runtime API tests drive hatop in tmux);
@@ -37,7 +37,16 @@ need_fuzzer() {
 	add "fuzzer-runtime:$ver" # resolved after apt-get update, when apt-cache knows the names
 }
 
-use_build() { need_cmd gcc gcc; need_cmd make make; need_cmd cc gcc; }
+need_file() { # need_file PATH PACKAGE: a header or library a build needs
+	[ -e "$1" ] || add "$2"
+}
+
+# PCRE2 (regular expressions, JIT) and libcrypt (crypt(3) for userlist passwords).
+use_build() {
+	need_cmd gcc gcc; need_cmd make make; need_cmd cc gcc
+	need_file /usr/include/pcre2.h libpcre2-dev
+	need_file /usr/include/crypt.h libcrypt-dev
+}
 use_test() {
 	use_build
 	need_cmd python3 python3; need_cmd curl curl

@@ -8,6 +8,9 @@
 #include <tandem/list.h>
 #include <tandem/counters-t.h>
 
+struct px_rules;     /* rules-t.h */
+struct rules_cfg;    /* rules-t.h */
+
 /* ---- logging targets (global `log`, proxy `log global` / `log ...`) ---- */
 enum log_fmt { LOGF_RFC3164 = 0, LOGF_RAW, LOGF_SHORT, LOGF_ISO, LOGF_TIMED, LOGF_LOCAL, LOGF_PRIORITY, LOGF_RFC5424 };
 
@@ -183,7 +186,7 @@ struct stats_auth { struct list link; char *user; char *pass; };
 
 struct timeouts {
 	uint32_t connect, client, server, http_request, http_keep_alive, queue,
-		 tunnel, client_fin, server_fin, check;
+		 tunnel, client_fin, server_fin, check, tarpit;
 };
 
 struct proxy {
@@ -213,8 +216,10 @@ struct proxy {
 	int    fwdfor_except_af; /* `option forwardfor except NET`: AF_INET/AF_INET6, 0 = none */
 	uint8_t fwdfor_except_addr[16]; int fwdfor_except_bits; /* network and prefix length */
 	int    http_reuse;       /* REUSE_*, default SAFE */
-	struct http_rule *req_rules; int n_req_rules;
+	struct http_rule *req_rules; int n_req_rules;  /* old header rules, until the stream runs px->rules */
 	struct http_rule *rsp_rules; int n_rsp_rules;
+	struct px_rules *rules;  /* ACLs, rule sets, captures, formats (rules-t.h); NULL when none */
+	int    nqueued;          /* requests waiting in this backend's queue (atomic, kept by the stream) */
 	int    maxconn;          /* frontend maxconn, 0 = global */
 	int    fullconn;
 	struct list logs;        /* proxy-local log targets (struct log_target), plus global when PR_O_LOG_GLOBAL */
@@ -248,6 +253,7 @@ struct proxy {
 /* A parsed configuration: what the master checks and the worker runs. */
 struct cfg {
 	struct global g;
+	struct rules_cfg *rules; /* pattern references, userlists, variables (rules-t.h); NULL when none */
 	struct list proxies;     /* struct proxy (no defaults sections) */
 	struct list vrrps;       /* struct vrrp_conf (`vrrp` sections, vrrp-t.h) */
 	char *path;

@@ -12,7 +12,8 @@
 #include <tandem/proxy-t.h>
 
 /* Section kinds (ctx->sec). */
-enum { SEC_NONE = 0, SEC_GLOBAL, SEC_DEFAULTS, SEC_FRONTEND, SEC_BACKEND, SEC_LISTEN, SEC_SKIP, SEC_VRRP };
+enum { SEC_NONE = 0, SEC_GLOBAL, SEC_DEFAULTS, SEC_FRONTEND, SEC_BACKEND, SEC_LISTEN, SEC_SKIP, SEC_VRRP,
+       SEC_USERLIST, SEC_HTTP_ERRORS };
 
 /* Where a proxy keyword may appear (cfg_kw.where). */
 #define KW_DEF  (1u << 0)
@@ -50,6 +51,7 @@ extern const struct cfg_kw cfg_global_kws[];   /* kw_global.c */
 extern const struct cfg_kw cfg_proxy_kws[];    /* kw_proxy.c */
 extern const struct cfg_kw cfg_server_kws[];   /* kw_server.c: server, default-server */
 extern const struct cfg_kw cfg_retry_kws[];    /* kw_retry.c: retry-on, retry-budget */
+extern const struct cfg_kw cfg_rules_kws[];    /* kw_rules.c: acl, http-request, use_backend... */
 
 /* Keywords on a `server` / `default-server` line. <val> is the argument when
  * nval is 1, NULL otherwise. <defsrv> is 1 on a default-server line. */
@@ -133,6 +135,15 @@ int  cfg_vrrp_start(struct cfg_ctx *ctx, char **args, int nargs);
 int  cfg_vrrp_kw(struct cfg_ctx *ctx, char **args, int nargs);
 int  cfg_vrrp_check(struct cfg_ctx *ctx);
 void cfg_vrrp_free(struct cfg *cfg);
+
+/* kw_rules.c: the `userlist` and `http-errors` sections, `stats admin
+ * if|unless COND`, and the rules' checks after parsing. */
+int  cfg_userlist_start(struct cfg_ctx *ctx, char **args, int nargs);
+int  cfg_userlist_kw(struct cfg_ctx *ctx, char **args, int nargs);
+int  cfg_http_errors_start(struct cfg_ctx *ctx, char **args, int nargs);
+int  cfg_http_errors_kw(struct cfg_ctx *ctx, char **args, int nargs);
+int  cfg_stats_admin_cond(struct cfg_ctx *ctx, char **args, int nargs);
+int  cfg_rules_check(struct cfg_ctx *ctx);
 
 /* parse.c: proxy life cycle */
 struct proxy *cfg_proxy_new(struct cfg_ctx *ctx, const char *name, int cap, const struct proxy *def);
