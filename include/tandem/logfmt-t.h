@@ -10,7 +10,13 @@
 #include <sys/socket.h>
 #include <tandem/sample-t.h>
 
-enum lf_node_type { LF_TEXT = 0, LF_ALIAS, LF_EXPR };
+enum lf_node_type {
+	LF_TEXT = 0,
+	LF_ALIAS,
+	LF_EXPR,
+	LF_SEP,     /* a word separator of a log-format directive: one space, merged
+		     * with its neighbours, dropped after a field that printed nothing */
+};
 
 /* Node flags: %{+Q}, %{+X}, %{+E} (and %o spreading them). */
 enum { LF_F_QUOTE = 1u << 0, LF_F_HEX = 1u << 1, LF_F_ESC = 1u << 2 };

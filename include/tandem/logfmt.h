@@ -14,6 +14,11 @@ enum { LF_MODE_LOG = 0, LF_MODE_VALUE = 1 };
  * smp_phase; -1: not checked). NULL with <err> filled ("no such format
  * alias 'x'", the expression's error...). */
 struct logfmt *logfmt_parse(const char *text, const struct smp_pctx *pc, int phase, char *err, size_t errlen);
+/* The same for a directive (`log-format`, `error-log-format`,
+ * `unique-id-format`): every space is HAProxy's field separator (one
+ * space, merged with its neighbours, none after a field that printed
+ * nothing). */
+struct logfmt *logfmt_parse_words(const char *text, const struct smp_pctx *pc, int phase, char *err, size_t errlen);
 void logfmt_free(struct logfmt *lf);
 
 /* Render into <out> (NUL-terminated, truncated to outlen - 1). <li> may be

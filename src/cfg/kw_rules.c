@@ -506,12 +506,13 @@ static int set_format(struct cfg_ctx *ctx, char **args, int nargs, struct lf_src
 
 	if (nargs < 2)
 		return cfg_err(ctx, "'%s' expects a format string.", args[0]);
-	/* HAProxy: the words are joined by single spaces */
+	/* HAProxy: the words are joined; in a directive every space is a
+	 * field separator (merged with its neighbours) */
 	if (!(text = cfg_join(args, 1, nargs)))
 		return cfg_err(ctx, "out of memory");
 	/* syntax errors are reported here; the proxy-specific checks
 	 * (captures, mode) run after parsing, when it is compiled */
-	if (pctx_of(ctx, &pc, -1) < 0 || !(lf = logfmt_parse(text, &pc, -1, err, sizeof(err)))) {
+	if (pctx_of(ctx, &pc, -1) < 0 || !(lf = logfmt_parse_words(text, &pc, -1, err, sizeof(err)))) {
 		free(text);
 		return ctx->nerr ? -1 : cfg_err(ctx, "'%s' : %s.", args[0], err);
 	}

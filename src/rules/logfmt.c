@@ -121,7 +121,8 @@ static int parse_flags(const char *p, const char *e, unsigned *fl, char *err, si
 	return 0;
 }
 
-struct logfmt *logfmt_parse(const char *text, const struct smp_pctx *pc, int phase, char *err, size_t errlen)
+static struct logfmt *parse(const char *text, const struct smp_pctx *pc, int phase, int words,
+			    char *err, size_t errlen)
 {
 	struct logfmt *lf = calloc(1, sizeof(*lf));
 	const char *p = text;
@@ -133,7 +134,7 @@ struct logfmt *logfmt_parse(const char *text, const struct smp_pctx *pc, int pha
 		return NULL;
 	}
 	while (*p) {
-		const char *pct = strchr(p, '%');
+		const char *pct = strpbrk(p, words ? "% " : "%");
 		unsigned fl;
 
 		if (!pct) {
@@ -143,6 +144,12 @@ struct logfmt *logfmt_parse(const char *text, const struct smp_pctx *pc, int pha
 		}
 		if (add_text(lf, p, (size_t)(pct - p)) < 0)
 			goto oom;
+		if (*pct == ' ') {
+			if (!add_node(lf, LF_SEP))
+				goto oom;
+			p = pct + 1;
+			continue;
+		}
 		p = pct + 1;
 		if (*p == '%') {
 			if (add_text(lf, "%", 1) < 0)
@@ -229,12 +236,23 @@ struct logfmt *logfmt_parse(const char *text, const struct smp_pctx *pc, int pha
 		}
 	}
 	lf->literal = lf->n == 0 || (lf->n == 1 && lf->node[0].type == LF_TEXT);
+	/* the words of a directive: leading and trailing separators print nothing */
 	return lf;
 oom:
 	snprintf(err, errlen, "out of memory");
 fail:
 	logfmt_free(lf);
 	return NULL;
+}
+
+struct logfmt *logfmt_parse(const char *text, const struct smp_pctx *pc, int phase, char *err, size_t errlen)
+{
+	return parse(text, pc, phase, 0, err, errlen);
+}
+
+struct logfmt *logfmt_parse_words(const char *text, const struct smp_pctx *pc, int phase, char *err, size_t errlen)
+{
+	return parse(text, pc, phase, 1, err, errlen);
 }
 
 int logfmt_uses(const struct logfmt *lf, unsigned src)
@@ -248,6 +266,7 @@ int logfmt_uses(const struct logfmt *lf, unsigned src)
 struct out {
 	char *p, *end;     /* writes stop at end - 1 (room for the NUL) */
 	int   full;        /* something did not fit */
+	int   last_sep;    /* nothing printed since the last separator (or the start) */
 };
 
 static void o_putc(struct out *o, char c)
@@ -684,10 +703,18 @@ static void render_expr(struct out *o, const struct lf_node *n, struct smp_ctx *
 static void render(const struct logfmt *lf, struct smp_ctx *c, const struct lf_info *li, int mode, struct out *o)
 {
 	qsbr_read_lock();
+	o->last_sep = 1;
 	for (int k = 0; k < lf->n; k++) {
 		const struct lf_node *n = &lf->node[k];
+		char *before = o->p;
 
 		switch (n->type) {
+		case LF_SEP:
+			if (!o->last_sep) {
+				o_putc(o, ' ');
+				o->last_sep = 1;
+			}
+			continue;
 		case LF_TEXT:
 			o_mem(o, n->text, n->len);
 			break;
@@ -698,6 +725,8 @@ static void render(const struct logfmt *lf, struct smp_ctx *c, const struct lf_i
 			render_expr(o, n, c, mode);
 			break;
 		}
+		if (o->p != before)
+			o->last_sep = 0;
 	}
 	qsbr_read_unlock();
 }
@@ -705,7 +734,7 @@ static void render(const struct logfmt *lf, struct smp_ctx *c, const struct lf_i
 size_t logfmt_render(const struct logfmt *lf, struct smp_ctx *ctx, const struct lf_info *li, int mode,
 		     char *out, size_t outlen)
 {
-	struct out o = { out, out + outlen, 0 };
+	struct out o = { out, out + outlen, 0, 1 };
 
 	if (!outlen)
 		return 0;

@@ -424,7 +424,7 @@ static int compile_lf(struct rules_cfg *rc, struct proxy *px, const struct lf_sr
 	if (!s->text)
 		return 0;
 	logfmt_free(*out);
-	if (!(*out = logfmt_parse(s->text, &pc, phase, err, sizeof(err))))
+	if (!(*out = logfmt_parse_words(s->text, &pc, phase, err, sizeof(err))))
 		return rep_err(rep, &pc, "failed to parse log-format : %s.", err);
 	return 0;
 }

@@ -207,9 +207,11 @@ int smp_arg_parse(const struct smp_pctx *pc, int type, const char *s, size_t len
 		if (i == len)
 			goto bad_int;
 		for (; i < len; i++) {
-			if (!isdigit((unsigned char)s[i]) || v > (LLONG_MAX - 9) / 10)
+			int d = s[i] - '0';
+
+			if (!isdigit((unsigned char)s[i]) || v > (LLONG_MAX - d) / 10)
 				goto bad_int;
-			v = v * 10 + (s[i] - '0');
+			v = v * 10 + d;
 		}
 		a->u.sint = neg ? -v : v;
 		return 0;
@@ -366,7 +368,7 @@ static int parse_args(const struct smp_pctx *pc, const char *kind, const char *k
 			return -1;
 		}
 		p++;
-		if (close > p) {
+		if (close > p || max) {
 			while (p <= close) {
 				const char *s = p, *e;
 				char q = 0;

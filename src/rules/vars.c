@@ -85,12 +85,18 @@ static struct var_store *store_of(struct smp_ctx *ctx, int scope)
 /* The entry for <id> in <vs>, allocating the array on first use. */
 static struct var_ent *entry(struct var_store *vs, const struct rules_cfg *rc, int id)
 {
-	if (!vs->ent) {
-		if (!(vs->ent = calloc((size_t)rc->nvar, sizeof(*vs->ent))))
+	if (id >= vs->n) {
+		/* all names are registered at load: this runs once per store */
+		int n = rc->nvar > id ? rc->nvar : id + 1;
+		struct var_ent *ne = realloc(vs->ent, (size_t)n * sizeof(*ne));
+
+		if (!ne)
 			return NULL;
-		vs->n = rc->nvar;
+		memset(ne + vs->n, 0, (size_t)(n - vs->n) * sizeof(*ne));
+		vs->ent = ne;
+		vs->n = n;
 	}
-	return id < vs->n ? &vs->ent[id] : NULL;
+	return &vs->ent[id];
 }
 
 int vars_set(struct smp_ctx *ctx, int id, const struct sample *smp)
