@@ -212,6 +212,7 @@ struct smp_iter {
 struct smp_arena {
 	char  *area;
 	size_t size, used;
+	int    full;       /* an allocation failed since it was last cleared */
 };
 
 /* Per-request cache of expression results (one entry per cacheable

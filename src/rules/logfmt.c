@@ -694,7 +694,9 @@ static void render_expr(struct out *o, const struct lf_node *n, struct smp_ctx *
 	struct sample s;
 
 	if (!c || !smp_eval_str(n->expr, c, &s)) {
-		o_text(o, NULL, 0, n->flags, NULL);
+		/* HAProxy: "-" in a log line, nothing in a value */
+		if (mode == LF_MODE_LOG)
+			o_text(o, NULL, 0, n->flags, NULL);
 		return;
 	}
 	o_text(o, s.u.str.p, s.u.str.len, n->flags, mode == LF_MODE_LOG ? log_enc : NULL);
@@ -770,9 +772,13 @@ char *logfmt_render_arena(const struct logfmt *lf, struct smp_ctx *ctx, const st
 	o.p = lf_scratch;
 	o.end = lf_scratch + LF_SCRATCH;
 	o.full = 0;
+	if (ctx && ctx->arena)
+		ctx->arena->full = 0;
 	render(lf, ctx, li, LF_MODE_VALUE, &o);
 	*len = (size_t)(o.p - lf_scratch);
-	if (o.full || !(dst = smp_alloc(ctx, *len + 1)))
+	/* a value cut short (an expression lacked arena memory) is a failure,
+	 * not a shorter value */
+	if (o.full || (ctx && ctx->arena && ctx->arena->full) || !(dst = smp_alloc(ctx, *len + 1)))
 		return NULL;
 	memcpy(dst, lf_scratch, *len);
 	dst[*len] = 0;

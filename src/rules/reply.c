@@ -128,8 +128,8 @@ struct http_reply *errorfile_load(const char *path, char *err, size_t errlen)
 
 		if (h->hop || hdr_kind(h->name.p, h->name.len))
 			continue;
-		memcpy(w, h->name.p, h->name.len);
-		w += h->name.len;
+		for (uint32_t k = 0; k < h->name.len; k++)
+			*w++ = (char)tolower((unsigned char)h->name.p[k]);
 		*w++ = ':';
 		*w++ = ' ';
 		memcpy(w, h->value.p, h->value.len);
@@ -288,8 +288,8 @@ int reply_parse(struct act_parse *p, char **args, int *cur, int nargs, int kind,
 			struct reply_hdr *nh;
 			const char *n;
 
-			if (i + 2 >= nargs)
-				return rerr(p, "'hdr' expects <name> and <fmt>.");
+			if (i + 2 >= nargs || !*args[i + 1] || !*args[i + 2])
+				return rerr(p, "'hdr' expects <name> and <value> as arguments.");
 			n = args[i + 1];
 			for (const char *c = n; *c; c++)
 				if (!isalnum((unsigned char)*c) && !strchr("!#$%&'*+-.^_`|~", *c))
@@ -427,10 +427,10 @@ static int no_body_status(int status)
 	return (status >= 100 && status < 200) || status == 204 || status == 304;
 }
 
-/* Status line, then <extra> (already formatted lines), content-length and
- * the connection header, the empty line and the body. */
-static int emit(struct buf *o, int status, const char *reason, const char *hdrs, size_t hl,
-		const char *body, size_t bl, int keep_alive, int head_req)
+/* Status line, the <pre> header lines, content-length, the <post> lines,
+ * the connection header, the empty line and the body (HAProxy's order). */
+static int emit(struct buf *o, int status, const char *reason, const char *pre, size_t prl,
+		const char *post, size_t pol, const char *body, size_t bl, int keep_alive, int head_req)
 {
 	char line[64];
 	int n;
@@ -438,13 +438,15 @@ static int emit(struct buf *o, int status, const char *reason, const char *hdrs,
 	if (!reason || !*reason)
 		reason = http_reason(status);
 	n = snprintf(line, sizeof(line), "HTTP/1.1 %d ", status);
-	if (put(o, line, (size_t)n) || puts_(o, reason) || put(o, "\r\n", 2) || put(o, hdrs, hl))
+	if (put(o, line, (size_t)n) || puts_(o, reason) || put(o, "\r\n", 2) || put(o, pre, prl))
 		return -1;
 	if (!no_body_status(status)) {
 		n = snprintf(line, sizeof(line), "content-length: %zu\r\n", bl);
 		if (put(o, line, (size_t)n))
 			return -1;
 	}
+	if (put(o, post, pol))
+		return -1;
 	if (!keep_alive && puts_(o, "connection: close\r\n"))
 		return -1;
 	if (put(o, "\r\n", 2))
@@ -483,12 +485,21 @@ static void hb_add(struct hb *b, const char *s, size_t n)
 	b->len += n;
 }
 
+/* A header line; the name lower-cased (HAProxy writes generated headers
+ * that way), an empty value or one that would break the head left out. */
 static void hb_hdr(struct hb *b, const char *n, const char *v, size_t vl)
 {
+	size_t nl = strlen(n);
+	char lname[128];
+
+	if (!vl || nl >= sizeof(lname))
+		return;
 	for (size_t i = 0; i < vl; i++)
 		if (v[i] == '\r' || v[i] == '\n' || !v[i])
-			return;   /* a value that would break the head is left out */
-	hb_add(b, n, strlen(n));
+			return;
+	for (size_t i = 0; i <= nl; i++)
+		lname[i] = (char)tolower((unsigned char)n[i]);
+	hb_add(b, lname, nl);
 	hb_add(b, ": ", 2);
 	hb_add(b, v, vl);
 	hb_add(b, "\r\n", 2);
@@ -544,7 +555,7 @@ const struct http_reply *rules_errmsg(const struct proxy *px, int status)
 static int render_body_reply(const struct http_reply *r, int status, struct smp_ctx *c, int ka, int head,
 			     struct buf *out, const char *extra_name, const char *extra_val)
 {
-	struct hb h = { c, NULL, 0, 0, 0 };
+	struct hb pre = { c, NULL, 0, 0, 0 }, post = { c, NULL, 0, 0, 0 };
 	const char *body = NULL;
 	size_t bl = 0;
 
@@ -554,30 +565,27 @@ static int render_body_reply(const struct http_reply *r, int status, struct smp_
 
 		if (!v)
 			return -1;
-		hb_hdr(&h, r->hdr[i].name, v, vl);
+		hb_hdr(&pre, r->hdr[i].name, v, vl);
 	}
 	if (r->type == REPLY_LF_BODY) {
 		if (!(body = logfmt_render_arena(r->lf, c, NULL, &bl)))
 			return -1;
 	} else if (r->type == REPLY_RAW) {
-		hb_add(&h, r->raw, r->raw_len);
+		hb_add(&post, r->raw, r->raw_len);
 		body = r->body;
 		bl = r->body_len;
 	} else {
 		body = r->raw;
 		bl = r->raw_len;
 	}
-	if (r->ctype) {
-		hb_str(&h, "content-type: ");
-		hb_str(&h, r->ctype);
-		hb_str(&h, "\r\n");
-	}
+	if (r->ctype)
+		hb_hdr(&post, "content-type", r->ctype, strlen(r->ctype));
 	if (extra_name)
-		hb_hdr(&h, extra_name, extra_val, strlen(extra_val));
-	if (h.fail)
+		hb_hdr(&post, extra_name, extra_val, strlen(extra_val));
+	if (pre.fail || post.fail)
 		return -1;
 	return emit(out, r->type == REPLY_RAW ? r->status : status, r->type == REPLY_RAW ? r->reason : NULL,
-		    h.p ? h.p : "", h.len, body ? body : "", bl, ka, head);
+		    pre.p ? pre.p : "", pre.len, post.p ? post.p : "", post.len, body ? body : "", bl, ka, head);
 }
 
 /* The page for <status>: the proxy's own if configured, else built in. */
@@ -598,7 +606,7 @@ static int render_page(int status, struct smp_ctx *c, int ka, int head, struct b
 		builtin_body(status, &b);
 	if (h.fail || b.fail)
 		return -1;
-	return emit(out, status, NULL, h.p, h.len, b.p ? b.p : "", b.len, ka, head);
+	return emit(out, status, NULL, "", 0, h.p, h.len, b.p ? b.p : "", b.len, ka, head);
 }
 
 int redirect_applies(const struct http_reply *rp, struct smp_ctx *ctx)
@@ -665,7 +673,7 @@ static int render_redirect(const struct http_reply *r, int status, struct smp_ct
 	}
 	if (h.fail)
 		return -1;
-	return emit(out, status, NULL, h.p, h.len, "", 0, ka, head);
+	return emit(out, status, NULL, "", 0, h.p, h.len, "", 0, ka, head);
 }
 
 int http_reply_render(const struct http_reply *r, int status, struct smp_ctx *c, int ka, int head, struct buf *out)

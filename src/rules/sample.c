@@ -584,8 +584,12 @@ void *smp_alloc(struct smp_ctx *ctx, size_t n)
 	struct smp_arena *a = ctx ? ctx->arena : NULL;
 	void *p;
 
-	if (!a || n > a->size - a->used)
+	if (!a)
 		return NULL;
+	if (n > a->size - a->used) {
+		a->full = 1;
+		return NULL;
+	}
 	p = a->area + a->used;
 	a->used += (n + 7) & ~(size_t)7;
 	if (a->used > a->size)
