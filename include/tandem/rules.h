@@ -56,6 +56,7 @@ struct userlist *userlist_new(struct rules_cfg *rc, const char *name, const char
 int  userlist_kw(struct userlist *ul, char **args, int nargs, char *err, size_t errlen);
 int  userlist_resolve(struct userlist *ul, char *err, size_t errlen);
 void userlists_free(struct rules_cfg *rc);
+struct userlist *userlist_find(const struct rules_cfg *rc, const char *name);
 /* 0-based user index when <user>/<pass> are valid in <ul>, else -1. */
 int  userlist_check(const struct userlist *ul, const char *user, const char *pass);
 /* Errorfiles (src/rules/reply.c) */

@@ -526,9 +526,14 @@ static int set_format(struct cfg_ctx *ctx, char **args, int nargs, struct lf_src
 
 static int kw_log_format(struct cfg_ctx *ctx, char **args, int nargs)
 {
-	struct px_rules *r = px_rules_get(PX);
+	struct px_rules *r;
 
-	if (!r)
+	if (!(PX->cap & (PR_CAP_FE | PR_CAP_DEF))) {
+		/* HAProxy's behaviour: a warning, and nothing else */
+		cfg_warn(ctx, "backend '%s' : '%s' directive is ignored in backends.", PX->id, args[0]);
+		return 0;
+	}
+	if (!(r = px_rules_get(PX)))
 		return cfg_err(ctx, "out of memory");
 	if (!strcmp(args[0], "log-format"))
 		return set_format(ctx, args, nargs, &r->lf_src);
@@ -678,8 +683,8 @@ const struct cfg_kw cfg_rules_kws[] = {
 	{ "http-error",          KW_ALL,                 kw_http_error },
 	{ "capture",             KW_FE | KW_LI,          kw_capture },
 	{ "declare",             KW_FE | KW_LI,          kw_declare },
-	{ "log-format",          KW_DEF | KW_FE | KW_LI, kw_log_format },
-	{ "error-log-format",    KW_DEF | KW_FE | KW_LI, kw_log_format },
+	{ "log-format",          KW_ALL,                 kw_log_format },
+	{ "error-log-format",    KW_ALL,                 kw_log_format },
 	{ "unique-id-format",    KW_DEF | KW_FE | KW_LI, kw_log_format },
 	{ "unique-id-header",    KW_DEF | KW_FE | KW_LI, kw_unique_id_header },
 	{ NULL, 0, NULL }

@@ -513,10 +513,12 @@ static int check_proxy(struct cfg *cfg, struct rules_cfg *rc, struct proxy *px, 
 						      rsp ? "response" : "request");
 			}
 	}
-	/* formats */
-	if (compile_lf(rc, px, &r->lf_src, SMP_PH_LOG, &r->log_format, rep) < 0 ||
-	    compile_lf(rc, px, &r->elf_src, SMP_PH_LOG, &r->error_log_format, rep) < 0 ||
-	    compile_lf(rc, px, &r->uid_src, SMP_PH_TCP_CONT, &r->unique_id_format, rep) < 0)
+	/* formats: a frontend's (a backend inherits them from defaults but
+	 * never logs nor makes ids, as in HAProxy) */
+	if ((px->cap & PR_CAP_FE) &&
+	    (compile_lf(rc, px, &r->lf_src, SMP_PH_LOG, &r->log_format, rep) < 0 ||
+	     compile_lf(rc, px, &r->elf_src, SMP_PH_LOG, &r->error_log_format, rep) < 0 ||
+	     compile_lf(rc, px, &r->uid_src, SMP_PH_TCP_CONT, &r->unique_id_format, rep) < 0))
 		ret = -1;
 	if (r->unique_id_header && !r->unique_id_format && (px->cap & PR_CAP_FE))
 		rep_warn(rep, &pc, "'unique-id-header' in proxy '%s' has no effect without 'unique-id-format'.", px->id);

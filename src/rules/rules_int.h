@@ -33,7 +33,6 @@ int userlist_check_req(const struct userlist *ul, const struct h1_msg *req);
  * in the arena). 1 ok, 0 none or not Basic. */
 int http_auth_basic(struct smp_ctx *ctx, const struct h1_msg *req, int proxy_auth,
 		    const char **user, const char **pass, const char **type, size_t *type_len);
-struct userlist *userlist_find(const struct rules_cfg *rc, const char *name);
 
 /* hdr_edit.c: editing a parsed head in place (values go to the arena).
  * Every function returns 0, or -1 on a rewrite failure (arena full,
