@@ -1052,5 +1052,5 @@ const struct smp_conv_kw smp_conv_std[] = {
 	{ "unset-var",  c_unset_var,  { ARGT_VAR }, 1, A, A, VOL, NULL, NULL },
 	{ "capture-req",c_capture_req,{ ARGT_SINT }, 1, A, A, VOL, NULL, NULL },
 	{ "capture-res",c_capture_res,{ ARGT_SINT }, 1, A, A, VOL, NULL, NULL },
-	{ NULL }
+	{ .name = NULL }
 };

@@ -153,5 +153,5 @@ const struct smp_conv_kw smp_conv_map[] = {
 	ENT3(map_reg, SMP_T_STR),
 	ENT3(map_int, SMP_T_SINT),
 	ENT3(map_ip, SMP_T_ADDR),
-	{ NULL }
+	{ .name = NULL }
 };

@@ -1154,5 +1154,5 @@ const struct smp_fetch_kw smp_fetch_http[] = {
 	{ "scook_cnt",     f_res_cook_cnt,  { ARGT_STR }, 0, SMP_T_SINT, RS, DEP, NULL, -1 },
 	{ "res.cook_val",  f_res_cook_val,  { ARGT_STR }, 0, SMP_T_SINT, RS, IT, NULL, 0 },
 	{ "scook_val",     f_res_cook_val,  { ARGT_STR }, 0, SMP_T_SINT, RS, IT | DEP, NULL, 0 },
-	{ NULL }
+	{ .name = NULL }
 };

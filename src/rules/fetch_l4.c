@@ -647,5 +647,5 @@ const struct smp_fetch_kw smp_fetch_l4[] = {
 	{ "fc_src_port",   f_src_port, { 0 },                 0, SMP_T_SINT, L4, 0, NULL, -1 },
 	{ "fc_dst",        f_dst,      { 0 },                 0, SMP_T_IPV4, L4, 0, NULL, -1 },
 	{ "fc_dst_port",   f_dst_port, { 0 },                 0, SMP_T_SINT, L4, 0, NULL, -1 },
-	{ NULL }
+	{ .name = NULL }
 };

@@ -326,5 +326,5 @@ const struct smp_fetch_kw smp_fetch_payload[] = {
 	{ "res.payload_lv",     f_payload_lv,  { ARGT_SINT, ARGT_SINT, ARGT_SINT }, 2, SMP_T_BIN, RS, VOL, chk_payload, -1 },
 	{ "res.ssl_hello_type", f_hello_type,  { 0 }, 0, SMP_T_SINT, RS, VOL, NULL, -1 },
 	{ "rep_ssl_hello_type", f_hello_type,  { 0 }, 0, SMP_T_SINT, RS, VOL | DEP, NULL, -1 },
-	{ NULL }
+	{ .name = NULL }
 };

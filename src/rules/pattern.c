@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <tandem/compat.h>
 #include <tandem/pattern.h>
 #include <tandem/qsbr.h>
@@ -734,6 +735,16 @@ int pat_ref_load(struct pat_ref *ref, int is_map, char *err, size_t errlen)
 	if (!f) {
 		snprintf(err, errlen, "failed to open pattern file <%s> (%s)", ref->file, strerror(errno));
 		return -1;
+	}
+	{
+		struct stat st;
+
+		/* a device or a pipe would never end (or block): refused */
+		if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+			snprintf(err, errlen, "pattern file <%s> is not a regular file", ref->file);
+			fclose(f);
+			return -1;
+		}
 	}
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		char *p = line, *end = line + len, *key, *val = NULL;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <tandem/action.h>
 #include <tandem/buf.h>
 #include <tandem/errors.h>
@@ -72,6 +73,15 @@ static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
 	if (!f) {
 		snprintf(err, errlen, "error opening file '%s': %s", path, strerror(errno));
 		return NULL;
+	}
+	{
+		struct stat st;
+
+		if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+			snprintf(err, errlen, "file '%s' is not a regular file", path);
+			fclose(f);
+			return NULL;
+		}
 	}
 	if (!(b = malloc(ERRFILE_MAX + 1))) {
 		fclose(f);

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Short libFuzzer runs of the HTTP/1.x head parser, the chunked decoder and
-# the VRRP advertisement parser.
+# Short libFuzzer runs of the HTTP/1.x head parser, the chunked decoder,
+# the VRRP advertisement parser and the rules language (expressions, ACLs,
+# rules, log-format strings, pattern files).
 # usage: sh tests/fuzz/run.sh        env: BUILD (default build),
 #        FUZZ_SECONDS (per fuzzer, default 20), CLANG (default clang).
 # Builds with clang -fsanitize=fuzzer,address,undefined into $BUILD/fuzz/,
@@ -22,13 +23,20 @@ if ! command -v "$CLANG" >/dev/null 2>&1; then
 fi
 mkdir -p "$OUT"
 rc=0
-for t in h1 chunk vrrp_pkt; do
+for t in h1 chunk vrrp_pkt rules; do
+	libs=""
 	case $t in
 	vrrp_pkt) tsrc="src/vrrp/pkt.c"; dict="" ;;
+	rules)
+		# the engine and what it uses; the configuration parser is not linked
+		tsrc="$(echo src/rules/*.c) src/http/h1_parse.c src/http/errors.c src/core/buf.c src/core/clock.c
+		 src/core/log.c src/cfg/value.c src/cfg/lexer.c"
+		dict="-dict=tests/fuzz/rules.dict"
+		libs="-lpcre2-8 -lcrypt -pthread" ;;
 	*) tsrc=$SRC; dict="-dict=tests/fuzz/h1.dict" ;;
 	esac
-	# shellcheck disable=SC2086 # FLAGS and tsrc are lists
-	if ! $CLANG $FLAGS -o "$OUT/fuzz_$t" "tests/fuzz/fuzz_$t.c" $tsrc 2>"$OUT/fuzz_$t.build.log"; then
+	# shellcheck disable=SC2086 # FLAGS, tsrc and libs are lists
+	if ! $CLANG $FLAGS -o "$OUT/fuzz_$t" "tests/fuzz/fuzz_$t.c" $tsrc $libs 2>"$OUT/fuzz_$t.build.log"; then
 		echo "FAIL fuzz_$t: build failed (libFuzzer runtime missing? Debian: libclang-rt-14-dev)"
 		cat "$OUT/fuzz_$t.build.log"
 		rc=1

@@ -361,7 +361,6 @@ static void test_txn_actions(void)
 	struct px_rules pr;
 	char id[] = "fe2";
 
-	t_init_px();
 	memset(&px, 0, sizeof(px));
 	memset(&pr, 0, sizeof(pr));
 	t_ctx(NULL);
