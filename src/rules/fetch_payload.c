@@ -270,7 +270,8 @@ static int f_ssl_alpn(const struct smp_arg *a, struct sample *s, struct smp_ctx 
 	return 1;
 }
 
-/* req.proto_http: do the bytes start a valid HTTP/1.x request? */
+/* req.proto_http: do the bytes start a valid HTTP/1.x request? (In HTTP
+ * mode the head was parsed before any rule runs: yes.) */
 static int f_proto_http(const struct smp_arg *a, struct sample *s, struct smp_ctx *c, struct smp_iter *it)
 {
 	static __thread struct h1_msg m;
@@ -278,6 +279,10 @@ static int f_proto_http(const struct smp_arg *a, struct sample *s, struct smp_ct
 	int r;
 
 	(void)a; (void)it;
+	if (c->req) {
+		smp_set_bool(s, 1);
+		return 1;
+	}
 	r = h1_parse_request(c->payload ? c->payload : "", c->payload_len, &m, &lim);
 	if (r == H1_INCOMPLETE && !c->payload_final) {
 		may_change(s, c);
@@ -287,11 +292,12 @@ static int f_proto_http(const struct smp_arg *a, struct sample *s, struct smp_ct
 	return 1;
 }
 
-/* wait_end: false until the inspect delay is over (or no more data). */
+/* wait_end: false until the inspect delay is over (or no more data); in
+ * HTTP mode nothing is waited for. */
 static int f_wait_end(const struct smp_arg *a, struct sample *s, struct smp_ctx *c, struct smp_iter *it)
 {
 	(void)a; (void)it;
-	if (!c->payload_final) {
+	if (!c->payload_final && !c->req) {
 		may_change(s, c);
 		return 0;
 	}
@@ -318,9 +324,10 @@ const struct smp_fetch_kw smp_fetch_payload[] = {
 	{ "req.ssl_ver",        f_ssl_ver,     { 0 }, 0, SMP_T_SINT, RQ, VOL, NULL, -1 },
 	{ "req_ssl_ver",        f_ssl_ver,     { 0 }, 0, SMP_T_SINT, RQ, VOL | DEP, NULL, -1 },
 	{ "req.ssl_alpn",       f_ssl_alpn,    { 0 }, 0, SMP_T_STR,  RQ, VOL | SMP_KW_ITER, NULL, -1 },
-	{ "req.proto_http",     f_proto_http,  { 0 }, 0, SMP_T_BOOL, RQ, VOL, NULL, -1 },
-	{ "req_proto_http",     f_proto_http,  { 0 }, 0, SMP_T_BOOL, RQ, VOL | DEP, NULL, -1 },
-	{ "wait_end",           f_wait_end,    { 0 }, 0, SMP_T_BOOL, RQ | RS, VOL, NULL, -1 },
+	/* these two also work on HTTP proxies (not "L6" fetches for HAProxy) */
+	{ "req.proto_http",     f_proto_http,  { 0 }, 0, SMP_T_BOOL, SMP_SRC_HRQHP, VOL, NULL, -1 },
+	{ "req_proto_http",     f_proto_http,  { 0 }, 0, SMP_T_BOOL, SMP_SRC_HRQHP, VOL | DEP, NULL, -1 },
+	{ "wait_end",           f_wait_end,    { 0 }, 0, SMP_T_BOOL, SMP_SRC_INTRN, VOL, NULL, -1 },
 	{ "res.len",            f_len,         { 0 }, 0, SMP_T_SINT, RS, VOL, NULL, -1 },
 	{ "res.payload",        f_payload,     { ARGT_SINT, ARGT_SINT }, 2, SMP_T_BIN, RS, VOL, chk_payload, -1 },
 	{ "res.payload_lv",     f_payload_lv,  { ARGT_SINT, ARGT_SINT, ARGT_SINT }, 2, SMP_T_BIN, RS, VOL, chk_payload, -1 },

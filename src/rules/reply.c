@@ -142,7 +142,8 @@ struct http_reply *errorfile_load(const char *path, char *err, size_t errlen)
 			*w++ = (char)tolower((unsigned char)h->name.p[k]);
 		*w++ = ':';
 		*w++ = ' ';
-		memcpy(w, h->value.p, h->value.len);
+		if (h->value.len)
+			memcpy(w, h->value.p, h->value.len);
 		w += h->value.len;
 		*w++ = '\r';
 		*w++ = '\n';
@@ -424,6 +425,8 @@ int redirect_parse(struct act_parse *p, char **args, int *cur, int nargs, struct
 
 static int put(struct buf *o, const char *p, size_t n)
 {
+	if (!n)
+		return 0; /* <p> may be NULL for an empty part */
 	return buf_append(o, p, n);
 }
 
@@ -476,7 +479,7 @@ struct hb {
 
 static void hb_add(struct hb *b, const char *s, size_t n)
 {
-	if (b->fail)
+	if (b->fail || !n)
 		return;
 	if (b->len + n > b->cap) {
 		size_t cap = (b->len + n) * 2 + 64;

@@ -375,6 +375,8 @@ static void test_phases(void)
 		{ "res.len", SMP_PH_TCP_RES, 1 },
 		{ "wait_end", SMP_PH_TCP_CONT, 1 },
 		{ "wait_end", SMP_PH_TCP_RES, 1 },
+		{ "req.proto_http", SMP_PH_HTTP_REQ, 1 },
+		{ "req.proto_http", SMP_PH_TCP_CONN, 0 },
 		{ "capture.req.hdr(0)", SMP_PH_LOG, 1 },
 		{ "capture.req.hdr(0)", SMP_PH_TCP_CONN, 0 },
 		{ "var(txn.x)", SMP_PH_TCP_CONN, 1 },
