@@ -33,6 +33,13 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# The dashboard's files (src/admin/www/) are embedded into the binary by
+# tools/embed.py. The generated file is committed, so a build without Python
+# still works; with Python, an edited page is embedded again at once.
+src/admin/www_gen.c: $(wildcard src/admin/www/*) tools/embed.py
+	@if command -v python3 >/dev/null 2>&1; then python3 tools/embed.py; \
+	else echo "make: no python3: src/admin/www_gen.c kept as committed" >&2; touch $@; fi
+
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
@@ -41,9 +48,10 @@ $(BIN)/tandem: $(BUILD)/src/main.o $(LIB)
 	@mkdir -p $(BIN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# tandem-app talks to Redis with hiredis (Debian: libhiredis-dev); only it links it.
 $(BIN)/tandem-app: $(APP_SRC:%.c=$(BUILD)/%.o) $(LIB)
 	@mkdir -p $(BIN)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ -lhiredis $(LDLIBS)
 
 $(BIN)/tandem-chaos: $(CHAOS_SRC:%.c=$(BUILD)/%.o) $(LIB)
 	@mkdir -p $(BIN)
@@ -63,10 +71,12 @@ test:
 	@$(MAKE) --no-print-directory all unit
 	@SANITIZE=$(SANITIZE) BUILD=$(BUILD) BIN=$(BIN) sh tests/run.sh
 
+# `make demo`: three nodes behind tandem. `make demo LAB=000`: that lab of the seeds
+# (contrib/labs/000/, doc/labs.md), started and held by tandem-chaos --demo.
 demo:
-	@sh tools/deps.sh demo
+	@sh tools/deps.sh demo $(if $(LAB),lab)
 	@$(MAKE) --no-print-directory all
-	@sh tools/demo.sh
+	@LAB='$(LAB)' sh tools/demo.sh
 
 bench:
 	@sh tools/deps.sh bench

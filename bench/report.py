@@ -108,7 +108,7 @@ def table(rows, proxies, meta):
             cells.append("-" if v is None else fmt.format(v))
         body.append(cells)
     if "tandem" in rows:
-        for other in ("haproxy", "nginx"):
+        for other in ("tandem-base", "haproxy", "nginx"):
             if other not in rows:
                 continue
             cells = [f"tandem/{other}"]

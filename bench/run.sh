@@ -12,6 +12,10 @@
 #   BENCH_ROUNDS [3]  BENCH_DURATION seconds per wrk run [5]  BENCH_CONNS wrk connections [50]
 #   BENCH_IDLE idle connections for the memory test [10000]  BENCH_PROXIES [tandem haproxy nginx]
 #   BENCH_BACKEND nginx|app [nginx]  TANDEM binary [bin/tandem]  APP binary [bin/tandem-app]
+#   BENCH_NBTHREAD threads (tandem, HAProxy) and workers (nginx) of the proxies [1]
+#   BENCH_SERVERS backend servers balanced over [2]
+#   TANDEM_BASE a second tandem binary, measured as the proxy "tandem-base" when listed in
+#     BENCH_PROXIES (a change against its baseline in one interleaved run)
 #   BENCH_README=1 also replaces the table between the bench markers in README.md.
 # `make bench` runs this with sh: switch to bash.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -26,6 +30,9 @@ read -r -a PROXIES <<<"${BENCH_PROXIES:-tandem haproxy nginx}"
 BACKEND=${BENCH_BACKEND:-nginx}
 TANDEM=${TANDEM:-bin/tandem}
 APP=${APP:-bin/tandem-app}
+NBTHREAD=${BENCH_NBTHREAD:-1}
+NSERVERS=${BENCH_SERVERS:-2}
+TANDEM_BASE=${TANDEM_BASE:-}
 OUT=bench/out
 
 sh tools/deps.sh bench
@@ -74,14 +81,14 @@ wait_http() {
 	return 1
 }
 
-# nginx_common NAME: the part of an nginx config shared by backends and the nginx proxy: one
-# worker, in the foreground, all files under $WORK, no access log, long keep-alive. nginx counts
+# nginx_common NAME [WORKERS]: the part of an nginx config shared by backends and the nginx
+# proxy: WORKERS workers (1), in the foreground, all files under $WORK, no access log, long keep-alive. nginx counts
 # server-side connections in worker_connections and HAProxy's maxconn does not, so nginx gets
 # twice maxconn: the same descriptor budget HAProxy reserves for itself.
 nginx_common() {
 	mkdir -p "$WORK/$1"
 	cat <<EOF
-worker_processes 1;
+worker_processes ${2:-1};
 daemon off;
 pid $WORK/$1/nginx.pid;
 error_log $WORK/$1/error.log warn;
@@ -110,34 +117,41 @@ start() {
 	ALL_PIDS+=($!)
 }
 
-read -r BE1 BE2 P1 P2 P3 < <(python3 bench/proc.py ports 5)
-PORT[tandem]=$P1 PORT[haproxy]=$P2 PORT[nginx]=$P3
+read -r -a PORTS < <(python3 bench/proc.py ports $((NSERVERS + 4)))
+PORT[tandem]=${PORTS[0]} PORT[haproxy]=${PORTS[1]} PORT[nginx]=${PORTS[2]} PORT[tandem-base]=${PORTS[3]}
+BE=("${PORTS[@]:4}")   # backend ports; server i answers NODE_<i>
 
 # ---- backends -------------------------------------------------------------------------------
 if [ "$BACKEND" = app ]; then
 	extra=()
 	"$APP" --help 2>&1 | grep -q -- --read-delay-ms && extra=(--read-delay-ms 0)
-	start be1 "$APP" --name A --listen "127.0.0.1:$BE1" --quiet "${extra[@]}"
-	start be2 "$APP" --name B --listen "127.0.0.1:$BE2" --quiet "${extra[@]}"
-	if ! wait_http "$BE1" "${PID[be1]}" || ! wait_http "$BE2" "${PID[be2]}"; then
-		log "tandem-app backends did not start"; cat "$WORK"/be*.out >&2; exit 1
-	fi
+	for i in "${!BE[@]}"; do
+		start "be$i" "$APP" --name "$i" --listen "127.0.0.1:${BE[$i]}" --quiet "${extra[@]}"
+	done
+	for i in "${!BE[@]}"; do
+		if ! wait_http "${BE[$i]}" "${PID[be$i]}"; then
+			log "tandem-app backends did not start"; cat "$WORK"/be*.out >&2; exit 1
+		fi
+	done
 else
 	{
 		nginx_common backend
 		echo "http {"
 		nginx_http_common backend
 		echo "    default_type text/plain;"
-		printf '    server { listen 127.0.0.1:%s; location / { return 200 "NODE_A\\n"; } }\n' "$BE1"
-		printf '    server { listen 127.0.0.1:%s; location / { return 200 "NODE_B\\n"; } }\n' "$BE2"
+		for i in "${!BE[@]}"; do
+			printf '    server { listen 127.0.0.1:%s; location / { return 200 "NODE_%s\\n"; } }\n' "${BE[$i]}" "$i"
+		done
 		echo "}"
 	} >"$WORK/backend.conf"
 	start backend nginx -e "$WORK/backend/error.log" -p "$WORK/backend" -c "$WORK/backend.conf"
-	if ! wait_http "$BE1" "${PID[backend]}" || ! wait_http "$BE2" "${PID[backend]}"; then
-		log "nginx backends did not start"
-		cat "$WORK/backend.out" "$WORK/backend/error.log" >&2
-		exit 1
-	fi
+	for i in "${!BE[@]}"; do
+		if ! wait_http "${BE[$i]}" "${PID[backend]}"; then
+			log "nginx backends did not start"
+			cat "$WORK/backend.out" "$WORK/backend/error.log" >&2
+			exit 1
+		fi
+	done
 fi
 
 # ---- proxies ----------------------------------------------------------------------------------
@@ -145,7 +159,7 @@ fi
 lb_cfg() {
 	cat <<EOF
 global
-    nbthread 1
+    nbthread $NBTHREAD
     maxconn $MAXCONN
 
 defaults
@@ -161,19 +175,19 @@ frontend fe
 
 backend be
     balance roundrobin
-    server s1 127.0.0.1:$BE1
-    server s2 127.0.0.1:$BE2
 EOF
+	for i in "${!BE[@]}"; do
+		echo "    server s$i 127.0.0.1:${BE[$i]}"
+	done
 }
 
 nginx_proxy_cfg() {
-	nginx_common proxy
+	nginx_common proxy "$NBTHREAD"
 	cat <<EOF
 http {
 $(nginx_http_common proxy)
     upstream be {
-        server 127.0.0.1:$BE1;
-        server 127.0.0.1:$BE2;
+$(for i in "${!BE[@]}"; do echo "        server 127.0.0.1:${BE[$i]};"; done)
         keepalive 256;
         keepalive_requests 1000000;
         keepalive_timeout 120s;
@@ -198,6 +212,12 @@ for p in "${PROXIES[@]}"; do
 			log "$TANDEM is missing"; STATUS[$p]="not built"; continue
 		fi
 		start tandem "$TANDEM" -f "$WORK/tandem.cfg" ;;
+	tandem-base)
+		lb_cfg "${PORT[$p]}" >"$WORK/tandem-base.cfg"
+		if [ -z "$TANDEM_BASE" ] || [ ! -x "$TANDEM_BASE" ]; then
+			log "tandem-base needs TANDEM_BASE, an executable tandem"; STATUS[$p]="not built"; continue
+		fi
+		start tandem-base "$TANDEM_BASE" -f "$WORK/tandem-base.cfg" ;;
 	haproxy)
 		lb_cfg "${PORT[$p]}" >"$WORK/haproxy.cfg"
 		start haproxy haproxy -db -f "$WORK/haproxy.cfg" ;;
@@ -268,7 +288,8 @@ done
 	echo "host=$(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), Linux $(uname -r)"
 	echo "load=wrk -t1 -c$CONNS -d${DURATION}s, $ROUNDS interleaved rounds, median shown"
 	echo "idle=$IDLE idle keep-alive connections"
-	echo "backend=$BACKEND"
+	echo "backend=$BACKEND, $NSERVERS servers; proxies with $NBTHREAD thread(s)/worker(s)"
+	[ -z "$TANDEM_BASE" ] || echo "tandem_base=$TANDEM_BASE"
 	[ -x "$TANDEM" ] && echo "version_tandem=$("$TANDEM" -v 2>&1 | head -n 1)"
 	echo "version_haproxy=$(haproxy -v 2>&1 | head -n 1)"
 	echo "version_nginx=$(nginx -v 2>&1 | head -n 1)"

@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <tandem/admin.h>
+#include <tandem/bgp.h>
 #include <tandem/cfg.h>
 #include <tandem/clock.h>
 #include <tandem/log.h>
@@ -69,6 +71,7 @@ int main(int argc, char **argv)
 	struct cfg *cfg;
 	char err[1024];
 
+	admin_register();  /* the stats services and the runtime API */
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -121,11 +124,13 @@ int main(int argc, char **argv)
 		pidfile = cfg->g.pidfile;
 	signal(SIGPIPE, SIG_IGN);
 	{
-		/* room for maxconn clients plus their server connections */
+		/* room for maxconn clients plus their server connections; an
+		 * explicit `ulimit-n` is applied as given, lower or higher
+		 * (HAProxy's meaning), a computed one only raises the limit */
 		struct rlimit rl;
 		rlim_t want = cfg->g.rlimit_nofile > 0 ? (rlim_t)cfg->g.rlimit_nofile :
 			(rlim_t)cfg->g.maxconn * 2 + 256;
-		if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < want) {
+		if (!getrlimit(RLIMIT_NOFILE, &rl) && (rl.rlim_cur < want || cfg->g.ulimit_n)) {
 			rl.rlim_cur = want;
 			if (rl.rlim_max < want)
 				rl.rlim_max = want;  /* allowed when running as root */
@@ -147,6 +152,12 @@ int main(int argc, char **argv)
 		log_event(LL_ALERT, "Failed to bind some listeners. Exiting.");
 		return 1;
 	}
+	/* BIRD must answer before tandem goes to the background, so that an
+	 * unreachable control socket ends tandem with status 1 */
+	if (bgp_prepare(cfg) < 0) {
+		log_event(LL_ALERT, "Cannot start the anycast announcements. Exiting.");
+		return 1;
+	}
 	if (daemon_mode && daemonize() < 0) {
 		log_event(LL_ALERT, "Cannot daemonize: %s", strerror(errno));
 		return 1;
@@ -164,10 +175,19 @@ int main(int argc, char **argv)
 	/* VRRP lives in the master (a thread of its own), never in a worker */
 	if (vrrp_start(cfg) < 0) {
 		log_event(LL_ALERT, "Cannot start VRRP. Exiting.");
+		bgp_stop();
+		return 1;
+	}
+	/* so do the BGP announcements (src/bgp/) */
+	if (bgp_start() < 0) {
+		log_event(LL_ALERT, "Cannot start the anycast announcements. Exiting.");
+		vrrp_stop();
+		bgp_stop();
 		return 1;
 	}
 	i = master_run(&cfg);
 	vrrp_stop();
+	bgp_stop();   /* the workers are gone: withdraw (again), remove the addresses */
 	master_close_listeners(cfg);
 	cfg_free(cfg);
 	return i;

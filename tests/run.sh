@@ -5,8 +5,8 @@
 #
 # Stages, in order: (a) every unit test binary $BUILD/tests/test_*,
 # (b) tests/corpus/run.sh, (c) tests/fuzz/run.sh (short run), (d) the
-# black-box tests python3 tests/integ/run.py, (e) the VRRP tests in network
-# namespaces python3 tests/netns/run.py (root). Every stage prints "PASS name"
+# black-box tests python3 tests/integ/run.py, (e) the VRRP and anycast tests in
+# network namespaces python3 tests/netns/run.py (root). Every stage prints "PASS name"
 # and "FAIL name ..." lines; this script counts them over all stages, keeps
 # the full output in tests/out/ (one log per stage and all.log), repeats the
 # FAIL lines at the end and ends with exactly "N passed, N failed".
@@ -128,7 +128,7 @@ fi
 
 # ---- (c) short fuzz run ----
 if [ -f tests/fuzz/run.sh ]; then
-	stage fuzz 900 env BUILD="$BUILD" SANITIZE="$SANITIZE" sh tests/fuzz/run.sh
+	stage fuzz 900 env BUILD="$BUILD" BIN="$BIN" SANITIZE="$SANITIZE" sh tests/fuzz/run.sh
 else
 	note "== fuzz: tests/fuzz/run.sh not present"
 fi
@@ -142,7 +142,7 @@ else
 	FAILED=$((FAILED + 1))
 fi
 
-# ---- (e) VRRP in network namespaces ----
+# ---- (e) VRRP and anycast (BGP through BIRD) in network namespaces ----
 if command -v python3 >/dev/null 2>&1; then
 	stage netns "${STAGE_TIMEOUT_NETNS:-300}" env TANDEM_BIN_DIR="$BIN" python3 tests/netns/run.py
 else

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # tools/demo.sh -- `make demo`: three demo nodes behind tandem, in the foreground until Ctrl-C.
+# `make demo LAB=NNN` (LAB in the environment): a lab of the seeds instead, contrib/labs/NNN/,
+# started, explained and held by `tandem-chaos --demo NNN` (doc/labs.md).
 #
 # Starts bin/tandem-app nodes A, B and C (ports 9001-9003, or the next free ones), runs bin/tandem
 # with contrib/demo.cfg (ports rewritten to the ones actually used) and prints what to try. On exit,
@@ -12,6 +14,19 @@ cd "$(dirname "$0")/.."
 
 BIN=${BIN:-bin}
 CFG_SRC=contrib/demo.cfg
+
+if [ -n "${LAB:-}" ]; then
+	labs=$(cd contrib/labs && ls -d [0-9][0-9][0-9] 2>/dev/null | tr '\n' ' ')
+	labs=${labs% }
+	if [[ ! $LAB =~ ^[0-9]{3}$ ]] || [ ! -d "contrib/labs/$LAB" ]; then
+		echo "demo: no lab '$LAB' (there are: ${labs:-none}; see doc/labs.md)" >&2
+		exit 2
+	fi
+	[ -x "$BIN/tandem-chaos" ] || { echo "demo: $BIN/tandem-chaos is missing; run make first" >&2; exit 1; }
+	sh tools/deps.sh demo lab
+	exec "$BIN/tandem-chaos" --demo "$LAB" --labs-dir contrib/labs
+fi
+
 for b in tandem tandem-app; do
 	[ -x "$BIN/$b" ] || { echo "demo: $BIN/$b is missing; run make first" >&2; exit 1; }
 done

@@ -6,13 +6,18 @@
 # once and `apt-get install` only the missing packages, non-interactively, as root or through sudo.
 # Exit non-zero (with apt's log) when something cannot be installed.
 #
-# Uses: build = gcc make libpcre2-dev libcrypt-dev; test = build + python3 curl clang, libFuzzer runtime, haproxy, nginx
-# (the comparison tests run them), keepalived and iproute2 (the VRRP tests in network namespaces),
-# prometheus (promtool and a real scrape of /metrics), chromium, nodejs and npm (the dashboard test),
-# socat, tmux and hatop (the runtime API tests drive hatop in tmux);
-# bench = build + wrk haproxy nginx python3 curl; demo = build + curl.
-# Packages installed only as tools (haproxy, nginx, keepalived, prometheus) are not started: a temporary
-# policy-rc.d tells the package scripts to leave their services alone, as in container images.
+# Uses: build = gcc make libpcre2-dev libcrypt-dev (regular expressions, userlist passwords)
+# libhiredis-dev (tandem-app's Redis client); test = build + python3 curl
+# clang, libFuzzer runtime, haproxy, nginx (the comparison tests run them), keepalived, bird2 and
+# iproute2 (the VRRP and anycast tests in network namespaces), prometheus (promtool and a real
+# scrape of /metrics), chromium, nodejs and npm (the dashboard test), socat, tmux and hatop (the
+# runtime API tests drive hatop in tmux), redis-server (tandem-app's dependency in its tests and
+# the labs);
+# bench = build + wrk haproxy nginx python3 curl; demo = build + curl;
+# lab = demo + redis-server socat (`make demo LAB=NNN`: Redis of the labs, `show stat` commands).
+# Packages installed only as tools (haproxy, nginx, keepalived, bird2, prometheus) are not started:
+# a temporary policy-rc.d tells the package scripts to leave their services alone, as in container
+# images.
 set -eu
 
 missing=""
@@ -21,6 +26,9 @@ add() { # add PACKAGE: queue a package once
 }
 need_cmd() { # need_cmd COMMAND PACKAGE
 	command -v "$1" >/dev/null 2>&1 || add "$2"
+}
+need_file() { # need_file PATH PACKAGE (headers of -dev packages)
+	[ -e "$1" ] || add "$2"
 }
 
 # The libFuzzer runtime ships apart from clang on Debian (bookworm: libclang-rt-14-dev; older
@@ -37,15 +45,12 @@ need_fuzzer() {
 	add "fuzzer-runtime:$ver" # resolved after apt-get update, when apt-cache knows the names
 }
 
-need_file() { # need_file PATH PACKAGE: a header or library a build needs
-	[ -e "$1" ] || add "$2"
-}
-
 # PCRE2 (regular expressions, JIT) and libcrypt (crypt(3) for userlist passwords).
 use_build() {
 	need_cmd gcc gcc; need_cmd make make; need_cmd cc gcc
 	need_file /usr/include/pcre2.h libpcre2-dev
 	need_file /usr/include/crypt.h libcrypt-dev
+	need_file /usr/include/hiredis/async.h libhiredis-dev   # tandem-app links -lhiredis
 }
 use_test() {
 	use_build
@@ -53,9 +58,11 @@ use_test() {
 	need_fuzzer
 	need_cmd haproxy haproxy; need_cmd nginx nginx
 	need_cmd keepalived keepalived; need_cmd ip iproute2
+	need_cmd bird bird2; need_cmd birdc bird2   # the anycast tests (tests/netns/test_bgp.py)
 	need_cmd promtool prometheus; need_cmd prometheus prometheus
 	need_cmd chromium chromium; need_cmd node nodejs; need_cmd npm npm
 	need_cmd socat socat; need_cmd tmux tmux; need_cmd hatop hatop   # runtime API tests (test_admin.py)
+	need_cmd redis-server redis-server   # tandem-app's Redis (test_app*.py, test_labs.py)
 }
 use_bench() {
 	use_build
@@ -63,14 +70,15 @@ use_bench() {
 	need_cmd python3 python3; need_cmd curl curl; need_cmd prlimit util-linux
 }
 use_demo() { use_build; need_cmd curl curl; }
+use_lab() { use_demo; need_cmd redis-server redis-server; need_cmd socat socat; }
 
 # nginx and haproxy install to /usr/sbin, which a non-root PATH may lack.
 PATH="$PATH:/usr/sbin:/sbin"
 [ $# -gt 0 ] || set -- build
 for use in "$@"; do
 	case "$use" in
-	build | test | bench | demo) "use_$use" ;;
-	*) echo "usage: $0 [build|test|bench|demo]..." >&2; exit 2 ;;
+	build | test | bench | demo | lab) "use_$use" ;;
+	*) echo "usage: $0 [build|test|bench|demo|lab]..." >&2; exit 2 ;;
 	esac
 done
 [ -n "$missing" ] || exit 0

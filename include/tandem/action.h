@@ -16,6 +16,9 @@ struct act_parse {
 	const char            *where;   /* "frontend 'x'" */
 	const char            *setname; /* "http-request" */
 	const char            *kw;      /* the action being parsed (set by rule_parse) */
+	/* Is there a service of this name (use-service)? NULL: not checked
+	 * (the engine alone, in tests). Every service answers HTTP. */
+	int                  (*service_known)(const char *name);
 };
 
 /* Compile one rule: args[0] is the action keyword, args[nargs] is NULL.

@@ -223,4 +223,31 @@ struct srv_health {
 	unsigned        addr_seen; /* owner thread: addr_gen the check target was computed for */
 };
 
+/* ---- what the rest of tandem sees (check.h) ---- */
+
+/* What live traffic taught us about a server (any worker thread). */
+enum obs_event {
+	OBS_CONN_OK = 0,    /* connection established (layer 4 success) */
+	OBS_CONN_ERR,       /* refused, reset, unreachable (layer 4 failure) */
+	OBS_CONN_TIMEOUT,   /* `timeout connect` expired */
+	OBS_RESP_OK,        /* a valid response head, status not counted as error */
+	OBS_RESP_ERR,       /* 5xx counted as error by observe layer7 (every 5xx but 501 and 505) */
+	OBS_RESP_BAD,       /* invalid, empty or truncated response */
+	OBS_RESP_TIMEOUT,   /* `timeout server` expired before the response */
+	OBS_RESP_RETRY,     /* a status the backend's `retry-on` refuses (retried elsewhere):
+			     * an error for observe layer7, and a failure for max-fails, as
+			     * nginx counts http_500 listed in proxy_next_upstream */
+};
+
+/* A consistent copy of a server's check values. */
+struct chk_snap {
+	int      enabled;      /* the server has `check` */
+	int      status, code, duration;
+	int      health, rise, fall;
+	int      transitional; /* between DOWN and fully UP */
+	int      state;        /* SRV_ST_* */
+	uint64_t chkfail, chkdown, hanafail;
+	uint64_t downtime_s;   /* total seconds DOWN */
+	char     desc[HS_DESC_LEN];
+};
 #endif

@@ -85,11 +85,9 @@ extern const struct cli_cmd cli_show_cmds[];
 extern const struct cli_cmd cli_server_cmds[];
 extern const struct cli_cmd cli_dyn_cmds[];
 extern const struct cli_cmd cli_vrrp_cmds[];  /* cli_vrrp.c: show vrrp */
+extern const struct cli_cmd cli_bgp_cmds[];   /* cli_bgp.c: show anycast */
 extern const struct cli_cmd cli_reload_cmds[]; /* cli_reload.c: reload */
 extern const struct cli_cmd cli_map_cmds[];    /* cli_map.c: maps and ACL patterns */
-/* Re-create server <be>/<srv> added at run time, from its `add server`
- * address and keywords (reload handover). 0, or -1 (logged). */
-int cli_dyn_restore(struct cfg *cfg, const char *be, const char *srv, const char *args);
 
 /* Process start, for `show info` (set by cli_start; 0 = unknown). */
 extern uint64_t cli_start_wall_s;

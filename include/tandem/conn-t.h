@@ -4,6 +4,7 @@
 #ifndef TANDEM_CONN_T_H
 #define TANDEM_CONN_T_H
 #include <stdint.h>
+#include <sys/types.h>
 #include <tandem/buf-t.h>
 #include <tandem/list.h>
 #include <tandem/loop-t.h>
@@ -23,9 +24,31 @@ enum {
 
 struct server;
 struct stream;
+struct conn;
+struct iovec;
+
+/* A transport under a connection: how its bytes cross (the plain socket
+ * here; TLS sits in the same place). The stream and the HTTP code only call
+ * conn_recv() and conn_sendv(), and never know which transport they use.
+ * Both calls return the bytes moved, or 0 with *st set to one of sock.h's
+ * SIO_AGAIN (nothing now: readiness must come back), SIO_EOF (reads: the
+ * peer closed cleanly) or SIO_ERR (c->err holds the reason). A transport
+ * keeps CF_RD_READY set while it may still have bytes for the reader
+ * (readiness is edge-triggered: what it holds is not announced again). */
+struct xprt_ops {
+	const char *name;
+	ssize_t (*rcv)(struct conn *c, void *p, size_t len, int *st);
+	ssize_t (*snd)(struct conn *c, const struct iovec *iov, int n, int *st);
+	void    (*close)(struct conn *c);   /* release its state; the fd is closed by conn_close */
+};
+
+/* The plain socket transport (src/net/conn.c). */
+extern const struct xprt_ops xprt_raw;
 
 struct conn {
 	struct ev_io  io;
+	const struct xprt_ops *xprt;  /* never NULL once initialised */
+	void         *xprt_ctx;       /* the transport's state (TLS session), NULL for raw */
 	struct buf    in;         /* bytes read from this socket, not yet consumed */
 	uint32_t      flags;      /* CF_* */
 	int           err;        /* errno of the failure, when CF_ERROR */

@@ -1,5 +1,6 @@
-/* Types of the per-thread event loop (epoll, level-triggered, with a binary
- * min-heap of timers and a list of deferred tasks run after I/O dispatch). */
+/* Types of the per-thread event loop (epoll, edge-triggered for connections,
+ * with a binary min-heap of timers and a list of deferred tasks run after I/O
+ * dispatch). */
 #ifndef TANDEM_LOOP_T_H
 #define TANDEM_LOOP_T_H
 #include <stdint.h>
@@ -27,6 +28,7 @@ struct ev_io {
 struct ev_timer {
 	uint64_t    when;  /* expiry in now_ms; meaningless when idx < 0 */
 	int         idx;   /* position in the heap, -1 when not armed */
+	uint32_t    pass;  /* timer pass during which it was armed (0: outside one) */
 	ev_timer_cb cb;
 	void       *ctx;
 };
@@ -46,6 +48,8 @@ struct loop {
 	volatile int stop;       /* set to leave loop_run() */
 	struct ev_timer **heap;  /* timer min-heap */
 	int       nheap, heap_size;
+	uint32_t  tpass;         /* current timer pass while run_timers() runs, else 0 */
+	uint32_t  npass;         /* timer passes so far */
 	struct list tasks;       /* queued ev_task */
 	/* cross-thread wakeups and messages (eventfd) */
 	int       wakefd;

@@ -49,6 +49,7 @@ struct global {
 	char    *desc;
 	uint32_t log_hdr_pid;     /* pid shown in log headers */
 	int      rlimit_nofile;   /* RLIMIT_NOFILE the master should set: `ulimit-n`, else computed from maxconn */
+	int      ulimit_n;        /* `ulimit-n` as given (0: not given): the limit is then set exactly, lowered too */
 	int      spread_checks;   /* `spread-checks` percent (0..50); used when spread_checks_set */
 	int      spread_checks_set;
 };
@@ -92,13 +93,13 @@ enum {                       /* administrative state flags, kept apart from heal
 };
 
 struct chk_px;       /* check-t.h */
+struct lb_rr;        /* lb-t.h */
 struct srv_health;   /* check-t.h */
 
 /* Per-thread part of a server: only its own thread touches it. */
 struct srv_thr {
 	struct list idle;        /* idle server connections (struct conn) */
 	int   nidle;
-	int   lb_cw;             /* smooth weighted round-robin current weight */
 	int   cur_conns;         /* connections of this thread to the server */
 };
 
@@ -115,7 +116,7 @@ struct server {
 	int    maxconn;          /* 0 = unlimited */
 	int    cfg_weight;       /* weight as configured (uweight may change at run time) */
 	void  *hand_rec;         /* this server's reload handover record (shm), cached */
-	char  *dyn_args;         /* added at run time: the `add server` address and keywords, else NULL */
+	char **dyn_argv;         /* added at run time: its `add server` words (address, keywords), NULL-terminated; else NULL */
 	int    state;            /* enum srv_state (atomic) */
 	int    admin;            /* SRV_ADMF_* (atomic) */
 	int    backup;
@@ -139,7 +140,6 @@ struct server {
 	uint32_t slowstart;              /* ms, 0 = off */
 	struct chk_px *chk_px;           /* backend check rules: only on proxy->defsrv */
 	struct srv_health *hc;           /* run-time health (src/check/), NULL when nothing to watch */
-	/* health-check settings are added by the health-check issue */
 	const char *file; int line;
 };
 
@@ -203,6 +203,9 @@ struct proxy {
 	struct proxy *defbe;     /* for a `listen`: itself */
 	int    lbalgo;           /* LB_* */
 	int    lb_draws;         /* `balance random(N)`: servers drawn per pick, default 2 */
+	unsigned lb_gen;         /* bumped (atomic) when a server's state, admin flags or weight, or the
+				  * server list, change: see srv_state.h */
+	struct lb_rr *lb_rr;     /* round-robin schedule (lb-t.h), made by the first pick */
 	uint32_t retry_on;       /* RETRY_* (`retry-on`), default RETRY_CONN_FAILURE */
 	uint16_t retry_status[10]; int n_retry_status; /* statuses listed in `retry-on` */
 	int    retry_budget;     /* `retry-budget PCT` (tandem): retries in flight <= PCT% of requests in flight, min 3; default 20 */
@@ -256,6 +259,7 @@ struct cfg {
 	struct rules_cfg *rules; /* pattern references, userlists, variables (rules-t.h); NULL when none */
 	struct list proxies;     /* struct proxy (no defaults sections) */
 	struct list vrrps;       /* struct vrrp_conf (`vrrp` sections, vrrp-t.h) */
+	struct list anycasts;    /* struct bgp_conf (`anycast` sections, bgp-t.h) */
 	char *path;
 };
 

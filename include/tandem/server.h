@@ -14,4 +14,9 @@ int srv_put_idle(struct conn *c, unsigned max_idle);
 /* Close idle connections older than <age_ms> (or all when age_ms is 0). */
 void srv_purge_idle(struct cfg *cfg, uint64_t age_ms);
 
+/* Told when a server goes DOWN or into maintenance (srv_note_gone(), from
+ * the setters of srv_state.h): the worker's hook moves the requests waiting
+ * on it to other servers. */
+extern void (*srv_gone_cb)(struct server *s);
+
 #endif

@@ -12,8 +12,20 @@
 #define SHM_MAX_THR 64
 #define SHM_MAX_BE  256
 
+/* Names and argument vectors live in the arena: bytes appended to a
+ * second shared mapping and referenced by offset, never changed nor freed
+ * once published (like the records that point to them). So a name of any
+ * length keys its record exactly. The mapping is reserved, not committed:
+ * pages are used as they are written. */
+#define SHM_ARENA_SIZE (64u << 20)
+
+struct shm_ref {
+	uint32_t off;      /* 0: none */
+	uint32_t len;      /* bytes, without the NUL that follows them */
+} __attribute__((aligned(8)));   /* read and written in one atomic access */
+
 struct shm_be {
-	char name[64];
+	struct shm_ref name;  /* backend name (arena) */
 	int  usable;       /* servers that may take traffic now (active or backup) */
 	int  total;
 };
@@ -25,13 +37,13 @@ struct shm_be {
  * and goes (reloads, crashes) adds to the same numbers: Prometheus series
  * stay monotonic. Keyed by names; slots are never reused. */
 struct shm_pxc {
-	char            name[64];
+	struct shm_ref  name;
 	int             cap;
 	int             used;         /* set (release) once the key is written */
 	struct counters fe, be;
 };
 struct shm_srvc {
-	char            be[64], srv[64];
+	struct shm_ref  be, srv;
 	int             used;
 	struct counters c;
 };
@@ -39,7 +51,7 @@ struct shm_srvc {
 /* What a worker knows about one server that its successor must not forget
  * (reload): health, admin state, runtime weight. Keyed by names. */
 struct shm_srv {
-	char     be[64], srv[64];
+	struct shm_ref be, srv;
 	int      used;          /* slot taken (never released: names are reused) */
 	uint32_t seq;           /* odd while being written (seqlock) */
 	int      state;         /* SRV_ST_* */
@@ -51,7 +63,7 @@ struct shm_srv {
 	uint64_t published_ms;
 	int      dynamic;       /* added at run time (`add server`): re-created after a reload */
 	int      deleted;       /* removed at run time (`del server`): stays removed */
-	char     dyn_args[256]; /* `add server` address and keywords */
+	struct shm_ref dyn_argv; /* `add server` words (address, keywords), each followed by a NUL */
 };
 
 struct tdm_shm {
@@ -63,6 +75,7 @@ struct tdm_shm {
 	int           reload_ok;
 	char          reload_msg[512];
 	uint64_t      worker_start_ms;
+	uint32_t      arena_used;    /* bytes of the arena handed out (any process) */
 	int           nbe;
 	struct shm_be be[SHM_MAX_BE];
 	int           nsrv;

@@ -1,13 +1,29 @@
 #ifndef TANDEM_SHM_H
 #define TANDEM_SHM_H
+#include <stddef.h>
 #include <tandem/proxy-t.h>
 #include <tandem/shm-t.h>
 
 /* The shared area (NULL until shm_create). */
 extern struct tdm_shm *tdm_shm;
 
-/* Map the area (master, before forking). Returns 0 or -1. */
+/* Map the area and its arena (master, before forking). Returns 0 or -1. */
 int shm_create(void);
+/* The arena (shm-t.h): copy <len> bytes (a NUL is added after them) and
+ * fill <ref>: 0, or -1 when there is no area or no room left (logged
+ * once). Any process may add; what is added never changes. */
+int shm_put(const void *p, size_t len, struct shm_ref *ref);
+/* The bytes of <ref> (NUL-terminated), NULL for none. */
+const char *shm_get(struct shm_ref ref);
+/* 1 when <ref> holds exactly the string <s>. */
+int shm_eq(struct shm_ref ref, const char *s);
+/* Argument vectors (NULL-terminated) in the arena, each word followed by
+ * a NUL, so that words of any length and content come back as they went:
+ * store one; compare one; get one back as a calloc'd array of pointers
+ * into the arena (free() the array only), returning its word count or -1. */
+int shm_argv_put(char *const *argv, struct shm_ref *ref);
+int shm_argv_eq(struct shm_ref ref, char *const *argv);
+int shm_argv_get(struct shm_ref ref, char ***argv);
 /* Worker side: publish this thread's heartbeat. */
 void shm_beat(int tid, uint64_t now_ms);
 /* Master side: age in ms of the oldest thread heartbeat of the current
@@ -31,5 +47,8 @@ void shm_bind_counters(struct cfg *cfg);
 void shm_bind_server_counters(struct server *s);
 /* Usable servers of backend <name> as last published, -1 if unknown. */
 int shm_backend_usable(const char *name);
+/* Worker: publish backend slot <i> (0..SHM_MAX_BE-1): its name and its
+ * usable and total server counts. */
+void shm_be_publish(int i, const char *name, int usable, int total);
 
 #endif

@@ -2,8 +2,9 @@
  * outgoing connections (made by workers). */
 #ifndef TANDEM_SOCK_H
 #define TANDEM_SOCK_H
-#include <sys/socket.h>
 #include <stddef.h>
+#include <sys/socket.h>
+#include <sys/types.h>
 
 /* Create, bind and listen on <ss>. <v6only>: -1 system default, 0/1 force.
  * <freebind> sets IP_FREEBIND (bind an address not yet on this host).
@@ -16,6 +17,16 @@ int sock_connect(const struct sockaddr_storage *ss, socklen_t len);
 /* Pending socket error (SO_ERROR), 0 if none. */
 int sock_error(int fd);
 int sock_set_nonblock(int fd);
+/* ---- reading and writing (src/net/sock_io.c) ----
+ * One attempt (EINTR retried). Returns the bytes moved (> 0, *st = SIO_DONE)
+ * or 0 with *st saying why: SIO_AGAIN (would block), SIO_EOF (the peer
+ * closed; reads only), SIO_ERR (*err = errno when err is not NULL). */
+enum { SIO_DONE = 0, SIO_AGAIN, SIO_EOF, SIO_ERR };
+struct iovec;
+ssize_t sock_recv(int fd, void *p, size_t len, int *st, int *err);
+ssize_t sock_send(int fd, const void *p, size_t len, int *st, int *err);
+ssize_t sock_sendv(int fd, const struct iovec *iov, int niov, int *st, int *err);
+
 /* "1.2.3.4:80" / "[::1]:80" into <out>. Returns out. */
 char *sock_addr_str(const struct sockaddr_storage *ss, char *out, size_t outlen);
 /* Address only ("1.2.3.4", "::1") and port. */

@@ -11,8 +11,7 @@
 #define TANDEM_SRV_ADMIN_H
 #include <sys/socket.h>
 #include <tandem/proxy-t.h>
-
-enum srv_admin_mode { SRV_ADMIN_READY = 0, SRV_ADMIN_DRAIN, SRV_ADMIN_MAINT };
+#include <tandem/srv_admin-t.h>
 
 /* Put <s> in <mode> (ready clears both flags). Logs HAProxy's lines on a
  * change. <who> names the origin for the log ("stats socket", "stats page").

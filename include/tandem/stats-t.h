@@ -1,5 +1,5 @@
 /* Types of the stats column table (src/admin/stats.c). Every output format
- * (CSV, HTML, and later JSON and Prometheus) reads values through the same
+ * (CSV, HTML, JSON, Prometheus) reads values through the same
  * table and getters, so two formats can never disagree about a number. */
 #ifndef TANDEM_STATS_T_H
 #define TANDEM_STATS_T_H

@@ -48,6 +48,9 @@ void stats_sb_addf(struct stats_sb *b, const char *fmt, ...) __attribute__((form
 void stats_sb_html(struct stats_sb *b, const char *s);
 /* Append the text form of <v> (numbers in decimal, "" for STV_NONE). */
 void stats_sb_val(struct stats_sb *b, const struct stat_val *v);
+/* Append <v> as one CSV cell, HAProxy's way: text is quoted only when it
+ * holds a comma, a quote (doubled inside) or a line break. */
+void stats_sb_csv(struct stats_sb *b, const struct stat_val *v);
 /* Hand over the buffer (NUL-terminated) and its length; NULL after a failure. */
 char *stats_sb_finish(struct stats_sb *b, size_t *len);
 

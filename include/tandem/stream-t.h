@@ -1,6 +1,7 @@
 /* A stream: one client connection and the requests it carries, with the
  * server connection currently serving it. Explicit states, one handler each
- * (see src/proxy/stream.c for the transitions). */
+ * (see src/proxy/stream.c for the transitions); inside the transfer state,
+ * each direction's message has its own phase (src/proxy/stream_xfer.c). */
 #ifndef TANDEM_STREAM_T_H
 #define TANDEM_STREAM_T_H
 #include <stdint.h>
@@ -17,27 +18,51 @@ enum strm_state {
 	ST_QUEUE,         /* every usable server is at its maxconn: wait for a slot */
 	ST_CONNECT,       /* choosing a server and connecting to it */
 	ST_XFER,          /* request going to the server, response coming back */
-	ST_APPLET,        /* tandem answers itself (stats page) */
-	ST_TUNNEL,        /* bytes both ways (mode tcp, or after 101) */
+	ST_APPLET,        /* tandem answers itself (a service: stats page, metrics) */
+	ST_TUNNEL,        /* bytes both ways (mode tcp, after 101, CONNECT) */
 	ST_CLOSING,       /* flushing a last response, then close */
 	ST_CLOSED,        /* done; freed after this I/O round */
+};
+
+/* Where one direction's message stands. The request reaches MSG_BODY when
+ * its head has been analysed; the response when its final head has been
+ * (interim 1xx heads pass while it is in MSG_HEAD). */
+enum msg_phase {
+	MSG_HEAD = 0,     /* head still to come */
+	MSG_BODY,         /* head done, body bytes still to validate */
+	MSG_DONE,         /* the whole message is validated (some may be unsent) */
 };
 
 /* How a message body ends. */
 enum body_mode { BM_NONE = 0, BM_CL, BM_CHUNKED, BM_CLOSE };
 
-/* Framing state of one direction. <fwd> bytes at the head of the source
- * buffer are validated and may be forwarded as they are. */
+/* One direction's message. <fwd> bytes at the head of the source buffer
+ * (after <kept>) are validated and may be forwarded as they are. */
 struct body {
-	int             mode;     /* enum body_mode */
+	uint8_t         phase;    /* enum msg_phase */
+	uint8_t         mode;     /* enum body_mode */
 	uint64_t        remain;   /* BM_CL: bytes still expected */
 	struct h1_chunk ck;       /* BM_CHUNKED decoder */
 	size_t          fwd;
-	size_t          kept;     /* bytes before <fwd> already sent but kept for a replay */
-	int             done;     /* whole body validated */
-	int             replay_lost; /* sent bytes had to be dropped: no replay possible */
-	size_t          extra;    /* body bytes consumed with the head (stats applet) */
+	size_t          kept;     /* request: bytes before <fwd> already sent but kept for a replay */
+	size_t          extra;    /* body bytes consumed with the head (services) */
 	uint64_t        sent;     /* body bytes sent to the other side */
+};
+
+/* Facts about the current transaction and the client connection
+ * (stream.flags). Phases are in struct body; these are not phases. */
+enum {
+	SF_CLI_KA       = 1u << 0,  /* keep the client connection after this response */
+	SF_SRV_KA       = 1u << 1,  /* the server connection may serve another request */
+	SF_EXPECT100    = 1u << 2,  /* we answered 100 Continue ourselves */
+	SF_UPGRADE      = 1u << 3,  /* the request asked for a protocol upgrade */
+	SF_RSP_STARTED  = 1u << 4,  /* response bytes of the server reached the client: no retry */
+	SF_SRV_COUNTED  = 1u << 5,  /* srv->cur_conns holds this request */
+	SF_REDISPATCHED = 1u << 6,
+	SF_IDEM_KEY     = 1u << 7,  /* the request carries Idempotency-Key */
+	SF_IN_RETRY     = 1u << 8,  /* counted in be->retries_inflight */
+	SF_INFLIGHT     = 1u << 9,  /* counted in be->req_inflight */
+	SF_REPLAY_LOST  = 1u << 10, /* sent request body bytes were dropped: no replay */
 };
 
 /* Why a request failed on its server (retry-on classes). */
@@ -45,10 +70,12 @@ enum fail_kind {
 	FAIL_CONN = 0,     /* connection not established: nothing reached the server */
 	FAIL_REUSED,       /* a reused idle connection broke before any response */
 	FAIL_EMPTY,        /* the server closed without answering */
-	FAIL_JUNK,         /* invalid response head */
+	FAIL_JUNK,         /* invalid response head or framing */
 	FAIL_TIMEOUT,      /* no response within `timeout server` */
 	FAIL_STATUS,       /* response status listed in `retry-on` */
 };
+
+struct service;
 
 struct stream {
 	struct list       link;       /* in this thread's stream list */
@@ -63,27 +90,17 @@ struct stream {
 	struct buf        srv_out;    /* request head for the server (kept for a retry) */
 	size_t            srv_out_sent;
 	int               state;      /* enum strm_state */
+	uint32_t          flags;      /* SF_* */
 	struct sockaddr_storage cli_addr;
 	/* current request */
 	enum h1_method    meth;
 	int               req_ver;    /* 10 / 11 */
-	int               cli_ka;     /* keep the client connection after this response */
-	int               expect100;  /* we answered 100 Continue ourselves */
-	int               upgrade;    /* request asked for a protocol upgrade */
 	struct body       req, rsp;
 	int               status;     /* final status sent to the client, -1 none */
-	int               rsp_ver;
-	int               rsp_head_done;
-	int               rsp_started;/* response bytes reached the client: no more retries */
-	int               srv_ka;     /* the server connection may be reused */
-	int               srv_counted;/* srv->cur_conns holds this request */
 	int               nreq;       /* requests on this client connection */
 	int               retries;    /* retries done for this request */
-	int               redispatched;
-	int               idem_key;   /* request carries Idempotency-Key */
-	int               in_retry;   /* counted in be->retries_inflight */
-	int               inflight;   /* counted in be->req_inflight */
-	/* generated body (stats page, error page) */
+	const struct service *svc;    /* the service answering (ST_APPLET) */
+	/* generated body (service, error page) */
 	const char       *gen;
 	size_t            gen_len, gen_off;
 	int               gen_free;

@@ -13,6 +13,10 @@ struct ev_timer;
 void stream_queue_tick(struct ev_timer *t);
 /* Hard stop: close it now. */
 void stream_kill(struct stream *s);
+/* The servers' state changed: move the requests of this thread waiting on
+ * a server now DOWN or in maintenance to other servers, when that is safe
+ * (src/proxy/stream_fail.c). Logs how many moved, per server. */
+void stream_srv_gone_scan(void);
 
 /* http_head.c: build the heads sent on each side. Return 0, -1 if they do not fit. */
 int http_build_req_head(struct stream *s, const struct h1_msg *m, struct buf *out);

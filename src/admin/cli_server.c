@@ -15,6 +15,7 @@
 #include <tandem/clock.h>
 #include <tandem/log.h>
 #include <tandem/srv_admin.h>
+#include <tandem/srv_state.h>
 #include "cli_int.h"
 
 #define WHO "stats socket"
@@ -70,7 +71,7 @@ static int set_health(struct cli_sess *s, struct server *sv, const char *arg)
 	if (srv_health_force(sv, st, "changed from CLI") == 0)
 		return 0;
 	/* no health state: nothing else writes server.state */
-	was = __atomic_exchange_n(&sv->state, st, __ATOMIC_RELAXED);
+	was = srv_set_state(sv, st);
 	if (was != st) {
 		__atomic_store_n(&sv->last_change, clock_wall_us() / 1000000, __ATOMIC_RELAXED);
 		log_event(LL_WARNING, "Server %s/%s is %s, changed from CLI.", sv->be->id, sv->id,

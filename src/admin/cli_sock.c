@@ -7,6 +7,10 @@
  * fully sent, so memory stays bounded by one answer. At most `stats
  * maxconn` clients at once: beyond, new ones wait in the backlog (the
  * listeners are unregistered until a client leaves), as HAProxy does.
+ * When accept() runs out of file descriptors the listeners are unregistered
+ * too (they are level-triggered: left registered, the pending connection
+ * would wake the loop at once, forever) and tried again after RETRY_MS or
+ * when a client leaves; the ALERT is rate-limited (worker_fd_limit_alert).
  *
  * Closing: after the last answer the write side is shut and what the
  * client still sends is read and dropped until it closes (at most 1 s),
@@ -21,9 +25,12 @@
 #include <tandem/clock.h>
 #include <tandem/log.h>
 #include <tandem/loop.h>
+#include <tandem/sock.h>
+#include <tandem/worker.h>
 #include "cli_int.h"
 
 #define LINGER_MS 1000
+#define RETRY_MS  100
 
 struct cli_conn {
 	struct list     link;        /* in conns */
@@ -45,6 +52,7 @@ static struct ev_io *lst;        /* one per open stats socket */
 static int nlst, paused, stopped;
 static struct list conns = LIST_HEAD_INIT(conns);
 static int nconns;
+static struct ev_timer retry_tmr = { .idx = -1 };  /* listeners paused on the fd limit: try again */
 
 static void conn_io_cb(struct ev_io *io, uint32_t ev);
 
@@ -55,6 +63,13 @@ static void listeners_set(int on)
 	for (int i = 0; i < nlst; i++)
 		loop_io_set(this_loop, &lst[i], on ? EPOLLIN : 0);
 	paused = !on;
+}
+
+static void retry_cb(struct ev_timer *t)
+{
+	(void)t;
+	if (paused && !stopped && nconns < cli_cfg->g.stats_maxconn)
+		listeners_set(1);
 }
 
 static void conn_free_cb(struct ev_task *t)
@@ -100,8 +115,11 @@ static void accept_cb(struct ev_io *io, uint32_t ev)
 		}
 		fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE)
-				log_event(LL_ALERT, "stats socket: reached the file descriptor limit.");
+			if (errno == EMFILE || errno == ENFILE) {
+				worker_fd_limit_alert("stats socket");
+				listeners_set(0);
+				loop_timer_set(this_loop, &retry_tmr, now_ms + RETRY_MS);
+			}
 			return;
 		}
 		if (!(c = calloc(1, sizeof(*c)))) {
@@ -134,26 +152,25 @@ static int conn_read(struct cli_conn *c)
 	while (!c->eof) {
 		char drop[4096];
 		ssize_t n;
+		int st;
 
 		if (!c->closing && c->inlen >= sizeof(c->in)) {
 			if (!memchr(c->in, '\n', c->inlen))
 				return -1;   /* a line longer than CLI_LINE_MAX: refuse the client */
 			break;               /* full of lines waiting for an answer to go */
 		}
-		n = c->closing ? recv(c->io.fd, drop, sizeof(drop), 0)
-			       : recv(c->io.fd, c->in + c->inlen, sizeof(c->in) - c->inlen, 0);
+		n = c->closing ? sock_recv(c->io.fd, drop, sizeof(drop), &st, NULL)
+			       : sock_recv(c->io.fd, c->in + c->inlen, sizeof(c->in) - c->inlen, &st, NULL);
 		if (n > 0) {
 			if (!c->closing)
 				c->inlen += (size_t)n;
 			continue;
 		}
-		if (n == 0) {
+		if (st == SIO_EOF) {
 			c->eof = 1;
 			break;
 		}
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
+		if (st == SIO_AGAIN)
 			break;
 		return -1;
 	}
@@ -201,15 +218,14 @@ static void conn_run(struct cli_conn *c)
 static int conn_flush(struct cli_conn *c)
 {
 	while (c->outoff < c->out.len) {
-		ssize_t n = send(c->io.fd, c->out.s + c->outoff, c->out.len - c->outoff, MSG_NOSIGNAL);
+		int st;
+		ssize_t n = sock_send(c->io.fd, c->out.s + c->outoff, c->out.len - c->outoff, &st, NULL);
 
 		if (n > 0) {
 			c->outoff += (size_t)n;
 			continue;
 		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		if (st == SIO_AGAIN)
 			return 0;
 		return -1;
 	}
@@ -272,6 +288,7 @@ int cli_start(struct cfg *cfg)
 
 	cli_cfg = cfg;
 	cli_start_wall_s = clock_wall_us() / 1000000;
+	ev_timer_init(&retry_tmr, retry_cb, NULL);
 	list_for_each(l, &cfg->g.stats_socks)
 		n++;
 	if (!n)
@@ -298,6 +315,7 @@ void cli_stop(void)
 	if (stopped)
 		return;
 	stopped = 1;
+	loop_timer_del(this_loop, &retry_tmr);
 	for (int i = 0; i < nlst; i++) {
 		struct cli_sock_conf *sc = lst[i].ctx;
 

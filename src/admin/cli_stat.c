@@ -41,25 +41,6 @@ struct stat_req {
 	int nrows;        /* JSON: rows written so far */
 };
 
-/* HAProxy's CSV: a text cell is quoted only when it holds a comma, a quote
- * (doubled inside) or a line break. */
-static void csv_cell(struct stats_sb *b, const struct stat_val *v)
-{
-	const char *s = v->str ? v->str : "";
-
-	if (v->type != STV_STR || !strpbrk(s, ",\"\r\n")) {
-		stats_sb_val(b, v);
-		return;
-	}
-	stats_sb_add(b, "\"", 1);
-	for (; *s; s++) {
-		if (*s == '"')
-			stats_sb_add(b, "\"", 1);
-		stats_sb_add(b, s, 1);
-	}
-	stats_sb_add(b, "\"", 1);
-}
-
 static void tags_of(int f, int obj, char tags[4], char type[4])
 {
 	memcpy(tags, col_tags[f], 3);
@@ -82,7 +63,7 @@ static void row_out(struct cli_sess *s, struct stat_req *q, const struct stat_ro
 	for (int f = 0; f < ST_F_TOTAL; f++) {
 		stats_get(f, r, &v);
 		if (q->fmt == FMT_CSV) {
-			csv_cell(b, &v);
+			stats_sb_csv(b, &v);
 			stats_sb_add(b, ",", 1);
 			continue;
 		}

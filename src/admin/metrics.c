@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <arpa/inet.h>
 #include <unistd.h>
+#include <tandem/bgp.h>
 #include <tandem/stats.h>
 #include <tandem/vrrp.h>
 #include <tandem/stats_export.h>
@@ -454,12 +456,79 @@ static void emit_vrrp(struct stats_sb *b)
 	}
 }
 
+/* anycast sections (the master's BGP thread keeps their snapshot in shared
+ * memory): what the node wants, what BIRD confirmed per address, counters. */
+static void anycast_series(struct stats_sb *b, const char *name, const struct bgp_snap *v,
+			   const struct bgp_snap_addr *a, uint64_t val)
+{
+	stats_sb_adds(b, name);
+	stats_sb_adds(b, "{");
+	add_label(b, "section", v->name);
+	if (a) {
+		char s[INET6_ADDRSTRLEN];
+
+		inet_ntop(a->af, a->a, s, sizeof(s));
+		stats_sb_adds(b, ",");
+		add_label(b, "address", s);
+		stats_sb_adds(b, ",");
+		add_label(b, "protocol", a->proto);
+	}
+	stats_sb_adds(b, "} ");
+	num_u(b, val);
+}
+
+static void emit_anycast(struct stats_sb *b)
+{
+	static const struct { const char *name, *help; size_t off; } ctr[] = {
+		{ "tandem_anycast_announcements_total", "Times the node decided to announce (it could serve again).",
+		  offsetof(struct bgp_snap, announces) },
+		{ "tandem_anycast_withdrawals_total", "Times the node decided to withdraw.",
+		  offsetof(struct bgp_snap, withdrawals) },
+		{ "tandem_anycast_bird_failures_total", "Connections to BIRD's control socket that failed or were lost.",
+		  offsetof(struct bgp_snap, bird_failures) },
+		{ "tandem_anycast_bird_errors_total", "Commands BIRD refused.", offsetof(struct bgp_snap, bird_errors) },
+		{ "tandem_anycast_bird_reverts_total",
+		  "BIRD protocols found in the wrong state and put right (BIRD reconfigured or restarted).",
+		  offsetof(struct bgp_snap, bird_reverts) },
+	};
+	struct bgp_snap snap[BGP_MAX_SECT];
+	int n = bgp_snapshot(snap, BGP_MAX_SECT), i, k;
+	struct mctx c1 = { .b = b }, c2 = { .b = b }, c3 = { .b = b };
+
+	if (n <= 0)
+		return;
+	if (n > BGP_MAX_SECT)
+		n = BGP_MAX_SECT;
+	family_head(&c1, "tandem_anycast_can_serve", "1 while the node can serve and wants its addresses announced.",
+		    MT_GAUGE);
+	for (i = 0; i < n; i++)
+		anycast_series(b, "tandem_anycast_can_serve", &snap[i], NULL, (uint64_t)snap[i].want);
+	family_head(&c2, "tandem_anycast_bird_up", "1 while tandem talks to BIRD's control socket.", MT_GAUGE);
+	for (i = 0; i < n; i++)
+		anycast_series(b, "tandem_anycast_bird_up", &snap[i], NULL, snap[i].bird == BGP_BIRD_UP);
+	family_head(&c3, "tandem_anycast_announced",
+		    "1 while BIRD confirmed the address's protocol enabled (the route is offered to BGP).", MT_GAUGE);
+	for (i = 0; i < n; i++)
+		for (k = 0; k < snap[i].naddrs && k < BGP_MAX_ADDR; k++)
+			anycast_series(b, "tandem_anycast_announced", &snap[i], &snap[i].addrs[k],
+				       snap[i].bird == BGP_BIRD_UP && snap[i].addrs[k].bird == 1);
+	for (k = 0; k < (int)(sizeof(ctr) / sizeof(ctr[0])); k++) {
+		struct mctx f = { .b = b };
+
+		family_head(&f, ctr[k].name, ctr[k].help, MT_COUNTER);
+		for (i = 0; i < n; i++)
+			anycast_series(b, ctr[k].name, &snap[i], NULL,
+				       *(const uint64_t *)(const void *)((const char *)&snap[i] + ctr[k].off));
+	}
+}
+
 char *stats_render_metrics(const struct cfg *cfg, const struct proxy *spx, size_t *len)
 {
 	struct stats_sb b = { 0 };
 
 	emit_process(&b, cfg, spx);
 	emit_vrrp(&b);
+	emit_anycast(&b);
 	for (size_t i = 0; i < NMETRICS; i++) {
 		struct mctx c = { .b = &b, .m = &metrics[i] };
 		emit_metric(&c, cfg, spx);

@@ -5,7 +5,7 @@
  * HAProxy tools expect. Each column names the rows it applies to and a getter;
  * columns tandem has no data for keep a NULL getter and print empty, as
  * HAProxy prints fields that do not apply. The HTML page (stats_html.c) and
- * later JSON/Prometheus renderers read the very same getters.
+ * JSON and Prometheus renderers read the very same getters.
  *
  * Everything here runs while worker threads update the counters: counters
  * are read with CTR_GET, server state and weights with atomic loads, and a
@@ -21,6 +21,7 @@
 #include <netinet/in.h>
 #include <tandem/check.h>
 #include <tandem/srv_admin.h>
+#include <tandem/srv_state.h>
 #include <tandem/stats.h>
 
 uint64_t tandem_start_wall_s;
@@ -36,11 +37,6 @@ static const struct counters *row_ctr(const struct stat_row *r)
 	if (r->obj == STO_BE)
 		return r->px->be_ctr;
 	return r->srv->ctr;
-}
-
-static int srv_usable(const struct server *s)
-{
-	return LD(s->state) != SRV_ST_STOPPED && !(LD(s->admin) & SRV_ADMF_MAINT);
 }
 
 /* HAProxy's words; a checked server between DOWN and fully UP shows its
@@ -69,7 +65,8 @@ const char *stats_srv_status(const struct server *s)
 	return buf;
 }
 
-/* Servers of backend <px> that can take traffic, active and backup. */
+/* Usable servers of backend <px>, active and backup (HAProxy's
+ * srv_act/srv_bck: a draining, stopping or weight-0 server is not one). */
 static void be_count(const struct proxy *px, int *act, int *bck)
 {
 	struct list *pos;
@@ -244,7 +241,7 @@ static void get_weight(const struct stat_row *r, int arg, struct stat_val *v)
 		uint64_t w = (uint64_t)(uw ? s->uweight : LD(s->eweight));
 		if (uw)
 			act += w;
-		else if (srv_usable(s) && !(LD(s->admin) & SRV_ADMF_DRAIN))
+		else if (srv_usable(s))
 			*(s->backup ? &bck : &act) += w;
 	}
 	set_u(v, act ? act : bck);
@@ -591,9 +588,7 @@ char *stats_sb_finish(struct stats_sb *b, size_t *len)
 
 /* ---- CSV ------------------------------------------------------------------ */
 
-/* HAProxy's CSV: a text cell is quoted only when it holds a comma, a quote
- * (doubled inside) or a line break. */
-static void csv_cell(struct stats_sb *b, const struct stat_val *v)
+void stats_sb_csv(struct stats_sb *b, const struct stat_val *v)
 {
 	const char *s;
 
@@ -622,7 +617,7 @@ static void csv_row(struct stats_sb *b, const struct stat_row *r)
 
 	for (int f = 0; f < ST_F_TOTAL; f++) {
 		stats_get(f, r, &v);
-		csv_cell(b, &v);
+		stats_sb_csv(b, &v);
 		stats_sb_add(b, ",", 1);
 	}
 	stats_sb_add(b, "\n", 1);

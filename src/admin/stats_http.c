@@ -13,7 +13,7 @@
  *
  * URI is `stats uri`; options follow it, each introduced by ';'. Admin
  * actions need `stats admin` and `stats auth` (the caller checked the
- * credentials): otherwise 403. */
+ * credentials), and a same-origin request (stats_auth.c): otherwise 403. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -221,12 +221,14 @@ static int reply_text(struct stats_reply *out, int status, const char *text)
 }
 
 static int serve_post(const struct cfg *cfg, const struct proxy *px, const char *body, size_t bodylen,
-		      struct stats_reply *out)
+		      const struct h1_msg *req, struct stats_reply *out)
 {
 	const char *st;
 
 	if (!px->stats_admin || list_empty(&px->stats_auths))
 		return reply_text(out, 403, "Admin actions need 'stats admin' and 'stats auth' on this listener.\n");
+	if (!stats_origin_ok(req))
+		return reply_text(out, 403, "Cross-origin admin action refused: Origin (or Referer) must name this Host.\n");
 	st = admin_apply(cfg, px, body ? body : "", body ? bodylen : 0);
 	out->status = 303;
 	out->ctype = "text/plain";
@@ -236,26 +238,38 @@ static int serve_post(const struct cfg *cfg, const struct proxy *px, const char 
 	return 0;
 }
 
+int stats_http_metrics(const struct cfg *cfg, const struct proxy *px, const char *method,
+		       struct stats_reply *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->status = 200;
+	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+		return reply_text(out, 405, "Only GET and HEAD are allowed on /metrics.\n");
+	out->ctype = METRICS_CTYPE;
+	out->body = stats_render_metrics(cfg, px, &out->len);
+	return out->body ? 0 : -1;
+}
+
+int stats_http_is_metrics(const struct proxy *px, const char *uri, size_t urilen)
+{
+	return px->stats_enabled && px->stats_uri && is_metrics(uri, urilen);
+}
+
 int stats_http_serve(const struct cfg *cfg, const struct proxy *px, const char *method,
 		     const char *uri, size_t urilen, const char *body, size_t bodylen,
-		     struct stats_reply *out)
+		     const struct h1_msg *req, struct stats_reply *out)
 {
 	size_t ul = strlen(px->stats_uri);
 	struct stats_opts o;
 
 	memset(out, 0, sizeof(*out));
 	out->status = 200;
-	if (is_metrics(uri, urilen)) {
-		if (strcmp(method, "GET") && strcmp(method, "HEAD"))
-			return reply_text(out, 405, "Only GET and HEAD are allowed on /metrics.\n");
-		out->ctype = METRICS_CTYPE;
-		out->body = stats_render_metrics(cfg, px, &out->len);
-		return out->body ? 0 : -1;
-	}
+	if (is_metrics(uri, urilen))
+		return stats_http_metrics(cfg, px, method, out);
 	if (urilen < ul)   /* not ours: stats_http_match said no */
 		return reply_text(out, 404, "Not found.\n");
 	if (!strcmp(method, "POST"))
-		return serve_post(cfg, px, body, bodylen, out);
+		return serve_post(cfg, px, body, bodylen, req, out);
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 		return reply_text(out, 405, "Only GET, HEAD and POST are allowed here.\n");
 	parse_opts(uri + ul, urilen - ul, &o);

@@ -11,6 +11,7 @@
  * data for is null rather than absent, so the shape of a row never depends
  * on the running state. */
 #include <arpa/inet.h>
+#include <tandem/bgp.h>
 #include <tandem/vrrp.h>
 #include <tandem/clock.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include <tandem/version.h>
 
 static void json_vrrp(struct stats_sb *b);
+static void json_anycast(struct stats_sb *b);
 
 #define F STO_FE
 #define B STO_BE
@@ -225,6 +227,7 @@ static void json_head(struct stats_sb *b, const struct cfg *cfg, const struct pr
 		stats_sb_addf(b, "%s%u", i ? "," : "", ctr_hist_bounds_ms[i]);
 	stats_sb_adds(b, "]");
 	json_vrrp(b);
+	json_anycast(b);
 }
 
 /* VRRP instances, from the snapshot the master's VRRP thread shares:
@@ -254,6 +257,57 @@ static void json_vrrp(struct stats_sb *b)
 			      v->master_prio,
 			      (unsigned long long)(v->since_ms && now > v->since_ms ? (now - v->since_ms) / 1000 : 0),
 			      (unsigned long long)v->transitions);
+	}
+	stats_sb_adds(b, "]");
+}
+
+/* anycast sections, from the snapshot the master's BGP thread shares:
+ * "anycast":[{"name","state","can_serve","reason","backend","since_s","bird",
+ * "bird_socket","addresses":[{"address","protocol","dev","bird"}],
+ * "announcements","withdrawals","bird_failures","bird_errors","bird_reverts",
+ * "last_error"}] (empty without anycast sections). */
+static void json_anycast(struct stats_sb *b)
+{
+	struct bgp_snap snap[BGP_MAX_SECT];
+	uint64_t now = clock_mono_us() / 1000;
+	int n = bgp_snapshot(snap, BGP_MAX_SECT), i, k;
+
+	stats_sb_adds(b, ",\"anycast\":[");
+	for (i = 0; i < n && i < BGP_MAX_SECT; i++) {
+		const struct bgp_snap *v = &snap[i];
+
+		stats_sb_adds(b, i ? ",{\"name\":" : "{\"name\":");
+		stats_sb_json_str(b, v->name);
+		stats_sb_addf(b, ",\"state\":\"%s\",\"can_serve\":%s,\"reason\":", bgp_state_str(v),
+			      v->want ? "true" : "false");
+		stats_sb_json_str(b, bgp_why_str(v->why));
+		stats_sb_adds(b, ",\"backend\":");
+		stats_sb_json_str(b, v->why_backend);
+		stats_sb_addf(b, ",\"since_s\":%llu,\"bird\":\"%s\",\"bird_socket\":",
+			      (unsigned long long)(v->since_ms && now > v->since_ms ? (now - v->since_ms) / 1000 : 0),
+			      bgp_bird_str(v->bird));
+		stats_sb_json_str(b, v->socket);
+		stats_sb_adds(b, ",\"addresses\":[");
+		for (k = 0; k < v->naddrs && k < BGP_MAX_ADDR; k++) {
+			char a[INET6_ADDRSTRLEN];
+
+			inet_ntop(v->addrs[k].af, v->addrs[k].a, a, sizeof(a));
+			stats_sb_adds(b, k ? ",{\"address\":" : "{\"address\":");
+			stats_sb_json_str(b, a);
+			stats_sb_adds(b, ",\"protocol\":");
+			stats_sb_json_str(b, v->addrs[k].proto);
+			stats_sb_adds(b, ",\"dev\":");
+			stats_sb_json_str(b, v->addrs[k].dev);
+			stats_sb_addf(b, ",\"bird\":\"%s\"}", v->addrs[k].bird > 0 ? "enabled" :
+				      v->addrs[k].bird == 0 ? "disabled" : "unknown");
+		}
+		stats_sb_addf(b, "],\"announcements\":%llu,\"withdrawals\":%llu,\"bird_failures\":%llu,"
+			      "\"bird_errors\":%llu,\"bird_reverts\":%llu,\"last_error\":",
+			      (unsigned long long)v->announces, (unsigned long long)v->withdrawals,
+			      (unsigned long long)v->bird_failures, (unsigned long long)v->bird_errors,
+			      (unsigned long long)v->bird_reverts);
+		stats_sb_json_str(b, v->last_error);
+		stats_sb_adds(b, "}");
 	}
 	stats_sb_adds(b, "]");
 }

@@ -4,13 +4,13 @@
 #include <tandem/lb.h>
 #include "lb_int.h"
 
-struct server *lb_first_pick(struct proxy *be, int backup, struct server *avoid, int *skipped)
+struct server *lb_first_pick(struct proxy *be, struct lb_req *rq)
 {
 	struct list *l;
 
 	list_for_each(l, &be->servers) {
 		struct server *s = list_entry(l, struct server, link);
-		if (lb_candidate(s, backup, avoid, skipped))
+		if (lb_candidate(s, rq))
 			return s;
 	}
 	return NULL;

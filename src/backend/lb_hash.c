@@ -34,13 +34,11 @@ unsigned lb_hash_addr(const struct sockaddr_storage *ss)
 	return 0;
 }
 
-struct server *lb_source_pick(struct proxy *be, int backup, struct server *avoid,
-			      const struct sockaddr_storage *cli, int *skipped)
+struct server *lb_source_pick(struct proxy *be, struct lb_req *rq)
 {
-	long long total = lb_total_weight(be, backup, avoid, skipped);
+	long long total = lb_total_weight(be, rq);
 
 	if (!total)
 		return NULL;
-	return lb_weighted_slot(be, backup, avoid, skipped,
-				(long long)(lb_hash_addr(cli) % (unsigned long long)total));
+	return lb_weighted_slot(be, rq, (long long)(lb_hash_addr(rq->cli) % (unsigned long long)total));
 }

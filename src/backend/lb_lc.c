@@ -3,12 +3,11 @@
  * go round-robin from a per-thread rotating start, so equal servers share
  * the load instead of the first one taking it all. */
 #include <tandem/lb.h>
-#include <tandem/worker.h>
 #include "lb_int.h"
 
 static __thread unsigned lc_rot;
 
-struct server *lb_lc_pick(struct proxy *be, int backup, struct server *avoid, int *skipped)
+struct server *lb_lc_pick(struct proxy *be, struct lb_req *rq)
 {
 	struct server *best = NULL;
 	long long bc = 0, bw = 1;
@@ -27,7 +26,7 @@ struct server *lb_lc_pick(struct proxy *be, int backup, struct server *avoid, in
 
 			if ((pass == 0) != (pos >= (int)(start % (unsigned)n)))
 				continue;
-			if (!lb_candidate(s, backup, avoid, skipped))
+			if (!lb_candidate(s, rq))
 				continue;
 			c = __atomic_load_n(&s->cur_conns, __ATOMIC_RELAXED);
 			w = __atomic_load_n(&s->eweight, __ATOMIC_RELAXED);

@@ -18,17 +18,16 @@ static unsigned rnd(void)
 	return (unsigned)((rnd_state * 2685821657736338717ull) >> 32);
 }
 
-struct server *lb_random_pick(struct proxy *be, int backup, struct server *avoid, int *skipped)
+struct server *lb_random_pick(struct proxy *be, struct lb_req *rq)
 {
 	struct server *best = NULL;
-	long long total = lb_total_weight(be, backup, avoid, skipped);
+	long long total = lb_total_weight(be, rq);
 	int i, draws = be->lb_draws > 0 ? be->lb_draws : 2;
 
 	if (!total)
 		return NULL;
 	for (i = 0; i < draws; i++) {
-		struct server *s = lb_weighted_slot(be, backup, avoid, skipped,
-						    (long long)(rnd() % (unsigned long long)total));
+		struct server *s = lb_weighted_slot(be, rq, (long long)(rnd() % (unsigned long long)total));
 		if (s && (!best || __atomic_load_n(&s->cur_conns, __ATOMIC_RELAXED) <
 			  __atomic_load_n(&best->cur_conns, __ATOMIC_RELAXED)))
 			best = s;

@@ -35,10 +35,14 @@ static void idle_io_cb(struct ev_io *io, uint32_t ev)
 	struct conn *c = io->ctx;
 	struct server *s = c->srv;
 
-	(void)ev;
 	if (c->flags & CF_CLOSED)
 		return;
-	/* An idle connection has nothing to say: any event means it is gone. */
+	/* Writable again is no news for an idle connection (its last request
+	 * left the socket buffer); anything to read, a close or an error means
+	 * it is gone or broken: bytes from an idle server are never read as
+	 * the answer to somebody's next request. */
+	if (!(ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+		return;
 	list_del(&c->link);
 	s->thr[this_thr->id].nidle--;
 	conn_free_deferred(c);
@@ -103,4 +107,12 @@ void srv_purge_idle(struct cfg *cfg, uint64_t age_ms)
 			}
 		}
 	}
+}
+
+void (*srv_gone_cb)(struct server *s);
+
+void srv_note_gone(struct server *s)
+{
+	if (srv_gone_cb)
+		srv_gone_cb(s);
 }

@@ -1,19 +1,20 @@
 /* Administrative changes to servers (see srv_admin.h).
  *
  * Maintenance and drain: flags in server.admin, changed with atomic
- * read-modify-write so that two admins racing cannot lose a flag. lb.c
- * reads them lock-free: a server in MAINT or DRAIN gets no new request;
- * requests in flight finish (drain) or finish too (maint: tandem never
- * cuts a request that is already being served).
+ * read-modify-write so that two admins racing cannot lose a flag
+ * (srv_set_admin, srv_state.h). The balancer reads them lock-free: a
+ * server in MAINT or DRAIN gets no new request; requests in flight finish
+ * (drain) or finish too (maint: tandem never cuts a request that is
+ * already being served).
  *
  * Weights, addresses and dynamic servers follow, each with the way other
  * threads may keep reading while the admin socket writes. */
 #include <string.h>
 #include <tandem/check.h>
 #include <tandem/clock.h>
-#include <tandem/lb.h>
 #include <tandem/log.h>
 #include <tandem/srv_admin.h>
+#include <tandem/srv_state.h>
 #include <tandem/worker.h>
 
 enum srv_admin_mode srv_admin_mode(const struct server *s)
@@ -46,14 +47,10 @@ static void count_left(const struct proxy *be, int *act, int *bck)
 int srv_set_admin_mode(struct server *s, enum srv_admin_mode mode, const char *who)
 {
 	int want = mode == SRV_ADMIN_MAINT ? SRV_ADMF_MAINT : mode == SRV_ADMIN_DRAIN ? SRV_ADMF_DRAIN : 0;
-	int old = __atomic_load_n(&s->admin, __ATOMIC_RELAXED);
-	int act, bck, cur;
+	int old, act, bck, cur;
 
 	/* replace the MAINT/DRAIN bits, keep any other flag */
-	while (!__atomic_compare_exchange_n(&s->admin, &old,
-					    (old & ~(SRV_ADMF_MAINT | SRV_ADMF_DRAIN)) | want,
-					    0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
-		;
+	old = srv_set_admin(s, SRV_ADMF_MAINT | SRV_ADMF_DRAIN, want);
 	if ((old & (SRV_ADMF_MAINT | SRV_ADMF_DRAIN)) == want)
 		return 0;
 	__atomic_store_n(&s->last_change, clock_wall_us() / 1000000, __ATOMIC_RELAXED);
@@ -121,7 +118,7 @@ const char *srv_set_uweight(struct server *s, int w)
 	/* the health module owns the effective weight when it watches the
 	 * server (slowstart ramps towards the user weight) */
 	if (srv_health_set_uweight(s, w) < 0)
-		__atomic_store_n(&s->eweight, w, __ATOMIC_RELAXED);
+		srv_set_eweight(s, w);
 	return NULL;
 }
 
@@ -173,6 +170,7 @@ void srv_publish(struct server *s)
 	__atomic_store_n(&tail->next, &s->link, __ATOMIC_RELEASE);
 	head->prev = &s->link;   /* only writers (this thread) go backwards */
 	__atomic_fetch_add(&s->be->nsrv, 1, __ATOMIC_RELAXED);
+	be_lb_changed(s->be);
 }
 
 void srv_unpublish(struct server *s)
@@ -185,6 +183,7 @@ void srv_unpublish(struct server *s)
 	n->prev = p;
 	s->link.prev = NULL;
 	__atomic_fetch_sub(&s->be->nsrv, 1, __ATOMIC_RELAXED);
+	be_lb_changed(s->be);
 }
 
 int srv_conns_left(const struct server *s)

@@ -9,10 +9,12 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <tandem/cfg.h>
+#include <tandem/cfg_value.h>
 #include <tandem/proxy-t.h>
+#include <tandem/srv_kw.h>
 
 /* Section kinds (ctx->sec). */
-enum { SEC_NONE = 0, SEC_GLOBAL, SEC_DEFAULTS, SEC_FRONTEND, SEC_BACKEND, SEC_LISTEN, SEC_SKIP, SEC_VRRP,
+enum { SEC_NONE = 0, SEC_GLOBAL, SEC_DEFAULTS, SEC_FRONTEND, SEC_BACKEND, SEC_LISTEN, SEC_SKIP, SEC_VRRP, SEC_ANYCAST,
        SEC_USERLIST, SEC_HTTP_ERRORS };
 
 /* Where a proxy keyword may appear (cfg_kw.where). */
@@ -53,15 +55,6 @@ extern const struct cfg_kw cfg_server_kws[];   /* kw_server.c: server, default-s
 extern const struct cfg_kw cfg_retry_kws[];    /* kw_retry.c: retry-on, retry-budget */
 extern const struct cfg_kw cfg_rules_kws[];    /* kw_rules.c: acl, http-request, use_backend... */
 
-/* Keywords on a `server` / `default-server` line. <val> is the argument when
- * nval is 1, NULL otherwise. <defsrv> is 1 on a default-server line. */
-struct srv_kw {
-	const char *name;
-	int         nval;        /* arguments taken: 0 or 1 */
-	int         nodef;       /* 1: not allowed on default-server */
-	int       (*fn)(struct cfg_ctx *ctx, struct server *s, const char *kw, const char *val, int defsrv);
-};
-
 /* ---- errors and warnings (parse.c) ----
  * cfg_err logs "[ALERT] ... : config : parsing [FILE:LINE] : msg", counts
  * the error and keeps the first one as "FILE:LINE: msg" for the caller.
@@ -88,22 +81,7 @@ int  cfg_strdup(struct cfg_ctx *ctx, char **dst, const char *s);
 /* Words args[from..nargs-1] joined by single spaces, malloc'd (NULL on OOM). */
 char *cfg_join(char **args, int from, int nargs);
 
-/* ---- values (value.c), pure: no logging ---- */
-/* Strict decimal integer in [min, max]. 0 or -1. */
-int  cfg_parse_int(const char *s, long long min, long long max, long long *out);
-/* cfg_parse_time with a reason: 0, -1 syntax, -2 overflow, -3 underflow
- * (a non-zero value below 1 ms). */
-int  cfg_time_ex(const char *s, uint32_t *ms);
-#define ADDR_PORT_MANDATORY 1   /* "missing port" when absent */
-#define ADDR_NO_RESOLVE     2   /* numeric hosts only */
-/* Parse an address; <defport> is used when the port is absent and not
- * mandatory. Returns 0, or -1 with <why> filled. */
-int  cfg_addr_ex(const char *s, struct sockaddr_storage *ss, socklen_t *len, int flags,
-		 int defport, char *why, size_t whylen);
-/* "10.0.0.0/8", "10.0.0.0/255.0.0.0", "192.168.1.1", "fd00::/8". 0 or -1. */
-int  cfg_parse_net(const char *s, int *af, uint8_t addr[16], int *bits);
-/* First character not allowed in a proxy/server name (alnum . - _ :), or NULL. */
-const char *cfg_invalid_char(const char *name);
+/* ---- values (value.c): include/tandem/cfg_value.h ---- */
 
 /* ---- shared parsers ---- */
 /* kw_global.c: parse a `log` line (global or proxy, not `log global`) and
@@ -117,12 +95,7 @@ void cfg_global_init(struct global *g);
 int  cfg_global_finish(struct cfg_ctx *ctx);
 void cfg_global_free(struct global *g);
 
-/* kw_server.c: built-in server settings, copy a template (default-server)
- * into a new server (deep copy), release a server's settings. */
-void srv_settings_init(struct server *s);
-int  srv_settings_copy(struct server *dst, const struct server *src);
-void srv_settings_free(struct server *s);   /* members only */
-void srv_free(struct server *s);            /* members and struct */
+/* kw_server.c: the server keywords and settings: include/tandem/srv_kw.h */
 
 /* kw_proxy.c: the `bind` keyword, also used for `listen NAME ADDR`. */
 int  cfg_kw_bind(struct cfg_ctx *ctx, char **args, int nargs);
@@ -135,6 +108,13 @@ int  cfg_vrrp_start(struct cfg_ctx *ctx, char **args, int nargs);
 int  cfg_vrrp_kw(struct cfg_ctx *ctx, char **args, int nargs);
 int  cfg_vrrp_check(struct cfg_ctx *ctx);
 void cfg_vrrp_free(struct cfg *cfg);
+
+/* kw_bgp.c: the `anycast NAME` section (BGP announcements through BIRD),
+ * the same four steps. The current section is the last of cfg->anycasts. */
+int  cfg_bgp_start(struct cfg_ctx *ctx, char **args, int nargs);
+int  cfg_bgp_kw(struct cfg_ctx *ctx, char **args, int nargs);
+int  cfg_bgp_check(struct cfg_ctx *ctx);
+void cfg_bgp_free(struct cfg *cfg);
 
 /* kw_rules.c: the `userlist` and `http-errors` sections, `stats admin
  * if|unless COND`, and the rules' checks after parsing. */

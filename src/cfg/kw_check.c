@@ -8,10 +8,10 @@
  * rules are inherited the same way as server settings. As in HAProxy,
  * http-check (or tcp-check) rules inherited from a defaults section are
  * dropped as soon as the proxy writes its own. */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <tandem/h1.h>
 #include "kw_check.h"
 
 #define PX (ctx->px)
@@ -33,16 +33,6 @@ static struct chk_px *px_chk(struct cfg_ctx *ctx)
 
 /* ---- helpers ---- */
 
-static int is_token(const char *s)
-{
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("!#$%&'*+-.^_`|~", *s))
-			return 0;
-	return 1;
-}
-
 static int no_ctl(const char *s)
 {
 	for (; *s; s++)
@@ -59,7 +49,7 @@ static int add_hdr(struct cfg_ctx *ctx, const char *kw, struct chk_hdr **tab, in
 
 	if (!(nm = strndup(name, nlen)))
 		return cfg_err(ctx, "out of memory");
-	if (!is_token(nm) || !no_ctl(value)) {
+	if (!h1_is_token(nm) || !no_ctl(value)) {
 		cfg_err(ctx, "'%s': invalid header '%s'.", kw, nm);
 		free(nm);
 		return -1;
@@ -321,7 +311,7 @@ int cfg_opt_check(struct cfg_ctx *ctx, char **args, int nargs)
 		if (!(p->uri = strdup(args[2])))
 			return cfg_err(ctx, "out of memory");
 	} else if (nargs >= 4) {
-		if (!is_token(args[2]))
+		if (!h1_is_token(args[2]))
 			return cfg_err(ctx, "'%s': invalid method '%s'.", kw, args[2]);
 		if (!(p->meth = strdup(args[2])) || !(p->uri = strdup(args[3])))
 			return cfg_err(ctx, "out of memory");
@@ -365,7 +355,7 @@ static int http_send(struct cfg_ctx *ctx, struct chk_px *p, char **args, int nar
 			i++;
 			if (!dst)
 				continue;
-			if (dst == &p->s_meth && !is_token(args[i]))
+			if (dst == &p->s_meth && !h1_is_token(args[i]))
 				return cfg_err(ctx, "'%s': invalid method '%s'.", kw, args[i]);
 			if ((dst == &p->s_uri || dst == &p->s_ver) && (!no_ctl(args[i]) || strchr(args[i], ' ')))
 				return cfg_err(ctx, "'%s': invalid %s '%s'.", kw, a, args[i]);

@@ -251,7 +251,7 @@ static int gkw_ulimit(struct cfg_ctx *ctx, char **args, int nargs)
 	if (cfg_max_args(ctx, args, nargs, 1) < 0 ||
 	    cfg_arg_int(ctx, args[0], args[1], 1, 100000000, &v) < 0)
 		return -1;
-	G->rlimit_nofile = (int)v;
+	G->rlimit_nofile = G->ulimit_n = (int)v;
 	return 0;
 }
 

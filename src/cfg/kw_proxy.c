@@ -6,7 +6,6 @@
  * or backend side (timeouts, options, retries...) do the same here through
  * cfg_px_has_cap(). */
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>

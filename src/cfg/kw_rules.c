@@ -18,6 +18,7 @@
 #include <tandem/action.h>
 #include <tandem/logfmt.h>
 #include <tandem/rules.h>
+#include <tandem/service.h>
 #include "cfg_int.h"
 
 #define PX (ctx->px)
@@ -120,6 +121,13 @@ static int old_header_rule(struct cfg_ctx *ctx, int req, char **args, int nargs)
 	return 0;
 }
 
+/* use-service names a service of the registry (filled before the
+ * configuration is read: main() registers them first). */
+static int service_known(const char *name)
+{
+	return service_find(name) != NULL;
+}
+
 static int add_rule(struct cfg_ctx *ctx, int set, const char *kw, char **args, int nargs)
 {
 	struct rules_report rep = report_of(ctx);
@@ -137,6 +145,7 @@ static int add_rule(struct cfg_ctx *ctx, int set, const char *kw, char **args, i
 	ap.where = where;
 	ap.setname = kw;
 	ap.kw = NULL;
+	ap.service_known = service_known;
 	return rule_parse(&ap, &PX->rules->set[set], args, nargs);
 }
 
@@ -229,6 +238,7 @@ static int kw_redirect(struct cfg_ctx *ctx, char **args, int nargs)
 	ap.where = where;
 	ap.setname = "http-request";
 	ap.kw = NULL;
+	ap.service_known = NULL;
 	/* `redirect ...` is `http-request redirect ...` run after those rules */
 	{
 		char **a2 = calloc((size_t)nargs + 1, sizeof(char *));

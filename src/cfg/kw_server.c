@@ -1,17 +1,141 @@
-/* `server` and `default-server` lines. A backend's defsrv is the template
- * (built-in values, then what defaults sections and `default-server` lines
- * set); each `server` starts as a copy of it, then applies its own words.
+/* Server keywords: `server` and `default-server` lines of the
+ * configuration, and the runtime API's `add server` (src/admin/cli_dyn.c),
+ * through one table (srv_kws[]) and one parser (srv_parse_server), as
+ * HAProxy's parse_server serves both. Handlers write their errors into a
+ * buffer (struct srv_kw_ctx); the configuration adds "FILE:LINE: " and
+ * logs them, the runtime API answers them as they are.
+ *
+ * A backend's defsrv is the template (built-in values, then what defaults
+ * sections and `default-server` lines set); each `server` starts as a copy
+ * of it, then applies its own words. A dynamic server starts from the
+ * built-in values (HAProxy never applies default-server to them).
  *
  * Health-check keywords (check, inter, rise, fall, observe, max-fails...)
  * are described in doc/health-checks.md. The backend's check rules
  * (option httpchk, tcp-check...) live in the default-server template only
  * (defsrv.chk_px, see kw_check.c), so that defaults sections pass them on. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <tandem/check.h>
+#include <tandem/srv_kw.h>
 #include "cfg_int.h"
 #include "kw_check.h"
+
+/* ---- the members of struct server ------------------------------------ */
+
+static void rel_str(struct server *s, size_t off)
+{
+	char **p = (char **)((char *)s + off);
+
+	free(*p);
+	*p = NULL;
+}
+
+static void rel_id(struct server *s)       { rel_str(s, offsetof(struct server, id)); }
+static void rel_addr_str(struct server *s) { rel_str(s, offsetof(struct server, addr_str)); }
+
+static void rel_dyn_argv(struct server *s)
+{
+	srv_argv_free(s->dyn_argv);
+	s->dyn_argv = NULL;
+}
+
+static void rel_ctr(struct server *s)
+{
+	if (!s->ctr_shared)
+		free(s->ctr);
+	s->ctr = NULL;
+}
+
+static void rel_thr(struct server *s)
+{
+	free(s->thr);
+	s->thr = NULL;
+}
+
+static void rel_hc(struct server *s)
+{
+	srv_health_free(s->hc);
+	s->hc = NULL;
+}
+
+static void rel_chk_px(struct server *s)
+{
+	chk_px_free(s->chk_px);
+	s->chk_px = NULL;
+}
+
+/* Only a default-server template carries the backend's check rules: a
+ * template copied into its backend's defsrv (defaults inheritance) brings
+ * them; a server keeps its own (none). */
+static int dup_chk_px(struct server *dst, const struct server *src)
+{
+	int err = 0;
+
+	if (!dst->be || dst != &dst->be->defsrv)
+		return 0;
+	chk_px_free(dst->chk_px);
+	dst->chk_px = chk_px_dup(src->chk_px, &err);
+	return err ? -1 : 0;
+}
+
+#define M(f, how, dup, rel) { #f, offsetof(struct server, f), sizeof(((struct server *)0)->f), \
+			      __alignof__(((struct server *)0)->f), how, dup, rel }
+#define KEEP(f)     M(f, SM_KEEP, NULL, NULL)
+#define OWN(f, rel) M(f, SM_KEEP, NULL, rel)
+#define VALUE(f)    M(f, SM_VALUE, NULL, NULL)
+
+/* Every member of struct server, in declaration order (tests/unit/
+ * test_srv_kw.c checks that nothing is left out). A setting a keyword
+ * writes is SM_VALUE, or SM_STR for an owned string; what belongs to one
+ * server only (its name, address, counters, run-time state) is SM_KEEP,
+ * with a release function when it owns memory. */
+const struct srv_member srv_members[] = {
+	KEEP(link),
+	KEEP(be),
+	OWN(id, rel_id),
+	VALUE(puid),             /* `id`: never on default-server, so a template's is 0 */
+	OWN(addr_str, rel_addr_str),
+	KEEP(addr),
+	KEEP(addrlen),
+	VALUE(uweight),
+	VALUE(eweight),
+	VALUE(maxconn),
+	VALUE(cfg_weight),
+	KEEP(hand_rec),          /* points into the shared area, not owned */
+	OWN(dyn_argv, rel_dyn_argv),
+	VALUE(state),
+	VALUE(admin),            /* `disabled` / `enabled` */
+	VALUE(backup),
+	KEEP(cur_conns),
+	OWN(ctr, rel_ctr),
+	KEEP(ctr_shared),
+	OWN(thr, rel_thr),
+	KEEP(last_change),
+	VALUE(has_check),
+	VALUE(chk_inter),
+	VALUE(chk_fastinter),
+	VALUE(chk_downinter),
+	VALUE(chk_rise),
+	VALUE(chk_fall),
+	VALUE(chk_port),
+	VALUE(chk_addr),
+	VALUE(chk_addrlen),
+	VALUE(init_state),
+	VALUE(observe),
+	VALUE(error_limit),
+	VALUE(on_error),
+	VALUE(max_fails),
+	VALUE(fail_timeout),
+	VALUE(slowstart),
+	M(chk_px, SM_CUSTOM, dup_chk_px, rel_chk_px),
+	OWN(hc, rel_hc),
+	KEEP(file),              /* the configuration's path or a literal: not owned */
+	KEEP(line),
+};
+const size_t srv_nmembers = sizeof(srv_members) / sizeof(srv_members[0]);
 
 void srv_settings_init(struct server *s)
 {
@@ -28,60 +152,50 @@ void srv_settings_init(struct server *s)
 	s->max_fails = -1;          /* nginx's passive checks only when written */
 }
 
-/* Copy every setting of <src> into <dst> without touching <dst>'s identity
- * (name, address, backend, list link, counters, run-time state). Settings
- * added later are copied automatically; a new pointer member must also be
- * duplicated here and released in srv_settings_free(). */
 int srv_settings_copy(struct server *dst, const struct server *src)
 {
-	struct server keep = *dst;
+	int ret = 0;
 
-	*dst = *src;
-	dst->link = keep.link;
-	dst->be = keep.be;
-	dst->id = keep.id;
-	dst->puid = keep.puid;
-	dst->addr_str = keep.addr_str;
-	dst->addr = keep.addr;
-	dst->addrlen = keep.addrlen;
-	dst->ctr = keep.ctr;
-	dst->ctr_shared = keep.ctr_shared;
-	dst->dyn_args = keep.dyn_args;
-	dst->thr = keep.thr;
-	dst->cur_conns = keep.cur_conns;
-	dst->last_change = keep.last_change;
-	dst->file = keep.file;
-	dst->line = keep.line;
-	dst->hc = keep.hc;
-	/* only a default-server template carries the backend's check rules */
-	dst->chk_px = NULL;
-	if (keep.be && dst == &keep.be->defsrv) {
-		int err = 0;
+	for (size_t i = 0; i < srv_nmembers; i++) {
+		const struct srv_member *m = &srv_members[i];
+		void *d = (char *)dst + m->off;
+		const void *v = (const char *)src + m->off;
 
-		chk_px_free(keep.chk_px);
-		dst->chk_px = chk_px_dup(src->chk_px, &err);
-		if (err)
-			return -1;
-	} else {
-		dst->chk_px = keep.chk_px;
+		switch (m->copy) {
+		case SM_VALUE:
+			memcpy(d, v, m->size);
+			break;
+		case SM_STR: {
+			const char *from = *(char *const *)v;
+			char *n = NULL;
+
+			if (from && !(n = strdup(from)))
+				ret = -1;
+			free(*(char **)d);
+			*(char **)d = n;
+			break;
+		}
+		case SM_CUSTOM:
+			if (m->dup(dst, src) < 0)
+				ret = -1;
+			break;
+		default:
+			break;
+		}
 	}
-	return 0;
+	return ret;
 }
 
 void srv_settings_free(struct server *s)
 {
-	free(s->id);
-	free(s->addr_str);
-	s->id = s->addr_str = NULL;
-	chk_px_free(s->chk_px);
-	s->chk_px = NULL;
-	srv_health_free(s->hc);
-	s->hc = NULL;
-	if (!s->ctr_shared)
-		free(s->ctr);
-	s->ctr = NULL;
-	free(s->dyn_args);
-	s->dyn_args = NULL;
+	for (size_t i = 0; i < srv_nmembers; i++) {
+		const struct srv_member *m = &srv_members[i];
+
+		if (m->release)
+			m->release(s);
+		else if (m->copy == SM_STR)
+			rel_str(s, m->off);
+	}
 }
 
 void srv_free(struct server *s)
@@ -89,45 +203,89 @@ void srv_free(struct server *s)
 	if (!s)
 		return;
 	srv_settings_free(s);
-	free(s->thr);
 	free(s);
 }
 
-/* ---- keywords on the server line ---- */
+char **srv_argv_dup(char *const *args, int nargs)
+{
+	char **v = calloc((size_t)nargs + 1, sizeof(*v));
 
-static int skw_weight(struct cfg_ctx *ctx, struct server *s, const char *kw, const char *val, int defsrv)
+	if (!v)
+		return NULL;
+	for (int i = 0; i < nargs; i++)
+		if (!(v[i] = strdup(args[i]))) {
+			srv_argv_free(v);
+			return NULL;
+		}
+	return v;
+}
+
+void srv_argv_free(char **argv)
+{
+	if (!argv)
+		return;
+	for (char **p = argv; *p; p++)
+		free(*p);
+	free(argv);
+}
+
+int srv_argv_count(char *const *argv)
+{
+	int n = 0;
+
+	while (argv && argv[n])
+		n++;
+	return n;
+}
+
+/* ---- keyword handlers ------------------------------------------------ */
+
+int srv_kw_err(struct srv_kw_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->err, c->errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static const char *srv_name(const struct server *s)
+{
+	return s->id ? s->id : "(default-server)";
+}
+
+static int skw_weight(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val)
 {
 	long long v;
 
-	(void)kw; (void)defsrv;
+	(void)kw;
 	if (cfg_parse_int(val, 0, 256, &v) < 0)
-		return cfg_err(ctx, "weight of server %s is not within 0 and 256 (got '%s').",
-			       s->id ? s->id : "(default-server)", val);
+		return srv_kw_err(c, "weight of server %s is not within 0 and 256 (got '%s').", srv_name(s), val);
 	s->uweight = s->eweight = (int)v;
 	return 0;
 }
 
-static int skw_maxconn(struct cfg_ctx *ctx, struct server *s, const char *kw, const char *val, int defsrv)
+static int skw_maxconn(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val)
 {
 	long long v;
 
-	(void)defsrv;
-	if (cfg_arg_int(ctx, kw, val, 0, 10000000, &v) < 0)
+	if (cfg_val_int(kw, val, 0, 10000000, &v, c->err, c->errlen) < 0)
 		return -1;
 	s->maxconn = (int)v;
 	return 0;
 }
 
-static int skw_backup(struct cfg_ctx *ctx, struct server *s, const char *kw, const char *val, int defsrv)
+static int skw_backup(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val)
 {
-	(void)ctx; (void)val; (void)defsrv;
+	(void)c; (void)val;
 	s->backup = strcmp(kw, "backup") == 0;
 	return 0;
 }
 
-static int skw_disabled(struct cfg_ctx *ctx, struct server *s, const char *kw, const char *val, int defsrv)
+static int skw_disabled(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val)
 {
-	(void)ctx; (void)val; (void)defsrv;
+	(void)c; (void)val;
 	if (strcmp(kw, "disabled") == 0)
 		s->admin |= SRV_ADMF_MAINT;
 	else
@@ -135,45 +293,36 @@ static int skw_disabled(struct cfg_ctx *ctx, struct server *s, const char *kw, c
 	return 0;
 }
 
-static int skw_id(struct cfg_ctx *ctx, struct server *s, const char *kw, const char *val, int defsrv)
+static int skw_id(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val)
 {
 	long long v;
 
-	(void)defsrv;
 	if (cfg_parse_int(val, 1, 0x7fffffff, &v) < 0)
-		return cfg_err(ctx, "'%s': custom id has to be > 0 (got '%s').", kw, val);
+		return srv_kw_err(c, "'%s': custom id has to be > 0 (got '%s').", kw, val);
 	s->puid = (int)v;
 	return 0;
 }
 
-/* ---- health checks ---- */
-
-static const char *srv_name(const struct server *s)
+static int skw_check(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val)
 {
-	return s->id ? s->id : "(default-server)";
-}
-
-static int skw_check(struct cfg_ctx *ctx, struct server *s, const char *kw, const char *val, int defsrv)
-{
-	(void)ctx; (void)val; (void)defsrv;
+	(void)c; (void)val;
 	s->has_check = strcmp(kw, "check") == 0;
 	return 0;
 }
 
 /* inter, fastinter, downinter, slowstart, fail-timeout */
-static int skw_time(struct cfg_ctx *ctx, struct server *s, const char *kw, const char *val, int defsrv)
+static int skw_time(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val)
 {
 	uint32_t ms;
 
-	(void)defsrv;
-	if (cfg_arg_time(ctx, kw, val, &ms) < 0)
+	if (cfg_val_time(kw, val, &ms, c->err, c->errlen) < 0)
 		return -1;
 	if (!strcmp(kw, "slowstart")) {
 		s->slowstart = ms;
 		return 0;
 	}
 	if (!ms)
-		return cfg_err(ctx, "invalid value 0 for argument '%s' of server %s.", kw, srv_name(s));
+		return srv_kw_err(c, "invalid value 0 for argument '%s' of server %s.", kw, srv_name(s));
 	if (!strcmp(kw, "inter"))
 		s->chk_inter = ms;
 	else if (!strcmp(kw, "fastinter"))
@@ -186,18 +335,15 @@ static int skw_time(struct cfg_ctx *ctx, struct server *s, const char *kw, const
 }
 
 /* rise, fall, error-limit (> 0), max-fails (>= 0), port (1..65535) */
-static int skw_count(struct cfg_ctx *ctx, struct server *s, const char *kw, const char *val, int defsrv)
+static int skw_count(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val)
 {
 	long long v;
 	int port = !strcmp(kw, "port"), mf = !strcmp(kw, "max-fails");
 
-	(void)defsrv;
-	if (!val || !*val)
-		return cfg_err(ctx, "'%s' expects an integer argument.", kw);
 	if (cfg_parse_int(val, mf ? 0 : 1, port ? 65535 : 0x7fffffff, &v) < 0) {
 		if (port)
-			return cfg_err(ctx, "'%s' expects a port number between 1 and 65535 (got '%s').", kw, val);
-		return cfg_err(ctx, "'%s' has to be %s (got '%s').", kw, mf ? ">= 0" : "> 0", val);
+			return srv_kw_err(c, "'%s' expects a port number between 1 and 65535 (got '%s').", kw, val);
+		return srv_kw_err(c, "'%s' has to be %s (got '%s').", kw, mf ? ">= 0" : "> 0", val);
 	}
 	if (!strcmp(kw, "rise"))
 		s->chk_rise = (int)v;
@@ -212,18 +358,19 @@ static int skw_count(struct cfg_ctx *ctx, struct server *s, const char *kw, cons
 	return 0;
 }
 
-static int skw_addr(struct cfg_ctx *ctx, struct server *s, const char *kw, const char *val, int defsrv)
+/* `addr`: names are resolved when the configuration is loaded only */
+static int skw_addr(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val)
 {
 	char why[512];
+	int flags = (c->mode & SRV_PARSE_DYNAMIC) ? ADDR_NO_RESOLVE : 0;
 
-	(void)defsrv;
-	if (cfg_addr_ex(val, &s->chk_addr, &s->chk_addrlen, 0, 0, why, sizeof(why)) < 0)
-		return cfg_err(ctx, "'%s' : %s.", kw, why);
+	if (cfg_addr_ex(val, &s->chk_addr, &s->chk_addrlen, flags, 0, why, sizeof(why)) < 0)
+		return srv_kw_err(c, "'%s' : %s.", kw, why);
 	return 0;
 }
 
 /* A keyword whose argument is one of <names>, stored as <first>+index. */
-static int pick(struct cfg_ctx *ctx, const char *kw, const char *val, const char *const *names,
+static int pick(struct srv_kw_ctx *c, const char *kw, const char *val, const char *const *names,
 		const char *expect, int first, int *dst)
 {
 	for (int i = 0; names[i]; i++)
@@ -231,142 +378,177 @@ static int pick(struct cfg_ctx *ctx, const char *kw, const char *val, const char
 			*dst = first + i;
 			return 0;
 		}
-	return cfg_err(ctx, "'%s' expects one of %s but got '%s'.", kw, expect, val);
+	return srv_kw_err(c, "'%s' expects one of %s but got '%s'.", kw, expect, val);
 }
 
-static int skw_init_state(struct cfg_ctx *ctx, struct server *s, const char *kw, const char *val, int defsrv)
+static int skw_init_state(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val)
 {
 	static const char *const n[] = { "fully-down", "down", "up", "fully-up", NULL };
 
-	(void)defsrv;
-	return pick(ctx, kw, val, n, "'fully-up', 'up', 'down', or 'fully-down'", INIT_FULLY_DOWN, &s->init_state);
+	return pick(c, kw, val, n, "'fully-up', 'up', 'down', or 'fully-down'", INIT_FULLY_DOWN, &s->init_state);
 }
 
-static int skw_observe(struct cfg_ctx *ctx, struct server *s, const char *kw, const char *val, int defsrv)
+static int skw_observe(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val)
 {
 	static const char *const n[] = { "none", "layer4", "layer7", NULL };
 
-	(void)defsrv;
-	if (pick(ctx, kw, val, n, "'none', 'layer4', 'layer7'", OBS_MODE_NONE, &s->observe) < 0)
+	if (pick(c, kw, val, n, "'none', 'layer4', 'layer7'", OBS_MODE_NONE, &s->observe) < 0)
 		return -1;
-	if (s->observe == OBS_MODE_L7 && ctx->px->mode != PR_MODE_HTTP)
-		return cfg_err(ctx, "'%s %s' can only be used in http proxies.", kw, val);
+	if (s->observe == OBS_MODE_L7 && s->be && s->be->mode != PR_MODE_HTTP)
+		return srv_kw_err(c, "'%s %s' can only be used in http proxies.", kw, val);
 	return 0;
 }
 
-static int skw_on_error(struct cfg_ctx *ctx, struct server *s, const char *kw, const char *val, int defsrv)
+static int skw_on_error(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val)
 {
 	static const char *const n[] = { "fastinter", "fail-check", "sudden-death", "mark-down", NULL };
 
-	(void)defsrv;
-	return pick(ctx, kw, val, n, "'fastinter', 'fail-check', 'sudden-death' or 'mark-down'", ONERR_FASTINTER,
+	return pick(c, kw, val, n, "'fastinter', 'fail-check', 'sudden-death' or 'mark-down'", ONERR_FASTINTER,
 		    &s->on_error);
 }
 
-static int skw_refused(struct cfg_ctx *ctx, struct server *s, const char *kw, const char *val, int defsrv)
+/* Rows: a keyword without argument, one with an argument (and an example
+ * of it), a HAProxy keyword tandem refuses (rather than "unknown"). */
+#define KW0(n, fl, fn)      { n, 0, fl, fn, NULL, NULL }
+#define KW1(n, fl, fn, ex)  { n, 1, fl, fn, ex, NULL }
+#define REFUSED(n, why)     { n, 0, 0, NULL, NULL, why }   /* "keyword 'n'<why>." */
+#define LATER(n)            REFUSED(n, " is not supported yet")
+#define NO_TLS(n)           REFUSED(n, ": TLS is not supported by tandem")
+#define DYN SRV_KW_DYN
+
+/* The keyword table. `add server` accepts the rows flagged DYN, with the
+ * same meaning; `no-check` is not among them, as in HAProxy (a dynamic
+ * server has no default-server `check` to cancel). */
+const struct srv_kw srv_kws[] = {
+	KW1("weight",       DYN, skw_weight,     "10"),
+	KW1("maxconn",      DYN, skw_maxconn,    "100"),
+	KW0("backup",       DYN, skw_backup),
+	KW0("no-backup",    DYN, skw_backup),
+	KW0("disabled",     DYN, skw_disabled),
+	KW0("enabled",      DYN, skw_disabled),
+	KW1("id",           DYN | SRV_KW_NODEF, skw_id, "7"),
+	KW0("check",        DYN, skw_check),
+	KW0("no-check",     0,   skw_check),
+	KW1("inter",        DYN, skw_time,       "2s"),
+	KW1("fastinter",    DYN, skw_time,       "500ms"),
+	KW1("downinter",    DYN, skw_time,       "5s"),
+	KW1("slowstart",    DYN, skw_time,       "30s"),
+	KW1("fail-timeout", DYN, skw_time,       "10s"),
+	KW1("rise",         DYN, skw_count,      "3"),
+	KW1("fall",         DYN, skw_count,      "2"),
+	KW1("error-limit",  DYN, skw_count,      "5"),
+	KW1("max-fails",    DYN, skw_count,      "3"),
+	KW1("port",         DYN, skw_count,      "8080"),
+	KW1("addr",         DYN, skw_addr,       "127.0.0.2"),
+	KW1("init-state",   DYN, skw_init_state, "fully-up"),
+	KW1("observe",      DYN, skw_observe,    "layer7"),
+	KW1("on-error",     DYN, skw_on_error,   "mark-down"),
+	REFUSED("check-send-proxy", " is not supported by tandem (it does not send the PROXY protocol)"),
+
+	LATER("agent-check"), LATER("agent-port"), LATER("agent-inter"), LATER("agent-addr"),
+	LATER("agent-send"), LATER("on-marked-down"), LATER("on-marked-up"), LATER("track"),
+	LATER("init-addr"), LATER("resolvers"), LATER("resolve-prefer"), LATER("resolve-net"),
+	LATER("resolve-opts"), LATER("maxqueue"), LATER("minconn"), LATER("cookie"), LATER("redir"),
+	LATER("send-proxy"), LATER("send-proxy-v2"), LATER("source"), LATER("usesrc"),
+	LATER("pool-max-conn"), LATER("pool-purge-delay"), LATER("pool-low-conn"), LATER("tfo"),
+	LATER("namespace"), LATER("proto"), LATER("check-proto"), LATER("no-check-send-proxy"),
+	LATER("check-via-socks4"), LATER("no-agent-check"), LATER("health-check"), LATER("log-proto"),
+	LATER("non-stick"), LATER("stick"), LATER("shard"), LATER("ws"), LATER("tcp-ut"),
+	LATER("set-proxy-v2-tlv-fmt"), LATER("hash-key"), LATER("guid"), LATER("strict-maxconn"),
+	LATER("idle-ping"),
+
+	NO_TLS("ssl"), NO_TLS("verify"), NO_TLS("verifyhost"), NO_TLS("sni"), NO_TLS("ca-file"),
+	NO_TLS("crl-file"), NO_TLS("crt"), NO_TLS("alpn"), NO_TLS("npn"), NO_TLS("ciphers"),
+	NO_TLS("ciphersuites"), NO_TLS("check-ssl"), NO_TLS("check-sni"), NO_TLS("check-alpn"),
+	NO_TLS("no-ssl-reuse"), NO_TLS("ssl-min-ver"), NO_TLS("ssl-max-ver"), NO_TLS("ssl-reuse"),
+	NO_TLS("force-sslv3"), NO_TLS("force-tlsv10"), NO_TLS("force-tlsv11"), NO_TLS("force-tlsv12"),
+	NO_TLS("force-tlsv13"), NO_TLS("no-sslv3"), NO_TLS("no-tlsv10"), NO_TLS("no-tlsv11"),
+	NO_TLS("no-tlsv12"), NO_TLS("no-tlsv13"), NO_TLS("allow-0rtt"), NO_TLS("curves"),
+	NO_TLS("sigalgs"), NO_TLS("client-sigalgs"), NO_TLS("no-tls-tickets"), NO_TLS("tls-tickets"),
+	NO_TLS("send-proxy-v2-ssl"), NO_TLS("send-proxy-v2-ssl-cn"),
+	{ NULL, 0, 0, NULL, NULL, NULL }
+};
+
+const struct srv_kw *srv_kw_find(const char *name)
 {
-	(void)s; (void)val; (void)defsrv;
-	return cfg_err(ctx, "'%s' is not supported by tandem (it does not send the PROXY protocol).", kw);
+	for (const struct srv_kw *k = srv_kws; k->name; k++)
+		if (strcmp(k->name, name) == 0)
+			return k;
+	return NULL;
 }
 
-static const struct srv_kw srv_kws[] = {
-	{ "weight",    1, 0, skw_weight },
-	{ "maxconn",   1, 0, skw_maxconn },
-	{ "backup",    0, 0, skw_backup },
-	{ "no-backup", 0, 0, skw_backup },
-	{ "disabled",  0, 0, skw_disabled },
-	{ "enabled",   0, 0, skw_disabled },
-	{ "id",        1, 1, skw_id },
-	{ "check",        0, 0, skw_check },
-	{ "no-check",     0, 0, skw_check },
-	{ "inter",        1, 0, skw_time },
-	{ "fastinter",    1, 0, skw_time },
-	{ "downinter",    1, 0, skw_time },
-	{ "slowstart",    1, 0, skw_time },
-	{ "fail-timeout", 1, 0, skw_time },
-	{ "rise",         1, 0, skw_count },
-	{ "fall",         1, 0, skw_count },
-	{ "error-limit",  1, 0, skw_count },
-	{ "max-fails",    1, 0, skw_count },
-	{ "port",         1, 0, skw_count },
-	{ "addr",         1, 0, skw_addr },
-	{ "init-state",   1, 0, skw_init_state },
-	{ "observe",      1, 0, skw_observe },
-	{ "on-error",     1, 0, skw_on_error },
-	{ "check-send-proxy", 0, 0, skw_refused },
-	{ NULL, 0, 0, NULL }
-};
+/* ---- the parser ------------------------------------------------------ */
 
-/* HAProxy server keywords tandem does not implement yet: a clear error
- * instead of "unknown keyword". */
-static const char *const srv_later[] = {
-	"agent-check", "agent-port", "agent-inter", "agent-addr", "agent-send",
-	"on-marked-down", "on-marked-up", "track",
-	"init-addr", "resolvers", "resolve-prefer", "resolve-net", "resolve-opts",
-	"maxqueue", "minconn", "cookie", "redir", "send-proxy",
-	"send-proxy-v2", "source", "usesrc", "pool-max-conn", "pool-purge-delay",
-	"pool-low-conn", "tfo", "namespace", "proto", "check-proto", "no-check-send-proxy",
-	"check-via-socks4", "no-agent-check",
-	"health-check", "log-proto", "non-stick", "stick", "shard", "ws", "tcp-ut",
-	"set-proxy-v2-tlv-fmt", "hash-key", "guid", "strict-maxconn", "idle-ping",
-	NULL
-};
-
-static const char *const srv_tls[] = {
-	"ssl", "verify", "verifyhost", "sni", "ca-file", "crl-file", "crt", "alpn", "npn",
-	"ciphers", "ciphersuites", "check-ssl", "check-sni", "check-alpn", "no-ssl-reuse",
-	"ssl-min-ver", "ssl-max-ver", "ssl-reuse", "force-sslv3", "force-tlsv10",
-	"force-tlsv11", "force-tlsv12", "force-tlsv13", "no-sslv3", "no-tlsv10",
-	"no-tlsv11", "no-tlsv12", "no-tlsv13", "allow-0rtt", "curves", "sigalgs",
-	"client-sigalgs", "no-tls-tickets", "tls-tickets", "send-proxy-v2-ssl",
-	"send-proxy-v2-ssl-cn", NULL
-};
-
-static int in_list(const char *const *l, const char *w)
+int srv_parse_kws(struct srv_kw_ctx *c, struct server *s, char **args, int nargs, const char *what)
 {
-	for (; *l; l++)
-		if (strcmp(*l, w) == 0)
-			return 1;
+	/* "'<what>': " before messages about the words themselves */
+	const char *q = what ? "'" : "", *w = what ? what : "", *sep = what ? "': " : "";
+
+	for (int i = 0; i < nargs; i++) {
+		const struct srv_kw *k = srv_kw_find(args[i]);
+
+		if (!k)
+			return srv_kw_err(c, "%s%s%sunknown keyword '%s'.", q, w, sep, args[i]);
+		if (!k->parse)
+			return srv_kw_err(c, "%s%s%skeyword '%s'%s.", q, w, sep, args[i], k->refused);
+		if ((c->mode & SRV_PARSE_DYNAMIC) && !(k->flags & SRV_KW_DYN))
+			return srv_kw_err(c, "'%s' option is not accepted for dynamic server", args[i]);
+		if ((c->mode & SRV_PARSE_DEFSRV) && (k->flags & SRV_KW_NODEF))
+			return srv_kw_err(c, "%s%s%skeyword '%s' is not allowed on 'default-server' lines.",
+					  q, w, sep, args[i]);
+		if (k->nval && (i + 1 >= nargs || !*args[i + 1]))
+			return srv_kw_err(c, "%s%s%s'%s' expects an argument.", q, w, sep, args[i]);
+		if (k->parse(c, s, args[i], k->nval ? args[i + 1] : NULL) < 0)
+			return -1;
+		i += k->nval;
+	}
 	return 0;
 }
 
-/* Apply args[from..nargs-1] to <s>. <what> names the line in messages. */
-static int srv_parse_kws(struct cfg_ctx *ctx, struct server *s, char **args, int from, int nargs,
-			 int defsrv, const char *what)
+struct server *srv_parse_server(struct proxy *be, const struct server *tmpl, const char *name,
+				char **args, int nargs, unsigned mode, char *err, size_t errlen)
 {
-	int ret = 0;
+	struct srv_kw_ctx c = { .mode = mode, .err = err, .errlen = errlen };
+	int aflags = ADDR_PORT_MANDATORY | ((mode & SRV_PARSE_DYNAMIC) ? ADDR_NO_RESOLVE : 0);
+	struct server *s;
+	char why[512];
+	char *what = NULL;
 
-	for (int i = from; i < nargs; i++) {
-		const struct srv_kw *k;
-
-		for (k = srv_kws; k->name; k++)
-			if (strcmp(k->name, args[i]) == 0)
-				break;
-		if (!k->name) {
-			if (in_list(srv_later, args[i]))
-				ret = cfg_err(ctx, "'%s': keyword '%s' is not supported yet.", what, args[i]);
-			else if (in_list(srv_tls, args[i]))
-				ret = cfg_err(ctx, "'%s': keyword '%s': TLS is not supported by tandem.", what, args[i]);
-			else
-				ret = cfg_err(ctx, "'%s': unknown keyword '%s'.", what, args[i]);
-			return ret;  /* the rest of the line cannot be trusted */
-		}
-		if (defsrv && k->nodef) {
-			ret = cfg_err(ctx, "'%s': keyword '%s' is not allowed on 'default-server' lines.", what, args[i]);
-			if (k->nval)
-				i++;
-			continue;
-		}
-		if (k->nval && (i + 1 >= nargs || !*args[i + 1])) {
-			ret = cfg_err(ctx, "'%s': '%s' expects an argument.", what, args[i]);
-			break;
-		}
-		if (k->fn(ctx, s, args[i], k->nval ? args[i + 1] : NULL, defsrv) < 0)
-			ret = -1;
-		if (k->nval)
-			i++;
+	if (!(s = calloc(1, sizeof(*s)))) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
 	}
-	return ret;
+	srv_settings_init(s);
+	if (tmpl && srv_settings_copy(s, tmpl) < 0)
+		goto oom;
+	s->be = be;
+	if (mode & SRV_PARSE_DYNAMIC) {
+		s->admin = SRV_ADMF_MAINT;       /* until `enabled` or `set server ... state ready` */
+		s->init_state = INIT_UNSET;
+	}
+	if (!(s->id = strdup(name)) || !(s->addr_str = strdup(nargs > 0 ? args[0] : "")))
+		goto oom;
+	if (!(mode & SRV_PARSE_DYNAMIC) && asprintf(&what, "server %s", name) < 0) {
+		what = NULL;
+		goto oom;
+	}
+	/* keywords first: an unsupported one matters more than a name that
+	 * does not resolve here (yet) */
+	if (srv_parse_kws(&c, s, args + 1, nargs - 1, what) < 0)
+		goto fail;
+	if (cfg_addr_ex(s->addr_str, &s->addr, &s->addrlen, aflags, 0, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "'server %s': %s%s.", name, why,
+			 strncmp(why, "missing port", 12) ? "" : " (tandem requires an explicit server port)");
+		goto fail;
+	}
+	free(what);
+	return s;
+oom:
+	snprintf(err, errlen, "out of memory");
+fail:
+	free(what);
+	srv_free(s);
+	return NULL;
 }
 
 /* server NAME ADDR:PORT [keywords...] */
@@ -375,38 +557,17 @@ static int kw_server(struct cfg_ctx *ctx, char **args, int nargs)
 	struct proxy *px = ctx->px;
 	struct server *s;
 	const char *bad;
-	char what[300], why[512];
+	char err[1024];
 
 	if (nargs < 3)
 		return cfg_err(ctx, "'server' expects <name> and <addr>:<port> as arguments.");
 	if ((bad = cfg_invalid_char(args[1])))
 		return cfg_err(ctx, "character '%c' is not permitted in server name '%s'.", *bad, args[1]);
-	snprintf(what, sizeof(what), "server %s", args[1]);
-	if (!(s = calloc(1, sizeof(*s))))
-		return cfg_err(ctx, "out of memory");
-	srv_settings_init(s);
-	srv_settings_copy(s, &px->defsrv);
-	s->be = px;
+	if (!(s = srv_parse_server(px, &px->defsrv, args[1], args + 2, nargs - 2, SRV_PARSE_CONFIG,
+				   err, sizeof(err))))
+		return cfg_err(ctx, "%s", err);
 	s->file = ctx->file;
 	s->line = ctx->line;
-	if (!(s->id = strdup(args[1])) || !(s->addr_str = strdup(args[2]))) {
-		srv_free(s);
-		return cfg_err(ctx, "out of memory");
-	}
-	/* keywords first: an unsupported one matters more than a name that
-	 * does not resolve here (yet) */
-	if (srv_parse_kws(ctx, s, args, 3, nargs, 0, what) < 0) {
-		srv_free(s);
-		return -1;
-	}
-	if (cfg_addr_ex(args[2], &s->addr, &s->addrlen, ADDR_PORT_MANDATORY, 0, why, sizeof(why)) < 0) {
-		if (strncmp(why, "missing port", 12) == 0)
-			cfg_err(ctx, "'%s': %s (tandem requires an explicit server port).", what, why);
-		else
-			cfg_err(ctx, "'%s': %s.", what, why);
-		srv_free(s);
-		return -1;
-	}
 	list_add_tail(&px->servers, &s->link);
 	px->nsrv++;
 	return 0;
@@ -415,7 +576,14 @@ static int kw_server(struct cfg_ctx *ctx, char **args, int nargs)
 /* default-server [keywords...] */
 static int kw_default_server(struct cfg_ctx *ctx, char **args, int nargs)
 {
-	return srv_parse_kws(ctx, &ctx->px->defsrv, args, 1, nargs, 1, "default-server");
+	struct srv_kw_ctx c = { .mode = SRV_PARSE_DEFSRV };
+	char err[1024];
+
+	c.err = err;
+	c.errlen = sizeof(err);
+	if (srv_parse_kws(&c, &ctx->px->defsrv, args + 1, nargs - 1, "default-server") < 0)
+		return cfg_err(ctx, "%s", err);
+	return 0;
 }
 
 const struct cfg_kw cfg_server_kws[] = {

@@ -105,37 +105,31 @@ int cfg_max_args(struct cfg_ctx *ctx, char **args, int nargs, int max)
 	return 0;
 }
 
+/* The value parsers word the message (cfg_value.h); these report it. */
 int cfg_arg_int(struct cfg_ctx *ctx, const char *kw, const char *s, long long min, long long max, long long *out)
 {
-	if (!s || !*s)
-		return cfg_err(ctx, "'%s' expects an integer argument.", kw);
-	if (cfg_parse_int(s, min, max, out) < 0)
-		return cfg_err(ctx, "'%s' expects an integer between %lld and %lld, got '%s'.", kw, min, max, s);
+	char msg[1024];
+
+	if (cfg_val_int(kw, s, min, max, out, msg, sizeof(msg)) < 0)
+		return cfg_err(ctx, "%s", msg);
 	return 0;
 }
 
 int cfg_arg_time(struct cfg_ctx *ctx, const char *kw, const char *s, uint32_t *ms)
 {
-	if (!s || !*s)
-		return cfg_err(ctx, "'%s' expects a time value (for example 500ms, 5s, 1m).", kw);
-	switch (cfg_time_ex(s, ms)) {
-	case 0:
-		return 0;
-	case -2:
-		return cfg_err(ctx, "timer overflow in argument '%s' to '%s', maximum value is 2147483647 ms (~24.8 days).", s, kw);
-	case -3:
-		return cfg_err(ctx, "timer underflow in argument '%s' to '%s', minimum non-null value is 1 ms.", s, kw);
-	default:
-		return cfg_err(ctx, "invalid time value '%s' for '%s' (a number with an optional unit: us, ms, s, m, h, d).", s, kw);
-	}
+	char msg[1024];
+
+	if (cfg_val_time(kw, s, ms, msg, sizeof(msg)) < 0)
+		return cfg_err(ctx, "%s", msg);
+	return 0;
 }
 
 int cfg_arg_size(struct cfg_ctx *ctx, const char *kw, const char *s, uint64_t *out)
 {
-	if (!s || !*s)
-		return cfg_err(ctx, "'%s' expects a size argument.", kw);
-	if (cfg_parse_size(s, out) < 0)
-		return cfg_err(ctx, "invalid size '%s' for '%s' (a number with an optional k, m or g suffix).", s, kw);
+	char msg[1024];
+
+	if (cfg_val_size(kw, s, out, msg, sizeof(msg)) < 0)
+		return cfg_err(ctx, "%s", msg);
 	return 0;
 }
 
@@ -500,6 +494,7 @@ static const struct {
 	{ "backend",   start_proxy },
 	{ "listen",    start_proxy },
 	{ "vrrp",      cfg_vrrp_start },
+	{ "anycast",   cfg_bgp_start },
 	{ "userlist",  cfg_userlist_start },
 	{ "resolvers", start_unsupported },
 	{ "peers",     start_unsupported },
@@ -598,6 +593,8 @@ static int dispatch_line(struct cfg_ctx *ctx, char **args, int nargs)
 		return 0;
 	case SEC_VRRP:
 		return cfg_vrrp_kw(ctx, args, nargs);
+	case SEC_ANYCAST:
+		return cfg_bgp_kw(ctx, args, nargs);
 	case SEC_USERLIST:
 		return cfg_userlist_kw(ctx, args, nargs);
 	case SEC_HTTP_ERRORS:
@@ -635,6 +632,7 @@ struct cfg *cfg_load(const char *path, char *err, size_t errlen)
 	}
 	list_init(&cfg->proxies);
 	list_init(&cfg->vrrps);
+	list_init(&cfg->anycasts);
 	cfg_global_init(&cfg->g);
 	ctx.cfg = cfg;
 	ctx.file = cfg->path;
@@ -673,6 +671,8 @@ struct cfg *cfg_load(const char *path, char *err, size_t errlen)
 		cfg_rules_check(&ctx);
 	if (!ctx.nerr)
 		cfg_vrrp_check(&ctx);
+	if (!ctx.nerr)
+		cfg_bgp_check(&ctx);
 
 	while (!list_empty(&ctx.defaults)) {
 		struct proxy *d = list_entry(ctx.defaults.next, struct proxy, link);
@@ -699,6 +699,7 @@ void cfg_free(struct cfg *cfg)
 	}
 	cfg_vrrp_free(cfg);
 	rules_cfg_free(cfg);
+	cfg_bgp_free(cfg);
 	cfg_global_free(&cfg->g);
 	free(cfg->path);
 	free(cfg);

@@ -1,6 +1,7 @@
 /* Value parsers of the configuration language: integers, times, sizes,
- * addresses and networks. Pure functions (no logging), so that the unit
- * test, the parser and later the admin socket share them. */
+ * addresses and networks (include/tandem/cfg_value.h). Pure functions (no
+ * logging), so that the parser, the server keywords, the runtime API and
+ * the unit tests share them. */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -10,7 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cfg_int.h"
+#include <tandem/cfg.h>
+#include <tandem/cfg_value.h>
 
 int cfg_parse_int(const char *s, long long min, long long max, long long *out)
 {
@@ -260,9 +262,13 @@ int cfg_addr_ex(const char *s, struct sockaddr_storage *ss, socklen_t *len, int 
 		tmp.ss_family = AF_INET;
 	} else if (fam != AF_INET && inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)&tmp)->sin6_addr) == 1) {
 		tmp.ss_family = AF_INET6;
-	} else if ((flags & ADDR_NO_RESOLVE) || strspn(host, "0123456789.") == strlen(host)) {
+	} else if (strspn(host, "0123456789.") == strlen(host)) {
 		/* a dotted number that is not an IPv4 address is a typo, not a name */
 		snprintf(why, wl, "invalid address '%s' in '%s'", host, s);
+		return -1;
+	} else if (flags & ADDR_NO_RESOLVE) {
+		snprintf(why, wl, "'%s' is not an IP address (host names are resolved only when the configuration is loaded)",
+			 host);
 		return -1;
 	} else if (resolve(host, fam, &tmp, why, wl) < 0) {
 		return -1;
@@ -341,4 +347,56 @@ const char *cfg_invalid_char(const char *name)
 		if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-' && *p != '_' && *p != ':')
 			return p;
 	return NULL;
+}
+
+/* ---- the same, with the message ---- */
+
+int cfg_val_int(const char *kw, const char *s, long long min, long long max, long long *out,
+		char *err, size_t errlen)
+{
+	if (!s || !*s) {
+		snprintf(err, errlen, "'%s' expects an integer argument.", kw);
+		return -1;
+	}
+	if (cfg_parse_int(s, min, max, out) < 0) {
+		snprintf(err, errlen, "'%s' expects an integer between %lld and %lld, got '%s'.", kw, min, max, s);
+		return -1;
+	}
+	return 0;
+}
+
+int cfg_val_time(const char *kw, const char *s, uint32_t *ms, char *err, size_t errlen)
+{
+	if (!s || !*s) {
+		snprintf(err, errlen, "'%s' expects a time value (for example 500ms, 5s, 1m).", kw);
+		return -1;
+	}
+	switch (cfg_time_ex(s, ms)) {
+	case 0:
+		return 0;
+	case -2:
+		snprintf(err, errlen, "timer overflow in argument '%s' to '%s', maximum value is 2147483647 ms (~24.8 days).",
+			 s, kw);
+		break;
+	case -3:
+		snprintf(err, errlen, "timer underflow in argument '%s' to '%s', minimum non-null value is 1 ms.", s, kw);
+		break;
+	default:
+		snprintf(err, errlen, "invalid time value '%s' for '%s' (a number with an optional unit: us, ms, s, m, h, d).",
+			 s, kw);
+	}
+	return -1;
+}
+
+int cfg_val_size(const char *kw, const char *s, uint64_t *out, char *err, size_t errlen)
+{
+	if (!s || !*s) {
+		snprintf(err, errlen, "'%s' expects a size argument.", kw);
+		return -1;
+	}
+	if (cfg_parse_size(s, out) < 0) {
+		snprintf(err, errlen, "invalid size '%s' for '%s' (a number with an optional k, m or g suffix).", s, kw);
+		return -1;
+	}
+	return 0;
 }

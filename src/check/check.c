@@ -21,6 +21,7 @@
 #include <tandem/log.h>
 #include <tandem/loop.h>
 #include <tandem/srv_admin.h>
+#include <tandem/srv_state.h>
 #include <tandem/worker.h>
 #include "check_int.h"
 
@@ -88,7 +89,7 @@ static int max_ejected_pct(const struct proxy *be)
 	return p && p->max_ejected_pct >= 0 ? p->max_ejected_pct : CHK_DEF_EJECT_PCT;
 }
 
-/* Active and backup servers able to take traffic (HAProxy's srv_act/srv_bck). */
+/* Usable active and backup servers (HAProxy's srv_act/srv_bck). */
 static void be_count(const struct proxy *be, int *act, int *bck)
 {
 	const struct list *l;
@@ -97,9 +98,8 @@ static void be_count(const struct proxy *be, int *act, int *bck)
 	list_for_each(l, &be->servers) {
 		const struct server *s = list_entry(l, struct server, link);
 
-		if (LD(s->state) == SRV_ST_STOPPED || (LD(s->admin) & SRV_ADMF_MAINT))
-			continue;
-		(s->backup ? (*bck)++ : (*act)++);
+		if (srv_usable(s))
+			(s->backup ? (*bck)++ : (*act)++);
 	}
 }
 
@@ -215,9 +215,9 @@ void srv_health_apply(struct srv_health *h, const struct hs_event *ev, struct hs
 	if (ea.reserved)   /* reserved but not used: give it back */
 		__atomic_fetch_sub(&s->be->srv_nout, ea.reserved, __ATOMIC_RELAXED);
 	if (o->weight_changed || o->went_up)
-		ST(s->eweight, h->hs.eweight);
+		srv_set_eweight(s, h->hs.eweight);
 	if (o->went_up || o->went_down || LD(s->state) != h->hs.state)
-		ST(s->state, h->hs.state);
+		srv_set_state(s, h->hs.state);
 	if (o->went_up || o->went_down)
 		ST(s->last_change, clock_wall_us() / 1000000);
 	ST(h->quick_ok, !h->hs.fails && !h->hs.cons_errors);
@@ -449,8 +449,8 @@ static int global_init(struct cfg *cfg, int nbthread)
 			}
 			hs_init(&h->hs, &h->conf, now);
 			h->quick_ok = 1;
-			ST(s->state, h->hs.state);
-			ST(s->eweight, h->hs.eweight);
+			srv_set_state(s, h->hs.state);
+			srv_set_eweight(s, h->hs.eweight);
 			ST(s->last_change, clock_wall_us() / 1000000);
 			if (h->hs.state == SRV_ST_STOPPED)
 				be->srv_nout++;
@@ -593,10 +593,10 @@ int srv_health_force(struct server *s, int state, const char *why)
 			__atomic_fetch_sub(&s->be->srv_nout, 1, __ATOMIC_RELAXED);
 		}
 		h->hs.eweight = h->conf.uweight;
-		ST(s->eweight, h->hs.eweight);
+		srv_set_eweight(s, h->hs.eweight);
 	}
 	h->hs.state = state;
-	ST(s->state, state);
+	srv_set_state(s, state);
 	if (was != state)
 		ST(s->last_change, clock_wall_us() / 1000000);
 	pthread_mutex_unlock(&h->lock);
@@ -618,7 +618,7 @@ int srv_health_set_uweight(struct server *s, int w)
 	h->conf.uweight = w;
 	/* slowstart in progress: the ramp now climbs towards <w> */
 	h->hs.eweight = h->hs.state == SRV_ST_STOPPED ? w : hs_weight(&h->hs, &h->conf, clock_mono_us() / 1000);
-	ST(s->eweight, h->hs.eweight);
+	srv_set_eweight(s, h->hs.eweight);
 	pthread_mutex_unlock(&h->lock);
 	return 0;
 }
@@ -690,8 +690,8 @@ int srv_health_attach(struct server *s, int paused)
 	hs_init(&h->hs, &h->conf, now);
 	h->quick_ok = 1;
 	h->paused = paused && h->conf.has_check;
-	ST(s->state, h->hs.state);
-	ST(s->eweight, h->hs.eweight);
+	srv_set_state(s, h->hs.state);
+	srv_set_eweight(s, h->hs.eweight);
 	ST(s->last_change, clock_wall_us() / 1000000);
 	if (h->hs.state == SRV_ST_STOPPED)
 		__atomic_fetch_add(&s->be->srv_nout, 1, __ATOMIC_RELAXED);
@@ -807,8 +807,8 @@ int srv_health_restore(struct server *s, int state, int health, uint64_t chkfail
 	h->hs.chkfail = chkfail;
 	h->hs.chkdown = chkdown;
 	h->hs.downtime = downtime_ms;
-	ST(s->state, h->hs.state);
-	ST(s->eweight, h->hs.eweight);
+	srv_set_state(s, h->hs.state);
+	srv_set_eweight(s, h->hs.eweight);
 	pthread_mutex_unlock(&h->lock);
 	if (was_down && !down)
 		__atomic_fetch_sub(&s->be->srv_nout, 1, __ATOMIC_RELAXED);

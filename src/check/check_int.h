@@ -3,7 +3,7 @@
  * check_http.c (HTTP request and response), observe.c (passive). */
 #ifndef TANDEM_CHECK_INT_H
 #define TANDEM_CHECK_INT_H
-#include <tandem/check.h>
+#include <tandem/check-t.h>
 
 /* Apply <ev> to <h> under its lock, publish the new state (atomic stores
  * read by lb.c) and log transitions. Any thread. Fills <o>. */

@@ -168,14 +168,13 @@ static int send_some(struct srv_health *h)
 	struct chk_run *r = &h->run;
 
 	while (r->outoff < r->outlen) {
-		ssize_t n = send(r->fd, r->out + r->outoff, r->outlen - r->outoff, MSG_NOSIGNAL);
+		int st, err = 0;
+		ssize_t n = sock_send(r->fd, r->out + r->outoff, r->outlen - r->outoff, &st, &err);
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			fail_errno(h, HCHK_SOCKERR, errno);
+		if (st == SIO_AGAIN)
+			break;
+		if (st != SIO_DONE) {
+			fail_errno(h, HCHK_SOCKERR, err);
 			return -1;
 		}
 		r->outoff += (size_t)n;
@@ -198,25 +197,20 @@ static int recv_some(struct srv_health *h)
 		}
 	}
 	while (!r->eof && r->inlen < r->incap) {
-		ssize_t n = recv(r->fd, r->in + r->inlen, r->incap - r->inlen, 0);
+		int st, err = 0;
+		ssize_t n = sock_recv(r->fd, r->in + r->inlen, r->incap - r->inlen, &st, &err);
 
 		if (n > 0) {
 			r->inlen += (size_t)n;
 			continue;
 		}
-		if (n == 0) {
-			r->eof = 1;
+		if (st == SIO_AGAIN)
 			break;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			break;
-		if (!r->inlen) {
-			fail_errno(h, HCHK_SOCKERR, errno);
+		if (st == SIO_ERR && !r->inlen) {
+			fail_errno(h, HCHK_SOCKERR, err);
 			return -1;
 		}
-		r->eof = 1;   /* a reset right after the data: judge the data */
+		r->eof = 1;   /* closed, or a reset right after the data: judge the data */
 	}
 	r->in[r->inlen] = 0;
 	if (r->eof)

@@ -3,23 +3,147 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <tandem/log.h>
 #include <tandem/shm.h>
 
 struct tdm_shm *tdm_shm;
+static char *arena;          /* SHM_ARENA_SIZE bytes, mapped with tdm_shm (same address in every process) */
 
 int shm_create(void)
 {
-	void *p;
+	void *p, *a;
 
 	if (tdm_shm)
 		return 0;
+	/* anonymous mappings start zeroed: nothing to clear */
 	p = mmap(NULL, sizeof(struct tdm_shm), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return -1;
-	memset(p, 0, sizeof(struct tdm_shm));
+	a = mmap(NULL, SHM_ARENA_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (a == MAP_FAILED) {
+		munmap(p, sizeof(struct tdm_shm));
+		return -1;
+	}
+	arena = a;
 	tdm_shm = p;
 	return 0;
 }
+
+/* ---- the arena --------------------------------------------------------- */
+
+/* Hand out <len> bytes of the arena (any process, any thread): their
+ * offset, or 0 when it is full. Offsets start at 8 so that 0 means none. */
+static uint32_t arena_alloc(size_t len)
+{
+	uint32_t used = __atomic_load_n(&tdm_shm->arena_used, __ATOMIC_RELAXED);
+	static int warned;
+
+	do {
+		if (len > SHM_ARENA_SIZE - 8 - used) {
+			if (!__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
+				log_event(LL_WARNING, "shared area: no room left for names (%u bytes used); "
+					  "new proxies and servers keep private counters and are not handed over on reload.",
+					  used);
+			return 0;
+		}
+	} while (!__atomic_compare_exchange_n(&tdm_shm->arena_used, &used, used + (uint32_t)len, 0,
+					      __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+	return 8 + used;
+}
+
+int shm_put(const void *p, size_t len, struct shm_ref *ref)
+{
+	uint32_t off;
+
+	if (!tdm_shm || !arena || len >= SHM_ARENA_SIZE || !(off = arena_alloc(len + 1)))
+		return -1;
+	memcpy(arena + off, p, len);
+	arena[off + len] = 0;
+	ref->off = off;
+	ref->len = (uint32_t)len;
+	return 0;
+}
+
+const char *shm_get(struct shm_ref ref)
+{
+	if (!arena || !ref.off || ref.off >= SHM_ARENA_SIZE || ref.len >= SHM_ARENA_SIZE - ref.off)
+		return NULL;
+	return arena + ref.off;
+}
+
+int shm_eq(struct shm_ref ref, const char *s)
+{
+	const char *v = shm_get(ref);
+
+	return v && strlen(s) == ref.len && !memcmp(v, s, ref.len);
+}
+
+/* An argument vector is stored packed: each word followed by a NUL. */
+static size_t argv_size(char *const *argv)
+{
+	size_t n = 0;
+
+	for (; argv && *argv; argv++)
+		n += strlen(*argv) + 1;
+	return n;
+}
+
+int shm_argv_put(char *const *argv, struct shm_ref *ref)
+{
+	size_t len = argv_size(argv), at = 0;
+	char *buf = malloc(len + 1);
+	int ret;
+
+	if (!buf)
+		return -1;
+	for (; argv && *argv; argv++) {
+		size_t l = strlen(*argv) + 1;
+
+		memcpy(buf + at, *argv, l);
+		at += l;
+	}
+	ret = shm_put(buf, len, ref);
+	free(buf);
+	return ret;
+}
+
+int shm_argv_eq(struct shm_ref ref, char *const *argv)
+{
+	const char *v = shm_get(ref);
+	size_t at = 0;
+
+	if (!v || argv_size(argv) != ref.len)
+		return 0;
+	for (; argv && *argv; argv++) {
+		size_t l = strlen(*argv) + 1;
+
+		if (memcmp(v + at, *argv, l))
+			return 0;
+		at += l;
+	}
+	return 1;
+}
+
+int shm_argv_get(struct shm_ref ref, char ***argv)
+{
+	const char *v = shm_get(ref);
+	int n = 0, i = 0;
+	char **out;
+
+	*argv = NULL;
+	if (!v)
+		return -1;
+	for (uint32_t k = 0; k < ref.len; k++)
+		n += v[k] == 0;
+	if (!(out = calloc((size_t)n + 1, sizeof(*out))))
+		return -1;
+	for (uint32_t k = 0; k < ref.len && i < n; k += (uint32_t)strlen(v + k) + 1)
+		out[i++] = (char *)(v + k);
+	*argv = out;
+	return n;
+}
+
+/* ---- heartbeats, backends ------------------------------------------- */
 
 void shm_beat(int tid, uint64_t now_ms)
 {
@@ -44,18 +168,52 @@ long long shm_worker_stale_ms(uint64_t now_ms)
 	return worst;
 }
 
+static struct shm_ref load_ref(const struct shm_ref *r)
+{
+	struct shm_ref v;
+
+	__atomic_load(r, &v, __ATOMIC_ACQUIRE);
+	return v;
+}
+
 int shm_backend_usable(const char *name)
 {
 	int i, n;
 
 	if (!tdm_shm)
 		return -1;
-	n = __atomic_load_n(&tdm_shm->nbe, __ATOMIC_RELAXED);
+	n = __atomic_load_n(&tdm_shm->nbe, __ATOMIC_ACQUIRE);
 	for (i = 0; i < n && i < SHM_MAX_BE; i++)
-		if (!strcmp(tdm_shm->be[i].name, name))
+		if (shm_eq(load_ref(&tdm_shm->be[i].name), name))
 			return __atomic_load_n(&tdm_shm->be[i].usable, __ATOMIC_RELAXED);
 	return -1;
 }
+
+static struct shm_pxc *pxc_lookup(const char *name, int cap);
+
+void shm_be_publish(int i, const char *name, int usable, int total)
+{
+	struct shm_be *b;
+	struct shm_ref ref;
+	struct shm_pxc *p;
+
+	if (!tdm_shm || i < 0 || i >= SHM_MAX_BE)
+		return;
+	b = &tdm_shm->be[i];
+	if (!shm_eq(load_ref(&b->name), name)) {
+		/* the name is in the arena already when the backend's counters
+		 * are shared; else it is added (a new one per rename of the slot) */
+		if ((p = pxc_lookup(name, -1)))
+			ref = p->name;
+		else if (shm_put(name, strlen(name), &ref) < 0)
+			ref = (struct shm_ref){ 0, 0 };
+		__atomic_store(&b->name, &ref, __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&b->usable, usable, __ATOMIC_RELAXED);
+	__atomic_store_n(&b->total, total, __ATOMIC_RELAXED);
+}
+
+/* ---- server state records (reload handover) -------------------------- */
 
 struct shm_srv *shm_srv_find(const char *be, const char *srv, int create)
 {
@@ -66,7 +224,7 @@ struct shm_srv *shm_srv_find(const char *be, const char *srv, int create)
 	n = __atomic_load_n(&tdm_shm->nsrv, __ATOMIC_ACQUIRE);
 	for (i = 0; i < n && i < SHM_MAX_SRV; i++) {
 		struct shm_srv *r = &tdm_shm->srv[i];
-		if (r->used && !strcmp(r->be, be) && !strcmp(r->srv, srv))
+		if (r->used && shm_eq(r->be, be) && shm_eq(r->srv, srv))
 			return r;
 	}
 	if (!create || n >= SHM_MAX_SRV)
@@ -75,8 +233,8 @@ struct shm_srv *shm_srv_find(const char *be, const char *srv, int create)
 	{
 		struct shm_srv *r = &tdm_shm->srv[n];
 		memset(r, 0, sizeof(*r));
-		snprintf(r->be, sizeof(r->be), "%s", be);
-		snprintf(r->srv, sizeof(r->srv), "%s", srv);
+		if (shm_put(be, strlen(be), &r->be) < 0 || shm_put(srv, strlen(srv), &r->srv) < 0)
+			return NULL;
 		r->used = 1;
 		__atomic_store_n(&tdm_shm->nsrv, n + 1, __ATOMIC_RELEASE);
 		return r;
@@ -110,6 +268,8 @@ int shm_srv_read(const struct shm_srv *r, struct shm_srv *out)
 	return -1;
 }
 
+/* ---- counters ---------------------------------------------------------- */
+
 /* Claim the next slot of a table of <max> (any process, any thread). */
 static int claim(int *n, int max)
 {
@@ -122,20 +282,32 @@ static int claim(int *n, int max)
 	return i;
 }
 
-static struct shm_pxc *pxc_find(const char *name, int cap)
+/* The counters record of proxy <name> with capabilities <cap> (-1: any). */
+static struct shm_pxc *pxc_lookup(const char *name, int cap)
 {
 	int i, n = __atomic_load_n(&tdm_shm->npxc, __ATOMIC_ACQUIRE);
-	struct shm_pxc *p;
 
 	for (i = 0; i < n && i < SHM_MAX_PXC; i++) {
-		p = &tdm_shm->pxc[i];
-		if (__atomic_load_n(&p->used, __ATOMIC_ACQUIRE) && p->cap == cap && !strcmp(p->name, name))
+		struct shm_pxc *p = &tdm_shm->pxc[i];
+
+		if (__atomic_load_n(&p->used, __ATOMIC_ACQUIRE) && (cap < 0 || p->cap == cap) && shm_eq(p->name, name))
 			return p;
 	}
-	if ((i = claim(&tdm_shm->npxc, SHM_MAX_PXC)) < 0)
+	return NULL;
+}
+
+static struct shm_pxc *pxc_find(const char *name, int cap)
+{
+	struct shm_pxc *p = pxc_lookup(name, cap);
+	struct shm_ref ref;
+	int i;
+
+	if (p)
+		return p;
+	if (shm_put(name, strlen(name), &ref) < 0 || (i = claim(&tdm_shm->npxc, SHM_MAX_PXC)) < 0)
 		return NULL;
 	p = &tdm_shm->pxc[i];
-	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->name = ref;
 	p->cap = cap;
 	__atomic_store_n(&p->used, 1, __ATOMIC_RELEASE);
 	return p;
@@ -144,18 +316,20 @@ static struct shm_pxc *pxc_find(const char *name, int cap)
 static struct shm_srvc *srvc_find(const char *be, const char *srv)
 {
 	int i, n = __atomic_load_n(&tdm_shm->nsrvc, __ATOMIC_ACQUIRE);
+	struct shm_ref rb, rs;
 	struct shm_srvc *p;
 
 	for (i = 0; i < n && i < SHM_MAX_SRV; i++) {
 		p = &tdm_shm->srvc[i];
-		if (__atomic_load_n(&p->used, __ATOMIC_ACQUIRE) && !strcmp(p->be, be) && !strcmp(p->srv, srv))
+		if (__atomic_load_n(&p->used, __ATOMIC_ACQUIRE) && shm_eq(p->be, be) && shm_eq(p->srv, srv))
 			return p;
 	}
-	if ((i = claim(&tdm_shm->nsrvc, SHM_MAX_SRV)) < 0)
+	if (shm_put(be, strlen(be), &rb) < 0 || shm_put(srv, strlen(srv), &rs) < 0 ||
+	    (i = claim(&tdm_shm->nsrvc, SHM_MAX_SRV)) < 0)
 		return NULL;
 	p = &tdm_shm->srvc[i];
-	snprintf(p->be, sizeof(p->be), "%s", be);
-	snprintf(p->srv, sizeof(p->srv), "%s", srv);
+	p->be = rb;
+	p->srv = rs;
 	__atomic_store_n(&p->used, 1, __ATOMIC_RELEASE);
 	return p;
 }

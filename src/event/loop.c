@@ -1,5 +1,5 @@
-/* Per-thread event loop: epoll (level-triggered), a binary min-heap of
- * timers, and deferred tasks. One iteration:
+/* Per-thread event loop: epoll (connections are registered edge-triggered,
+ * see conn.c), a binary min-heap of timers, and deferred tasks. One iteration:
  *   1. run queued tasks (they may queue more: bounded by one pass),
  *   2. sleep in epoll_wait until the next timer (0 if tasks are queued),
  *   3. refresh the cached clock, dispatch I/O callbacks,
@@ -157,6 +157,7 @@ void loop_timer_del(struct loop *l, struct ev_timer *t)
 
 void loop_timer_set(struct loop *l, struct ev_timer *t, uint64_t when)
 {
+	t->pass = l->tpass;
 	if (t->idx >= 0) {
 		uint64_t old = t->when;
 		t->when = when;
@@ -214,13 +215,22 @@ static void run_tasks(struct loop *l)
 	}
 }
 
+/* Fire the timers that are due. A timer armed again during this pass (by
+ * its own callback or another one) waits for the next loop turn even when it
+ * is due already: the loop goes back to epoll_wait() (with a zero timeout)
+ * in between, so I/O, signals and stop requests are always seen, whatever a
+ * callback does with its timer. */
 static void run_timers(struct loop *l)
 {
-	while (l->nheap && l->heap[0]->when <= now_ms) {
+	if (!++l->npass)
+		l->npass = 1;  /* 0 means "armed outside a pass" */
+	l->tpass = l->npass;
+	while (l->nheap && l->heap[0]->when <= now_ms && l->heap[0]->pass != l->tpass) {
 		struct ev_timer *t = l->heap[0];
 		loop_timer_del(l, t);
 		t->cb(t);
 	}
+	l->tpass = 0;
 }
 
 void loop_run(struct loop *l)

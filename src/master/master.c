@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <tandem/bgp.h>
 #include <tandem/cfg.h>
 #include <tandem/cli.h>
 #include <tandem/clock.h>
@@ -95,9 +96,11 @@ int master_open_listeners(struct cfg *cfg, struct cfg *old)
 				b->reused = 1;
 				continue;
 			}
-			/* a VRRP virtual address may be held by the other node now */
+			/* a VRRP virtual address may be held by the other node now;
+			 * an anycast address is added once BIRD was reached */
 			b->fd = sock_listen(&b->addr, b->addrlen, backlog, v6only,
-					    b->freebind || vrrp_addr_is_vip(cfg, &b->addr), err, sizeof(err));
+					    b->freebind || vrrp_addr_is_vip(cfg, &b->addr) ||
+					    bgp_addr_is_service(cfg, &b->addr), err, sizeof(err));
 			if (b->fd < 0) {
 				log_event(LL_ALERT, "Binding [%s:%d] for %s %s: %s", b->file ? b->file : "?", b->line,
 					  (px->cap & PR_CAP_BE) ? "proxy" : "frontend", px->id, err);
@@ -183,8 +186,10 @@ static pid_t fork_worker(struct cfg *cfg)
 	if (pid == 0) {
 		sigset_t none;
 		/* a worker never outlives its master: it would keep the listening
-		 * sockets and the VIP's traffic with nobody to supervise it */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		 * sockets and the VIP's traffic with nobody to supervise it. SIGKILL,
+		 * not SIGTERM: it must work even if a thread of the worker is stuck
+		 * (SIGTERM is read from a signalfd by thread 0's loop). */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != master_pid)
 			_exit(1);
 		sigemptyset(&none);
@@ -322,6 +327,7 @@ static void reload(struct cfg **cfgp, pid_t *wpid, const char *path)
 		old_pids[nold++] = *wpid;
 	kill(*wpid, SIGUSR2);
 	vrrp_reload(ncfg);
+	bgp_reload(ncfg);   /* nothing is withdrawn */
 	log_event(LL_NOTICE, "Reload done: worker (%d) serves, former worker (%d) is finishing its connections.",
 		  (int)np, (int)*wpid);
 	reload_result(1, "worker %d serves the new configuration", (int)np);
@@ -399,12 +405,16 @@ int master_run(struct cfg **cfgp)
 		switch (sig) {
 		case SIGUSR1:
 			if (!stopping) {
+				/* anycast: withdraw first, serve on while the routers converge */
+				uint32_t wd = bgp_withdraw(1);
+
 				stopping = 1;
 				vrrp_stop();   /* priority 0 first: the backup takes over at once */
 				sd_notifyf("STOPPING=1\nSTATUS=soft stop");
-				if ((*cfgp)->g.grace) {
-					log_event(LL_NOTICE, "Soft stop requested: stopping in %u ms (grace).", (*cfgp)->g.grace);
-					grace_end_ms = mono_ms() + (*cfgp)->g.grace;
+				if ((*cfgp)->g.grace || wd) {
+					log_event(LL_NOTICE, "Soft stop requested: stopping in %u ms (%s).", MAX((*cfgp)->g.grace, wd),
+						  (*cfgp)->g.grace >= wd ? "grace" : "anycast withdraw-delay");
+					grace_end_ms = mono_ms() + MAX((*cfgp)->g.grace, wd);
 					break;
 				}
 				/* refuse new connections at once: the workers close their copies too */
@@ -418,6 +428,7 @@ int master_run(struct cfg **cfgp)
 			stopping = 1;
 			grace_end_ms = 0;
 			vrrp_stop();
+			bgp_withdraw(0);
 			sd_notifyf("STOPPING=1\nSTATUS=hard stop");
 			master_close_listeners(*cfgp);
 			kill(wpid, SIGTERM);

@@ -1,6 +1,8 @@
 /* Connection I/O. Edge-triggered: readiness flags are set by epoll events
- * and cleared only when the kernel says EAGAIN (or a short read/write shows
- * the socket was drained), so callers simply try I/O when they need it. */
+ * and cleared only when the transport says "would block" (or a short
+ * read/write shows the socket was drained), so callers simply try I/O when
+ * they need it. Bytes cross through the connection's transport (xprt): the
+ * plain socket here; the callers never see which one. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,12 +11,37 @@
 #include <tandem/buf.h>
 #include <tandem/conn.h>
 #include <tandem/loop.h>
+#include <tandem/sock.h>
+
+/* ---- the plain socket transport ---- */
+
+static ssize_t raw_rcv(struct conn *c, void *p, size_t len, int *st)
+{
+	ssize_t n = sock_recv(c->io.fd, p, len, st, &c->err);
+
+	/* a short read drained the socket: the next edge will tell (unless the
+	 * FIN's edge already fired: then read on until recv says 0) */
+	if (n > 0 && (size_t)n < len && !(c->flags & CF_RDHUP))
+		c->flags &= ~CF_RD_READY;
+	return n;
+}
+
+static ssize_t raw_snd(struct conn *c, const struct iovec *iov, int n, int *st)
+{
+	return sock_sendv(c->io.fd, iov, n, st, &c->err);
+}
+
+const struct xprt_ops xprt_raw = { .name = "raw", .rcv = raw_rcv, .snd = raw_snd };
+
+/* ---- connections ---- */
 
 int conn_init(struct conn *c, int fd, void (*cb)(struct ev_io *, uint32_t), void *ctx)
 {
 	memset(&c->in, 0, sizeof(c->in));
 	c->flags = CF_WR_READY | CF_RD_READY;
 	c->err = 0;
+	if (!c->xprt)
+		c->xprt = &xprt_raw;
 	list_init(&c->link);
 	ev_io_init(&c->io, fd, cb, ctx);
 	return loop_io_set(this_loop, &c->io, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET);
@@ -36,6 +63,7 @@ ssize_t conn_recv(struct conn *c, size_t bufsize)
 {
 	ssize_t n;
 	size_t room;
+	int st;
 
 	if (!(c->flags & CF_RD_READY) || (c->flags & (CF_EOF | CF_ERROR | CF_CLOSED)))
 		return (c->flags & (CF_EOF | CF_ERROR)) ? -1 : 0;
@@ -46,34 +74,29 @@ ssize_t conn_recv(struct conn *c, size_t bufsize)
 	room = buf_tailroom(&c->in);
 	if (!room)
 		return 0;
-	n = recv(c->io.fd, buf_tail(&c->in), room, 0);
+	n = c->xprt->rcv(c, buf_tail(&c->in), room, &st);
 	if (n > 0) {
 		c->in.data += (size_t)n;
-		if ((size_t)n < room && !(c->flags & CF_RDHUP))
-			c->flags &= ~CF_RD_READY;  /* drained: the next edge will tell */
 		return n;
 	}
-	if (n == 0) {
-		c->flags |= CF_EOF;
-		return -1;
-	}
-	if (errno == EAGAIN || errno == EWOULDBLOCK) {
+	switch (st) {
+	case SIO_AGAIN:
 		c->flags &= ~CF_RD_READY;
 		return 0;
+	case SIO_EOF:
+		c->flags |= CF_EOF;
+		return -1;
+	default:
+		c->flags |= CF_ERROR;
+		return -1;
 	}
-	if (errno == EINTR)
-		return 0;
-	c->err = errno;
-	c->flags |= CF_ERROR;
-	return -1;
 }
 
 ssize_t conn_sendv(struct conn *c, struct iovec *iov, int n)
 {
-	struct msghdr mh;
 	size_t want = 0;
 	ssize_t r;
-	int i;
+	int i, st;
 
 	if (c->flags & (CF_ERROR | CF_CLOSED))
 		return -1;
@@ -83,22 +106,16 @@ ssize_t conn_sendv(struct conn *c, struct iovec *iov, int n)
 		want += iov[i].iov_len;
 	if (!want)
 		return 0;
-	memset(&mh, 0, sizeof(mh));
-	mh.msg_iov = iov;
-	mh.msg_iovlen = (size_t)n;
-	r = sendmsg(c->io.fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-	if (r >= 0) {
+	r = c->xprt->snd(c, iov, n, &st);
+	if (r > 0) {
 		if ((size_t)r < want)
 			c->flags &= ~CF_WR_READY;
 		return r;
 	}
-	if (errno == EAGAIN || errno == EWOULDBLOCK) {
+	if (st == SIO_AGAIN) {
 		c->flags &= ~CF_WR_READY;
 		return 0;
 	}
-	if (errno == EINTR)
-		return 0;
-	c->err = errno;
 	c->flags |= CF_ERROR;
 	return -1;
 }
@@ -107,6 +124,8 @@ void conn_close(struct conn *c)
 {
 	if (c->flags & CF_CLOSED)
 		return;
+	if (c->xprt && c->xprt->close)
+		c->xprt->close(c);
 	if (c->io.fd >= 0) {
 		loop_io_del(this_loop, &c->io);
 		close(c->io.fd);

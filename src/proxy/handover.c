@@ -7,16 +7,17 @@
  * (admin socket) survives only while the configured weight is unchanged:
  * an edited configuration wins. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <tandem/cfg.h>
-#include <tandem/cli.h>
 #include <tandem/check.h>
 #include <tandem/clock.h>
 #include <tandem/handover.h>
 #include <tandem/log.h>
 #include <tandem/shm.h>
 #include <tandem/srv_admin.h>
+#include <tandem/srv_dyn.h>
 
 static int is_current(void)
 {
@@ -26,6 +27,12 @@ static int is_current(void)
 		me = getpid();
 	return tdm_shm && __atomic_load_n(&tdm_shm->worker_pid, __ATOMIC_ACQUIRE) == me;
 }
+
+/* A server whose record could not be created (the table is full): the
+ * search is not repeated at every publication (it scans the whole table). */
+#define HAND_REC_NONE ((void *)&hand_rec_none)
+static const char hand_rec_none;
+static int full_logged;
 
 void handover_publish(struct cfg *cfg)
 {
@@ -44,10 +51,19 @@ void handover_publish(struct cfg *cfg)
 			struct shm_srv *r = s->hand_rec;
 			struct chk_snap cs;
 
-			if (!r)
-				r = s->hand_rec = shm_srv_find(px->id, s->id, 1);
-			if (!r)
-				continue;
+			if (r == HAND_REC_NONE)
+				continue;   /* no record to be had: not looked for again */
+			if (!r) {
+				r = shm_srv_find(px->id, s->id, 1);
+				s->hand_rec = r ? (void *)r : HAND_REC_NONE;
+				if (!r) {
+					if (!full_logged++)
+						log_event(LL_WARNING, "Server %s/%s (and any server after it): no room "
+							  "left for its state in the shared area: it will start "
+							  "afresh after a reload.", px->id, s->id);
+					continue;
+				}
+			}
 			shm_srv_write_begin(r);
 			r->state = __atomic_load_n(&s->state, __ATOMIC_RELAXED);
 			r->admin = __atomic_load_n(&s->admin, __ATOMIC_RELAXED);
@@ -62,9 +78,13 @@ void handover_publish(struct cfg *cfg)
 				r->chkdown = cs.chkdown;
 				r->downtime_ms = cs.downtime_s * 1000;
 			}
-			r->dynamic = s->dyn_args != NULL;
-			if (s->dyn_args && strcmp(r->dyn_args, s->dyn_args))
-				snprintf(r->dyn_args, sizeof(r->dyn_args), "%s", s->dyn_args);
+			/* a dynamic server's words are stored once (they never
+			 * change while it lives); a server re-added under the
+			 * same name gets its new words */
+			r->dynamic = s->dyn_argv != NULL;
+			if (s->dyn_argv && !shm_argv_eq(r->dyn_argv, s->dyn_argv) &&
+			    shm_argv_put(s->dyn_argv, &r->dyn_argv) < 0)
+				r->dynamic = 0;   /* no room: it cannot be re-created (logged by shm) */
 			r->deleted = 0;
 			r->published_ms = now;
 			shm_srv_write_end(r);
@@ -116,14 +136,17 @@ static void import_server_set(struct cfg *cfg)
 
 	for (i = 0; i < n && i < SHM_MAX_SRV; i++) {
 		struct shm_srv rec;
+		const char *bname, *sname;
 		struct proxy *px;
 		struct server *s;
 
 		if (shm_srv_read(&tdm_shm->srv[i], &rec) < 0 || !rec.used || !rec.published_ms)
 			continue;
-		if (!(px = cfg_find_proxy(cfg, rec.be, PR_CAP_BE)))
+		bname = shm_get(rec.be);
+		sname = shm_get(rec.srv);
+		if (!bname || !sname || !(px = cfg_find_proxy(cfg, bname, PR_CAP_BE)))
 			continue;
-		s = find_server(px, rec.srv);
+		s = find_server(px, sname);
 		if (rec.deleted && s) {
 			/* removed at run time: out of rotation for good in this
 			 * worker too (it stays in memory: nothing runs yet, but
@@ -135,9 +158,13 @@ static void import_server_set(struct cfg *cfg)
 			log_event(LL_NOTICE, "Server %s/%s stays removed (deleted at run time before the reload).",
 				  px->id, s->id);
 		} else if (rec.dynamic && !s) {
-			if (cli_dyn_restore(cfg, rec.be, rec.srv, rec.dyn_args) == 0)
+			char **argv;
+			int argc = shm_argv_get(rec.dyn_argv, &argv);
+
+			if (argc > 0 && srv_dyn_restore(cfg, px->id, sname, argv, argc) == 0)
 				log_event(LL_NOTICE, "Server %s/%s added at run time is kept across the reload.",
-					  px->id, rec.srv);
+					  px->id, sname);
+			free(argv);
 		}
 	}
 }

@@ -181,11 +181,11 @@ int http_build_req_head(struct stream *s, const struct h1_msg *m, struct buf *ou
 	    puts_(out, ver11 ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n"))
 		return -1;
 	if (put_e2e(out, m, fe->req_rules, fe->n_req_rules,
-		    fe != be ? be->req_rules : NULL, fe != be ? be->n_req_rules : 0, s->expect100))
+		    fe != be ? be->req_rules : NULL, fe != be ? be->n_req_rules : 0, (s->flags & SF_EXPECT100) != 0))
 		return -1;
 	if (put_framing(out, &s->req, m))
 		return -1;
-	if (s->upgrade) {
+	if (s->flags & SF_UPGRADE) {
 		const struct h1_hdr *u = h1_find_hdr(m, "upgrade");
 		if (u && (put_hdr(out, "Upgrade", 7, u->value.p, u->value.len) ||
 			  puts_(out, "Connection: upgrade\r\n")))
@@ -235,7 +235,7 @@ int http_build_rsp_head(struct stream *s, const struct h1_msg *m, struct buf *ou
 	if (fe != be && put_rules(out, fe->rsp_rules, fe->n_rsp_rules))
 		return -1;
 	if (m->status >= 200) {
-		if (!s->cli_ka) {
+		if (!(s->flags & SF_CLI_KA)) {
 			if (puts_(out, "Connection: close\r\n"))
 				return -1;
 		} else if (s->req_ver == 10 && puts_(out, "Connection: keep-alive\r\n"))

@@ -961,6 +961,14 @@ static int p_use_service(struct act_parse *p, struct rule *r, char **args, int *
 	for (const char *s = args[i]; *s; s++)
 		if (!isalnum((unsigned char)*s) && !strchr("-_.", *s))
 			return perr(p, "'use-service': invalid service name '%s'.", args[i]);
+	if (p->service_known) {
+		if (!p->service_known(args[i]))
+			return perr(p, "error detected in %s while parsing '%s use-service' rule : '%s' unknown service name.",
+				    p->where, p->setname, args[i]);
+		/* tandem's services (stats page, Prometheus exporter) answer HTTP */
+		if (p->set != RSI_HTTP_REQ)
+			return perr(p, "'%s' service only available on 'http-request' rulesets.", args[i]);
+	}
 	if (!(r->a.name = strdup(args[i])))
 		return perr(p, "out of memory");
 	*cur = i + 1;

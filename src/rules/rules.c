@@ -292,7 +292,7 @@ int err_directive_apply(struct rules_cfg *rc, struct proxy *px, const struct err
 	/* http-error status <code> [content-type ...] [payload] [hdr ...] */
 	{
 		char where[300];
-		struct act_parse ap = { &pc, rep, RSI_HTTP_REQ, -1, where, "http-error", "status" };
+		struct act_parse ap = { &pc, rep, RSI_HTTP_REQ, -1, where, "http-error", "status", NULL };
 
 		snprintf(where, sizeof(where), "proxy '%s'", px ? px->id : "");
 		struct http_reply *rp = NULL;

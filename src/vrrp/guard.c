@@ -44,7 +44,9 @@ static void guard_act(const struct vrrp_guard_inst *g, int n)
 		close(nl);
 }
 
-static void guard_main(const struct vrrp_guard_inst *g, int n, pid_t master)
+/* The guard's life: wait for the master's death, act once, exit. <act>
+ * is VRRP's guard_act, or another subsystem's (vrrp_guard_spawn). */
+static void guard_main(void (*act)(const void *), const void *arg, const char *name, pid_t master)
 {
 	sigset_t set;
 	siginfo_t si;
@@ -54,13 +56,13 @@ static void guard_main(const struct vrrp_guard_inst *g, int n, pid_t master)
 	syscall(SYS_close_range, 3U, ~0U, 0U);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
-	prctl(PR_SET_NAME, "vrrp-guard");   /* at most 15 characters */
+	prctl(PR_SET_NAME, name);   /* at most 15 characters */
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
 		_exit(1);
 	for (;;) {
 		/* the parent may have died before PR_SET_PDEATHSIG took effect */
 		if (getppid() != master) {
-			guard_act(g, n);
+			act(arg);
 			_exit(0);
 		}
 		if (sigwaitinfo(&set, &si) < 0 && errno != EINTR)
@@ -69,7 +71,7 @@ static void guard_main(const struct vrrp_guard_inst *g, int n, pid_t master)
 	}
 }
 
-int vrrp_guard_start(const struct vrrp_guard_inst *g, int n)
+int vrrp_guard_spawn(const char *name, void (*act)(const void *arg), const void *arg)
 {
 	sigset_t all, old;
 	pid_t master = getpid(), pid;
@@ -80,7 +82,27 @@ int vrrp_guard_start(const struct vrrp_guard_inst *g, int n)
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	pid = fork();
 	if (pid == 0)
-		guard_main(g, n, master);
+		guard_main(act, arg, name, master);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return pid;
+}
+
+struct vrrp_plan {
+	const struct vrrp_guard_inst *g;
+	int n;
+};
+
+static void vrrp_act(const void *arg)
+{
+	const struct vrrp_plan *p = arg;
+
+	guard_act(p->g, p->n);
+}
+
+int vrrp_guard_start(const struct vrrp_guard_inst *g, int n)
+{
+	/* the child uses its copy of this frame: it never returns from the spawn */
+	struct vrrp_plan plan = { g, n };
+
+	return vrrp_guard_spawn("vrrp-guard", vrrp_act, &plan);
 }

@@ -71,5 +71,9 @@ struct vrrp_guard_inst {
 /* Fork the guard for <n> instances; it waits for its parent's death
  * (PR_SET_PDEATHSIG). Returns its pid, or -1. */
 int vrrp_guard_start(const struct vrrp_guard_inst *g, int n);
+/* The same guard for another subsystem (BGP announcements, src/bgp/):
+ * fork a process named <name> that runs act(arg) once when the master
+ * dies, from its copy of the master's memory. Returns its pid, or -1. */
+int vrrp_guard_spawn(const char *name, void (*act)(const void *arg), const void *arg);
 
 #endif

@@ -317,7 +317,7 @@ static void fuzz_rule(struct env *e, int set, const char *t)
 	};
 	struct cfg_words w = { 0 };
 	struct smp_pctx pc = pctx(e, ph[set]);
-	struct act_parse ap = { &pc, &e->rep, set, ph[set], "frontend 'fz'", "http-request", NULL };
+	struct act_parse ap = { &pc, &e->rep, set, ph[set], "frontend 'fz'", "http-request", NULL, NULL };
 	struct rule_list l = { 0 };
 	const char *lerr;
 

@@ -251,6 +251,21 @@ def proc_tree(pid):
     return out
 
 
+def cpu_seconds(pid):
+    """CPU time (user + system, seconds) used so far by <pid> and its
+    descendants: a thread that spins shows here whatever the machine's load."""
+    hz = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for p in proc_tree(pid):
+        try:
+            with open("/proc/%d/stat" % p) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / float(hz)
+
+
 def rss_kb(pid):
     """Sum of VmRSS (kB) over <pid> and its descendants; 0 if gone."""
     total = 0

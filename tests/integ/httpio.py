@@ -212,8 +212,9 @@ def read_message(reader, dl, is_request, method="GET", sink=None):
     r = parse_head(reader.read_head(dl), is_request)
     te = r.tokens("transfer-encoding")
     cl = r.header("content-length")
-    if not is_request and (method == "HEAD" or r.status in (204, 304) or 100 <= r.status < 200):
-        return r
+    if not is_request and (method == "HEAD" or r.status in (204, 304) or 100 <= r.status < 200 or
+                           (method == "CONNECT" and 200 <= r.status < 300)):
+        return r  # no body (a 2xx to CONNECT starts a tunnel: RFC 9110 9.3.6)
     if te and te[-1] == "chunked":
         r.chunked = True
         counted = [0]

@@ -705,6 +705,84 @@ def test_runtime_changes_survive_reload(ctx):
     check("kept across the reload" in px.logs(), "the re-created server must be logged")
 
 
+def _long_words(port):
+    """`add server` words of more than 1 KiB in at most 61 words (the
+    runtime API takes 64 with "add server B/S"): the address, keyword
+    pairs with long (zero-padded) values, then settings that `show stat`
+    and `show servers state` make visible, past any short limit."""
+    kws = ("inter", "rise", "fall", "error-limit", "slowstart", "fastinter")
+    words = ["127.0.0.1:%d" % port]
+    for i in range(22):
+        words += [kws[i % len(kws)], "%040d" % (2 + i)]
+    words += ["weight", "7", "maxconn", "13", "id", "42", "enabled"]
+    return words
+
+
+def _state_line(admin, be, srv):
+    """The `show servers state` line of <be>/<srv>, without the columns that
+    move by themselves (time since the last change)."""
+    for line in cli(admin, "show servers state %s" % be).splitlines()[2:]:
+        f = line.split()
+        if len(f) > 9 and f[3] == srv:
+            return f[:9] + f[10:]
+    return None
+
+
+@timeout(120)
+def test_dynamic_server_long_words_survive_reloads(ctx):
+    """A server added at run time with a 100-character name and more than
+    1 KiB of words comes back from three reloads unchanged: same settings,
+    same counters (keyed by its whole name)."""
+    tandem_only("reload handover of dynamic servers")
+    px, (a, b), admin, user, op = _lab(ctx, names=("A", "B"), be_extra="http-reuse never")
+    name = "dyn-" + "n" * 96
+    words = _long_words(b.port)
+    check(len(" ".join(words)) > 1024 and len(words) <= 61, "the words: %d bytes, %d words"
+          % (len(" ".join(words)), len(words)))
+    eq(cli(admin, "add server be/%s %s" % (name, " ".join(words))), "New server registered.\n\n", "add server")
+    for s in ("s1", "s2"):
+        eq(cli(admin, "set server be/%s state maint" % s), "\n", s + " to maint")
+    before = _state_line(admin, "be", name)
+    check(before and before[2] == "42" and before[7:9] == ["7", "7"] and before[6] == "0",
+          "id 42, weight 7, not in maintenance: %r" % before)
+    eq(_stat(admin, "be", name, "slim"), "13", "maxconn")
+    eq(_spread(px.port, 5), {"B": 5}, "traffic to the dynamic server")
+    eq(_stat(admin, "be", name, "stot"), "5", "its sessions")
+    for r in range(1, 4):
+        _reload(px)
+        poll_until(lambda: os.path.exists(admin), 5, "the admin socket after reload %d" % r)
+        eq(_state_line(admin, "be", name), before, "show servers state after reload %d" % r)
+        eq(_stat(admin, "be", name, "slim"), "13", "maxconn after reload %d" % r)
+        eq(cli(user, "get weight be/%s" % name), "7 (initial 7)\n\n", "weight after reload %d" % r)
+        eq(_stat(admin, "be", name, "stot"), str(4 + r), "counters continue after reload %d" % r)
+        eq(_spread(px.port, 1), {"B": 1}, "traffic after reload %d" % r)
+    eq(px.logs().count("added at run time is kept across the reload"), 3, "one re-creation per reload")
+
+
+@timeout(60)
+def test_long_names_key_counters(ctx):
+    """Proxy and server names longer than 64 characters key their counters
+    exactly: two servers whose names share 79 characters keep their own
+    counters, and both continue after a reload."""
+    tandem_only("counters kept across reloads")
+    a = ctx.app("A", extra=["--read-delay-ms", "0"])
+    admin = ctx.path("admin.sock")
+    be = "backend-" + "b" * 82
+    s_a, s_b = "x" * 79 + "a", "x" * 79 + "b"
+    port = free_port()
+    ctx_px = ctx.proxy(config(port, [(s_a, a.port), (s_b, a.port, "disabled")], be_name=be,
+                              global_extra="stats socket %s level admin" % admin))
+    poll_until(lambda: os.path.exists(admin), 5, "the admin socket file")
+    eq(_spread(port, 6), {"A": 6}, "traffic")
+    eq((_stat(admin, be, s_a, "stot"), _stat(admin, be, s_b, "stot")), ("6", "0"), "each server's sessions")
+    _reload(ctx_px)
+    poll_until(lambda: os.path.exists(admin), 5, "the admin socket after reload")
+    eq(_spread(port, 4), {"A": 4}, "traffic after the reload")
+    eq((_stat(admin, be, s_a, "stot"), _stat(admin, be, s_b, "stot")), ("10", "0"),
+       "each server's sessions after the reload")
+    eq(_stat(admin, be, "BACKEND", "stot"), "10", "the backend's sessions after the reload")
+
+
 @timeout(60)
 def test_reload_command(ctx):
     """`reload` on the admin socket: the master checks the configuration and

@@ -98,3 +98,12 @@ def test_proxy_survives_backend_errors(ctx):
         eq(c.get("/bad").status, 502, "status from the broken backend")
         c.close()
     eq(_get(px.port).body, b"NODE_A\n", "good backend after failures")
+
+
+def test_broken_chunked_framing_in_first_buffer_502(ctx):
+    """A response whose first buffer already shows broken chunked framing
+    (200, Transfer-Encoding: chunked, then `zz`) is answered 502 as HAProxy
+    does: the client never gets a head whose body is then cut."""
+    srv = _answer_with(ctx, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n")
+    px = start_simple(ctx, [("s1", srv.port)])
+    _check_error_page(_get(px.port), 502)

@@ -1,14 +1,17 @@
 """tandem-chaos checked against what the nodes themselves counted: request
 totals and per-node answers match tandem-app's /admin/stats, a kill is
 noticed, a node that keeps serving is reported as "never" detected, the
-JSON parses and the chart is a self-contained page. Then the seeds playbook
-itself (it needs health checks and retry-on in tandem to pass)."""
+JSON parses and the chart is a self-contained page; -n sends exactly that
+many requests, --stage opens as many connections as its highest stage and
+closes them on the way down, p95 and p99.9 sit between p50 and max, drain
+and ready act on tandem's runtime API. Then the seeds playbook itself (it
+needs health checks and retry-on in tandem to pass)."""
 import json
 import os
 import re
 import signal
 
-from harness import (BIN_DIR, check, config, eq, free_port, http, parse_json, serial,
+from harness import (BIN_DIR, check, config, eq, free_port, http, parse_json, poll_until, serial,
                      tandem_only, timeout)
 
 CHAOS = os.path.join(BIN_DIR, "tandem-chaos")
@@ -136,11 +139,91 @@ def test_json_and_chart(ctx):
           "chart loads nothing from elsewhere")
 
 
+def _node_stats(port):
+    return parse_json(http(port, "GET", "/admin/stats").body, "/admin/stats")
+
+
+def test_count_n(ctx):
+    """-n 300 -c 7 straight at a node (ab's -n and -c): exactly 300 requests
+    arrive, over exactly 7 connections, and the run ends when they are
+    answered, long before --duration."""
+    a = ctx.app("A", ["--read-delay-ms", "1"])
+    before = _node_stats(a.port)["connections"]["total"]   # this request's connection included
+    out = ctx.path("n.json")
+    rc, _, err = _chaos(ctx, ["--url", "http://127.0.0.1:%d/read" % a.port, "-n", "300", "-c", "7",
+                              "--duration", "60s", "--json", out])
+    eq(rc, 0, "exit status (stderr: %s)" % err[-500:])
+    d = _json(ctx, out)
+    eq((d["count"], d["totals"]["sent"], d["totals"]["requests"], d["totals"]["errors"]), (300, 300, 300, 0),
+       "count, sent, answered, errors")
+    check(d["run_ms"] < 30000, "the run ended with the count, not the duration: %r" % d["run_ms"])
+    st = _node_stats(a.port)
+    eq((st["paths"]["/read"], st["connections"]["total"] - before - 1), (300, 7),
+       "requests and connections at the node")
+    t = d["totals"]
+    check(0 < t["p50_ms"] <= t["p95_ms"] <= t["p99_ms"] <= t["p999_ms"] <= t["max_ms"],
+          "percentiles in order: %r" % {k: v for k, v in t.items() if k.endswith("_ms")})
+
+
+def test_stages(ctx):
+    """--stage 0.6s:6,0.6s:6,0.4s:0 from one connection (k6's stages): the
+    node sees exactly 6 connections opened, none left open, and the run lasts
+    the sum of the stages."""
+    a = ctx.app("A", ["--read-delay-ms", "2"])
+    before = _node_stats(a.port)["connections"]["total"]   # this request's connection included
+    out = ctx.path("s.json")
+    rc, _, err = _chaos(ctx, ["--url", "http://127.0.0.1:%d/read" % a.port, "--stage", "0.6s:6,0.6s:6,0.4s:0",
+                              "--json", out])
+    eq(rc, 0, "exit status (stderr: %s)" % err[-500:])
+    d = _json(ctx, out)
+    eq((d["stages"], d["duration_ms"], d["conns"]),
+       ([{"ms": 600, "conns": 6}, {"ms": 600, "conns": 6}, {"ms": 400, "conns": 0}], 1600, 1),
+       "stages, duration, starting connections")
+    eq(d["totals"]["errors"], 0, "errors")
+    calls = []
+
+    def closed():
+        st = _node_stats(a.port)
+        calls.append(st)
+        return st["connections"]["current"] == 1   # the one left is this check's
+    poll_until(closed, 5, "every ramp connection closed")
+    eq(calls[-1]["connections"]["total"] - before - len(calls), 6, "connections the ramp opened")
+
+
+def test_drain_on_the_runtime_api(ctx):
+    """Target mode with --admin-socket: drain A at 0.5 s (tandem stops
+    giving it requests; chaos sees it leave), ready at 1.5 s (back)."""
+    apps = [ctx.app(n) for n in ("A", "B")]
+    port, sock = free_port(), ctx.path("admin.sock")
+    if len(sock) > 90:
+        sock = "/tmp/tandem-integ-chaos-%d.sock" % os.getpid()
+    cfg = config(port, [(a.name, a.port) for a in apps], balance="roundrobin", be_name="app",
+                 global_extra="stats socket %s mode 600 level admin" % sock)
+    ctx.proxy(cfg)
+    out = ctx.path("d.json")
+    rc, _, err = _chaos(ctx, ["--url", "http://127.0.0.1:%d/read" % port, "--admin-socket", sock,
+                              "--duration", "2.5s", "--fault", "0.5s:drain:A", "--fault", "1.5s:ready:A",
+                              "--json", out] + _node_args(apps))
+    eq(rc, 0, "exit status (stderr: %s)" % err[-500:])
+    d = _json(ctx, out)
+    eq([(f["action"], f["node"], f["ok"], f["error"]) for f in d["faults"]],
+       [("drain", "A", True, None), ("ready", "A", True, None)], "faults")
+    check(0 <= d["faults"][0]["detect_traffic_ms"] < 300, "A left the rotation: %r" % d["faults"][0])
+    check(d["faults"][1]["recover_first_ms"] is not None and 0 <= d["faults"][1]["recover_first_ms"] < 300,
+          "A came back: %r" % d["faults"][1])
+    eq(d["totals"]["errors"], 0, "client errors")
+
+
 def test_bad_arguments(ctx):
     """Usage errors exit 2 before anything is started."""
     for args in (["--lab", "2", "--fault", "1s:explode:A"], ["--lab", "2", "--fault", "1s:kill:Z"],
                  ["--url", "http://127.0.0.1:1/", "--fault", "1s:restart:A", "--node", "A=1:"],
                  ["--url", "http://127.0.0.1:1/", "--fault", "1s:zombie:A", "--node", "A=1"],
+                 ["--url", "http://127.0.0.1:1/", "--fault", "1s:drain:A", "--node", "A=1"],
+                 ["--lab", "2", "--fault", "1s:add:A"], ["--lab", "000", "--fault", "1s:zombie:redis-A"],
+                 ["--lab", "999"], ["--playbook", "999"], ["--demo", "999"], ["--lab", "2", "-n", "0"],
+                 ["--lab", "2", "--stage", "5s"], ["--lab", "2", "--stage", "1s:5", "--duration", "2s"],
+                 ["--lab", "2", "--admin-socket", "/tmp/x"],
                  ["--lab", "2", "--url", "http://127.0.0.1:1/"], []):
         rc, _, err = _chaos(ctx, args, 10)
         eq(rc, 2, "exit status of %r (stderr: %s)" % (args, err[-300:]))

@@ -138,7 +138,7 @@ static inline int t_rule(struct rule_list *l, int set, const char *line)
 		"http-response", "http-after-response", "tcp-request session",
 	};
 	struct smp_pctx pc = t_pc(ph[set]);
-	struct act_parse ap = { &pc, &T_rep, set, ph[set], "frontend 'fe'", nm[set], NULL };
+	struct act_parse ap = { &pc, &T_rep, set, ph[set], "frontend 'fe'", nm[set], NULL, NULL };
 	int n;
 	char **w = t_words(line, &n);
 

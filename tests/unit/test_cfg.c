@@ -589,6 +589,9 @@ static void test_errors(void)
 	expect_err("http-request name", F0 " http-request del-header X:A\n", 3, "'del-header': invalid header name 'X:A'.");
 	expect_err("stats admin cond", "listen l\n stats admin if NOSUCHACL\n", 2,
 		   "error detected while parsing an 'stats admin' condition : no such ACL : 'NOSUCHACL'.");
+	expect_err("httpchk method", "backend b\n option httpchk G@T /\n", 2, "'option httpchk': invalid method 'G@T'.");
+	expect_err("http-check send hdr", "backend b\n option httpchk\n http-check send hdr X\\ Y v\n", 3,
+		   "'http-check send': invalid header 'X Y'.");
 	expect_err("stats admin bad word", "listen l\n stats admin when TRUE\n", 2,
 		   "'stats admin' : unexpected argument 'when' (expects 'if' or 'unless').");
 	{

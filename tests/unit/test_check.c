@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <tandem/cfg.h>
+#include <tandem/check.h>
 #include <tandem/log.h>
 #include "../../src/check/check_int.h"
 #include "unit.h"

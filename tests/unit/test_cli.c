@@ -11,7 +11,7 @@
 #include <sys/un.h>
 #include <tandem/cfg.h>
 #include <tandem/cli.h>
-#include <tandem/lb.h>
+#include <tandem/srv_state.h>
 #include <tandem/srv_admin.h>
 #include <tandem/stats.h>
 #include "unit.h"
@@ -328,6 +328,17 @@ static void test_show_stat(struct cfg *c)
 		      !strncmp(o, page, sz));
 		free(page);
 	}
+	{
+		/* one CSV quoting for both (stats_sb_csv) */
+		struct server *b = srv(c, "app", "b");
+		char *id = b->id;
+
+		b->id = "b,\"q\"";
+		o = run(c, CLI_LVL_USER, "show stat 2 4 -1");
+		CHECK("show stat: a comma or quote in a name is quoted, quotes doubled",
+		      strstr(o, "\napp,\"b,\"\"q\"\"\",") != NULL);
+		b->id = id;
+	}
 	o = run(c, CLI_LVL_USER, "show stat 2 4 -1");
 	CHECK("show stat 2 4 -1: servers of app only", count_lines(o) == 4 && strstr(o, "\napp,a,") &&
 	      strstr(o, "\napp,b,") && !strstr(o, "BACKEND"));
@@ -482,8 +493,11 @@ static void test_dynamic(struct cfg *c)
 	CHECK("add: unknown keyword", !strcmp(run(c, CLI_LVL_ADMIN, "add server app/n 127.0.0.1:1 foo"),
 		"unknown keyword 'foo'.\n\n"));
 	CHECK("add: unsupported keyword", !strcmp(run(c, CLI_LVL_ADMIN, "add server app/n 127.0.0.1:1 track app/a"),
-		"'track' is not supported by tandem.\n\n"));
-	CHECK("add: bad weight", strstr(run(c, CLI_LVL_ADMIN, "add server app/n 127.0.0.1:1 weight 999"), "'weight' expects") != NULL);
+		"keyword 'track' is not supported yet.\n\n"));
+	CHECK("add: keyword refused at run time", !strcmp(run(c, CLI_LVL_ADMIN, "add server app/n 127.0.0.1:1 no-check"),
+		"'no-check' option is not accepted for dynamic server\n\n"));
+	CHECK("add: bad weight", !strcmp(run(c, CLI_LVL_ADMIN, "add server app/n 127.0.0.1:1 weight 999"),
+		"weight of server n is not within 0 and 256 (got '999').\n\n"));
 	CHECK("add: missing port", strstr(run(c, CLI_LVL_ADMIN, "add server app/n 127.0.0.1"), "missing port") != NULL);
 	CHECK("add: failures changed nothing", app->nsrv == nsrv && !srv(c, "app", "n"));
 

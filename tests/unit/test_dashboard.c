@@ -198,7 +198,7 @@ static void test_page(void)
 static struct stats_reply serve(const char *method, const char *uri, const char *body)
 {
 	struct stats_reply r;
-	int rc = stats_http_serve(&cfg, &st, method, uri, strlen(uri), body, body ? strlen(body) : 0, &r);
+	int rc = stats_http_serve(&cfg, &st, method, uri, strlen(uri), body, body ? strlen(body) : 0, NULL, &r);
 
 	CHECKF(rc == 0, "%s %s served", method, uri);
 	return r;

@@ -1,8 +1,11 @@
 /* Balancing algorithms over a hand-built backend: which server each one
- * picks, backup servers, the avoided server, and unusable servers. */
+ * picks, backup servers, the avoided server, and unusable servers; what
+ * "usable" and "full" mean (srv_state.h). Round-robin's order is in
+ * test_lb_rr.c. */
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <tandem/lb.h>
+#include <tandem/srv_state.h>
 #include "unit.h"
 
 static struct proxy be;
@@ -13,6 +16,7 @@ static void setup(int algo, int n)
 {
 	int i;
 
+	lb_free(&be);
 	memset(&be, 0, sizeof(be));
 	memset(srv, 0, sizeof(srv));
 	memset(thr, 0, sizeof(thr));
@@ -107,5 +111,39 @@ int main(void)
 	srv[1].admin = 0;
 	srv[1].eweight = 0;
 	CHECK("weight 0 is never picked", lb_pick(&be, NULL, NULL) == NULL);
+
+	/* usable (health, admin, weight) is one thing, full another */
+	setup(LB_ROUNDROBIN, 1);
+	srv[0].maxconn = 2; srv[0].cur_conns = 2;
+	CHECK("a server at its maxconn is usable and full", srv_usable(&srv[0]) && srv_full(&srv[0]));
+	srv[0].cur_conns = 1;
+	CHECK("below its maxconn: not full", !srv_full(&srv[0]));
+	srv[0].maxconn = 0; srv[0].cur_conns = 1000;
+	CHECK("no maxconn: never full", !srv_full(&srv[0]));
+	srv[0].state = SRV_ST_STARTING;
+	CHECK("slowstart: usable", srv_usable(&srv[0]));
+	srv[0].state = SRV_ST_STOPPING;
+	CHECK("stopping (NOLB): not usable", !srv_usable(&srv[0]));
+	srv[0].state = SRV_ST_RUNNING; srv[0].admin = SRV_ADMF_DRAIN;
+	CHECK("drain: not usable", !srv_usable(&srv[0]));
+	srv[0].admin = SRV_ADMF_MAINT;
+	CHECK("maint: not usable", !srv_usable(&srv[0]));
+	srv[0].admin = 0; srv[0].eweight = 0;
+	CHECK("weight 0: not usable", !srv_usable(&srv[0]));
+
+	/* a full active server keeps the backups out, whatever the algorithm:
+	 * the request waits for a slot (HAProxy's queue) */
+	for (i = 0; i < 5; i++) {
+		static const int algos[] = { LB_ROUNDROBIN, LB_LEASTCONN, LB_SOURCE, LB_FIRST, LB_RANDOM };
+		setup(algos[i], 2);
+		srv[1].backup = 1;
+		srv[0].maxconn = 1; srv[0].cur_conns = 1;
+		CHECKF(lb_pick(&be, NULL, &c1) == NULL && lb_has_full(&be),
+		       "algorithm %d: active full, no backup, wait", algos[i]);
+		srv[0].state = SRV_ST_STOPPED;
+		CHECKF(lb_pick(&be, NULL, &c1) == &srv[1] && !lb_has_full(&be),
+		       "algorithm %d: active down, the backup", algos[i]);
+	}
+	lb_free(&be);
 	UNIT_END();
 }

@@ -2,7 +2,7 @@
  * %-variable, the flags (+Q +X +E, %o), separators of directives,
  * expressions in log and value modes, rendering into the arena, and
  * HAProxy's `option httplog` / `option tcplog` / CLF strings rendering the
- * same bytes as tandem's built-in formats (src/admin/httplog.c). */
+ * same bytes as tandem's built-in formats (src/proxy/httplog.c). */
 #include <regex.h>
 #include <time.h>
 #include <tandem/httplog.h>
@@ -233,7 +233,7 @@ static void test_separators_and_modes(void)
 }
 
 /* HAProxy's definitions of its built-in formats, rendered by the engine,
- * must give the bytes src/admin/httplog.c writes for the same transaction. */
+ * must give the bytes src/proxy/httplog.c writes for the same transaction. */
 static void test_builtin_equivalence(void)
 {
 	struct txn_log t;

@@ -5,6 +5,7 @@
  * (use_backend, use-server with force-persist, monitor-uri, error pages,
  * userlists, unique ids, captures, log formats, inspect delays). */
 #include <tandem/buf.h>
+#include <tandem/stats_svc.h>
 #include "rules_test.h"
 
 static char err[2048];
@@ -120,6 +121,17 @@ static void test_errors(void)
 	refused("userlist unknown group", "userlist u\n user bob insecure-password x groups g\n", 2,
 		"user 'bob': no such group 'g' in userlist 'u'.");
 	refused("userlist twice", "userlist u\nuserlist u\n", 2, "userlist 'u' is already defined.");
+	refused("unknown service", HEAD "frontend f\n bind 127.0.0.1:18500\n http-request use-service nosuch\n", 8,
+		"error detected in frontend 'f' while parsing 'http-request use-service' rule : 'nosuch' unknown service name.");
+	refused("HTTP service in tcp-request content", HEAD "frontend f\n bind 127.0.0.1:18500\n"
+		" tcp-request content use-service prometheus-exporter\n", 8,
+		"'prometheus-exporter' service only available on 'http-request' rulesets.");
+	{
+		struct cfg *c = load(HEAD "frontend f\n bind 127.0.0.1:18500\n http-request use-service prometheus-exporter\n");
+
+		CHECK("use-service of a registered service loads", c != NULL);
+		cfg_free(c);
+	}
 	refused("capture cookie", HEAD "frontend f\n bind 127.0.0.1:18500\n capture cookie SID len 10\n", 8,
 		"'capture cookie' is not supported by tandem");
 	refused("capture id not declared", HEAD "frontend f\n bind 127.0.0.1:18500\n http-request capture path id 0\n", 8,
@@ -392,6 +404,7 @@ static void test_loaded(void)
 int main(void)
 {
 	t_init_px();
+	stats_services_register(); /* as main() does before reading the configuration */
 	test_errors();
 	test_loaded();
 	t_cleanup();

@@ -234,13 +234,24 @@ static void test_states(void)
 	sb.state = SRV_ST_STARTING; sb.has_check = 1;
 	CHECK("STARTING shows UP", !strcmp(stats_srv_status(&sb), "UP"));
 
-	/* a DRAIN server stays usable but adds no weight */
+	/* a DRAIN server takes no new traffic: no weight, not counted in
+	 * "act" (HAProxy 2.6: `set server be/s state drain` lowers act) */
 	sb.has_check = 0; sb.state = SRV_ST_RUNNING; sb.admin = SRV_ADMF_DRAIN;
 	stats_row_init(&r, &cfg, STO_BE, &be, NULL);
 	stats_get(ST_F_WEIGHT, &r, &v);
 	CHECK("be weight skips DRAIN", v.type == STV_U64 && v.u == 3);
 	stats_get(ST_F_ACT, &r, &v);
-	CHECK("DRAIN counts as active", v.u == 2);
+	CHECK("DRAIN does not count as active", v.u == 1);
+	sb.admin = 0; sb.state = SRV_ST_STOPPING;
+	stats_get(ST_F_ACT, &r, &v);
+	CHECK("NOLB does not count as active", v.u == 1);
+	sb.state = SRV_ST_RUNNING; sb.eweight = 0;
+	stats_get(ST_F_ACT, &r, &v);
+	CHECK("weight 0 does not count as active", v.u == 1);
+	sb.eweight = 1; sb.maxconn = 1; sb.cur_conns = 1;
+	stats_get(ST_F_ACT, &r, &v);
+	CHECK("a full server counts as active", v.u == 2);
+	sb.maxconn = 0; sb.cur_conns = 0;
 
 	/* backups only weigh when no active server is usable */
 	sb.admin = 0; sb.backup = 1; sb.eweight = 5;

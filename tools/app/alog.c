@@ -8,6 +8,7 @@
  * server, which would otherwise hang every test that forgot to drain it. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <tandem/clock.h>
+#include <tandem/log.h>
 #include <tandem/loop.h>
 #include "app.h"
 
@@ -132,4 +134,39 @@ void alog_request(const char *method, const char *path, int status, uint64_t us,
 	memcpy(alog->buf + alog->len, line, (size_t)n);
 	alog->len += (size_t)n;
 	loop_task_wake(this_loop, &alog->flush);
+}
+
+void app_event(int level, const char *fmt, ...)
+{
+	static const char *const names[] = { "EMERG", "ALERT", "CRIT", "ERR", "WARNING", "NOTICE",
+					      "INFO", "DEBUG" };
+	char msg[512], emsg[sizeof(msg) * 6 + 1], line[sizeof(emsg) + 160];
+	uint64_t wall = clock_wall_us();
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_event(level, "%s", msg);
+	if (app_cfg.quiet)
+		return;
+	json_escape(emsg, sizeof(emsg), msg);
+	n = snprintf(line, sizeof(line), "{\"ts\":%llu.%03u,\"node\":\"%s\",\"level\":\"%s\",\"msg\":\"%s\"}\n",
+		     (unsigned long long)(wall / 1000000), (unsigned)(wall % 1000000 / 1000),
+		     app_cfg.name, names[level >= 0 && level <= LL_DEBUG ? level : LL_INFO], emsg);
+	if (n <= 0 || (size_t)n >= sizeof(line))
+		return;
+	if (alog && alog->len + (size_t)n <= ALOG_SIZE) {
+		/* a worker thread: keep the line in order with its access lines */
+		memcpy(alog->buf + alog->len, line, (size_t)n);
+		alog->len += (size_t)n;
+		loop_task_wake(this_loop, &alog->flush);
+		return;
+	}
+	/* start-up and exit (no loop), or a full buffer: one write, best effort */
+	pthread_mutex_lock(&out_lock);
+	if (write(1, line, (size_t)n) < 0)
+		__atomic_fetch_add(&dropped, 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&out_lock);
 }

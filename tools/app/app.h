@@ -3,13 +3,18 @@
  * Layout: main.c (command line, listeners, threads, signals, drain),
  * conn.c (per-connection I/O and HTTP/1 request state machine),
  * body.c (request body framing: Content-Length / chunked, payload spans),
- * routes.c (what each endpoint answers), state.c (process-wide counters,
- * faults, memory stress, health), idmap.c (bounded request-id counter),
- * alog.c (buffered JSON access log), util.c (small parsers, JSON escaping).
+ * routes.c (what each endpoint answers), health.c (the health documents,
+ * memory watch), todo.c (the todo API over a store: memory or Redis),
+ * redis.c (hiredis on the worker's event loop), metrics.c (Prometheus
+ * /metrics), state.c (process-wide counters, faults, memory stress),
+ * idmap.c (bounded request-id counter), alog.c (buffered JSON access and
+ * event log), json.c (JSON reading for request bodies), util.c (small
+ * parsers, JSON escaping).
  *
  * Threads: each worker thread runs its own event loop and owns the
- * connections it accepted. Only the state in state.c/idmap.c is shared and it
- * is protected by atomics or a mutex. */
+ * connections it accepted, and its own Redis connection. Only the state in
+ * state.c, idmap.c, metrics.c and todo.c's memory store is shared, protected
+ * by atomics or a mutex. */
 #ifndef TANDEM_APP_H
 #define TANDEM_APP_H
 #include <stddef.h>
@@ -17,7 +22,9 @@
 #include <tandem/buf-t.h>
 #include <tandem/h1-t.h>
 #include <tandem/list.h>
+#include <tandem/log.h>
 #include <tandem/loop-t.h>
+#include "json.h"
 #include "sha256.h"
 
 #define APP_NAME_MAX   32
@@ -30,6 +37,16 @@
 #define APP_QUERY_MAX  256
 #define APP_SLOW_DEFAULT_MS 1000  /* fault slow without ms= */
 #define APP_EXIT_GRACE_MS 10000   /* after the drain period, how long in-flight requests may still take */
+#define APP_KEEP_MAX   4096    /* request bodies kept for parsing (POST /api/todos) */
+#define APP_TODO_TEXT_MAX 1024 /* longest todo text, bytes of UTF-8 */
+#define APP_MEM_HIGH_PCT 80    /* health fails at this share of --mem-limit (seed 004) */
+#define APP_STRESS_DEFAULT_PCT 90 /* /api/stress without mb= fills memory up to this share of the limit */
+#define APP_STRESS_DEFAULT_MB 64  /* ... or allocates this much without --mem-limit */
+#define APP_REDIS_TIMEOUT_MS 1000 /* default --redis-timeout-ms */
+#define APP_REDIS_RETRY_MS 100    /* after a failed connect, fail fast this long before retrying */
+
+struct conn;
+struct redisReply;
 
 /* ---- configuration (main.c) ---- */
 struct app_cfg {
@@ -42,16 +59,26 @@ struct app_cfg {
 	unsigned drain_ms;
 	int      threads;
 	int      quiet;        /* no access log */
+	char     redis_host[64];   /* --redis HOST:PORT; host "" = no Redis */
+	int      redis_port;
+	unsigned redis_timeout_ms;
+	uint64_t start_us;     /* clock_mono_us() at start, for uptime */
+	uint64_t start_wall_us;
 };
 extern struct app_cfg app_cfg;
 
 /* ---- endpoints (routes.c) ---- */
 enum route {
-	R_ROOT, R_READ, R_WRITE, R_SLOW, R_ECHO, R_BYTES, R_STATUS, R_HEALTH,
-	R_STRESS, R_FAULT, R_STATS, R_RELEASE, R_RESET, R_OTHER, R_COUNT
+	R_ROOT, R_READ, R_WRITE, R_SLOW, R_ECHO, R_BYTES, R_STATUS,
+	R_HEALTH, R_HEALTH_CHECK, R_API_HEALTH,
+	R_TODOS, R_TODO, R_STRESS, R_API_STRESS, R_API_STRESS_CLEAR,
+	R_METRICS, R_FAULT, R_STATS, R_RELEASE, R_RESET, R_OTHER, R_COUNT
 };
-/* Is the route an /admin/ one (never affected by faults)? */
-static inline int route_is_admin(enum route r) { return r >= R_FAULT && r <= R_RESET; }
+/* Is the route /metrics or an /admin/ one (never affected by faults, not
+ * counted as traffic)? */
+static inline int route_is_admin(enum route r) { return r >= R_METRICS && r <= R_RESET; }
+/* Is the route one of the health endpoints (not affected by fault error500)? */
+static inline int route_is_health(enum route r) { return r >= R_HEALTH && r <= R_API_HEALTH; }
 
 /* ---- shared state (state.c) ---- */
 enum fault_mode { FAULT_OFF, FAULT_ZOMBIE, FAULT_ERROR500, FAULT_HANG, FAULT_SLOW, FAULT_RESET };
@@ -69,6 +96,8 @@ void state_count_request(enum route r, enum meth_slot m, const char *req_id);
 void state_count_status(int status);
 void state_conn_opened(void);
 void state_conn_closed(void);
+/* Connections accepted since start (never reset) and open now. */
+void state_conns(uint64_t *total, long *cur);
 /* In-flight requests: received and not yet answered (hung and /admin/ ones excluded). */
 void state_inflight_add(int delta);
 long state_inflight(void);
@@ -86,11 +115,15 @@ int  state_draining(void);
 
 /* Resident set size in bytes from /proc/self/statm, 0 if unreadable. */
 uint64_t state_rss(void);
-/* Health: 0 when healthy, else a short static reason ("zombie", "memory", "draining"). */
+/* Health: 0 when healthy, else a short static reason ("zombie", "memory",
+ * "draining"). Dependencies (Redis) are not included: see health.c. */
 const char *state_sick_reason(void);
 
-/* Allocate and touch <mb> MiB kept until state_stress_release().
- * Returns 0, or -1 (limit reached or allocation failure). */
+enum { STRESS_OK = 0, STRESS_NOMEM = -1, STRESS_LIMIT = -2 };
+/* Allocate and touch <mb> MiB kept until state_stress_release(). Returns
+ * STRESS_OK, STRESS_LIMIT (resident memory would pass --mem-limit, as a
+ * container's limit would refuse it) or STRESS_NOMEM (the 4 GiB safety cap,
+ * or the allocation failed). */
 int state_stress_add(unsigned mb);
 unsigned state_stress_mb(void);
 unsigned state_stress_release(void);
@@ -109,6 +142,47 @@ void idmap_clear(void);
  * to the malloc'd string *s (length *len, capacity *cap). Returns 0 or -1. */
 int idmap_json(char **s, size_t *len, size_t *cap);
 
+/* ---- health documents and memory watch (health.c) ---- */
+/* Memory use against --mem-limit: logs an event once each time it crosses
+ * APP_MEM_HIGH_PCT either way. Returns 1 when at or above it. */
+int health_mem_watch(void);
+/* Answer a health request. /health answers text at once; /health_check
+ * and /api/health answer the JSON document, after a Redis PING when
+ * --redis is set (returns 1: the answer comes later), else at once (0). */
+int health_respond(struct conn *c);
+
+/* ---- todo API (todo.c) ---- */
+/* Answer /api/todos or /api/todos/ID. Returns 1 when the answer waits for
+ * Redis, 0 when it was made at once. */
+int todo_respond(struct conn *c);
+/* Free the in-memory store (exit path). */
+void todo_free_all(void);
+
+/* ---- Redis (redis.c): one connection per worker thread ---- */
+struct rop;
+/* Called once with the reply (NULL on error: <err> says why). The reply is
+ * freed after the call. <c> is NULL when the client connection went away. */
+typedef void (*rop_cb)(struct conn *c, struct redisReply *reply, const char *err, void *arg);
+/* Send a command (hiredis argv form) for connection <c>; the answer is
+ * delivered to <cb> later, never from inside this call. Returns 0, or -1
+ * when nothing was sent (<cb> is not called; c->resp is untouched). */
+int redis_submit(struct conn *c, rop_cb cb, void *arg, int argc, const char *const *argv,
+		 const size_t *lens);
+/* The connection of <c> is closing: its pending reply is dropped. */
+void redis_detach(struct conn *c);
+/* Per-thread set-up and tear-down (no-ops without --redis). */
+int redis_thread_init(struct loop *l);
+void redis_thread_free(void);
+/* Last known state, for /metrics and /admin/stats: 1 up, 0 down, -1 no --redis. */
+int redis_up(void);
+/* Last error text ("" when none). */
+const char *redis_last_error(void);
+
+/* ---- Prometheus metrics (metrics.c) ---- */
+void metrics_observe(enum route r, int status, uint64_t us);
+/* Render /metrics as a malloc'd text; NULL on allocation failure. */
+char *metrics_text(size_t *len);
+
 /* ---- access log (alog.c) ---- */
 /* Per-thread setup (allocates the thread's buffer). 0 or -1. */
 int alog_thread_init(void);
@@ -120,6 +194,10 @@ void alog_request(const char *method, const char *path, int status, uint64_t us,
 /* Make stdout non-blocking when it is a pipe or socket, so that a reader
  * that never reads costs log lines, never a stalled server. */
 void alog_setup_stdout(void);
+/* An event (start, signal, drain, memory, Redis): one line on stderr in
+ * tandem's format and, unless --quiet, one JSON line on stdout
+ * {"ts":..,"node":..,"level":"WARNING","msg":".."} beside the access log. */
+void app_event(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- small helpers (util.c) ---- */
 /* Parse a decimal uint64; returns 0 or -1 (empty, junk, overflow). */
@@ -154,6 +232,7 @@ enum conn_state {
 	CS_HEAD,    /* waiting for / parsing a request head */
 	CS_BODY,    /* consuming the request body */
 	CS_WAIT,    /* answer delayed by a timer */
+	CS_ASYNC,   /* answer waits for Redis */
 	CS_HANG,    /* fault hang: never answers */
 	CS_SEND,    /* writing the response */
 	CS_LINGER,  /* response sent, write side shut, draining input before close */
@@ -184,6 +263,9 @@ struct req {
 	uint64_t body_len;      /* payload bytes seen */
 	int      hash_body;     /* /echo: hash the payload */
 	struct sha256 sha;
+	char    *keep;          /* POST /api/todos: the body, up to APP_KEEP_MAX bytes (malloc'd) */
+	size_t   keep_len;
+	int      keep_over;     /* the body was longer */
 	int      inflight;      /* counted in state_inflight() */
 };
 
@@ -215,6 +297,7 @@ struct conn {
 	int             want_out;   /* last write hit EAGAIN */
 	struct req      req;
 	struct resp     resp;
+	struct rop     *rop;    /* pending Redis command, NULL if none */
 };
 
 /* Build shared tables; once, before any thread starts. */
@@ -223,6 +306,8 @@ void conn_global_init(void);
 void conn_accept(struct worker *w, int fd);
 /* Close every connection of the thread (exit path). */
 void conn_close_all(struct worker *w);
+/* An answer that waited (CS_ASYNC) was built into c->resp/c->out: send it. */
+void conn_async_done(struct conn *c);
 
 /* ---- request bodies (body.c) ---- */
 /* Consume body bytes of <r> from <in> (payload counted, hashed for /echo).
@@ -233,13 +318,16 @@ int body_consume(struct req *r, struct buf *in);
 /* ---- routes (routes.c) ---- */
 /* Classify the path. */
 enum route route_of(const char *path);
-/* Does the route take a request body of interest? (else it is discarded) */
+/* Does the route hash the request body (/echo)? (else it is discarded) */
 int route_hashes_body(enum route r);
+/* Does the route keep the request body to parse it (POST /api/todos)? */
+int route_keeps_body(enum route r);
 /* The request is fully received: decide now (answer, delay or hang).
  * Returns the delay in ms (0 = answer now), or -1 for hang, -2 for reset. */
 long route_decide(struct conn *c);
-/* Build the response (after any delay) into c->resp / c->out. */
-void route_respond(struct conn *c);
+/* Build the response (after any delay) into c->resp / c->out. Returns 0,
+ * or 1 when the answer waits for Redis (conn_async_done() follows). */
+int route_respond(struct conn *c);
 /* Helpers for responses, also used by conn.c for errors. Format the head
  * (and a small body) into the output buffer. */
 enum framing {
@@ -258,6 +346,13 @@ int resp_begin(struct conn *c, int status, const char *ctype, enum framing fr,
 void resp_simple(struct conn *c, int status, const char *ctype, const char *body, size_t len);
 /* A complete response whose malloc'd <body> is handed over (freed when sent). */
 void resp_heap(struct conn *c, int status, const char *ctype, char *body, size_t len);
+/* printf into a JSON body (up to 2 KiB) and send it. */
+void resp_json(struct conn *c, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* A growing malloc'd string for JSON and metrics documents. */
+struct sbuf { char *s; size_t len, cap; int err; };
+void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_put(struct sbuf *b, const char *s, size_t n);
 
 /* ---- deterministic byte pattern for /bytes ---- */
 /* Byte i of every /bytes body: (i * 31 + 7) & 0xff (period 256). */

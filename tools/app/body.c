@@ -1,15 +1,16 @@
 /* Request body consumption for tandem-app: Content-Length or chunked
  * framing, read piecewise from the connection's input buffer so any size
  * streams through constant memory. Payload bytes are counted and, for
- * /echo, hashed.
+ * /echo, hashed (for POST /api/todos, kept up to APP_KEEP_MAX bytes).
  *
  * Chunked bodies are validated by the library's h1_chunk_feed(), which
  * reports how many raw bytes belong to the body but not where the chunk
- * data lies inside them. To hash only the payload, framing bytes are fed
+ * data lies inside them. To hash (or keep) only the payload, framing bytes are fed
  * one at a time and the decoder's data_total tells whether a byte was
  * payload; once inside a chunk, c->remain says how many more bytes are
  * payload and they are fed in bulk. Framing is a few bytes per chunk, so
  * this stays fast. */
+#include <string.h>
 #include <tandem/buf.h>
 #include <tandem/h1.h>
 #include "app.h"
@@ -20,6 +21,16 @@ static void payload(struct req *r, const char *p, size_t n)
 	r->body_len += n;
 	if (r->hash_body)
 		sha256_update(&r->sha, p, n);
+	if (r->keep) {
+		size_t k = n;
+
+		if (r->keep_len + k > APP_KEEP_MAX) {
+			k = APP_KEEP_MAX - r->keep_len;
+			r->keep_over = 1;
+		}
+		memcpy(r->keep + r->keep_len, p, k);
+		r->keep_len += k;
+	}
 }
 
 /* Chunked body, payload needed: see the file comment. Returns bytes consumed
@@ -77,7 +88,7 @@ int body_consume(struct req *r, struct buf *in)
 		buf_consume(in, (size_t)n);
 		return r->body_left == 0;
 	case BM_CHUNKED:
-		if (r->hash_body) {
+		if (r->hash_body || r->keep) {
 			n = chunked_hash(r, p, len);
 		} else {
 			uint64_t before = r->chunk.data_total;

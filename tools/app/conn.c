@@ -3,7 +3,7 @@
  * keep-alive and pipelined requests.
  *
  * States (struct conn.state):
- *   CS_HEAD  -> CS_BODY -> (CS_WAIT: delay timer) -> CS_SEND -> CS_HEAD ...
+ *   CS_HEAD  -> CS_BODY -> (CS_WAIT: delay timer) -> (CS_ASYNC: Redis) -> CS_SEND -> CS_HEAD ...
  *                       -> CS_HANG (fault hang: until the client goes away)
  *   CS_SEND with close_after -> CS_LINGER (write side shut, input drained
  *   until EOF or a short timer, so the client never loses the response to
@@ -30,9 +30,18 @@ static void conn_process(struct conn *c);
 
 /* ---- life cycle ---- */
 
+/* Free what a request owns (kept body). */
+static void req_release(struct req *r)
+{
+	free(r->keep);
+	r->keep = NULL;
+	r->keep_len = 0;
+}
+
 static void conn_free(struct conn *c)
 {
 	list_del(&c->link);
+	req_release(&c->req);
 	buf_free(&c->in);
 	buf_free(&c->out);
 	free(c->resp.mem);
@@ -61,6 +70,7 @@ static void conn_close(struct conn *c, int rst)
 		return;
 	c->closed = 1;
 	req_abort(c);
+	redis_detach(c);   /* a Redis answer still to come finds nobody */
 	loop_timer_del(&c->w->loop, &c->timer);
 	loop_io_del(&c->w->loop, &c->io);
 	if (rst) {
@@ -273,6 +283,7 @@ static void req_setup(struct conn *c, const struct h1_msg *m)
 	const char *u = m->uri.p, *ue = m->uri.p + m->uri.len, *q;
 	size_t n;
 
+	req_release(r);
 	memset(r, 0, sizeof(*r));
 	r->meth = m->meth;
 	r->mslot = meth_slot_of(m->meth);
@@ -326,6 +337,8 @@ static void req_setup(struct conn *c, const struct h1_msg *m)
 		r->hash_body = 1;
 		sha256_init(&r->sha);
 	}
+	if (route_keeps_body(r->route) && (r->meth == H1_M_POST || r->meth == H1_M_PUT))
+		r->keep = malloc(APP_KEEP_MAX + 1);   /* NULL: answered 503 by the route */
 	r->t_start_us = now_us;
 	/* admin requests answer at once; not counting them keeps /admin/stats
 	 * from reporting itself as in flight */
@@ -345,6 +358,7 @@ static void conn_bad_request(struct conn *c, int status)
 	if (status < 400 || status > 599)
 		status = 400;
 	req_abort(c);
+	req_release(&c->req);
 	memset(&c->req, 0, sizeof(c->req));
 	strcpy(c->req.method, "-");
 	strcpy(c->req.path, "-");
@@ -420,9 +434,16 @@ static int conn_dispatch(struct conn *c)
 		loop_timer_set(&c->w->loop, &c->timer, now_ms + (uint64_t)d);
 		return 0;
 	}
-	route_respond(c);
-	c->state = CS_SEND;
+	c->state = route_respond(c) ? CS_ASYNC : CS_SEND;
 	return 0;
+}
+
+void conn_async_done(struct conn *c)
+{
+	if (c->closed || c->state != CS_ASYNC)
+		return;
+	c->state = CS_SEND;
+	conn_process(c);
 }
 
 /* The response is entirely written: log, count, and go on. Returns -1 if
@@ -434,7 +455,9 @@ static int conn_done(struct conn *c)
 	alog_request(r->method, r->path, c->resp.status, now_us - r->t_start_us,
 		     r->has_id ? r->req_id : NULL, c->resp.body_bytes);
 	state_count_status(c->resp.status);
+	metrics_observe(r->route, c->resp.status, now_us - r->t_start_us);
 	req_abort(c);
+	req_release(r);
 	if (c->resp.close_after) {
 		/* lingering close: FIN now, drain input until the client closes */
 		shutdown(c->fd, SHUT_WR);
@@ -494,6 +517,7 @@ static void conn_process(struct conn *c)
 				return;
 			continue;
 		case CS_WAIT:
+		case CS_ASYNC:
 			goto wait;
 		case CS_HANG:
 			if (c->peer_eof) {
@@ -562,8 +586,7 @@ static void conn_timer_cb(struct ev_timer *t)
 		return;
 	}
 	if (c->state == CS_WAIT) {
-		route_respond(c);
-		c->state = CS_SEND;
+		c->state = route_respond(c) ? CS_ASYNC : CS_SEND;
 		conn_process(c);
 	}
 }

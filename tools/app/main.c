@@ -7,6 +7,8 @@
  *            is in flight (at most APP_EXIT_GRACE_MS later);
  *   SIGUSR1  the same with a drain period of 0;
  *   SIGINT   immediate exit (status 0).
+ * Each event is logged on stderr and, beside the access log, as a JSON line
+ * on stdout (app_event).
  * Signals are received through a signalfd in thread 0's loop, so every
  * decision is taken in normal code, not in a handler. */
 #include <errno.h>
@@ -24,6 +26,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <tandem/buf.h>
 #include <tandem/clock.h>
 #include <tandem/log.h>
 #include <tandem/loop.h>
@@ -53,11 +56,14 @@ static void usage(FILE *f)
 		"  --listen ADDR:PORT     127.0.0.1:9001, [::1]:9001, *:9001 (port 0: any free)\n"
 		"  --read-delay-ms MS     delay of GET / and /read (default 5)\n"
 		"  --write-delay-ms MS    delay of POST /write (default 50)\n"
-		"  --mem-limit SIZE       /health fails at >= 80%% of it (e.g. 64m; default none)\n"
+		"  --mem-limit SIZE       memory allocations beyond it get 503, health fails at >= 80%%\n"
+		"                         of it (e.g. 64m; default none)\n"
+		"  --redis HOST:PORT      keep the todos in Redis; deep health checks PING it\n"
+		"  --redis-timeout-ms MS  a Redis command unanswered by then fails (default %d)\n"
 		"  --drain-ms MS          graceful stop period after SIGTERM (default 2000)\n"
 		"  --threads N            worker threads (default 1)\n"
 		"  --quiet                no access log on stdout\n"
-		"See doc/tandem-app.md.\n", APP_NAME_MAX);
+		"See doc/tandem-app.md.\n", APP_NAME_MAX, APP_REDIS_TIMEOUT_MS);
 }
 
 /* ---- listening socket ---- */
@@ -137,13 +143,13 @@ static int open_listener(const char *arg)
 
 		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
 		port = ntohs(s6->sin6_port);
-		log_event(LL_NOTICE, "node %s listening on [%s]:%d", app_cfg.name, host, port);
+		app_event(LL_NOTICE, "node %s listening on [%s]:%d", app_cfg.name, host, port);
 	} else {
 		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
 
 		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
 		port = ntohs(s4->sin_port);
-		log_event(LL_NOTICE, "node %s listening on %s:%d", app_cfg.name, host, port);
+		app_event(LL_NOTICE, "node %s listening on %s:%d", app_cfg.name, host, port);
 	}
 	return fd;
 fail:
@@ -239,19 +245,20 @@ static void drain_timer_cb(struct ev_timer *t)
 	}
 	if (state_inflight() <= 0 || now_ms >= exit_deadline) {
 		if (state_inflight() > 0)
-			log_event(LL_WARNING, "exiting with %ld request(s) still in flight", state_inflight());
+			app_event(LL_WARNING, "exiting with %ld request(s) still in flight", state_inflight());
 		stop_all();
 		return;
 	}
 	loop_timer_set(this_loop, &drain_timer, now_ms + 5);
 }
 
-static void begin_drain(unsigned ms)
+static void begin_drain(int sig, unsigned ms)
 {
 	uint64_t dl = now_ms + ms;
 
 	if (!state_draining())
-		log_event(LL_NOTICE, "draining for %u ms", ms);
+		app_event(LL_NOTICE, "received signal %d (%s): graceful shutdown, health checks answer 503, "
+			  "draining for %u ms", sig, sig == SIGTERM ? "SIGTERM" : "SIGUSR1", ms);
 	state_set_draining();
 	if (!drain_deadline || dl < drain_deadline) {
 		drain_deadline = dl;
@@ -271,10 +278,10 @@ static void signal_cb(struct ev_io *io, uint32_t events)
 			alog_thread_flush();
 			_exit(0);
 		case SIGTERM:
-			begin_drain(app_cfg.drain_ms);
+			begin_drain(SIGTERM, app_cfg.drain_ms);
 			break;
 		case SIGUSR1:
-			begin_drain(0);
+			begin_drain(SIGUSR1, 0);
 			break;
 		}
 	}
@@ -292,7 +299,7 @@ static void *worker_main(void *arg)
 	if (__atomic_load_n(&w->quit, __ATOMIC_ACQUIRE))
 		return NULL;  /* stopped before it even started */
 	list_init(&w->conns);
-	if (alog_thread_init() < 0) {
+	if (alog_thread_init() < 0 || redis_thread_init(&w->loop) < 0) {
 		fprintf(stderr, "tandem-app: out of memory\n");
 		exit(1);
 	}
@@ -308,8 +315,10 @@ static void *worker_main(void *arg)
 	loop_run(&w->loop);
 	worker_stop_accepting(w);
 	conn_close_all(w);
+	redis_thread_free();
 	alog_thread_flush();
 	alog_thread_free();
+	buf_pool_flush();   /* the thread's cache of buffer areas dies with it */
 	return NULL;
 }
 
@@ -323,6 +332,38 @@ static unsigned opt_ms(const char *name, const char *v)
 		exit(2);
 	}
 	return (unsigned)ms;
+}
+
+/* --redis HOST:PORT ([v6]:PORT; localhost means 127.0.0.1). 0 or -1. */
+static int parse_redis(const char *arg)
+{
+	const char *colon = strrchr(arg, ':'), *h = arg;
+	size_t hl;
+	uint64_t port;
+
+	if (!colon || parse_u64(colon + 1, strlen(colon + 1), &port) < 0 || !port || port > 65535)
+		return -1;
+	hl = (size_t)(colon - arg);
+	if (hl >= 2 && arg[0] == '[' && arg[hl - 1] == ']') {
+		h++;
+		hl -= 2;
+	}
+	if (!hl || hl >= sizeof(app_cfg.redis_host))
+		return -1;
+	memcpy(app_cfg.redis_host, h, hl);
+	app_cfg.redis_host[hl] = 0;
+	if (!strcmp(app_cfg.redis_host, "localhost"))
+		strcpy(app_cfg.redis_host, "127.0.0.1");
+	{
+		/* numeric only: hiredis resolves names with a blocking getaddrinfo */
+		struct addrinfo hints = { .ai_flags = AI_NUMERICHOST }, *ai;
+
+		if (getaddrinfo(app_cfg.redis_host, NULL, &hints, &ai))
+			return -1;
+		freeaddrinfo(ai);
+	}
+	app_cfg.redis_port = (int)port;
+	return 0;
 }
 
 static int valid_name(const char *s)
@@ -339,7 +380,8 @@ static int valid_name(const char *s)
 
 int main(int argc, char **argv)
 {
-	enum { O_NAME = 256, O_LISTEN, O_RDELAY, O_WDELAY, O_MEM, O_DRAIN, O_THREADS, O_QUIET, O_HELP };
+	enum { O_NAME = 256, O_LISTEN, O_RDELAY, O_WDELAY, O_MEM, O_DRAIN, O_THREADS, O_QUIET, O_HELP,
+	       O_REDIS, O_REDIS_TO };
 	static const struct option opts[] = {
 		{ "name", required_argument, NULL, O_NAME },
 		{ "listen", required_argument, NULL, O_LISTEN },
@@ -349,6 +391,8 @@ int main(int argc, char **argv)
 		{ "drain-ms", required_argument, NULL, O_DRAIN },
 		{ "threads", required_argument, NULL, O_THREADS },
 		{ "quiet", no_argument, NULL, O_QUIET },
+		{ "redis", required_argument, NULL, O_REDIS },
+		{ "redis-timeout-ms", required_argument, NULL, O_REDIS_TO },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -363,6 +407,9 @@ int main(int argc, char **argv)
 	app_cfg.write_delay_ms = 50;
 	app_cfg.drain_ms = 2000;
 	app_cfg.threads = 1;
+	app_cfg.redis_timeout_ms = APP_REDIS_TIMEOUT_MS;
+	app_cfg.start_us = clock_mono_us();
+	app_cfg.start_wall_us = clock_wall_us();
 	while ((o = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
 		switch (o) {
 		case O_NAME: name = optarg; break;
@@ -370,6 +417,20 @@ int main(int argc, char **argv)
 		case O_RDELAY: app_cfg.read_delay_ms = opt_ms("--read-delay-ms", optarg); break;
 		case O_WDELAY: app_cfg.write_delay_ms = opt_ms("--write-delay-ms", optarg); break;
 		case O_DRAIN: app_cfg.drain_ms = opt_ms("--drain-ms", optarg); break;
+		case O_REDIS:
+			if (parse_redis(optarg) < 0) {
+				fprintf(stderr, "tandem-app: bad --redis '%s' (want IP:PORT, e.g. 127.0.0.1:6379)\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case O_REDIS_TO:
+			app_cfg.redis_timeout_ms = opt_ms("--redis-timeout-ms", optarg);
+			if (!app_cfg.redis_timeout_ms) {
+				fprintf(stderr, "tandem-app: bad --redis-timeout-ms '0'\n");
+				return 2;
+			}
+			break;
 		case O_MEM:
 			if (parse_size(optarg, &app_cfg.mem_limit) < 0) {
 				fprintf(stderr, "tandem-app: bad --mem-limit '%s' (e.g. 64m, 1g)\n", optarg);
@@ -460,6 +521,10 @@ int main(int argc, char **argv)
 	close(sfd);
 	free(workers);
 	free(tids);
-	log_event(LL_NOTICE, "node %s stopped", app_cfg.name);
+	todo_free_all();
+	if (state_draining())
+		app_event(LL_NOTICE, "graceful shutdown complete: node %s stopped", app_cfg.name);
+	else
+		app_event(LL_NOTICE, "node %s stopped", app_cfg.name);
 	return 0;
 }

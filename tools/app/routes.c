@@ -17,19 +17,25 @@ enum route route_of(const char *path)
 	static const struct { const char *path; enum route r; } tab[] = {
 		{ "/", R_ROOT }, { "/read", R_READ }, { "/write", R_WRITE }, { "/slow", R_SLOW },
 		{ "/echo", R_ECHO }, { "/bytes", R_BYTES }, { "/status", R_STATUS },
-		{ "/health", R_HEALTH }, { "/stress", R_STRESS }, { "/admin/fault", R_FAULT },
-		{ "/admin/stats", R_STATS }, { "/admin/release", R_RELEASE },
-		{ "/admin/reset", R_RESET },
+		{ "/health", R_HEALTH }, { "/health_check", R_HEALTH_CHECK },
+		{ "/api/health", R_API_HEALTH }, { "/api/todos", R_TODOS },
+		{ "/stress", R_STRESS }, { "/api/stress", R_API_STRESS },
+		{ "/api/stress/clear", R_API_STRESS_CLEAR }, { "/metrics", R_METRICS },
+		{ "/admin/fault", R_FAULT }, { "/admin/stats", R_STATS },
+		{ "/admin/release", R_RELEASE }, { "/admin/reset", R_RESET },
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
 		if (!strcmp(path, tab[i].path))
 			return tab[i].r;
+	if (!strncmp(path, "/api/todos/", 11) && path[11])
+		return R_TODO;
 	return R_OTHER;
 }
 
 int route_hashes_body(enum route r) { return r == R_ECHO; }
+int route_keeps_body(enum route r) { return r == R_TODOS; }
 
 /* ---- response helpers ---- */
 
@@ -106,11 +112,9 @@ void resp_simple(struct conn *c, int status, const char *ctype, const char *body
 	c->resp.mem_len = len;
 }
 
-/* printf into a small JSON body and send it. */
-static void resp_json(struct conn *c, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void resp_json(struct conn *c, int status, const char *fmt, ...)
+void resp_json(struct conn *c, int status, const char *fmt, ...)
 {
-	char body[512];
+	char body[2048];
 	va_list ap;
 	int n;
 
@@ -151,7 +155,6 @@ static int query_flag(const struct req *r, const char *key)
 		     (len == 3 && !memcmp(p, "yes", 3)));
 }
 
-static int is_body_method(const struct req *r) { return r->meth == H1_M_POST || r->meth == H1_M_PUT; }
 
 /* ---- decide ---- */
 
@@ -167,7 +170,7 @@ long route_decide(struct conn *c)
 			return -1;
 		if (fm == FAULT_RESET)
 			return -2;
-		if (fm == FAULT_ERROR500 && r->route != R_HEALTH)
+		if (fm == FAULT_ERROR500 && !route_is_health(r->route))
 			return 0;
 	}
 	switch (r->route) {
@@ -176,8 +179,7 @@ long route_decide(struct conn *c)
 		d = app_cfg.read_delay_ms;
 		break;
 	case R_WRITE:
-		if (is_body_method(r))
-			d = app_cfg.write_delay_ms;
+		d = app_cfg.write_delay_ms;
 		break;
 	case R_SLOW:
 		if (query_u64(r, "ms", &v) == 1)
@@ -193,7 +195,7 @@ long route_decide(struct conn *c)
 
 /* ---- respond ---- */
 
-/* 405 for the body endpoints (/write, /echo) called with another method. */
+/* 405 for /echo called without a body method. */
 static void respond_405(struct conn *c)
 {
 	static const char body[] = "method not allowed\n";
@@ -204,12 +206,10 @@ static void respond_405(struct conn *c)
 		c->resp.body_bytes = sizeof(body) - 1;
 }
 
+/* /write answers any method (seed 001's slow writer is called with GET
+ * and POST); the body, if any, is counted. */
 static void respond_write(struct conn *c)
 {
-	if (!is_body_method(&c->req)) {
-		respond_405(c);
-		return;
-	}
 	resp_json(c, 200, "{\"node\":\"%s\",\"written\":%llu}", app_cfg.name,
 		  (unsigned long long)c->req.body_len);
 }
@@ -268,35 +268,49 @@ static void respond_status(struct conn *c)
 	resp_simple(c, (int)code, "text/plain", body, (size_t)n);
 }
 
-static void respond_health(struct conn *c)
-{
-	const char *why = state_sick_reason();
-	char body[64];
-
-	if (!why) {
-		resp_text(c, 200, "OK");
-		return;
-	}
-	snprintf(body, sizeof(body), "SICK %s", why);
-	resp_text(c, 503, body);
-}
-
+/* /stress?mb=N and seed 004's /api/stress ([mb=N]; without it: up to
+ * APP_STRESS_DEFAULT_PCT of --mem-limit, or APP_STRESS_DEFAULT_MB). */
 static void respond_stress(struct conn *c)
 {
-	uint64_t mb;
+	uint64_t mb, rss, lim = app_cfg.mem_limit;
+	int q = query_u64(&c->req, "mb", &mb), r;
 
-	if (query_u64(&c->req, "mb", &mb) != 1 || mb > UINT32_MAX) {
+	if (q < 0 || (q == 0 && c->req.route == R_STRESS) || mb > UINT32_MAX) {
 		resp_text(c, 400, "bad mb\n");
 		return;
 	}
-	if (state_stress_add((unsigned)mb) < 0) {
+	if (q == 0) {
+		rss = state_rss();
+		mb = !lim ? APP_STRESS_DEFAULT_MB :
+		     lim * APP_STRESS_DEFAULT_PCT / 100 > rss ? (lim * APP_STRESS_DEFAULT_PCT / 100 - rss) >> 20 : 0;
+	}
+	r = state_stress_add((unsigned)mb);
+	rss = state_rss();
+	if (r == STRESS_LIMIT) {
+		resp_json(c, 503, "{\"node\":\"%s\",\"error\":\"memory limit\",\"wanted_mb\":%llu,"
+			  "\"stress_mb\":%u,\"rss\":%llu,\"mem_limit\":%llu}", app_cfg.name,
+			  (unsigned long long)mb, state_stress_mb(), (unsigned long long)rss,
+			  (unsigned long long)lim);
+		return;
+	}
+	if (r < 0) {
 		resp_json(c, 507, "{\"node\":\"%s\",\"error\":\"cannot allocate\",\"stress_mb\":%u}",
 			  app_cfg.name, state_stress_mb());
 		return;
 	}
-	resp_json(c, 200, "{\"node\":\"%s\",\"allocated_mb\":%llu,\"stress_mb\":%u,\"rss\":%llu}",
-		  app_cfg.name, (unsigned long long)mb, state_stress_mb(),
-		  (unsigned long long)state_rss());
+	resp_json(c, 200, "{\"node\":\"%s\",\"instance\":\"%s\",\"allocated_mb\":%llu,\"stress_mb\":%u,"
+		  "\"rss\":%llu,\"mem_limit\":%llu,\"memory_percent\":%.1f,\"healthy\":%s}",
+		  app_cfg.name, app_cfg.name, (unsigned long long)mb, state_stress_mb(),
+		  (unsigned long long)rss, (unsigned long long)lim, lim ? rss * 100.0 / lim : 0.0,
+		  state_sick_reason() ? "false" : "true");
+}
+
+static void respond_release(struct conn *c)
+{
+	unsigned mb = state_stress_release();
+
+	resp_json(c, 200, "{\"node\":\"%s\",\"instance\":\"%s\",\"released_mb\":%u,\"rss\":%llu}",
+		  app_cfg.name, app_cfg.name, mb, (unsigned long long)state_rss());
 }
 
 static void respond_fault(struct conn *c)
@@ -322,15 +336,16 @@ static void respond_fault(struct conn *c)
 		  fault_name(fm), fm == FAULT_SLOW ? ms : 0);
 }
 
-void route_respond(struct conn *c)
+int route_respond(struct conn *c)
 {
 	struct req *r = &c->req;
 	size_t len;
 	char *doc;
 
-	if (!route_is_admin(r->route) && r->route != R_HEALTH && state_fault(NULL) == FAULT_ERROR500) {
+	if (!route_is_admin(r->route) && !route_is_health(r->route) &&
+	    state_fault(NULL) == FAULT_ERROR500) {
 		resp_text(c, 500, "fault error500\n");
-		return;
+		return 0;
 	}
 	switch (r->route) {
 	case R_SLOW:
@@ -356,10 +371,26 @@ void route_respond(struct conn *c)
 		respond_status(c);
 		break;
 	case R_HEALTH:
-		respond_health(c);
-		break;
+	case R_HEALTH_CHECK:
+	case R_API_HEALTH:
+		return health_respond(c);
+	case R_TODOS:
+	case R_TODO:
+		return todo_respond(c);
 	case R_STRESS:
+	case R_API_STRESS:
 		respond_stress(c);
+		break;
+	case R_API_STRESS_CLEAR:
+	case R_RELEASE:
+		respond_release(c);
+		break;
+	case R_METRICS:
+		doc = metrics_text(&len);
+		if (doc)
+			resp_heap(c, 200, "text/plain; version=0.0.4", doc, len);
+		else
+			resp_text(c, 500, "out of memory\n");
 		break;
 	case R_FAULT:
 		respond_fault(c);
@@ -371,10 +402,6 @@ void route_respond(struct conn *c)
 		else
 			resp_text(c, 500, "out of memory\n");
 		break;
-	case R_RELEASE:
-		resp_json(c, 200, "{\"node\":\"%s\",\"released_mb\":%u,\"rss\":%llu}", app_cfg.name,
-			  state_stress_release(), (unsigned long long)state_rss());
-		break;
 	case R_RESET:
 		state_reset();
 		resp_json(c, 200, "{\"node\":\"%s\",\"reset\":true}", app_cfg.name);
@@ -383,4 +410,5 @@ void route_respond(struct conn *c)
 		resp_text(c, 404, "not found\n");
 		break;
 	}
+	return 0;
 }

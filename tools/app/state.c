@@ -25,6 +25,7 @@ static uint64_t n_meth[MS_COUNT];
 static uint64_t n_status[600];     /* index = status code (100..599) */
 static uint64_t n_post_with_id, n_post_without_id;
 static uint64_t n_conn_total;
+static uint64_t n_conn_ever;       /* never reset: /metrics' counter */
 static long     n_conn_cur;
 static long     n_inflight;
 static int      fault_mode;        /* enum fault_mode */
@@ -34,7 +35,10 @@ static int      draining;
 static const char *const route_names[R_COUNT] = {
 	[R_ROOT] = "/", [R_READ] = "/read", [R_WRITE] = "/write", [R_SLOW] = "/slow",
 	[R_ECHO] = "/echo", [R_BYTES] = "/bytes", [R_STATUS] = "/status",
-	[R_HEALTH] = "/health", [R_STRESS] = "/stress", [R_FAULT] = "/admin/fault",
+	[R_HEALTH] = "/health", [R_HEALTH_CHECK] = "/health_check", [R_API_HEALTH] = "/api/health",
+	[R_TODOS] = "/api/todos", [R_TODO] = "/api/todos/{id}", [R_STRESS] = "/stress",
+	[R_API_STRESS] = "/api/stress", [R_API_STRESS_CLEAR] = "/api/stress/clear",
+	[R_METRICS] = "/metrics", [R_FAULT] = "/admin/fault",
 	[R_STATS] = "/admin/stats", [R_RELEASE] = "/admin/release",
 	[R_RESET] = "/admin/reset", [R_OTHER] = "other",
 };
@@ -86,8 +90,9 @@ void state_count_status(int status)
 		ADD(n_status[status], 1);
 }
 
-void state_conn_opened(void) { ADD(n_conn_total, 1); ADD(n_conn_cur, 1); }
+void state_conn_opened(void) { ADD(n_conn_total, 1); ADD(n_conn_ever, 1); ADD(n_conn_cur, 1); }
 void state_conn_closed(void) { ADD(n_conn_cur, -1); }
+void state_conns(uint64_t *total, long *cur) { *total = GET(n_conn_ever); *cur = GET(n_conn_cur); }
 void state_inflight_add(int delta) { ADD(n_inflight, delta); }
 long state_inflight(void) { return GET(n_inflight); }
 
@@ -178,8 +183,7 @@ const char *state_sick_reason(void)
 		return "draining";
 	if (state_fault(NULL) == FAULT_ZOMBIE)
 		return "zombie";
-	/* at or above 80% of the limit, like seed 004's memory watchdog */
-	if (app_cfg.mem_limit && state_rss() * 5 >= app_cfg.mem_limit * 4)
+	if (health_mem_watch())
 		return "memory";
 	return NULL;
 }
@@ -198,11 +202,17 @@ int state_stress_add(unsigned mb)
 	struct stress_block *b;
 	size_t len = (size_t)mb << 20, off;
 	long pg = sysconf(_SC_PAGESIZE);
-	int ret = -1;
+	int ret = STRESS_NOMEM;
 
 	if (!mb)
-		return 0;
+		return STRESS_OK;
 	pthread_mutex_lock(&stress_lock);
+	/* a container's limit: resident memory may not pass it (checked under
+	 * the lock so that two requests cannot both squeeze under it) */
+	if (app_cfg.mem_limit && state_rss() + len > app_cfg.mem_limit) {
+		ret = STRESS_LIMIT;
+		goto out;
+	}
 	if (mb > STRESS_MAX_MB || stress_total_mb + mb > STRESS_MAX_MB)
 		goto out;
 	/* mmap, not malloc: the release must give the pages back to the kernel
@@ -216,9 +226,10 @@ int state_stress_add(unsigned mb)
 	b->next = stress_head;
 	stress_head = b;
 	stress_total_mb += mb;
-	ret = 0;
+	ret = STRESS_OK;
 out:
 	pthread_mutex_unlock(&stress_lock);
+	health_mem_watch();   /* log the crossing now, not at the next health check */
 	return ret;
 }
 
@@ -246,51 +257,11 @@ unsigned state_stress_release(void)
 	mb = stress_total_mb;
 	stress_total_mb = 0;
 	pthread_mutex_unlock(&stress_lock);
+	health_mem_watch();
 	return mb;
 }
 
 /* ---- /admin/stats ---- */
-
-struct sbuf { char *s; size_t len, cap; int err; };
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->err)
-		return;
-	for (;;) {
-		size_t room = b->cap - b->len;
-
-		va_start(ap, fmt);
-		n = vsnprintf(b->s ? b->s + b->len : NULL, room, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->err = 1;
-			return;
-		}
-		if ((size_t)n < room) {
-			b->len += (size_t)n;
-			return;
-		}
-		{
-			size_t ncap = b->cap ? b->cap * 2 : 4096;
-			char *ns;
-
-			while (ncap < b->len + (size_t)n + 1)
-				ncap *= 2;
-			ns = realloc(b->s, ncap);
-			if (!ns) {
-				b->err = 1;
-				return;
-			}
-			b->s = ns;
-			b->cap = ncap;
-		}
-	}
-}
 
 char *state_stats_json(size_t *len)
 {
@@ -323,11 +294,12 @@ char *state_stats_json(size_t *len)
 		first = 0;
 	}
 	sb_printf(&b, "},\"fault\":\"%s\",\"fault_ms\":%u,\"healthy\":%s,\"sick_reason\":%s%s%s,"
-		  "\"draining\":%s,\"rss\":%llu,\"mem_limit\":%llu,\"stress_mb\":%u,",
+		  "\"draining\":%s,\"rss\":%llu,\"mem_limit\":%llu,\"stress_mb\":%u,\"redis\":%s,",
 		  fault_name(fm), fm == FAULT_SLOW ? fms : 0, sick ? "false" : "true",
 		  sick ? "\"" : "", sick ? sick : "null", sick ? "\"" : "",
 		  state_draining() ? "true" : "false", (unsigned long long)state_rss(),
-		  (unsigned long long)app_cfg.mem_limit, state_stress_mb());
+		  (unsigned long long)app_cfg.mem_limit, state_stress_mb(),
+		  redis_up() < 0 ? "null" : redis_up() ? "\"up\"" : "\"down\"");
 	sb_printf(&b, "\"post_with_id\":%llu,\"post_without_id\":%llu,\"post_id_dups\":%llu,"
 		  "\"post_ids\":{", (unsigned long long)GET(n_post_with_id),
 		  (unsigned long long)GET(n_post_without_id), (unsigned long long)idmap_dups());

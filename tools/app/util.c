@@ -1,9 +1,63 @@
 /* Small parsers and formatters for tandem-app: numbers, sizes, query
- * strings, JSON string escaping, reason phrases. No allocation. */
+ * strings, JSON string escaping, reason phrases, and the growing string
+ * (struct sbuf) the JSON and metrics documents are printed into. */
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "app.h"
+
+/* Make room for <need> more bytes (and a NUL). 0 or -1 (b->err set). */
+static int sb_grow(struct sbuf *b, size_t need)
+{
+	size_t ncap = b->cap ? b->cap : 4096;
+	char *ns;
+
+	if (b->err)
+		return -1;
+	if (b->len + need + 1 <= b->cap)
+		return 0;
+	while (ncap < b->len + need + 1)
+		ncap *= 2;
+	ns = realloc(b->s, ncap);
+	if (!ns) {
+		b->err = 1;
+		return -1;
+	}
+	b->s = ns;
+	b->cap = ncap;
+	return 0;
+}
+
+void sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->err = 1;
+		return;
+	}
+	if (sb_grow(b, (size_t)n) < 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+void sb_put(struct sbuf *b, const char *s, size_t n)
+{
+	if (sb_grow(b, n) < 0)
+		return;
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = 0;
+}
 
 int parse_u64(const char *p, size_t len, uint64_t *out)
 {

@@ -139,7 +139,7 @@ static void one_fault(struct run *r, int k)
 	res->detect_traffic_ms = res->detect_lb_ms = -2;
 	res->recover_first_ms = res->recover_share_ms = res->recover_lb_ms = -2;
 	res->win_end_ms = wend;
-	res->normal_share = f->node < r->m.nnodes ? r->normal_share[f->node] : 0;
+	res->normal_share = f->node >= 0 && f->node < r->m.nnodes ? r->normal_share[f->node] : 0;
 	if (f->state != FS_DONE)
 		return;
 	meas_sum(&r->m, t, wend, &w);
@@ -147,6 +147,19 @@ static void one_fault(struct run *r, int k)
 	res->errors = w.err;
 	res->slow = w.slow;
 	res->max_lat_us = w.lat_max_us;
+	if (f->node < 0)
+		return;   /* a shared dependency: only the window's numbers apply */
+	if (f->act == FA_ADD) {
+		/* a node added at run time had no share before: its normal share is
+		 * an even part of the nodes answering after it came */
+		struct wsum after;
+		int k, serving = 0;
+
+		meas_sum(&r->m, t, nend, &after);
+		for (k = 0; k < r->m.nnodes; k++)
+			serving += after.nodes[k] > 0 || k == f->node;
+		res->normal_share = 1.0 / serving;
+	}
 	if (fact_is_recovery(f->act)) {
 		res->recover_first_ms = since(first_answer(&r->m, f->node, t, nend), t);
 		res->recover_share_ms = since(share_back(&r->m, f->node, res->normal_share, t, nend), t);
@@ -169,9 +182,13 @@ static void one_fault(struct run *r, int k)
 		else
 			res->detect_traffic_ms = last < 0 ? 0 : last - (int64_t)t;
 	}
-	if (r->has_lb)
-		res->detect_lb_ms = (e = lbstat_find(&r->lb, f->node, t, nend, "DOWN", 0)) ?
+	if (r->has_lb) {
+		/* what tandem's stats say when it took the node out */
+		const char *st = f->act == FA_DRAIN ? "DRAIN" : f->act == FA_MAINT ? "MAINT" : "DOWN";
+
+		res->detect_lb_ms = (e = lbstat_find(&r->lb, f->node, t, nend, st, 0)) ?
 			(int64_t)(e->t_ms - t) : -1;
+	}
 }
 
 void run_analyze(struct run *r)

@@ -356,6 +356,7 @@ struct fetch_ctx {
 	int done, status, err;
 	char *body;
 	size_t cap;
+	char *node;
 };
 
 static void fetch_cb(struct hc *c, const struct hc_resp *r)
@@ -370,23 +371,35 @@ static void fetch_cb(struct hc *c, const struct hc_resp *r)
 		memcpy(f->body, r->body ? r->body : "", n);
 		f->body[n] = 0;
 	}
+	if (f->node)
+		snprintf(f->node, HC_NODE_MAX, "%s", r->node);
 	f->l->stop = 1;
 }
 
 int hc_fetch(struct loop *l, const struct target *dst, const char *path, uint64_t timeout_ms,
 	     char *body, size_t cap, int *err)
 {
-	struct fetch_ctx f = { l, 0, -1, HC_E_CONNECT, body, cap };
+	return hc_request(l, dst, "GET", path, timeout_ms, body, cap, NULL, err);
+}
+
+int hc_request(struct loop *l, const struct target *dst, const char *method, const char *path,
+	       uint64_t timeout_ms, char *body, size_t cap, char *node, int *err)
+{
+	struct fetch_ctx f = { l, 0, -1, HC_E_CONNECT, body, cap, node };
 	struct hc c;
 	char req[512];
 	int n;
 
+	if (node)
+		node[0] = 0;
 	hc_init(&c, dst, fetch_cb, &f);
 	c.keep_body = cap ? cap + 1 : 0;
-	n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n",
-		     path, dst->hostport);
+	n = snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: %s\r\n%sConnection: close\r\n\r\n",
+		     method, path, dst->hostport,
+		     strcmp(method, "GET") && strcmp(method, "HEAD") ? "Content-Length: 0\r\n" : "");
 	clock_update();
-	if (n < 0 || (size_t)n >= sizeof(req) || hc_send(&c, req, (size_t)n, 0, 1, timeout_ms) < 0) {
+	if (n < 0 || (size_t)n >= sizeof(req) ||
+	    hc_send(&c, req, (size_t)n, !strcmp(method, "HEAD"), 1, timeout_ms) < 0) {
 		hc_free(&c);
 		if (err)
 			*err = HC_E_BAD;

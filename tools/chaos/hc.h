@@ -87,5 +87,9 @@ const char *hc_err_name(int err);
  * NULL. Returns the status, or -1 with *err set (enum hc_err). */
 int hc_fetch(struct loop *l, const struct target *dst, const char *path, uint64_t timeout_ms,
 	     char *body, size_t cap, int *err);
+/* The same with any method (no body) and the answer's X-Node into <node>
+ * (HC_NODE_MAX bytes) when not NULL. */
+int hc_request(struct loop *l, const struct target *dst, const char *method, const char *path,
+	       uint64_t timeout_ms, char *body, size_t cap, char *node, int *err);
 
 #endif

@@ -28,8 +28,9 @@ static void kinds(FILE *f, const uint64_t *k64, const uint32_t *k32, const struc
 
 static void lat(FILE *f, const struct hist *h)
 {
-	fprintf(f, "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f", hist_pct(h, 50) / 1000.0,
-		hist_pct(h, 99) / 1000.0, h->max_us / 1000.0);
+	fprintf(f, "\"p50_ms\":%.3f,\"p95_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"max_ms\":%.3f",
+		hist_pct(h, 50) / 1000.0, hist_pct(h, 95) / 1000.0, hist_pct(h, 99) / 1000.0,
+		hist_pct(h, 99.9) / 1000.0, h->max_us / 1000.0);
 }
 
 static void totals(FILE *f, const struct run *r)
@@ -102,7 +103,7 @@ static void faults(FILE *f, const struct run *r)
 		else
 			fprintf(f, "null");
 		fprintf(f, ",\"action\":\"%s\",\"node\":", fact_name(x->act));
-		json_str(f, r->lab->node[x->node].name);
+		json_str(f, fault_target(&r->plan, x));
 		fprintf(f, ",\"ms\":%u,\"ok\":%s,\"error\":", x->ms, x->state == FS_DONE ? "true" : "false");
 		if (x->state == FS_DONE)
 			fprintf(f, "null");
@@ -150,10 +151,16 @@ void report_json(FILE *f, const struct run *r)
 	json_str(f, r->title);
 	fprintf(f, ",\"url\":\"http://%s", lo->dst.hostport);
 	fprintf(f, "%s\",\"duration_ms\":%llu,\"run_ms\":%llu,\"conns\":%d,\"new_conn\":%s,"
-		"\"rate\":%.3f,\"post_ratio\":%.3f,\"req_timeout_ms\":%llu,\"slow_ms\":%llu,\"nodes\":[",
+		"\"rate\":%.3f,\"post_ratio\":%.3f,\"req_timeout_ms\":%llu,\"slow_ms\":%llu,\"count\":%llu,"
+		"\"stages\":[",
 		lo->dst.path, (unsigned long long)r->o.duration_ms, (unsigned long long)r->m.used_ms,
 		lo->conns, lo->new_conn ? "true" : "false", lo->rate, lo->post_ratio,
-		(unsigned long long)lo->req_timeout_ms, (unsigned long long)r->o.slow_ms);
+		(unsigned long long)lo->req_timeout_ms, (unsigned long long)r->o.slow_ms,
+		(unsigned long long)lo->count);
+	for (i = 0; i < lo->nstages; i++)
+		fprintf(f, "%s{\"ms\":%llu,\"conns\":%d}", i ? "," : "",
+			(unsigned long long)lo->stages[i].ms, lo->stages[i].target);
+	fprintf(f, "],\"nodes\":[");
 	for (i = 0; i < r->m.nnodes; i++) {
 		fprintf(f, "%s", i ? "," : "");
 		json_str(f, r->m.names[i]);

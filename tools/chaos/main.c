@@ -11,6 +11,8 @@
 #include <tandem/loop.h>
 #include "chaos.h"
 #include "cli.h"
+#include "labdef.h"
+#include "playbook.h"
 #include "report.h"
 
 volatile sig_atomic_t chaos_interrupted;
@@ -71,20 +73,6 @@ int write_outputs(const struct cli *c, const struct run *const *runs, int n, con
 	return rc ? -1 : 0;
 }
 
-/* Node names of a lab of <n> nodes, before it exists, to check the plan. */
-static void preview_lab(struct lab *lab, int n)
-{
-	int i;
-
-	memset(lab, 0, sizeof(*lab));
-	lab->managed = 1;
-	lab->n = n;
-	for (i = 0; i < n; i++) {
-		snprintf(lab->node[i].name, sizeof(lab->node[i].name), "%c", 'A' + i);
-		lab->node[i].has_direct = 1;   /* lab_start fills the addresses */
-	}
-}
-
 static int parse_plan(const struct cli *c, struct plan *p, const struct lab *lab)
 {
 	char err[300];
@@ -112,10 +100,12 @@ static int single_run(struct cli *c, struct loop *l)
 
 	memset(&r, 0, sizeof(r));
 	r.o = c->run;
-	if (c->lab_nodes) {
-		preview_lab(&lab, c->lab_nodes);
+	if (c->lab_nodes || c->lab_def) {
+		lab_preview(&lab, c->lab_nodes, c->lab_def);
 	} else {
 		memset(&lab, 0, sizeof(lab));
+		if (c->admin_sock)
+			snprintf(lab.admin_sock, sizeof(lab.admin_sock), "%s", c->admin_sock);
 		for (i = 0; i < c->nnodes; i++)
 			if (lab_add_external(&lab, c->nodes[i]) < 0) {
 				fprintf(stderr, "tandem-chaos: bad --node '%s' (want NAME=PID:URL, "
@@ -125,27 +115,45 @@ static int single_run(struct cli *c, struct loop *l)
 	}
 	if (parse_plan(c, &r.plan, &lab) < 0)
 		return 2;
-	if (c->lab_nodes) {
-		if (lab_start(&lab, &c->lab, l) < 0) {
+	if (c->lab_nodes || c->lab_def) {
+		if ((c->lab_def ? lab_start_def(&lab, c->lab_def, &c->lab, l) : lab_start(&lab, &c->lab, l)) < 0) {
 			fprintf(stderr, "tandem-chaos: lab did not start: %s\n", lab.err);
 			return 1;
 		}
-		target_local(&r.o.load.dst, lab.fe_port, c->path ? c->path : "/read");
-		target_local(&r.o.stats, lab.stats_port, "/stats;csv");
+		target_local(&r.o.load.dst, lab.fe_port, c->path ? c->path : lab.load_path);
+		target_local(&r.o.stats, lab.stats_port, lab.stats_path);
+		snprintf(r.o.backend, sizeof(r.o.backend), "%s", lab.backend);
 		r.o.has_stats = 1;
-		fprintf(out, "lab: %d nodes, tandem on 127.0.0.1:%d (stats :%d), work dir %s\n",
-			lab.n, lab.fe_port, lab.stats_port, lab.dir);
+		if (c->lab_def)
+			fprintf(out, "lab %s: %s; tandem on 127.0.0.1:%d (stats :%d), work dir %s\n",
+				c->lab_def->id, c->lab_def->title, lab.fe_port, lab.stats_port, lab.dir);
+		else
+			fprintf(out, "lab: %d nodes, tandem on 127.0.0.1:%d (stats :%d), work dir %s\n",
+				lab.n, lab.fe_port, lab.stats_port, lab.dir);
 	}
 	r.lab = &lab;
 	{
 		char who[96];
-		if (c->lab_nodes)
+		if (c->lab_def)
+			snprintf(who, sizeof(who), "lab %s", c->lab_def->id);
+		else if (c->lab_nodes)
 			snprintf(who, sizeof(who), "lab of %d nodes", lab.n);
 		else
 			snprintf(who, sizeof(who), "target %s", r.o.load.dst.hostport);
-		snprintf(r.title, sizeof(r.title), "%.60s: %d %s connections, GET %.40s%s, %.1f s", who,
-			 r.o.load.conns, r.o.load.new_conn ? "new" : "keep-alive", r.o.load.dst.path,
-			 r.o.load.post_ratio > 0 ? " + POST /write" : "", r.o.duration_ms / 1000.0);
+		char how[64];
+		if (r.o.load.nstages)
+			snprintf(how, sizeof(how), "%d stages from %d", r.o.load.nstages, r.o.load.conns);
+		else
+			snprintf(how, sizeof(how), "%d", r.o.load.conns);
+		if (r.o.load.count)
+			snprintf(r.title, sizeof(r.title), "%.60s: %llu requests over %s %s connections, GET %.40s%s",
+				 who, (unsigned long long)r.o.load.count, how,
+				 r.o.load.new_conn ? "new" : "keep-alive", r.o.load.dst.path,
+				 r.o.load.post_ratio > 0 ? " + POST /write" : "");
+		else
+			snprintf(r.title, sizeof(r.title), "%.60s: %s %s connections, GET %.40s%s, %.1f s", who,
+				 how, r.o.load.new_conn ? "new" : "keep-alive", r.o.load.dst.path,
+				 r.o.load.post_ratio > 0 ? " + POST /write" : "", r.o.duration_ms / 1000.0);
 	}
 	if (run_exec(&r, l) < 0) {
 		fprintf(stderr, "tandem-chaos: out of memory\n");
@@ -177,7 +185,12 @@ int main(int argc, char **argv)
 		perror("tandem-chaos: event loop");
 		return 1;
 	}
-	rc = c.playbook ? playbook_run(&c, &l) : single_run(&c, &l);
+	if (c.demo)
+		rc = demo_run(&c, &l);
+	else if (c.playbook)
+		rc = playbook_run(&c, &l, playbook_find(c.playbook));
+	else
+		rc = single_run(&c, &l);
 	loop_destroy(&l);
 	if (chaos_interrupted && !rc)
 		rc = 130;

@@ -1,11 +1,14 @@
 /* The fault plan: what to break, when, on which node. A fault is written
  * TIME:ACTION[:MS]:NODES, e.g. "2s:kill:A", "1.5s:slow:300:B", "1s:kill:A,B,C";
  * TIME is from the start of the load. Signal actions need the node's PID,
- * fault-mode actions its direct address (GET /admin/fault?mode=...). */
+ * fault-mode actions its direct address (GET /admin/fault?mode=...), admin
+ * actions tandem's runtime API (`set server BACKEND/NODE state drain`).
+ * Signal actions also apply to a lab's dependencies ("1s:kill:redis-A"). */
 #ifndef CHAOS_PLAN_H
 #define CHAOS_PLAN_H
 #include <stdint.h>
 #include <tandem/loop-t.h>
+#include "admin.h"
 #include "hc.h"
 #include "lab.h"
 
@@ -21,6 +24,10 @@ enum fact {
 	FA_ERROR500,  /* every request gets 500 */
 	FA_SLOW,      /* every response MS later */
 	FA_OFF,       /* fault mode off */
+	FA_DRAIN,     /* runtime API: set server B/N state drain */
+	FA_READY,     /* runtime API: set server B/N state ready */
+	FA_MAINT,     /* runtime API: set server B/N state maint */
+	FA_ADD,       /* lab: start a dynamic node, then `add server` and `enable health` */
 	FA_MAX
 };
 
@@ -31,12 +38,15 @@ struct plan;
 struct fault {
 	uint64_t        at_ms;     /* planned time */
 	enum fact       act;
-	int             node;      /* index in the lab */
+	int             node;      /* the node it is about (index in the lab), -1 if none */
+	int             dep;       /* the dependency it acts on, -1 when it acts on the node */
 	unsigned        ms;        /* FA_SLOW */
+	int             ready;     /* FA_ADD: the new node answered /health */
 	int             state;     /* FS_* */
 	uint64_t        t_ms;      /* when it took effect (fault modes: when the node confirmed) */
 	char            msg[160];  /* why it failed */
 	struct hc       hc;
+	struct admin_req adm;
 	struct ev_timer tmr;
 	struct plan    *plan;
 };
@@ -46,6 +56,7 @@ struct plan {
 	struct fault  f[MAX_FAULTS];
 	struct lab   *lab;
 	uint64_t      t0_us;
+	const char   *backend;     /* for admin actions */
 };
 
 /* Parse one fault (or one per listed node) into <p>. 0, or -1 with <err>. */
@@ -59,9 +70,11 @@ void plan_start(struct plan *p, struct lab *lab, uint64_t t0_us);
 void plan_stop(struct plan *p);
 
 const char *fact_name(enum fact a);
-/* cont, off, restart: the node is meant to serve again. */
+/* cont, off, restart, ready, add: the node is meant to serve again. */
 int fact_is_recovery(enum fact a);
-/* Human label: "kill A", "slow 300ms B". */
+/* The name of what the fault acts on: a node or a dependency. */
+const char *fault_target(const struct plan *p, const struct fault *f);
+/* Human label: "kill A", "slow 300ms B", "kill redis-A". */
 void fault_label(const struct plan *p, const struct fault *f, char *out, size_t len);
 
 #endif

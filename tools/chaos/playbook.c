@@ -1,51 +1,18 @@
-/* The seeds playbook: the lab notes' scenarios, each on a fresh lab, each
- * judged against thresholds derived from the check settings (see
- * doc/chaos.md for the reasoning behind every number). */
+/* The playbook machinery (see playbook.h): for each scenario of a table, a
+ * fresh lab (generated, or the playbook's defined lab), its faults, one run,
+ * the scenario's judge (which may also probe the lab while it still runs),
+ * PASS/FAIL per check, and one JSON document and chart for the whole. */
 #include <stdio.h>
 #include <string.h>
 #include <tandem/clock.h>
 #include "chaos.h"
-#include "cli.h"
+#include "playbook.h"
 #include "report.h"
 
-#define MAX_CHECKS 6
-#define NSCEN      8
-/* slack for measurement and scheduling on a busy machine */
-#define MARGIN_MS  300
+#define MAX_SCEN 16
 
-struct check {
-	char        what[96];
-	double      value;          /* -1: never happened */
-	const char *cmp;            /* "<=", "<", "==", ">" (lo), "in" (lo..hi) */
-	double      lo, hi;
-	const char *unit;           /* "ms", "%", "" */
-	int         info;           /* reported, not judged */
-	int         pass;
-};
-
-struct scen_res {
-	int          ran;
-	char         err[1200];
-	int          pass;
-	int          n;
-	struct check ck[MAX_CHECKS];
-};
-
-struct scenario {
-	const char *name;
-	const char *desc;
-	int         nodes;
-	int         weights[MAX_NODES];
-	uint64_t    duration_ms;
-	const char *faults[4];
-	void      (*judge)(const struct cli *c, const struct run *r, struct scen_res *s);
-	const char *retry_on;      /* replaces the lab's retry-on, NULL = keep */
-	const char *server_extra;  /* added to every server line, NULL = none */
-	const char *backend_extra; /* one more backend line, NULL = none */
-};
-
-static void add(struct scen_res *s, const char *what, double v, const char *cmp, double lo,
-		double hi, const char *unit, int info)
+void pb_check(struct scen_res *s, const char *what, double v, const char *cmp, double lo, double hi,
+	      const char *unit, int info)
 {
 	struct check *k;
 
@@ -73,131 +40,70 @@ static void add(struct scen_res *s, const char *what, double v, const char *cmp,
 		k->pass = v >= lo && v <= hi;
 }
 
-static unsigned detect_limit(const struct cli *c)
+void pb_errors_zero(struct pb_ctx *x)
 {
-	/* first failed check within one inter, the others fastinter apart */
-	return c->lab.inter_ms + c->lab.fall * c->lab.fastinter_ms + MARGIN_MS;
+	pb_check(x->s, "client errors", (double)x->r->m.err, "==", 0, 0, "", 0);
 }
 
-static void errors_zero(const struct run *r, struct scen_res *s)
+int pb_split(struct pb_ctx *x, const char *path, int n, int *per_node)
 {
-	add(s, "client errors", (double)r->m.err, "==", 0, 0, "", 0);
+	struct target fe;
+	char node[HC_NODE_MAX];
+	int i, ok = 0;
+
+	memset(per_node, 0, sizeof(int) * (size_t)x->lab->n);
+	target_local(&fe, x->lab->fe_port, path);
+	for (i = 0; i < n && !chaos_interrupted; i++) {
+		int st = hc_request(x->l, &fe, "GET", path, 2000, NULL, 0, node, NULL);
+		int k = lab_find(x->lab, node);
+
+		if (st >= 200 && st < 300) {
+			ok++;
+			if (k >= 0)
+				per_node[k]++;
+		}
+	}
+	return ok;
 }
 
-static void judge_kill(const struct cli *c, const struct run *r, struct scen_res *s)
+int pb_fe_status(struct pb_ctx *x, const char *method, const char *path)
 {
-	(void)c;
-	errors_zero(r, s);
-	add(s, "tandem marks A DOWN after", (double)r->res[0].detect_lb_ms, "<", 0, 1000, "ms", 0);
-	add(s, "last answer from A after", (double)r->res[0].detect_traffic_ms, "<", 0, 1000, "ms", 1);
+	struct target fe;
+
+	target_local(&fe, x->lab->fe_port, path);
+	return hc_request(x->l, &fe, method, path, 2000, NULL, 0, NULL, NULL);
 }
 
-static void judge_recover(const struct cli *c, const struct run *r, struct scen_res *s)
+int pb_node_status(struct pb_ctx *x, const char *name, const char *method, const char *path)
 {
-	double lim = (double)c->lab.rise * c->lab.inter_ms + 500;
+	int k = lab_find(x->lab, name);
 
-	errors_zero(r, s);
-	add(s, "A's share back to 70% of normal after", (double)r->res[1].recover_share_ms, "<=", 0,
-	    lim, "ms", 0);
-	add(s, "first answer from A after restart", (double)r->res[1].recover_first_ms, "<=", 0, lim,
-	    "ms", 1);
-	add(s, "tandem marks A UP after", (double)r->res[1].recover_lb_ms, "<=", 0, lim, "ms", 1);
+	if (k < 0)
+		return -1;
+	return hc_request(x->l, &x->lab->node[k].direct, method, path, 2000, NULL, 0, NULL, NULL);
 }
 
-static void judge_hang(const struct cli *c, const struct run *r, struct scen_res *s)
+double pb_share(struct pb_ctx *x, const char *name, uint64_t from_ms, uint64_t to_ms)
 {
 	struct wsum w;
+	int k = meas_node((struct meas *)&x->r->m, name);
 
-	errors_zero(r, s);
-	meas_sum(&r->m, 0, r->m.used_ms, &w);
-	add(s, "slow requests (>= --slow)", (double)w.slow, "<=", 0, c->run.load.conns, "", 0);
-	/* each check to a hung node waits for its timeout (inter, as in HAProxy
-	 * without `timeout check`) */
-	add(s, "tandem marks A DOWN after", (double)r->res[0].detect_lb_ms, "<=", 0,
-	    c->lab.inter_ms + c->lab.fall * (double)c->lab.inter_ms +
-	    (c->lab.fall - 1) * (double)c->lab.fastinter_ms + MARGIN_MS, "ms", 1);
-	add(s, "max latency", r->m.all.max_us / 1000.0, "<=", 0, 5000, "ms", 1);
+	meas_sum(&x->r->m, from_ms, to_ms, &w);
+	return k >= 0 && w.answered ? 100.0 * w.nodes[k] / w.answered : 0;
 }
 
-static void judge_zombie(const struct cli *c, const struct run *r, struct scen_res *s)
+uint64_t pb_fault_ms(struct pb_ctx *x, int k)
 {
-	errors_zero(r, s);
-	add(s, "last request served by A after", (double)r->res[0].detect_traffic_ms, "<=", 0,
-	    detect_limit(c), "ms", 0);
-	add(s, "tandem marks A DOWN after", (double)r->res[0].detect_lb_ms, "<=", 0, detect_limit(c),
-	    "ms", 1);
+	const struct fault *f = &x->r->plan.f[k];
+
+	return f->state == FS_DONE ? f->t_ms : f->at_ms;
 }
 
-static void judge_graceful(const struct cli *c, const struct run *r, struct scen_res *s)
-{
-	errors_zero(r, s);
-	add(s, "tandem marks A DOWN after", (double)r->res[0].detect_lb_ms, "<=", 0, detect_limit(c),
-	    "ms", 1);
-	add(s, "last answer from A after", (double)r->res[0].detect_traffic_ms, "<=", 0,
-	    c->lab.drain_ms + 1000.0, "ms", 1);
-}
+/* ---- running ---- */
 
-/* A storm of 500s from A: retried elsewhere (retry-on 500), and A ejected
- * by passive checks (observe layer7) while its /health still says 200. */
-static void judge_storm(const struct cli *c, const struct run *r, struct scen_res *s)
-{
-	(void)c;
-	errors_zero(r, s);
-	add(s, "last request served by A after", (double)r->res[0].detect_traffic_ms, "<=", 0,
-	    1000, "ms", 0);
-}
-
-static void judge_weighted(const struct cli *c, const struct run *r, struct scen_res *s)
-{
-	uint64_t ans = r->m.nodes[0] + r->m.nodes[1];
-
-	(void)c;
-	errors_zero(r, s);
-	add(s, "A's share (weight 3 of 4)", ans ? 100.0 * r->m.nodes[0] / ans : 0, "in", 70, 80, "%", 0);
-}
-
-static void judge_alldown(const struct cli *c, const struct run *r, struct scen_res *s)
-{
-	uint64_t t = r->plan.f[0].state == FS_DONE ? r->plan.f[0].t_ms : 0;
-	struct wsum w, late;
-	uint64_t hard = r->m.kind[EK_CONNECT] + r->m.kind[EK_RESET] + r->m.kind[EK_CLOSED] +
-			r->m.kind[EK_TIMEOUT] + r->m.kind[EK_BAD];
-
-	(void)c;
-	meas_sum(&r->m, t, r->m.used_ms, &w);
-	meas_sum(&r->m, t + 200, r->m.used_ms, &late);
-	add(s, "requests without an HTTP answer", (double)hard, "==", 0, 0, "", 0);
-	add(s, "max latency after the kill", w.lat_max_us / 1000.0, "<=", 0, 1000, "ms", 0);
-	add(s, "answers other than 503 from 200 ms after", (double)(late.done - late.s503), "==", 0, 0,
-	    "", 0);
-	add(s, "503 answers after the kill", (double)w.s503, ">", 0, 0, "", 1);
-}
-
-static const struct scenario scenarios[NSCEN] = {
-	{ "kill", "SIGKILL node A under load: no client error, tandem detects it within 1 s",
-	  3, {0}, 4000, { "1.5s:kill:A" }, judge_kill, NULL, NULL, NULL },
-	{ "recover", "kill A, then start it again: its share comes back within rise x inter + 500 ms",
-	  3, {0}, 5500, { "1s:kill:A", "2.5s:restart:A" }, judge_recover, NULL, NULL, NULL },
-	{ "hang", "SIGSTOP A for 2.5 s, then SIGCONT: no error, at most --conns slow requests",
-	  3, {0}, 6000, { "1s:stop:A", "3.5s:cont:A" }, judge_hang, NULL, NULL, NULL },
-	{ "zombie", "A's /health fails while it still serves: no request reaches A after "
-	  "inter + fall x fastinter + 300 ms", 3, {0}, 3500, { "1s:zombie:A" }, judge_zombie, NULL, NULL, NULL },
-	{ "graceful", "SIGTERM A (tandem-app drains for --drain-ms): no client error",
-	  3, {0}, 4500, { "1s:term:A" }, judge_graceful, NULL, NULL, NULL },
-	{ "weighted", "two nodes weighted 3:1: A gets 75% +- 5%", 2, {3, 1}, 3000, { NULL },
-	  judge_weighted, NULL, NULL, NULL },
-	{ "alldown", "kill every node: clients get 503 within 1 s, never a hang or a reset",
-	  3, {0}, 3500, { "1s:kill:A,B,C" }, judge_alldown, NULL, NULL, NULL },
-	{ "storm500", "A answers 500 to everything but its /health: no client error (retry-on 500), "
-	  "A ejected by max-fails (nginx's semantics) within 1 s", 3, {0}, 3500, { "1s:error500:A" },
-	  judge_storm, "conn-failure empty-response 500 502 503 504", "max-fails 2 fail-timeout 10s",
-	  /* a third of the traffic fails at once: the budget must cover it */
-	  "retry-budget 50" },
-};
-
-static struct run runs[NSCEN];
-static struct scen_res results[NSCEN];
-static struct lab labs[NSCEN];
+static struct run runs[MAX_SCEN];
+static struct scen_res results[MAX_SCEN];
+static struct lab labs[MAX_SCEN];
 
 static void print_check(const struct check *k)
 {
@@ -209,28 +115,24 @@ static void print_check(const struct check *k)
 		snprintf(v, sizeof(v), "%.*f%s%s", strcmp(k->unit, "%") ? 0 : 1, k->value,
 			 *k->unit ? " " : "", k->unit);
 	if (!strcmp(k->cmp, "in"))
-		snprintf(lim, sizeof(lim), "%.0f..%.0f %s", k->lo, k->hi, k->unit);
+		snprintf(lim, sizeof(lim), "%.0f..%.0f%s%s", k->lo, k->hi, *k->unit ? " " : "", k->unit);
 	else if (!strcmp(k->cmp, ">"))
 		snprintf(lim, sizeof(lim), "> %.0f%s%s", k->lo, *k->unit ? " " : "", k->unit);
 	else
 		snprintf(lim, sizeof(lim), "%s %.0f%s%s", k->cmp, k->hi, *k->unit ? " " : "", k->unit);
-	printf("    %-5s %-44s %12s   (%s %s)\n", k->info ? "info" : k->pass ? "PASS" : "FAIL",
+	printf("    %-5s %-58s %10s   (%s %s)\n", k->info ? "info" : k->pass ? "PASS" : "FAIL",
 	       k->what, v, k->info ? "expected" : "limit", lim);
 }
 
-static int run_scenario(const struct cli *c, struct loop *l, int i)
+static int start_lab(const struct cli *c, struct loop *l, const struct playbook *pb,
+		     const struct scenario *sc, struct lab *lab)
 {
-	const struct scenario *sc = &scenarios[i];
-	struct scen_res *s = &results[i];
-	struct run *r = &runs[i];
-	struct lab *lab = &labs[i];
 	struct lab_opts lo = c->lab;
-	char err[300];
-	int f, k;
 
-	printf("[%d/%d] %s: %s\n", i + 1, NSCEN, sc->name, sc->desc);
-	fflush(stdout);
-	memset(r, 0, sizeof(*r));
+	if (pb->lab) {
+		lo.env = sc->env;
+		return lab_start_def(lab, pb->lab, &lo, l);
+	}
 	lo.nodes = sc->nodes;
 	memcpy(lo.weights, sc->weights, sizeof(lo.weights));
 	if (sc->retry_on)
@@ -239,22 +141,57 @@ static int run_scenario(const struct cli *c, struct loop *l, int i)
 		snprintf(lo.server_extra, sizeof(lo.server_extra), "%s", sc->server_extra);
 	if (sc->backend_extra)
 		snprintf(lo.backend_extra, sizeof(lo.backend_extra), "%s", sc->backend_extra);
+	return lab_start(lab, &lo, l);
+}
+
+static int run_scenario(const struct cli *c, struct loop *l, const struct playbook *pb, int i)
+{
+	const struct scenario *sc = &pb->sc[i];
+	struct scen_res *s = &results[i];
+	struct run *r = &runs[i];
+	struct lab *lab = &labs[i];
+	struct pb_ctx x = { c, l, lab, r, s };
+	char err[300];
+	const char *path;
+	int f, k;
+
+	printf("[%d/%d] %s: %s\n", i + 1, pb->n, sc->name, sc->desc);
+	fflush(stdout);
+	memset(r, 0, sizeof(*r));
 	r->o = c->run;
 	r->o.duration_ms = sc->duration_ms;
+	if (sc->conns)
+		r->o.load.conns = sc->conns;
+	r->o.load.count = sc->count;
+	if (sc->post_ratio > 0)
+		r->o.load.post_ratio = sc->post_ratio;
+	r->o.load.nstages = 0;
+	if (sc->stages && stages_parse(&r->o.load, sc->stages) < 0) {
+		snprintf(s->err, sizeof(s->err), "bad stages '%s' in the table", sc->stages);
+		printf("    FAIL  %s\n  => FAIL\n", s->err);
+		return 0;
+	}
+	if (sc->stages)
+		r->o.duration_ms = stages_ms(&r->o.load);
+	if (sc->count && !r->o.duration_ms)
+		r->o.duration_ms = 60000;   /* a bound, not the expected length */
 	snprintf(r->title, sizeof(r->title), "%s: %s", sc->name, sc->desc);
-	if (lab_start(lab, &lo, l) < 0) {
+	if (start_lab(c, l, pb, sc, lab) < 0) {
 		snprintf(s->err, sizeof(s->err), "lab did not start: %s", lab->err);
 		printf("    FAIL  %s\n  => FAIL\n", s->err);
 		return 0;
 	}
-	for (f = 0; f < 4 && sc->faults[f]; f++)
+	for (f = 0; f < PB_FAULTS && sc->faults[f]; f++)
 		if (plan_parse(&r->plan, lab, sc->faults[f], err, sizeof(err)) < 0) {
 			snprintf(s->err, sizeof(s->err), "%s", err);   /* a bug in the table */
 			lab_stop(lab, 0);
+			printf("    FAIL  %s\n  => FAIL\n", s->err);
 			return 0;
 		}
-	target_local(&r->o.load.dst, lab->fe_port, c->path ? c->path : "/read");
-	target_local(&r->o.stats, lab->stats_port, "/stats;csv");
+	path = c->path ? c->path : sc->path ? sc->path : lab->load_path;
+	target_local(&r->o.load.dst, lab->fe_port, path);
+	target_local(&r->o.stats, lab->stats_port, lab->stats_path);
+	snprintf(r->o.backend, sizeof(r->o.backend), "%s", lab->backend);
 	r->o.has_stats = 1;
 	r->lab = lab;
 	if (run_exec(r, l) < 0) {
@@ -263,14 +200,14 @@ static int run_scenario(const struct cli *c, struct loop *l, int i)
 		return 0;
 	}
 	s->ran = 1;
-	sc->judge(c, r, s);
+	sc->judge(&x);
 	if (r->tandem_died)
 		snprintf(s->err, sizeof(s->err), "tandem exited during the run (%.2f s)",
 			 r->tandem_died_ms / 1000.0);
 	for (f = 0; f < r->plan.n; f++)
 		if (r->plan.f[f].state != FS_DONE && !s->err[0])
 			snprintf(s->err, sizeof(s->err), "fault %s %s failed: %s", fact_name(r->plan.f[f].act),
-				 lab->node[r->plan.f[f].node].name, r->plan.f[f].msg);
+				 fault_target(&r->plan, &r->plan.f[f]), r->plan.f[f].msg);
 	if (lab_stop(lab, 1) && !s->err[0])
 		snprintf(s->err, sizeof(s->err), "sanitizer report: %s", lab->san);
 	s->pass = !s->err[0] && !r->interrupted;
@@ -283,9 +220,11 @@ static int run_scenario(const struct cli *c, struct loop *l, int i)
 		print_check(&s->ck[k]);
 	if (s->err[0])
 		printf("    FAIL  %s\n", s->err);
-	printf("    (%llu requests, %llu errors, p99 %.1f ms)\n  => %s\n",
-	       (unsigned long long)r->m.done, (unsigned long long)r->m.err,
-	       hist_pct(&r->m.all, 99) / 1000.0, s->pass ? "PASS" : "FAIL");
+	printf("    (%llu requests, %llu errors, p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, p99.9 %.1f ms)\n"
+	       "  => %s\n", (unsigned long long)r->m.done, (unsigned long long)r->m.err,
+	       hist_pct(&r->m.all, 50) / 1000.0, hist_pct(&r->m.all, 95) / 1000.0,
+	       hist_pct(&r->m.all, 99) / 1000.0, hist_pct(&r->m.all, 99.9) / 1000.0,
+	       s->pass ? "PASS" : "FAIL");
 	if (s->pass && !c->lab.keep)
 		lab_remove_dir(lab);
 	else if (!c->lab.keep)
@@ -295,9 +234,10 @@ static int run_scenario(const struct cli *c, struct loop *l, int i)
 }
 
 struct pb_json {
-	const struct cli *c;
-	int pass;
-	uint64_t elapsed_ms;
+	const struct cli      *c;
+	const struct playbook *pb;
+	int                    pass;
+	uint64_t               elapsed_ms;
 };
 
 static void json_out(FILE *f, void *ctx)
@@ -305,18 +245,31 @@ static void json_out(FILE *f, void *ctx)
 	struct pb_json *p = ctx;
 	int i, k;
 
-	fprintf(f, "{\"playbook\":\"seeds\",\"pass\":%s,\"elapsed_ms\":%llu,"
-		"\"settings\":{\"checks\":%s,\"inter_ms\":%u,\"fastinter_ms\":%u,\"fall\":%u,\"rise\":%u,"
-		"\"retries\":%u,\"retry_on\":",
-		p->pass ? "true" : "false", (unsigned long long)p->elapsed_ms,
-		p->c->lab.checks ? "true" : "false", p->c->lab.inter_ms, p->c->lab.fastinter_ms,
-		p->c->lab.fall, p->c->lab.rise, p->c->lab.retries);
-	json_str(f, p->c->lab.retry_on);
-	fprintf(f, "},\"scenarios\":[");
-	for (i = 0; i < NSCEN; i++) {
+	fprintf(f, "{\"playbook\":");
+	json_str(f, p->pb->name);
+	fprintf(f, ",\"title\":");
+	json_str(f, p->pb->title);
+	fprintf(f, ",\"pass\":%s,\"elapsed_ms\":%llu,", p->pass ? "true" : "false",
+		(unsigned long long)p->elapsed_ms);
+	if (p->pb->lab) {
+		fprintf(f, "\"lab\":");
+		json_str(f, p->pb->lab->id);
+		fprintf(f, ",\"seed\":");
+		json_str(f, p->pb->lab->seed);
+		fprintf(f, ",\"settings\":{\"conns\":%d}", p->c->run.load.conns);
+	} else {
+		fprintf(f, "\"settings\":{\"checks\":%s,\"inter_ms\":%u,\"fastinter_ms\":%u,\"fall\":%u,"
+			"\"rise\":%u,\"retries\":%u,\"retry_on\":",
+			p->c->lab.checks ? "true" : "false", p->c->lab.inter_ms, p->c->lab.fastinter_ms,
+			p->c->lab.fall, p->c->lab.rise, p->c->lab.retries);
+		json_str(f, p->c->lab.retry_on);
+		fputc('}', f);
+	}
+	fprintf(f, ",\"scenarios\":[");
+	for (i = 0; i < p->pb->n; i++) {
 		const struct scen_res *s = &results[i];
-		fprintf(f, "%s{\"name\":\"%s\",\"description\":", i ? "," : "", scenarios[i].name);
-		json_str(f, scenarios[i].desc);
+		fprintf(f, "%s{\"name\":\"%s\",\"description\":", i ? "," : "", p->pb->sc[i].name);
+		json_str(f, p->pb->sc[i].desc);
 		fprintf(f, ",\"pass\":%s,\"error\":", s->pass ? "true" : "false");
 		if (s->err[0])
 			json_str(f, s->err);
@@ -341,35 +294,44 @@ static void json_out(FILE *f, void *ctx)
 	fprintf(f, "]}");
 }
 
-int playbook_run(const struct cli *c, struct loop *l)
+int playbook_run(const struct cli *c, struct loop *l, const struct playbook *pb)
 {
-	const struct run *done[NSCEN];
-	struct pb_json pj = { c, 1, 0 };
+	const struct run *done[MAX_SCEN];
+	struct pb_json pj = { c, pb, 1, 0 };
 	uint64_t t0 = clock_mono_us();
+	char title[160];
 	int i, nd = 0, failed = 0;
 
-	printf("seeds playbook: checks %s (inter %ums fastinter %ums fall %u rise %u), retries %u, "
-	       "retry-on '%s', %d keep-alive connections on GET %s\n",
-	       c->lab.checks ? "on" : "OFF", c->lab.inter_ms, c->lab.fastinter_ms, c->lab.fall,
-	       c->lab.rise, c->lab.retries, c->lab.retry_on, c->run.load.conns,
-	       c->path ? c->path : "/read");
-	for (i = 0; i < NSCEN && !chaos_interrupted; i++) {
-		if (run_scenario(c, l, i))
+	if (pb->n > MAX_SCEN)
+		return 1;
+	memset(results, 0, sizeof(results));
+	if (pb->lab)
+		printf("lab %s playbook: %s (%s); %d keep-alive connections unless a scenario says "
+		       "otherwise\n", pb->name, pb->title, pb->lab->seed, c->run.load.conns);
+	else
+		printf("seeds playbook: checks %s (inter %ums fastinter %ums fall %u rise %u), retries %u, "
+		       "retry-on '%s', %d keep-alive connections on GET %s\n",
+		       c->lab.checks ? "on" : "OFF", c->lab.inter_ms, c->lab.fastinter_ms, c->lab.fall,
+		       c->lab.rise, c->lab.retries, c->lab.retry_on, c->run.load.conns,
+		       c->path ? c->path : "/read");
+	for (i = 0; i < pb->n && !chaos_interrupted; i++) {
+		if (run_scenario(c, l, pb, i))
 			done[nd++] = &runs[i];
 		if (!results[i].pass)
 			failed++;
 	}
-	failed += NSCEN - i;   /* interrupted: the rest did not run */
+	failed += pb->n - i;   /* interrupted: the rest did not run */
 	pj.pass = !failed;
 	pj.elapsed_ms = (clock_mono_us() - t0) / 1000;
-	printf("\nseeds playbook: %d passed, %d failed (%.1f s):", NSCEN - failed, failed,
-	       pj.elapsed_ms / 1000.0);
-	for (i = 0; i < NSCEN; i++)
-		printf(" %s=%s", scenarios[i].name, results[i].pass ? "PASS" : "FAIL");
+	printf("\n%s%s playbook: %d passed, %d failed (%.1f s):", pb->lab ? "lab " : "", pb->name,
+	       pb->n - failed, failed, pj.elapsed_ms / 1000.0);
+	for (i = 0; i < pb->n; i++)
+		printf(" %s=%s", pb->sc[i].name, results[i].pass ? "PASS" : "FAIL");
 	printf("\n");
-	if (write_outputs(c, done, nd, "tandem-chaos: seeds playbook", json_out, &pj) < 0)
+	snprintf(title, sizeof(title), "tandem-chaos: %s playbook", pb->name);
+	if (write_outputs(c, done, nd, title, json_out, &pj) < 0)
 		failed++;
-	for (i = 0; i < NSCEN; i++)
+	for (i = 0; i < pb->n; i++)
 		run_free(&runs[i]);
 	return failed ? 1 : 0;
 }

@@ -32,7 +32,8 @@ static void seconds_table(FILE *f, const struct run *r)
 	size_t s, n = meas_secs(m);
 	int i;
 
-	fprintf(f, "%5s %7s %7s %6s %8s %8s %8s ", "t(s)", "req/s", "ok", "err", "p50", "p99", "max");
+	fprintf(f, "%5s %7s %7s %6s %8s %8s %8s %8s %8s ", "t(s)", "req/s", "ok", "err", "p50", "p95", "p99",
+		"p99.9", "max");
 	for (i = 0; i < m->nnodes; i++)
 		fprintf(f, " %5s", m->names[i]);
 	fprintf(f, "  errors by kind\n");
@@ -44,8 +45,9 @@ static void seconds_table(FILE *f, const struct run *r)
 		for (i = 0; i < m->nnodes; i++)
 			ans += x->nodes[i];
 		kinds_str(x->kind, &x->codes, kinds, sizeof(kinds));
-		fprintf(f, "%5zu %7u %7u %6u %8.1f %8.1f %8.1f ", s, x->done, x->ok, x->err,
-			us_ms(hist_pct(&x->h, 50)), us_ms(hist_pct(&x->h, 99)), us_ms(x->h.max_us));
+		fprintf(f, "%5zu %7u %7u %6u %8.1f %8.1f %8.1f %8.1f %8.1f ", s, x->done, x->ok, x->err,
+			us_ms(hist_pct(&x->h, 50)), us_ms(hist_pct(&x->h, 95)), us_ms(hist_pct(&x->h, 99)),
+			us_ms(hist_pct(&x->h, 99.9)), us_ms(x->h.max_us));
 		for (i = 0; i < m->nnodes; i++) {
 			if (ans)
 				fprintf(f, " %4.0f%%", 100.0 * x->nodes[i] / ans);
@@ -114,8 +116,9 @@ static void totals(FILE *f, const struct run *r)
 		(unsigned long long)m->done, m->used_ms / 1000.0,
 		m->used_ms ? m->done * 1000.0 / m->used_ms : 0.0, (unsigned long long)m->ok,
 		(unsigned long long)m->err, kinds, (unsigned long long)m->unfinished);
-	fprintf(f, "latency: p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
-		us_ms(hist_pct(&m->all, 50)), us_ms(hist_pct(&m->all, 99)), us_ms(m->all.max_us));
+	fprintf(f, "latency: p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms\n",
+		us_ms(hist_pct(&m->all, 50)), us_ms(hist_pct(&m->all, 95)), us_ms(hist_pct(&m->all, 99)),
+		us_ms(hist_pct(&m->all, 99.9)), us_ms(m->all.max_us));
 	for (i = 0; i < m->nnodes; i++)
 		ans += m->nodes[i];
 	fprintf(f, "share:");

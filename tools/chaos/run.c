@@ -41,11 +41,16 @@ static void house_cb(struct ev_timer *t)
 		end_cb(&s->end);
 		loop_timer_del(s->l, &s->end);
 	}
+	if (!s->ending && load_count_done(&s->ld)) {
+		/* -n: the last request is answered, the run is over */
+		end_cb(&s->end);
+		loop_timer_del(s->l, &s->end);
+	}
 	if (s->ending && (!s->ld.inflight || now_ms >= s->grace_end_ms)) {
 		s->l->stop = 1;
 		return;
 	}
-	loop_timer_set(s->l, t, now_ms + (s->ending ? 10 : TICK_MS));
+	loop_timer_set(s->l, t, now_ms + (s->ending || r->o.load.count ? 10 : TICK_MS));
 }
 
 int run_exec(struct run *r, struct loop *l)
@@ -68,8 +73,10 @@ int run_exec(struct run *r, struct loop *l)
 		meas_free(&r->m);
 		return -1;
 	}
-	if (r->lab)
+	if (r->lab) {
+		r->plan.backend = r->o.backend;
 		plan_start(&r->plan, r->lab, r->m.t0_us);
+	}
 	if (r->o.has_stats && r->lab) {
 		lbstat_start(&r->lb, &r->o.stats, r->o.backend, r->lab, r->m.t0_us);
 		r->has_lb = 1;
@@ -77,7 +84,8 @@ int run_exec(struct run *r, struct loop *l)
 	ev_timer_init(&s.end, end_cb, &s);
 	ev_timer_init(&s.house, house_cb, &s);
 	loop_timer_set(l, &s.end, r->m.t0_us / 1000 + r->o.duration_ms);
-	loop_timer_set(l, &s.house, now_ms + TICK_MS);
+	/* with -n the run ends as soon as the count is done: look often */
+	loop_timer_set(l, &s.house, now_ms + (r->o.load.count ? 10 : TICK_MS));
 	l->stop = 0;
 	while (!l->stop)
 		loop_run(l);
@@ -86,8 +94,10 @@ int run_exec(struct run *r, struct loop *l)
 	loop_timer_del(l, &s.house);
 	end_us = clock_mono_us();
 	r->m.used_ms = (end_us - r->m.t0_us) / 1000;
-	if (r->m.used_ms < r->o.duration_ms && !r->interrupted)
+	if (r->m.used_ms < r->o.duration_ms && !r->interrupted && !r->o.load.count)
 		r->m.used_ms = r->o.duration_ms;
+	if (!r->m.used_ms)
+		r->m.used_ms = 1;
 	load_free(&s.ld);
 	if (r->lab)
 		plan_stop(&r->plan);

@@ -23,6 +23,8 @@ void target_local(struct target *t, int port, const char *path);
 /* A TCP port free on 127.0.0.1 right now (bind port 0, read it, close).
  * Returns the port, or -1. */
 int free_port(void);
+/* Can 127.0.0.1:<port> be bound right now? */
+int port_is_free(int port);
 /* Format milliseconds for humans: "850 ms", "1.25 s". Returns <out>. */
 const char *fmt_ms(double ms, char *out, size_t len);
 /* Write <s> as a JSON string literal (quotes included). */

@@ -646,6 +646,38 @@
     });
   }
 
+  /* ---- anycast (BGP announcements through BIRD) ----------------------------- */
+
+  function renderAnycast(snap) {
+    var list = snap.anycast || [], card = $("d-anycast-card"), table = $("d-anycast");
+    card.hidden = list.length === 0;
+    if (!list.length) return;
+    while (table.firstChild) table.removeChild(table.firstChild);
+    var thead = el("thead"), h = el("tr");
+    ["Section", "State", "Addresses", "BIRD", "Since"].forEach(function (t, i) {
+      h.appendChild(el("th", i ? "" : "l", t));
+    });
+    thead.appendChild(h);
+    table.appendChild(thead);
+    var tb = el("tbody");
+    list.forEach(function (v) {
+      var tr = el("tr", "anycast");
+      tr.setAttribute("data-anycast", v.name);
+      tr.appendChild(el("td", "l", v.name));
+      var td = el("td"), cls = v.state === "announced" ? "st-up" : v.state === "withdrawn" ? "st-down" : "st-drain";
+      td.appendChild(el("span", "pill " + cls, v.state));
+      td.title = v.reason + (v.backend ? " (" + v.backend + ")" : "");
+      tr.appendChild(td);
+      tr.appendChild(el("td", "", v.addresses.map(function (a) { return a.address + " (" + a.protocol + ")"; }).join(", ")));
+      var b = el("td", "", v.bird);
+      if (v.last_error) b.title = v.last_error;
+      tr.appendChild(b);
+      tr.appendChild(el("td", "", v.since_s + " s"));
+      tb.appendChild(tr);
+    });
+    table.appendChild(tb);
+  }
+
   /* ---- VRRP --------------------------------------------------------------- */
 
   function renderVrrp(snap) {
@@ -889,6 +921,7 @@
     renderBackends(snap);
     renderFrontends(snap);
     renderVrrp(snap);
+    renderAnycast(snap);
     diffStates(snap, now);
     S.snap = snap;
     setLive();

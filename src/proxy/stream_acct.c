@@ -1,0 +1,89 @@
+/* Accounting of a finished (or failed) request: the counters it touches
+ * and its access-log line. */
+#include <string.h>
+#include <tandem/counters-t.h>
+#include <tandem/httplog.h>
+#include <tandem/server.h>
+#include "stream_int.h"
+
+static int ms_between(uint64_t a_us, uint64_t b_us)
+{
+	if (!a_us || !b_us || b_us < a_us)
+		return -1;
+	return (int)((b_us - a_us) / 1000);
+}
+
+void stream_log(struct stream *s)
+{
+	struct txn_log t;
+	const struct proxy *fe = s->fe;
+	uint64_t end = now_us;
+	struct server *srv = s->srv;
+
+	if (fe->options & PR_O_NOLOG)
+		return;
+	if (list_empty(&fe->logs) && !(fe->options & PR_O_LOG_GLOBAL))
+		return;
+	if (!(fe->options & (PR_O_HTTPLOG | PR_O_TCPLOG)))
+		return;
+	memset(&t, 0, sizeof(t));
+	t.cli = s->cli_addr;
+	t.accept_wall_us = s->req_wall_us;
+	t.fe = fe->id;
+	t.be = s->be ? s->be->id : fe->id;
+	t.srv = srv ? srv->id : "<NOSRV>";
+	t.TR = ms_between(s->t_req_us, s->t_head_us);
+	t.Tw = s->t_conn_start_us ? 0 : -1;
+	t.Tc = ms_between(s->t_conn_start_us, s->t_conn_us);
+	t.Tr = ms_between(s->t_conn_us ? s->t_conn_us : s->t_head_us, s->t_rsp_us);
+	t.Ta = ms_between(s->t_req_us, end);
+	t.Tt = ms_between(s->t_accept_us, end);
+	t.status = s->status;
+	t.bytes_out = s->bytes_out;
+	t.bytes_in = s->bytes_in;
+	t.term[0] = s->term[0];
+	t.term[1] = s->term[1];
+	t.term[2] = '-';
+	t.term[3] = '-';
+	t.actconn = __atomic_load_n(&worker.actconn, __ATOMIC_RELAXED);
+	t.feconn = (int)CTR_GET(fe->fe_ctr->cur_sess);
+	t.beconn = s->be ? (int)CTR_GET(s->be->be_ctr->cur_sess) : 0;
+	t.srvconn = srv ? __atomic_load_n(&srv->cur_conns, __ATOMIC_RELAXED) : 0;
+	t.retries = s->retries;
+	t.redispatched = sf(s, SF_REDISPATCHED);
+	t.req_line = s->reqline;
+	t.req_line_len = s->reqline_len;
+	t.http = fe->mode == PR_MODE_HTTP;
+	httplog_emit(G, fe, &t);
+}
+
+/* Account a finished request on every counter it touches. */
+void count_response(struct stream *s)
+{
+	int cls = s->status >= 100 && s->status < 600 ? s->status / 100 : 0;
+	uint64_t ta_us = s->t_req_us && now_us > s->t_req_us ? now_us - s->t_req_us : 0;
+	uint64_t ttime = ta_us / 1000;
+
+	if (s->status < 0)
+		return;
+	ctr_hist_add(s->fe->fe_ctr, ta_us);
+	CTR_ADD(s->fe->fe_ctr->http_rsp[cls], 1);
+	CTR_ADD(s->fe->fe_ctr->bytes_out, s->bytes_out);
+	CTR_ADD(s->fe->fe_ctr->bytes_in, s->bytes_in);
+	if (s->be) {
+		CTR_ADD(s->be->be_ctr->http_rsp[cls], 1);
+		CTR_ADD(s->be->be_ctr->bytes_out, s->bytes_out);
+		CTR_ADD(s->be->be_ctr->bytes_in, s->bytes_in);
+		CTR_ADD(s->be->be_ctr->ttime_sum, ttime);
+		ctr_hist_add(s->be->be_ctr, ta_us);
+	}
+	if (s->srv && s->t_conn_start_us) {
+		CTR_ADD(s->srv->ctr->http_rsp[cls], 1);
+		CTR_ADD(s->srv->ctr->bytes_out, s->bytes_out);
+		CTR_ADD(s->srv->ctr->bytes_in, s->bytes_in);
+		CTR_ADD(s->srv->ctr->ttime_sum, ttime);
+		ctr_hist_add(s->srv->ctr, ta_us);
+		if (s->t_rsp_us && s->t_conn_us)
+			CTR_ADD(s->srv->ctr->rtime_sum, (s->t_rsp_us - s->t_conn_us) / 1000);
+	}
+}

@@ -1,0 +1,69 @@
+/* Private to the stream's files (src/proxy/stream*.c, http_ana.c): the
+ * helpers they share. Nothing outside the stream includes this. */
+#ifndef TANDEM_STREAM_INT_H
+#define TANDEM_STREAM_INT_H
+#include <tandem/clock.h>
+#include <tandem/h1-t.h>
+#include <tandem/stream-t.h>
+#include <tandem/worker.h>
+
+#define G (&worker.cfg->g)
+
+/* Parsing scratch: a head is parsed and rewritten at once, so one per
+ * thread (it never lives in the stream). */
+extern __thread struct h1_msg strm_scratch_msg;
+
+static inline uint64_t after(uint32_t ms)
+{
+	return ms ? now_ms + ms : 0;
+}
+
+static inline int expired(uint64_t exp)
+{
+	return exp && exp <= now_ms;
+}
+
+static inline void set_term(struct stream *s, char who, char when)
+{
+	if (s->term[0] == '-') {
+		s->term[0] = who;
+		s->term[1] = when;
+	}
+}
+
+static inline int sf(const struct stream *s, uint32_t f)
+{
+	return (s->flags & f) != 0;
+}
+
+/* stream.c: life cycle and the state machine's driver */
+void stream_close(struct stream *s);
+void release_server_slot(struct stream *s);
+void drop_server_conn(struct stream *s);
+void txn_reset(struct stream *s);
+int txn_end(struct stream *s);
+
+/* stream_fail.c: the one way a request fails, retries or ends early */
+void stream_error(struct stream *s, int status, char who, char when);
+int srv_failure(struct stream *s, int status, char who, char when, enum fail_kind k);
+int may_retry(struct stream *s, enum fail_kind k);
+void req_done_accounting(struct stream *s);
+int client_gone(struct stream *s);
+int stream_srv_gone(struct stream *s);
+
+/* stream_acct.c: counters and the access log of a finished request */
+void stream_log(struct stream *s);
+void count_response(struct stream *s);
+
+/* http_ana.c: what a request or response head means */
+void http_analyze_request(struct stream *s, struct h1_msg *m);
+int http_analyze_response(struct stream *s, struct h1_msg *m);
+int http_wants_body_first(const struct stream *s, const struct h1_msg *m, size_t head_len);
+
+/* stream_xfer.c: moving bytes */
+int st_xfer(struct stream *s);
+int st_tunnel(struct stream *s);
+ssize_t send_parts(struct conn *c, struct buf *out, struct stream *s, struct buf *src, size_t *fwd);
+int body_scan(struct body *bd, struct buf *b, int eof);
+
+#endif

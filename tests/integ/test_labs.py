@@ -1,0 +1,172 @@
+"""The labs of the seeds, runnable (doc/labs.md): each lab's playbook run by
+tandem-chaos against its topology (tandem on contrib/labs/NNN/tandem.cfg,
+tandem-app nodes, Redis where the lab has a dependency), checking the lab's
+own expected numbers; `tandem-chaos --demo` (what `make demo LAB=NNN` runs)
+starting a lab, printing its playbook and obeying typed actions; a single
+run on a lab; tools/demo.sh refusing an unknown lab."""
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+
+from harness import (BIN_DIR, ROOT, Proc, check, eq, http, parse_json, poll_until, serial, tandem_only,
+                     timeout)
+from test_app import app_only
+
+CHAOS = os.path.join(BIN_DIR, "tandem-chaos")
+
+
+def _chaos(ctx, args, limit, name="chaos"):
+    tandem_only("tandem-chaos drives tandem's own labs")
+    app_only()
+    check(os.access(CHAOS, os.X_OK), "missing %s" % CHAOS)
+    p = ctx.spawn(name, [CHAOS] + args + ["--workdir", ctx.tmpdir])
+    rc = p.wait(limit)
+    check(rc is not None, "tandem-chaos did not finish within %ds:\n%s" % (limit, p.tail()))
+    return rc, p.out(), p.err()
+
+
+def _playbook(ctx, lab, limit):
+    out = ctx.path("pb-%s.json" % lab)
+    rc, stdout, err = _chaos(ctx, ["--playbook", lab, "--json", out, "--chart", ctx.path("pb.html")], limit)
+    ctx.note("playbook output:\n" + stdout[-5000:] + err[-1000:])
+    with open(out) as f:
+        d = parse_json(f.read(), "playbook JSON")
+    failed = ["%s: %s" % (s["name"], s["error"] or "; ".join(
+        "%s=%s" % (c["what"], c["value"]) for c in s["checks"] if not c["pass"] and not c["info"]))
+        for s in d["scenarios"] if not s["pass"]]
+    check(not failed, "scenarios failed: %s" % " | ".join(failed)[:2000])
+    eq((rc, d["lab"], d["pass"]), (0, lab, True), "exit status, lab, pass")
+    return {s["name"]: s for s in d["scenarios"]}
+
+
+def _value(scen, what):
+    for c in scen["checks"]:
+        if c["what"].startswith(what):
+            return c["value"]
+    raise AssertionError("no check %r in %s" % (what, scen["name"]))
+
+
+@serial
+@timeout(240)
+def test_playbook_000(ctx):
+    """Lab 000 (nginx over two Gunicorn nodes): sanity, A killed under 10
+    connections (out within 1-2 s, no 502, B at 100%), A back (within ~5 s,
+    then 5/5), A's Redis killed (a real zombie: out of the pool, / still 200)
+    and back. Every judged check passes; the key numbers are where the lab
+    says."""
+    sc = _playbook(ctx, "000", 230)
+    eq(sorted(sc), ["failover", "heal", "recovery", "sanity", "zombie"], "scenarios")
+    check(0 <= _value(sc["failover"], "tandem marks A DOWN") <= 2000, "A removed within 2 s")
+    eq(_value(sc["failover"], "502 answers"), 0, "no 502")
+    eq(_value(sc["failover"], "B's share"), 100, "B takes everything")
+    check(_value(sc["recovery"], "A's share back") <= 5000, "A back within ~5 s")
+    check(4 <= _value(sc["recovery"], "then 10 requests: answered by A") <= 6, "about 5/5")
+    eq(_value(sc["zombie"], "A's own / (alive)"), 200, "the zombie still answers /")
+    eq(_value(sc["zombie"], "A's own /health_check"), 503, "its deep health is red")
+
+
+@serial
+@timeout(240)
+def test_playbook_002(ctx):
+    """Lab 002 (HAProxy over N gateways): 33/33/33, 50/50 while one is
+    dead and 33/33/33 again, scaling to five with `add server`, leastconn
+    and source, a drained rolling deploy without an error."""
+    sc = _playbook(ctx, "002", 230)
+    eq(sorted(sc), ["failure", "leastconn", "rolling", "roundrobin", "scale", "source"], "scenarios")
+    for name in ("gateway-1", "gateway-2"):
+        v = _value(sc["failure"], "%s's share while gateway-3 is dead" % name)
+        check(45 <= v <= 55, "50/50 while gateway-3 is dead: %s %.1f" % (name, v))
+    eq(_value(sc["scale"], "servers UP in `show stat`"), 5, "five gateways after two add server")
+    eq(_value(sc["rolling"], "client errors"), 0, "zero-downtime deploy")
+
+
+def _read_until(proc, pattern, secs, what):
+    """Wait until stdout of <proc> matches <pattern>; returns the match."""
+    def look():
+        return re.search(pattern, proc.out(), re.M)
+    return poll_until(look, secs, what, interval=0.05)
+
+
+@timeout(90)
+def test_demo_000(ctx):
+    """tandem-chaos --demo 000: starts the lab (Redis, nodes, tandem), prints
+    the lab's playbook with the ports it took, serves through the frontend,
+    obeys "kill A" and "restart A" typed on its input (tandem logs A DOWN and
+    UP), and on "quit" stops every process it started and removes its
+    directory."""
+    tandem_only("the demo drives tandem")
+    app_only()
+    p = Proc("demo", [CHAOS, "--demo", "000", "--workdir", ctx.tmpdir], ctx.tmpdir, stdin=subprocess.PIPE)
+    ctx.procs.append(p)
+    m = _read_until(p, r"^processes: (.*)$", 30, "the demo to start")
+    pids = [int(x) for x in re.findall(r"pid (\d+)", m.group(1))]
+    eq(len(pids), 5, "redis-A, redis-B, A, B and tandem started: %r" % m.group(1))
+    fe = int(re.search(r"tandem \(nginx's place\)\s+http://127\.0\.0\.1:(\d+)/", p.out()).group(1))
+    check("${" not in p.out(), "every variable of playbook.txt filled in:\n" + p.out()[:3000])
+    check("Test 2 -- hard failure" in p.out(), "the lab's playbook is printed")
+    r = http(fe, "GET", "/health_check")
+    eq(r.status, 200, "deep health through the demo's tandem")
+    eq(parse_json(r.body)["redis"]["state"], "up", "the node's Redis")
+
+    def say(line):
+        p.p.stdin.write(line.encode() + b"\n")
+        p.p.stdin.flush()
+    say("kill A")
+    _read_until(p, r"^chaos: kill A: done$", 10, "kill A done")
+    _read_until(p, r"^tandem: .*Server backend/A is DOWN", 10, "tandem to log A DOWN")
+    say("restart A")
+    _read_until(p, r"^tandem: .*Server backend/A is UP", 15, "tandem to log A UP again")
+    say("bogus A")
+    _read_until(p, r"^chaos: .*unknown action 'bogus'", 10, "a bad command explained")
+    workdirs = [d for d in os.listdir(ctx.tmpdir) if d.startswith("tandem-chaos-")]
+    eq(len(workdirs), 1, "one lab directory")
+    say("quit")
+    rc = p.wait(20)
+    eq(rc, 0, "demo exit status (output %s)" % p.tail())
+    for pid in pids:
+        check(not os.path.exists("/proc/%d" % pid) or
+              open("/proc/%d/stat" % pid).read().split(")")[1].split()[0] == "Z",
+              "process %d stopped" % pid)
+    check(not os.path.exists(os.path.join(ctx.tmpdir, workdirs[0])), "lab directory removed")
+
+
+def test_demo_sh_refuses_unknown_lab(ctx):
+    """`make demo LAB=999` (tools/demo.sh with LAB set) names the labs there
+    are and starts nothing."""
+    p = ctx.spawn("demo-sh", ["bash", os.path.join(ROOT, "tools", "demo.sh")],
+                  env={"LAB": "999", "BIN": BIN_DIR})
+    eq(p.wait(30), 2, "exit status (output %s)" % p.tail())
+    check(re.search(r"no lab '999' \(there are: .*000.*002", p.err()), "message: %r" % p.err())
+
+
+@timeout(60)
+def test_single_run_on_lab(ctx):
+    """--lab 002 with faults from the command line: drain and ready act on
+    the runtime API of the lab's tandem; --lab 000 takes a fault on a Redis
+    (redis-A), reported against the node that depends on it."""
+    out = ctx.path("run.json")
+    rc, stdout, err = _chaos(ctx, ["--lab", "002", "--duration", "3s", "-c", "6", "--fault", "1s:drain:gateway-1",
+                                   "--fault", "2s:ready:gateway-1", "--json", out], 50)
+    eq(rc, 0, "exit status (stderr %s)" % err[-800:])
+    with open(out) as f:
+        d = json.load(f)
+    eq(d["nodes"], ["gateway-1", "gateway-2", "gateway-3", "gateway-4", "gateway-5"], "nodes (dynamic ones too)")
+    eq([(x["action"], x["node"], x["ok"]) for x in d["faults"]],
+       [("drain", "gateway-1", True), ("ready", "gateway-1", True)], "faults")
+    check(0 <= d["faults"][0]["detect_traffic_ms"] <= 300, "no new request to a drained server: %r" % d["faults"][0])
+    check(any(e["node"] == "gateway-1" and e["status"] == "DRAIN" for e in d["lb_events"]),
+          "tandem's stats showed DRAIN: %r" % d["lb_events"])
+    eq(d["totals"]["errors"], 0, "client errors")
+    rc, stdout, err = _chaos(ctx, ["--lab", "000", "--duration", "3s", "--fault", "1s:kill:redis-A",
+                                   "--json", out], 50)
+    eq(rc, 0, "exit status (stderr %s)" % err[-800:])
+    with open(out) as f:
+        d = json.load(f)
+    f0 = d["faults"][0]
+    eq((f0["action"], f0["node"], f0["ok"]), ("kill", "redis-A", True), "fault on a dependency")
+    check(f0["detect_lb_ms"] is not None and 0 <= f0["detect_lb_ms"] <= 2000,
+          "A (whose Redis died) marked DOWN: %r" % f0)
+    eq(d["totals"]["errors"], 0, "client errors")
