@@ -114,6 +114,7 @@ struct px_rules {
 	char                *unique_id_header;
 	struct acl_cond     *stats_admin;        /* stats admin if|unless COND */
 	int                  http_rules_ignored; /* HTTP rules dropped: the proxy is in TCP mode */
+	unsigned             order_seen;         /* rule kinds met so far (ORD_*, kw_rules.c: order warnings) */
 };
 
 /* How the engine reports configuration errors and warnings: the

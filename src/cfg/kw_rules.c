@@ -76,6 +76,36 @@ static const int set_phases[RSI_COUNT] = {
 	[RSI_TCP_SESS] = SMP_PH_TCP_CONN,
 };
 
+/* HAProxy evaluates these kinds of rules in this order, whatever their
+ * order in the file, and warns when one is written after a kind that runs
+ * later (the same words). */
+enum { ORD_TCP_SESS, ORD_TCP_CONT, ORD_MONITOR, ORD_HTTP_REQ, ORD_REDIRECT, ORD_USE_BE, ORD_USE_SRV, ORD_N };
+
+static const char *const ord_after[ORD_N] = {
+	"a 'tcp-request session'", "a 'tcp-request content'", "a 'monitor fail'", "an 'http-request'",
+	"a 'redirect'", "a 'use_backend'", "a 'use-server'",
+};
+
+/* A rule of kind <kind> (ORD_*, or -1 for `tcp-request connection`, which
+ * runs first) named <subject> comes: warn when a later kind was seen, then
+ * remember this one. */
+static void order_check(struct cfg_ctx *ctx, int kind, const char *subject)
+{
+	struct px_rules *r = px_rules_get(PX);
+
+	if (!r || (PX->cap & PR_CAP_DEF))
+		return;
+	/* HAProxy does not warn of a use_backend written after a use-server */
+	for (int k = kind + 1; k < ORD_N && kind != ORD_USE_BE; k++)
+		if (r->order_seen & (1u << k)) {
+			cfg_warn(ctx, "a '%s' rule placed after %s rule will still be processed before.",
+				 subject, ord_after[k]);
+			break;
+		}
+	if (kind >= 0)
+		r->order_seen |= 1u << kind;
+}
+
 /* Until the stream runs the compiled rules (phase 2 of issue 10), the
  * header rules it already knew keep being filled in the old form: a
  * literal set-header/add-header/del-header without a condition. */
@@ -156,6 +186,8 @@ static int kw_http_rule(struct cfg_ctx *ctx, char **args, int nargs)
 
 	if (nargs < 2)
 		return cfg_err(ctx, "'%s' expects an action.", args[0]);
+	if (set == RSI_HTTP_REQ)
+		order_check(ctx, ORD_HTTP_REQ, "http-request");
 	if (add_rule(ctx, set, args[0], args + 1, nargs - 1) < 0)
 		return -1;
 	if (set != RSI_HTTP_AFTER)
@@ -192,12 +224,14 @@ static int kw_tcp_request(struct cfg_ctx *ctx, char **args, int nargs)
 			return cfg_err(ctx, "'tcp-request %s' is not allowed in backend sections.", sub);
 		if (nargs < 3)
 			return cfg_err(ctx, "'tcp-request %s' expects an action.", sub);
+		order_check(ctx, sub[0] == 'c' ? -1 : ORD_TCP_SESS, "tcp-request");
 		return add_rule(ctx, sub[0] == 'c' ? RSI_TCP_CONN : RSI_TCP_SESS,
 				sub[0] == 'c' ? "tcp-request connection" : "tcp-request session", args + 2, nargs - 2);
 	}
 	if (!strcmp(sub, "content")) {
 		if (nargs < 3)
 			return cfg_err(ctx, "'tcp-request content' expects an action.");
+		order_check(ctx, ORD_TCP_CONT, "tcp-request");
 		return add_rule(ctx, RSI_TCP_CONT, "tcp-request content", args + 2, nargs - 2);
 	}
 	return cfg_err(ctx, "'tcp-request' expects 'connection', 'session', 'content' or 'inspect-delay', got '%s'.", sub);
@@ -228,6 +262,7 @@ static int kw_redirect(struct cfg_ctx *ctx, char **args, int nargs)
 	char where[300];
 	struct act_parse ap;
 
+	order_check(ctx, ORD_REDIRECT, "redirect");
 	if (pctx_of(ctx, &pc, SMP_PH_HTTP_REQ) < 0)
 		return -1;
 	snprintf(where, sizeof(where), "%s '%s'", cfg_px_type(PX), PX->id);
@@ -289,6 +324,9 @@ static int kw_use_backend(struct cfg_ctx *ctx, char **args, int nargs)
 
 	if (nargs < 2 || !*args[1])
 		return cfg_err(ctx, "'use_backend' expects a backend name.");
+	order_check(ctx, ORD_USE_BE, "use_backend");
+	if (!cfg_px_has_cap(ctx, PR_CAP_FE, args[0]))
+		return 0;
 	if (!(r = px_rules_get(PX)))
 		return cfg_err(ctx, "out of memory");
 	if (strchr(args[1], '%')) {
@@ -329,6 +367,9 @@ static int kw_use_server(struct cfg_ctx *ctx, char **args, int nargs)
 
 	if (nargs < 2 || !*args[1])
 		return cfg_err(ctx, "'use-server' expects a server name.");
+	order_check(ctx, ORD_USE_SRV, "use-server");
+	if (!cfg_px_has_cap(ctx, PR_CAP_BE, args[0]))
+		return 0;
 	if (!(r = px_rules_get(PX)) || !(sr.srv_name = strdup(args[1])))
 		return cfg_err(ctx, "out of memory");
 	if (cond_at(ctx, args, 2, nargs, SMP_PH_TCP_CONT, "use-server", 1, &sr.cond) < 0 ||
@@ -349,6 +390,8 @@ static int kw_persist(struct cfg_ctx *ctx, char **args, int nargs)
 
 	if (!r)
 		return cfg_err(ctx, "out of memory");
+	if (!cfg_px_has_cap(ctx, PR_CAP_BE, args[0]))
+		return 0;
 	if (cond_at(ctx, args, 1, nargs, SMP_PH_TCP_CONT, args[0], 1, &pr.cond) < 0)
 		return -1;
 	if (!(n = realloc(r->persist, (size_t)(r->n_persist + 1) * sizeof(*n)))) {
@@ -370,6 +413,8 @@ static int kw_monitor_uri(struct cfg_ctx *ctx, char **args, int nargs)
 		return cfg_err(ctx, "'monitor-uri' expects an URI.");
 	if (cfg_max_args(ctx, args, nargs, 1) < 0)
 		return -1;
+	if (!cfg_px_has_cap(ctx, PR_CAP_FE, args[0]))
+		return 0;
 	if (!(r = px_rules_get(PX)))
 		return cfg_err(ctx, "out of memory");
 	return cfg_strdup(ctx, &r->monitor_uri, args[1]);
@@ -384,6 +429,9 @@ static int kw_monitor(struct cfg_ctx *ctx, char **args, int nargs)
 		return cfg_err(ctx, "'monitor' expects 'fail'.");
 	if (PX->cap & PR_CAP_DEF)
 		return cfg_err(ctx, "'monitor fail' is not allowed in 'defaults' sections.");
+	order_check(ctx, ORD_MONITOR, "monitor fail");
+	if (!cfg_px_has_cap(ctx, PR_CAP_FE, args[0]))
+		return 0;
 	if (!(r = px_rules_get(PX)))
 		return cfg_err(ctx, "out of memory");
 	if (cond_at(ctx, args, 2, nargs, SMP_PH_HTTP_REQ, "monitor fail", 1, &c) < 0)
@@ -488,6 +536,8 @@ static int add_capture(struct cfg_ctx *ctx, int rsp, const char *hdr, const char
 /* capture request|response header <name> len <length> */
 static int kw_capture(struct cfg_ctx *ctx, char **args, int nargs)
 {
+	if (!cfg_px_has_cap(ctx, PR_CAP_FE, args[0]))
+		return 0;
 	if (nargs > 1 && !strcmp(args[1], "cookie"))
 		return cfg_err(ctx, "'capture cookie' is not supported by tandem (cookie persistence is not supported yet).");
 	if (nargs != 6 || (strcmp(args[1], "request") && strcmp(args[1], "response")) ||
@@ -500,6 +550,8 @@ static int kw_capture(struct cfg_ctx *ctx, char **args, int nargs)
 /* declare capture request|response len <length> */
 static int kw_declare(struct cfg_ctx *ctx, char **args, int nargs)
 {
+	if (!cfg_px_has_cap(ctx, PR_CAP_FE, args[0]))
+		return 0;
 	if (nargs != 5 || strcmp(args[1], "capture") || (strcmp(args[2], "request") && strcmp(args[2], "response")) ||
 	    strcmp(args[3], "len"))
 		return cfg_err(ctx, "'declare' expects 'capture request len <length>' or 'capture response len <length>'.");
@@ -538,6 +590,8 @@ static int kw_log_format(struct cfg_ctx *ctx, char **args, int nargs)
 {
 	struct px_rules *r;
 
+	if (!strcmp(args[0], "unique-id-format") && !cfg_px_has_cap(ctx, PR_CAP_FE, args[0]))
+		return 0;
 	if (!(PX->cap & (PR_CAP_FE | PR_CAP_DEF))) {
 		/* HAProxy's behaviour: a warning, and nothing else */
 		cfg_warn(ctx, "backend '%s' : '%s' directive is ignored in backends.", PX->id, args[0]);
@@ -558,6 +612,8 @@ static int kw_unique_id_header(struct cfg_ctx *ctx, char **args, int nargs)
 
 	if (!r)
 		return cfg_err(ctx, "out of memory");
+	if (!cfg_px_has_cap(ctx, PR_CAP_FE, args[0]))
+		return 0;
 	if (nargs < 2 || !*args[1])
 		return cfg_err(ctx, "'unique-id-header' expects a header name.");
 	if (cfg_max_args(ctx, args, nargs, 1) < 0)
@@ -682,20 +738,20 @@ const struct cfg_kw cfg_rules_kws[] = {
 	{ "tcp-request",         KW_ALL,                 kw_tcp_request },
 	{ "tcp-response",        KW_DEF | KW_BE | KW_LI | KW_FE, kw_tcp_response },
 	{ "redirect",            KW_NODEF,               kw_redirect },
-	{ "use_backend",         KW_FE | KW_LI,          kw_use_backend },
-	{ "use-server",          KW_BE | KW_LI,          kw_use_server },
+	{ "use_backend",         KW_NODEF,               kw_use_backend },
+	{ "use-server",          KW_NODEF,               kw_use_server },
 	{ "force-persist",       KW_NODEF,               kw_persist },
 	{ "ignore-persist",      KW_NODEF,               kw_persist },
-	{ "monitor-uri",         KW_DEF | KW_FE | KW_LI, kw_monitor_uri },
-	{ "monitor",             KW_DEF | KW_FE | KW_LI, kw_monitor },
+	{ "monitor-uri",         KW_ALL,                 kw_monitor_uri },
+	{ "monitor",             KW_ALL,                 kw_monitor },
 	{ "errorfile",           KW_ALL,                 kw_errorfile },
 	{ "errorfiles",          KW_ALL,                 kw_errorfiles },
 	{ "http-error",          KW_ALL,                 kw_http_error },
-	{ "capture",             KW_FE | KW_LI,          kw_capture },
-	{ "declare",             KW_FE | KW_LI,          kw_declare },
+	{ "capture",             KW_NODEF,               kw_capture },
+	{ "declare",             KW_NODEF,               kw_declare },
 	{ "log-format",          KW_ALL,                 kw_log_format },
 	{ "error-log-format",    KW_ALL,                 kw_log_format },
-	{ "unique-id-format",    KW_DEF | KW_FE | KW_LI, kw_log_format },
-	{ "unique-id-header",    KW_DEF | KW_FE | KW_LI, kw_unique_id_header },
+	{ "unique-id-format",    KW_ALL,                 kw_log_format },
+	{ "unique-id-header",    KW_ALL,                 kw_unique_id_header },
 	{ NULL, 0, NULL }
 };

@@ -5,6 +5,7 @@
  * (use_backend, use-server with force-persist, monitor-uri, error pages,
  * userlists, unique ids, captures, log formats, inspect delays). */
 #include <tandem/buf.h>
+#include <tandem/log.h>
 #include <tandem/stats_svc.h>
 #include "rules_test.h"
 
@@ -50,6 +51,41 @@ static void refused(const char *name, const char *text, int line, const char *ms
 	CHECKF(!c && !strncmp(err, want, strlen(want)), "refused: %s", name);
 	if (c || strncmp(err, want, strlen(want)))
 		printf("  got:  %s\n  want: %s\n", c ? "(loaded)" : err, want);
+	cfg_free(c);
+}
+
+/* The configuration loads, and its warnings contain each of <want>
+ * (NULL-terminated), in that order. */
+static void warns(const char *name, const char *text, const char *const *want)
+{
+	char path[] = "/tmp/tandem-rules-log-XXXXXX", logbuf[8192];
+	int fd = mkstemp(path);
+	const char *at = logbuf;
+	struct cfg *c;
+	ssize_t n;
+
+	if (fd < 0) {
+		CHECKF(0, "warns: %s: temporary log file", name);
+		return;
+	}
+	unlink(path);
+	log_setup(fd, LL_DEBUG, "test");
+	c = load(text);
+	log_setup(2, LL_INFO, "tandem");
+	n = pread(fd, logbuf, sizeof(logbuf) - 1, 0);
+	close(fd);
+	logbuf[n > 0 ? n : 0] = 0;
+	CHECKF(c != NULL, "warns: %s: loads", name);
+	for (; *want; want++) {
+		const char *hit = strstr(at, *want);
+
+		CHECKF(hit != NULL, "warns: %s: '%s'", name, *want);
+		if (!hit) {
+			printf("  log:  %s\n", logbuf);
+			break;
+		}
+		at = hit + strlen(*want);
+	}
 	cfg_free(c);
 }
 
@@ -138,7 +174,45 @@ static void test_errors(void)
 		"'http-request capture' : capture id 0 is not declared");
 	refused("monitor", HEAD "frontend f\n bind 127.0.0.1:18500\n monitor ok if TRUE\n", 8, "'monitor' expects 'fail'.");
 	refused("acl in defaults", HEAD " acl a path /x\n", 6, "'acl' not allowed in 'defaults' section.");
-	refused("use_backend in a backend", HEAD "backend b\n use_backend c\n", 7, "'use_backend' not allowed in 'backend' section.");
+	{
+		/* HAProxy's words when a keyword lacks the proxy side it acts on:
+		 * warned and ignored */
+		static const char *const w[] = {
+			":7] : 'use_backend' ignored because backend 'b' has no frontend capability.",
+			":8] : 'monitor' ignored because backend 'b' has no frontend capability.",
+			":9] : 'monitor-uri' ignored because backend 'b' has no frontend capability.",
+			":10] : 'capture' ignored because backend 'b' has no frontend capability.",
+			":11] : 'declare' ignored because backend 'b' has no frontend capability.",
+			":12] : 'unique-id-header' ignored because backend 'b' has no frontend capability.",
+			":14] : 'use-server' ignored because frontend 'f' has no backend capability.",
+			":15] : 'force-persist' ignored because frontend 'f' has no backend capability.",
+			":16] : 'ignore-persist' ignored because frontend 'f' has no backend capability.",
+			NULL
+		};
+
+		warns("keywords without their side", HEAD "backend b\n use_backend c\n monitor fail if TRUE\n monitor-uri /m\n"
+		      " capture request header Host len 8\n declare capture request len 8\n unique-id-header X-Id\n"
+		      "frontend f\n use-server s if TRUE\n force-persist if TRUE\n ignore-persist if TRUE\n", w);
+	}
+	{
+		/* HAProxy runs these kinds in a fixed order and says so */
+		static const char *const w[] = {
+			":9] : a 'redirect' rule placed after a 'use_backend' rule will still be processed before.",
+			":10] : a 'http-request' rule placed after a 'redirect' rule will still be processed before.",
+			":11] : a 'monitor fail' rule placed after an 'http-request' rule will still be processed before.",
+			":12] : a 'tcp-request' rule placed after a 'monitor fail' rule will still be processed before.",
+			":13] : a 'tcp-request' rule placed after a 'tcp-request content' rule will still be processed before.",
+			":14] : a 'tcp-request' rule placed after a 'tcp-request session' rule will still be processed before.",
+			":18] : a 'http-request' rule placed after a 'use_backend' rule will still be processed before.",
+			NULL
+		};
+
+		warns("rules out of their order", HEAD "frontend f\n bind 127.0.0.1:18500\n use_backend b if TRUE\n"
+		      " redirect location /x if FALSE\n http-request deny if FALSE\n monitor fail if FALSE\n"
+		      " tcp-request content accept\n tcp-request session accept\n tcp-request connection accept\n"
+		      "backend b\n use-server s if TRUE\n use_backend c if TRUE\n http-request deny if FALSE\n"
+		      " server s 127.0.0.1:18501\n", w);
+	}
 	refused("log-format alias", HEAD "frontend f\n bind 127.0.0.1:18500\n log-format %ci:%cq\n", 8,
 		"'log-format' : no such format alias 'cq'.");
 }
