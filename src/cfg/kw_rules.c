@@ -726,7 +726,18 @@ int cfg_http_errors_kw(struct cfg_ctx *ctx, char **args, int nargs)
 int cfg_rules_check(struct cfg_ctx *ctx)
 {
 	struct rules_report rep = report_of(ctx);
+	struct list *l;
 
+	/* HAProxy's warning: a log-format where no line is ever sent */
+	list_for_each(l, &ctx->cfg->proxies) {
+		struct proxy *px = list_entry(l, struct proxy, link);
+		int logs = !list_empty(&px->logs) ||
+			   ((px->options & PR_O_LOG_GLOBAL) && !list_empty(&ctx->cfg->g.logs));
+
+		if ((px->cap & PR_CAP_FE) && px->rules && px->rules->lf_src.text && !logs)
+			cfg_warn_at(ctx, 0, "log format ignored for %s '%s' since it has no log address.",
+				    cfg_px_type(px), px->id);
+	}
 	return rules_check(ctx->cfg, &rep);
 }
 

@@ -195,6 +195,11 @@ static void test_errors(void)
 		      "frontend f\n use-server s if TRUE\n force-persist if TRUE\n ignore-persist if TRUE\n", w);
 	}
 	{
+		static const char *const w[] = { "config : log format ignored for frontend 'f' since it has no log address.", NULL };
+
+		warns("log-format without a log target", HEAD "frontend f\n bind 127.0.0.1:18500\n log-format %ci\n", w);
+	}
+	{
 		/* HAProxy runs these kinds in a fixed order and says so */
 		static const char *const w[] = {
 			":9] : a 'redirect' rule placed after a 'use_backend' rule will still be processed before.",
