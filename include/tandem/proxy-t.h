@@ -260,6 +260,7 @@ struct cfg {
 	struct list proxies;     /* struct proxy (no defaults sections) */
 	struct list vrrps;       /* struct vrrp_conf (`vrrp` sections, vrrp-t.h) */
 	struct list anycasts;    /* struct bgp_conf (`anycast` sections, bgp-t.h) */
+	struct vrrp_set *vrrp;   /* VRRP scripts, groups, keepalived-config (vrrp-t.h); NULL when none */
 	char *path;
 };
 

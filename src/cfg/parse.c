@@ -495,6 +495,9 @@ static const struct {
 	{ "listen",    start_proxy },
 	{ "vrrp",      cfg_vrrp_start },
 	{ "anycast",   cfg_bgp_start },
+	{ "vrrp-script", cfg_vrrp_start },
+	{ "vrrp-track-file", cfg_vrrp_start },
+	{ "vrrp-sync-group", cfg_vrrp_start },
 	{ "userlist",  cfg_userlist_start },
 	{ "resolvers", start_unsupported },
 	{ "peers",     start_unsupported },
@@ -592,6 +595,9 @@ static int dispatch_line(struct cfg_ctx *ctx, char **args, int nargs)
 	case SEC_SKIP:
 		return 0;
 	case SEC_VRRP:
+	case SEC_VRRP_SCRIPT:
+	case SEC_VRRP_TFILE:
+	case SEC_VRRP_GROUP:
 		return cfg_vrrp_kw(ctx, args, nargs);
 	case SEC_ANYCAST:
 		return cfg_bgp_kw(ctx, args, nargs);

@@ -37,7 +37,7 @@ void stream_log(struct stream *s)
 	t.Tc = ms_between(s->t_conn_start_us, s->t_conn_us);
 	t.Tr = ms_between(s->t_conn_us ? s->t_conn_us : s->t_head_us, s->t_rsp_us);
 	t.Ta = ms_between(s->t_req_us, end);
-	t.Tt = ms_between(s->t_accept_us, end);
+	t.Tt = ms_between(s->sess->t_accept_us, end);
 	t.status = s->status;
 	t.bytes_out = s->bytes_out;
 	t.bytes_in = s->bytes_in;

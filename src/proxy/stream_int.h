@@ -4,6 +4,7 @@
 #define TANDEM_STREAM_INT_H
 #include <tandem/clock.h>
 #include <tandem/h1-t.h>
+#include <tandem/sess-t.h>
 #include <tandem/stream-t.h>
 #include <tandem/worker.h>
 
@@ -38,6 +39,15 @@ static inline int sf(const struct stream *s, uint32_t f)
 
 /* stream.c: life cycle and the state machine's driver */
 void stream_close(struct stream *s);
+void stream_end(struct stream *s);
+void stream_process(struct stream *s);
+struct stream *stream_start(struct sess *ss);
+
+/* sess.c: client sessions and the thread's pool of streams */
+struct stream *stream_alloc(void);
+void stream_release_deferred(struct stream *s);
+void sess_close(struct sess *ss);
+void sess_idle(struct sess *ss, uint64_t exp);
 void release_server_slot(struct stream *s);
 void drop_server_conn(struct stream *s);
 void txn_reset(struct stream *s);
