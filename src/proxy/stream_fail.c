@@ -120,6 +120,22 @@ int may_retry(struct stream *s, enum fail_kind k)
 	return 1;
 }
 
+/* Send the request again (to the same server or, s->srv being NULL, to
+ * the one the balancer picks): the kept request body goes out again from
+ * its start and the response starts over. */
+static void replay(struct stream *s)
+{
+	s->req.fwd += s->req.kept;
+	s->req.kept = 0;
+	s->req.sent = 0;
+	memset(&s->rsp, 0, sizeof(s->rsp));
+	s->status = -1;
+	s->srv_out_sent = 0;
+	s->t_conn_us = 0;
+	s->exp_srv = 0;
+	s->state = ST_CONNECT;
+}
+
 /* The request could not be served by the current server: retry (maybe on
  * another server) when allowed, else answer <status>. Returns 1 (the state
  * changed). */
@@ -167,16 +183,7 @@ int srv_failure(struct stream *s, int status, char who, char when, enum fail_kin
 				CTR_ADD(be->be_ctr->redispatches, 1);
 			}
 		}
-		/* replay: the kept request body goes out again from its start;
-		 * the response starts over */
-		s->req.fwd += s->req.kept;
-		s->req.kept = 0;
-		s->req.sent = 0;
-		memset(&s->rsp, 0, sizeof(s->rsp));
-		s->status = -1;
-		s->srv_out_sent = 0;
-		s->t_conn_us = 0;
-		s->state = ST_CONNECT;
+		replay(s);
 		return 1;
 	}
 	stream_error(s, status, who, when);
@@ -246,14 +253,6 @@ int stream_srv_gone(struct stream *s)
 	s->prev_srv = sv;
 	s->srv = NULL;
 	s->flags |= SF_REDISPATCHED;
-	s->req.fwd += s->req.kept;
-	s->req.kept = 0;
-	s->req.sent = 0;
-	memset(&s->rsp, 0, sizeof(s->rsp));
-	s->status = -1;
-	s->srv_out_sent = 0;
-	s->t_conn_us = 0;
-	s->exp_srv = 0;
-	s->state = ST_CONNECT;
+	replay(s);
 	return 1;
 }
