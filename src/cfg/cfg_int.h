@@ -126,6 +126,7 @@ int  cfg_userlist_kw(struct cfg_ctx *ctx, char **args, int nargs);
 int  cfg_http_errors_start(struct cfg_ctx *ctx, char **args, int nargs);
 int  cfg_http_errors_kw(struct cfg_ctx *ctx, char **args, int nargs);
 int  cfg_stats_admin_cond(struct cfg_ctx *ctx, char **args, int nargs);
+int  cfg_stats_http_rule(struct cfg_ctx *ctx, char **args, int nargs);
 int  cfg_rules_check(struct cfg_ctx *ctx);
 
 /* parse.c: proxy life cycle */

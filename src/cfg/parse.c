@@ -294,15 +294,6 @@ oom:
 	return NULL;
 }
 
-static void rules_free(struct http_rule *r, int n)
-{
-	for (int i = 0; i < n; i++) {
-		free(r[i].name);
-		free(r[i].value);
-	}
-	free(r);
-}
-
 void cfg_proxy_free(struct proxy *px)
 {
 	struct list *l, *n;
@@ -330,8 +321,6 @@ void cfg_proxy_free(struct proxy *px)
 		free(px->be_ctr);
 	}
 	cfg_log_targets_free(&px->logs);
-	rules_free(px->req_rules, px->n_req_rules);
-	rules_free(px->rsp_rules, px->n_rsp_rules);
 	rules_px_free(px);
 	for (int i = 0; i < px->n_stats_scope; i++)
 		free(px->stats_scope[i]);
