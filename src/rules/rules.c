@@ -472,6 +472,10 @@ static int check_proxy(struct cfg *cfg, struct rules_cfg *rc, struct proxy *px, 
 			      "in 'tcp-request content' or 'tcp-response content' rules of an HTTP proxy (HAProxy ignores "
 			      "them with a warning).", px->id);
 	}
+	/* HAProxy: stats http-request rules do the authentication themselves */
+	if (r->stats_rules.n && (!list_empty(&px->stats_auths) || px->stats_realm))
+		ret = rep_err(rep, &pc, "proxy '%s': stats 'auth'/'realm' and 'http-request' can't be used at the same time.",
+			      px->id);
 	/* use_backend */
 	for (int i = 0; i < r->n_be_rule; i++) {
 		struct switch_rule *sr = &r->be_rule[i];
