@@ -555,13 +555,20 @@ static int check_proxy(struct cfg *cfg, struct rules_cfg *rc, struct proxy *px, 
 
 int rules_check(struct cfg *cfg, struct rules_report *rep)
 {
-	struct rules_cfg *rc = cfg->rules;
+	struct rules_cfg *rc;
 	struct list *l;
 	int ret = 0;
 	char err[512];
 
-	if (!rc)
+	/* a proxy may have rules-language keywords (captures, monitor-uri)
+	 * that never needed the registry while parsing */
+	list_for_each(l, &cfg->proxies)
+		if (list_entry(l, struct proxy, link)->rules)
+			break;
+	if (l == &cfg->proxies && !cfg->rules)
 		return 0;
+	if (!(rc = rules_cfg_get(cfg)))
+		return rep_err(rep, NULL, "out of memory");
 	for (struct userlist *u = rc->userlists; u; u = u->next)
 		if (userlist_resolve(u, err, sizeof(err)) < 0) {
 			struct smp_pctx pc = { .file = u->file, .line = u->line };
