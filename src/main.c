@@ -19,15 +19,23 @@
 #include <tandem/bgp.h>
 #include <tandem/cfg.h>
 #include <tandem/clock.h>
+#include <tandem/counters-t.h>
+#include <tandem/dns.h>
 #include <tandem/log.h>
 #include <tandem/master.h>
 #include <tandem/shm.h>
 #include <tandem/sock.h>
+#include <tandem/ssl.h>
 #include <tandem/version.h>
 #include <tandem/vrrp.h>
 #include <tandem/worker.h>
 
 extern uint64_t tandem_start_wall_s;
+
+/* DNS resolution runs on the worker's thread 0 beside the runtime API */
+static struct worker_module dns_module = {
+	.name = "DNS resolution", .start = dns_start, .stop = dns_stop,
+};
 
 static void usage(FILE *f)
 {
@@ -71,7 +79,10 @@ int main(int argc, char **argv)
 	struct cfg *cfg;
 	char err[1024];
 
+	ssl_mem_init();    /* before OpenSSL allocates anything: its memory is counted (/metrics) */
+	ctr_init((int)sysconf(_SC_NPROCESSORS_ONLN));  /* counter slots: before any counter set */
 	admin_register();  /* the stats services and the runtime API */
+	worker_module_register(&dns_module);
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 

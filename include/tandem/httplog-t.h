@@ -27,6 +27,9 @@ struct txn_log {
 	int  http;            /* 1 = httplog, 0 = tcplog */
 	struct sockaddr_storage srv_addr;  /* %si %sp (ss_family 0: none) */
 	uint64_t log_counter; /* %lc */
+	/* the client connection's TLS, NULL when plain (HAProxy's %sslv, %sslc
+	 * and ssl_fc_sni; shown by `option httplog json`) */
+	const char *ssl_version, *ssl_cipher, *ssl_sni;
 };
 
 #endif

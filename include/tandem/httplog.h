@@ -1,6 +1,8 @@
 #ifndef TANDEM_HTTPLOG_H
 #define TANDEM_HTTPLOG_H
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
 #include <tandem/proxy-t.h>
 #include <tandem/httplog-t.h>
 
@@ -14,5 +16,13 @@ void httplog_emit(const struct global *g, const struct proxy *fe, const struct t
  * option's format) and a level (<level> < 0: the usual one). */
 void httplog_emit_line(const struct global *g, const struct proxy *fe, const struct txn_log *t,
 		       const char *text, size_t tlen, int level);
+
+/* A connection that ended before it became a request (a failed TLS
+ * handshake: HAProxy's embryonic session log): "ip:port [date] fe/bind:
+ * <msg>" to every log target of <fe>, at info level (err with `option
+ * log-separate-errors`); <empty> (closed or reset before anything was
+ * exchanged) is not logged with `option dontlognull`. */
+void httplog_emit_conn_error(const struct global *g, const struct proxy *fe, const struct sockaddr_storage *cli,
+			     uint64_t accept_wall_us, const char *bind_name, const char *msg, int empty);
 
 #endif

@@ -28,6 +28,7 @@ struct sess {
 	uint64_t          t_accept_us;
 	uint32_t          nreq;     /* requests on this connection */
 	uint8_t           closed;
+	uint8_t           hs;       /* a TLS handshake in progress (no stream yet) */
 	uint8_t           http;     /* a TCP frontend's connection went HTTP (switch-mode, an HTTP backend) */
 	struct var_store *vars;     /* sess-scoped variables, NULL until a rule sets one */
 	union {                     /* the client's address, compact (a stream */

@@ -15,7 +15,7 @@
 
 /* Section kinds (ctx->sec). */
 enum { SEC_NONE = 0, SEC_GLOBAL, SEC_DEFAULTS, SEC_FRONTEND, SEC_BACKEND, SEC_LISTEN, SEC_SKIP, SEC_VRRP,
-       SEC_VRRP_SCRIPT, SEC_VRRP_TFILE, SEC_VRRP_GROUP, SEC_ANYCAST, SEC_USERLIST, SEC_HTTP_ERRORS };
+       SEC_VRRP_SCRIPT, SEC_VRRP_TFILE, SEC_VRRP_GROUP, SEC_ANYCAST, SEC_USERLIST, SEC_HTTP_ERRORS, SEC_RESOLVERS };
 
 /* Where a proxy keyword may appear (cfg_kw.where). */
 #define KW_DEF  (1u << 0)
@@ -118,6 +118,25 @@ int  cfg_bgp_start(struct cfg_ctx *ctx, char **args, int nargs);
 int  cfg_bgp_kw(struct cfg_ctx *ctx, char **args, int nargs);
 int  cfg_bgp_check(struct cfg_ctx *ctx);
 void cfg_bgp_free(struct cfg *cfg);
+/* kw_resolvers.c: the `resolvers NAME` section (start, its keywords, the
+ * post-parse checks that also find each server's section, release); the
+ * DNS server keywords (rows in kw_server.c); `server-template`; the first
+ * address of a server written with a name (init-addr), <idx> being its
+ * place in a server-template (0 otherwise): 0, or -1 with <why>. */
+int  cfg_resolvers_start(struct cfg_ctx *ctx, char **args, int nargs);
+int  cfg_resolvers_kw(struct cfg_ctx *ctx, char **args, int nargs);
+int  cfg_resolvers_check(struct cfg_ctx *ctx);
+void cfg_resolvers_free(struct cfg *cfg);
+int  cfg_skw_resolvers(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val);
+int  cfg_skw_resolve_prefer(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val);
+int  cfg_skw_resolve_net(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val);
+int  cfg_skw_resolve_opts(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val);
+int  cfg_skw_init_addr(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val);
+int  cfg_kw_server_template(struct cfg_ctx *ctx, char **args, int nargs);
+int  cfg_srv_addr(struct server *s, int idx, char *why, size_t wl);
+/* kw_server.c: srv_parse_server for the <idx>-th server of a template. */
+struct server *srv_parse_server_at(struct proxy *be, const struct server *tmpl, const char *name,
+				   char **args, int nargs, unsigned mode, int idx, char *err, size_t errlen);
 
 /* kw_rules.c: the `userlist` and `http-errors` sections, `stats admin
  * if|unless COND`, and the rules' checks after parsing. */

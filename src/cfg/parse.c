@@ -12,6 +12,7 @@
 #include <tandem/cfg_lex.h>
 #include <tandem/log.h>
 #include <tandem/rules.h>
+#include <tandem/ssl.h>
 #include "cfg_int.h"
 
 /* ------------------------------------------------------------------ */
@@ -305,6 +306,7 @@ void cfg_proxy_free(struct proxy *px)
 
 		free(b->addr_str);
 		free(b->name);
+		ssl_bind_conf_release(b->ssl);
 		free(b);
 	}
 	list_for_each_safe(l, n, &px->servers)
@@ -467,8 +469,6 @@ static int start_unsupported(struct cfg_ctx *ctx, char **args, int nargs)
 	(void)nargs;
 	ctx->sec = SEC_SKIP;   /* its lines are not reported one by one */
 	ctx->px = NULL;
-	if (strcmp(args[0], "resolvers") == 0)
-		return cfg_err(ctx, "section 'resolvers' is not supported by tandem yet (server names are resolved once, at load time).");
 	return cfg_err(ctx, "section '%s' is not supported by tandem.", args[0]);
 }
 
@@ -488,7 +488,7 @@ static const struct {
 	{ "vrrp-track-file", cfg_vrrp_start },
 	{ "vrrp-sync-group", cfg_vrrp_start },
 	{ "userlist",  cfg_userlist_start },
-	{ "resolvers", start_unsupported },
+	{ "resolvers", cfg_resolvers_start },
 	{ "peers",     start_unsupported },
 	{ "program",   start_unsupported },
 	{ "cache",     start_unsupported },
@@ -594,6 +594,8 @@ static int dispatch_line(struct cfg_ctx *ctx, char **args, int nargs)
 		return cfg_userlist_kw(ctx, args, nargs);
 	case SEC_HTTP_ERRORS:
 		return cfg_http_errors_kw(ctx, args, nargs);
+	case SEC_RESOLVERS:
+		return cfg_resolvers_kw(ctx, args, nargs);
 	case SEC_GLOBAL:
 		if (!(kw = kw_find(cfg_global_kws, args[0])))
 			return cfg_err(ctx, "unknown keyword '%s' in 'global' section", args[0]);
@@ -628,6 +630,7 @@ struct cfg *cfg_load(const char *path, char *err, size_t errlen)
 	list_init(&cfg->proxies);
 	list_init(&cfg->vrrps);
 	list_init(&cfg->anycasts);
+	list_init(&cfg->resolvers);
 	cfg_global_init(&cfg->g);
 	ctx.cfg = cfg;
 	ctx.file = cfg->path;
@@ -668,6 +671,8 @@ struct cfg *cfg_load(const char *path, char *err, size_t errlen)
 		cfg_vrrp_check(&ctx);
 	if (!ctx.nerr)
 		cfg_bgp_check(&ctx);
+	if (!ctx.nerr)
+		cfg_resolvers_check(&ctx);
 
 	while (!list_empty(&ctx.defaults)) {
 		struct proxy *d = list_entry(ctx.defaults.next, struct proxy, link);
@@ -686,6 +691,7 @@ void cfg_free(struct cfg *cfg)
 {
 	if (!cfg)
 		return;
+	ssl_cfg_release(cfg);   /* contexts and certificates first: binds and servers point into them */
 	while (!list_empty(&cfg->proxies)) {
 		struct proxy *px = list_entry(cfg->proxies.next, struct proxy, link);
 
@@ -695,6 +701,7 @@ void cfg_free(struct cfg *cfg)
 	cfg_vrrp_free(cfg);
 	rules_cfg_free(cfg);
 	cfg_bgp_free(cfg);
+	cfg_resolvers_free(cfg);
 	cfg_global_free(&cfg->g);
 	free(cfg->path);
 	free(cfg);

@@ -22,6 +22,18 @@ void chk_conn_timeout(struct srv_health *h);
 /* Close the check's connection, if any, without reporting. */
 void chk_conn_close(struct srv_health *h);
 
+/* check_ssl.c: TLS under a check (check-ssl), on the owner thread. */
+/* The check of <h> uses TLS (the server's effective check-ssl). */
+int  chk_tls_wanted(const struct srv_health *h);
+/* Connected: start or continue the handshake. 1 done, 0 waiting (the
+ * events it needs are set), -1 failed (reported: L6RSP). */
+int  chk_tls_step(struct srv_health *h);
+/* Read and write through TLS when the check has it (sock_recv/sock_send's
+ * contract otherwise). */
+ssize_t chk_recv(struct srv_health *h, void *p, size_t len, int *st, int *err);
+ssize_t chk_send(struct srv_health *h, const void *p, size_t len, int *st, int *err);
+void chk_tls_close(struct chk_run *r);
+
 /* check_http.c */
 /* Build the HTTP request of <px> (malloc'd into *out). Length or -1. */
 long chk_http_request(const struct chk_px *px, char **out);

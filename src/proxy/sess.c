@@ -17,6 +17,7 @@
 #include <tandem/rules.h>
 #include <tandem/sample.h>
 #include <tandem/sess.h>
+#include <tandem/ssl_sess.h>
 #include <tandem/stream.h>
 #include "stream_int.h"
 
@@ -192,7 +193,7 @@ void sess_close(struct sess *ss)
 	if (ss->bind)
 		__atomic_fetch_sub(&ss->bind->curconn, 1, __ATOMIC_RELAXED);
 	this_thr->nsess--;
-	CTR_SUB(ss->fe->fe_ctr->cur_sess, 1);
+	CTR_GSUB(ss->fe->fe_ctr->cur_sess, 1);
 	__atomic_fetch_sub(&worker.actconn, 1, __ATOMIC_RELAXED);
 	ev_task_init(&ss->cli.free_task, sess_free_task, ss);
 	loop_task_wake(this_loop, &ss->cli.free_task);
@@ -240,6 +241,28 @@ static void sess_idle_read(struct sess *ss)
 	stream_process(s);
 }
 
+static void sess_begin(struct sess *ss);
+
+/* A TLS client's handshake, before its first stream (HAProxy's embryonic
+ * session). Its deadline is the session's idle one, set at the accept: a
+ * handshake waits on the client. A failure is counted and logged once
+ * (ssl_sess_failed), then the connection closes. */
+static void sess_handshake(struct sess *ss)
+{
+	int r = conn_handshake(&ss->cli);
+
+	if (!r)
+		return;
+	if (r < 0) {
+		ssl_sess_failed(ss, 0);
+		sess_close(ss);
+		return;
+	}
+	ss->hs = 0;
+	ssl_sess_done(ss);
+	sess_begin(ss);
+}
+
 static void sess_io_cb(struct ev_io *io, uint32_t ev)
 {
 	struct sess *ss = io->ctx;
@@ -249,6 +272,8 @@ static void sess_io_cb(struct ev_io *io, uint32_t ev)
 	conn_note_events(&ss->cli, ev);
 	if (ss->strm)
 		stream_process(ss->strm);
+	else if (ss->hs)
+		sess_handshake(ss);
 	else
 		sess_idle_read(ss);
 }
@@ -263,8 +288,11 @@ static void sess_timer_cb(struct ev_timer *t)
 		stream_process(ss->strm);
 		return;
 	}
-	if (ss->exp_idle && ss->exp_idle <= now_ms)
+	if (ss->exp_idle && ss->exp_idle <= now_ms) {
+		if (ss->hs)
+			ssl_sess_failed(ss, 1);  /* a stalled TLS handshake: logged once */
 		sess_close(ss);  /* keep-alive or http-request timeout: silent close */
+	}
 	else if (ss->exp_idle)
 		loop_timer_set(this_loop, &ss->tmr, ss->exp_idle);
 }
@@ -272,7 +300,6 @@ static void sess_timer_cb(struct ev_timer *t)
 int sess_new(struct proxy *fe, struct bind_conf *bind, int fd, const struct sockaddr_storage *addr)
 {
 	struct sess *ss = sess_alloc();
-	struct stream *s;
 
 	if (!ss) {
 		close(fd);
@@ -302,29 +329,63 @@ int sess_new(struct proxy *fe, struct bind_conf *bind, int fd, const struct sock
 	__atomic_fetch_add(&worker.actconn, 1, __ATOMIC_RELAXED);
 	CTR_ADD(fe->fe_ctr->cum_conn, 1);
 	CTR_ADD(fe->fe_ctr->cum_sess, 1);
-	CTR_ADD(fe->fe_ctr->cur_sess, 1);
+	CTR_GADD(fe->fe_ctr->cur_sess, 1);
 	CTR_MAX(fe->fe_ctr->max_sess, CTR_GET(fe->fe_ctr->cur_sess));
-	/* tcp-request connection, then session: a refused connection is
-	 * closed at once, without a log line (as HAProxy) */
-	if (fe->rules && tcp_accept_rules(ss) < 0) {
+	/* tcp-request connection: at accept, before any handshake; a refused
+	 * connection is closed at once, without a log line (as HAProxy) */
+	if (fe->rules && tcp_accept_rules(ss, RSI_TCP_CONN) < 0) {
 		sess_close(ss);
 		return 0;
 	}
+	if (ssl_sess_tls(bind)) {
+		/* TLS first, under `timeout client` and, in HTTP, the first
+		 * request's `timeout http-request` (both from the accept) */
+		uint64_t exp = after(fe->to.client);
+
+		if (ssl_sess_accept(ss) < 0) {
+			sess_close(ss);
+			return 0;
+		}
+		if (fe->mode == PR_MODE_HTTP && fe->to.http_request &&
+		    (!exp || after(fe->to.http_request) < exp))
+			exp = after(fe->to.http_request);
+		ss->hs = 1;
+		sess_idle(ss, exp);
+		sess_handshake(ss);
+		return 0;
+	}
+	sess_begin(ss);
+	return 0;
+}
+
+/* The connection is ready for requests (accepted, or its TLS handshake
+ * done): HTTP waits for the first request, TCP starts its stream. */
+static void sess_begin(struct sess *ss)
+{
+	struct proxy *fe = ss->fe;
+	struct stream *s;
+
+	/* tcp-request session: once the handshake (if any) is done */
+	if (fe->rules && tcp_accept_rules(ss, RSI_TCP_SESS) < 0) {
+		sess_close(ss);
+		return;
+	}
 	if (fe->mode == PR_MODE_HTTP) {
 		/* the first request: `timeout http-request` from the accept */
-		sess_idle(ss, after(fe->to.http_request ? fe->to.http_request : fe->to.client));
+		uint32_t to = fe->to.http_request ? fe->to.http_request : fe->to.client;
+
+		sess_idle(ss, to ? ss->t_accept_us / 1000 + to : 0);
 		sess_idle_read(ss);   /* the request may be there already */
-		return 0;
+		return;
 	}
 	/* TCP: a frontend without a backend closes at once, unless its
 	 * rules may route (use_backend, tcp-request content) */
 	if ((!fe->defbe && !(fe->rules && (fe->rules->n_be_rule || fe->rules->set[RSI_TCP_CONT].n))) ||
 	    !(s = stream_start(ss))) {
 		sess_close(ss);
-		return 0;
+		return;
 	}
 	stream_process(s);
-	return 0;
 }
 
 void sess_soft_stop(struct sess *ss)

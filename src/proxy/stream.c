@@ -32,6 +32,7 @@
 #include <tandem/srv_admin.h>
 #include <tandem/srv_state.h>
 #include <tandem/sess.h>
+#include <tandem/ssl_sess.h>
 #include <tandem/stream.h>
 #include "stream_int.h"
 
@@ -59,7 +60,7 @@ void release_server_slot(struct stream *s)
 {
 	if (sf(s, SF_SRV_COUNTED)) {
 		__atomic_fetch_sub(&s->srv->cur_conns, 1, __ATOMIC_RELAXED);
-		CTR_SUB(s->srv->ctr->cur_sess, 1);
+		CTR_GSUB(s->srv->ctr->cur_sess, 1);
 		s->flags &= ~SF_SRV_COUNTED;
 		if (s->srv->maxconn && !list_empty(&this_thr->queue))
 			queue_wake(s->be);
@@ -439,7 +440,19 @@ static int st_connect(struct stream *s)
 	/* waiting for the connection to complete */
 	if (s->sc->flags & (CF_WR_READY | CF_ERROR)) {
 		int err = (s->sc->flags & CF_ERROR) ? s->sc->err : sock_error(s->sc->io.fd);
+		int hs = err ? 0 : conn_handshake(s->sc);   /* TLS: part of connecting, under `timeout connect` */
+
+		if (hs < 0) {
+			ssl_sess_srv_failed(s);
+			return srv_failure(s, 503, 'S', 'C', FAIL_CONN);
+		}
+		if (!err && !hs) {
+			if (expired(s->exp_srv))
+				return srv_failure(s, 503, 's', 'C', FAIL_CONN);
+			return 0;
+		}
 		if (!err) {
+			ssl_sess_srv_done(s);
 			s->sc->flags &= ~CF_CONNECTING;
 			s->t_conn_us = now_us;
 			srv_observe(s->srv, OBS_CONN_OK);
@@ -493,14 +506,15 @@ static int do_connect(struct stream *s)
 		__atomic_fetch_add(&srv->cur_conns, 1, __ATOMIC_RELAXED);
 		CTR_ADD(srv->ctr->cum_sess, 1);
 		CTR_ADD(be->be_ctr->cum_sess, 1);
-		CTR_ADD(srv->ctr->cur_sess, 1);
+		CTR_GADD(srv->ctr->cur_sess, 1);
 		CTR_MAX(srv->ctr->max_sess, CTR_GET(srv->ctr->cur_sess));
 		CTR_SET(srv->ctr->last_sess, clock_wall_us() / 1000000);
 		s->flags |= SF_SRV_COUNTED;
 	}
 	s->t_conn_start_us = now_us;
-	/* 1. the connection this client used last, if it goes to the same server */
-	if (s->sc && s->sc->srv == srv && !(s->sc->flags & (CF_EOF | CF_ERROR)))
+	/* 1. the connection this client used last, if it goes to the same server
+	 * (not one opened for another request's TLS name: CF_PRIVATE) */
+	if (s->sc && s->sc->srv == srv && !(s->sc->flags & (CF_EOF | CF_ERROR | CF_PRIVATE)))
 		c = s->sc;
 	else if (s->sc) {
 		struct conn *old = s->sc;
@@ -560,6 +574,8 @@ static int do_connect(struct stream *s)
 	c->t_start_us = now_us;
 	s->sc = c;
 	s->exp_srv = after(be->to.connect);
+	if (srv->use_ssl && ssl_sess_connect(s, c) < 0)
+		return srv_failure(s, 503, 'S', 'C', FAIL_CONN);
 	return 1;
 }
 
@@ -674,8 +690,7 @@ static int st_closing(struct stream *s)
 		}
 	}
 	if (!(s->cli->flags & CF_SHUTW)) {
-		shutdown(s->cli->io.fd, SHUT_WR);
-		s->cli->flags |= CF_SHUTW;
+		conn_shutw(s->cli);
 		s->exp_cli = now_ms + 1000;
 		s->exp_req = s->exp_srv = 0;
 	}

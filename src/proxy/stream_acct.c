@@ -6,6 +6,7 @@
 #include <tandem/rules.h>
 #include <tandem/server.h>
 #include <tandem/srv_admin.h>
+#include <tandem/ssl_sess.h>
 #include "stream_int.h"
 
 static uint64_t log_counter;   /* %lc */
@@ -60,6 +61,7 @@ void stream_log(struct stream *s)
 	t.req_line = s->reqline;
 	t.req_line_len = s->reqline_len;
 	t.http = sf(s, SF_HTTP);
+	ssl_sess_log(s, &t);
 	if (srv) {
 		socklen_t sl;
 

@@ -121,9 +121,10 @@ struct smp_ctx *rx_ctx_sess(struct sess *ss);
 int rx_log_conn_error(struct sess *ss, const char *term, char *line, size_t len);
 
 /* tcp_ana.c: TCP analysis */
-/* tcp-request connection and session rules at accept: 0, or -1 when the
- * connection is refused (counted; the caller closes it). */
-int tcp_accept_rules(struct sess *ss);
+/* tcp-request connection (<set> RSI_TCP_CONN, at the accept) or session
+ * (RSI_TCP_SESS, after the handshake) rules: 0, or -1 when the connection
+ * is refused (counted; the caller closes it). */
+int tcp_accept_rules(struct sess *ss, int set);
 /* ST_INSPECT: tcp-request content, use_backend, use-server (TCP mode). */
 int st_inspect(struct stream *s);
 /* tcp-response content on the server's first bytes (TCP mode): 1 decided

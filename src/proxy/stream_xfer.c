@@ -392,10 +392,8 @@ int st_tunnel(struct stream *s)
 			progress = 1;
 		(void)before;
 	}
-	if ((s->cli->flags & (CF_EOF | CF_ERROR)) && !s->cli->in.data && !(sc->flags & CF_SHUTW)) {
-		shutdown(sc->io.fd, SHUT_WR);
-		sc->flags |= CF_SHUTW;
-	}
+	if ((s->cli->flags & (CF_EOF | CF_ERROR)) && !s->cli->in.data && !(sc->flags & CF_SHUTW))
+		conn_shutw(sc);
 	/* server -> client */
 	r = conn_recv(sc, G->tune_bufsize);
 	s->rsp.fwd = sc->in.data;
@@ -426,10 +424,8 @@ int st_tunnel(struct stream *s)
 			progress = 1;
 		}
 	}
-	if ((sc->flags & (CF_EOF | CF_ERROR)) && !sc->in.data && !(s->cli->flags & CF_SHUTW)) {
-		shutdown(s->cli->io.fd, SHUT_WR);
-		s->cli->flags |= CF_SHUTW;
-	}
+	if ((sc->flags & (CF_EOF | CF_ERROR)) && !sc->in.data && !(s->cli->flags & CF_SHUTW))
+		conn_shutw(s->cli);
 	if ((s->cli->flags & CF_SHUTW) && (sc->flags & CF_SHUTW))
 		goto end;
 	if ((s->cli->flags & CF_ERROR) || (sc->flags & CF_ERROR))

@@ -1,8 +1,9 @@
 /* TCP analysis: the rules that look at a connection before (or instead
  * of) HTTP, in HAProxy's order:
  *
- *   accept     tcp-request connection, then tcp-request session
- *              (tcp_accept_rules(), called by sess_new());
+ *   accept     tcp-request connection at the accept, tcp-request session
+ *              once a handshake (TLS) is done (tcp_accept_rules(), called
+ *              by sess_new() and sess_begin());
  *   ST_INSPECT tcp-request content of the frontend (payload, waiting up to
  *              `tcp-request inspect-delay` for the bytes its conditions
  *              need), use_backend / default_backend, tcp-request content of
@@ -30,41 +31,34 @@
 
 /* ---- at accept ------------------------------------------------------------ */
 
-int tcp_accept_rules(struct sess *ss)
+int tcp_accept_rules(struct sess *ss, int set)
 {
-	const struct px_rules *r = ss->fe->rules;
-	static const int sets[2] = { RSI_TCP_CONN, RSI_TCP_SESS };
+	struct rule_result res = { 0 };
 	struct smp_ctx *c;
 	int ret = 0;
 
-	if (!r || (!r->set[RSI_TCP_CONN].n && !r->set[RSI_TCP_SESS].n))
+	if (!rules_has(ss->fe, set))
 		return 0;
 	qsbr_read_lock();
 	if (!(c = rx_ctx_sess(ss))) {
 		qsbr_read_unlock();
 		return -1;
 	}
-	for (int i = 0; i < 2 && !ret; i++) {
-		struct rule_result res = { 0 };
-
-		if (!rules_has(ss->fe, sets[i]))
-			continue;
-		rules_run(ss->fe, sets[i], c, &res);
-		switch (res.verdict) {
-		case RV_REJECT:
-		case RV_SILENT_DROP:
-		case RV_ERROR:
-			if (i)
-				CTR_ADD(ss->fe->fe_ctr->denied_sess, 1);
-			else
-				CTR_ADD(ss->fe->fe_ctr->denied_conn, 1);
-			if (res.verdict == RV_SILENT_DROP)
-				sock_linger_reset(ss->cli.io.fd);
-			ret = -1;
-			break;
-		default:
-			break;   /* accept: this set stops, the next one runs */
-		}
+	rules_run(ss->fe, set, c, &res);
+	switch (res.verdict) {
+	case RV_REJECT:
+	case RV_SILENT_DROP:
+	case RV_ERROR:
+		if (set == RSI_TCP_SESS)
+			CTR_ADD(ss->fe->fe_ctr->denied_sess, 1);
+		else
+			CTR_ADD(ss->fe->fe_ctr->denied_conn, 1);
+		if (res.verdict == RV_SILENT_DROP)
+			sock_linger_reset(ss->cli.io.fd);
+		ret = -1;
+		break;
+	default:
+		break;   /* accept: this set stops, the next one runs */
 	}
 	qsbr_read_unlock();
 	return ret;

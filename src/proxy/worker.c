@@ -21,6 +21,7 @@
 #include <tandem/server.h>
 #include <tandem/shm.h>
 #include <tandem/srv_state.h>
+#include <tandem/ssl.h>
 #include <tandem/handover.h>
 #include <tandem/sess.h>
 #include <tandem/stream.h>
@@ -498,6 +499,7 @@ static void *thread_main(void *arg)
 
 	this_thr = t;
 	this_loop = &t->loop;
+	ctr_thread_init(t->id);   /* this thread's counter slots */
 	clock_update();
 	loop_run(&t->loop);
 	loop_finish(&t->loop);
@@ -551,6 +553,10 @@ int worker_run(struct cfg *cfg)
 	/* reload: continue from the previous worker's view of the servers
 	 * (checks are set up by now, and run only once the loops turn) */
 	handover_import(cfg);
+	/* TLS: per-thread server sessions; ticket keys and certificates changed
+	 * on the runtime API taken over from the previous worker */
+	if (ssl_worker_init(cfg, worker.nbthread) < 0)
+		return 1;
 	/* thread 0 is this one */
 	this_thr = &worker.thr[0];
 	this_loop = &worker.thr[0].loop;

@@ -1,8 +1,9 @@
 /* Fetches on the raw bytes of a TCP connection (HAProxy's 7.3.5), for
  * `tcp-request content` (request side) and `tcp-response content`
  * (response side) rules: lengths, payload slices, and what a TLS
- * ClientHello says (SNI, ALPN, version), so that TLS can be routed by name
- * without being terminated (passthrough).
+ * ClientHello says (SNI, ALPN, version, extensions: read by the ssl
+ * layer's pure parser, include/tandem/ssl_hello.h), so that TLS can be
+ * routed by name without being terminated (passthrough).
  *
  * While more bytes may come (the inspect delay is not over), a fetch that
  * lacks data answers "no value yet" with SMP_F_MAY_CHANGE: the rule set
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <tandem/h1.h>
 #include <tandem/sample.h>
+#include <tandem/ssl_hello.h>
 
 static void may_change(struct sample *s, const struct smp_ctx *c)
 {
@@ -88,187 +90,115 @@ static int chk_payload(const struct smp_pctx *pc, struct smp_arg *a, char *err, 
 	return 0;
 }
 
-/* ---- TLS ClientHello (RFC 8446 4.1.2, RFC 6066 3, RFC 7301 3.1) ---- */
+/* ---- TLS ClientHello: src/ssl/ssl_hello.c's pure parser (no OpenSSL) ----
+ * As HAProxy, nothing is said before the whole first record is there (a
+ * hello sent in two parts is still being received); a hello spread over
+ * several records is not read. */
 
-enum { TLS_NEED = -1, TLS_NO = 0, TLS_OK = 1 };
-
-struct hello {
-	int            type;      /* handshake type */
-	int            ver;       /* (major << 16) | minor */
-	const uint8_t *ext;       /* extensions block */
-	size_t         extlen;
-};
-
-static unsigned be16(const uint8_t *p)
+/* The hello at the start of the payload: 1 parsed, 0 none (with "may
+ * change" set while more bytes may make one). */
+static int hello(struct sample *s, const struct smp_ctx *c, struct tls_hello *h)
 {
-	return (unsigned)p[0] << 8 | p[1];
+	int r = tls_hello_parse((const uint8_t *)c->payload, c->payload ? c->payload_len : 0, h);
+
+	if (r == TLS_HELLO_MORE)
+		may_change(s, c);
+	return r == TLS_HELLO_OK;
 }
 
-/* Parse the first TLS record. TLS_NEED when it is not complete yet. */
-static int tls_record(const struct smp_ctx *c, struct hello *h, int want_ext)
-{
-	const uint8_t *p = (const uint8_t *)c->payload;
-	size_t n = c->payload_len, rl, hl, i;
-
-	memset(h, 0, sizeof(*h));
-	if (n < 6)
-		return n && p[0] != 0x16 ? TLS_NO : TLS_NEED;
-	if (p[0] != 0x16 || p[1] != 3)
-		return TLS_NO;
-	rl = be16(p + 3);
-	h->type = p[5];
-	h->ver = 3 << 16 | p[2];
-	/* as HAProxy, nothing is said before the whole first record is there
-	 * (a hello sent in two parts is still being received) */
-	if (n < 5 + rl)
-		return TLS_NEED;
-	if (!want_ext)
-		return TLS_OK;
-	if (h->type != 1)
-		return TLS_NO;
-	p += 5;
-	n = rl;                   /* inside the record */
-	if (n < 4)
-		return TLS_NO;
-	hl = (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
-	if (hl + 4 > n)
-		return TLS_NO;    /* spread over several records: not handled (as HAProxy) */
-	n = hl + 4;
-	i = 4;
-	if (i + 2 + 32 + 1 > n)
-		return TLS_NO;
-	h->ver = (int)p[i] << 16 | p[i + 1];
-	i += 2 + 32;
-	i += 1 + p[i];            /* session id */
-	if (i + 2 > n)
-		return TLS_NO;
-	i += 2 + be16(p + i);     /* cipher suites */
-	if (i + 1 > n)
-		return TLS_NO;
-	i += 1 + p[i];            /* compression methods */
-	if (i + 2 > n)
-		return TLS_OK;    /* no extensions */
-	h->extlen = be16(p + i);
-	i += 2;
-	if (i + h->extlen > n)
-		return TLS_NO;
-	h->ext = p + i;
-	return TLS_OK;
-}
-
-/* Extension <type> of the hello: its body. */
-static int tls_ext(const struct hello *h, unsigned type, const uint8_t **body, size_t *len)
-{
-	size_t i = 0;
-
-	while (h->ext && i + 4 <= h->extlen) {
-		unsigned t = be16(h->ext + i), l = be16(h->ext + i + 2);
-
-		if (i + 4 + l > h->extlen)
-			return 0;
-		if (t == type) {
-			*body = h->ext + i + 4;
-			*len = l;
-			return 1;
-		}
-		i += 4 + l;
-	}
-	return 0;
-}
-
+/* req.ssl_hello_type as HAProxy reads it: the handshake type of an SSLv3+
+ * record, known once that whole handshake message is there (no need for a
+ * well-formed hello). */
 static int f_hello_type(const struct smp_arg *a, struct sample *s, struct smp_ctx *c, struct smp_iter *it)
 {
-	struct hello h;
-	int r = tls_record(c, &h, 0);
+	const uint8_t *p = (const uint8_t *)c->payload;
+	size_t n = p ? c->payload_len : 0, hl;
 
 	(void)a; (void)it;
-	if (r == TLS_NEED) {
+	if (n && !((p[0] >= 0x14 && p[0] <= 0x17) || p[0] == 0xff))
+		return 0;
+	if (n < 9) {
+		if (n < 3 || ((unsigned)p[1] << 16 | p[2]) >= 0x30000)
+			may_change(s, c);
+		return 0;
+	}
+	if (((unsigned)p[1] << 16 | p[2]) < 0x30000 || ((unsigned)p[3] << 8 | p[4]) < 4)
+		return 0;
+	hl = (size_t)p[6] << 16 | (size_t)p[7] << 8 | p[8];
+	if (n < hl + 9) {
 		may_change(s, c);
 		return 0;
 	}
-	if (r != TLS_OK)
-		return 0;
-	smp_set_int(s, h.type);
+	smp_set_int(s, p[5]);
 	return 1;
 }
 
 static int f_ssl_ver(const struct smp_arg *a, struct sample *s, struct smp_ctx *c, struct smp_iter *it)
 {
-	struct hello h;
-	int r = tls_record(c, &h, 1);
+	struct tls_hello h;
 
 	(void)a; (void)it;
-	if (r == TLS_NEED) {
-		may_change(s, c);
+	if (!hello(s, c, &h))
 		return 0;
-	}
-	if (r != TLS_OK)
-		return 0;
-	smp_set_int(s, h.ver);
+	smp_set_int(s, h.version);
 	return 1;
 }
 
 static int f_ssl_sni(const struct smp_arg *a, struct sample *s, struct smp_ctx *c, struct smp_iter *it)
 {
-	struct hello h;
-	const uint8_t *b;
-	size_t l, i;
-	int r = tls_record(c, &h, 1);
+	struct tls_hello h;
 
 	(void)a; (void)it;
-	if (r == TLS_NEED) {
-		may_change(s, c);
+	if (!hello(s, c, &h) || h.hello_type != 1 || !h.sni)
 		return 0;
-	}
-	if (r != TLS_OK || !tls_ext(&h, 0, &b, &l) || l < 2)
-		return 0;
-	/* server_name_list: list length, then (type, length, name) entries */
-	for (i = 2; i + 3 <= l && i + 3 <= (size_t)be16(b) + 2;) {
-		unsigned nl = be16(b + i + 1);
-
-		if (i + 3 + nl > l)
-			return 0;
-		if (b[i] == 0) {   /* host_name */
-			smp_set_str(s, (const char *)b + i + 3, nl, SMP_F_CONST);
-			return 1;
-		}
-		i += 3 + nl;
-	}
-	return 0;
+	smp_set_str(s, (const char *)h.sni, h.sni_len, SMP_F_CONST);
+	return 1;
 }
 
 static int f_ssl_alpn(const struct smp_arg *a, struct sample *s, struct smp_ctx *c, struct smp_iter *it)
 {
-	struct hello h;
-	const uint8_t *b;
-	size_t l;
-	int r = tls_record(c, &h, 1);
+	struct tls_hello h;
+	const uint8_t *name;
+	size_t nlen, off;
 
 	(void)a;
-	if (r == TLS_NEED) {
-		may_change(s, c);
+	if (!hello(s, c, &h) || h.hello_type != 1 || !h.alpn)
 		return 0;
-	}
-	if (r != TLS_OK || !tls_ext(&h, 16, &b, &l) || l < 3)
+	off = it && it->started ? it->off : 0;
+	if (!tls_hello_alpn_next(&h, &off, &name, &nlen))
 		return 0;
-	if (be16(b) + 2 > l)
-		return 0;
-	l = be16(b) + 2;
+	smp_set_str(s, (const char *)name, nlen, SMP_F_CONST);
 	if (it) {
-		size_t i = it->started ? it->off : 2;
-
 		it->started = 1;
-		if (i >= l || i + 1 + b[i] > l)
-			return 0;
-		smp_set_str(s, (const char *)b + i + 1, b[i], SMP_F_CONST);
-		it->off = i + 1 + b[i];
-		if (it->off < l)
+		it->off = off;
+		if (off < h.alpn_len)
 			s->flags |= SMP_F_NOT_LAST;
-		return 1;
 	}
-	if (3 + (size_t)b[2] > l)
+	return 1;
+}
+
+/* req.ssl_ec_ext / req.ssl_st_ext: does the hello carry supported_groups /
+ * a session ticket extension (1: an empty one, 2: with a ticket, as
+ * HAProxy's boolean fetch reads it: any non-zero is true). */
+static int f_ssl_ec_ext(const struct smp_arg *a, struct sample *s, struct smp_ctx *c, struct smp_iter *it)
+{
+	struct tls_hello h;
+
+	(void)a; (void)it;
+	if (!hello(s, c, &h) || h.hello_type != 1)
 		return 0;
-	smp_set_str(s, (const char *)b + 3, b[2], SMP_F_CONST);
+	smp_set_bool(s, h.ec_ext);
+	return 1;
+}
+
+static int f_ssl_st_ext(const struct smp_arg *a, struct sample *s, struct smp_ctx *c, struct smp_iter *it)
+{
+	struct tls_hello h;
+
+	(void)a; (void)it;
+	if (!hello(s, c, &h) || h.hello_type != 1)
+		return 0;
+	smp_set_bool(s, h.st_ext != 0);
 	return 1;
 }
 
@@ -326,6 +256,8 @@ const struct smp_fetch_kw smp_fetch_payload[] = {
 	{ "req.ssl_ver",        f_ssl_ver,     { 0 }, 0, SMP_T_SINT, RQ, VOL, NULL, -1 },
 	{ "req_ssl_ver",        f_ssl_ver,     { 0 }, 0, SMP_T_SINT, RQ, VOL | DEP, NULL, -1 },
 	{ "req.ssl_alpn",       f_ssl_alpn,    { 0 }, 0, SMP_T_STR,  RQ, VOL | SMP_KW_ITER, NULL, -1 },
+	{ "req.ssl_ec_ext",     f_ssl_ec_ext,  { 0 }, 0, SMP_T_BOOL, RQ, VOL, NULL, -1 },
+	{ "req.ssl_st_ext",     f_ssl_st_ext,  { 0 }, 0, SMP_T_BOOL, RQ, VOL, NULL, -1 },
 	/* these two also work on HTTP proxies (not "L6" fetches for HAProxy) */
 	{ "req.proto_http",     f_proto_http,  { 0 }, 0, SMP_T_BOOL, SMP_SRC_HRQHP, VOL, NULL, -1 },
 	{ "req_proto_http",     f_proto_http,  { 0 }, 0, SMP_T_BOOL, SMP_SRC_HRQHP, VOL | DEP, NULL, -1 },

@@ -11,14 +11,17 @@
  *      map of every output type, matched, changed at run time;
  *   5  raw bytes as the TCP payload (a TLS ClientHello, an HTTP request,
  *      anything): every payload fetch evaluated on them, complete or not
- *      (the ClientHello parser of src/rules/fetch_payload.c: SNI routing).
+ *      (the ClientHello fetches over src/ssl/ssl_hello.c: SNI routing).
  * Whatever is accepted must run without crashing, stay inside its buffers
  * and free everything (the sanitizers check); rendering must respect the
  * output size; a reply must be a well-formed status line.
  *
  * Files: inputs that would read files other than the driver's own map
  * ("@M" stands for its path) are skipped, so a run never reads the host's
- * files. */
+ * files.
+ *
+ * fuzz-src: LIB
+ * fuzz-dict: tests/fuzz/rules.dict */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

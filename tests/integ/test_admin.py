@@ -119,7 +119,7 @@ def _lab(ctx, names=("A", "B"), srv_opts="", balance="roundrobin", global_extra=
     px = ctx.proxy(config(port, [("s%d" % (i + 1), a.port, srv_opts) for i, a in enumerate(apps)],
                           balance=balance, global_extra=g, be_extra=be_extra, defaults_extra=defaults_extra,
                           nbthread=nbthread))
-    poll_until(lambda: os.path.exists(admin), 5, "the admin socket file")
+    poll_until(lambda: os.path.exists(admin) and os.path.exists(user), 5, "the admin and user socket files")
     return px, apps, admin, user, ("127.0.0.1", op_port)
 
 
@@ -138,7 +138,7 @@ def _proxy_with_socket(ctx, global_extra, srvs=None):
     admin = ctx.path("admin.sock")
     ctx.proxy(config(free_port(), srvs(apps) if srvs else [("s1", apps[0].port)],
                      global_extra=("stats socket %s level admin\n" % admin) + global_extra))
-    poll_until(lambda: os.path.exists(admin), 5, "the admin socket file")
+    poll_until(lambda: os.path.exists(admin) and os.path.exists(user), 5, "the admin and user socket files")
     return admin
 
 
@@ -772,7 +772,7 @@ def test_long_names_key_counters(ctx):
     port = free_port()
     ctx_px = ctx.proxy(config(port, [(s_a, a.port), (s_b, a.port, "disabled")], be_name=be,
                               global_extra="stats socket %s level admin" % admin))
-    poll_until(lambda: os.path.exists(admin), 5, "the admin socket file")
+    poll_until(lambda: os.path.exists(admin) and os.path.exists(user), 5, "the admin and user socket files")
     eq(_spread(port, 6), {"A": 6}, "traffic")
     eq((_stat(admin, be, s_a, "stot"), _stat(admin, be, s_b, "stot")), ("6", "0"), "each server's sessions")
     _reload(ctx_px)
