@@ -2,7 +2,7 @@
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Iinclude -D_GNU_SOURCE -pthread
-LDLIBS  += -lssl -lcrypto -pthread -lm -lcares   # OpenSSL 3 (libssl-dev): TLS on both sides; c-ares: DNS discovery
+LDLIBS  += -lssl -lcrypto -pthread -lm -lcares -lpcre2-8 -lcrypt   # OpenSSL 3 (libssl-dev): TLS on both sides; c-ares: DNS discovery; PCRE2 and crypt(3): the rules language
 BUILD   ?= build
 ifeq ($(SANITIZE),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -57,7 +57,7 @@ $(BIN)/tandem-chaos: $(CHAOS_SRC:%.c=$(BUILD)/%.o) $(LIB)
 	@mkdir -p $(BIN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB)
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h tests/unit/rules_test.h $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -Itests/unit -o $@ $< $(LIB) $(LDLIBS)
 

@@ -7,7 +7,8 @@
 # Exit non-zero (with apt's log) when something cannot be installed.
 #
 # Uses: build = gcc make libssl-dev (OpenSSL 3: TLS) libhiredis-dev (tandem-app's Redis client)
-# libc-ares-dev (DNS discovery);
+# libc-ares-dev (DNS discovery) libpcre2-dev libcrypt-dev (the rules language: regular
+# expressions, userlist passwords);
 # test = build + python3 curl clang, libFuzzer runtime, haproxy, nginx (the comparison tests run
 # them), keepalived, bird2 and iproute2 (the VRRP and anycast tests in network namespaces),
 # prometheus (promtool and a real scrape of /metrics), chromium, nodejs and npm (the dashboard
@@ -47,8 +48,11 @@ need_fuzzer() {
 	add "fuzzer-runtime:$ver" # resolved after apt-get update, when apt-cache knows the names
 }
 
+# PCRE2 (regular expressions, JIT) and libcrypt (crypt(3) for userlist passwords).
 use_build() {
 	need_cmd gcc gcc; need_cmd make make; need_cmd cc gcc
+	need_file /usr/include/pcre2.h libpcre2-dev
+	need_file /usr/include/crypt.h libcrypt-dev
 	need_file /usr/include/openssl/ssl.h libssl-dev         # OpenSSL 3: TLS (-lssl -lcrypto)
 	need_file /usr/include/hiredis/async.h libhiredis-dev   # tandem-app links -lhiredis
 	need_file /usr/include/ares.h libc-ares-dev   # DNS service discovery (src/dns/)

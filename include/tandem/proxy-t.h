@@ -9,6 +9,9 @@
 #include <tandem/counters-t.h>
 #include <tandem/ssl-t.h>
 
+struct px_rules;     /* rules-t.h */
+struct rules_cfg;    /* rules-t.h */
+
 /* ---- logging targets (global `log`, proxy `log global` / `log ...`) ---- */
 enum log_fmt { LOGF_RFC3164 = 0, LOGF_RAW, LOGF_SHORT, LOGF_ISO, LOGF_TIMED, LOGF_LOCAL, LOGF_PRIORITY, LOGF_RFC5424 };
 
@@ -51,15 +54,6 @@ struct global {
 	int      spread_checks;   /* `spread-checks` percent (0..50); used when spread_checks_set */
 	int      spread_checks_set;
 	struct ssl_global ssl;    /* crt-base, ssl-default-*, tune.ssl.* (ssl-t.h, doc/tls.md) */
-};
-
-/* ---- header rewriting rules (http-request / http-response) ---- */
-enum hrule_act { HRULE_SET_HEADER, HRULE_ADD_HEADER, HRULE_DEL_HEADER };
-struct http_rule {
-	int   act;       /* enum hrule_act */
-	char *name;
-	char *value;     /* literal value (NULL for del-header) */
-	const char *file; int line;
 };
 
 /* ---- listening sockets ---- */
@@ -232,7 +226,7 @@ struct stats_auth { struct list link; char *user; char *pass; };
 
 struct timeouts {
 	uint32_t connect, client, server, http_request, http_keep_alive, queue,
-		 tunnel, client_fin, server_fin, check;
+		 tunnel, client_fin, server_fin, check, tarpit;
 };
 
 struct proxy {
@@ -265,8 +259,8 @@ struct proxy {
 	int    fwdfor_except_af; /* `option forwardfor except NET`: AF_INET/AF_INET6, 0 = none */
 	uint8_t fwdfor_except_addr[16]; int fwdfor_except_bits; /* network and prefix length */
 	int    http_reuse;       /* REUSE_*, default SAFE */
-	struct http_rule *req_rules; int n_req_rules;
-	struct http_rule *rsp_rules; int n_rsp_rules;
+	struct px_rules *rules;  /* ACLs, rule sets, captures, formats (rules-t.h); NULL when none */
+	int    nqueued;          /* requests waiting in this backend's queue (atomic, kept by the stream) */
 	int    maxconn;          /* frontend maxconn, 0 = global */
 	int    fullconn;
 	struct list logs;        /* proxy-local log targets (struct log_target), plus global when PR_O_LOG_GLOBAL */
@@ -300,6 +294,7 @@ struct proxy {
 /* A parsed configuration: what the master checks and the worker runs. */
 struct cfg {
 	struct global g;
+	struct rules_cfg *rules; /* pattern references, userlists, variables (rules-t.h); NULL when none */
 	struct list proxies;     /* struct proxy (no defaults sections) */
 	struct list vrrps;       /* struct vrrp_conf (`vrrp` sections, vrrp-t.h) */
 	struct list anycasts;    /* struct bgp_conf (`anycast` sections, bgp-t.h) */

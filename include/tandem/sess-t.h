@@ -15,6 +15,7 @@
 struct proxy;
 struct bind_conf;
 struct stream;
+struct var_store;
 
 struct sess {
 	struct list       link;     /* this thread's sessions */
@@ -28,6 +29,8 @@ struct sess {
 	uint32_t          nreq;     /* requests on this connection */
 	uint8_t           closed;
 	uint8_t           hs;       /* a TLS handshake in progress (no stream yet) */
+	uint8_t           http;     /* a TCP frontend's connection went HTTP (switch-mode, an HTTP backend) */
+	struct var_store *vars;     /* sess-scoped variables, NULL until a rule sets one */
 	union {                     /* the client's address, compact (a stream */
 		struct sockaddr     sa; /* gets it as a sockaddr_storage) */
 		struct sockaddr_in  in;

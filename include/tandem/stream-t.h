@@ -12,6 +12,7 @@
 #include <tandem/list.h>
 #include <tandem/loop-t.h>
 #include <tandem/proxy-t.h>
+#include <tandem/action-t.h>
 #include <tandem/sess-t.h>
 
 enum strm_state {
@@ -22,6 +23,8 @@ enum strm_state {
 	ST_APPLET,        /* tandem answers itself (a service: stats page, metrics) */
 	ST_TUNNEL,        /* bytes both ways (mode tcp, after 101, CONNECT) */
 	ST_CLOSING,       /* flushing a last response, then close */
+	ST_INSPECT,       /* TCP content inspection: rules wait for data (tcp-request inspect-delay) */
+	ST_TARPIT,        /* http-request tarpit: holding the client for `timeout tarpit` */
 	ST_CLOSED,        /* done; freed after this I/O round */
 };
 
@@ -64,6 +67,16 @@ enum {
 	SF_IN_RETRY     = 1u << 8,  /* counted in be->retries_inflight */
 	SF_INFLIGHT     = 1u << 9,  /* counted in be->req_inflight */
 	SF_REPLAY_LOST  = 1u << 10, /* sent request body bytes were dropped: no replay */
+	/* rules (src/proxy/strm_rules.c) */
+	SF_HTTP         = 1u << 11, /* this stream speaks HTTP (an HTTP frontend, or a TCP one upgraded) */
+	SF_BE_SET       = 1u << 12, /* the backend was chosen (use_backend, TCP inspection): not again */
+	SF_TCP_DONE     = 1u << 13, /* the frontend's tcp-request content rules decided (TCP inspection) */
+	SF_FORCE_SRV    = 1u << 14, /* use-server under force-persist: this server, even DOWN; never moved */
+	SF_NOLOG        = 1u << 15, /* not logged (monitor-uri, set-log-level silent) */
+	SF_TCPRES_DONE  = 1u << 16, /* tcp-response content rules decided */
+	SF_WAIT_BODY    = 1u << 17, /* wait-for-body: the head waits for its body before analysis */
+	SF_SRV_CHOSEN   = 1u << 18, /* s->srv was chosen by a rule (use-server): do not balance */
+	SF_TXN          = 1u << 19, /* the rules' transaction began (captures, variables reset: rx_txn_begin) */
 };
 
 /* Why a request failed on its server (retry-on classes). */
@@ -77,6 +90,7 @@ enum fail_kind {
 };
 
 struct service;
+struct txn_store;
 
 struct stream {
 	struct sess      *sess;       /* the client connection's session */
@@ -115,6 +129,15 @@ struct stream {
 	char             *reqline;
 	size_t            reqline_len;
 	char              term[2];    /* termination state chars, '-' = none */
+	/* rules: what the transaction keeps between its analyses (captures,
+	 * unique id, log level, variables), and a rule set waiting for data.
+	 * <txn> and <vars> stay with the stream in its thread's pool. */
+	struct txn_store *txn;        /* NULL while neither proxy has rules */
+	struct var_store  vars;       /* txn, req and res variables */
+	struct rule_result rwait;     /* ST_INSPECT / wait-for-body: where the waiting rule set resumes */
+	uint8_t           rwait_set;  /* enum rule_set of the set that waits, + which proxy (INSPECT_*) */
+	uint64_t          exp_insp;   /* end of the inspect delay, tarpit, wait-for-body (now_ms, 0 = none) */
+	uint64_t          uniq_id;    /* %rt: the process's transaction counter when this one began */
 };
 
 #endif

@@ -15,7 +15,7 @@
 
 /* Section kinds (ctx->sec). */
 enum { SEC_NONE = 0, SEC_GLOBAL, SEC_DEFAULTS, SEC_FRONTEND, SEC_BACKEND, SEC_LISTEN, SEC_SKIP, SEC_VRRP,
-       SEC_VRRP_SCRIPT, SEC_VRRP_TFILE, SEC_VRRP_GROUP, SEC_ANYCAST, SEC_RESOLVERS };
+       SEC_VRRP_SCRIPT, SEC_VRRP_TFILE, SEC_VRRP_GROUP, SEC_ANYCAST, SEC_USERLIST, SEC_HTTP_ERRORS, SEC_RESOLVERS };
 
 /* Where a proxy keyword may appear (cfg_kw.where). */
 #define KW_DEF  (1u << 0)
@@ -53,6 +53,7 @@ extern const struct cfg_kw cfg_global_kws[];   /* kw_global.c */
 extern const struct cfg_kw cfg_proxy_kws[];    /* kw_proxy.c */
 extern const struct cfg_kw cfg_server_kws[];   /* kw_server.c: server, default-server */
 extern const struct cfg_kw cfg_retry_kws[];    /* kw_retry.c: retry-on, retry-budget */
+extern const struct cfg_kw cfg_rules_kws[];    /* kw_rules.c: acl, http-request, use_backend... */
 
 /* ---- errors and warnings (parse.c) ----
  * cfg_err logs "[ALERT] ... : config : parsing [FILE:LINE] : msg", counts
@@ -136,6 +137,16 @@ int  cfg_srv_addr(struct server *s, int idx, char *why, size_t wl);
 /* kw_server.c: srv_parse_server for the <idx>-th server of a template. */
 struct server *srv_parse_server_at(struct proxy *be, const struct server *tmpl, const char *name,
 				   char **args, int nargs, unsigned mode, int idx, char *err, size_t errlen);
+
+/* kw_rules.c: the `userlist` and `http-errors` sections, `stats admin
+ * if|unless COND`, and the rules' checks after parsing. */
+int  cfg_userlist_start(struct cfg_ctx *ctx, char **args, int nargs);
+int  cfg_userlist_kw(struct cfg_ctx *ctx, char **args, int nargs);
+int  cfg_http_errors_start(struct cfg_ctx *ctx, char **args, int nargs);
+int  cfg_http_errors_kw(struct cfg_ctx *ctx, char **args, int nargs);
+int  cfg_stats_admin_cond(struct cfg_ctx *ctx, char **args, int nargs);
+int  cfg_stats_http_rule(struct cfg_ctx *ctx, char **args, int nargs);
+int  cfg_rules_check(struct cfg_ctx *ctx);
 
 /* parse.c: proxy life cycle */
 struct proxy *cfg_proxy_new(struct cfg_ctx *ctx, const char *name, int cap, const struct proxy *def);

@@ -208,6 +208,7 @@ static const struct {
 	{ "queue",           offsetof(struct timeouts, queue),           PR_CAP_BE },
 	{ "tunnel",          offsetof(struct timeouts, tunnel),          PR_CAP_BE },
 	{ "check",           offsetof(struct timeouts, check),           PR_CAP_BE },
+	{ "tarpit",          offsetof(struct timeouts, tarpit),          PR_CAP_FE | PR_CAP_BE },
 };
 
 static int kw_timeout(struct cfg_ctx *ctx, char **args, int nargs)
@@ -221,12 +222,9 @@ static int kw_timeout(struct cfg_ctx *ctx, char **args, int nargs)
 	for (i = 0; i < ARRAY_SIZE(timeouts); i++)
 		if (strcmp(args[1], timeouts[i].name) == 0)
 			break;
-	if (i == ARRAY_SIZE(timeouts)) {
-		if (strcmp(args[1], "tarpit") == 0)
-			return cfg_err(ctx, "'timeout tarpit' is not supported by tandem.");
+	if (i == ARRAY_SIZE(timeouts))
 		return cfg_err(ctx, "'timeout' supports 'client', 'server', 'connect', 'check', 'queue', 'http-keep-alive', "
-			       "'http-request', 'tunnel', 'client-fin' and 'server-fin' (got '%s').", args[1]);
-	}
+			       "'http-request', 'tunnel', 'tarpit', 'client-fin' and 'server-fin' (got '%s').", args[1]);
 	snprintf(kw, sizeof(kw), "timeout %s", args[1]);
 	if (nargs > 3)
 		return cfg_err(ctx, "'%s' cannot handle unexpected argument '%s'.", kw, args[3]);
@@ -473,76 +471,6 @@ static int kw_log(struct cfg_ctx *ctx, char **args, int nargs)
 	return 0;
 }
 
-/* ---- http-request / http-response header rules ---- */
-
-/* A value is a log-format string in HAProxy: only literal text is
- * supported here; "%%" stands for one '%'. Returns a malloc'd copy or NULL
- * (error reported). */
-static char *literal_value(struct cfg_ctx *ctx, const char *kw, const char *v)
-{
-	char *out = malloc(strlen(v) + 1), *o = out;
-
-	if (!out) {
-		cfg_err(ctx, "out of memory");
-		return NULL;
-	}
-	for (const char *p = v; *p; p++) {
-		if (*p == '%') {
-			if (p[1] != '%') {
-				free(out);
-				cfg_err(ctx, "'%s': log-format expressions ('%s') are not supported yet; use a literal value ('%%%%' for '%%').", kw, v);
-				return NULL;
-			}
-			p++;
-		}
-		*o++ = *p;
-	}
-	*o = 0;
-	return out;
-}
-
-static int kw_http_rule(struct cfg_ctx *ctx, char **args, int nargs)
-{
-	int req = strcmp(args[0], "http-request") == 0;
-	struct http_rule r = { .file = ctx->file, .line = ctx->line };
-	struct http_rule **tab = req ? &PX->req_rules : &PX->rsp_rules, *nt;
-	int *n = req ? &PX->n_req_rules : &PX->n_rsp_rules;
-	int need;
-	char kw[96];
-
-	if (nargs < 2)
-		return cfg_err(ctx, "'%s' expects an action.", args[0]);
-	snprintf(kw, sizeof(kw), "%s %s", args[0], args[1]);
-	if (strcmp(args[1], "set-header") == 0)      { r.act = HRULE_SET_HEADER; need = 2; }
-	else if (strcmp(args[1], "add-header") == 0) { r.act = HRULE_ADD_HEADER; need = 2; }
-	else if (strcmp(args[1], "del-header") == 0) { r.act = HRULE_DEL_HEADER; need = 1; }
-	else
-		return cfg_err(ctx, "'%s' action '%s' is not supported yet (supported: set-header, add-header, del-header).",
-			       args[0], args[1]);
-	for (int i = 2; i < nargs; i++)
-		if (strcmp(args[i], "if") == 0 || strcmp(args[i], "unless") == 0)
-			return cfg_err(ctx, "'%s': conditions ('%s') are not supported yet.", kw, args[i]);
-	if (nargs < 2 + need || !*args[2])
-		return cfg_err(ctx, "'%s' expects %s.", kw, need == 2 ? "<name> <value>" : "<name>");
-	if (r.act == HRULE_DEL_HEADER && nargs > 3 && strcmp(args[3], "-m") == 0)
-		return cfg_err(ctx, "'%s': '-m' matching methods are not supported yet.", kw);
-	if (nargs > 2 + need)
-		return cfg_err(ctx, "'%s' cannot handle unexpected argument '%s' (quote values that contain spaces).",
-			       kw, args[2 + need]);
-	if (!h1_is_token(args[2]))
-		return cfg_err(ctx, "'%s': invalid header name '%s'.", kw, args[2]);
-	if (need == 2 && !(r.value = literal_value(ctx, kw, args[3])))
-		return -1;
-	if (!(r.name = strdup(args[2])) || !(nt = realloc(*tab, (*n + 1) * sizeof(**tab)))) {
-		free(r.name);
-		free(r.value);
-		return cfg_err(ctx, "out of memory");
-	}
-	nt[(*n)++] = r;
-	*tab = nt;
-	return 0;
-}
-
 /* ---- identity and state ---- */
 
 static int kw_description(struct cfg_ctx *ctx, char **args, int nargs)
@@ -651,22 +579,23 @@ static int kw_stats(struct cfg_ctx *ctx, char **args, int nargs)
 			return cfg_err(ctx, "out of memory");
 		px->n_stats_scope++;
 	} else if (!strcmp(sub, "admin")) {
-		/* HAProxy's form is `stats admin if|unless COND`; tandem has no ACLs,
-		 * so only the constant conditions are accepted, and a bare
-		 * `stats admin` means `if TRUE`. Admin actions also need `stats auth`
-		 * (src/admin/stats_http.c). */
+		/* HAProxy's form is `stats admin if|unless COND`; a bare
+		 * `stats admin` means `if TRUE`. The constant conditions are
+		 * decided here; others are compiled (rules_stats_admin()).
+		 * Admin actions also need `stats auth` (src/admin/stats_http.c). */
 		if (nargs == 2)
 			px->stats_admin = 1;
 		else if (nargs == 4 && (!strcmp(args[2], "if") || !strcmp(args[2], "unless")) &&
 			 (!strcmp(args[3], "TRUE") || !strcmp(args[3], "FALSE")))
 			px->stats_admin = (args[2][0] == 'i') == (args[3][0] == 'T');
+		else if (nargs > 3)
+			ret = cfg_stats_admin_cond(ctx, args, nargs);
 		else
-			return cfg_err(ctx, "'stats admin' expects nothing, 'if TRUE' or 'unless FALSE' "
-				       "(ACL conditions are not supported).");
+			return cfg_err(ctx, "'stats admin' expects nothing or 'if'/'unless' followed by a condition.");
 	} else if (!strcmp(sub, "socket") || !strcmp(sub, "timeout") || !strcmp(sub, "maxconn")) {
 		return cfg_err(ctx, "'%s' is only valid in the 'global' section.", kw);
 	} else if (!strcmp(sub, "http-request")) {
-		return cfg_err(ctx, "'stats http-request' rules are not supported yet.");
+		ret = cfg_stats_http_rule(ctx, args, nargs);
 	} else {
 		return cfg_err(ctx, "'stats' expects 'admin', 'auth', 'enable', 'hide-version', 'realm', 'refresh', "
 			       "'scope', 'show-desc', 'show-legends', 'show-node' or 'uri' (got '%s').", sub);
@@ -682,37 +611,20 @@ static const struct {
 	const char *kw;
 	const char *why;
 } rejected[] = {
-	{ "use_backend", "'use_backend' (content switching with ACLs) is not supported yet: use 'default_backend'." },
-	{ "acl", "ACLs are not supported yet." },
 	{ "compression", "'compression' is not supported by tandem." },
-	{ "capture", "'capture' is not supported yet." },
-	{ "unique-id-format", "unique request ids are not supported yet." },
-	{ "unique-id-header", "unique request ids are not supported yet." },
 	{ "stick", "stickiness is not supported yet." },
 	{ "stick-table", "stickiness is not supported yet." },
 	{ "cookie", "cookie-based persistence is not supported yet." },
-	{ "errorfile", "custom error pages are not supported yet." },
-	{ "errorfiles", "custom error pages are not supported yet." },
 	{ "errorloc", "custom error pages are not supported yet." },
 	{ "errorloc302", "custom error pages are not supported yet." },
 	{ "errorloc303", "custom error pages are not supported yet." },
-	{ "http-error", "custom error pages are not supported yet." },
-	{ "log-format", "custom log formats are not supported yet: use 'option httplog' [clf|json] or 'option tcplog'." },
 	{ "log-format-sd", "custom log formats are not supported yet." },
-	{ "error-log-format", "custom log formats are not supported yet." },
 	{ "external-check", "external checks are not supported by tandem (use option httpchk or option tcp-check)." },
 	{ "contimeout", "'contimeout' is deprecated: use 'timeout connect'." },
 	{ "clitimeout", "'clitimeout' is deprecated: use 'timeout client'." },
 	{ "srvtimeout", "'srvtimeout' is deprecated: use 'timeout server'." },
-	{ "redirect", "'redirect' is not supported yet." },
-	{ "http-after-response", "'http-after-response' is not supported yet." },
-	{ "tcp-request", "'tcp-request' rules are not supported yet." },
-	{ "tcp-response", "'tcp-response' rules are not supported yet." },
-	{ "use-server", "'use-server' is not supported yet." },
 	{ "hash-type", "hash-based balancing is not supported yet." },
 	{ "hash-balance-factor", "hash-based balancing is not supported yet." },
-	{ "monitor-uri", "'monitor-uri' is not supported yet." },
-	{ "monitor", "'monitor' is not supported yet." },
 	{ "monitor-net", "'monitor-net' doesn't exist anymore (HAProxy removed it too)." },
 	{ "bind-process", "'bind-process' is not supported (HAProxy removed it too)." },
 	{ "reqadd", "'reqadd' and friends were removed from HAProxy: use 'http-request add-header'." },
@@ -723,11 +635,9 @@ static const struct {
 	{ "rsprep", "'rsprep' and friends were removed from HAProxy: use 'http-response' rules." },
 	{ "rspdel", "'rspdel' and friends were removed from HAProxy: use 'http-response del-header'." },
 	{ "rspidel", "'rspidel' and friends were removed from HAProxy: use 'http-response del-header'." },
-	{ "block", "'block' was removed from HAProxy: use 'http-request deny' (not supported yet)." },
+	{ "block", "'block' was removed from HAProxy: use 'http-request deny'." },
 	{ "source", "'source' is not supported by tandem." },
 	{ "persist", "'persist' is not supported by tandem." },
-	{ "force-persist", "'force-persist' is not supported by tandem." },
-	{ "ignore-persist", "'ignore-persist' is not supported by tandem." },
 	{ "rate-limit", "'rate-limit' is not supported by tandem." },
 	{ "log-tag", "'log-tag' is not supported by tandem." },
 	{ "email-alert", "'email-alert' is not supported by tandem." },
@@ -741,7 +651,6 @@ static const struct {
 	{ "backlog", "'backlog' is not supported as a proxy keyword: use the 'backlog' option of 'bind'." },
 	{ "transparent", "'transparent' is not supported by tandem." },
 	{ "dispatch", "'dispatch' is not supported by tandem: use 'server'." },
-	{ "declare", "'declare' is not supported by tandem." },
 	{ "guid", "'guid' is not supported by tandem." },
 };
 
@@ -765,8 +674,6 @@ const struct cfg_kw cfg_proxy_kws[] = {
 	{ "http-reuse",      KW_ALL,                 kw_http_reuse },
 	{ "option",          KW_ALL | KW_NO_OK,      kw_option },
 	{ "log",             KW_ALL | KW_NO_OK,      kw_log },
-	{ "http-request",    KW_NODEF,               kw_http_rule },
-	{ "http-response",   KW_NODEF,               kw_http_rule },
 	{ "description",     KW_NODEF,               kw_description },
 	{ "disabled",        KW_ALL,                 kw_disabled },
 	{ "enabled",         KW_ALL,                 kw_disabled },

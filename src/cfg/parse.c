@@ -11,6 +11,7 @@
 #include <string.h>
 #include <tandem/cfg_lex.h>
 #include <tandem/log.h>
+#include <tandem/rules.h>
 #include <tandem/ssl.h>
 #include "cfg_int.h"
 
@@ -243,6 +244,9 @@ static int proxy_inherit(struct proxy *px, const struct proxy *def)
 	}
 	if (cfg_log_targets_copy(&px->logs, &def->logs) < 0)
 		return -1;
+	if (rules_px_inherit(px, def) < 0)
+		return -1;
+	px->to.tarpit = def->to.tarpit;
 	srv_settings_free(&px->defsrv);
 	if (srv_settings_copy(&px->defsrv, &def->defsrv) < 0)
 		return -1;
@@ -291,15 +295,6 @@ oom:
 	return NULL;
 }
 
-static void rules_free(struct http_rule *r, int n)
-{
-	for (int i = 0; i < n; i++) {
-		free(r[i].name);
-		free(r[i].value);
-	}
-	free(r);
-}
-
 void cfg_proxy_free(struct proxy *px)
 {
 	struct list *l, *n;
@@ -328,8 +323,7 @@ void cfg_proxy_free(struct proxy *px)
 		free(px->be_ctr);
 	}
 	cfg_log_targets_free(&px->logs);
-	rules_free(px->req_rules, px->n_req_rules);
-	rules_free(px->rsp_rules, px->n_rsp_rules);
+	rules_px_free(px);
 	for (int i = 0; i < px->n_stats_scope; i++)
 		free(px->stats_scope[i]);
 	free(px->stats_scope);
@@ -493,14 +487,14 @@ static const struct {
 	{ "vrrp-script", cfg_vrrp_start },
 	{ "vrrp-track-file", cfg_vrrp_start },
 	{ "vrrp-sync-group", cfg_vrrp_start },
-	{ "userlist",  start_unsupported },
+	{ "userlist",  cfg_userlist_start },
 	{ "resolvers", cfg_resolvers_start },
 	{ "peers",     start_unsupported },
 	{ "program",   start_unsupported },
 	{ "cache",     start_unsupported },
 	{ "mailers",   start_unsupported },
 	{ "ring",      start_unsupported },
-	{ "http-errors", start_unsupported },
+	{ "http-errors", cfg_http_errors_start },
 	{ "log-forward", start_unsupported },
 	{ "fcgi-app",  start_unsupported },
 	{ "crt-store", start_unsupported },
@@ -548,7 +542,7 @@ static const struct cfg_kw *kw_find(const struct cfg_kw *t, const char *name)
 
 static int dispatch_proxy(struct cfg_ctx *ctx, char **args, int nargs)
 {
-	static const struct cfg_kw *const tables[] = { cfg_proxy_kws, cfg_server_kws, cfg_retry_kws };
+	static const struct cfg_kw *const tables[] = { cfg_proxy_kws, cfg_server_kws, cfg_retry_kws, cfg_rules_kws };
 	const struct cfg_kw *kw = NULL;
 
 	ctx->no = 0;
@@ -596,6 +590,10 @@ static int dispatch_line(struct cfg_ctx *ctx, char **args, int nargs)
 		return cfg_vrrp_kw(ctx, args, nargs);
 	case SEC_ANYCAST:
 		return cfg_bgp_kw(ctx, args, nargs);
+	case SEC_USERLIST:
+		return cfg_userlist_kw(ctx, args, nargs);
+	case SEC_HTTP_ERRORS:
+		return cfg_http_errors_kw(ctx, args, nargs);
 	case SEC_RESOLVERS:
 		return cfg_resolvers_kw(ctx, args, nargs);
 	case SEC_GLOBAL:
@@ -668,6 +666,8 @@ struct cfg *cfg_load(const char *path, char *err, size_t errlen)
 	if (!ctx.nerr)
 		cfg_check(&ctx);
 	if (!ctx.nerr)
+		cfg_rules_check(&ctx);
+	if (!ctx.nerr)
 		cfg_vrrp_check(&ctx);
 	if (!ctx.nerr)
 		cfg_bgp_check(&ctx);
@@ -699,6 +699,7 @@ void cfg_free(struct cfg *cfg)
 		cfg_proxy_free(px);
 	}
 	cfg_vrrp_free(cfg);
+	rules_cfg_free(cfg);
 	cfg_bgp_free(cfg);
 	cfg_resolvers_free(cfg);
 	cfg_global_free(&cfg->g);

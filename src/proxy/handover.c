@@ -1,4 +1,5 @@
-/* Reload state handover: see handover.h. Servers resolved by DNS keep
+/* Reload state handover: see handover.h. Pattern files changed at run
+ * time are handed over by src/rules/pat_handover.c. Servers resolved by DNS keep
  * their address, their SRV record (slot) and their maintenance by
  * resolution (src/dns/dns_srv.c fills and reads that part), so a reload
  * never leaves a backend without servers nor re-asks every name. Servers added at run time (admin
@@ -19,6 +20,7 @@
 #include <tandem/dns.h>
 #include <tandem/handover.h>
 #include <tandem/log.h>
+#include <tandem/pattern.h>
 #include <tandem/shm.h>
 #include <tandem/srv_admin.h>
 #include <tandem/srv_dyn.h>
@@ -95,6 +97,12 @@ void handover_publish(struct cfg *cfg)
 			shm_srv_write_end(r);
 		}
 	}
+}
+
+void handover_publish_maps(struct cfg *cfg)
+{
+	if (is_current())
+		pat_handover_publish(cfg->rules, clock_mono_us() / 1000);
 }
 
 void handover_mark_deleted(const char *be, const char *srv)
@@ -181,6 +189,7 @@ int handover_import(struct cfg *cfg)
 
 	if (!tdm_shm)
 		return 0;
+	pat_handover_import(cfg->rules);
 	import_server_set(cfg);
 	list_for_each(pl, &cfg->proxies) {
 		struct proxy *px = list_entry(pl, struct proxy, link);

@@ -14,6 +14,8 @@
 #include <tandem/buf.h>
 #include <tandem/conn.h>
 #include <tandem/loop.h>
+#include <tandem/rules.h>
+#include <tandem/sample.h>
 #include <tandem/sess.h>
 #include <tandem/ssl_sess.h>
 #include <tandem/stream.h>
@@ -28,10 +30,19 @@ struct stream *stream_alloc(void)
 	struct stream *s;
 
 	if (!list_empty(&this_thr->strm_pool)) {
+		/* the rules' transaction store and variables stay with the
+		 * stream: no allocation per request once the thread is warm */
+		struct txn_store *t;
+		struct var_store v;
+
 		s = list_entry(this_thr->strm_pool.next, struct stream, link);
 		list_del(&s->link);
 		this_thr->nstrm_pool--;
+		t = s->txn;
+		v = s->vars;
 		memset(s, 0, sizeof(*s));
+		s->txn = t;
+		s->vars = v;
 	} else if (!(s = calloc(1, sizeof(*s)))) {
 		return NULL;
 	}
@@ -39,6 +50,13 @@ struct stream *stream_alloc(void)
 	list_init(&s->qlink);
 	list_init(&s->task.link);
 	return s;
+}
+
+static void stream_free(struct stream *s)
+{
+	txn_store_free(s->txn);
+	vars_store_free(&s->vars);
+	free(s);
 }
 
 static void stream_release_task(struct ev_task *t)
@@ -51,7 +69,7 @@ static void stream_release_task(struct ev_task *t)
 		list_add(&this_thr->strm_pool, &s->link);
 		this_thr->nstrm_pool++;
 	} else {
-		free(s);
+		stream_free(s);
 	}
 }
 
@@ -67,7 +85,7 @@ void stream_pool_flush(void)
 		struct stream *s = list_entry(this_thr->strm_pool.next, struct stream, link);
 
 		list_del(&s->link);
-		free(s);
+		stream_free(s);
 	}
 	this_thr->nstrm_pool = 0;
 }
@@ -164,6 +182,11 @@ void sess_close(struct sess *ss)
 	if (ss->strm)
 		stream_end(ss->strm);
 	ss->closed = 1;
+	if (ss->vars) {
+		vars_store_free(ss->vars);
+		free(ss->vars);
+		ss->vars = NULL;
+	}
 	conn_close(&ss->cli);
 	loop_timer_del(this_loop, &ss->tmr);
 	list_del(&ss->link);
@@ -308,6 +331,12 @@ int sess_new(struct proxy *fe, struct bind_conf *bind, int fd, const struct sock
 	CTR_ADD(fe->fe_ctr->cum_sess, 1);
 	CTR_GADD(fe->fe_ctr->cur_sess, 1);
 	CTR_MAX(fe->fe_ctr->max_sess, CTR_GET(fe->fe_ctr->cur_sess));
+	/* tcp-request connection: at accept, before any handshake; a refused
+	 * connection is closed at once, without a log line (as HAProxy) */
+	if (fe->rules && tcp_accept_rules(ss, RSI_TCP_CONN) < 0) {
+		sess_close(ss);
+		return 0;
+	}
 	if (ssl_sess_tls(bind)) {
 		/* TLS first, under `timeout client` and, in HTTP, the first
 		 * request's `timeout http-request` (both from the accept) */
@@ -336,6 +365,11 @@ static void sess_begin(struct sess *ss)
 	struct proxy *fe = ss->fe;
 	struct stream *s;
 
+	/* tcp-request session: once the handshake (if any) is done */
+	if (fe->rules && tcp_accept_rules(ss, RSI_TCP_SESS) < 0) {
+		sess_close(ss);
+		return;
+	}
 	if (fe->mode == PR_MODE_HTTP) {
 		/* the first request: `timeout http-request` from the accept */
 		uint32_t to = fe->to.http_request ? fe->to.http_request : fe->to.client;
@@ -344,7 +378,10 @@ static void sess_begin(struct sess *ss)
 		sess_idle_read(ss);   /* the request may be there already */
 		return;
 	}
-	if (!fe->defbe || !(s = stream_start(ss))) {
+	/* TCP: a frontend without a backend closes at once, unless its
+	 * rules may route (use_backend, tcp-request content) */
+	if ((!fe->defbe && !(fe->rules && (fe->rules->n_be_rule || fe->rules->set[RSI_TCP_CONT].n))) ||
+	    !(s = stream_start(ss))) {
 		sess_close(ss);
 		return;
 	}

@@ -116,21 +116,26 @@ static uint64_t earliest(uint64_t a, uint64_t b)
 /* The deadline that matters in the stream's current state. Each state's
  * handler acts on every one of these when it expires (or clears it when it
  * stops applying), so this is never in the past once the handlers ran:
- *   REQ_WAIT  exp_req  (timeout http-request / http-keep-alive)
+ *   REQ_WAIT  exp_req  (timeout http-request / http-keep-alive), exp_insp (wait-for-body)
+ *   INSPECT   exp_insp (tcp-request inspect-delay), exp_cli (timeout client)
+ *   TARPIT    exp_insp (timeout tarpit)
  *   QUEUE     exp_srv  (timeout queue)
  *   CONNECT   exp_srv  (timeout connect), exp_req (http-buffer-request)
  *   XFER      exp_cli  while the client must send or take bytes,
  *             exp_srv  while the server must (timeout client / server)
- *   TUNNEL    exp_cli, exp_srv (timeout tunnel, client-fin, server-fin)
+ *   TUNNEL    exp_cli, exp_srv (timeout tunnel, client-fin, server-fin), exp_insp
+ *             (tcp-response inspect-delay)
  *   APPLET, CLOSING  exp_cli */
 static uint64_t state_deadline(const struct stream *s)
 {
 	switch (s->state) {
-	case ST_REQ_WAIT: return s->exp_req;
+	case ST_REQ_WAIT: return earliest(s->exp_req, s->exp_insp);
 	case ST_QUEUE:    return s->exp_srv;
 	case ST_CONNECT:  return earliest(s->exp_srv, s->exp_req);
-	case ST_XFER:
-	case ST_TUNNEL:   return earliest(s->exp_cli, s->exp_srv);
+	case ST_XFER:     return earliest(s->exp_cli, s->exp_srv);
+	case ST_TUNNEL:   return earliest(earliest(s->exp_cli, s->exp_srv), s->exp_insp);
+	case ST_INSPECT:  return earliest(s->exp_insp, s->exp_cli);
+	case ST_TARPIT:   return s->exp_insp;
 	case ST_APPLET:
 	case ST_CLOSING:  return s->exp_cli;
 	default:          return 0;
@@ -140,6 +145,7 @@ static uint64_t state_deadline(const struct stream *s)
 static const char *const state_names[] = {
 	[ST_REQ_WAIT] = "REQ_WAIT", [ST_QUEUE] = "QUEUE", [ST_CONNECT] = "CONNECT", [ST_XFER] = "XFER",
 	[ST_APPLET] = "APPLET", [ST_TUNNEL] = "TUNNEL", [ST_CLOSING] = "CLOSING", [ST_CLOSED] = "CLOSED",
+	[ST_INSPECT] = "INSPECT", [ST_TARPIT] = "TARPIT",
 };
 
 /* A handler left the stream in a state it cannot leave by itself (a due
@@ -207,7 +213,10 @@ void txn_reset(struct stream *s)
 	memset(&s->req, 0, sizeof(s->req));
 	memset(&s->rsp, 0, sizeof(s->rsp));
 	s->status = -1;
-	s->flags &= SF_CLI_KA;  /* the rest describes one transaction */
+	s->flags &= SF_CLI_KA | SF_HTTP;  /* the rest describes one transaction */
+	s->exp_insp = 0;
+	memset(&s->rwait, 0, sizeof(s->rwait));
+	s->rwait_set = 0;
 	s->retries = 0;
 	s->svc = NULL;
 	s->t_req_us = s->t_head_us = s->t_conn_start_us = s->t_conn_us = s->t_rsp_us = 0;
@@ -338,6 +347,23 @@ static int st_applet(struct stream *s)
 	return txn_next(s);
 }
 
+/* http-request tarpit: the answer is ready in cli_out; it leaves when the
+ * tarpit time is over, or the stream ends when the client goes first. */
+static int st_tarpit(struct stream *s)
+{
+	if (s->cli->flags & (CF_ERROR | CF_EOF | CF_RDHUP)) {
+		set_term(s, 'C', 'T');
+		stream_log(s);
+		stream_close(s);
+		return 0;
+	}
+	if (!expired(s->exp_insp))
+		return 0;
+	s->exp_insp = 0;
+	s->state = ST_APPLET;
+	return 1;
+}
+
 static int st_queue(struct stream *s)
 {
 	struct server *srv;
@@ -432,9 +458,9 @@ static int st_connect(struct stream *s)
 			srv_observe(s->srv, OBS_CONN_OK);
 			CTR_ADD(s->srv->ctr->cum_conn, 1);
 			CTR_ADD(be->be_ctr->ctime_sum, (now_us - s->t_conn_start_us) / 1000);
-			s->state = s->fe->mode == PR_MODE_HTTP ? ST_XFER : ST_TUNNEL;
+			s->state = sf(s, SF_HTTP) ? ST_XFER : ST_TUNNEL;
 			s->exp_cli = 0;  /* armed by the new state when it waits on the client */
-			s->exp_srv = after(s->fe->mode == PR_MODE_HTTP ? be->to.server :
+			s->exp_srv = after(sf(s, SF_HTTP) ? be->to.server :
 					   (be->to.tunnel ? be->to.tunnel : be->to.server));
 			return 1;
 		}
@@ -498,7 +524,7 @@ static int do_connect(struct stream *s)
 			conn_free_deferred(old);
 	}
 	/* 2. an idle one from the pool ("safe": never for a first request) */
-	if (!c && s->fe->mode == PR_MODE_HTTP && be->http_reuse != REUSE_NEVER &&
+	if (!c && sf(s, SF_HTTP) && be->http_reuse != REUSE_NEVER &&
 	    (s->sess->nreq > 1 || be->http_reuse >= REUSE_AGGRESSIVE)) {
 		c = srv_take_idle(srv);
 		if (c) {
@@ -730,6 +756,8 @@ void stream_process(struct stream *s)
 		case ST_APPLET:   again = st_applet(s); break;
 		case ST_TUNNEL:   again = st_tunnel(s); break;
 		case ST_CLOSING:  again = st_closing(s); break;
+		case ST_INSPECT:  again = st_inspect(s); break;
+		case ST_TARPIT:   again = st_tarpit(s); break;
 		default:          again = 0; break;
 		}
 		if (s->state != prev)
@@ -768,13 +796,15 @@ struct stream *stream_start(struct sess *ss)
 	s->term[0] = s->term[1] = '-';
 	s->req_wall_us = clock_wall_us();
 	ss->strm = s;
-	if (fe->mode == PR_MODE_HTTP) {
+	if (fe->mode == PR_MODE_HTTP || ss->http) {
+		s->flags |= SF_HTTP;
 		s->state = ST_REQ_WAIT;
 		/* the first request's deadline counts from the accept */
 		s->exp_req = ss->nreq ? 0 : ss->exp_idle;
 	} else {
+		/* TCP: the rules (if any) and the backend decide first (tcp_ana.c) */
 		s->t_req_us = s->t_head_us = now_us;
-		s->state = ST_CONNECT;
+		s->state = ST_INSPECT;
 		s->exp_cli = after(fe->to.client);
 	}
 	return s;

@@ -3,9 +3,13 @@
 #include <string.h>
 #include <tandem/counters-t.h>
 #include <tandem/httplog.h>
+#include <tandem/rules.h>
 #include <tandem/server.h>
+#include <tandem/srv_admin.h>
 #include <tandem/ssl_sess.h>
 #include "stream_int.h"
+
+static uint64_t log_counter;   /* %lc */
 
 static int ms_between(uint64_t a_us, uint64_t b_us)
 {
@@ -25,7 +29,9 @@ void stream_log(struct stream *s)
 		return;
 	if (list_empty(&fe->logs) && !(fe->options & PR_O_LOG_GLOBAL))
 		return;
-	if (!(fe->options & (PR_O_HTTPLOG | PR_O_TCPLOG)))
+	if (!(fe->options & (PR_O_HTTPLOG | PR_O_TCPLOG)) && !(fe->rules && fe->rules->log_format))
+		return;
+	if (sf(s, SF_NOLOG))
 		return;
 	memset(&t, 0, sizeof(t));
 	t.cli = s->cli_addr;
@@ -54,8 +60,24 @@ void stream_log(struct stream *s)
 	t.redispatched = sf(s, SF_REDISPATCHED);
 	t.req_line = s->reqline;
 	t.req_line_len = s->reqline_len;
-	t.http = fe->mode == PR_MODE_HTTP;
+	t.http = sf(s, SF_HTTP);
 	ssl_sess_log(s, &t);
+	if (srv) {
+		socklen_t sl;
+
+		srv_addr_get(srv, &t.srv_addr, &sl);
+	}
+	t.log_counter = __atomic_add_fetch(&log_counter, 1, __ATOMIC_RELAXED);
+	if (s->txn || fe->rules) {
+		/* per thread: a log line can be 64 kB (log ... len) */
+		static __thread char line[65536];
+		int level = -1, n = rx_log(s, &t, 0, line, sizeof(line), &level);
+
+		if (n < 0)
+			return;   /* set-log-level silent */
+		httplog_emit_line(G, fe, &t, n ? line : NULL, (size_t)n, level);
+		return;
+	}
 	httplog_emit(G, fe, &t);
 }
 
@@ -88,4 +110,29 @@ void count_response(struct stream *s)
 		if (s->t_rsp_us && s->t_conn_us)
 			CTR_ADD(s->srv->ctr->rtime_sum, (s->t_rsp_us - s->t_conn_us) / 1000);
 	}
+}
+
+/* A connection that failed before any request (a handshake: TLS, the
+ * PROXY protocol) is logged with error-log-format (HAProxy's connection
+ * error log), else log-format; a frontend with neither logs nothing.
+ * <term> is the termination state ("CR", "cR"...). */
+void sess_log_conn_error(struct sess *ss, const char *term)
+{
+	static __thread char line[65536];
+	struct txn_log t;
+	int n;
+
+	if (ss->fe->options & PR_O_NOLOG)
+		return;
+	if (!(n = rx_log_conn_error(ss, term, line, sizeof(line))))
+		return;
+	memset(&t, 0, sizeof(t));
+	memcpy(&t.cli, &ss->addr, sizeof(ss->addr));
+	t.term[0] = term[0];
+	t.term[1] = term[1];
+	t.term[2] = t.term[3] = '-';
+	t.status = -1;
+	t.bytes_in = 1;   /* not a probe: dontlognull does not apply */
+	t.TR = t.Tw = t.Tc = t.Tr = t.Ta = -1;
+	httplog_emit_line(G, ss->fe, &t, line, (size_t)n, -1);
 }

@@ -12,6 +12,7 @@
 #include <tandem/srv_state.h>
 #include <tandem/server.h>
 #include <tandem/srv_admin.h>
+#include <tandem/sample-t.h>
 #include "stream_int.h"
 
 /* Answer <status> ourselves and close, unless the response already started,
@@ -27,14 +28,30 @@ void stream_error(struct stream *s, int status, char who, char when)
 	drop_server_conn(s);
 	if (s->be)
 		req_done_accounting(s);
-	if (sf(s, SF_RSP_STARTED) || status <= 0) {
-		if (s->status < 0)
+	/* a TCP stream has no page to show: closed, as HAProxy does */
+	if (sf(s, SF_RSP_STARTED) || status <= 0 || !sf(s, SF_HTTP)) {
+		if (s->status < 0 && sf(s, SF_HTTP))
 			s->status = status > 0 ? status : -1;
 		count_response(s);
 		stream_log(s);
 		stream_close(s);
 		return;
 	}
+	s->cli_out.data = 0;
+	s->cli_out.head = 0;
+	if (s->gen_free)
+		free((void *)s->gen);
+	s->gen = NULL;
+	s->gen_len = s->gen_off = 0;
+	s->gen_free = 0;
+	/* the proxy's own page (errorfile, http-error) and its
+	 * http-after-response rules, when it has them */
+	if (strm_rules_on(s) && buf_alloc(&s->cli_out, G->tune_bufsize) == 0 &&
+	    rx_error_page(s, status, &s->cli_out) == 0) {
+		s->bytes_out = s->cli_out.data;
+		goto sent;
+	}
+	s->cli_out.data = s->cli_out.head = 0;
 	msg = http_error_msg(status, &len);
 	if (s->meth == H1_M_HEAD) {
 		/* an answer to HEAD has a head only (its length says the body's) */
@@ -52,6 +69,7 @@ void stream_error(struct stream *s, int status, char who, char when)
 	s->gen_off = 0;
 	s->gen_free = 0;
 	s->bytes_out = len;
+sent:
 	s->flags &= ~SF_CLI_KA;
 	count_response(s);
 	stream_log(s);
@@ -103,6 +121,9 @@ int may_retry(struct stream *s, enum fail_kind k)
 	struct proxy *be = s->be;
 
 	if (sf(s, SF_RSP_STARTED | SF_REPLAY_LOST) || s->retries >= be->retries)
+		return 0;
+	/* http-request disable-l7-retry: only a failed connection is retried */
+	if (k != FAIL_CONN && s->txn && s->txn->no_l7_retry)
 		return 0;
 	if (k != FAIL_REUSED && !(be->retry_on & cond[k]))
 		return 0;
@@ -176,7 +197,9 @@ int srv_failure(struct stream *s, int status, char who, char when, enum fail_kin
 			int n = be->redispatch ? be->redispatch : -1;
 			int redisp = n > 0 ? (s->retries % n) == 0 : s->retries > be->retries + n;
 
-			if (redisp || (s->srv && (!srv_usable(s->srv) || srv_full(s->srv)))) {
+			/* a server forced by use-server + force-persist is
+			 * not left for being DOWN: that is why it was forced */
+			if (redisp || (s->srv && !sf(s, SF_FORCE_SRV) && (!srv_usable(s->srv) || srv_full(s->srv)))) {
 				s->prev_srv = s->srv;
 				s->srv = NULL;
 				s->flags |= SF_REDISPATCHED;
@@ -235,7 +258,8 @@ int stream_srv_gone(struct stream *s)
 	struct server *sv = s->srv;
 	struct proxy *be = s->be;
 
-	if (!sv || (s->state != ST_CONNECT && s->state != ST_XFER) || !srv_gone(sv) || !safe_to_move(s))
+	if (!sv || (s->state != ST_CONNECT && s->state != ST_XFER) || !srv_gone(sv) || !safe_to_move(s) ||
+	    sf(s, SF_FORCE_SRV))
 		return 0;
 	/* with nowhere else to go, waiting on it is still the best chance */
 	if (!other_server(be, sv))

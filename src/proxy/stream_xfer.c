@@ -21,6 +21,7 @@
 #include <tandem/check.h>
 #include <tandem/conn.h>
 #include <tandem/h1.h>
+#include <tandem/rules.h>
 #include <tandem/server.h>
 #include "stream_int.h"
 
@@ -370,6 +371,10 @@ int st_tunnel(struct stream *s)
 		s->req.phase = s->rsp.phase = MSG_BODY;
 		s->req.fwd = s->cli->in.data;  /* bytes sent after the upgrade request */
 		s->rsp.fwd = sc->in.data;
+		/* TCP mode: tcp-response content rules look at the server's
+		 * first bytes (HTTP streams ran them on the response head) */
+		if (sf(s, SF_HTTP) || (!rules_has(s->fe, RSI_TCP_RES) && !rules_has(s->be, RSI_TCP_RES)))
+			s->flags |= SF_TCPRES_DONE;
 	}
 	/* client -> server */
 	r = conn_recv(s->cli, G->tune_bufsize);
@@ -392,6 +397,21 @@ int st_tunnel(struct stream *s)
 	/* server -> client */
 	r = conn_recv(sc, G->tune_bufsize);
 	s->rsp.fwd = sc->in.data;
+	if (!sf(s, SF_TCPRES_DONE)) {
+		int v = 1;
+
+		/* as HAProxy, the rules run once the server sent something (or
+		 * closed, or the inspect delay is over) */
+		if (sc->in.data || (sc->flags & (CF_EOF | CF_ERROR)) || expired(s->exp_insp))
+			v = tcp_rsp_rules(s);
+		else if (!s->exp_insp && (rules_inspect_delay(s->be, 1) || rules_inspect_delay(s->fe, 1)))
+			s->exp_insp = after(rules_inspect_delay(s->be, 1) > rules_inspect_delay(s->fe, 1) ?
+					    rules_inspect_delay(s->be, 1) : rules_inspect_delay(s->fe, 1));
+		if (v < 0)
+			goto end;
+		if (!sf(s, SF_TCPRES_DONE))
+			s->rsp.fwd = 0;   /* held until the rules decide */
+	}
 	if (s->cli_out.data || s->rsp.fwd) {
 		before = s->rsp.fwd;
 		r = send_parts(s->cli, &s->cli_out, NULL, &sc->in, &s->rsp.fwd);
@@ -431,9 +451,11 @@ int st_tunnel(struct stream *s)
 		set_term(s, 's', 'D');
 		goto end;
 	}
-	return 0;
+	/* edge-triggered readiness: after moving bytes, look again (a FIN may
+	 * be queued behind them, and it will not be announced twice) */
+	return progress;
 end:
-	if (s->status < 0 && s->fe->mode == PR_MODE_TCP)
+	if (s->status < 0 && !sf(s, SF_HTTP))
 		s->status = -1;
 	stream_log(s);
 	stream_close(s);

@@ -12,6 +12,7 @@
 #include <tandem/cfg_lex.h>
 #include <tandem/dns-t.h>
 #include <tandem/log.h>
+#include <tandem/rules.h>
 #include <netdb.h>
 #include "unit.h"
 
@@ -357,12 +358,13 @@ static void test_full(void)
 	CHECK("bind 3 v6only, default backlog", b->addr.ss_family == AF_INET6 && b->v6only && b->backlog == 1000);
 	CHECK("3 binds", b->link.next == &fe->binds);
 
-	CHECK("req rules", fe->n_req_rules == 3 && fe->req_rules[0].act == HRULE_SET_HEADER &&
-	      !strcmp(fe->req_rules[0].name, "X-Proto") && !strcmp(fe->req_rules[0].value, "http 1") &&
-	      !strcmp(fe->req_rules[1].value, "100%") && fe->req_rules[2].act == HRULE_DEL_HEADER &&
-	      !fe->req_rules[2].value && fe->req_rules[2].line == 54);
-	CHECK("rsp rules", fe->n_rsp_rules == 1 && fe->rsp_rules[0].act == HRULE_SET_HEADER &&
-	      !strcmp(fe->rsp_rules[0].value, "tandem"));
+	CHECK("req rules", fe->rules && fe->rules->set[RSI_HTTP_REQ].n == 3 &&
+	      !strcmp(fe->rules->set[RSI_HTTP_REQ].r[0].kw->name, "set-header") &&
+	      !strcmp(fe->rules->set[RSI_HTTP_REQ].r[0].a.name, "X-Proto") &&
+	      !strcmp(fe->rules->set[RSI_HTTP_REQ].r[2].kw->name, "del-header") &&
+	      fe->rules->set[RSI_HTTP_REQ].r[2].line == 54);
+	CHECK("rsp rules", fe->rules && fe->rules->set[RSI_HTTP_RES].n == 1 &&
+	      !strcmp(fe->rules->set[RSI_HTTP_RES].r[0].kw->name, "set-header"));
 
 	CHECK("nsrv", be->nsrv == 4);
 	s = proxy_find_server(be, "s1");
@@ -543,7 +545,7 @@ static void test_errors(void)
 		   "timer overflow in argument '30d' to 'timeout client', maximum value is 2147483647 ms (~24.8 days).");
 	expect_err("timeout name", "defaults\n timeout foo 1s\n", 2,
 		   "'timeout' supports 'client', 'server', 'connect', 'check', 'queue', 'http-keep-alive', 'http-request', "
-		   "'tunnel', 'client-fin' and 'server-fin' (got 'foo').");
+		   "'tunnel', 'tarpit', 'client-fin' and 'server-fin' (got 'foo').");
 	expect_err("timeout missing value", "defaults\n timeout client\n", 2,
 		   "'timeout client' expects a time value (for example 500ms, 5s, 1m).");
 	expect_err("contimeout", "defaults\n contimeout 5s\n", 2, "'contimeout' is deprecated: use 'timeout connect'.");
@@ -582,15 +584,20 @@ static void test_errors(void)
 	expect_err("balance unknown", "backend b\n balance magic\n", 2, "unknown balance algorithm 'magic'.");
 	expect_err("http-reuse", "backend b\n http-reuse sometimes\n", 2,
 		   "'http-reuse' expects 'never', 'safe', 'aggressive' or 'always', got 'sometimes'.");
+	/* the rules language itself: tests/unit/test_rules_cfg.c */
 	expect_err("use_backend", F0 " use_backend b if { path_beg /api }\n", 3,
-		   "'use_backend' (content switching with ACLs) is not supported yet: use 'default_backend'.");
-	expect_err("acl", F0 " acl is_api path_beg /api\n", 3, "ACLs are not supported yet.");
+		   "Proxy 'f': unable to find required use_backend: 'b'.");
+	expect_err("acl", F0 " acl is_api path_bgn /api\n", 3,
+		   "error detected while parsing ACL 'is_api' : ACL keyword 'path_bgn' : unknown fetch method 'path_bgn'.");
 	expect_err("compression", "defaults\n compression algo gzip\n", 2, "'compression' is not supported by tandem.");
-	expect_err("capture", F0 " capture request header Host len 20\n", 3, "'capture' is not supported yet.");
-	expect_err("unique-id", F0 " unique-id-format %{+X}o\\ %ci\n", 3, "unique request ids are not supported yet.");
+	expect_err("capture", F0 " capture request header Host len 0\n", 3,
+		   "'capture' : 'len' expects a length between 1 and 65535, got '0'.");
+	expect_err("unique-id", F0 " unique-id-format %{+X}o\\ %cx\n", 3,
+		   "'unique-id-format' : no such format alias 'cx'. If you wanted to emit the '%' character verbatim, you need to use '%%'.");
 	expect_err("stick", "backend b\n stick on src\n", 2, "stickiness is not supported yet.");
 	expect_err("cookie", "backend b\n cookie SRV insert\n", 2, "cookie-based persistence is not supported yet.");
-	expect_err("errorfile", "defaults\n errorfile 503 /etc/x.http\n", 2, "custom error pages are not supported yet.");
+	expect_err("errorfile", "defaults\n errorfile 503 /nonexistent/x.http\n", 2,
+		   "errorfile : error opening file '/nonexistent/x.http': No such file or directory");
 	expect_err("httpchk extra arg", "backend b\n option httpchk GET /health HTTP/1.1 x\n", 2,
 		   "'option httpchk' cannot handle unexpected argument 'x' (quote values with spaces).");
 	expect_err("http-check disable-on-404", "backend b\n http-check disable-on-404\n", 2,
@@ -603,24 +610,23 @@ static void test_errors(void)
 	expect_err("forwardfor bad net", "defaults\n option forwardfor except 10.0.0.0/33\n", 2,
 		   "'option forwardfor except' expects a network (for example 10.0.0.0/8), got '10.0.0.0/33'.");
 	expect_err("http-request cond", F0 " http-request set-header X-A b if { ssl_fc }\n", 3,
-		   "'http-request set-header': conditions ('if') are not supported yet.");
+		   "error detected while parsing an 'http-request set-header' condition : ACL keyword 'ssl_fc' : unknown fetch method 'ssl_fc'.");
 	expect_err("http-request unless", F0 " http-response del-header Server unless foo\n", 3,
-		   "'http-response del-header': conditions ('unless') are not supported yet.");
-	expect_err("http-request expr", F0 " http-request set-header X-Src %[src]\n", 3,
-		   "'http-request set-header': log-format expressions ('%[src]') are not supported yet; use a literal value ('%%' for '%').");
-	expect_err("http-request action", F0 " http-request deny\n", 3,
-		   "'http-request' action 'deny' is not supported yet (supported: set-header, add-header, del-header).");
-	expect_err("http-request args", F0 " http-request set-header X-A\n", 3, "'http-request set-header' expects <name> <value>.");
+		   "error detected while parsing an 'http-response del-header' condition : no such ACL : 'foo'.");
+	expect_err("http-request expr", F0 " http-request set-header X-Src %[srx]\n", 3,
+		   "error detected in frontend 'f' while parsing 'http-request set-header' rule : failed to parse sample expression <srx]> : unknown fetch method 'srx'.");
+	expect_err("http-request action", F0 " http-request dney\n", 3, "'http-request' : unknown action 'dney' (expects ");
+	expect_err("http-request args", F0 " http-request set-header X-A\n", 3, "'set-header' expects <name> and <fmt> as arguments.");
 	expect_err("http-request spaces", F0 " http-request set-header X-A a b\n", 3,
-		   "'http-request set-header' cannot handle unexpected argument 'b' (quote values that contain spaces).");
-	expect_err("http-request name", F0 " http-request del-header X:A\n", 3, "'http-request del-header': invalid header name 'X:A'.");
+		   "'http-request set-header' : unexpected argument 'b' (a condition starts with 'if' or 'unless'; quote values that contain spaces).");
+	expect_err("http-request name", F0 " http-request del-header X:A\n", 3, "'del-header': invalid header name 'X:A'.");
+	expect_err("stats admin cond", "listen l\n stats admin if NOSUCHACL\n", 2,
+		   "error detected while parsing an 'stats admin' condition : no such ACL : 'NOSUCHACL'.");
 	expect_err("httpchk method", "backend b\n option httpchk G@T /\n", 2, "'option httpchk': invalid method 'G@T'.");
 	expect_err("http-check send hdr", "backend b\n option httpchk\n http-check send hdr X\\ Y v\n", 3,
 		   "'http-check send': invalid header 'X Y'.");
-	expect_err("stats admin cond", "listen l\n stats admin if LOCALHOST\n", 2,
-		   "'stats admin' expects nothing, 'if TRUE' or 'unless FALSE' (ACL conditions are not supported).");
 	expect_err("stats admin bad word", "listen l\n stats admin when TRUE\n", 2,
-		   "'stats admin' expects nothing, 'if TRUE' or 'unless FALSE' (ACL conditions are not supported).");
+		   "'stats admin' : unexpected argument 'when' (expects 'if' or 'unless').");
 	{
 		/* the constant conditions tandem accepts, and what they store */
 		static const struct { const char *line; int want; } adm[] = {
@@ -704,7 +710,8 @@ static void test_errors(void)
 	/* sections and names */
 	expect_err("resolvers without nameserver", "global\nresolvers docker\n hold valid 10s\n", 2,
 		   "resolvers 'docker' has no nameserver (add 'nameserver' or 'parse-resolv-conf').");
-	expect_err("userlist", "userlist u\n user admin password x\n", 1, "section 'userlist' is not supported by tandem.");
+	expect_err("userlist", "userlist u\n user admin password x\n", 2,
+		   "user 'admin': the password is not a hash crypt(3) supports (use 'insecure-password' for clear text).");
 	expect_err("peers", "peers p\n", 1, "section 'peers' is not supported by tandem.");
 	expect_err("program", "program p\n", 1, "section 'program' is not supported by tandem.");
 	expect_err("cache", "cache c\n", 1, "section 'cache' is not supported by tandem.");
@@ -725,8 +732,8 @@ static void test_errors(void)
 	expect_err("defbe missing", F0 " default_backend nope\n", 3, "frontend 'f': unable to find required default_backend: 'nope'.");
 	expect_err("defbe is frontend", F0 " default_backend g\nfrontend g\n bind 127.0.0.1:18101\n", 3,
 		   "frontend 'f': unable to find required default_backend: 'g'.");
-	expect_err("tcp fe http be", F0 " default_backend b\nbackend b\n mode http\n", 3,
-		   "unable to use backend 'b' (mode http) in tcp mode frontend 'f' (see 'mode').");
+	/* a TCP frontend may send to an HTTP backend: upgraded to HTTP, as HAProxy 2.x */
+	cfg_free(expect_ok("tcp fe http be", F0 " default_backend b\nbackend b\n mode http\n"));
 	expect_err("http fe tcp be", F0 " mode http\n default_backend b\nbackend b\n", 4,
 		   "http mode frontend 'f' cannot use backend 'b' (mode tcp) as its default backend (see 'mode').");
 
@@ -822,7 +829,8 @@ static void test_misc_ok(void)
 		"frontend f\n bind \"127.0.0.1:18303\"\n http-request set-header X-V \"a ${TANDEM_T_VAR}\"\n mode http\n timeout client 1s\n");
 	if (c) {
 		p = cfg_find_proxy(c, "f", PR_CAP_FE);
-		CHECK("env expanded", !strcmp(c->g.desc, "v1 v2 x y") && !strcmp(p->req_rules[0].value, "a v1 v2"));
+		CHECK("env expanded", !strcmp(c->g.desc, "v1 v2 x y") && p->rules && p->rules->set[RSI_HTTP_REQ].n == 1 &&
+		      !strcmp(p->rules->set[RSI_HTTP_REQ].r[0].a.fmt->text, "a v1 v2"));
 		cfg_free(c);
 	}
 

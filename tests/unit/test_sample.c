@@ -1,0 +1,458 @@
+/* Sample fetches (src/rules/fetch_*.c) and the expression engine
+ * (src/rules/sample.c): every fetch against heads parsed by the real
+ * HTTP/1.1 parser, argument checking, casts, the per-request cache, the
+ * rule-set availability of sources, TLS ClientHello parsing. */
+#include "rules_test.h"
+
+static const char REQ[] =
+	"GET /path/to/x.html?a=1&b=two&a=3&c HTTP/1.1\r\n"
+	"Host: www.Example.com:8080\r\n"
+	"X-Multi: a, b, \"c,d\"\r\n"
+	"X-Multi: e\r\n"
+	"Cookie: SID=abc; theme=dark; SID=def\r\n"
+	"Cookie: lang=en\r\n"
+	"X-Ip: 10.1.2.3, ::1\r\n"
+	"X-Num: 42\r\n"
+	"Authorization: Basic Ym9iOnB3\r\n"
+	"Content-Length: 0\r\n"
+	"\r\n";
+
+static const char RSP[] =
+	"HTTP/1.1 404 Not Found\r\n"
+	"Server: x\r\n"
+	"Set-Cookie: a=1; Path=/\r\n"
+	"Set-Cookie: b=2\r\n"
+	"Content-Length: 0\r\n"
+	"\r\n";
+
+static void test_http_request(void)
+{
+	t_ctx(NULL);
+	CHECK("request parses", t_req(REQ));
+	T_EQ("method", "GET");
+	T_EQ("path", "/path/to/x.html");
+	T_EQ("pathq", "/path/to/x.html?a=1&b=two&a=3&c");
+	T_EQ("query", "a=1&b=two&a=3&c");
+	T_EQ("url", "/path/to/x.html?a=1&b=two&a=3&c");
+	T_EQ("base", "www.Example.com:8080/path/to/x.html");
+	T_EQ("baseq", "www.Example.com:8080/path/to/x.html?a=1&b=two&a=3&c");
+	T_EQ("req.ver", "1.1");
+	T_EQ("req_ver", "1.1");
+	T_EQ("http_first_req", "1");
+	T_EQ("hdr(host)", "www.Example.com:8080");
+	T_EQ("hdr(HOST)", "www.Example.com:8080");
+	T_EQ("req.hdr(x-multi)", "e");
+	T_EQ("req.hdr(x-multi,1)", "a");
+	T_EQ("req.hdr(x-multi,2)", "b");
+	T_EQ("req.hdr(x-multi,3)", "\"c,d\"");
+	T_EQ("req.hdr(x-multi,-2)", "\"c,d\"");
+	T_EQ("req.hdr(x-multi,5)", NULL);
+	T_EQ("req.hdr(x-none)", NULL);
+	T_EQ("req.fhdr(x-multi)", "e");
+	T_EQ("req.fhdr(x-multi,1)", "a, b, \"c,d\"");
+	T_EQ("req.hdr_cnt(x-multi)", "4");
+	T_EQ("hdr_cnt(x-multi)", "4");
+	T_EQ("req.fhdr_cnt(x-multi)", "2");
+	T_EQ("req.hdr_cnt(x-none)", "0");
+	T_EQ("req.hdr_ip(x-ip)", "::1");
+	T_EQ("req.hdr_ip(x-ip,1)", "10.1.2.3");
+	T_EQ("hdr_ip(x-ip,1)", "10.1.2.3");
+	T_EQ("req.hdr_val(x-num)", "42");
+	T_EQ("hdr_val(x-num)", "42");
+	T_EQ("req.cook(SID)", "def");
+	T_EQ("req.cook(theme)", "dark");
+	T_EQ("req.cook(lang)", "en");
+	T_EQ("req.cook()", "abc");
+	T_EQ("cook(SID)", "def");
+	T_EQ("req.cook(nope)", NULL);
+	T_EQ("req.cook_cnt(SID)", "2");
+	T_EQ("cook_cnt(SID)", "2");
+	T_EQ("req.cook_val(SID)", "0");
+	T_EQ("url_param(a)", "1");
+	T_EQ("urlp(b)", "two");
+	T_EQ("urlp(c)", NULL);
+	T_EQ("urlp(zz)", NULL);
+	T_EQ("urlp_val(a)", "1");
+	T_EQ("http_auth_user", "bob");
+	T_EQ("http_auth_pass", "pw");
+	T_EQ("http_auth_type", "Basic");
+	T_EQ("http_auth_bearer", NULL);
+	T_EQ("capture.req.method", "GET");
+	T_EQ("capture.req.uri", "/path/to/x.html?a=1&b=two&a=3&c");
+	T_EQ("capture.req.ver", "HTTP/1.1");
+	T_EQ("req.hdr_names", "Host,X-Multi,X-Multi,Cookie,Cookie,X-Ip,X-Num,Authorization,Content-Length");
+	T_EQ("req.hdr_names(;)", "Host;X-Multi;X-Multi;Cookie;Cookie;X-Ip;X-Num;Authorization;Content-Length");
+	{
+		char v[4096];
+
+		CHECK("req.hdrs has the block",
+		      t_str("req.hdrs", v, sizeof(v)) && strstr(v, "Host: www.Example.com:8080\r\n") &&
+		      strstr(v, "Content-Length: 0\r\n\r\n"));
+	}
+	T_EQ("req.body_size", "0");
+	T_EQ("req.body", NULL);
+	T_EQ("status", NULL);
+	T_EQ("res.hdr(server)", NULL);
+	/* absolute-form target */
+	t_req("GET http://h.example:81/p/q?x=1 HTTP/1.1\r\nHost: h.example:81\r\n\r\n");
+	T_EQ("path", "/p/q");
+	T_EQ("query", "x=1");
+	T_EQ("url", "http://h.example:81/p/q?x=1");
+	T_EQ("pathq", "/p/q?x=1");
+	/* no query */
+	t_req("POST /only HTTP/1.0\r\nAuthorization: Bearer tok123\r\n\r\n");
+	T_EQ("query", NULL);
+	T_EQ("method", "POST");
+	T_EQ("req.ver", "1.0");
+	T_EQ("base", "/only");
+	T_EQ("http_auth_bearer", "tok123");
+	T_EQ("http_auth_type", "Bearer");
+	T_EQ("http_auth_user", NULL);
+	/* an empty query after '?' */
+	t_req("GET /e? HTTP/1.1\r\nHost: x\r\n\r\n");
+	T_EQ("query", "");
+	C.req_count = 2;
+	smp_ctx_invalidate(&C);
+	T_EQ("http_first_req", "0");
+	/* a method tandem does not know by name */
+	t_req("PURGE /x HTTP/1.1\r\nHost: x\r\n\r\n");
+	T_EQ("method", "PURGE");
+}
+
+static void test_http_response(void)
+{
+	t_ctx(NULL);
+	t_req(REQ);
+	CHECK("response parses", t_rsp(RSP));
+	T_EQ("status", "404");
+	T_EQ("res.ver", "1.1");
+	T_EQ("resp_ver", "1.1");
+	T_EQ("res.hdr(server)", "x");
+	T_EQ("shdr(server)", "x");
+	T_EQ("hdr(server)", "x");          /* hdr() reads the response in response rules */
+	T_EQ("res.fhdr(set-cookie,1)", "a=1; Path=/");
+	T_EQ("res.hdr_cnt(set-cookie)", "2");
+	T_EQ("shdr_cnt(set-cookie)", "2");
+	T_EQ("res.fhdr_cnt(set-cookie)", "2");
+	T_EQ("res.cook(a)", "1");
+	T_EQ("res.cook(b)", "2");
+	T_EQ("scook(b)", "2");
+	T_EQ("set-cookie(a)", "1");
+	T_EQ("res.cook_cnt", "2");
+	T_EQ("res.cook_val(b)", "2");
+	T_EQ("cookie(b)", "2");
+	T_EQ("res.hdr_names", "Server,Set-Cookie,Set-Cookie,Content-Length");
+	T_EQ("capture.res.ver", "HTTP/1.1");
+	T_EQ("res.hdr_val(content-length)", "0");
+	/* what survives the heads for logs */
+	rules_capture_req(&T_px, &C);
+	rules_capture_rsp(&T_px, &C);
+	C.req = NULL;
+	C.rsp = NULL;
+	smp_ctx_invalidate(&C);
+	T_EQ("method", "GET");
+	T_EQ("capture.req.ver", "HTTP/1.1");
+	T_EQ("capture.req.uri", "/path/to/x.html?a=1&b=two&a=3&c");
+	T_EQ("capture.res.ver", "HTTP/1.1");
+	T_EQ("status", "404");
+	T_EQ("path", NULL);
+}
+
+static void test_internal(void)
+{
+	char v[256], host[256];
+
+	t_ctx(NULL);
+	T_EQ("src", "192.168.1.10");
+	T_EQ("src_port", "40000");
+	T_EQ("dst", "10.0.0.1");
+	T_EQ("dst_port", "80");
+	T_EQ("fc_src", "192.168.1.10");
+	T_EQ("fe_name", "fe");
+	T_EQ("be_name", "fe");
+	T_EQ("srv_name", NULL);
+	T_EQ("always_true", "1");
+	T_EQ("always_false", "0");
+	T_EQ("int(-5)", "-5");
+	T_EQ("str(abc)", "abc");
+	T_EQ("str()", "");
+	T_EQ("bool(true)", "1");
+	T_EQ("bool(0)", "0");
+	T_EQ("ipv4(1.2.3.4)", "1.2.3.4");
+	T_EQ("ipv6(2001:db8::1)", "2001:db8::1");
+	T_EQ("bin(414243)", "ABC");
+	setenv("TANDEM_RULES_T", "envval", 1);
+	T_EQ("env(TANDEM_RULES_T)", "envval");
+	T_EQ("env(TANDEM_RULES_NOPE)", NULL);
+	CHECK("date is now", t_str("date", v, sizeof(v)) && atoll(v) > 1600000000);
+	CHECK("date(10,ms)", t_str("date(10,ms)", v, sizeof(v)) && atoll(v) > 1600000000000LL);
+	CHECK("rand(10) < 10", t_str("rand(10)", v, sizeof(v)) && atoi(v) >= 0 && atoi(v) < 10);
+	CHECK("uuid", t_str("uuid", v, sizeof(v)) && strlen(v) == 36 && v[14] == '4');
+	gethostname(host, sizeof(host));
+	T_EQ("hostname", host);
+	T_EQ("var(txn.x)", NULL);
+	T_EQ("var(txn.nope,dflt)", "dflt");
+	{
+		struct smp_expr *e = t_expr("str(hello)");
+		struct sample s;
+		char err[256];
+		int id = vars_register(&T_rc, "txn.x", 5, err, sizeof(err));
+
+		CHECK("var registered", id >= 0);
+		CHECK("var set", e && smp_eval(e, &C, &s) && vars_set(&C, id, &s));
+		T_EQ("var(txn.x)", "hello");
+		rules_txn_begin(&C);
+		T_EQ("var(txn.x) gone with the transaction", NULL);
+		smp_expr_free(e);
+		id = vars_register(&T_rc, "sess.s", 6, err, sizeof(err));
+		smp_set_int(&s, 7);
+		vars_set(&C, id, &s);
+		rules_txn_begin(&C);
+		T_EQ("var(sess.s)", "7");
+		id = vars_register(&T_rc, "proc.p", 6, err, sizeof(err));
+		smp_set_str(&s, "pv", 2, SMP_F_CONST);
+		vars_set(&C, id, &s);
+		T_EQ("var(proc.p)", "pv");
+		CHECK("bad var scope", vars_register(&T_rc, "foo.x", 5, err, sizeof(err)) < 0 &&
+		      strstr(err, "must be start by its scope"));
+		CHECK("bad var char", vars_register(&T_rc, "txn.a-b", 7, err, sizeof(err)) < 0);
+	}
+	T_EQ("last_rule_file", NULL);
+	T_EQ("unique-id", NULL);
+	T_EQ("fe_client_timeout", "0");
+}
+
+/* A TLS 1.2 ClientHello with SNI a.example and ALPN h2, http/1.1. */
+static size_t client_hello(unsigned char *b)
+{
+	static const unsigned char sni[] = {
+		0x00, 0x00, 0x00, 0x0e, 0x00, 0x0c, 0x00, 0x00, 0x09,
+		'a', '.', 'e', 'x', 'a', 'm', 'p', 'l', 'e',
+	};
+	static const unsigned char alpn[] = {
+		0x00, 0x10, 0x00, 0x0e, 0x00, 0x0c, 0x02, 'h', '2',
+		0x08, 'h', 't', 't', 'p', '/', '1', '.', '1',
+	};
+	size_t n = 0, ext = sizeof(sni) + sizeof(alpn);
+	size_t hs = 2 + 32 + 1 + 2 + 2 + 1 + 1 + 2 + ext;
+
+	b[n++] = 0x16; b[n++] = 3; b[n++] = 1;
+	b[n++] = (unsigned char)((hs + 4) >> 8); b[n++] = (unsigned char)(hs + 4);
+	b[n++] = 1; b[n++] = 0; b[n++] = (unsigned char)(hs >> 8); b[n++] = (unsigned char)hs;
+	b[n++] = 3; b[n++] = 3;
+	memset(b + n, 0x42, 32); n += 32;
+	b[n++] = 0;                       /* session id */
+	b[n++] = 0; b[n++] = 2; b[n++] = 0x13; b[n++] = 0x01;   /* one suite */
+	b[n++] = 1; b[n++] = 0;           /* compression: null */
+	b[n++] = (unsigned char)(ext >> 8); b[n++] = (unsigned char)ext;
+	memcpy(b + n, sni, sizeof(sni)); n += sizeof(sni);
+	memcpy(b + n, alpn, sizeof(alpn)); n += sizeof(alpn);
+	return n;
+}
+
+static void test_payload(void)
+{
+	unsigned char hello[512];
+	size_t n = client_hello(hello);
+	char v[256];
+
+	t_ctx(NULL);
+	C.payload = (const char *)hello;
+	C.payload_len = n;
+	C.payload_final = 1;
+	C.phase = SMP_PH_TCP_CONT;
+	CHECK("req.len", t_str("req.len", v, sizeof(v)) && (size_t)atoi(v) == n);
+	T_EQ("req.payload(0,1),hex", "16");
+	T_EQ("req.payload(1,2),hex", "0301");
+	CHECK("req.payload_lv(3,2): the record", t_str("req.payload_lv(3,2),length", v, sizeof(v)) && (size_t)atoi(v) == n - 5);
+	T_EQ("req.ssl_hello_type", "1");
+	T_EQ("req_ssl_hello_type", "1");
+	T_EQ("req.ssl_sni", "a.example");
+	T_EQ("req_ssl_sni", "a.example");
+	T_EQ("req.ssl_ver", "196611");          /* 3.3 as HAProxy encodes it: 3 << 16 | 3 */
+	T_EQ("req.ssl_alpn", "h2");
+	T_EQ("req.proto_http", "0");
+	/* matching the version with a dotted pattern, as HAProxy's doc shows */
+	CHECK("req.ssl_ver 3.3", t_match("if { req.ssl_ver 3.3 }") == ACL_MATCH);
+	CHECK("req.ssl_ver 3:3.1 no", t_match("if { req.ssl_ver 3:3.1 }") == ACL_FAIL);
+	CHECK("alpn iterates in ACLs", t_match("if { req.ssl_alpn http/1.1 }") == ACL_MATCH);
+	CHECK("sni -i", t_match("if { req.ssl_sni -i A.EXAMPLE }") == ACL_MATCH);
+	/* incomplete hello: no value yet, MAY_CHANGE while data may come */
+	C.payload_len = 20;
+	C.payload_final = 0;
+	smp_ctx_invalidate(&C);
+	{
+		struct smp_expr *e = t_expr("req.ssl_sni");
+		struct sample s;
+
+		CHECK("partial hello: no sni yet", e && !smp_eval(e, &C, &s) && (s.flags & SMP_F_MAY_CHANGE));
+		CHECK("partial hello: ACL misses", t_match("if { req.ssl_sni a.example }") == ACL_MISS);
+		C.payload_final = 1;
+		smp_ctx_invalidate(&C);
+		CHECK("partial hello, final: ACL fails", t_match("if { req.ssl_sni a.example }") == ACL_FAIL);
+		smp_expr_free(e);
+	}
+	/* not TLS */
+	C.payload = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+	C.payload_len = strlen(C.payload);
+	smp_ctx_invalidate(&C);
+	T_EQ("req.ssl_hello_type", NULL);
+	T_EQ("req.proto_http", "1");
+	T_EQ("req.payload(0,3)", "GET");
+	T_EQ("req.payload(4,0)", "/ HTTP/1.1\r\nHost: x\r\n\r\n");
+	C.payload = "\x00\x03" "abcdef";
+	C.payload_len = 8;
+	smp_ctx_invalidate(&C);
+	T_EQ("req.payload_lv(0,2)", "abc");
+	T_EQ("req.payload_lv(0,2,4)", "cde");
+	T_EQ("req.payload(6,5)", NULL);
+	T_EQ("wait_end", "1");
+	C.payload_final = 0;
+	smp_ctx_invalidate(&C);
+	T_EQ("wait_end", NULL);
+	T_EQ("res.len", "8");
+}
+
+static void test_errors(void)
+{
+	static const struct { const char *expr, *err; } bad[] = {
+		{ "nosuch", "unknown fetch method 'nosuch'" },
+		{ "", "missing fetch method" },
+		{ "hdr(a,b)", "fetch method 'hdr' : invalid arg 2: expects an integer, got 'b'" },
+		{ "req.fhdr", "fetch method 'req.fhdr' : missing arguments (got 0/1)" },
+		{ "int(1,2)", "fetch method 'int' : end of arguments expected at position 2, but got '2'" },
+		{ "int(x)", "fetch method 'int' : invalid arg 1: expects an integer, got 'x'" },
+		{ "path,nope", "unknown converter 'nope'" },
+		{ "path,", "missing converter name after ','" },
+		{ "always_true,ipmask(24)", "converter 'ipmask' cannot be applied to a bool sample" },
+		{ "path,regsub((,x)", "regex '(' is invalid (error=missing closing parenthesis, erroffset=1)" },
+		{ "str(a", "missing closing ')' after arguments to fetch method 'str'" },
+		{ "var(foo.x)", "fetch method 'var' : invalid arg 1: invalid variable name 'foo.x'." },
+		{ "bool(maybe)", "fetch method 'bool' : expects 0, 1, true or false, got 'maybe'" },
+		{ "date(0,h)", "invalid unit 'h' (expects s, ms or us)" },
+		{ "path,field(x,_)", "converter 'field' : invalid arg 1: expects an integer, got 'x'" },
+		{ "path junk", "unexpected ' junk' after the expression" },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct smp_expr *e = t_expr(bad[i].expr);
+
+		CHECKF(!e && strstr(T_err, bad[i].err), "refused: %s", bad[i].expr);
+		if (e || !strstr(T_err, bad[i].err))
+			printf("  got: %s\n", e ? "(compiled)" : T_err);
+		smp_expr_free(e);
+	}
+	/* second-level quoting inside arguments */
+	t_ctx(NULL);
+	T_EQ("str('a,b'),length", "3");
+	T_EQ("str(\"x)y\")", "x)y");
+	T_EQ("str(a\\,b)", "a,b");
+}
+
+static void test_phases(void)
+{
+	static const struct { const char *expr; int phase; int ok; } m[] = {
+		{ "req.hdr(host)", SMP_PH_HTTP_REQ, 1 },
+		{ "req.hdr(host)", SMP_PH_TCP_CONT, 1 },
+		{ "req.hdr(host)", SMP_PH_HTTP_RES, 0 },
+		{ "req.hdr(host)", SMP_PH_LOG, 0 },
+		{ "req.hdr(host)", SMP_PH_TCP_CONN, 0 },
+		{ "path", SMP_PH_HTTP_AFTER, 0 },
+		{ "method", SMP_PH_HTTP_RES, 1 },
+		{ "method", SMP_PH_LOG, 1 },
+		{ "method", SMP_PH_TCP_CONN, 0 },
+		{ "status", SMP_PH_HTTP_REQ, 0 },
+		{ "status", SMP_PH_LOG, 1 },
+		{ "res.hdr(x)", SMP_PH_HTTP_RES, 1 },
+		{ "res.hdr(x)", SMP_PH_HTTP_REQ, 0 },
+		{ "res.hdr(x)", SMP_PH_LOG, 0 },
+		{ "hdr(x)", SMP_PH_HTTP_REQ, 1 },
+		{ "hdr(x)", SMP_PH_HTTP_RES, 1 },
+		{ "hdr(x)", SMP_PH_LOG, 0 },
+		{ "req.len", SMP_PH_TCP_CONT, 1 },
+		{ "req.len", SMP_PH_HTTP_REQ, 0 },
+		{ "req.len", SMP_PH_TCP_RES, 0 },
+		{ "res.len", SMP_PH_TCP_RES, 1 },
+		{ "wait_end", SMP_PH_TCP_CONT, 1 },
+		{ "wait_end", SMP_PH_TCP_RES, 1 },
+		{ "req.proto_http", SMP_PH_HTTP_REQ, 1 },
+		{ "req.proto_http", SMP_PH_TCP_CONN, 0 },
+		{ "capture.req.hdr(0)", SMP_PH_LOG, 1 },
+		{ "capture.req.hdr(0)", SMP_PH_TCP_CONN, 0 },
+		{ "var(txn.x)", SMP_PH_TCP_CONN, 1 },
+		{ "unique-id", SMP_PH_TCP_CONN, 1 },
+		{ "src", SMP_PH_TCP_CONN, 1 },
+		{ "be_name", SMP_PH_LOG, 1 },
+	};
+	char err[512];
+
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		struct smp_expr *e = t_expr(m[i].expr);
+		int ok = e && smp_expr_check_phase(e, m[i].phase, err, sizeof(err)) == 0;
+
+		CHECKF(ok == m[i].ok, "%s %s in phase %d", m[i].expr, m[i].ok ? "usable" : "refused", m[i].phase);
+		smp_expr_free(e);
+	}
+	{
+		struct smp_expr *e = t_expr("req.hdr(host)");
+
+		CHECK("phase message names the source",
+		      e && smp_expr_check_phase(e, SMP_PH_LOG, err, sizeof(err)) < 0 &&
+		      !strcmp(err, "sample fetch <req.hdr(host)> may not be reliably used here because it needs "
+			      "'HTTP request headers' which is not available here"));
+		smp_expr_free(e);
+	}
+}
+
+static void test_cache_and_casts(void)
+{
+	struct smp_expr *a = t_expr("req.hdr(host),lower"), *b = t_expr("req.hdr(host),lower");
+	struct sample s1, s2;
+
+	t_ctx(NULL);
+	t_req(REQ);
+	CHECK("identical expressions share a cache slot", a && b && a->cache_slot >= 0 && a->cache_slot == b->cache_slot);
+	CHECK("first evaluation", smp_eval(a, &C, &s1) && s1.u.str.len == 20);
+	CHECK("second from the cache (same bytes)", smp_eval(b, &C, &s2) && s2.u.str.p == s1.u.str.p);
+	CHECK("cached value is read-only", s2.flags & SMP_F_CONST);
+	/* an edit of the head drops the cache */
+	T_req.hdrs[0].value.p = "other.example";
+	T_req.hdrs[0].value.len = 13;
+	smp_ctx_invalidate(&C);
+	CHECK("after an edit: the new value", smp_eval(b, &C, &s2) && s2.u.str.len == 13 && !memcmp(s2.u.str.p, "other.example", 13));
+	smp_expr_free(a);
+	smp_expr_free(b);
+	a = t_expr("rand");
+	CHECK("volatile fetches are not cached", a && a->cache_slot < 0);
+	smp_expr_free(a);
+	a = t_expr("req.hdr(x),add(txn.v)");
+	CHECK("expressions reading variables are not cached", a && a->cache_slot < 0);
+	smp_expr_free(a);
+	/* casts */
+	t_ctx(NULL);
+	T_EQ("str(12),add(3)", "15");
+	T_EQ("str(1.2.3.4),ipmask(8)", "1.0.0.0");
+	T_EQ("int(16909060),ipmask(32)", "1.2.3.4");
+	T_EQ("src,hex", "C0A8010A");
+	T_EQ("str(abc),add(1)", NULL);       /* not a number: no value */
+	CHECK("castable matrix", smp_castable(SMP_T_STR, SMP_T_SINT) && smp_castable(SMP_T_IPV4, SMP_T_STR) &&
+	      !smp_castable(SMP_T_BOOL, SMP_T_IPV4) && smp_castable(SMP_T_SINT, SMP_T_BOOL));
+	/* an arena too small: converters fail, no crash */
+	T_arena.size = T_arena.used + 4;
+	T_EQ("str(abcdefgh),upper", NULL);
+	T_arena.size = sizeof(T_arena_mem);
+}
+
+int main(void)
+{
+	t_init_px();
+	test_http_request();
+	test_http_response();
+	test_internal();
+	test_payload();
+	test_errors();
+	test_phases();
+	test_cache_and_casts();
+	t_cleanup();
+	UNIT_END();
+}
