@@ -24,6 +24,8 @@ struct userlist;
 struct smp_ctx;
 struct rules_cfg;
 struct cap_decl;
+struct stk_conf;
+struct stk_ctr;
 
 /* Sample types (HAProxy's). Strings and binaries are (pointer, length):
  * never NUL-terminated, never written through unless SMP_F_CONST is clear. */
@@ -76,6 +78,7 @@ enum arg_type {
 	ARGT_VAR,        /* a variable name: scope.name */
 	ARGT_MAP,        /* a map file (loaded): only map converters */
 	ARGT_TIME,       /* a time with unit (ms) */
+	ARGT_TAB,        /* a stick table, by name (resolved after parsing; empty: the proxy's own) */
 };
 
 #define SMP_MAX_ARGS 5
@@ -93,6 +96,7 @@ struct smp_arg {
 		struct regex   *re;
 		int             var;     /* variable id (vars registry) */
 		struct pat_head *map;    /* compiled map index */
+		struct stk_conf *tab;    /* stick table (stick-t.h) */
 	} u;
 	char *name;            /* BE/SRV/USR: the name as written, until resolved */
 };
@@ -305,6 +309,12 @@ struct smp_ctx {
 	int              body_final;/* the whole body is in <body> (or the wait is over) */
 	struct h1_hdr   *hints;     /* early-hint headers collected by http-request rules (arena) */
 	unsigned         nhints;
+	/* stick tables: the counters tracked by this stream (track-sc in
+	 * tcp-request content and http rules, [STK_NB_TRACK]) and by its
+	 * session (tcp-request connection/session), allocated by the first
+	 * such rule; NULL when the caller provides none */
+	struct stk_ctr  *trk;
+	struct stk_ctr **sess_trk;
 	/* where the last rule that matched came from (last_rule_file/line) */
 	const char      *last_rule_file;
 	int              last_rule_line;
