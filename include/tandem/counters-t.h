@@ -18,6 +18,11 @@ struct counters {
 	ctr_t bytes_in;      /* from clients */
 	ctr_t bytes_out;     /* to clients */
 	ctr_t denied_req;
+	ctr_t denied_resp;   /* responses denied by http-response / tcp-response rules */
+	ctr_t denied_conn;   /* fe: connections rejected by tcp-request connection rules */
+	ctr_t denied_sess;   /* fe: sessions rejected by tcp-request session rules */
+	ctr_t intercepted;   /* requests answered by tandem itself (rules, monitor-uri, services) */
+	ctr_t failed_rewrites; /* rewrites a rule could not make */
 	ctr_t failed_req;    /* fe: bad requests (4xx produced by the parser) */
 	ctr_t failed_conns;  /* be/srv: connect errors */
 	ctr_t failed_resp;   /* be/srv: bad or truncated responses */

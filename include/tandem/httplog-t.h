@@ -25,6 +25,8 @@ struct txn_log {
 	int  srv_queue, be_queue;
 	const char *req_line; size_t req_line_len;        /* "GET / HTTP/1.1" as received, may be NULL */
 	int  http;            /* 1 = httplog, 0 = tcplog */
+	struct sockaddr_storage srv_addr;  /* %si %sp (ss_family 0: none) */
+	uint64_t log_counter; /* %lc */
 };
 
 #endif

@@ -10,5 +10,9 @@
 size_t httplog_format(const struct proxy *fe, const struct txn_log *t, char *out, size_t outlen);
 /* Format and send to every log target of <fe> (dontlognull honoured). */
 void httplog_emit(const struct global *g, const struct proxy *fe, const struct txn_log *t);
+/* The same with the line already rendered (<text>, or NULL for the
+ * option's format) and a level (<level> < 0: the usual one). */
+void httplog_emit_line(const struct global *g, const struct proxy *fe, const struct txn_log *t,
+		       const char *text, size_t tlen, int level);
 
 #endif

@@ -11,6 +11,8 @@ int loop_init(struct loop *l, int id);
 void loop_destroy(struct loop *l);
 /* Run until l->stop is set (from a callback, or via loop_wakeup from any thread). */
 void loop_run(struct loop *l);
+/* After loop_run() returned: run the deferred tasks still queued (frees). */
+void loop_finish(struct loop *l);
 /* Make a loop blocked in epoll_wait return (thread-safe). */
 void loop_wakeup(struct loop *l);
 

@@ -56,15 +56,6 @@ struct global {
 	int      spread_checks_set;
 };
 
-/* ---- header rewriting rules (http-request / http-response) ---- */
-enum hrule_act { HRULE_SET_HEADER, HRULE_ADD_HEADER, HRULE_DEL_HEADER };
-struct http_rule {
-	int   act;       /* enum hrule_act */
-	char *name;
-	char *value;     /* literal value (NULL for del-header) */
-	const char *file; int line;
-};
-
 /* ---- listening sockets ---- */
 struct bind_conf {
 	struct list link;         /* in proxy->binds */
@@ -223,8 +214,6 @@ struct proxy {
 	int    fwdfor_except_af; /* `option forwardfor except NET`: AF_INET/AF_INET6, 0 = none */
 	uint8_t fwdfor_except_addr[16]; int fwdfor_except_bits; /* network and prefix length */
 	int    http_reuse;       /* REUSE_*, default SAFE */
-	struct http_rule *req_rules; int n_req_rules;  /* old header rules, until the stream runs px->rules */
-	struct http_rule *rsp_rules; int n_rsp_rules;
 	struct px_rules *rules;  /* ACLs, rule sets, captures, formats (rules-t.h); NULL when none */
 	struct px_persist *persist; /* cookie, stick rules, stick-table, hash balancing (persist-t.h); NULL: none */
 	int    nqueued;          /* requests waiting in this backend's queue (atomic, kept by the stream) */
@@ -266,6 +255,7 @@ struct cfg {
 	struct list proxies;     /* struct proxy (no defaults sections) */
 	struct list vrrps;       /* struct vrrp_conf (`vrrp` sections, vrrp-t.h) */
 	struct list anycasts;    /* struct bgp_conf (`anycast` sections, bgp-t.h) */
+	struct vrrp_set *vrrp;   /* VRRP scripts, groups, keepalived-config (vrrp-t.h); NULL when none */
 	char *path;
 };
 

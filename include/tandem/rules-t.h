@@ -113,6 +113,8 @@ struct px_rules {
 	struct logfmt       *unique_id_format;   /* unique-id-format */
 	char                *unique_id_header;
 	struct acl_cond     *stats_admin;        /* stats admin if|unless COND */
+	struct rule_list     stats_rules;        /* stats http-request allow|deny|auth [if|unless COND] */
+	int                  http_upgrade;       /* tcp-request content switch-mode http: HTTP rules apply */
 	int                  http_rules_ignored; /* HTTP rules dropped: the proxy is in TCP mode */
 	unsigned             order_seen;         /* rule kinds met so far (ORD_*, kw_rules.c: order warnings) */
 };

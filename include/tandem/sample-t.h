@@ -26,6 +26,7 @@ struct rules_cfg;
 struct cap_decl;
 struct stk_conf;
 struct stk_ctr;
+struct lf_info;
 
 /* Sample types (HAProxy's). Strings and binaries are (pointer, length):
  * never NUL-terminated, never written through unless SMP_F_CONST is clear. */
@@ -285,7 +286,10 @@ struct txn_store {
  *   - arena, cache, vars, txn: owned by the stream (or the thread for the
  *     arena and the cache), see rules.h. */
 struct smp_ctx {
-	const struct sockaddr_storage *src, *dst;   /* client and local addresses */
+	const struct sockaddr_storage *src, *dst;   /* client and local addresses (dst: see dst_fd) */
+	int              dst_fd;    /* dst_lazy: the client socket, asked for its local address on first use */
+	uint8_t          dst_lazy;  /* dst is not known yet: smp_ctx_dst() fills dst_buf from dst_fd */
+	struct sockaddr_storage dst_buf;
 	struct proxy    *fe, *be;
 	struct server   *srv;                       /* NULL until chosen */
 	struct h1_msg   *req, *rsp;
@@ -299,6 +303,9 @@ struct smp_ctx {
 	int              ncache;
 	uint32_t         epoch;     /* cache epoch (bumped by smp_ctx_invalidate) */
 	struct var_store *sess_vars, *txn_vars;
+	/* where the client connection keeps its sess variables: the store is
+	 * created on the first set (an idle client without any costs nothing) */
+	struct var_store **sess_home;
 	struct txn_store *txn;
 	const struct rules_cfg *rcfg;   /* the configuration's registry (vars, caches) */
 	uint64_t         req_count; /* requests on this client connection (http_first_req) */
@@ -309,6 +316,9 @@ struct smp_ctx {
 	int              body_final;/* the whole body is in <body> (or the wait is over) */
 	struct h1_hdr   *hints;     /* early-hint headers collected by http-request rules (arena) */
 	unsigned         nhints;
+	/* what %-variables show when a format is rendered at rule time (a
+	 * header value, the unique id): the stream's facts so far, or NULL */
+	const struct lf_info *li;
 	/* stick tables: the counters tracked by this stream (track-sc in
 	 * tcp-request content and http rules, [STK_NB_TRACK]) and by its
 	 * session (tcp-request connection/session), allocated by the first

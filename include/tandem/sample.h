@@ -72,6 +72,9 @@ int smp_make_rw(struct sample *smp, size_t extra, struct smp_ctx *ctx);
 
 /* Allocate <n> bytes from the request's arena; NULL when it is full. */
 void *smp_alloc(struct smp_ctx *ctx, size_t n);
+/* The local address of the client connection (dst, %fi), asked for once
+ * when the context has it lazily; NULL when unknown. */
+const struct sockaddr_storage *smp_ctx_dst(struct smp_ctx *ctx);
 /* Forget every cached result (a message was edited, the backend changed, a
  * new request or phase starts). */
 void smp_ctx_invalidate(struct smp_ctx *ctx);

@@ -20,6 +20,8 @@ struct svc_req {
 	const char *body;             /* the whole body when it was read with the head */
 	size_t      body_len;
 	int         body_unread;      /* a body came that was not read (too big, chunked) */
+	int         admin;            /* may use admin actions (`stats admin [if|unless COND]` held) */
+	int         auth_ok;          /* `stats http-request allow` matched: no `stats auth` asked */
 };
 
 #define SVC_HDRS_MAX 512

@@ -16,6 +16,8 @@ int sock_listen(const struct sockaddr_storage *ss, socklen_t len, int backlog,
 int sock_connect(const struct sockaddr_storage *ss, socklen_t len);
 /* Pending socket error (SO_ERROR), 0 if none. */
 int sock_error(int fd);
+/* Make the next close() of <fd> send a reset (SO_LINGER 0): silent-drop. */
+void sock_linger_reset(int fd);
 int sock_set_nonblock(int fd);
 /* ---- reading and writing (src/net/sock_io.c) ----
  * One attempt (EINTR retried). Returns the bytes moved (> 0, *st = SIO_DONE)

@@ -30,6 +30,11 @@ int stats_http_metrics(const struct cfg *cfg, const struct proxy *px, const char
 int stats_http_serve(const struct cfg *cfg, const struct proxy *px, const char *method,
 		     const char *uri, size_t urilen, const char *body, size_t bodylen,
 		     const struct h1_msg *req, struct stats_reply *out);
+/* The same, <admin> saying whether this request may use the admin
+ * actions (`stats admin if|unless COND` evaluated by the stream). */
+int stats_http_serve_adm(const struct cfg *cfg, const struct proxy *px, const char *method,
+			 const char *uri, size_t urilen, const char *body, size_t bodylen,
+			 const struct h1_msg *req, int admin, struct stats_reply *out);
 
 /* src/admin/stats_auth.c */
 /* May a request whose Authorization value is <authz,len> (NULL: none) see

@@ -405,6 +405,36 @@ static void vrrp_series(struct stats_sb *b, const struct vrrp_snap *v, const cha
 	num_u(b, val);
 }
 
+/* vrrp_script track scripts: state and counters, by script name. */
+static void emit_vrrp_scripts(struct stats_sb *b)
+{
+	static const struct { const char *name, *help; int type; } fam[] = {
+		{ "tandem_vrrp_script_ok", "1 when the VRRP track script's state is OK, 0 when failed or not known yet.", MT_GAUGE },
+		{ "tandem_vrrp_script_runs_total", "VRRP track script runs.", MT_COUNTER },
+		{ "tandem_vrrp_script_failures_total", "VRRP track script runs that failed (timeouts included).", MT_COUNTER },
+		{ "tandem_vrrp_script_timeouts_total", "VRRP track script runs killed at their timeout.", MT_COUNTER },
+	};
+	struct vrrp_script_snap sc[VRRP_MAX_SCRIPTS];
+	int n = vrrp_scripts_snapshot(sc, VRRP_MAX_SCRIPTS);
+
+	if (n > VRRP_MAX_SCRIPTS)
+		n = VRRP_MAX_SCRIPTS;
+	for (int k = 0; n > 0 && k < (int)(sizeof(fam) / sizeof(fam[0])); k++) {
+		struct mctx f = { .b = b };
+
+		family_head(&f, fam[k].name, fam[k].help, fam[k].type);
+		for (int i = 0; i < n; i++) {
+			uint64_t v = k == 0 ? sc[i].state == 1 : k == 1 ? sc[i].runs : k == 2 ? sc[i].failures : sc[i].timeouts;
+
+			stats_sb_adds(b, fam[k].name);
+			stats_sb_adds(b, "{");
+			add_label(b, "script", sc[i].name);
+			stats_sb_adds(b, "} ");
+			num_u(b, v);
+		}
+	}
+}
+
 static void emit_vrrp(struct stats_sb *b)
 {
 	static const struct { const char *name, *help; int type; size_t off; } fam[] = {
@@ -417,6 +447,11 @@ static void emit_vrrp(struct stats_sb *b)
 		{ "tandem_vrrp_became_master_total", "Times this node became VRRP master.", offsetof(struct vrrp_snap, became_master) },
 		{ "tandem_vrrp_adverts_received_total", "VRRP advertisements received and accepted.", offsetof(struct vrrp_snap, adverts_rx) },
 		{ "tandem_vrrp_adverts_sent_total", "VRRP advertisements sent.", offsetof(struct vrrp_snap, adverts_tx) },
+		{ "tandem_vrrp_split_brain_total", "Times another MASTER of the virtual router was heard while MASTER.",
+		  offsetof(struct vrrp_snap, split_brain) },
+		{ "tandem_vrrp_notify_runs_total", "VRRP notify scripts run.", offsetof(struct vrrp_snap, notify_run) },
+		{ "tandem_vrrp_notify_failures_total", "VRRP notify scripts that failed, timed out or could not start.",
+		  offsetof(struct vrrp_snap, notify_failed) },
 	};
 	static const char *const states[] = { "INIT", "BACKUP", "MASTER", "FAULT" };
 	struct vrrp_snap snap[32];
@@ -454,6 +489,7 @@ static void emit_vrrp(struct stats_sb *b)
 				vrrp_series(b, &snap[i], "tandem_vrrp_dropped_packets_total", "reason",
 					    vrrp_drop_str(k), snap[i].dropped[k]);
 	}
+	emit_vrrp_scripts(b);
 }
 
 /* anycast sections (the master's BGP thread keeps their snapshot in shared

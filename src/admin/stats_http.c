@@ -221,18 +221,18 @@ static int reply_text(struct stats_reply *out, int status, const char *text)
 }
 
 static int serve_post(const struct cfg *cfg, const struct proxy *px, const char *body, size_t bodylen,
-		      const struct h1_msg *req, struct stats_reply *out)
+		      const struct h1_msg *req, int admin, struct stats_reply *out)
 {
 	const char *st;
 
-	if (!px->stats_admin || list_empty(&px->stats_auths))
+	if (!admin || list_empty(&px->stats_auths))
 		return reply_text(out, 403, "Admin actions need 'stats admin' and 'stats auth' on this listener.\n");
 	if (!stats_origin_ok(req))
 		return reply_text(out, 403, "Cross-origin admin action refused: Origin (or Referer) must name this Host.\n");
 	st = admin_apply(cfg, px, body ? body : "", body ? bodylen : 0);
 	out->status = 303;
 	out->ctype = "text/plain";
-	snprintf(out->location, sizeof(out->location), "%s;st=%s", px->stats_uri, st);
+	snprintf(out->location, sizeof(out->location), "%s;st=%s", px->stats_uri ? px->stats_uri : "", st);
 	out->body = NULL;
 	out->len = 0;
 	return 0;
@@ -259,17 +259,29 @@ int stats_http_serve(const struct cfg *cfg, const struct proxy *px, const char *
 		     const char *uri, size_t urilen, const char *body, size_t bodylen,
 		     const struct h1_msg *req, struct stats_reply *out)
 {
-	size_t ul = strlen(px->stats_uri);
+	return stats_http_serve_adm(cfg, px, method, uri, urilen, body, bodylen, req, px->stats_admin, out);
+}
+
+int stats_http_serve_adm(const struct cfg *cfg, const struct proxy *px, const char *method,
+			 const char *uri, size_t urilen, const char *body, size_t bodylen,
+			 const struct h1_msg *req, int admin, struct stats_reply *out)
+{
+	size_t ul = px->stats_uri ? strlen(px->stats_uri) : 0;
 	struct stats_opts o;
 
 	memset(out, 0, sizeof(*out));
 	out->status = 200;
 	if (is_metrics(uri, urilen))
 		return stats_http_metrics(cfg, px, method, out);
-	if (urilen < ul)   /* not ours: stats_http_match said no */
-		return reply_text(out, 404, "Not found.\n");
+	if (urilen < ul || memcmp(uri, px->stats_uri, ul)) {
+		/* chosen by `http-request use-service stats` on another path:
+		 * the options (;csv, ;json...) follow the path */
+		const char *semi = memchr(uri, ';', urilen);
+
+		ul = semi ? (size_t)(semi - uri) : urilen;
+	}
 	if (!strcmp(method, "POST"))
-		return serve_post(cfg, px, body, bodylen, req, out);
+		return serve_post(cfg, px, body, bodylen, req, admin, out);
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 		return reply_text(out, 405, "Only GET, HEAD and POST are allowed here.\n");
 	parse_opts(uri + ul, urilen - ul, &o);

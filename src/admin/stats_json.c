@@ -231,32 +231,78 @@ static void json_head(struct stats_sb *b, const struct cfg *cfg, const struct pr
 }
 
 /* VRRP instances, from the snapshot the master's VRRP thread shares:
- * "vrrp":[{"name","interface","vrid","state","priority","effective_priority",
- * "master","master_priority","since_s","transitions"}] (empty without VRRP). */
+ * "vrrp":[{"name","interface","vrid","version","family","authentication",
+ * "vmac","sync_group","unicast","state","priority","effective_priority",
+ * "master","master_priority","since_s","transitions","split_brain",
+ * "fault_reason","notify_run","notify_failed","dropped":{reason:n},
+ * "last_transitions":[{"time_ms","from","to","reason"}]}] (empty without
+ * VRRP), then "vrrp_router_id" and "vrrp_scripts":[{"name","state","runs",
+ * "failures","timeouts","last_ms"}]. doc/vrrp.md documents the keys. */
 static void json_vrrp(struct stats_sb *b)
 {
 	struct vrrp_snap snap[32];
+	struct vrrp_script_snap sc[VRRP_MAX_SCRIPTS];
 	uint64_t now = clock_mono_us() / 1000;
-	int n = vrrp_snapshot(snap, 32), i;
+	int n = vrrp_snapshot(snap, 32), ns, i;
 
 	stats_sb_adds(b, ",\"vrrp\":[");
 	for (i = 0; i < n && i < 32; i++) {
 		const struct vrrp_snap *v = &snap[i];
 		char master[64] = "";
+		int first = 1;
 
-		if (v->master.af == AF_INET)
-			inet_ntop(AF_INET, v->master.a, master, sizeof(master));
+		if (v->master.af == AF_INET || v->master.af == AF_INET6)
+			inet_ntop(v->master.af, v->master.a, master, sizeof(master));
 		stats_sb_adds(b, i ? ",{\"name\":" : "{\"name\":");
 		stats_sb_json_str(b, v->name);
 		stats_sb_adds(b, ",\"interface\":");
 		stats_sb_json_str(b, v->ifname);
-		stats_sb_addf(b, ",\"vrid\":%d,\"state\":\"%s\",\"priority\":%d,\"effective_priority\":%d,\"master\":",
-			      v->vrid, vrrp_state_str(v->state), v->priority, v->eff_priority);
+		stats_sb_addf(b, ",\"vrid\":%d,\"version\":%d,\"family\":\"%s\",\"authentication\":\"%s\",\"vmac\":",
+			      v->vrid, v->version, v->af == AF_INET6 ? "IPv6" : "IPv4",
+			      v->auth_type == VRRP_AUTH_PASS ? "PASS" : "none");
+		stats_sb_json_str(b, v->vmac);
+		stats_sb_adds(b, ",\"sync_group\":");
+		stats_sb_json_str(b, v->group);
+		stats_sb_addf(b, ",\"unicast\":%s,\"state\":\"%s\",\"priority\":%d,\"effective_priority\":%d,\"master\":",
+			      v->unicast ? "true" : "false", vrrp_state_str(v->state), v->priority, v->eff_priority);
 		stats_sb_json_str(b, master);
-		stats_sb_addf(b, ",\"master_priority\":%d,\"since_s\":%llu,\"transitions\":%llu}",
-			      v->master_prio,
+		stats_sb_addf(b, ",\"master_priority\":%d,\"since_s\":%llu,\"transitions\":%llu,\"split_brain\":%llu,"
+			      "\"fault_reason\":", v->master_prio,
 			      (unsigned long long)(v->since_ms && now > v->since_ms ? (now - v->since_ms) / 1000 : 0),
-			      (unsigned long long)v->transitions);
+			      (unsigned long long)v->transitions, (unsigned long long)v->split_brain);
+		stats_sb_json_str(b, v->fault_reason);
+		stats_sb_addf(b, ",\"notify_run\":%llu,\"notify_failed\":%llu,\"dropped\":{",
+			      (unsigned long long)v->notify_run, (unsigned long long)v->notify_failed);
+		for (int r = 1; r < VRRP_DROP_NREASONS; r++)
+			if (v->dropped[r]) {
+				stats_sb_addf(b, "%s\"%s\":%llu", first ? "" : ",", vrrp_drop_str(r),
+					      (unsigned long long)v->dropped[r]);
+				first = 0;
+			}
+		stats_sb_adds(b, "},\"last_transitions\":[");
+		for (int h = 0; h < v->nhist && h < VRRP_HIST; h++) {
+			stats_sb_addf(b, "%s{\"time_ms\":%llu,\"from\":\"%s\",\"to\":\"%s\",\"reason\":", h ? "," : "",
+				      (unsigned long long)v->hist[h].wall_ms, vrrp_state_str(v->hist[h].from),
+				      vrrp_state_str(v->hist[h].to));
+			stats_sb_json_str(b, v->hist[h].reason);
+			stats_sb_adds(b, "}");
+		}
+		stats_sb_adds(b, "]}");
+	}
+	stats_sb_adds(b, "]");
+	if (n <= 0)
+		return;
+	stats_sb_adds(b, ",\"vrrp_router_id\":");
+	stats_sb_json_str(b, vrrp_router_id());
+	stats_sb_adds(b, ",\"vrrp_scripts\":[");
+	ns = vrrp_scripts_snapshot(sc, VRRP_MAX_SCRIPTS);
+	for (i = 0; i < ns && i < VRRP_MAX_SCRIPTS; i++) {
+		stats_sb_adds(b, i ? ",{\"name\":" : "{\"name\":");
+		stats_sb_json_str(b, sc[i].name);
+		stats_sb_addf(b, ",\"state\":\"%s\",\"runs\":%llu,\"failures\":%llu,\"timeouts\":%llu,\"last_ms\":%llu}",
+			      sc[i].state == 1 ? "OK" : sc[i].state == 2 ? "FAILED" : "UNKNOWN",
+			      (unsigned long long)sc[i].runs, (unsigned long long)sc[i].failures,
+			      (unsigned long long)sc[i].timeouts, (unsigned long long)(sc[i].last_dur_us / 1000));
 	}
 	stats_sb_adds(b, "]");
 }

@@ -72,7 +72,7 @@ static int stats_serve(const struct svc_req *rq, struct svc_reply *rep)
 	struct stats_reply sr;
 	char meth[16];
 
-	if (!stats_auth_ok(rq->px, rq->msg))
+	if (!rq->auth_ok && !stats_auth_ok(rq->px, rq->msg))
 		return unauthorized(rq->px, rep);
 	if (rq->body_unread) {
 		static const char msg[] = "The request body is too big for the stats page.\n";
@@ -82,8 +82,8 @@ static int stats_serve(const struct svc_req *rq, struct svc_reply *rep)
 		return 0;
 	}
 	method_str(rq->msg, meth, sizeof(meth));
-	if (stats_http_serve(rq->cfg, rq->px, meth, rq->msg->uri.p, rq->msg->uri.len,
-			     rq->body, rq->body_len, rq->msg, &sr) < 0)
+	if (stats_http_serve_adm(rq->cfg, rq->px, meth, rq->msg->uri.p, rq->msg->uri.len,
+				 rq->body, rq->body_len, rq->msg, rq->admin, &sr) < 0)
 		return -1;
 	from_stats_reply(rep, &sr);
 	return 0;
@@ -99,7 +99,7 @@ static int metrics_serve(const struct svc_req *rq, struct svc_reply *rep)
 	struct stats_reply sr;
 	char meth[16];
 
-	if (!stats_auth_ok(rq->px, rq->msg))
+	if (!rq->auth_ok && !stats_auth_ok(rq->px, rq->msg))
 		return unauthorized(rq->px, rep);
 	method_str(rq->msg, meth, sizeof(meth));
 	if (stats_http_metrics(rq->cfg, rq->px, meth, &sr) < 0)

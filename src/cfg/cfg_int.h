@@ -14,8 +14,8 @@
 #include <tandem/srv_kw.h>
 
 /* Section kinds (ctx->sec). */
-enum { SEC_NONE = 0, SEC_GLOBAL, SEC_DEFAULTS, SEC_FRONTEND, SEC_BACKEND, SEC_LISTEN, SEC_SKIP, SEC_VRRP, SEC_ANYCAST,
-       SEC_USERLIST, SEC_HTTP_ERRORS, SEC_PEERS };
+enum { SEC_NONE = 0, SEC_GLOBAL, SEC_DEFAULTS, SEC_FRONTEND, SEC_BACKEND, SEC_LISTEN, SEC_SKIP, SEC_VRRP,
+       SEC_VRRP_SCRIPT, SEC_VRRP_TFILE, SEC_VRRP_GROUP, SEC_ANYCAST, SEC_USERLIST, SEC_HTTP_ERRORS, SEC_PEERS };
 
 /* Where a proxy keyword may appear (cfg_kw.where). */
 #define KW_DEF  (1u << 0)
@@ -103,9 +103,12 @@ int  cfg_kw_bind(struct cfg_ctx *ctx, char **args, int nargs);
 /* kw_proxy.c: why a known HAProxy proxy keyword is rejected, or NULL. */
 const char *cfg_proxy_rejected(const char *kw);
 
-/* kw_vrrp.c: the `vrrp NAME` section (start, its keywords, post-parse
- * checks, release). The current section is the last of cfg->vrrps. */
+/* kw_vrrp.c: the `vrrp NAME`, `vrrp-script NAME`, `vrrp-track-file NAME`
+ * and `vrrp-sync-group NAME` sections (start, their keywords, post-parse
+ * checks, release), and the VRRP global keywords (keepalived-config...).
+ * The current section is the last of its list. */
 int  cfg_vrrp_start(struct cfg_ctx *ctx, char **args, int nargs);
+int  cfg_vrrp_global(struct cfg_ctx *ctx, char **args, int nargs);
 int  cfg_vrrp_kw(struct cfg_ctx *ctx, char **args, int nargs);
 int  cfg_vrrp_check(struct cfg_ctx *ctx);
 void cfg_vrrp_free(struct cfg *cfg);
@@ -124,6 +127,7 @@ int  cfg_userlist_kw(struct cfg_ctx *ctx, char **args, int nargs);
 int  cfg_http_errors_start(struct cfg_ctx *ctx, char **args, int nargs);
 int  cfg_http_errors_kw(struct cfg_ctx *ctx, char **args, int nargs);
 int  cfg_stats_admin_cond(struct cfg_ctx *ctx, char **args, int nargs);
+int  cfg_stats_http_rule(struct cfg_ctx *ctx, char **args, int nargs);
 int  cfg_rules_check(struct cfg_ctx *ctx);
 
 /* kw_stick.c: persistence and hash balancing (doc/persistence.md): the

@@ -113,10 +113,9 @@ static int check_defbe(struct cfg_ctx *ctx, struct proxy *px)
 	if (!be)
 		return cfg_err_at(ctx, px->defbe_line, "%s '%s': unable to find required default_backend: '%s'.",
 				  cfg_px_type(px), px->id, px->defbe_name);
-	if (be->mode != px->mode) {
-		if (px->mode == PR_MODE_TCP)
-			return cfg_err_at(ctx, px->defbe_line, "unable to use %s '%s' (mode http) in tcp mode %s '%s' (see 'mode').",
-					  cfg_px_type(be), be->id, cfg_px_type(px), px->id);
+	/* a TCP frontend may send to an HTTP backend: the connection is
+	 * upgraded to HTTP (HAProxy 2.x), src/proxy/tcp_ana.c */
+	if (be->mode != px->mode && px->mode == PR_MODE_HTTP) {
 		return cfg_err_at(ctx, px->defbe_line, "http mode %s '%s' cannot use %s '%s' (mode tcp) as its default backend (see 'mode').",
 				  cfg_px_type(px), px->id, cfg_px_type(be), be->id);
 	}
@@ -148,22 +147,6 @@ static void check_http_only(struct cfg_ctx *ctx, struct proxy *px)
 	if (px->options & PR_O_FORWARDFOR) {
 		cfg_warn_at(ctx, px->line, "'option forwardfor' ignored for %s '%s' as it requires HTTP mode.", cfg_px_type(px), px->id);
 		px->options &= ~(PR_O_FORWARDFOR | PR_O_FWDFOR_IFNONE);
-	}
-	if (px->n_req_rules || px->n_rsp_rules) {
-		cfg_warn_at(ctx, px->line, "'http-request'/'http-response' rules ignored for %s '%s' as they require HTTP mode.",
-			    cfg_px_type(px), px->id);
-		for (int i = 0; i < px->n_req_rules; i++) {
-			free(px->req_rules[i].name);
-			free(px->req_rules[i].value);
-		}
-		for (int i = 0; i < px->n_rsp_rules; i++) {
-			free(px->rsp_rules[i].name);
-			free(px->rsp_rules[i].value);
-		}
-		free(px->req_rules);
-		free(px->rsp_rules);
-		px->req_rules = px->rsp_rules = NULL;
-		px->n_req_rules = px->n_rsp_rules = 0;
 	}
 	if (px->stats_enabled) {
 		cfg_warn_at(ctx, px->line, "'stats' statement ignored for %s '%s' as it requires HTTP mode.", cfg_px_type(px), px->id);

@@ -543,6 +543,10 @@ const struct cfg_kw cfg_global_kws[] = {
 	{ "tune.http.max-body-size", 0, gkw_tune },
 	{ "tune.idle-pool.shared-per-server", 0, gkw_tune },
 	{ "stats",           0, gkw_stats },
+	{ "keepalived-config", 0, cfg_vrrp_global },   /* kw_vrrp.c */
+	{ "vrrp-script-user", 0, cfg_vrrp_global },
+	{ "vrrp-script-security", 0, cfg_vrrp_global },
+	{ "vrrp-router-id",  0, cfg_vrrp_global },
 	{ "ssl-*",           0, gkw_unsupported },
 	{ "tune.ssl.*",      0, gkw_unsupported },
 	{ "ca-base",         0, gkw_unsupported },

@@ -585,7 +585,7 @@ static int kw_stats(struct cfg_ctx *ctx, char **args, int nargs)
 	} else if (!strcmp(sub, "socket") || !strcmp(sub, "timeout") || !strcmp(sub, "maxconn")) {
 		return cfg_err(ctx, "'%s' is only valid in the 'global' section.", kw);
 	} else if (!strcmp(sub, "http-request")) {
-		return cfg_err(ctx, "'stats http-request' rules are not supported yet.");
+		ret = cfg_stats_http_rule(ctx, args, nargs);
 	} else {
 		return cfg_err(ctx, "'stats' expects 'admin', 'auth', 'enable', 'hide-version', 'realm', 'refresh', "
 			       "'scope', 'show-desc', 'show-legends', 'show-node' or 'uri' (got '%s').", sub);

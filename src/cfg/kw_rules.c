@@ -106,51 +106,6 @@ static void order_check(struct cfg_ctx *ctx, int kind, const char *subject)
 		r->order_seen |= 1u << kind;
 }
 
-/* Until the stream runs the compiled rules (phase 2 of issue 10), the
- * header rules it already knew keep being filled in the old form: a
- * literal set-header/add-header/del-header without a condition. */
-static int old_header_rule(struct cfg_ctx *ctx, int req, char **args, int nargs)
-{
-	struct http_rule r = { .file = ctx->file, .line = ctx->line };
-	struct http_rule **tab = req ? &PX->req_rules : &PX->rsp_rules, *nt;
-	int *n = req ? &PX->n_req_rules : &PX->n_rsp_rules;
-	int need;
-
-	if (!strcmp(args[1], "set-header"))      { r.act = HRULE_SET_HEADER; need = 2; }
-	else if (!strcmp(args[1], "add-header")) { r.act = HRULE_ADD_HEADER; need = 2; }
-	else if (!strcmp(args[1], "del-header")) { r.act = HRULE_DEL_HEADER; need = 1; }
-	else
-		return 0;
-	if (nargs != 2 + need)
-		return 0;   /* a condition or -m: only the compiled rule has it */
-	if (need == 2) {
-		const char *v = args[3];
-		char *o;
-
-		if (!(r.value = o = malloc(strlen(v) + 1)))
-			return cfg_err(ctx, "out of memory");
-		for (; *v; v++) {
-			if (*v == '%') {
-				if (v[1] != '%') {
-					free(r.value);
-					return 0;   /* a log-format value: compiled only */
-				}
-				v++;
-			}
-			*o++ = *v;
-		}
-		*o = 0;
-	}
-	if (!(r.name = strdup(args[2])) || !(nt = realloc(*tab, (size_t)(*n + 1) * sizeof(**tab)))) {
-		free(r.name);
-		free(r.value);
-		return cfg_err(ctx, "out of memory");
-	}
-	nt[(*n)++] = r;
-	*tab = nt;
-	return 0;
-}
-
 /* use-service names a service of the registry (filled before the
  * configuration is read: main() registers them first). */
 static int service_known(const char *name)
@@ -158,7 +113,25 @@ static int service_known(const char *name)
 	return service_find(name) != NULL;
 }
 
+static int add_rule_to(struct cfg_ctx *ctx, int set, const char *kw, struct rule_list *list, char **args,
+		       int nargs);
+
 static int add_rule(struct cfg_ctx *ctx, int set, const char *kw, char **args, int nargs)
+{
+	if (!px_rules_get(PX))
+		return cfg_err(ctx, "out of memory");
+	if (set == RSI_TCP_CONT && nargs > 0 && !strcmp(args[0], "switch-mode"))
+		PX->rules->http_upgrade = 1;   /* HAProxy then keeps the proxy's HTTP rules */
+	return add_rule_to(ctx, set, kw, &PX->rules->set[set], args, nargs);
+}
+
+static int pctx_of_px(struct cfg_ctx *ctx)
+{
+	return px_rules_get(PX) ? 0 : cfg_err(ctx, "out of memory");
+}
+
+static int add_rule_to(struct cfg_ctx *ctx, int set, const char *kw, struct rule_list *list, char **args,
+		       int nargs)
 {
 	struct rules_report rep = report_of(ctx);
 	struct smp_pctx pc;
@@ -176,7 +149,7 @@ static int add_rule(struct cfg_ctx *ctx, int set, const char *kw, char **args, i
 	ap.setname = kw;
 	ap.kw = NULL;
 	ap.service_known = service_known;
-	return rule_parse(&ap, &PX->rules->set[set], args, nargs);
+	return rule_parse(&ap, list, args, nargs);
 }
 
 static int kw_http_rule(struct cfg_ctx *ctx, char **args, int nargs)
@@ -188,11 +161,7 @@ static int kw_http_rule(struct cfg_ctx *ctx, char **args, int nargs)
 		return cfg_err(ctx, "'%s' expects an action.", args[0]);
 	if (set == RSI_HTTP_REQ)
 		order_check(ctx, ORD_HTTP_REQ, "http-request");
-	if (add_rule(ctx, set, args[0], args + 1, nargs - 1) < 0)
-		return -1;
-	if (set != RSI_HTTP_AFTER)
-		return old_header_rule(ctx, set == RSI_HTTP_REQ, args, nargs);
-	return 0;
+	return add_rule(ctx, set, args[0], args + 1, nargs - 1);
 }
 
 static int inspect_delay(struct cfg_ctx *ctx, char **args, int nargs, int dir)
@@ -638,6 +607,21 @@ int cfg_stats_admin_cond(struct cfg_ctx *ctx, char **args, int nargs)
 	r->stats_admin = c;
 	PX->stats_admin = 1;
 	return 0;
+}
+
+/* stats http-request allow|deny|auth [realm R] [if|unless COND]: run when
+ * a request is for the stats page (src/proxy/http_ana.c, stats_uri()). */
+int cfg_stats_http_rule(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	const char *act = nargs > 2 ? args[2] : "";
+
+	if (PX->cap & PR_CAP_DEF)
+		return cfg_err(ctx, "'stats http-request' is not allowed in 'defaults' sections.");
+	if (strcmp(act, "allow") && strcmp(act, "deny") && strcmp(act, "auth"))
+		return cfg_err(ctx, "'stats http-request' expects 'allow', 'deny', 'auth' (got '%s').", act);
+	if (pctx_of_px(ctx) < 0)
+		return -1;
+	return add_rule_to(ctx, RSI_HTTP_REQ, "stats http-request", &PX->rules->stats_rules, args + 2, nargs - 2);
 }
 
 /* ---- sections: userlist, http-errors ---- */

@@ -296,15 +296,6 @@ oom:
 	return NULL;
 }
 
-static void rules_free(struct http_rule *r, int n)
-{
-	for (int i = 0; i < n; i++) {
-		free(r[i].name);
-		free(r[i].value);
-	}
-	free(r);
-}
-
 void cfg_proxy_free(struct proxy *px)
 {
 	struct list *l, *n;
@@ -332,8 +323,6 @@ void cfg_proxy_free(struct proxy *px)
 		free(px->be_ctr);
 	}
 	cfg_log_targets_free(&px->logs);
-	rules_free(px->req_rules, px->n_req_rules);
-	rules_free(px->rsp_rules, px->n_rsp_rules);
 	rules_px_free(px);
 	cfg_persist_free(px);
 	for (int i = 0; i < px->n_stats_scope; i++)
@@ -498,6 +487,9 @@ static const struct {
 	{ "listen",    start_proxy },
 	{ "vrrp",      cfg_vrrp_start },
 	{ "anycast",   cfg_bgp_start },
+	{ "vrrp-script", cfg_vrrp_start },
+	{ "vrrp-track-file", cfg_vrrp_start },
+	{ "vrrp-sync-group", cfg_vrrp_start },
 	{ "userlist",  cfg_userlist_start },
 	{ "resolvers", start_unsupported },
 	{ "peers",     cfg_peers_start },
@@ -596,6 +588,9 @@ static int dispatch_line(struct cfg_ctx *ctx, char **args, int nargs)
 	case SEC_SKIP:
 		return 0;
 	case SEC_VRRP:
+	case SEC_VRRP_SCRIPT:
+	case SEC_VRRP_TFILE:
+	case SEC_VRRP_GROUP:
 		return cfg_vrrp_kw(ctx, args, nargs);
 	case SEC_ANYCAST:
 		return cfg_bgp_kw(ctx, args, nargs);

@@ -103,3 +103,10 @@ char *sock_addr_str(const struct sockaddr_storage *ss, char *out, size_t outlen)
 		snprintf(out, outlen, "%s:%d", ip, port);
 	return out;
 }
+
+void sock_linger_reset(int fd)
+{
+	struct linger l = { 1, 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+}

@@ -1,6 +1,7 @@
-/* Rewriting message heads on their way through: hop-by-hop headers are
- * dropped (RFC 9110 7.6.1), framing headers are re-emitted by us, then
- * `http-request` / `http-response` header rules and X-Forwarded-For apply. */
+/* Writing message heads on their way through, from the parsed message as
+ * the rules left it (header actions edit the h1_msg in place: see
+ * src/rules/hdr_edit.c): hop-by-hop headers are dropped (RFC 9110 7.6.1),
+ * framing headers are re-emitted by us, then X-Forwarded-For. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -27,34 +28,9 @@ static int put_hdr(struct buf *b, const char *n, size_t nl, const char *v, size_
 	return 0;
 }
 
-/* Is header <h> removed or replaced by a del-header/set-header rule? */
-static int rule_drops(const struct http_rule *r, int n, const struct h1_hdr *h)
-{
-	int i;
-
-	for (i = 0; i < n; i++) {
-		if (r[i].act == HRULE_ADD_HEADER)
-			continue;
-		if (strlen(r[i].name) == h->name.len && !strncasecmp(r[i].name, h->name.p, h->name.len))
-			return 1;
-	}
-	return 0;
-}
-
-static int put_rules(struct buf *b, const struct http_rule *r, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (r[i].act != HRULE_DEL_HEADER &&
-		    put_hdr(b, r[i].name, strlen(r[i].name), r[i].value, strlen(r[i].value)))
-			return -1;
-	return 0;
-}
-
-/* Copy the end-to-end headers, skipping framing ones (re-emitted below). */
-static int put_e2e(struct buf *b, const struct h1_msg *m, const struct http_rule *r, int nr,
-		   const struct http_rule *r2, int nr2, int drop_expect)
+/* Copy the end-to-end headers, skipping framing ones (re-emitted below).
+ * Header rules edited the message before: what it holds is what goes. */
+static int put_e2e(struct buf *b, const struct h1_msg *m, int drop_expect)
 {
 	unsigned i;
 
@@ -65,8 +41,6 @@ static int put_e2e(struct buf *b, const struct h1_msg *m, const struct http_rule
 		    h1_str_ieq(h->name, "transfer-encoding"))
 			continue;
 		if (drop_expect && h1_str_ieq(h->name, "expect"))
-			continue;
-		if ((nr && rule_drops(r, nr, h)) || (nr2 && rule_drops(r2, nr2, h)))
 			continue;
 		if (put_hdr(b, h->name.p, h->name.len, h->value.p, h->value.len))
 			return -1;
@@ -180,8 +154,7 @@ int http_build_req_head(struct stream *s, const struct h1_msg *m, struct buf *ou
 	    put(out, m->uri.p, m->uri.len) ||
 	    puts_(out, ver11 ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n"))
 		return -1;
-	if (put_e2e(out, m, fe->req_rules, fe->n_req_rules,
-		    fe != be ? be->req_rules : NULL, fe != be ? be->n_req_rules : 0, (s->flags & SF_EXPECT100) != 0))
+	if (put_e2e(out, m, (s->flags & SF_EXPECT100) != 0))
 		return -1;
 	if (put_framing(out, &s->req, m))
 		return -1;
@@ -199,10 +172,6 @@ int http_build_req_head(struct stream *s, const struct h1_msg *m, struct buf *ou
 		if (put_hdr(out, hn, strlen(hn), ip, strlen(ip)))
 			return -1;
 	}
-	if (fe != be && put_rules(out, be->req_rules, be->n_req_rules))
-		return -1;
-	if (put_rules(out, fe->req_rules, fe->n_req_rules))
-		return -1;
 	if (!ver11 && puts_(out, "Connection: keep-alive\r\n"))
 		return -1;
 	if (((fe->options | be->options) & PR_O_HTTPCLOSE) && puts_(out, "Connection: close\r\n"))
@@ -212,15 +181,13 @@ int http_build_req_head(struct stream *s, const struct h1_msg *m, struct buf *ou
 
 int http_build_rsp_head(struct stream *s, const struct h1_msg *m, struct buf *out)
 {
-	const struct proxy *fe = s->fe, *be = s->be;
 	char tmp[32];
 	int n;
 
 	n = snprintf(tmp, sizeof(tmp), "HTTP/1.1 %03d ", m->status);
 	if (put(out, tmp, (size_t)n) || put(out, m->reason.p, m->reason.len) || put(out, "\r\n", 2))
 		return -1;
-	if (put_e2e(out, m, be->rsp_rules, be->n_rsp_rules,
-		    fe != be ? fe->rsp_rules : NULL, fe != be ? fe->n_rsp_rules : 0, 0))
+	if (put_e2e(out, m, 0))
 		return -1;
 	if (m->status >= 200 && put_framing(out, &s->rsp, m))
 		return -1;
@@ -230,10 +197,6 @@ int http_build_rsp_head(struct stream *s, const struct h1_msg *m, struct buf *ou
 			  puts_(out, "Connection: upgrade\r\n")))
 			return -1;
 	}
-	if (put_rules(out, be->rsp_rules, be->n_rsp_rules))
-		return -1;
-	if (fe != be && put_rules(out, fe->rsp_rules, fe->n_rsp_rules))
-		return -1;
 	if (m->status >= 200) {
 		if (!(s->flags & SF_CLI_KA)) {
 			if (puts_(out, "Connection: close\r\n"))

@@ -7,9 +7,11 @@
  *   option httplog json   tandem extension: one JSON object with named keys
  *   option tcplog         %ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts %ac/%fc/%bc/%sc/%rc %sq/%bq
  *   (none of these)       "Connect from IP:PORT to IP:PORT (FE/MODE)"
- * tandem has no header or cookie captures, so %CC/%CS print "-" and %hr/%hs
- * vanish together with their separating space, exactly as HAProxy prints a
- * proxy without captures.
+ * These built-in renderings serve frontends without captures (%hr/%hs
+ * vanish with their separating space, as HAProxy prints them then); a
+ * frontend with captures or a `log-format` renders its line through the
+ * rules engine (src/rules/logfmt.c, src/proxy/strm_rules.c) and sends it
+ * with httplog_emit_line(). tandem has no cookie captures: %CC/%CS print "-".
  *
  * httplog_emit() applies dontlognull / dontlog-normal / log-separate-errors,
  * prefixes each target's syslog header (rfc3164, rfc5424, ...) and sends
@@ -543,6 +545,12 @@ static int has_targets(const struct list *l)
 
 void httplog_emit(const struct global *g, const struct proxy *fe, const struct txn_log *t)
 {
+	httplog_emit_line(g, fe, t, NULL, 0, -1);
+}
+
+void httplog_emit_line(const struct global *g, const struct proxy *fe, const struct txn_log *t,
+		       const char *text, size_t tlen, int lvl)
+{
 	/* per thread, not on the stack: 64 kB would be a lot for a worker stack */
 	static __thread char line[LOG_LINE_MAX];
 	int use_global, err, level;
@@ -558,16 +566,23 @@ void httplog_emit(const struct global *g, const struct proxy *fe, const struct t
 	if (!err && (fe->options & PR_O_DONTLOG_NORMAL))
 		return;
 	level = (err && (fe->options & PR_O_LOG_SEPARATE_ERRORS)) ? LL_ERR : LL_INFO;
+	if (lvl >= 0)
+		level = lvl;   /* http-request set-log-level */
 
 	use_global = g && (fe->options & PR_O_LOG_GLOBAL) && has_targets(&g->logs);
 	if (!has_targets(&fe->logs) && !use_global)
 		return;
 
-	len = httplog_format(fe, t, line, sizeof(line));
+	if (text) {
+		len = tlen;
+	} else {
+		len = httplog_format(fe, t, line, sizeof(line));
+		text = line;
+	}
 	if (has_targets(&fe->logs))
 		list_for_each(pos, &fe->logs)
-			target_send(g, list_entry(pos, struct log_target, link), level, line, len);
+			target_send(g, list_entry(pos, struct log_target, link), level, text, len);
 	if (use_global)
 		list_for_each(pos, &g->logs)
-			target_send(g, list_entry(pos, struct log_target, link), level, line, len);
+			target_send(g, list_entry(pos, struct log_target, link), level, text, len);
 }

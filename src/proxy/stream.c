@@ -31,21 +31,14 @@
 #include <tandem/sock.h>
 #include <tandem/srv_admin.h>
 #include <tandem/srv_state.h>
+#include <tandem/sess.h>
 #include <tandem/stream.h>
 #include "stream_int.h"
 
-static void stream_process(struct stream *s);
 static int do_connect(struct stream *s);
 
 /* ---- lifecycle ---- */
 
-static void stream_free_task(struct ev_task *t)
-{
-	struct stream *s = t->ctx;
-
-	free(s->reqline);
-	free(s);
-}
 
 /* A server slot was freed on this thread: let the oldest stream queued
  * for that backend here try again (other threads poll, see queue_tick). */
@@ -56,7 +49,7 @@ static void queue_wake(const struct proxy *be)
 	list_for_each(l, &this_thr->queue) {
 		struct stream *q = list_entry(l, struct stream, qlink);
 		if (q->be == be) {
-			loop_timer_set(this_loop, &q->tmr, now_ms);
+			loop_timer_set(this_loop, &q->sess->tmr, now_ms);
 			return;
 		}
 	}
@@ -82,7 +75,10 @@ void drop_server_conn(struct stream *s)
 	}
 }
 
-void stream_close(struct stream *s)
+/* The stream ends (its request is over, or its connection closes): let go
+ * of everything it holds; the object goes back to the thread's pool after
+ * this I/O round (an event later in the round may still point to it). */
+void stream_end(struct stream *s)
 {
 	if (s->state == ST_CLOSED)
 		return;
@@ -90,37 +86,26 @@ void stream_close(struct stream *s)
 	drop_server_conn(s);
 	if (s->be)
 		req_done_accounting(s);
-	conn_close(&s->cli);
 	buf_free(&s->cli_out);
 	buf_free(&s->srv_out);
 	if (s->gen_free)
 		free((void *)s->gen);
 	s->gen = NULL;
 	s->gen_free = 0;
-	loop_timer_del(this_loop, &s->tmr);
 	s->state = ST_CLOSED;
-	list_del(&s->link);
 	list_del(&s->qlink);
-	if (s->bind)
-		__atomic_fetch_sub(&s->bind->curconn, 1, __ATOMIC_RELAXED);
-	this_thr->nstreams--;
-	CTR_SUB(s->fe->fe_ctr->cur_sess, 1);
-	__atomic_fetch_sub(&worker.actconn, 1, __ATOMIC_RELAXED);
-	ev_task_init(&s->task, stream_free_task, s);
-	loop_task_wake(this_loop, &s->task);
-	worker_stream_gone();
+	if (s->sess->strm == s)
+		s->sess->strm = NULL;
+	stream_release_deferred(s);
+}
+
+/* Close the client connection, and with it the stream. */
+void stream_close(struct stream *s)
+{
+	sess_close(s->sess);
 }
 
 /* ---- timers ---- */
-
-static void stream_timer_cb(struct ev_timer *t)
-{
-	struct stream *s = t->ctx;
-
-	if (s->state == ST_CLOSED)
-		return;
-	stream_process(s);
-}
 
 static uint64_t earliest(uint64_t a, uint64_t b)
 {
@@ -130,21 +115,26 @@ static uint64_t earliest(uint64_t a, uint64_t b)
 /* The deadline that matters in the stream's current state. Each state's
  * handler acts on every one of these when it expires (or clears it when it
  * stops applying), so this is never in the past once the handlers ran:
- *   REQ_WAIT  exp_req  (timeout http-request / http-keep-alive)
+ *   REQ_WAIT  exp_req  (timeout http-request / http-keep-alive), exp_insp (wait-for-body)
+ *   INSPECT   exp_insp (tcp-request inspect-delay), exp_cli (timeout client)
+ *   TARPIT    exp_insp (timeout tarpit)
  *   QUEUE     exp_srv  (timeout queue)
  *   CONNECT   exp_srv  (timeout connect), exp_req (http-buffer-request)
  *   XFER      exp_cli  while the client must send or take bytes,
  *             exp_srv  while the server must (timeout client / server)
- *   TUNNEL    exp_cli, exp_srv (timeout tunnel, client-fin, server-fin)
+ *   TUNNEL    exp_cli, exp_srv (timeout tunnel, client-fin, server-fin), exp_insp
+ *             (tcp-response inspect-delay)
  *   APPLET, CLOSING  exp_cli */
 static uint64_t state_deadline(const struct stream *s)
 {
 	switch (s->state) {
-	case ST_REQ_WAIT: return s->exp_req;
+	case ST_REQ_WAIT: return earliest(s->exp_req, s->exp_insp);
 	case ST_QUEUE:    return s->exp_srv;
 	case ST_CONNECT:  return earliest(s->exp_srv, s->exp_req);
-	case ST_XFER:
-	case ST_TUNNEL:   return earliest(s->exp_cli, s->exp_srv);
+	case ST_XFER:     return earliest(s->exp_cli, s->exp_srv);
+	case ST_TUNNEL:   return earliest(earliest(s->exp_cli, s->exp_srv), s->exp_insp);
+	case ST_INSPECT:  return earliest(s->exp_insp, s->exp_cli);
+	case ST_TARPIT:   return s->exp_insp;
 	case ST_APPLET:
 	case ST_CLOSING:  return s->exp_cli;
 	default:          return 0;
@@ -154,6 +144,7 @@ static uint64_t state_deadline(const struct stream *s)
 static const char *const state_names[] = {
 	[ST_REQ_WAIT] = "REQ_WAIT", [ST_QUEUE] = "QUEUE", [ST_CONNECT] = "CONNECT", [ST_XFER] = "XFER",
 	[ST_APPLET] = "APPLET", [ST_TUNNEL] = "TUNNEL", [ST_CLOSING] = "CLOSING", [ST_CLOSED] = "CLOSED",
+	[ST_INSPECT] = "INSPECT", [ST_TARPIT] = "TARPIT",
 };
 
 /* A handler left the stream in a state it cannot leave by itself (a due
@@ -168,7 +159,7 @@ static void stream_stuck(struct stream *s, const char *why)
 		  "srv in=%zu flags=0x%x, deadlines req=%lld cli=%lld srv=%lld ms: closed.",
 		  why, state_names[s->state], s->fe->id, s->be ? s->be->id : "-",
 		  s->req.phase, s->req.fwd, s->req.kept, s->rsp.phase, s->rsp.fwd,
-		  s->flags, s->cli.in.data, s->cli_out.data, s->cli.flags,
+		  s->flags, s->cli->in.data, s->cli_out.data, s->cli->flags,
 		  s->sc ? s->sc->in.data : 0, s->sc ? s->sc->flags : 0,
 		  s->exp_req ? (long long)(s->exp_req - now) : 0LL,
 		  s->exp_cli ? (long long)(s->exp_cli - now) : 0LL,
@@ -194,22 +185,12 @@ static void update_timer(struct stream *s)
 		return;
 	}
 	if (e)
-		loop_timer_set(this_loop, &s->tmr, e);
+		loop_timer_set(this_loop, &s->sess->tmr, e);
 	else
-		loop_timer_del(this_loop, &s->tmr);
+		loop_timer_del(this_loop, &s->sess->tmr);
 }
 
 /* ---- I/O callbacks ---- */
-
-static void cli_io_cb(struct ev_io *io, uint32_t ev)
-{
-	struct stream *s = io->ctx;
-
-	if (s->state == ST_CLOSED)
-		return;
-	conn_note_events(&s->cli, ev);
-	stream_process(s);
-}
 
 static void srv_io_cb(struct ev_io *io, uint32_t ev)
 {
@@ -231,7 +212,10 @@ void txn_reset(struct stream *s)
 	memset(&s->req, 0, sizeof(s->req));
 	memset(&s->rsp, 0, sizeof(s->rsp));
 	s->status = -1;
-	s->flags &= SF_CLI_KA;  /* the rest describes one transaction */
+	s->flags &= SF_CLI_KA | SF_HTTP;  /* the rest describes one transaction */
+	s->exp_insp = 0;
+	memset(&s->rwait, 0, sizeof(s->rwait));
+	s->rwait_set = 0;
 	s->retries = 0;
 	s->svc = NULL;
 	s->t_req_us = s->t_head_us = s->t_conn_start_us = s->t_conn_us = s->t_rsp_us = 0;
@@ -252,6 +236,8 @@ void txn_reset(struct stream *s)
 /* ---- state handlers: each returns 1 when it changed something worth
  * another pass, 0 when the stream must wait for an event. ---- */
 
+static int txn_next(struct stream *s);
+
 static int st_req_wait(struct stream *s)
 {
 	struct h1_msg *m = &strm_scratch_msg;
@@ -264,21 +250,21 @@ static int st_req_wait(struct stream *s)
 		if (conn_recv(s->sc, G->tune_bufsize) != 0 || s->sc->in.data)
 			drop_server_conn(s);
 	}
-	if (!s->cli.in.data || s->cli.in.data < s->cli.in.size) {
-		r = conn_recv(&s->cli, G->tune_bufsize);
+	if (!s->cli->in.data || s->cli->in.data < s->cli->in.size) {
+		r = conn_recv(s->cli, G->tune_bufsize);
 		if (r < 0) {
-			if (s->cli.in.data) {
+			if (s->cli->in.data) {
 				set_term(s, 'C', 'R');
 				CTR_ADD(s->fe->fe_ctr->cli_aborts, 1);
-				if (s->nreq || s->cli.in.data)
+				if (s->sess->nreq || s->cli->in.data)
 					stream_log(s);
 			}
 			stream_close(s);
 			return 0;
 		}
 	}
-	if (!s->cli.in.data) {
-		buf_release(&s->cli.in);
+	if (!s->cli->in.data) {
+		buf_release(&s->cli->in);
 		if (expired(s->exp_req)) {
 			stream_close(s);  /* idle keep-alive timeout: silent close */
 			return 0;
@@ -292,28 +278,28 @@ static int st_req_wait(struct stream *s)
 	if (!s->t_req_us) {
 		s->t_req_us = now_us;
 		s->req_wall_us = clock_wall_us();
-		if (s->nreq) {
+		if (s->sess->nreq) {
 			uint32_t to = s->fe->to.http_request ? s->fe->to.http_request : s->fe->to.client;
 			s->exp_req = after(to);
 		}
 	}
 	lim.max_head = G->tune_bufsize - G->tune_maxrewrite;
 	lim.max_hdrs = G->tune_maxhdr;
-	ret = h1_parse_request(buf_ptr(&s->cli.in), s->cli.in.data, m, &lim);
+	ret = h1_parse_request(buf_ptr(&s->cli->in), s->cli->in.data, m, &lim);
 	if (ret == H1_INCOMPLETE) {
 		if (expired(s->exp_req)) {
 			CTR_ADD(s->fe->fe_ctr->failed_req, 1);
 			stream_error(s, 408, 'c', 'R');
 			return 1;
 		}
-		if (buf_full(&s->cli.in)) {
+		if (buf_full(&s->cli->in)) {
 			CTR_ADD(s->fe->fe_ctr->failed_req, 1);
 			stream_error(s, 431, 'P', 'R');
 			return 1;
 		}
 		/* edge-triggered: what is still queued (maybe the client's FIN)
 		 * will not be announced again, so read on while it may be there */
-		return (s->cli.flags & CF_RD_READY) != 0;
+		return (s->cli->flags & CF_RD_READY) != 0;
 	}
 	if (ret < 0) {
 		CTR_ADD(s->fe->fe_ctr->failed_req, 1);
@@ -328,7 +314,7 @@ static int st_req_wait(struct stream *s)
 			stream_error(s, 408, 'c', 'R');
 			return 1;
 		}
-		return (s->cli.flags & CF_RD_READY) != 0;
+		return (s->cli->flags & CF_RD_READY) != 0;
 	}
 	http_analyze_request(s, m);
 	return 1;
@@ -336,7 +322,7 @@ static int st_req_wait(struct stream *s)
 
 static int st_applet(struct stream *s)
 {
-	ssize_t r = send_parts(&s->cli, &s->cli_out, s, NULL, NULL);
+	ssize_t r = send_parts(s->cli, &s->cli_out, s, NULL, NULL);
 
 	if (r < 0) {
 		set_term(s, 'C', 'D');
@@ -357,15 +343,23 @@ static int st_applet(struct stream *s)
 	}
 	count_response(s);
 	stream_log(s);
-	if (!sf(s, SF_CLI_KA)) {
-		s->state = ST_CLOSING;
-		return 1;
+	return txn_next(s);
+}
+
+/* http-request tarpit: the answer is ready in cli_out; it leaves when the
+ * tarpit time is over, or the stream ends when the client goes first. */
+static int st_tarpit(struct stream *s)
+{
+	if (s->cli->flags & (CF_ERROR | CF_EOF | CF_RDHUP)) {
+		set_term(s, 'C', 'T');
+		stream_log(s);
+		stream_close(s);
+		return 0;
 	}
-	txn_reset(s);
-	s->state = ST_REQ_WAIT;
-	s->exp_cli = 0;
-	s->exp_req = after(s->fe->to.http_keep_alive ? s->fe->to.http_keep_alive :
-			   s->fe->to.http_request ? s->fe->to.http_request : s->fe->to.client);
+	if (!expired(s->exp_insp))
+		return 0;
+	s->exp_insp = 0;
+	s->state = ST_APPLET;
 	return 1;
 }
 
@@ -408,16 +402,16 @@ static int buffering_request(struct stream *s)
 {
 	if (!((s->fe->options | s->be->options) & PR_O_HTTP_BUF_REQ) || s->sc || s->req.phase == MSG_DONE)
 		return 0;
-	ssize_t r = conn_recv(&s->cli, G->tune_bufsize);
+	ssize_t r = conn_recv(s->cli, G->tune_bufsize);
 
 	if (r > 0)
 		s->bytes_in += (uint64_t)r;
-	if (body_scan(&s->req, &s->cli.in, (s->cli.flags & (CF_EOF | CF_ERROR)) != 0) < 0 ||
-	    (s->cli.flags & (CF_EOF | CF_ERROR))) {
+	if (body_scan(&s->req, &s->cli->in, (s->cli->flags & (CF_EOF | CF_ERROR)) != 0) < 0 ||
+	    (s->cli->flags & (CF_EOF | CF_ERROR))) {
 		/* errors are reported by the transfer state, which sees the same */
 		return 0;
 	}
-	if (s->req.phase == MSG_DONE || buf_full(&s->cli.in))
+	if (s->req.phase == MSG_DONE || buf_full(&s->cli->in))
 		return 0;
 	if (!s->exp_req) {
 		uint32_t to = s->fe->to.http_request ? s->fe->to.http_request : s->fe->to.client;
@@ -451,9 +445,9 @@ static int st_connect(struct stream *s)
 			srv_observe(s->srv, OBS_CONN_OK);
 			CTR_ADD(s->srv->ctr->cum_conn, 1);
 			CTR_ADD(be->be_ctr->ctime_sum, (now_us - s->t_conn_start_us) / 1000);
-			s->state = s->fe->mode == PR_MODE_HTTP ? ST_XFER : ST_TUNNEL;
+			s->state = sf(s, SF_HTTP) ? ST_XFER : ST_TUNNEL;
 			s->exp_cli = 0;  /* armed by the new state when it waits on the client */
-			s->exp_srv = after(s->fe->mode == PR_MODE_HTTP ? be->to.server :
+			s->exp_srv = after(sf(s, SF_HTTP) ? be->to.server :
 					   (be->to.tunnel ? be->to.tunnel : be->to.server));
 			return 1;
 		}
@@ -516,8 +510,8 @@ static int do_connect(struct stream *s)
 			conn_free_deferred(old);
 	}
 	/* 2. an idle one from the pool ("safe": never for a first request) */
-	if (!c && s->fe->mode == PR_MODE_HTTP && be->http_reuse != REUSE_NEVER &&
-	    (s->nreq > 1 || be->http_reuse >= REUSE_AGGRESSIVE)) {
+	if (!c && sf(s, SF_HTTP) && be->http_reuse != REUSE_NEVER &&
+	    (s->sess->nreq > 1 || be->http_reuse >= REUSE_AGGRESSIVE)) {
 		c = srv_take_idle(srv);
 		if (c) {
 			c->io.cb = srv_io_cb;
@@ -626,17 +620,33 @@ int txn_end(struct stream *s)
 			drop_server_conn(s);
 		}
 	}
+	return txn_next(s);
+}
+
+/* After a response: close, or wait for the next request. A client with
+ * nothing more to say yet, and no server connection kept for it, keeps
+ * only its session (sess.c): the stream goes back to the pool. A client
+ * that already sent its next request (pipelining) keeps the stream. */
+static int txn_next(struct stream *s)
+{
+	uint32_t ka = s->fe->to.http_keep_alive ? s->fe->to.http_keep_alive :
+		      s->fe->to.http_request ? s->fe->to.http_request : s->fe->to.client;
+
 	if (!sf(s, SF_CLI_KA)) {
 		s->state = ST_CLOSING;
+		return 1;
+	}
+	if (!s->cli->in.data && !s->sc) {
+		sess_idle(s->sess, after(ka));
+		stream_end(s);
 		return 1;
 	}
 	txn_reset(s);
 	s->state = ST_REQ_WAIT;
 	s->exp_cli = s->exp_srv = 0;
-	s->exp_req = after(s->fe->to.http_keep_alive ? s->fe->to.http_keep_alive :
-			   s->fe->to.http_request ? s->fe->to.http_request : s->fe->to.client);
-	if (!s->cli.in.data)
-		buf_release(&s->cli.in);
+	s->exp_req = after(ka);
+	if (!s->cli->in.data)
+		buf_release(&s->cli->in);
 	buf_release(&s->cli_out);
 	buf_free(&s->srv_out);  /* an idle client keeps no buffer at all */
 	return 1;
@@ -652,7 +662,7 @@ static int st_closing(struct stream *s)
 	if (!s->exp_cli)
 		s->exp_cli = after(s->fe->to.client ? s->fe->to.client : 5000);
 	if (s->cli_out.data || (s->gen && s->gen_off < s->gen_len)) {
-		r = send_parts(&s->cli, &s->cli_out, s, NULL, NULL);
+		r = send_parts(s->cli, &s->cli_out, s, NULL, NULL);
 		if (r < 0) {
 			stream_close(s);
 			return 0;
@@ -663,15 +673,15 @@ static int st_closing(struct stream *s)
 			return 0;
 		}
 	}
-	if (!(s->cli.flags & CF_SHUTW)) {
-		shutdown(s->cli.io.fd, SHUT_WR);
-		s->cli.flags |= CF_SHUTW;
+	if (!(s->cli->flags & CF_SHUTW)) {
+		shutdown(s->cli->io.fd, SHUT_WR);
+		s->cli->flags |= CF_SHUTW;
 		s->exp_cli = now_ms + 1000;
 		s->exp_req = s->exp_srv = 0;
 	}
 	for (;;) {
-		s->cli.in.data = s->cli.in.head = 0;
-		r = conn_recv(&s->cli, 4096);
+		s->cli->in.data = s->cli->in.head = 0;
+		r = conn_recv(s->cli, 4096);
 		if (r < 0) {
 			stream_close(s);
 			return 0;
@@ -696,8 +706,8 @@ static void stream_mark(const struct stream *s, struct strm_mark *m)
 {
 	memset(m, 0, sizeof(*m));
 	m->state = s->state;
-	m->nreq = s->nreq;
-	m->cli_in = s->cli.in.data;
+	m->nreq = s->sess->nreq;
+	m->cli_in = s->cli->in.data;
 	m->cli_out = s->cli_out.data;
 	m->srv_in = s->sc ? s->sc->in.data : 0;
 	m->req_fwd = s->req.fwd;
@@ -714,7 +724,7 @@ static void stream_mark(const struct stream *s, struct strm_mark *m)
  * the next loop turn. If a whole round of turns changed nothing a handler
  * claimed progress without making any: the stream is logged and closed (see
  * stream_stuck) instead of being run again forever. */
-static void stream_process(struct stream *s)
+void stream_process(struct stream *s)
 {
 	int again = 1, guard = 64;
 	struct strm_mark before, after_;
@@ -731,6 +741,8 @@ static void stream_process(struct stream *s)
 		case ST_APPLET:   again = st_applet(s); break;
 		case ST_TUNNEL:   again = st_tunnel(s); break;
 		case ST_CLOSING:  again = st_closing(s); break;
+		case ST_INSPECT:  again = st_inspect(s); break;
+		case ST_TARPIT:   again = st_tarpit(s); break;
 		default:          again = 0; break;
 		}
 		if (s->state != prev)
@@ -743,90 +755,44 @@ static void stream_process(struct stream *s)
 			return;
 		}
 		/* still work to do: continue after other connections had a turn */
-		loop_timer_set(this_loop, &s->tmr, now_ms);
+		loop_timer_set(this_loop, &s->sess->tmr, now_ms);
 		return;
 	}
 	update_timer(s);
 }
 
-/* ---- creation and stopping ---- */
+/* ---- creation ---- */
 
-int stream_new(struct proxy *fe, struct bind_conf *bind, int fd,
-	       const struct sockaddr_storage *addr)
+/* A stream for the session's next request (bytes arrived) or, in TCP
+ * mode, for the connection. NULL when out of memory. */
+struct stream *stream_start(struct sess *ss)
 {
-	struct stream *s = calloc(1, sizeof(*s));
+	struct proxy *fe = ss->fe;
+	struct stream *s = stream_alloc();
 
-	if (!s) {
-		close(fd);
-		return -1;
-	}
+	if (!s)
+		return NULL;
+	s->sess = ss;
+	s->cli = &ss->cli;
+	memcpy(&s->cli_addr, &ss->addr, sizeof(ss->addr));
 	s->fe = fe;
-	s->bind = bind;
 	s->be = fe->defbe;
-	s->cli_addr = *addr;
 	s->status = -1;
 	s->term[0] = s->term[1] = '-';
-	s->t_accept_us = now_us;
 	s->req_wall_us = clock_wall_us();
-	ev_timer_init(&s->tmr, stream_timer_cb, s);
-	list_init(&s->task.link);
-	list_init(&s->qlink);
-	if (fe->options & PR_O_TCP_KA) {
-		int one = 1;
-		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
-	}
-	if (conn_init(&s->cli, fd, cli_io_cb, s) < 0) {
-		close(fd);
-		free(s);
-		return -1;
-	}
-	list_add_tail(&this_thr->streams, &s->link);
-	this_thr->nstreams++;
-	if (bind)
-		__atomic_fetch_add(&bind->curconn, 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&worker.actconn, 1, __ATOMIC_RELAXED);
-	CTR_ADD(fe->fe_ctr->cum_conn, 1);
-	CTR_ADD(fe->fe_ctr->cum_sess, 1);
-	CTR_ADD(fe->fe_ctr->cur_sess, 1);
-	CTR_MAX(fe->fe_ctr->max_sess, CTR_GET(fe->fe_ctr->cur_sess));
-	if (fe->mode == PR_MODE_HTTP) {
+	ss->strm = s;
+	if (fe->mode == PR_MODE_HTTP || ss->http) {
+		s->flags |= SF_HTTP;
 		s->state = ST_REQ_WAIT;
-		s->t_req_us = 0;
-		s->exp_req = after(fe->to.http_request ? fe->to.http_request : fe->to.client);
+		/* the first request's deadline counts from the accept */
+		s->exp_req = ss->nreq ? 0 : ss->exp_idle;
 	} else {
+		/* TCP: the rules (if any) and the backend decide first (tcp_ana.c) */
 		s->t_req_us = s->t_head_us = now_us;
-		s->state = ST_CONNECT;
+		s->state = ST_INSPECT;
 		s->exp_cli = after(fe->to.client);
-		if (!s->be) {
-			stream_close(s);
-			return 0;
-		}
 	}
-	stream_process(s);
-	return 0;
-}
-
-void stream_soft_stop(struct stream *s)
-{
-	if (s->state == ST_REQ_WAIT && !s->cli.in.data && !worker.retiring) {
-		stream_close(s);
-		return;
-	}
-	/* Finish the current request, then close. When retiring after a
-	 * reload, an idle keep-alive client is not cut under its feet (it may
-	 * be sending a request right now): its next request is answered with
-	 * "Connection: close", or it is closed at `timeout http-keep-alive`
-	 * (10 s when no keep-alive timeout is set, so the old worker ends). */
-	s->flags &= ~SF_CLI_KA;
-	if (s->state == ST_REQ_WAIT && !s->cli.in.data && !s->exp_req) {
-		s->exp_req = now_ms + 10000;
-		update_timer(s);
-	}
-}
-
-void stream_kill(struct stream *s)
-{
-	stream_close(s);
+	return s;
 }
 
 void stream_srv_gone_scan(void)
@@ -835,11 +801,11 @@ void stream_srv_gone_scan(void)
 	struct moved { const struct server *srv; int n; } moved[8];
 	int nm = 0, i, others = 0;
 
-	list_for_each_safe(l, n, &this_thr->streams) {
-		struct stream *s = list_entry(l, struct stream, link);
-		const struct server *sv = s->srv;
+	list_for_each_safe(l, n, &this_thr->sessions) {
+		struct stream *s = list_entry(l, struct sess, link)->strm;
+		const struct server *sv = s ? s->srv : NULL;
 
-		if (!stream_srv_gone(s))
+		if (!s || !stream_srv_gone(s))
 			continue;
 		for (i = 0; i < nm && moved[i].srv != sv; i++)
 			;

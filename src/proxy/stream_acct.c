@@ -3,8 +3,12 @@
 #include <string.h>
 #include <tandem/counters-t.h>
 #include <tandem/httplog.h>
+#include <tandem/rules.h>
 #include <tandem/server.h>
+#include <tandem/srv_admin.h>
 #include "stream_int.h"
+
+static uint64_t log_counter;   /* %lc */
 
 static int ms_between(uint64_t a_us, uint64_t b_us)
 {
@@ -24,7 +28,9 @@ void stream_log(struct stream *s)
 		return;
 	if (list_empty(&fe->logs) && !(fe->options & PR_O_LOG_GLOBAL))
 		return;
-	if (!(fe->options & (PR_O_HTTPLOG | PR_O_TCPLOG)))
+	if (!(fe->options & (PR_O_HTTPLOG | PR_O_TCPLOG)) && !(fe->rules && fe->rules->log_format))
+		return;
+	if (sf(s, SF_NOLOG))
 		return;
 	memset(&t, 0, sizeof(t));
 	t.cli = s->cli_addr;
@@ -37,7 +43,7 @@ void stream_log(struct stream *s)
 	t.Tc = ms_between(s->t_conn_start_us, s->t_conn_us);
 	t.Tr = ms_between(s->t_conn_us ? s->t_conn_us : s->t_head_us, s->t_rsp_us);
 	t.Ta = ms_between(s->t_req_us, end);
-	t.Tt = ms_between(s->t_accept_us, end);
+	t.Tt = ms_between(s->sess->t_accept_us, end);
 	t.status = s->status;
 	t.bytes_out = s->bytes_out;
 	t.bytes_in = s->bytes_in;
@@ -53,7 +59,23 @@ void stream_log(struct stream *s)
 	t.redispatched = sf(s, SF_REDISPATCHED);
 	t.req_line = s->reqline;
 	t.req_line_len = s->reqline_len;
-	t.http = fe->mode == PR_MODE_HTTP;
+	t.http = sf(s, SF_HTTP);
+	if (srv) {
+		socklen_t sl;
+
+		srv_addr_get(srv, &t.srv_addr, &sl);
+	}
+	t.log_counter = __atomic_add_fetch(&log_counter, 1, __ATOMIC_RELAXED);
+	if (s->txn || fe->rules) {
+		/* per thread: a log line can be 64 kB (log ... len) */
+		static __thread char line[65536];
+		int level = -1, n = rx_log(s, &t, 0, line, sizeof(line), &level);
+
+		if (n < 0)
+			return;   /* set-log-level silent */
+		httplog_emit_line(G, fe, &t, n ? line : NULL, (size_t)n, level);
+		return;
+	}
 	httplog_emit(G, fe, &t);
 }
 

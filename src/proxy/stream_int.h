@@ -4,6 +4,7 @@
 #define TANDEM_STREAM_INT_H
 #include <tandem/clock.h>
 #include <tandem/h1-t.h>
+#include <tandem/sess-t.h>
 #include <tandem/stream-t.h>
 #include <tandem/worker.h>
 
@@ -36,8 +37,26 @@ static inline int sf(const struct stream *s, uint32_t f)
 	return (s->flags & f) != 0;
 }
 
+/* Do rules apply to this stream's requests (its frontend, its backend,
+ * the frontend's default backend have some)? A stream without them never
+ * sets up a rules context. */
+static inline int strm_rules_on(const struct stream *s)
+{
+	return s->fe->rules || (s->fe->defbe && s->fe->defbe->rules) ||
+	       (s->be && s->be != s->fe->defbe && s->be->rules);
+}
+
 /* stream.c: life cycle and the state machine's driver */
 void stream_close(struct stream *s);
+void stream_end(struct stream *s);
+void stream_process(struct stream *s);
+struct stream *stream_start(struct sess *ss);
+
+/* sess.c: client sessions and the thread's pool of streams */
+struct stream *stream_alloc(void);
+void stream_release_deferred(struct stream *s);
+void sess_close(struct sess *ss);
+void sess_idle(struct sess *ss, uint64_t exp);
 void release_server_slot(struct stream *s);
 void drop_server_conn(struct stream *s);
 void txn_reset(struct stream *s);
@@ -59,6 +78,54 @@ void count_response(struct stream *s);
 void http_analyze_request(struct stream *s, struct h1_msg *m);
 int http_analyze_response(struct stream *s, struct h1_msg *m);
 int http_wants_body_first(const struct stream *s, const struct h1_msg *m, size_t head_len);
+
+/* strm_rules.c: the rules' evaluation context and the replies tandem makes */
+struct smp_ctx;
+struct http_reply;
+struct txn_log;
+struct rule_result;
+/* Fill the thread's context from <s> for an analysis of <req> / <rsp>. NULL on OOM. */
+struct smp_ctx *rx_ctx(struct stream *s, struct h1_msg *req, struct h1_msg *rsp);
+/* A new transaction: the stream's txn store (captures...), %rt, variables
+ * reset. 0, or -1 on OOM. */
+int rx_txn_begin(struct stream *s);
+/* Start a head's analysis: rewritten values go to a fresh arena. */
+void rx_arena_reset(void);
+/* The request head being analysed (replies made meanwhile read it), NULL after. */
+void rx_set_req(struct h1_msg *m);
+/* Does a reply get http-after-response (and http-response with <with_rsp>) rules? */
+int rx_has_after(const struct stream *s, int with_rsp);
+/* Render reply <rp> / <status> into <out> (keep-alive <ka>), through
+ * http-after-response (and http-response: <with_rsp>). Sets s->status.
+ * 0, or -1 when it does not fit. */
+int rx_render(struct stream *s, struct smp_ctx *c, const struct http_reply *rp, int status, int ka,
+	      int head_req, int with_rsp, struct buf *out);
+/* A service's head in <head> goes through http-response and
+ * http-after-response. 0, 1 (replaced by a 500 page: drop the body), -1. */
+int rx_after_service(struct stream *s, struct buf *head, int head_req);
+/* The page for an error <status> when a proxy has its own (errorfile...)
+ * or http-after-response rules: rendered into <out>, 0. 1: the built-in
+ * page applies as it is. -1: failed. */
+int rx_error_page(struct stream *s, int status, struct buf *out);
+/* The log line from log-format (error-log-format with <error>), and the
+ * set-log-level level in *level. Returns its length, 0 for the option's
+ * format, -1 for no log at all (silent). */
+/* Run the response set <set> of the backend then the frontend; the proxy
+ * whose rule decided, or NULL. */
+const struct proxy *rx_rsp_set(struct stream *s, struct smp_ctx *c, int set, struct rule_result *res);
+int rx_log(struct stream *s, const struct txn_log *t, int error, char *line, size_t len, int *level);
+void strm_rules_thread_exit(void);
+struct smp_ctx *rx_ctx_sess(struct sess *ss);
+
+/* tcp_ana.c: TCP analysis */
+/* tcp-request connection and session rules at accept: 0, or -1 when the
+ * connection is refused (counted; the caller closes it). */
+int tcp_accept_rules(struct sess *ss);
+/* ST_INSPECT: tcp-request content, use_backend, use-server (TCP mode). */
+int st_inspect(struct stream *s);
+/* tcp-response content on the server's first bytes (TCP mode): 1 decided
+ * (forward), 0 waiting (hold the server's bytes), -1 rejected (close). */
+int tcp_rsp_rules(struct stream *s);
 
 /* stream_xfer.c: moving bytes */
 int st_xfer(struct stream *s);

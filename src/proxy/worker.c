@@ -22,6 +22,7 @@
 #include <tandem/shm.h>
 #include <tandem/srv_state.h>
 #include <tandem/handover.h>
+#include <tandem/sess.h>
 #include <tandem/stream.h>
 #include <tandem/worker.h>
 
@@ -210,10 +211,10 @@ static void thread_soft_stop(void)
 			}
 		}
 	}
-	list_for_each_safe(l, n, &this_thr->streams)
-		stream_soft_stop(list_entry(l, struct stream, link));
+	list_for_each_safe(l, n, &this_thr->sessions)
+		sess_soft_stop(list_entry(l, struct sess, link));
 	srv_purge_idle(worker.cfg, 0);
-	if (!this_thr->nstreams)
+	if (!this_thr->nsess)
 		this_thr->loop.stop = 1;
 }
 
@@ -224,8 +225,8 @@ static void thread_hard_stop(void)
 	checks_stop_thread(this_thr->id);
 	if (this_thr->id == 0)
 		modules_stop();
-	list_for_each_safe(l, n, &this_thr->streams)
-		stream_kill(list_entry(l, struct stream, link));
+	list_for_each_safe(l, n, &this_thr->sessions)
+		sess_kill(list_entry(l, struct sess, link));
 	this_thr->loop.stop = 1;
 }
 
@@ -301,7 +302,7 @@ static void signal_cb(struct ev_io *io, uint32_t ev)
 			break;
 		case SIGUSR2:
 			/* retire after a reload: like a soft stop, but idle
-			 * keep-alive clients are not cut (see stream_soft_stop) */
+			 * keep-alive clients are not cut (see sess_soft_stop) */
 			if (!worker.stopping) {
 				worker.retiring = 1;
 				worker.stopping = 1;
@@ -327,7 +328,7 @@ static void signal_cb(struct ev_io *io, uint32_t ev)
 void worker_stream_gone(void)
 {
 	if (worker.stopping) {
-		if (!this_thr->nstreams)
+		if (!this_thr->nsess)
 			this_thr->loop.stop = 1;
 		return;
 	}
@@ -384,7 +385,7 @@ static void accept_cb(struct ev_io *io, uint32_t ev)
 			int one = 1;
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		}
-		stream_new(b->fe, b, fd, &ss);
+		sess_new(b->fe, b, fd, &ss);
 	}
 }
 
@@ -449,7 +450,9 @@ static int thread_setup(struct worker_thr *t)
 	this_thr = t;
 	t->loop.wake_hook = wake_hook;
 	t->loop.owner = t;
-	list_init(&t->streams);
+	list_init(&t->sessions);
+	list_init(&t->strm_pool);
+	list_init(&t->sess_blocks);
 	list_for_each(pl, &worker.cfg->proxies) {
 		struct proxy *px = list_entry(pl, struct proxy, link);
 		list_for_each(bl, &px->binds)
@@ -496,6 +499,9 @@ static void *thread_main(void *arg)
 	this_loop = &t->loop;
 	clock_update();
 	loop_run(&t->loop);
+	loop_finish(&t->loop);
+	stream_pool_flush();
+	sess_blocks_flush();
 	return NULL;
 }
 

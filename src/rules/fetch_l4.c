@@ -583,7 +583,7 @@ static int f_src(const struct smp_arg *a, struct sample *s, struct smp_ctx *c, s
 static int f_dst(const struct smp_arg *a, struct sample *s, struct smp_ctx *c, struct smp_iter *it)
 {
 	(void)a; (void)it;
-	return addr_of(c->dst, s);
+	return addr_of(smp_ctx_dst(c), s);
 }
 
 static int f_src_port(const struct smp_arg *a, struct sample *s, struct smp_ctx *c, struct smp_iter *it)
@@ -595,7 +595,7 @@ static int f_src_port(const struct smp_arg *a, struct sample *s, struct smp_ctx 
 static int f_dst_port(const struct smp_arg *a, struct sample *s, struct smp_ctx *c, struct smp_iter *it)
 {
 	(void)a; (void)it;
-	return port_of(c->dst, s);
+	return port_of(smp_ctx_dst(c), s);
 }
 
 #define INT  SMP_SRC_INTRN

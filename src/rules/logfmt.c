@@ -541,7 +541,7 @@ static void render_alias(struct out *o, int a, unsigned fl, struct smp_ctx *c, c
 	static const struct lf_info none = {
 		.Th = -1, .Ti = -1, .TR = -1, .Tw = -1, .Tc = -1, .Tr = -1, .Ta = -1, .Tt = -1, .status = -1,
 	};
-	const struct lf_info *i = li ? li : &none;
+	const struct lf_info *i = li ? li : c && c->li ? c->li : &none;
 	const struct proxy *be = c && c->be ? c->be : c ? c->fe : NULL;
 	uint64_t acc = i->accept_us ? i->accept_us : clock_wall_us();
 	uint64_t req = i->req_us ? i->req_us : acc;
@@ -651,8 +651,8 @@ static void render_alias(struct out *o, int a, unsigned fl, struct smp_ctx *c, c
 	case A_s:   o_cstr(o, c && c->srv ? c->srv->id : "<NOSRV>", fl); break;
 	case A_ci:  o_addr(o, i->cli ? i->cli : c ? c->src : NULL, fl); break;
 	case A_cp:  o_port(o, i->cli ? i->cli : c ? c->src : NULL, fl); break;
-	case A_fi:  o_addr(o, i->frt ? i->frt : c ? c->dst : NULL, fl); break;
-	case A_fp:  o_port(o, i->frt ? i->frt : c ? c->dst : NULL, fl); break;
+	case A_fi:  o_addr(o, i->frt ? i->frt : c ? smp_ctx_dst(c) : NULL, fl); break;
+	case A_fp:  o_port(o, i->frt ? i->frt : c ? smp_ctx_dst(c) : NULL, fl); break;
 	case A_si:  o_addr(o, i->srv_addr, fl); break;
 	case A_sp:  o_port(o, i->srv_addr, fl); break;
 	case A_bi:  o_addr(o, i->bck_src, fl); break;

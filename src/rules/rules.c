@@ -139,6 +139,7 @@ void rules_px_free(struct proxy *px)
 	for (int i = 0; i < RSI_COUNT; i++)
 		rule_list_free(&r->set[i]);
 	rule_list_free(&r->redirects);
+	rule_list_free(&r->stats_rules);
 	for (int i = 0; i < r->n_be_rule; i++) {
 		acl_cond_free(r->be_rule[i].cond);
 		free(r->be_rule[i].be_name);
@@ -459,7 +460,7 @@ static int check_proxy(struct cfg *cfg, struct rules_cfg *rc, struct proxy *px, 
 			ret = -1;
 	if (resolve_replies(rc, &r->redirects, rep) < 0)
 		ret = -1;
-	if (!http) {
+	if (!http && !r->http_upgrade) {
 		static const int hs[] = { RSI_HTTP_REQ, RSI_HTTP_RES, RSI_HTTP_AFTER };
 
 		for (size_t k = 0; k < sizeof(hs) / sizeof(hs[0]); k++)
@@ -524,6 +525,23 @@ static int check_proxy(struct cfg *cfg, struct rules_cfg *rc, struct proxy *px, 
 	     compile_lf(rc, px, &r->elf_src, SMP_PH_LOG, &r->error_log_format, rep) < 0 ||
 	     compile_lf(rc, px, &r->uid_src, SMP_PH_TCP_CONT, &r->unique_id_format, rep) < 0))
 		ret = -1;
+	/* captures are logged by HAProxy's httplog format (%hr %hs): a
+	 * frontend with captures and no log-format renders the option's
+	 * format through the engine (the built-in one has no captures) */
+	if ((px->cap & PR_CAP_FE) && http && !r->lf_src.text && (r->n_cap_req || r->n_cap_rsp) &&
+	    (px->options & PR_O_HTTPLOG) && !(px->options & PR_O_HTTPLOG_JSON)) {
+		struct lf_src def = {
+			(px->options & PR_O_HTTPLOG_CLF) ?
+			"%{+Q}o %{-Q}ci - - [%trg] %r %ST %B \"\" \"\" %cp %ms %ft %b %s %TR %Tw %Tc %Tr %Ta %tsc "
+			"%ac %fc %bc %sc %rc %sq %bq %CC %CS %hrl %hsl" :
+			"%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq "
+			"%hr %hs %{+Q}r",
+			px->file, px->line,
+		};
+
+		if (compile_lf(rc, px, &def, SMP_PH_LOG, &r->log_format, rep) < 0)
+			ret = -1;
+	}
 	if (r->unique_id_header && !r->unique_id_format && (px->cap & PR_CAP_FE))
 		rep_warn(rep, &pc, "'unique-id-header' in proxy '%s' has no effect without 'unique-id-format'.", px->id);
 	if (r->monitor_uri && !http && (px->cap & PR_CAP_FE))
@@ -576,7 +594,8 @@ int rules_has(const struct proxy *px, int set)
 
 	if (!r || set < 0 || set >= RSI_COUNT)
 		return 0;
-	if ((set == RSI_HTTP_REQ || set == RSI_HTTP_RES || set == RSI_HTTP_AFTER) && px->mode != PR_MODE_HTTP)
+	if ((set == RSI_HTTP_REQ || set == RSI_HTTP_RES || set == RSI_HTTP_AFTER) && px->mode != PR_MODE_HTTP &&
+	    !r->http_upgrade)
 		return 0;
 	return r->set[set].n || (set == RSI_HTTP_REQ && r->redirects.n);
 }

@@ -605,13 +605,31 @@ void *smp_alloc(struct smp_ctx *ctx, size_t n)
 	return p;
 }
 
+/* Epochs come from one counter per thread: contexts of the same thread
+ * may share a cache (the stream's per-thread one), and an epoch one of
+ * them drew is never the current epoch of another. */
+static __thread uint32_t thr_epoch;
+
 void smp_ctx_invalidate(struct smp_ctx *ctx)
 {
-	if (++ctx->epoch == 0) {
+	if (++thr_epoch == 0) {
 		if (ctx->cache)
 			memset(ctx->cache, 0, (size_t)ctx->ncache * sizeof(*ctx->cache));
-		ctx->epoch = 1;
+		thr_epoch = 1;
 	}
+	ctx->epoch = thr_epoch;
+}
+
+const struct sockaddr_storage *smp_ctx_dst(struct smp_ctx *ctx)
+{
+	if (ctx->dst_lazy) {
+		socklen_t sl = sizeof(ctx->dst_buf);
+
+		ctx->dst_lazy = 0;
+		if (getsockname(ctx->dst_fd, (struct sockaddr *)&ctx->dst_buf, &sl) == 0)
+			ctx->dst = &ctx->dst_buf;
+	}
+	return ctx->dst;
 }
 
 int smp_make_rw(struct sample *smp, size_t extra, struct smp_ctx *ctx)

@@ -70,11 +70,19 @@ int vars_scope(const struct rules_cfg *rc, int id)
 static struct var_store proc_store;
 static pthread_mutex_t proc_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static struct var_store *store_of(struct smp_ctx *ctx, int scope)
+/* The store of <scope>; <create>: a connection's sess store is made on
+ * its first set (ctx->sess_home says where the connection keeps it). */
+static struct var_store *store_of(struct smp_ctx *ctx, int scope, int create)
 {
 	switch (scope) {
 	case VS_PROC: return &proc_store;
-	case VS_SESS: return ctx->sess_vars;
+	case VS_SESS:
+		if (!ctx->sess_vars && create && ctx->sess_home) {
+			if (!*ctx->sess_home)
+				*ctx->sess_home = calloc(1, sizeof(struct var_store));
+			ctx->sess_vars = *ctx->sess_home;
+		}
+		return ctx->sess_vars;
 	case VS_TXN:
 	case VS_REQ:
 	case VS_RES:  return ctx->txn_vars;
@@ -102,7 +110,7 @@ static struct var_ent *entry(struct var_store *vs, const struct rules_cfg *rc, i
 int vars_set(struct smp_ctx *ctx, int id, const struct sample *smp)
 {
 	int scope = vars_scope(ctx->rcfg, id);
-	struct var_store *vs = scope >= 0 ? store_of(ctx, scope) : NULL;
+	struct var_store *vs = scope >= 0 ? store_of(ctx, scope, 1) : NULL;
 	struct var_ent *e;
 	int ok = 0;
 
@@ -153,7 +161,7 @@ out:
 int vars_get(struct smp_ctx *ctx, int id, struct sample *smp)
 {
 	int scope = vars_scope(ctx->rcfg, id);
-	struct var_store *vs = scope >= 0 ? store_of(ctx, scope) : NULL;
+	struct var_store *vs = scope >= 0 ? store_of(ctx, scope, 0) : NULL;
 	struct var_ent *e;
 	int ok = 0;
 
@@ -203,7 +211,7 @@ out:
 void vars_unset(struct smp_ctx *ctx, int id)
 {
 	int scope = vars_scope(ctx->rcfg, id);
-	struct var_store *vs = scope >= 0 ? store_of(ctx, scope) : NULL;
+	struct var_store *vs = scope >= 0 ? store_of(ctx, scope, 0) : NULL;
 
 	if (!vs)
 		return;

@@ -1,12 +1,12 @@
 #!/bin/sh
 # Short libFuzzer runs of the HTTP/1.x head parser, the chunked decoder,
-# the VRRP advertisement parser, the configuration parser (with its
-# post-parse checks), the rules language (expressions, ACLs, rules,
-# log-format strings, pattern files), tandem-app's JSON body reader and
-# BIRD's control socket replies, then the response-side mutation run
-# (tests/fuzz/resp_mutate.py: tandem between keep-alive clients and a
-# backend serving mutated responses; no client may see another request's
-# bytes, nothing may crash or spin).
+# the VRRP advertisement parser (v2, v3, IPv6), the configuration parser
+# (with its post-parse checks), the keepalived.conf reader, the rules
+# language (expressions, ACLs, rules, log-format strings, pattern files),
+# tandem-app's JSON body reader and BIRD's control socket replies, then the
+# response-side mutation run (tests/fuzz/resp_mutate.py: tandem between
+# keep-alive clients and a backend serving mutated responses; no client may
+# see another request's bytes, nothing may crash or spin).
 # usage: sh tests/fuzz/run.sh        env: BUILD (default build),
 #        FUZZ_SECONDS (per fuzzer, default 20), CLANG (default clang),
 #        BIN (tandem for the mutation run; default bin, build-san/bin with
@@ -30,7 +30,7 @@ if ! command -v "$CLANG" >/dev/null 2>&1; then
 fi
 mkdir -p "$OUT"
 rc=0
-for t in h1 chunk vrrp_pkt cfg rules app_json bird_reply; do
+for t in h1 chunk vrrp_pkt cfg kaconf rules app_json bird_reply; do
 	seeds="tests/fuzz/seeds/$t"
 	libs=""
 	case $t in
@@ -46,6 +46,7 @@ for t in h1 chunk vrrp_pkt cfg rules app_json bird_reply; do
 		 src/core/log.c src/cfg/value.c src/cfg/lexer.c"
 		dict="-dict=tests/fuzz/rules.dict"
 		libs="-lpcre2-8 -lcrypt -pthread" ;;
+	kaconf) tsrc="src/vrrp/kaconf.c src/vrrp/conf.c"; dict="-dict=tests/fuzz/kaconf.dict" ;;
 	app_json) tsrc="tools/app/json.c"; dict="" ;;
 	bird_reply) tsrc="src/bgp/birdc.c"; dict="" ;;
 	*) tsrc=$SRC; dict="-dict=tests/fuzz/h1.dict" ;;

@@ -124,7 +124,12 @@ def _response_trailer_framing_field_cuts(ctx, nbthread):
             break
         got += d
     c.close()
-    check(got.startswith(b"HTTP/1.1 200"), "the response head should have been forwarded: %r" % got[:200])
+    # the whole response comes in one write: the refused trailer is seen
+    # before anything reached the client, so it is a bad response (502, as
+    # a chunked body whose framing breaks in its first buffer); when the
+    # head went out first, the client sees the cut
+    check(got.startswith(b"HTTP/1.1 200") or got.startswith(b"HTTP/1.1 502"),
+          "neither a cut response nor a 502: %r" % got[:200])
     check(b"Content-Length: 0" not in got and not got.endswith(b"0\r\n\r\n"),
           "the client received the refused trailer or a complete body: %r" % got)
     c2 = Client(px.port)

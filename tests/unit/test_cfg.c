@@ -11,6 +11,7 @@
 #include <tandem/cfg.h>
 #include <tandem/cfg_lex.h>
 #include <tandem/log.h>
+#include <tandem/rules.h>
 #include "unit.h"
 
 static char tmpdir[64];
@@ -326,12 +327,13 @@ static void test_full(void)
 	CHECK("bind 3 v6only, default backlog", b->addr.ss_family == AF_INET6 && b->v6only && b->backlog == 1000);
 	CHECK("3 binds", b->link.next == &fe->binds);
 
-	CHECK("req rules", fe->n_req_rules == 3 && fe->req_rules[0].act == HRULE_SET_HEADER &&
-	      !strcmp(fe->req_rules[0].name, "X-Proto") && !strcmp(fe->req_rules[0].value, "http 1") &&
-	      !strcmp(fe->req_rules[1].value, "100%") && fe->req_rules[2].act == HRULE_DEL_HEADER &&
-	      !fe->req_rules[2].value && fe->req_rules[2].line == 54);
-	CHECK("rsp rules", fe->n_rsp_rules == 1 && fe->rsp_rules[0].act == HRULE_SET_HEADER &&
-	      !strcmp(fe->rsp_rules[0].value, "tandem"));
+	CHECK("req rules", fe->rules && fe->rules->set[RSI_HTTP_REQ].n == 3 &&
+	      !strcmp(fe->rules->set[RSI_HTTP_REQ].r[0].kw->name, "set-header") &&
+	      !strcmp(fe->rules->set[RSI_HTTP_REQ].r[0].a.name, "X-Proto") &&
+	      !strcmp(fe->rules->set[RSI_HTTP_REQ].r[2].kw->name, "del-header") &&
+	      fe->rules->set[RSI_HTTP_REQ].r[2].line == 54);
+	CHECK("rsp rules", fe->rules && fe->rules->set[RSI_HTTP_RES].n == 1 &&
+	      !strcmp(fe->rules->set[RSI_HTTP_RES].r[0].kw->name, "set-header"));
 
 	CHECK("nsrv", be->nsrv == 4);
 	s = proxy_find_server(be, "s1");
@@ -688,8 +690,8 @@ static void test_errors(void)
 	expect_err("defbe missing", F0 " default_backend nope\n", 3, "frontend 'f': unable to find required default_backend: 'nope'.");
 	expect_err("defbe is frontend", F0 " default_backend g\nfrontend g\n bind 127.0.0.1:18101\n", 3,
 		   "frontend 'f': unable to find required default_backend: 'g'.");
-	expect_err("tcp fe http be", F0 " default_backend b\nbackend b\n mode http\n", 3,
-		   "unable to use backend 'b' (mode http) in tcp mode frontend 'f' (see 'mode').");
+	/* a TCP frontend may send to an HTTP backend: upgraded to HTTP, as HAProxy 2.x */
+	cfg_free(expect_ok("tcp fe http be", F0 " default_backend b\nbackend b\n mode http\n"));
 	expect_err("http fe tcp be", F0 " mode http\n default_backend b\nbackend b\n", 4,
 		   "http mode frontend 'f' cannot use backend 'b' (mode tcp) as its default backend (see 'mode').");
 
@@ -782,7 +784,8 @@ static void test_misc_ok(void)
 		"frontend f\n bind \"127.0.0.1:18303\"\n http-request set-header X-V \"a ${TANDEM_T_VAR}\"\n mode http\n timeout client 1s\n");
 	if (c) {
 		p = cfg_find_proxy(c, "f", PR_CAP_FE);
-		CHECK("env expanded", !strcmp(c->g.desc, "v1 v2 x y") && !strcmp(p->req_rules[0].value, "a v1 v2"));
+		CHECK("env expanded", !strcmp(c->g.desc, "v1 v2 x y") && p->rules && p->rules->set[RSI_HTTP_REQ].n == 1 &&
+		      !strcmp(p->rules->set[RSI_HTTP_REQ].r[0].a.fmt->text, "a v1 v2"));
 		cfg_free(c);
 	}
 

@@ -331,8 +331,6 @@ static void test_loaded(void)
 	buf_alloc(&b, 65536);
 	CHECK("proxies", fe && api && stat && lst && tfe && a1 && a2);
 
-	/* the old literal header rule keeps being filled for the stream */
-	CHECK("old header rule shim", fe->n_req_rules == 1 && !strcmp(fe->req_rules[0].value, "literal"));
 	/* defaults passed on */
 	CHECK("log-format inherited", fe->rules->log_format && api->rules && api->rules->log_format == NULL);
 	CHECK("log-format in a backend is ignored (HAProxy warns)", stat->rules->log_format == NULL);

@@ -686,8 +686,8 @@
     if (!list.length) return;
     while (table.firstChild) table.removeChild(table.firstChild);
     var thead = el("thead"), h = el("tr");
-    ["Instance", "State", "Priority", "Master", "Since"].forEach(function (t, i) {
-      h.appendChild(el("th", i ? "" : "l", t));
+    ["Instance", "State", "Priority", "Master", "Since", "Last change", "Split brain"].forEach(function (t, i) {
+      h.appendChild(el("th", i === 0 || i === 5 ? "l" : "", t));
     });
     thead.appendChild(h);
     table.appendChild(thead);
@@ -695,13 +695,22 @@
     list.forEach(function (v) {
       var tr = el("tr", "vrrp");
       tr.setAttribute("data-vrrp", v.name);
-      tr.appendChild(el("td", "l", v.name + " (" + v.interface + ", vrid " + v.vrid + ")"));
+      var what = v.interface + ", vrid " + v.vrid + ", v" + v.version + (v.family === "IPv6" ? " IPv6" : "") +
+        (v.authentication === "PASS" ? ", PASS" : "") + (v.vmac ? ", " + v.vmac : "") +
+        (v.sync_group ? ", group " + v.sync_group : "");
+      tr.appendChild(el("td", "l", v.name + " (" + what + ")"));
       var td = el("td"), pill = el("span", "pill " + (v.state === "MASTER" ? "st-up" : v.state === "BACKUP" ? "st-drain" : "st-down"), v.state);
+      if (v.fault_reason) pill.title = v.fault_reason;
       td.appendChild(pill);
       tr.appendChild(td);
       tr.appendChild(el("td", "", v.effective_priority !== v.priority ? v.effective_priority + " (" + v.priority + ")" : String(v.priority)));
       tr.appendChild(el("td", "", v.master ? v.master + " (" + v.master_priority + ")" : "\u2013"));
       tr.appendChild(el("td", "", v.since_s + " s"));
+      var last = (v.last_transitions || [])[(v.last_transitions || []).length - 1];
+      var lc = el("td", "l", last ? last.from + " \u2192 " + last.to + ": " + last.reason : "\u2013");
+      if (last) lc.title = new Date(last.time_ms).toISOString();
+      tr.appendChild(lc);
+      tr.appendChild(el("td", v.split_brain ? "bad" : "zero", String(v.split_brain || 0)));
       tb.appendChild(tr);
     });
     table.appendChild(tb);
