@@ -72,6 +72,41 @@ struct stick_rule {
 
 struct lb_chash;   /* lb_chash.c: the consistent hash rings */
 
+/* ---- what a stream keeps for one request (src/proxy/persist.c) ---- */
+
+/* What the request's persistence cookie said (HAProxy's TX_CK_*). */
+enum { CKS_NONE = 0, CKS_VALID, CKS_DOWN, CKS_INVALID, CKS_EXPIRED, CKS_OLD, CKS_UNUSED };
+
+struct ck_req {
+	uint8_t         state;        /* CKS_* */
+	uint32_t        first, last;  /* dates in the cookie (wall seconds), 0: none */
+	struct server  *srv;          /* the server it named and that may take it */
+};
+
+/* A key to store once the server is known (stick store-request/response). */
+#define PST_MAX_STORE 8
+#define PST_KEY_INLINE 48
+struct pst_store {
+	struct stk_table *t;
+	uint16_t          len;
+	uint8_t           rsp;        /* from a store-response rule */
+	uint8_t           key[PST_KEY_INLINE];
+	uint8_t          *big;        /* a longer key (malloc'd) */
+};
+
+struct strm_persist {
+	struct stk_ctr   trk[STK_NB_TRACK];   /* track-sc of content and HTTP rules */
+	struct ck_req    ck;
+	struct server   *psrv;        /* the server persistence chose (cookie, stick match), NULL: none */
+	uint8_t          ignore;      /* ignore-persist matched */
+	uint8_t          force;       /* force-persist matched */
+	uint8_t          has_hash;    /* the request has a hash key (LB_HASH) */
+	uint8_t          hash_body;   /* url_param check_post: look in the body at connect time */
+	uint32_t         hash;
+	int              nstore;
+	struct pst_store store[PST_MAX_STORE];
+};
+
 struct px_persist {
 	struct ck_conf     ck;
 	char              *dyn_key;       /* dynamic-cookie-key */

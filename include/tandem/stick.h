@@ -98,8 +98,11 @@ void stk_touch(struct stk_table *t, struct stk_ent *e, uint64_t now);
 /* Drop a reference taken with STK_GET_REF; the entry is touched, so it
  * expires <expire> after its last user left (HAProxy's behaviour). */
 void stk_release(struct stk_table *t, struct stk_ent *e, uint64_t now);
-/* Remove <e> now (shard lock held; refused while referenced: returns -1). */
+/* Remove <e> now (shard lock held; refused while referenced: returns -1).
+ * Within a stk_walk() callback only: elsewhere use stk_remove_unlock(),
+ * which also releases the lock (a removed entry may be reused at once). */
 int  stk_remove(struct stk_table *t, struct stk_ent *e);
+int  stk_remove_unlock(struct stk_table *t, struct stk_ent *e);
 /* Tell the peers thread that <e> changed (shard lock held). */
 void stk_updated(struct stk_table *t, struct stk_ent *e);
 /* Is <e> expired at <now> (then lookups do not see it)? */

@@ -969,6 +969,13 @@ int cfg_stick_check(struct cfg_ctx *ctx)
 			}
 		if (!pp)
 			continue;
+		/* persistence runs where the rules run (the stream's context) */
+		if ((pp->ck.name || pp->nstick || px->lbalgo == LB_HASH) && !px_rules_get(px))
+			return cfg_err(ctx, "out of memory");
+		/* url_param check_post looks at the body: it is waited for, as
+		 * HAProxy does (option http-buffer-request) */
+		if (px->lbalgo == LB_HASH && pp->hash.key == HK_URL_PARAM && pp->hash.check_post)
+			px->options |= PR_O_HTTP_BUF_REQ;
 		if (pp->nstick && check_stick_rules(ctx, px) < 0)
 			ret = -1;
 		if (px->lbalgo == LB_HASH && pp->hash.key != HK_RDP_COOKIE && pp->hash.key != HK_EXPR &&

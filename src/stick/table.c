@@ -370,6 +370,21 @@ int stk_remove(struct stk_table *t, struct stk_ent *e)
 	return 0;
 }
 
+int stk_remove_unlock(struct stk_table *t, struct stk_ent *e)
+{
+	struct stk_shard *s = shard_of(t, e->hash);
+	int busy = e->ref != 0;
+
+	/* the shard is known before: once on the free list, <e> may be
+	 * taken and rehashed by another thread */
+	if (!busy)
+		unlink_ent(t, s, e);
+	unlock_shard(s);
+	if (!busy)
+		free_push(t, e);
+	return busy ? -1 : 0;
+}
+
 uint32_t stk_count(const struct stk_table *t)
 {
 	return __atomic_load_n(&t->h->used, __ATOMIC_RELAXED);
