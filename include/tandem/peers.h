@@ -19,5 +19,8 @@ int  peers_start(struct cfg *cfg);
  * the previous configuration's tables. */
 void peers_reload(struct cfg *ncfg);
 void peers_stop(void);
+/* In a child just forked by the master (a worker): close the copies of
+ * the peers' sockets. */
+void peers_forked(void);
 
 #endif

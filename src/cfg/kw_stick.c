@@ -984,7 +984,16 @@ int cfg_stick_check(struct cfg_ctx *ctx)
 				    cfg_px_type(px), px->id);
 			px->lbalgo = LB_ROUNDROBIN;
 		}
-		if (px->lbalgo == LB_HASH && pp->hash.key == HK_EXPR && !pp->hash.expr && pp->hash.expr_text) {
+		if (px->lbalgo == LB_HASH && pp->hash.key == HK_RDP_COOKIE && !pp->hash.expr && !pp->hash.expr_text) {
+			/* rdp-cookie(NAME) hashes req.rdp_cookie(NAME) */
+			size_t n = strlen(pp->hash.name) + 24;
+
+			if (!(pp->hash.expr_text = malloc(n)))
+				return cfg_err(ctx, "out of memory");
+			snprintf(pp->hash.expr_text, n, "req.rdp_cookie(%s)", pp->hash.name);
+		}
+		if (px->lbalgo == LB_HASH && (pp->hash.key == HK_EXPR || pp->hash.key == HK_RDP_COOKIE) &&
+		    !pp->hash.expr && pp->hash.expr_text) {
 			/* inherited from a defaults section: compiled for this proxy */
 			struct smp_pctx pc = { .rcfg = rules_cfg_get(ctx->cfg), .px = px, .file = ctx->file,
 					       .line = px->line, .phase = SMP_PH_TCP_CONT };

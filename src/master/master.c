@@ -194,6 +194,7 @@ static pid_t fork_worker(struct cfg *cfg)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != master_pid)
 			_exit(1);
+		peers_forked();   /* the peer sessions are the master's */
 		sigemptyset(&none);
 		/* the worker blocks what it reads through signalfd itself */
 		sigprocmask(SIG_SETMASK, &none, NULL);

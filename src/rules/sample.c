@@ -22,7 +22,7 @@
 /* keyword lookup                                                      */
 
 static const struct smp_fetch_kw *const fetch_tables[] = { smp_fetch_l4, smp_fetch_http, smp_fetch_payload,
-							   smp_fetch_stick };
+							   smp_fetch_stick, smp_fetch_rdp };
 static const struct smp_conv_kw *const conv_tables[] = { smp_conv_std, smp_conv_map, smp_conv_stick };
 
 const struct smp_fetch_kw *smp_find_fetch(const char *name, size_t len)
