@@ -8,6 +8,10 @@
 /* Publish every server's state (only the current worker does; thread 0,
  * periodically and when a reload starts). */
 void handover_publish(struct cfg *cfg);
+/* Publish the map and ACL files changed on the runtime API (only when a
+ * reload starts: SIGURG, `reload`; each publication copies the files'
+ * entries into the shared area, which never frees). */
+void handover_publish_maps(struct cfg *cfg);
 /* At start, after health checks are set up and before they run: take over
  * what the previous worker published. Servers that are new in the
  * configuration follow their init-state. Returns the number restored. */

@@ -80,6 +80,11 @@ struct pat_ref {
 	struct pat_elt   elts;         /* list head */
 	int              nelt;
 	struct pat_head *heads;        /* every index built from it */
+	/* reload handover of runtime changes (src/rules/pat_handover.c) */
+	uint64_t         file_hash;    /* the file's bytes when it was loaded (FNV-1a) */
+	unsigned         gen;          /* changes made on the runtime API */
+	unsigned         pub_gen;      /* the change last handed over */
+	uint8_t          imported;     /* holds a previous worker's runtime state */
 };
 
 /* A compiled index. */

@@ -73,4 +73,13 @@ void pat_refs_free(struct rules_cfg *rc);
  * 0, or -1. <v6> tells which; <addr> is masked. */
 int pat_parse_net(const char *s, size_t len, uint8_t *v6, uint8_t addr[16], uint8_t *bits);
 
+/* ---- reload handover (src/rules/pat_handover.c) ---- */
+struct rules_cfg;
+/* Publish the pattern files changed at run time (current worker, when a
+ * reload starts). */
+void pat_handover_publish(struct rules_cfg *rc, uint64_t now_ms);
+/* New worker: take over the previous worker's runtime changes of files
+ * whose content did not change. Returns the number of files. */
+int pat_handover_import(struct rules_cfg *rc);
+
 #endif

@@ -66,6 +66,22 @@ struct shm_srv {
 	struct shm_ref dyn_argv; /* `add server` words (address, keywords), each followed by a NUL */
 };
 
+/* A pattern file (map or ACL) changed on the runtime API, handed to the
+ * next worker (reload): its entries, and what the file held when the
+ * worker that changed it loaded it. The next worker takes the entries
+ * only when the file still holds that (src/rules/pat_handover.c). Keyed by
+ * the file's name. */
+#define SHM_MAX_MAP 512
+struct shm_map {
+	struct shm_ref file;
+	int      used;
+	uint32_t seq;           /* odd while being written (seqlock) */
+	uint64_t file_hash;     /* FNV-1a of the file's bytes when loaded */
+	struct shm_ref blob;    /* entries: key NUL value NUL ... (off 0: none, the file as it is) */
+	uint32_t nelt;
+	uint64_t published_ms;
+};
+
 struct tdm_shm {
 	uint64_t      thr_beat_ms[SHM_MAX_THR]; /* CLOCK_MONOTONIC ms of each thread's last beat */
 	int           nthr;
@@ -83,6 +99,8 @@ struct tdm_shm {
 	int           npxc, nsrvc;
 	struct shm_pxc pxc[SHM_MAX_PXC];
 	struct shm_srvc srvc[SHM_MAX_SRV];
+	int           nmap;
+	struct shm_map map[SHM_MAX_MAP];
 };
 
 #endif

@@ -38,6 +38,13 @@ struct shm_srv *shm_srv_find(const char *be, const char *srv, int create);
 void shm_srv_write_begin(struct shm_srv *r);
 void shm_srv_write_end(struct shm_srv *r);
 int shm_srv_read(const struct shm_srv *r, struct shm_srv *out);
+/* The handover record of pattern file <file>; with <create>, taken if
+ * missing (current worker only). NULL when absent or the table is full. */
+struct shm_map *shm_map_find(const char *file, int create);
+/* Replace what record <r> holds (seqlock: readers see the old or the new). */
+void shm_map_write(struct shm_map *r, uint64_t file_hash, struct shm_ref blob, uint32_t nelt, uint64_t now_ms);
+/* A consistent copy of <r>: 0, or -1. */
+int shm_map_read(const struct shm_map *r, struct shm_map *out);
 /* Point the counters of every proxy and server of <cfg> into the shared
  * area (found by name, created when new), so a new worker continues the
  * numbers of the previous one. Counters that cannot be placed (table full)

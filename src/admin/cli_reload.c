@@ -37,6 +37,7 @@ static int cmd_reload(struct cli_sess *s, char **args, int nargs)
 		 * "publish your state now" (SIGURG) must not wait for us */
 		if (sigtimedwait(&urg, NULL, &ts) == SIGURG) {
 			handover_publish(worker.cfg);
+			handover_publish_maps(worker.cfg);
 			__atomic_add_fetch(&tdm_shm->publish_ack, 1, __ATOMIC_RELEASE);
 		}
 	}

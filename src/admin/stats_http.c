@@ -225,7 +225,7 @@ static int serve_post(const struct cfg *cfg, const struct proxy *px, const char 
 {
 	const char *st;
 
-	if (!admin || list_empty(&px->stats_auths))
+	if (!admin)
 		return reply_text(out, 403, "Admin actions need 'stats admin' and 'stats auth' on this listener.\n");
 	if (!stats_origin_ok(req))
 		return reply_text(out, 403, "Cross-origin admin action refused: Origin (or Referer) must name this Host.\n");
@@ -259,7 +259,8 @@ int stats_http_serve(const struct cfg *cfg, const struct proxy *px, const char *
 		     const char *uri, size_t urilen, const char *body, size_t bodylen,
 		     const struct h1_msg *req, struct stats_reply *out)
 {
-	return stats_http_serve_adm(cfg, px, method, uri, urilen, body, bodylen, req, px->stats_admin, out);
+	return stats_http_serve_adm(cfg, px, method, uri, urilen, body, bodylen, req,
+				    px->stats_admin && !list_empty(&px->stats_auths), out);
 }
 
 int stats_http_serve_adm(const struct cfg *cfg, const struct proxy *px, const char *method,

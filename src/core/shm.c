@@ -268,6 +268,62 @@ int shm_srv_read(const struct shm_srv *r, struct shm_srv *out)
 	return -1;
 }
 
+/* ---- pattern files changed at run time (reload handover) ------------- */
+
+struct shm_map *shm_map_find(const char *file, int create)
+{
+	int i, n;
+
+	if (!tdm_shm)
+		return NULL;
+	n = __atomic_load_n(&tdm_shm->nmap, __ATOMIC_ACQUIRE);
+	for (i = 0; i < n && i < SHM_MAX_MAP; i++) {
+		struct shm_map *r = &tdm_shm->map[i];
+
+		if (r->used && shm_eq(r->file, file))
+			return r;
+	}
+	if (!create || n >= SHM_MAX_MAP)
+		return NULL;
+	{
+		/* one writer (the current worker's thread 0): fill, then publish */
+		struct shm_map *r = &tdm_shm->map[n];
+
+		memset(r, 0, sizeof(*r));
+		if (shm_put(file, strlen(file), &r->file) < 0)
+			return NULL;
+		r->used = 1;
+		__atomic_store_n(&tdm_shm->nmap, n + 1, __ATOMIC_RELEASE);
+		return r;
+	}
+}
+
+void shm_map_write(struct shm_map *r, uint64_t file_hash, struct shm_ref blob, uint32_t nelt, uint64_t now_ms)
+{
+	__atomic_add_fetch(&r->seq, 1, __ATOMIC_ACQ_REL);
+	r->file_hash = file_hash;
+	r->blob = blob;
+	r->nelt = nelt;
+	r->published_ms = now_ms;
+	__atomic_add_fetch(&r->seq, 1, __ATOMIC_RELEASE);
+}
+
+int shm_map_read(const struct shm_map *r, struct shm_map *out)
+{
+	for (int tries = 0; tries < 1000; tries++) {
+		uint32_t a = __atomic_load_n(&r->seq, __ATOMIC_ACQUIRE), b;
+
+		if (a & 1)
+			continue;
+		memcpy(out, r, sizeof(*out));
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		b = __atomic_load_n(&r->seq, __ATOMIC_RELAXED);
+		if (a == b)
+			return 0;
+	}
+	return -1;
+}
+
 /* ---- counters ---------------------------------------------------------- */
 
 /* Claim the next slot of a table of <max> (any process, any thread). */

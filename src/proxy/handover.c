@@ -1,4 +1,5 @@
-/* Reload state handover: see handover.h. Servers added at run time (admin
+/* Reload state handover: see handover.h. Pattern files changed at run
+ * time are handed over by src/rules/pat_handover.c. Servers added at run time (admin
  * socket) are re-created from their `add server` line, servers removed at
  * run time stay removed (a tombstone record), so the new worker has the
  * same servers as the old one, not only those of the configuration file. A record is keyed by backend and
@@ -15,6 +16,7 @@
 #include <tandem/clock.h>
 #include <tandem/handover.h>
 #include <tandem/log.h>
+#include <tandem/pattern.h>
 #include <tandem/shm.h>
 #include <tandem/srv_admin.h>
 #include <tandem/srv_dyn.h>
@@ -90,6 +92,12 @@ void handover_publish(struct cfg *cfg)
 			shm_srv_write_end(r);
 		}
 	}
+}
+
+void handover_publish_maps(struct cfg *cfg)
+{
+	if (is_current())
+		pat_handover_publish(cfg->rules, clock_mono_us() / 1000);
 }
 
 void handover_mark_deleted(const char *be, const char *srv)
@@ -176,6 +184,7 @@ int handover_import(struct cfg *cfg)
 
 	if (!tdm_shm)
 		return 0;
+	pat_handover_import(cfg->rules);
 	import_server_set(cfg);
 	list_for_each(pl, &cfg->proxies) {
 		struct proxy *px = list_entry(pl, struct proxy, link);

@@ -115,7 +115,10 @@ static void serve_service(struct stream *s, const struct service *svc, const str
 		stream_error(s, 500, 'R', 'R');
 		return;
 	}
-	rq.admin = c && px->rules ? rules_stats_admin(px, c) : px->stats_admin;
+	/* admin actions: `stats admin [if|unless COND]`, for authenticated
+	 * users (stats auth, or stats http-request rules doing it) */
+	rq.admin = (c && px->rules ? rules_stats_admin(px, c) : px->stats_admin) &&
+		   (!list_empty(&px->stats_auths) || (px->rules && px->rules->stats_rules.n));
 	rq.auth_ok = auth_ok;
 	if (take_body(s, m)) {
 		rq.body = buf_ptr(&s->cli->in) + m->head_len;

@@ -455,7 +455,9 @@ int st_tunnel(struct stream *s)
 		set_term(s, 's', 'D');
 		goto end;
 	}
-	return 0;
+	/* edge-triggered readiness: after moving bytes, look again (a FIN may
+	 * be queued behind them, and it will not be announced twice) */
+	return progress;
 end:
 	if (s->status < 0 && !sf(s, SF_HTTP))
 		s->status = -1;

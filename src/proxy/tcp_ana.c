@@ -131,10 +131,16 @@ static int insp_set(struct stream *s, struct smp_ctx *c, struct proxy *px)
 	}
 }
 
+/* A buffer that holds all it may (an area not allocated yet holds nothing). */
+static int full(const struct buf *b)
+{
+	return b->size && buf_full(b);
+}
+
 /* Is the inspection over for <px>'s rules: no more bytes worth waiting for? */
 static int insp_final(const struct stream *s, const struct proxy *px)
 {
-	return !rules_inspect_delay(px, 0) || expired(s->exp_insp) || buf_full(&s->cli->in) ||
+	return !rules_inspect_delay(px, 0) || expired(s->exp_insp) || full(&s->cli->in) ||
 	       (s->cli->flags & (CF_EOF | CF_ERROR));
 }
 
@@ -156,11 +162,11 @@ int st_inspect(struct stream *s)
 	}
 	/* what the client sent so far (a buffer at most: the rules look at
 	 * the first bytes) */
-	if (!buf_full(&s->cli->in)) {
-		r = conn_recv(s->cli, G->tune_bufsize);
-		if (r > 0)
-			s->bytes_in += (uint64_t)r;
-	}
+	/* edge-triggered readiness: read until the socket says it has no
+	 * more (or the buffer is full), so that a FIN queued behind the data
+	 * is seen now and not at the end of the inspect delay */
+	while (!full(&s->cli->in) && (r = conn_recv(s->cli, G->tune_bufsize)) > 0)
+		s->bytes_in += (uint64_t)r;
 	qsbr_read_lock();
 	if (!sf(s, SF_TXN) && rx_txn_begin(s) < 0)
 		goto oom;
@@ -270,7 +276,7 @@ int tcp_rsp_rules(struct stream *s)
 		s->exp_insp = after(delay);
 	c->payload = s->sc->in.data ? buf_ptr(&s->sc->in) : "";
 	c->payload_len = s->sc->in.data;
-	c->payload_final = !delay || expired(s->exp_insp) || buf_full(&s->sc->in) ||
+	c->payload_final = !delay || expired(s->exp_insp) || full(&s->sc->in) ||
 			   (s->sc->flags & (CF_EOF | CF_ERROR));
 	px = rx_rsp_set(s, c, RSI_TCP_RES, &res);
 	switch (res.verdict) {

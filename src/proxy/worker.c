@@ -297,6 +297,7 @@ static void signal_cb(struct ev_io *io, uint32_t ev)
 			/* the master is about to start a new worker: publish what
 			 * it must take over now rather than at the next beat */
 			handover_publish(worker.cfg);
+			handover_publish_maps(worker.cfg);
 			if (tdm_shm)
 				__atomic_add_fetch(&tdm_shm->publish_ack, 1, __ATOMIC_RELEASE);
 			break;

@@ -544,12 +544,14 @@ static enum act_ret x_replace_hdr(const struct rule *r, struct smp_ctx *c, struc
 					sl--;
 				ng = regex_exec(r->a.re, s, sl, 0, ov);
 				if (ng) {
+					/* as HAProxy: a replaced value loses the blanks
+					 * around it, the others stay as they were */
 					if (!(nv = expand(c, tpl, tl, s, ov, ng, &nl)))
 						return ACT_ERR;
 					changed = 1;
 				} else {
-					nv = (char *)s;
-					nl = sl;
+					nv = (char *)p;
+					nl = (size_t)(ve - p);
 				}
 				/* grow the output in the arena (rare, small) */
 				if (ol + nl + 2 > cap) {
@@ -563,10 +565,8 @@ static enum act_ret x_replace_hdr(const struct rule *r, struct smp_ctx *c, struc
 					out = no;
 					cap = ncap;
 				}
-				if (ol) {
+				if (p != v)
 					out[ol++] = ',';
-					out[ol++] = ' ';
-				}
 				memcpy(out + ol, nv, nl);
 				ol += nl;
 				if (ve == e)

@@ -1117,7 +1117,7 @@ const struct smp_fetch_kw smp_fetch_http[] = {
 	{ "urlp",          f_urlp,          { ARGT_STR, ARGT_STR }, 0, SMP_T_STR, RQ, IT, NULL, 0 },
 	{ "urlp_val",      f_urlp_val,      { ARGT_STR, ARGT_STR }, 0, SMP_T_SINT, RQ, IT, NULL, 0 },
 	{ "http_auth",     f_http_auth,     { ARGT_USR }, 1, SMP_T_BOOL, RQ, 0, NULL, -1 },
-	{ "http_auth_group", f_http_auth_group, { ARGT_USR }, 1, SMP_T_STR, RQ, IT, NULL, 0 },
+	{ "http_auth_group", f_http_auth_group, { ARGT_USR }, 1, SMP_T_STR, RQ, IT, NULL, -1 },
 	{ "http_auth_user",f_auth_user,     { 0 },        0, SMP_T_STR,  RQ, 0, NULL, -1 },
 	{ "http_auth_pass",f_auth_pass,     { 0 },        0, SMP_T_STR,  RQ, 0, NULL, -1 },
 	{ "http_auth_type",f_auth_type,     { 0 },        0, SMP_T_STR,  RQ, 0, NULL, -1 },

@@ -118,12 +118,14 @@ static int tls_record(const struct smp_ctx *c, struct hello *h, int want_ext)
 	rl = be16(p + 3);
 	h->type = p[5];
 	h->ver = 3 << 16 | p[2];
+	/* as HAProxy, nothing is said before the whole first record is there
+	 * (a hello sent in two parts is still being received) */
+	if (n < 5 + rl)
+		return TLS_NEED;
 	if (!want_ext)
 		return TLS_OK;
 	if (h->type != 1)
 		return TLS_NO;
-	if (n < 5 + rl)
-		return TLS_NEED;
 	p += 5;
 	n = rl;                   /* inside the record */
 	if (n < 4)

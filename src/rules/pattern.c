@@ -746,9 +746,13 @@ int pat_ref_load(struct pat_ref *ref, int is_map, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	ref->file_hash = 1469598103934665603ULL;
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		char *p = line, *end = line + len, *key, *val = NULL;
 
+		/* what the file held, to tell after a reload whether it changed */
+		for (ssize_t i = 0; i < len; i++)
+			ref->file_hash = (ref->file_hash ^ (unsigned char)line[i]) * 1099511628211ULL;
 		ln++;
 		while (end > p && (end[-1] == '\n' || end[-1] == '\r'))
 			*--end = 0;
@@ -1056,6 +1060,7 @@ static int nheads(const struct pat_ref *ref)
 
 int pat_ref_add(struct pat_ref *ref, const char *key, const char *value, char *err, size_t errlen)
 {
+	ref->gen++;   /* a runtime change: handed over at the next reload */
 	int n = nheads(ref), i = 0;
 	struct pattern **pats = calloc(n ? n : 1, sizeof(*pats));
 	struct pat_elt *e;
@@ -1080,6 +1085,7 @@ int pat_ref_add(struct pat_ref *ref, const char *key, const char *value, char *e
 
 int pat_ref_set_elt(struct pat_ref *ref, struct pat_elt *e, const char *value, char *err, size_t errlen)
 {
+	ref->gen++;   /* a runtime change: handed over at the next reload */
 	int n = nheads(ref), i = 0;
 	struct pattern **pats;
 	char *nv = strdup(value), *ov;
@@ -1120,6 +1126,7 @@ int pat_ref_set_key(struct pat_ref *ref, const char *key, const char *value, cha
 
 void pat_ref_del_elt(struct pat_ref *ref, struct pat_elt *e)
 {
+	ref->gen++;   /* a runtime change: handed over at the next reload */
 	for (struct pat_head *h = ref->heads; h; h = h->next_of_ref)
 		head_remove_elt(h, e);
 	elt_unlink(ref, e);

@@ -476,6 +476,10 @@ static int check_proxy(struct cfg *cfg, struct rules_cfg *rc, struct proxy *px, 
 			      "in 'tcp-request content' or 'tcp-response content' rules of an HTTP proxy (HAProxy ignores "
 			      "them with a warning).", px->id);
 	}
+	/* HAProxy: stats http-request rules do the authentication themselves */
+	if (r->stats_rules.n && (!list_empty(&px->stats_auths) || px->stats_realm))
+		ret = rep_err(rep, &pc, "proxy '%s': stats 'auth'/'realm' and 'http-request' can't be used at the same time.",
+			      px->id);
 	/* use_backend */
 	for (int i = 0; i < r->n_be_rule; i++) {
 		struct switch_rule *sr = &r->be_rule[i];
@@ -555,13 +559,20 @@ static int check_proxy(struct cfg *cfg, struct rules_cfg *rc, struct proxy *px, 
 
 int rules_check(struct cfg *cfg, struct rules_report *rep)
 {
-	struct rules_cfg *rc = cfg->rules;
+	struct rules_cfg *rc;
 	struct list *l;
 	int ret = 0;
 	char err[512];
 
-	if (!rc)
+	/* a proxy may have rules-language keywords (captures, monitor-uri)
+	 * that never needed the registry while parsing */
+	list_for_each(l, &cfg->proxies)
+		if (list_entry(l, struct proxy, link)->rules)
+			break;
+	if (l == &cfg->proxies && !cfg->rules)
 		return 0;
+	if (!(rc = rules_cfg_get(cfg)))
+		return rep_err(rep, NULL, "out of memory");
 	for (struct userlist *u = rc->userlists; u; u = u->next)
 		if (userlist_resolve(u, err, sizeof(err)) < 0) {
 			struct smp_pctx pc = { .file = u->file, .line = u->line };

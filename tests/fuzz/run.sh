@@ -43,7 +43,7 @@ for t in h1 chunk vrrp_pkt cfg kaconf rules app_json bird_reply; do
 	rules)
 		# the engine and what it uses; the configuration parser is not linked
 		tsrc="$(echo src/rules/*.c) src/http/h1_parse.c src/http/errors.c src/core/buf.c src/core/clock.c
-		 src/core/log.c src/cfg/value.c src/cfg/lexer.c"
+		 src/core/log.c src/core/shm.c src/cfg/value.c src/cfg/lexer.c"
 		dict="-dict=tests/fuzz/rules.dict"
 		libs="-lpcre2-8 -lcrypt -pthread" ;;
 	kaconf) tsrc="src/vrrp/kaconf.c src/vrrp/conf.c"; dict="-dict=tests/fuzz/kaconf.dict" ;;

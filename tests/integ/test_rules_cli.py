@@ -213,3 +213,83 @@ def test_config_response_fetch_in_request(ctx):
 @haproxy_differs("HAProxy only warns that an ACL using a response fetch in a request rule will never match")
 def test_config_response_acl_in_request(ctx):
     _refused(ctx, "http-request deny if { res.hdr(server) -m found }", "res.hdr")
+
+
+# ------------------------------------------------ reload keeps changes ----
+
+def _map_proxy(ctx, m, acl):
+    from test_reload import _workers
+    sock = ctx.path("admin.sock")
+    fe = ("http-request deny if { path -f %s }\n"
+          "http-request return status 200 content-type text/plain lf-string \"%%[path,map(%s,none)]\"\n") % (acl, m)
+    cfg = config(free_port(), [("s1", free_port())], fe_extra=fe,
+                 global_extra="stats socket %s level admin" % sock)
+    px = ctx.proxy(cfg)
+    poll_until(lambda: _cli_ok(sock), 10, "the stats socket answers")
+    return px, sock, _workers
+
+
+def _cli_ok(sock):
+    try:
+        return cli(sock, "show map").startswith("# id")
+    except OSError:
+        return False
+
+
+def _settle(port, path, want):
+    """The old worker may still take a connection right after the new one
+    started: wait until <path> answers what the new one must (or fail)."""
+    poll_until(lambda: _answer(port, path) == want, 10, "%s answering %r after the reload" % (path, want))
+
+
+def _answer(port, path):
+    from harness import http
+    r = http(port, "GET", path)
+    return r.status, r.body
+
+
+def test_reload_keeps_runtime_map_changes(ctx):
+    """A reload keeps the changes made to a map and an ACL file on the
+    runtime API, unless the file changed on disk: then the file wins.
+    (HAProxy forgets them at every reload: tandem only.)"""
+    import os
+    import signal
+    from harness import tandem_only
+    tandem_only("runtime map changes kept by a reload")
+    m = ctx.write("paths.map", "/a one\n/b two\n")
+    acl = ctx.write("blocked.lst", "/secret\n")
+    px, sock, workers = _map_proxy(ctx, m, acl)
+    eq(cli(sock, "set map %s /a ONE" % m), "\n", "set map")
+    eq(cli(sock, "add map %s /c three" % m), "\n", "add map")
+    eq(cli(sock, "del map %s /b" % m), "\n", "del map")
+    eq(cli(sock, "add acl %s /hidden" % acl), "\n", "add acl")
+    eq(_answer(px.port, "/a"), (200, b"ONE"), "changed before the reload")
+
+    def reload():
+        old = workers(px)
+        os.kill(px.pid, signal.SIGUSR2)
+        poll_until(lambda: [p for p in workers(px) if p not in old], 10, "a new worker")
+        poll_until(lambda: _cli_ok(sock), 10, "the new worker's stats socket")
+    reload()
+    _settle(px.port, "/a", (200, b"ONE"))
+    eq([_answer(px.port, p) for p in ("/a", "/b", "/c")], [(200, b"ONE"), (200, b"none"), (200, b"three")],
+       "the map's runtime changes survived the reload")
+    eq(_answer(px.port, "/hidden")[0], 403, "the ACL file's runtime change survived the reload")
+    check("Pattern file '%s'" % m in px.logs(), "the reload says what it kept: %r" % px.logs()[-600:])
+    reload()
+    eq(_answer(px.port, "/c"), (200, b"three"), "and a second reload")
+    # the map file changes on disk: it wins; the ACL file did not change: kept
+    with open(m, "w") as f:
+        f.write("/a uno\n/b dos\n")
+    reload()
+    _settle(px.port, "/a", (200, b"uno"))
+    eq([_answer(px.port, p) for p in ("/a", "/b", "/c")], [(200, b"uno"), (200, b"dos"), (200, b"none")],
+       "a file changed on disk wins over runtime changes")
+    eq(_answer(px.port, "/hidden")[0], 403, "the unchanged ACL file keeps its runtime change")
+    check("changed on disk" in px.logs(), "the reload says the file changed: %r" % px.logs()[-600:])
+    # back to the old content: the runtime changes of the first worker do not come back
+    with open(m, "w") as f:
+        f.write("/a one\n/b two\n")
+    reload()
+    _settle(px.port, "/a", (200, b"one"))
+    eq(_answer(px.port, "/c"), (200, b"none"), "older runtime changes never come back")
