@@ -26,7 +26,7 @@ ifneq ($(CHAOS_SRC),)
 PROGS += $(BIN)/tandem-chaos
 endif
 
-.PHONY: all clean test unit demo bench
+.PHONY: all clean test unit demo bench print-ldlibs
 all: $(PROGS)
 
 $(BUILD)/%.o: %.c
@@ -82,6 +82,10 @@ bench:
 	@sh tools/deps.sh bench
 	@$(MAKE) --no-print-directory all
 	@sh bench/run.sh
+
+# the link libraries, for scripts that build against the library (tests/fuzz/run.sh)
+print-ldlibs:
+	@echo $(LDLIBS)
 
 clean:
 	rm -rf build build-san bin

@@ -19,6 +19,7 @@
 #include <tandem/bgp.h>
 #include <tandem/cfg.h>
 #include <tandem/clock.h>
+#include <tandem/counters-t.h>
 #include <tandem/log.h>
 #include <tandem/master.h>
 #include <tandem/peers.h>
@@ -73,6 +74,7 @@ int main(int argc, char **argv)
 	struct cfg *cfg;
 	char err[1024];
 
+	ctr_init((int)sysconf(_SC_NPROCESSORS_ONLN));  /* counter slots: before any counter set */
 	admin_register();  /* the stats services and the runtime API */
 	worker_module_register(&stk_expire_module);   /* stick tables: the expiry timer */
 	for (i = 1; i < argc; i++) {

@@ -102,6 +102,7 @@ struct hs {
 	int      fails;        /* max-fails: nginx's peer->fails */
 	uint64_t accessed, checked;  /* max-fails: nginx's peer->accessed/checked, ms */
 	int      refused;      /* a passive ejection was refused by max-ejected-percent (logged once) */
+	int      passive_down; /* the last UP -> DOWN was decided by live traffic (circuit breaker "open") */
 	/* last check result, for stats and logs */
 	int      status;       /* HCHK_* */
 	int      code;
@@ -238,6 +239,11 @@ enum obs_event {
 			     * an error for observe layer7, and a failure for max-fails, as
 			     * nginx counts http_500 listed in proxy_next_upstream */
 };
+
+/* Passive health seen as a circuit breaker (src/check/observe.c,
+ * doc/health-checks.md): traffic flows (closed), live traffic took the
+ * server out (open), or it is back on probation (half-open). */
+enum { CB_NONE = 0, CB_CLOSED, CB_OPEN, CB_HALF_OPEN };
 
 /* A consistent copy of a server's check values. */
 struct chk_snap {

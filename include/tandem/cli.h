@@ -89,6 +89,7 @@ extern const struct cli_cmd cli_bgp_cmds[];   /* cli_bgp.c: show anycast */
 extern const struct cli_cmd cli_reload_cmds[]; /* cli_reload.c: reload */
 extern const struct cli_cmd cli_table_cmds[];  /* cli_table.c: show|clear|set table */
 extern const struct cli_cmd cli_map_cmds[];    /* cli_map.c: maps and ACL patterns */
+extern const struct cli_cmd cli_events_cmds[]; /* cli_events.c: show state-changes */
 
 /* Process start, for `show info` (set by cli_start; 0 = unknown). */
 extern uint64_t cli_start_wall_s;

@@ -40,12 +40,12 @@ struct shm_pxc {
 	struct shm_ref  name;
 	int             cap;
 	int             used;         /* set (release) once the key is written */
-	struct counters fe, be;
+	struct counters fe[CTR_SLOTS], be[CTR_SLOTS]; /* ctr_nslots of them in use */
 };
 struct shm_srvc {
 	struct shm_ref  be, srv;
 	int             used;
-	struct counters c;
+	struct counters c[CTR_SLOTS];
 };
 
 /* What a worker knows about one server that its successor must not forget

@@ -19,6 +19,7 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 #include <tandem/bgp.h>
+#include <tandem/check.h>
 #include <tandem/stats.h>
 #include <tandem/vrrp.h>
 #include <tandem/stats_export.h>
@@ -32,6 +33,7 @@ enum {
 	MV_STATE,      /* one series per state word, 1 for the current one */
 	MV_HRSP,       /* one series per status class, label code */
 	MV_HIST,       /* the row's request duration histogram (HTTP only) */
+	MV_PASSIVE,    /* one series per circuit-breaker word, 1 for the current one */
 };
 
 struct metric {
@@ -96,6 +98,7 @@ static const struct metric metrics[] = {
 	/* servers */
 	{ "tandem_server_up", "1 when the server takes traffic or only drains (UP, no check, DRAIN), 0 when DOWN, MAINT or NOLB.", G, SV, 0, MV_UP },
 	{ "tandem_server_state", "Current state of the server: 1 for the series of its state.", G, SV, 0, MV_STATE },
+	{ "tandem_server_passive_state", "Passive health as a circuit breaker: 1 for the series of its state (closed: traffic flows; open: live traffic took the server out; half-open: back on probation).", G, SV, 0, MV_PASSIVE },
 	{ "tandem_server_weight", "Effective weight.", G, SV, ST_F_WEIGHT, MV_PLAIN },
 	{ "tandem_server_configured_weight", "Configured weight.", G, SV, ST_F_UWEIGHT, MV_PLAIN },
 	{ "tandem_server_backup", "1 for a backup server.", G, SV, ST_F_BCK, MV_PLAIN },
@@ -286,6 +289,15 @@ static void emit_row(struct mctx *c, const struct stat_row *r)
 			int on = !strncmp(st, srv_states[i].status, n) && (st[n] == '\0' || st[n] == ' ');
 			series(c, r, "", "state", srv_states[i].label);
 			num_u(c->b, (uint64_t)on);
+		}
+		break;
+	case MV_PASSIVE:
+		stats_get(ST_F_PASSIVE_STATE, r, &v);
+		if (v.type != STV_STR)
+			return;          /* no passive health */
+		for (int cb = CB_CLOSED; cb <= CB_HALF_OPEN; cb++) {
+			series(c, r, "", "state", cb_state_str(cb));
+			num_u(c->b, (uint64_t)!strcmp(v.str, cb_state_str(cb)));
 		}
 		break;
 	case MV_HRSP:

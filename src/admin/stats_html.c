@@ -34,6 +34,7 @@ static const struct {
 	const char *title;
 	int fields[8];           /* terminated by -1 */
 } html_groups[] = {
+	{ "Session rate", { ST_F_RATE, ST_F_RATE_MAX, ST_F_RATE_LIM, -1 } },
 	{ "Sessions",  { ST_F_SCUR, ST_F_SMAX, ST_F_SLIM, ST_F_STOT, ST_F_LBTOT, ST_F_LASTSESS, -1 } },
 	{ "Bytes",     { ST_F_BIN, ST_F_BOUT, -1 } },
 	{ "HTTP",      { ST_F_REQ_TOT, ST_F_HRSP_1XX, ST_F_HRSP_2XX, ST_F_HRSP_3XX, ST_F_HRSP_4XX,
@@ -42,7 +43,7 @@ static const struct {
 	{ "Errors",    { ST_F_EREQ, ST_F_ECON, ST_F_ERESP, -1 } },
 	{ "Warnings",  { ST_F_WRETR, ST_F_WREDIS, -1 } },
 	{ "Avg time (ms)", { ST_F_CTIME, ST_F_RTIME, ST_F_TTIME, -1 } },
-	{ "Server",    { ST_F_STATUS, ST_F_LASTCHG, ST_F_WEIGHT, ST_F_ACT, ST_F_BCK, ST_F_ADDR, -1 } },
+	{ "Server",    { ST_F_STATUS, ST_F_LASTCHG, ST_F_WEIGHT, ST_F_ACT, ST_F_BCK, ST_F_PASSIVE_STATE, ST_F_ADDR, -1 } },
 };
 #define NGROUPS (sizeof(html_groups) / sizeof(html_groups[0]))
 

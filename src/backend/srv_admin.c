@@ -9,10 +9,12 @@
  *
  * Weights, addresses and dynamic servers follow, each with the way other
  * threads may keep reading while the admin socket writes. */
+#include <stdio.h>
 #include <string.h>
 #include <tandem/check.h>
 #include <tandem/clock.h>
 #include <tandem/log.h>
+#include <tandem/shm_hist.h>
 #include <tandem/srv_admin.h>
 #include <tandem/srv_state.h>
 #include <tandem/worker.h>
@@ -44,6 +46,20 @@ static void count_left(const struct proxy *be, int *act, int *bck)
 	}
 }
 
+/* The status word the stats show for <s> with admin flags <adm>. */
+static const char *status_word(const struct server *s, int adm)
+{
+	int st = __atomic_load_n(&s->state, __ATOMIC_RELAXED);
+
+	if (adm & SRV_ADMF_MAINT)
+		return "MAINT";
+	if (st == SRV_ST_STOPPED)
+		return "DOWN";
+	if (adm & SRV_ADMF_DRAIN)
+		return "DRAIN";
+	return st == SRV_ST_STOPPING ? "NOLB" : s->has_check ? "UP" : "no check";
+}
+
 int srv_set_admin_mode(struct server *s, enum srv_admin_mode mode, const char *who)
 {
 	int want = mode == SRV_ADMIN_MAINT ? SRV_ADMF_MAINT : mode == SRV_ADMIN_DRAIN ? SRV_ADMF_DRAIN : 0;
@@ -56,6 +72,15 @@ int srv_set_admin_mode(struct server *s, enum srv_admin_mode mode, const char *w
 	__atomic_store_n(&s->last_change, clock_wall_us() / 1000000, __ATOMIC_RELAXED);
 	count_left(s->be, &act, &bck);
 	cur = __atomic_load_n(&s->cur_conns, __ATOMIC_RELAXED);
+	{
+		char detail[SC_DETAIL_LEN];
+
+		snprintf(detail, sizeof(detail), "%s; %d active and %d backup servers left, %d sessions active.",
+			 mode == SRV_ADMIN_MAINT ? "maintenance" : mode == SRV_ADMIN_DRAIN ? "drain" : "ready",
+			 act, bck, cur);
+		shm_state_change(&(struct state_change){ .kind = SC_ADMIN, .proxy = s->be->id, .server = s->id,
+			.from = status_word(s, old), .to = status_word(s, want), .reason = who, .detail = detail });
+	}
 	if (mode == SRV_ADMIN_MAINT)
 		log_event(LL_WARNING, "Server %s/%s is going DOWN for maintenance (%s). %d active and %d backup servers left. %d sessions active, 0 requeued, 0 remaining in queue.",
 			  s->be->id, s->id, who, act, bck, cur);

@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 #include <tandem/log.h>
 #include <tandem/shm.h>
+#include <tandem/shm_hist.h>
 
 struct tdm_shm *tdm_shm;
 static char *arena;          /* SHM_ARENA_SIZE bytes, mapped with tdm_shm (same address in every process) */
@@ -26,6 +27,9 @@ int shm_create(void)
 	}
 	arena = a;
 	tdm_shm = p;
+	/* the history (shm_hist.h): without it, tandem runs without history */
+	if (shm_hist_create() < 0)
+		log_event(LL_WARNING, "shared area: cannot map the history: the dashboard shows no history and the rates read 0.");
 	return 0;
 }
 
@@ -399,7 +403,7 @@ void shm_bind_server_counters(struct server *s)
 	if (!(c = srvc_find(s->be->id, s->id)))
 		return;
 	free(s->ctr);
-	s->ctr = &c->c;
+	s->ctr = &c->c[0];
 	s->ctr_shared = 1;
 }
 
@@ -416,8 +420,8 @@ void shm_bind_counters(struct cfg *cfg)
 		if (!px->ctr_shared && (c = pxc_find(px->id, px->cap))) {
 			free(px->fe_ctr);
 			free(px->be_ctr);
-			px->fe_ctr = &c->fe;
-			px->be_ctr = &c->be;
+			px->fe_ctr = &c->fe[0];
+			px->be_ctr = &c->be[0];
 			px->ctr_shared = 1;
 		}
 		list_for_each(sl, &px->servers)

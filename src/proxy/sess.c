@@ -198,7 +198,7 @@ void sess_close(struct sess *ss)
 	if (ss->bind)
 		__atomic_fetch_sub(&ss->bind->curconn, 1, __ATOMIC_RELAXED);
 	this_thr->nsess--;
-	CTR_SUB(ss->fe->fe_ctr->cur_sess, 1);
+	CTR_GSUB(ss->fe->fe_ctr->cur_sess, 1);
 	__atomic_fetch_sub(&worker.actconn, 1, __ATOMIC_RELAXED);
 	ev_task_init(&ss->cli.free_task, sess_free_task, ss);
 	loop_task_wake(this_loop, &ss->cli.free_task);
@@ -308,7 +308,7 @@ int sess_new(struct proxy *fe, struct bind_conf *bind, int fd, const struct sock
 	__atomic_fetch_add(&worker.actconn, 1, __ATOMIC_RELAXED);
 	CTR_ADD(fe->fe_ctr->cum_conn, 1);
 	CTR_ADD(fe->fe_ctr->cum_sess, 1);
-	CTR_ADD(fe->fe_ctr->cur_sess, 1);
+	CTR_GADD(fe->fe_ctr->cur_sess, 1);
 	CTR_MAX(fe->fe_ctr->max_sess, CTR_GET(fe->fe_ctr->cur_sess));
 	/* tcp-request connection, then session: a refused connection is
 	 * closed at once, without a log line (as HAProxy) */

@@ -60,7 +60,7 @@ void release_server_slot(struct stream *s)
 {
 	if (sf(s, SF_SRV_COUNTED)) {
 		__atomic_fetch_sub(&s->srv->cur_conns, 1, __ATOMIC_RELAXED);
-		CTR_SUB(s->srv->ctr->cur_sess, 1);
+		CTR_GSUB(s->srv->ctr->cur_sess, 1);
 		s->flags &= ~SF_SRV_COUNTED;
 		if (s->srv->maxconn && !list_empty(&this_thr->queue))
 			queue_wake(s->be);
@@ -497,7 +497,7 @@ static int do_connect(struct stream *s)
 		__atomic_fetch_add(&srv->cur_conns, 1, __ATOMIC_RELAXED);
 		CTR_ADD(srv->ctr->cum_sess, 1);
 		CTR_ADD(be->be_ctr->cum_sess, 1);
-		CTR_ADD(srv->ctr->cur_sess, 1);
+		CTR_GADD(srv->ctr->cur_sess, 1);
 		CTR_MAX(srv->ctr->max_sess, CTR_GET(srv->ctr->cur_sess));
 		CTR_SET(srv->ctr->last_sess, clock_wall_us() / 1000000);
 		s->flags |= SF_SRV_COUNTED;

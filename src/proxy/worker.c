@@ -498,6 +498,7 @@ static void *thread_main(void *arg)
 
 	this_thr = t;
 	this_loop = &t->loop;
+	ctr_thread_init(t->id);   /* this thread's counter slots */
 	clock_update();
 	loop_run(&t->loop);
 	loop_finish(&t->loop);

@@ -13,7 +13,11 @@
  *  - loading the same bytes again gives the same answer.
  * Host and user names are looked up in tables below instead of DNS and
  * NSS: nothing leaves the machine and runs stay fast and deterministic.
- * A violated invariant aborts (the fuzzer reports it as a crash). */
+ * A violated invariant aborts (the fuzzer reports it as a crash).
+ *
+ * fuzz-src: LIB
+ * fuzz-dict: tests/fuzz/cfg.dict
+ * fuzz-seeds: contrib */
 #include <grp.h>
 #include <netdb.h>
 #include <pwd.h>

@@ -13,7 +13,10 @@
  *  - errors carry a known status, a reason and a position inside the input;
  *  - parsing again gives the identical result, and so does parsing just
  *    the head; one byte less than a head is H1_INCOMPLETE.
- * A violated invariant aborts (the fuzzer reports it as a crash). */
+ * A violated invariant aborts (the fuzzer reports it as a crash).
+ *
+ * fuzz-src: src/http/h1_parse.c src/http/h1_chunk.c
+ * fuzz-dict: tests/fuzz/h1.dict */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

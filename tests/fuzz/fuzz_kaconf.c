@@ -10,7 +10,10 @@
  *    family;
  *  - vrrp_conf_check() runs on every instance without crashing;
  *  - everything is released (LeakSanitizer checks).
- * A violated invariant aborts. */
+ * A violated invariant aborts.
+ *
+ * fuzz-src: src/vrrp/kaconf.c src/vrrp/conf.c
+ * fuzz-dict: tests/fuzz/kaconf.dict */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

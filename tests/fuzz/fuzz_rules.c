@@ -15,7 +15,10 @@
  *
  * Files: inputs that would read files other than the driver's own map
  * ("@M" stands for its path) are skipped, so a run never reads the host's
- * files. */
+ * files.
+ *
+ * fuzz-src: LIB
+ * fuzz-dict: tests/fuzz/rules.dict */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

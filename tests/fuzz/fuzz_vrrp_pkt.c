@@ -13,7 +13,9 @@
  *     destination and hop limit): version 3 only, same rules;
  *  4. as field values for vrrp_pkt_build(): whatever is built parses back
  *     to the same fields, in both versions and families.
- * Parsing is deterministic. A violated invariant aborts. */
+ * Parsing is deterministic. A violated invariant aborts.
+ *
+ * fuzz-src: src/vrrp/pkt.c */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
