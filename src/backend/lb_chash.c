@@ -123,7 +123,8 @@ static int build_class(struct lb_chash *ch, struct proxy *be, int backup)
 			n++;
 		}
 	}
-	qsort(r->node, n, sizeof(*r->node), cmp_node);
+	if (n)
+		qsort(r->node, n, sizeof(*r->node), cmp_node);
 	__atomic_store_n(&r->len, n, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&r->seq, 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&c->cur, next, __ATOMIC_RELEASE);

@@ -50,6 +50,17 @@ def mirror(ctx, name, headers=None, status=200):
     return srv
 
 
+def wait_sock(sock):
+    """The stats socket answers (the master creates it just after the
+    listeners: a bound port does not mean it is there yet)."""
+    def answers():
+        try:
+            return cli(sock, "show info") is not None
+        except OSError:
+            return False
+    poll_until(answers, 10, "the stats socket %s" % sock)
+
+
 def node(r):
     return r.header("x-node")
 
@@ -114,7 +125,7 @@ def reloadable(ctx, cfg, tables_line_marker="@PEERS@"):
         path = ctx.write("proxy.cfg", text)
         p = ctx.spawn("proxy", ctx.proxy_argv(path))
     wait_port(port, 10, p)
-    poll_until(lambda: os.path.exists(sock), 10, "the stats socket")
+    wait_sock(sock)
     r = Reloadable(ctx, p, port, sock)
     check(r.workers(), "a worker runs")
     if is_haproxy():

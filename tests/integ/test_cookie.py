@@ -9,7 +9,7 @@ import socket
 import struct
 
 from harness import check, config, eq, free_port, poll_until
-from persist_util import cli, get_from, mirror, node, req_header, set_cookie, xxh64
+from persist_util import cli, get_from, mirror, node, req_header, set_cookie, wait_sock, xxh64
 
 LM = [("Last-Modified", "Mon, 01 Jan 2024 00:00:00 GMT")]   # something a cache could keep
 
@@ -26,6 +26,7 @@ def _two(ctx, cookie, headers=None, be_extra="", global_extra=""):
 def test_insert_indirect_nocache(ctx):
     sock = ctx.path("admin.sock")
     port, a, b = _two(ctx, "SRV insert indirect nocache", LM, global_extra="stats socket %s level admin" % sock)
+    wait_sock(sock)
     r = get_from(port, "127.0.0.2")
     eq(r.status, 200, "first request")
     first = node(r)
@@ -129,6 +130,7 @@ def test_down_server_redispatch_and_force_persist(ctx):
                  balance="roundrobin")
     sock = ctx.path("admin.sock")
     ctx.proxy(cfg.replace("global\n", "global\n    stats socket %s level admin\n" % sock))
+    wait_sock(sock)
     poll_until(lambda: any(l.startswith("be,c,") and ",DOWN," in l for l in cli(sock, "show stat").splitlines()),
                10, "server c marked DOWN")
     for _ in range(4):

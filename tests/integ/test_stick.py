@@ -13,7 +13,7 @@ import re
 import threading
 
 from harness import check, config, eq, free_port, is_haproxy, poll_until, tandem_only
-from persist_util import cli, get_from, mirror, node, reloadable, status_from
+from persist_util import cli, get_from, mirror, node, reloadable, status_from, wait_sock
 
 PTR = re.compile(r"^0x[0-9a-f]+: ", re.M)
 
@@ -48,6 +48,7 @@ def test_rate_limit_429_exact_count(ctx):
     port = free_port()
     ctx.proxy(config(port, [("a", a.port)], fe_extra=RL.replace("@PEERS@", ""),
                      global_extra="stats socket %s level admin" % sock))
+    wait_sock(sock)
     # two clients at once: each gets exactly its own 5 requests
     res = {}
 
@@ -74,6 +75,7 @@ def test_stick_on_src(ctx):
     ctx.proxy(config(port, [("a", a.port), ("b", b.port)], balance="roundrobin",
                      be_extra="stick-table type ip size 1k expire 5m\nstick on src",
                      global_extra="stats socket %s level admin" % sock))
+    wait_sock(sock)
     first = {}
     for i in range(2, 8):
         src = "127.0.0.%d" % i
@@ -159,6 +161,7 @@ http-request deny deny_status 403 if { sc0_get_gpc0 ge 2 }
 http-request return status 200 content-type text/plain lf-string "gpc0=%[sc0_get_gpc0] rate=%[sc0_gpc0_rate] gpt0=%[sc_get_gpt0(0)] src=%[src_get_gpc0]" if { path /show }
 """
     ctx.proxy(config(port, [("a", a.port)], fe_extra=fe, global_extra="stats socket %s level admin" % sock))
+    wait_sock(sock)
     eq(get_from(port, "127.0.0.2", "/tag").status, 200, "tagging")
     eq(get_from(port, "127.0.0.2", "/show").body, b"gpc0=0 rate=0 gpt0=42 src=0", "sc-set-gpt0 and the fetches")
     eq(get_from(port, "127.0.0.2", "/bad").status, 200, "first bad request (counted, passes)")
@@ -189,8 +192,9 @@ http-request return status 200 content-type text/plain lf-string "cur=%[sc1_conn
     poll_until(lambda: status_from(port, "127.0.0.2", "/show") == 0, 10, "the third connection refused")
     for s in held:
         s.close()
-    r = poll_until(lambda: (lambda x: x if x.status == 200 else None)(get_from(port, "127.0.0.2", "/show")),
-                   10, "connections accepted again once the others closed")
+    poll_until(lambda: status_from(port, "127.0.0.2", "/show") == 200, 10,
+               "connections accepted again once the others closed")
+    r = get_from(port, "127.0.0.2", "/show")
     m = re.match(rb"cur=(\d+) cnt=(\d+) sess=(\d+)", r.body)
     check(m and m.group(1) == b"1", "conn_cur counts the connections open now: %r" % r.body)
     check(int(m.group(2)) >= 4 and int(m.group(3)) >= 3, "conn_cnt and sess_cnt count them all: %r" % r.body)
@@ -202,6 +206,7 @@ def test_table_full(ctx):
     port = free_port()
     fe = "stick-table type ip size 4 expire 60s store http_req_cnt\nhttp-request track-sc0 src"
     px = ctx.proxy(config(port, [("a", a.port)], fe_extra=fe, global_extra="stats socket %s level admin" % sock))
+    wait_sock(sock)
     for i in range(2, 12):
         eq(status_from(port, "127.0.0.%d" % i), 200, "request from .%d served" % i)
     out = cli(sock, "show table fe")
@@ -219,6 +224,7 @@ def test_cli_show_set_clear(ctx):
     be = "stick-table type string len 16 size 10 store server_id"
     ctx.proxy(config(port, [("a", a.port)], fe_extra=fe, be_extra=be,
                      global_extra="stats socket %s level admin" % sock))
+    wait_sock(sock)
     out = cli(sock, "show table")
     check("# table: fe, type: ip, size:1024, used:0\n" in out and "# table: be, type: string, size:10, used:0\n" in out,
           "show table lists the tables: %r" % out)
@@ -259,6 +265,7 @@ def test_show_table_operator_level(ctx):
     port = free_port()
     ctx.proxy(config(port, [("a", a.port)], fe_extra="stick-table type ip size 10\nhttp-request track-sc0 src",
                      global_extra="stats socket %s level user" % sock))
+    wait_sock(sock)
     get_from(port, "127.0.0.2")
     eq(cli(sock, "show table fe"),
        "# table: fe, type: ip, size:10, used:1\n# contents not dumped due to insufficient privileges\n\n",
