@@ -236,13 +236,18 @@ static int cmd_clear_table(struct cli_sess *s, char **args, int nargs)
 		return cli_msg(s, "Required arguments: <table> \"data.<store_data_type>\" <operator> <value> or <table> key <key>");
 	if (!(c = find_table(s, args[2])) || !c->t)
 		return cli_msg(s, "No such table");
-	if (nargs > 3 && !strcmp(args[3], "key"))
+	if (nargs > 3 && !strcmp(args[3], "key")) {
+		if (s->level < CLI_LVL_OPER)
+			return cli_msg(s, "Permission denied");
 		return by_key(s, c, args, nargs, 1);
+	}
 	if (nargs > 3 && strncmp(args[3], "data.", 5))
 		return cli_msg(s, "Required arguments: <table> \"data.<store_data_type>\" <operator> <value> or <table> key <key>");
 	if (parse_filters(s, c, args, 3, nargs, &f) < 0)
 		return 0;
-	stk_walk(c->t, &pos, ~0u, now_ms, walk_one, &w);
+	/* HAProxy's way: below operator, the entries are not touched, silently */
+	if (s->level >= CLI_LVL_OPER)
+		stk_walk(c->t, &pos, ~0u, now_ms, walk_one, &w);
 	return 0;
 }
 
@@ -312,7 +317,7 @@ static int cmd_set_table(struct cli_sess *s, char **args, int nargs)
 
 const struct cli_cmd cli_table_cmds[] = {
 	{ { "clear", "table", NULL }, "clear table <table> [<filter>]*", "remove an entry from a table (filter: data/key)",
-	  CLI_LVL_OPER, cmd_clear_table },
+	  CLI_LVL_USER, cmd_clear_table },
 	{ { "set", "table", NULL }, "set table <table> key <k> [data.* <v>]*", "update or create a table entry's data",
 	  CLI_LVL_OPER, cmd_set_table },
 	{ { "show", "table", NULL }, "show table <table> [<filter>]*",
