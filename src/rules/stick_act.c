@@ -277,7 +277,7 @@ const struct action_kw stick_actions[] = {
 	{ "sc-inc-gpc0(", ALL_TCP | ALL_HTTP, p_inc_gpc, x_inc_gpc, 1 },
 	{ "sc-inc-gpc1(", ALL_TCP | ALL_HTTP, p_inc_gpc, x_inc_gpc, 1 },
 	{ "sc-set-gpt0(", ALL_TCP | ALL_HTTP, p_set_gpt, x_set_gpt, 1 },
-	{ NULL }
+	{ 0 }
 };
 
 /* After the tables are resolved: a track-sc key must be able to become a

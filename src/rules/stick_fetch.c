@@ -364,7 +364,7 @@ const struct smp_fetch_kw smp_fetch_stick[] = {
 	{ "src_updt_conn_cnt", f_src_updt_conn_cnt, { ARGT_TAB }, 0, INT, L4, VOL, chk_tab0, -1 },
 	{ "table_avl",    f_table_avl,    { ARGT_TAB }, 0, INT, I, VOL, chk_tab0, -1 },
 	{ "table_cnt",    f_table_cnt,    { ARGT_TAB }, 0, INT, I, VOL, chk_tab0, -1 },
-	{ NULL }
+	{ 0 }
 };
 
 /* ---- converters: the input sample is the key ---- */
@@ -442,5 +442,5 @@ const struct smp_conv_kw smp_conv_stick[] = {
 	CROW(http_err_rate), CROW(http_fail_cnt), CROW(http_fail_rate), CROW(http_req_cnt),
 	CROW(http_req_rate), CROW(kbytes_in), CROW(kbytes_out), CROW(server_id), CROW(sess_cnt),
 	CROW(sess_rate), CROW(trackers),
-	{ NULL }
+	{ 0 }
 };
