@@ -117,6 +117,16 @@ def table(rows, proxies, meta):
                 ok = key in RATIO_KEYS and a is not None and b
                 cells.append(f"{a / b:.2f}x" if ok else "")
             body.append(cells)
+    # the rules row: tandem with 20 ACLs and 10 rules against HAProxy with the same, and
+    # against tandem without them (what the rules cost tandem)
+    for a, b in (("tandem-rules", "haproxy-rules"), ("tandem-rules", "tandem")):
+        if a in rows and b in rows:
+            cells = [f"{a}/{b}"]
+            for key, _, _ in COLUMNS:
+                x, y = rows[a].get(key), rows[b].get(key)
+                ok = key in RATIO_KEYS and x is not None and y
+                cells.append(f"{x / y:.2f}x" if ok else "")
+            body.append(cells)
     return [head] + body
 
 

@@ -10,7 +10,7 @@
 #
 # Environment (defaults in brackets):
 #   BENCH_ROUNDS [3]  BENCH_DURATION seconds per wrk run [5]  BENCH_CONNS wrk connections [50]
-#   BENCH_IDLE idle connections for the memory test [10000]  BENCH_PROXIES [tandem haproxy nginx]
+#   BENCH_IDLE idle connections for the memory test [10000]  BENCH_PROXIES [tandem haproxy nginx tandem-rules haproxy-rules]
 #   BENCH_BACKEND nginx|app [nginx]  TANDEM binary [bin/tandem]  APP binary [bin/tandem-app]
 #   BENCH_NBTHREAD threads (tandem, HAProxy) and workers (nginx) of the proxies [1]
 #   BENCH_SERVERS backend servers balanced over [2]
@@ -26,7 +26,7 @@ ROUNDS=${BENCH_ROUNDS:-3}
 DURATION=${BENCH_DURATION:-5}
 CONNS=${BENCH_CONNS:-50}
 IDLE=${BENCH_IDLE:-10000}
-read -r -a PROXIES <<<"${BENCH_PROXIES:-tandem haproxy nginx}"
+read -r -a PROXIES <<<"${BENCH_PROXIES:-tandem haproxy nginx tandem-rules haproxy-rules}"
 BACKEND=${BENCH_BACKEND:-nginx}
 TANDEM=${TANDEM:-bin/tandem}
 APP=${APP:-bin/tandem-app}
@@ -117,9 +117,10 @@ start() {
 	ALL_PIDS+=($!)
 }
 
-read -r -a PORTS < <(python3 bench/proc.py ports $((NSERVERS + 4)))
+read -r -a PORTS < <(python3 bench/proc.py ports $((NSERVERS + 6)))
 PORT[tandem]=${PORTS[0]} PORT[haproxy]=${PORTS[1]} PORT[nginx]=${PORTS[2]} PORT[tandem-base]=${PORTS[3]}
-BE=("${PORTS[@]:4}")   # backend ports; server i answers NODE_<i>
+PORT[tandem-rules]=${PORTS[4]} PORT[haproxy-rules]=${PORTS[5]}
+BE=("${PORTS[@]:6}")   # backend ports; server i answers NODE_<i>
 
 # ---- backends -------------------------------------------------------------------------------
 if [ "$BACKEND" = app ]; then
@@ -181,6 +182,47 @@ EOF
 	done
 }
 
+# The rules row (tandem-rules, haproxy-rules): the same configuration with 20 ACLs and 10 rules
+# in the frontend, as real configurations have them: header rewrites, a map lookup, two regular
+# expressions evaluated on every request, conditions that mostly do not match (wrk's requests
+# are plain GET /). tandem and HAProxy read the very same text.
+lb_cfg_rules() {
+	printf '/api premium\n/static basic\n/v1 legacy\n/v2 standard\n/admin internal\n' >"$WORK/tiers.map"
+	cat >"$WORK/rules.txt" <<EOF2
+    acl a01 path_beg /api
+    acl a02 path_beg /static /assets
+    acl a03 path_end .png .jpg .css .js
+    acl a04 hdr(host) -i www.example.com api.example.com
+    acl a05 hdr_beg(host) -i admin.
+    acl a06 method POST PUT DELETE
+    acl a07 src 10.0.0.0/8 192.168.0.0/16
+    acl a08 req.hdr(x-forwarded-proto) https
+    acl a09 hdr_sub(user-agent) -i bot crawler spider
+    acl a10 path_reg ^/v[0-9]+/users/[0-9]+\$
+    acl a11 query -m sub debug=1
+    acl a12 req.cook(session) -m found
+    acl a13 hdr_cnt(x-forwarded-for) gt 3
+    acl a14 path_dir admin
+    acl a15 url_param(lang) en fr de
+    acl a16 req.hdr(accept) -m sub application/json
+    acl a17 req.hdr(x-api-key) -m found
+    acl a18 path_len gt 200
+    acl a19 req.hdr(host) -m reg -i ^(www|api)[0-9]*\\\\.example\\\\.(com|org)\$
+    acl a20 dst_port 443
+    http-request deny if a07 a05 a14
+    http-request deny if a19 a18 || a09 !a12
+    http-request set-header X-Tier %[path,map_beg($WORK/tiers.map,basic)]
+    http-request set-header X-Forwarded-Proto http unless a08 a20
+    http-request del-header X-Debug unless a11 a13
+    http-request set-header X-Client-IP %[src]
+    http-request set-var(txn.kind) str(api) if a01 || a10 || a02 a03
+    http-request add-header X-Lang %[url_param(lang)] if a15 a04
+    http-request set-header X-Json 1 if a16 a17 a06
+    http-response set-header X-Served-By lb
+EOF2
+	lb_cfg "$1" | sed "/default_backend be/r $WORK/rules.txt"
+}
+
 nginx_proxy_cfg() {
 	nginx_common proxy "$NBTHREAD"
 	cat <<EOF
@@ -221,6 +263,15 @@ for p in "${PROXIES[@]}"; do
 	haproxy)
 		lb_cfg "${PORT[$p]}" >"$WORK/haproxy.cfg"
 		start haproxy haproxy -db -f "$WORK/haproxy.cfg" ;;
+	tandem-rules)
+		lb_cfg_rules "${PORT[$p]}" >"$WORK/tandem-rules.cfg"
+		if [ ! -x "$TANDEM" ]; then
+			log "$TANDEM is missing"; STATUS[$p]="not built"; continue
+		fi
+		start tandem-rules "$TANDEM" -f "$WORK/tandem-rules.cfg" ;;
+	haproxy-rules)
+		lb_cfg_rules "${PORT[$p]}" >"$WORK/haproxy-rules.cfg"
+		start haproxy-rules haproxy -db -f "$WORK/haproxy-rules.cfg" ;;
 	nginx)
 		nginx_proxy_cfg "${PORT[$p]}" >"$WORK/nginx.conf"
 		start nginx nginx -e "$WORK/proxy/error.log" -p "$WORK/proxy" -c "$WORK/nginx.conf" ;;

@@ -48,6 +48,8 @@ struct rx_thr {
 	struct h1_msg         reqmsg;  /* the request head re-read from srv_out (error pages) */
 	struct buf            tmp;     /* a reply rendered before http-after-response edits it */
 	struct h1_msg        *cur_req; /* the request head of the analysis in progress, NULL none */
+	const struct stream  *li_strm; /* the transaction <li> was filled for */
+	uint64_t              li_id;
 };
 
 static __thread struct rx_thr *rx;
@@ -107,7 +109,9 @@ static void rx_fill_li(struct stream *s, struct lf_info *li)
 	memset(li, 0, sizeof(*li));
 	li->Th = li->Ti = li->TR = li->Tw = li->Tc = li->Tr = li->Ta = li->Tt = -1;
 	li->status = s->status;
-	li->accept_us = clock_wall_us() - (now_us - s->sess->t_accept_us);
+	/* the wall clock at accept, from the one read when the request began */
+	li->accept_us = s->t_req_us >= s->sess->t_accept_us ? s->req_wall_us - (s->t_req_us - s->sess->t_accept_us) :
+			s->req_wall_us;
 	li->req_us = s->req_wall_us;
 	li->cli = &s->cli_addr;
 	li->uniq_id = s->uniq_id;
@@ -159,7 +163,14 @@ struct smp_ctx *rx_ctx(struct stream *s, struct h1_msg *req, struct h1_msg *rsp)
 	c->nhints = 0;
 	c->last_rule_file = NULL;
 	c->last_rule_line = 0;
-	rx_fill_li(s, &rx->li);
+	/* the %-variables' facts change little during a transaction: filled
+	 * once per transaction (status follows) */
+	if (rx->li_strm != s || rx->li_id != s->uniq_id) {
+		rx_fill_li(s, &rx->li);
+		rx->li_strm = s;
+		rx->li_id = s->uniq_id;
+	}
+	rx->li.status = s->status;
 	c->li = &rx->li;
 	c->trk = persist_trk(s);         /* track-sc of content and HTTP rules */
 	c->sess_trk = &s->sess->stkctr;  /* and of tcp-request connection/session */
@@ -170,7 +181,6 @@ int rx_txn_begin(struct stream *s)
 {
 	const struct px_rules *r = s->fe->rules;
 	struct txn_store *t = s->txn;
-	struct smp_ctx *c;
 
 	/* the capture slots are the frontend's: a pooled stream may come from
 	 * another frontend */
@@ -182,9 +192,12 @@ int rx_txn_begin(struct stream *s)
 	if (!t && !(s->txn = txn_store_new(s->fe)))
 		return -1;
 	s->uniq_id = __atomic_fetch_add(&rx_req_counter, 1, __ATOMIC_RELAXED);
-	if (!(c = rx_ctx(s, NULL, NULL)))
-		return -1;
-	rules_txn_begin(c);
+	/* what rules_txn_begin() does, without a context: the next rx_ctx()
+	 * fills that (cache epoch, hints, status) */
+	vars_reset(&s->vars, VS_TXN);
+	vars_reset(&s->vars, VS_REQ);
+	vars_reset(&s->vars, VS_RES);
+	txn_store_reset(s->txn);
 	s->flags |= SF_TXN;
 	return 0;
 }

@@ -19,7 +19,8 @@
 
 int name_ieq(const struct h1_str *n, const char *s, size_t len)
 {
-	return n->len == len && !strncasecmp(n->p, s, len);
+	/* most names differ in length or in their first letter */
+	return n->len == len && (!len || ((n->p[0] ^ s[0]) & ~0x20) == 0) && !strncasecmp(n->p, s, len);
 }
 
 /* The message a direction-dependent fetch (hdr, cookie) reads: the

@@ -29,17 +29,15 @@ char *arena_dup(struct smp_ctx *ctx, const char *p, size_t len)
 
 int hdr_kind(const char *name, size_t len)
 {
-	static const char *const framing[] = { "content-length", "transfer-encoding" };
-	static const char *const hop[] = {
-		"connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade",
+	static const struct { const char *n; size_t l; int kind; } names[] = {
+		{ "content-length", 14, 2 }, { "transfer-encoding", 17, 2 },
+		{ "connection", 10, 1 }, { "keep-alive", 10, 1 }, { "proxy-connection", 16, 1 },
+		{ "te", 2, 1 }, { "trailer", 7, 1 }, { "upgrade", 7, 1 },
 	};
 
-	for (size_t i = 0; i < sizeof(framing) / sizeof(framing[0]); i++)
-		if (strlen(framing[i]) == len && !strncasecmp(framing[i], name, len))
-			return 2;
-	for (size_t i = 0; i < sizeof(hop) / sizeof(hop[0]); i++)
-		if (strlen(hop[i]) == len && !strncasecmp(hop[i], name, len))
-			return 1;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].l == len && !strncasecmp(names[i].n, name, len))
+			return names[i].kind;
 	return 0;
 }
 

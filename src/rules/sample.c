@@ -648,6 +648,26 @@ int smp_make_rw(struct sample *smp, size_t extra, struct smp_ctx *ctx)
 
 size_t smp_ip_str(const struct sample *smp, char *buf, size_t len)
 {
+	if (smp->type == SMP_T_IPV4 && len >= 16) {
+		/* by hand: glibc's inet_ntop goes through sprintf, and %[src]
+		 * in a header value is printed for every request */
+		const uint8_t *a = (const uint8_t *)&smp->u.ipv4;
+		char *o = buf;
+
+		for (int i = 0; i < 4; i++) {
+			unsigned v = a[i];
+
+			if (i)
+				*o++ = '.';
+			if (v >= 100)
+				*o++ = (char)('0' + v / 100);
+			if (v >= 10)
+				*o++ = (char)('0' + v / 10 % 10);
+			*o++ = (char)('0' + v % 10);
+		}
+		*o = 0;
+		return (size_t)(o - buf);
+	}
 	if (!inet_ntop(smp->type == SMP_T_IPV4 ? AF_INET : AF_INET6,
 		       smp->type == SMP_T_IPV4 ? (const void *)&smp->u.ipv4 : (const void *)&smp->u.ipv6, buf, (socklen_t)len))
 		return 0;

@@ -8,7 +8,10 @@
  *   3  a log-format string, as a value and as a directive, rendered in
  *      both modes and into the arena;
  *   4  lines of a pattern file, compiled for every match method and as a
- *      map of every output type, matched, changed at run time.
+ *      map of every output type, matched, changed at run time;
+ *   5  raw bytes as the TCP payload (a TLS ClientHello, an HTTP request,
+ *      anything): every payload fetch evaluated on them, complete or not
+ *      (the ClientHello parser of src/rules/fetch_payload.c: SNI routing).
  * Whatever is accepted must run without crashing, stay inside its buffers
  * and free everything (the sanitizers check); rendering must respect the
  * output size; a reply must be a well-formed status line.
@@ -496,6 +499,46 @@ static void fuzz_patterns(struct env *e, const char *t)
 	free(copy);
 }
 
+/* The payload fetches on <len> raw bytes, as if more may come or not. */
+static void fuzz_payload(struct env *e, const uint8_t *p, size_t len)
+{
+	static const char *const exprs[] = {
+		"req.ssl_sni", "req.ssl_sni,lower", "req.ssl_alpn", "req.ssl_ver", "req.ssl_hello_type",
+		"req.len", "req.payload(0,0)", "req.payload(5,4)", "req.payload_lv(0,1)", "req.payload_lv(3,2,5)",
+		"req.proto_http", "res.ssl_hello_type", "res.payload(1,2)", "wait_end",
+	};
+	struct smp_pctx pc = pctx(e, -1);
+	char err[512];
+
+	for (size_t k = 0; k < sizeof(exprs) / sizeof(exprs[0]); k++) {
+		struct smp_expr *x = smp_expr_parse(exprs[k], NULL, &pc, err, sizeof(err));
+
+		INV(x != NULL);
+		for (int fin = 0; fin < 2; fin++) {
+			struct smp_iter it = { 0 };
+			struct sample s;
+
+			ctx_begin(e, 0, fin ? SMP_PH_TCP_CONT : SMP_PH_TCP_CONN);
+			e->c.req = NULL;
+			e->c.payload = len ? (const char *)p : "";
+			e->c.payload_len = len;
+			e->c.payload_final = fin;
+			if (smp_eval(x, &e->c, &s)) {
+				check_sample(&s);
+				if (s.type == SMP_T_STR || s.type == SMP_T_BIN)
+					INV(!s.u.str.len || (s.u.str.p >= (const char *)p && s.u.str.p + s.u.str.len <= (const char *)p + len) ||
+					    (s.u.str.p >= e->arena && s.u.str.p + s.u.str.len <= e->arena + sizeof(e->arena)));
+			}
+			for (int i = 0; i < 64 && smp_eval_iter(x, &e->c, &it, &s); i++) {
+				check_sample(&s);
+				if (!(s.flags & SMP_F_NOT_LAST))
+					break;
+			}
+		}
+		smp_expr_free(x);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct env e;
@@ -504,10 +547,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1 || size > 4096)
 		return 0;
 	init_once();
+	if (data[0] % 6 == 5) {
+		env_init(&e);
+		fuzz_payload(&e, data + 1, size - 1);
+		env_free(&e);
+		return 0;
+	}
 	if (!(t = text_of(data + 1, size - 1)))
 		return 0;
 	env_init(&e);
-	switch (data[0] % 5) {
+	switch (data[0] % 6) {
 	case 0: fuzz_expr(&e, t); break;
 	case 1: fuzz_acl(&e, t); break;
 	case 2: fuzz_rule(&e, (data[0] / 5) % RSI_COUNT, t); break;

@@ -83,6 +83,43 @@ def test_playbook_002(ctx):
     eq(_value(sc["rolling"], "client errors"), 0, "zero-downtime deploy")
 
 
+@serial
+@timeout(240)
+def test_playbook_001(ctx):
+    """Lab 001 (one port, a slow writer and two readers weighted 3:1, routed
+    by path): 20 reads split 15:5 and writes reach the writer alone, writes
+    slower than reads, a reader stopped under load without an error, both
+    readers down (503 on /read, /write still served), the writer's graceful
+    shutdown."""
+    sc = _playbook(ctx, "001", 230)
+    eq(sorted(sc), ["all-readers-down", "failover", "graceful", "latency", "routing"], "scenarios")
+    eq(_value(sc["routing"], "20 reads: answered by FAST_REPLICA_1"), 15, "15 of 20 reads to the weight-3 replica")
+    eq(_value(sc["routing"], "20 reads: answered by FAST_REPLICA_2"), 5, "5 of 20 to the weight-1 replica")
+    eq(_value(sc["routing"], "4 writes: answered by the writer"), 4, "writes go to the writer")
+    check(_value(sc["latency"], "10 writes: total time") >= 500, "10 writes take 10 x 50 ms at least")
+    eq(_value(sc["failover"], "FAST_REPLICA_2's share"), 100, "the other replica takes everything")
+    eq(_value(sc["all-readers-down"], "/read with both replicas stopped"), 503, "no reader left: 503")
+    eq(_value(sc["all-readers-down"], "/write meanwhile"), 200, "the writer is another backend")
+
+
+@serial
+@timeout(240)
+def test_playbook_004(ctx):
+    """Lab 004 (/api to two instances sharing Redis, the rest to a static
+    site): an instance whose memory passes 80% gets no traffic at all, the
+    application keeps working, and the management path (use-server +
+    force-persist) reaches the sick instance that ordinary requests never
+    reach, which then comes back."""
+    sc = _playbook(ctx, "004", 230)
+    eq(sorted(sc), ["lesson", "routing", "sick"], "scenarios")
+    eq(_value(sc["routing"], "4 x /: answered by the static site"), 4, "the rest goes to the static site")
+    eq(_value(sc["sick"], "api-1's share from 2 s after"), 0, "the sick node gets no traffic")
+    eq(_value(sc["sick"], "5 x /api/health: answered by api-2"), 5, "'2 - OK' five times")
+    eq(_value(sc["lesson"], "... answered by the healthy api-2"), 1, "the ordinary path never reaches it")
+    eq(_value(sc["lesson"], "... answered by api-1, out of the pool"), 1, "the management path reaches it")
+    check(_value(sc["lesson"], "api-1 back in the pool") >= 0, "api-1 comes back once its memory is freed")
+
+
 def _read_until(proc, pattern, secs, what):
     """Wait until stdout of <proc> matches <pattern>; returns the match."""
     def look():

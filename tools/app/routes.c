@@ -272,10 +272,11 @@ static void respond_status(struct conn *c)
  * APP_STRESS_DEFAULT_PCT of --mem-limit, or APP_STRESS_DEFAULT_MB). */
 static void respond_stress(struct conn *c)
 {
-	uint64_t mb, rss, lim = app_cfg.mem_limit;
+	uint64_t mb = 0, rss, lim = app_cfg.mem_limit;
 	int q = query_u64(&c->req, "mb", &mb), r;
 
-	if (q < 0 || (q == 0 && c->req.route == R_STRESS) || mb > UINT32_MAX) {
+	/* <mb> is only set when the query has it */
+	if (q < 0 || (q == 0 && c->req.route == R_STRESS) || (q > 0 && mb > UINT32_MAX)) {
 		resp_text(c, 400, "bad mb\n");
 		return;
 	}

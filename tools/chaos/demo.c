@@ -129,7 +129,8 @@ static void tick_cb(struct ev_timer *t)
 static void help(void)
 {
 	printf("chaos: type an action and a name, applied at once: kill stop cont term restart (nodes and "
-	       "Redis), zombie error500 off, slow MS, drain ready maint, add (a node kept out of the "
+	       "Redis), zombie error500 off, slow MS, stress release (a node's memory, seed 004), drain ready "
+	       "maint, add (a node kept out of the "
 	       "configuration); e.g. 'kill A', 'slow 300 B', 'restart redis-A'. 'quit' or Ctrl-C stops "
 	       "everything.\n");
 	fflush(stdout);

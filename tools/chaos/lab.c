@@ -493,8 +493,15 @@ static int wait_servers_up(struct lab *lab, struct loop *l)
 		int s = hc_fetch(l, &st, lab->stats_path, 1000, csv, sizeof(csv), NULL);
 		memset(&u, 0, sizeof(u));
 		u.lab = lab;
-		if (s == 200)
+		if (s == 200) {
+			char more[sizeof(lab->more_backends)], *be, *save;
+
 			stats_csv_each(csv, strlen(csv), lab->backend, up_cb, &u);
+			/* a lab that routes by path has nodes in several backends */
+			snprintf(more, sizeof(more), "%s", lab->more_backends);
+			for (be = strtok_r(more, ",", &save); be; be = strtok_r(NULL, ",", &save))
+				stats_csv_each(csv, strlen(csv), be, up_cb, &u);
+		}
 		if (u.up == want)
 			return 0;
 		nap_ms(20);
@@ -613,6 +620,7 @@ static void def_layout(struct lab *lab, const struct lab_def *d)
 	}
 	lab->ndep = i;
 	snprintf(lab->backend, sizeof(lab->backend), "%s", d->backend);
+	snprintf(lab->more_backends, sizeof(lab->more_backends), "%s", d->more_backends ? d->more_backends : "");
 	snprintf(lab->stats_path, sizeof(lab->stats_path), "%s;csv", d->stats_uri);
 	snprintf(lab->load_path, sizeof(lab->load_path), "%s", d->load_path);
 }

@@ -81,6 +81,7 @@ struct lab {
 	int         tandem_exit;   /* wait status when it exited on its own, else -1 */
 	int         fe_port, stats_port;
 	char        backend[64];   /* the backend whose servers are the nodes */
+	char        more_backends[128]; /* other backends serving nodes (a lab routing by path), "" none */
 	char        stats_path[64];/* stats CSV path ("/stats;csv") */
 	char        load_path[128];/* default path of the load */
 	char        cfg[512];      /* tandem's configuration file */

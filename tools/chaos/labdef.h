@@ -37,7 +37,8 @@ struct lab_def {
 	const char *id;         /* "000": the directory contrib/labs/000/ */
 	const char *title;
 	const char *seed;       /* the seed file it comes from */
-	const char *backend;    /* the backend whose servers are the nodes */
+	const char *backend;    /* the backend whose servers are the nodes (faults, detection) */
+	const char *more_backends; /* other backends with nodes as servers, comma-separated, or NULL */
 	const char *load_path;  /* what the load requests by default */
 	const char *stats_uri;  /* `stats uri` of the stats listener */
 	int         fe_port, stats_port;  /* nominal ports */

@@ -14,12 +14,12 @@
 #define ADMIN_TIMEOUT_MS 2000
 
 static const char *const names[FA_MAX] = {
-	"kill", "stop", "cont", "term", "restart", "zombie", "error500", "slow", "off",
+	"kill", "stop", "cont", "term", "restart", "zombie", "error500", "slow", "off", "stress", "release",
 	"drain", "ready", "maint", "add"
 };
 
 static int is_signal(int a) { return a <= FA_TERM; }
-static int is_mode(int a) { return a >= FA_ZOMBIE && a <= FA_OFF; }
+static int is_mode(int a) { return a >= FA_ZOMBIE && a <= FA_RELEASE; }
 static int is_admin(int a) { return a >= FA_DRAIN; }
 
 const char *fact_name(enum fact a)
@@ -29,7 +29,7 @@ const char *fact_name(enum fact a)
 
 int fact_is_recovery(enum fact a)
 {
-	return a == FA_CONT || a == FA_OFF || a == FA_RESTART || a == FA_READY || a == FA_ADD;
+	return a == FA_CONT || a == FA_OFF || a == FA_RESTART || a == FA_READY || a == FA_ADD || a == FA_RELEASE;
 }
 
 const char *fault_target(const struct plan *p, const struct fault *f)
@@ -86,7 +86,7 @@ int plan_parse(struct plan *p, const struct lab *lab, const char *spec, char *er
 		;
 	if (a == FA_MAX) {
 		snprintf(err, errlen, "fault '%s': unknown action '%s' (kill, stop, cont, term, "
-			 "restart, zombie, error500, slow:MS, off, drain, ready, maint, add)", spec, fld[1]);
+			 "restart, zombie, error500, slow:MS, off, stress, release, drain, ready, maint, add)", spec, fld[1]);
 		return -1;
 	}
 	if (a == FA_SLOW) {
@@ -197,11 +197,13 @@ static void mode_cb(struct hc *c, const struct hc_resp *r)
 	struct fault *f = c->ctx;
 
 	if (r->err || r->status != 200) {
+		const char *what = f->act == FA_STRESS ? "/api/stress" : f->act == FA_RELEASE ? "/api/stress/clear" :
+				   "/admin/fault";
+
 		f->state = FS_FAILED;
-		snprintf(f->msg, sizeof(f->msg), "/admin/fault: %s",
-			 r->err ? hc_err_name(r->err) : "non-200 answer");
+		snprintf(f->msg, sizeof(f->msg), "%s: %s", what, r->err ? hc_err_name(r->err) : "non-200 answer");
 		if (!r->err)
-			snprintf(f->msg, sizeof(f->msg), "/admin/fault answered %d", r->status);
+			snprintf(f->msg, sizeof(f->msg), "%s answered %d", what, r->status);
 	} else {
 		f->state = FS_DONE;
 		f->t_ms = (r->t_end_us - f->plan->t0_us) / 1000;
@@ -219,9 +221,14 @@ static void send_admin(struct fault *f)
 	int len;
 
 	hc_init(&f->hc, &n->direct, mode_cb, f);
-	len = snprintf(req, sizeof(req),
-		       "GET /admin/fault?mode=%s&ms=%u HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n",
-		       mode[f->act], f->ms, n->direct.hostport);
+	if (f->act == FA_STRESS || f->act == FA_RELEASE)
+		len = snprintf(req, sizeof(req), "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Length: 0\r\n"
+			       "Connection: close\r\n\r\n", f->act == FA_STRESS ? "/api/stress" : "/api/stress/clear",
+			       n->direct.hostport);
+	else
+		len = snprintf(req, sizeof(req),
+			       "GET /admin/fault?mode=%s&ms=%u HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n",
+			       mode[f->act], f->ms, n->direct.hostport);
 	if (hc_send(&f->hc, req, (size_t)len, 0, 1, ADMIN_TIMEOUT_MS) < 0) {
 		f->state = FS_FAILED;
 		snprintf(f->msg, sizeof(f->msg), "out of memory");

@@ -24,6 +24,8 @@ enum fact {
 	FA_ERROR500,  /* every request gets 500 */
 	FA_SLOW,      /* every response MS later */
 	FA_OFF,       /* fault mode off */
+	FA_STRESS,    /* the node's /api/stress: memory to 90% of --mem-limit, its health fails (seed 004) */
+	FA_RELEASE,   /* the node's /api/stress/clear: memory back, health again */
 	FA_DRAIN,     /* runtime API: set server B/N state drain */
 	FA_READY,     /* runtime API: set server B/N state ready */
 	FA_MAINT,     /* runtime API: set server B/N state maint */

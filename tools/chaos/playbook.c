@@ -74,6 +74,15 @@ int pb_fe_status(struct pb_ctx *x, const char *method, const char *path)
 	return hc_request(x->l, &fe, method, path, 2000, NULL, 0, NULL, NULL);
 }
 
+int pb_fe_node(struct pb_ctx *x, const char *method, const char *path, char *node)
+{
+	struct target fe;
+
+	node[0] = 0;
+	target_local(&fe, x->lab->fe_port, path);
+	return hc_request(x->l, &fe, method, path, 2000, NULL, 0, node, NULL);
+}
+
 int pb_node_status(struct pb_ctx *x, const char *name, const char *method, const char *path)
 {
 	int k = lab_find(x->lab, name);

@@ -91,6 +91,9 @@ void pb_errors_zero(struct pb_ctx *x);
 int pb_split(struct pb_ctx *x, const char *path, int n, int *per_node);
 /* Status of <method> <path> sent through the frontend (-1 on error). */
 int pb_fe_status(struct pb_ctx *x, const char *method, const char *path);
+/* Status of <method> <path> (no body) sent through the frontend; the node
+ * that answered (X-Node) into <node> (HC_NODE_MAX bytes). */
+int pb_fe_node(struct pb_ctx *x, const char *method, const char *path, char *node);
 /* Status of <method> <path> sent to node <name> directly (-1 on error). */
 int pb_node_status(struct pb_ctx *x, const char *name, const char *method, const char *path);
 /* Share (0..100) of node <name> among the answers in [from_ms, to_ms) of the run. */
