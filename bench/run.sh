@@ -10,7 +10,8 @@
 #
 # Environment (defaults in brackets):
 #   BENCH_ROUNDS [3]  BENCH_DURATION seconds per wrk run [5]  BENCH_CONNS wrk connections [50]
-#   BENCH_IDLE idle connections for the memory test [10000]  BENCH_PROXIES [tandem haproxy nginx tandem-rules haproxy-rules]
+#   BENCH_IDLE idle connections for the memory test [10000]  BENCH_PROXIES [tandem haproxy nginx tandem-rules haproxy-rules
+#     tandem-stick haproxy-stick]
 #   BENCH_BACKEND nginx|app [nginx]  TANDEM binary [bin/tandem]  APP binary [bin/tandem-app]
 #   BENCH_NBTHREAD threads (tandem, HAProxy) and workers (nginx) of the proxies [1]
 #   BENCH_SERVERS backend servers balanced over [2]
@@ -26,7 +27,7 @@ ROUNDS=${BENCH_ROUNDS:-3}
 DURATION=${BENCH_DURATION:-5}
 CONNS=${BENCH_CONNS:-50}
 IDLE=${BENCH_IDLE:-10000}
-read -r -a PROXIES <<<"${BENCH_PROXIES:-tandem haproxy nginx tandem-rules haproxy-rules}"
+read -r -a PROXIES <<<"${BENCH_PROXIES:-tandem haproxy nginx tandem-rules haproxy-rules tandem-stick haproxy-stick}"
 BACKEND=${BENCH_BACKEND:-nginx}
 TANDEM=${TANDEM:-bin/tandem}
 APP=${APP:-bin/tandem-app}
@@ -117,10 +118,11 @@ start() {
 	ALL_PIDS+=($!)
 }
 
-read -r -a PORTS < <(python3 bench/proc.py ports $((NSERVERS + 6)))
+read -r -a PORTS < <(python3 bench/proc.py ports $((NSERVERS + 8)))
 PORT[tandem]=${PORTS[0]} PORT[haproxy]=${PORTS[1]} PORT[nginx]=${PORTS[2]} PORT[tandem-base]=${PORTS[3]}
 PORT[tandem-rules]=${PORTS[4]} PORT[haproxy-rules]=${PORTS[5]}
-BE=("${PORTS[@]:6}")   # backend ports; server i answers NODE_<i>
+PORT[tandem-stick]=${PORTS[6]} PORT[haproxy-stick]=${PORTS[7]}
+BE=("${PORTS[@]:8}")   # backend ports; server i answers NODE_<i>
 
 # ---- backends -------------------------------------------------------------------------------
 if [ "$BACKEND" = app ]; then
@@ -223,6 +225,18 @@ EOF2
 	lb_cfg "$1" | sed "/default_backend be/r $WORK/rules.txt"
 }
 
+# The stick row (tandem-stick, haproxy-stick): every request tracked in a stick table by its
+# source address (wrk's: one entry, every request on it) and its request rate checked, as a rate
+# limit does; the limit is never reached. tandem and HAProxy read the very same text.
+lb_cfg_stick() {
+	cat >"$WORK/stick.txt" <<EOF2
+    http-request track-sc0 src table st_src
+    http-request deny deny_status 429 if { sc_http_req_rate(0) gt 1000000000 }
+EOF2
+	lb_cfg "$1" | sed "/default_backend be/r $WORK/stick.txt"
+	printf '\nbackend st_src\n    stick-table type ip size 100k expire 30s store http_req_rate(10s),conn_cur\n'
+}
+
 nginx_proxy_cfg() {
 	nginx_common proxy "$NBTHREAD"
 	cat <<EOF
@@ -272,6 +286,15 @@ for p in "${PROXIES[@]}"; do
 	haproxy-rules)
 		lb_cfg_rules "${PORT[$p]}" >"$WORK/haproxy-rules.cfg"
 		start haproxy-rules haproxy -db -f "$WORK/haproxy-rules.cfg" ;;
+	tandem-stick)
+		lb_cfg_stick "${PORT[$p]}" >"$WORK/tandem-stick.cfg"
+		if [ ! -x "$TANDEM" ]; then
+			log "$TANDEM is missing"; STATUS[$p]="not built"; continue
+		fi
+		start tandem-stick "$TANDEM" -f "$WORK/tandem-stick.cfg" ;;
+	haproxy-stick)
+		lb_cfg_stick "${PORT[$p]}" >"$WORK/haproxy-stick.cfg"
+		start haproxy-stick haproxy -db -f "$WORK/haproxy-stick.cfg" ;;
 	nginx)
 		nginx_proxy_cfg "${PORT[$p]}" >"$WORK/nginx.conf"
 		start nginx nginx -e "$WORK/proxy/error.log" -p "$WORK/proxy" -c "$WORK/nginx.conf" ;;
