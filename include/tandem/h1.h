@@ -6,6 +6,7 @@
 #ifndef TANDEM_H1_H
 #define TANDEM_H1_H
 #include <sys/types.h>
+#include <string.h>
 #include <tandem/h1-t.h>
 
 #define H1_INCOMPLETE (-2)
@@ -35,8 +36,18 @@ int h1_resp_has_body(enum h1_method req_meth, int status);
 
 /* Case-insensitive header lookup; returns the first match or NULL. */
 const struct h1_hdr *h1_find_hdr(const struct h1_msg *msg, const char *name);
-/* Case-insensitive comparison of a h1_str with a NUL-terminated string. */
-int h1_str_ieq(struct h1_str s, const char *lit);
+/* Case-insensitive comparison of <a, an> with <b, bn>. */
+int h1_mem_ieq(const char *a, size_t an, const char *b, size_t bn);
+/* Case-insensitive comparison of a h1_str with a NUL-terminated string.
+ * Inline so that the length of a literal is known at compile time, and a
+ * name of another length costs one comparison (it runs for every header
+ * of every message). */
+static inline int h1_str_ieq(struct h1_str s, const char *lit)
+{
+	size_t l = __builtin_strlen(lit);
+
+	return s.len == l && h1_mem_ieq(s.p, s.len, lit, l);
+}
 /* Is the request method idempotent (RFC 9110 9.2.2)? */
 int h1_method_idempotent(enum h1_method m);
 /* Is <s> a token (RFC 9110 5.6.2: one or more tchar), e.g. a header

@@ -13,8 +13,24 @@
 
 #define QSBR_MAX_THREADS 256
 
-void qsbr_read_lock(void);
-void qsbr_read_unlock(void);
+/* The outermost section's work (qsbr.c); the nesting is counted inline:
+ * a rule set runs inside the stream's section, whose conditions and
+ * formats take it again, and that must cost next to nothing. */
+extern __thread int qsbr_depth;
+void qsbr_read_enter(void);
+void qsbr_read_exit(void);
+
+static inline void qsbr_read_lock(void)
+{
+	if (!qsbr_depth++)
+		qsbr_read_enter();
+}
+
+static inline void qsbr_read_unlock(void)
+{
+	if (!--qsbr_depth)
+		qsbr_read_exit();
+}
 /* Free <p> with <fn>(p) once no reader can hold it (writer side). */
 void qsbr_retire(void *p, void (*fn)(void *));
 /* Free what can be freed. Returns how many objects are still waiting. */

@@ -1,25 +1,28 @@
 /* The rules language as the rest of tandem sees it: what the configuration
  * parser calls to compile it, and what the stream calls to run it.
  *
- * The stream's side, in a request's way (HAProxy's analysers):
+ * The stream's side, in a request's way (HAProxy's analysers), and where
+ * each call is made (src/proxy/, doc/configuration.md "How the rules run"):
  *
- *   accept      rules_run(fe, RSI_TCP_CONN)            tcp-request connection
- *               rules_run(fe, RSI_TCP_SESS)            tcp-request session
- *   TCP mode    rules_run(fe, RSI_TCP_CONT)            tcp-request content (ctx->payload;
+ *   accept      rules_run(fe, RSI_TCP_CONN)            tcp_ana.c tcp_accept_rules()
+ *               rules_run(fe, RSI_TCP_SESS)
+ *   TCP mode    rules_run(fe, RSI_TCP_CONT)            tcp_ana.c st_inspect() (ctx->payload;
  *               rules_inspect_delay(fe, 0)             RV_WAIT until data or the delay)
- *   HTTP head   rules_capture_req(fe, ctx)             capture request header, txn facts
+ *               rules_use_backend(), be's content rules, rules_use_server()
+ *   HTTP head   rules_run(fe, RSI_TCP_CONT)            http_ana.c req_rules()
  *               rules_monitor(fe, ctx)                 monitor-uri / monitor fail
- *               rules_run(fe, RSI_TCP_CONT)            tcp-request content (HTTP mode)
+ *               rules_capture_req(fe, ctx)             capture request header, txn facts
  *               rules_run(fe, RSI_HTTP_REQ)            http-request, then `redirect` rules
  *               rules_use_backend(fe, ctx)             use_backend (NULL: default_backend)
  *   backend     rules_run(be, RSI_TCP_CONT), rules_run(be, RSI_HTTP_REQ)   when be != fe
- *               rules_use_server(be, ctx, &force)      use-server, force/ignore-persist
- *               rules_unique_id_header(fe, ctx)        unique-id-header (then the head is emitted)
- *   response    rules_capture_rsp(fe, ctx)
- *               rules_run(be, RSI_TCP_RES) / (fe, ...) tcp-response content (TCP mode)
+ *               rules_use_server(be, ctx, &force)      http_ana.c choose_server()
+ *               rules_unique_id_header(fe, ctx)        then the head is written from the message
+ *   response    rules_capture_rsp(fe, ctx)             http_ana.c rsp_rules()
+ *               rules_run(be, RSI_TCP_RES) / (fe, ...) tcp-response content (TCP mode: st_tunnel())
  *               rules_run(be, RSI_HTTP_RES), then (fe, RSI_HTTP_RES) when be != fe
- *               rules_run(be, RSI_HTTP_AFTER), then fe (also on responses tandem makes)
- *   log         rules_log(fe, ctx, li, error, ...)     log-format / error-log-format
+ *               rules_run(be, RSI_HTTP_AFTER), then fe (also on responses tandem makes:
+ *               strm_rules.c rx_render())
+ *   log         rules_log(fe, ctx, li, error, ...)     stream_acct.c stream_log()
  *
  * Every verdict other than RV_CONTINUE and RV_ALLOW ends the analysis of
  * the message; a reply is rendered with http_reply_render() right away
@@ -63,7 +66,7 @@ int  userlist_check(const struct userlist *ul, const char *user, const char *pas
 struct http_reply *errorfile_load(const char *path, char *err, size_t errlen);
 int  rules_err_index(int status);
 
-/* ---- the stream's side (phase 2) ------------------------------------------ */
+/* ---- the stream's side ------------------------------------------------------ */
 
 /* Per-stream storage: captures, unique id, request facts (sample-t.h). */
 struct txn_store *txn_store_new(const struct proxy *fe);

@@ -12,6 +12,10 @@ int sess_new(struct proxy *fe, struct bind_conf *bind, int fd, const struct sock
  * connection closes after it (idle keep-alive clients of a worker retiring
  * after a reload are kept until their next request or a deadline). */
 void sess_soft_stop(struct sess *ss);
+/* Log a connection that failed before any request (a failed handshake)
+ * with the frontend's error-log-format (else log-format); <term> is the
+ * termination state ("CR"...). Nothing without a custom format. */
+void sess_log_conn_error(struct sess *ss, const char *term);
 /* Hard stop: close it now. */
 void sess_kill(struct sess *ss);
 

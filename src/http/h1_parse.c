@@ -941,9 +941,9 @@ int h1_resp_has_body(enum h1_method req_meth, int status)
 	return 1;
 }
 
-int h1_str_ieq(struct h1_str s, const char *lit)
+int h1_mem_ieq(const char *a, size_t an, const char *b, size_t bn)
 {
-	return tok_ieq(s.p, s.len, lit, strlen(lit));
+	return tok_ieq(a, an, b, bn);
 }
 
 const struct h1_hdr *h1_find_hdr(const struct h1_msg *msg, const char *name)

@@ -21,10 +21,27 @@ static int puts_(struct buf *b, const char *s)
 	return buf_append(b, s, strlen(s));
 }
 
+/* "name: value\r\n" with one room check (it runs for every header of
+ * every message). */
 static int put_hdr(struct buf *b, const char *n, size_t nl, const char *v, size_t vl)
 {
-	if (put(b, n, nl) || put(b, ": ", 2) || put(b, v, vl) || put(b, "\r\n", 2))
+	size_t need = nl + vl + 4;
+	char *o;
+
+	if (need > buf_room(b))
 		return -1;
+	if (need > buf_tailroom(b))
+		buf_compact(b);
+	o = buf_tail(b);
+	memcpy(o, n, nl);
+	o += nl;
+	*o++ = ':';
+	*o++ = ' ';
+	memcpy(o, v, vl);
+	o += vl;
+	*o++ = '\r';
+	*o = '\n';
+	b->data += need;
 	return 0;
 }
 

@@ -109,3 +109,28 @@ void count_response(struct stream *s)
 			CTR_ADD(s->srv->ctr->rtime_sum, (s->t_rsp_us - s->t_conn_us) / 1000);
 	}
 }
+
+/* A connection that failed before any request (a handshake: TLS, the
+ * PROXY protocol) is logged with error-log-format (HAProxy's connection
+ * error log), else log-format; a frontend with neither logs nothing.
+ * <term> is the termination state ("CR", "cR"...). */
+void sess_log_conn_error(struct sess *ss, const char *term)
+{
+	static __thread char line[65536];
+	struct txn_log t;
+	int n;
+
+	if (ss->fe->options & PR_O_NOLOG)
+		return;
+	if (!(n = rx_log_conn_error(ss, term, line, sizeof(line))))
+		return;
+	memset(&t, 0, sizeof(t));
+	memcpy(&t.cli, &ss->addr, sizeof(ss->addr));
+	t.term[0] = term[0];
+	t.term[1] = term[1];
+	t.term[2] = t.term[3] = '-';
+	t.status = -1;
+	t.bytes_in = 1;   /* not a probe: dontlognull does not apply */
+	t.TR = t.Tw = t.Tc = t.Tr = t.Ta = -1;
+	httplog_emit_line(G, ss->fe, &t, line, (size_t)n, -1);
+}

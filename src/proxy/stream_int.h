@@ -116,6 +116,9 @@ const struct proxy *rx_rsp_set(struct stream *s, struct smp_ctx *c, int set, str
 int rx_log(struct stream *s, const struct txn_log *t, int error, char *line, size_t len, int *level);
 void strm_rules_thread_exit(void);
 struct smp_ctx *rx_ctx_sess(struct sess *ss);
+/* error-log-format (else log-format) for a connection that failed before
+ * any request: its length, 0 when the frontend has neither. */
+int rx_log_conn_error(struct sess *ss, const char *term, char *line, size_t len);
 
 /* tcp_ana.c: TCP analysis */
 /* tcp-request connection and session rules at accept: 0, or -1 when the

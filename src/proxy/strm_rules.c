@@ -462,3 +462,37 @@ int rx_log(struct stream *s, const struct txn_log *t, int error, char *line, siz
 	rx->arena.used = used;
 	return n ? (int)n : 0;
 }
+
+/* ---- connection errors (error-log-format) ------------------------------ */
+
+int rx_log_conn_error(struct sess *ss, const char *term, char *line, size_t len)
+{
+	const struct px_rules *r = ss->fe->rules;
+	struct smp_ctx *c;
+	struct lf_info li;
+	size_t n;
+
+	if (!r || (!r->error_log_format && !r->log_format))
+		return 0;
+	qsbr_read_lock();
+	if (!(c = rx_ctx_sess(ss))) {
+		qsbr_read_unlock();
+		return 0;
+	}
+	memset(&li, 0, sizeof(li));
+	li.Th = li.Ti = li.TR = li.Tw = li.Tc = li.Tr = li.Ta = -1;
+	li.Tt = (int)((now_us - ss->t_accept_us) / 1000);
+	li.accept_us = clock_wall_us() - (now_us - ss->t_accept_us);
+	li.status = -1;
+	memcpy(li.term, term, 2);
+	li.term[2] = li.term[3] = '-';
+	li.cli = c->src;
+	li.actconn = __atomic_load_n(&worker.actconn, __ATOMIC_RELAXED);
+	li.feconn = (int)CTR_GET(ss->fe->fe_ctr->cur_sess);
+	li.uniq_id = __atomic_fetch_add(&rx_req_counter, 1, __ATOMIC_RELAXED);
+	c->li = &li;
+	n = rules_log(ss->fe, c, &li, 1, line, len);
+	c->li = NULL;
+	qsbr_read_unlock();
+	return (int)n;
+}

@@ -156,15 +156,10 @@ static int hdr_fetch(const struct h1_msg *m, const struct smp_arg *a, struct sam
 		if (!next_value(m, name, nlen, full, &it->idx, &it->off, &v))
 			return 0;
 		smp_set_str(s, v.p, v.len, SMP_F_CONST);
-		{
-			/* is there another one? (look ahead without moving) */
-			unsigned hi = it->idx;
-			size_t off = it->off;
-			struct h1_str w;
-
-			if (next_value(m, name, nlen, full, &hi, &off, &w))
-				s->flags |= SMP_F_NOT_LAST;
-		}
+		/* there may be another one: headers are left to look at (the
+		 * caller's next call says, without scanning them twice) */
+		if (it->idx < m->nhdrs)
+			s->flags |= SMP_F_NOT_LAST;
 		return 1;
 	}
 	if (!nth_value(m, name, nlen, full, occ, &v))

@@ -34,7 +34,7 @@ static struct qsbr_slot slots[QSBR_MAX_THREADS];
 static int nslots;                       /* highest slot used + 1 */
 static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
 static __thread int my_slot = -1;
-static __thread int depth;
+__thread int qsbr_depth;      /* read sections nested (qsbr.h's inline lock) */
 
 /* writer side (one thread at a time: the runtime API's) */
 static struct retired *open_items;
@@ -57,10 +57,8 @@ static int take_slot(void)
 	return s;
 }
 
-void qsbr_read_lock(void)
+void qsbr_read_enter(void)
 {
-	if (depth++)
-		return;
 	if (my_slot < 0 && (my_slot = take_slot()) < 0)
 		abort();   /* more than QSBR_MAX_THREADS reading threads */
 	__atomic_store_n(&slots[my_slot].seq, slots[my_slot].seq + 1, __ATOMIC_RELAXED);
@@ -68,10 +66,8 @@ void qsbr_read_lock(void)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
-void qsbr_read_unlock(void)
+void qsbr_read_exit(void)
 {
-	if (--depth)
-		return;
 	__atomic_store_n(&slots[my_slot].seq, slots[my_slot].seq + 1, __ATOMIC_RELEASE);
 }
 
@@ -86,7 +82,7 @@ void qsbr_thread_exit(void)
 	slots[my_slot].used = 0;
 	pthread_mutex_unlock(&slot_lock);
 	my_slot = -1;
-	depth = 0;
+	qsbr_depth = 0;
 }
 
 void qsbr_retire(void *p, void (*fn)(void *))

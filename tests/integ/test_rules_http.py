@@ -569,3 +569,20 @@ def test_connection_close_by_rule(ctx):
     eq(r.status, 200, "second")
     check(c.closed(3.0), "Connection: close set by a rule closes the client connection")
     c.close()
+
+
+def test_use_service_stats_dashboard(ctx):
+    """tandem's own service name: the stats page (its dashboard, its CSV)
+    chosen by a rule on any path; HAProxy has no such service."""
+    from harness import tandem_only
+    tandem_only("the stats page as a service is a tandem extension")
+    a = mirror(ctx)
+    fe = "stats uri /st\nhttp-request use-service stats if { path_beg /dash }"
+    px, port = start(ctx, fe, [("s1", a.port)])
+    c = Client(port)
+    r = c.get("/dash")
+    eq(r.status, 200, "the dashboard through use-service")
+    check(b"<html" in r.body.lower(), "an HTML page: %r" % r.body[:200])
+    r = c.get("/dash;csv")
+    check(r.status == 200 and r.body.startswith(b"# pxname,"), "options after the path: %r" % r.body[:100])
+    c.close()
