@@ -153,7 +153,7 @@ static int out_room(struct ppeer *p, size_t n)
 
 static void out_put(struct ppeer *p, const void *d, size_t n)
 {
-	if (out_room(p, n) == 0) {
+	if (n && out_room(p, n) == 0) {
 		memcpy(p->out + p->out_len, d, n);
 		p->out_len += n;
 	}
@@ -598,7 +598,7 @@ static int on_read(struct ppeer **pp)
 		}
 		established(p);
 	}
-	if (p->state == PS_ESTAB) {
+	if (p->state == PS_ESTAB && p->in_len) {
 		size_t at = 0;
 		struct pm m;
 		long n;
@@ -612,8 +612,10 @@ static int on_read(struct ppeer **pp)
 			send_error(p, PM_ERR_SIZELIMIT, "message too big or malformed");
 			return -1;
 		}
-		memmove(p->in, p->in + at, p->in_len - at);
-		p->in_len -= at;
+		if (at) {
+			memmove(p->in, p->in + at, p->in_len - at);
+			p->in_len -= at;
+		}
 		send_acks(p);
 	}
 	return 0;
