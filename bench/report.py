@@ -175,8 +175,9 @@ def table(rows, proxies, meta, columns=COLUMNS, ratio_keys=RATIO_KEYS):
                 cells.append(f"{a / b:.2f}x" if ok else "")
             body.append(cells)
     # the rules row: tandem with 20 ACLs and 10 rules against HAProxy with the same, and
-    # against tandem without them (what the rules cost tandem)
-    for a, b in (("tandem-rules", "haproxy-rules"), ("tandem-rules", "tandem")):
+    # against tandem without them (what the rules cost tandem); the stick row likewise
+    for a, b in (("tandem-rules", "haproxy-rules"), ("tandem-rules", "tandem"),
+                 ("tandem-stick", "haproxy-stick"), ("tandem-stick", "tandem")):
         if a in rows and b in rows:
             cells = [f"{a}/{b}"]
             for key, _, _ in COLUMNS:

@@ -10,7 +10,8 @@
 #
 # Environment (defaults in brackets):
 #   BENCH_ROUNDS [3]  BENCH_DURATION seconds per wrk run [5]  BENCH_CONNS wrk connections [50]
-#   BENCH_IDLE idle connections for the memory test [10000]  BENCH_PROXIES [tandem haproxy nginx tandem-rules haproxy-rules]
+#   BENCH_IDLE idle connections for the memory test [10000]  BENCH_PROXIES [tandem haproxy nginx tandem-rules haproxy-rules
+#     tandem-stick haproxy-stick]
 #   BENCH_BACKEND nginx|app [nginx]  TANDEM binary [bin/tandem]  APP binary [bin/tandem-app]
 #   BENCH_NBTHREAD threads (tandem, HAProxy) and workers (nginx) of the proxies [1]
 #   BENCH_SERVERS backend servers balanced over [2]
@@ -29,7 +30,7 @@ ROUNDS=${BENCH_ROUNDS:-3}
 DURATION=${BENCH_DURATION:-5}
 CONNS=${BENCH_CONNS:-50}
 IDLE=${BENCH_IDLE:-10000}
-read -r -a PROXIES <<<"${BENCH_PROXIES:-tandem haproxy nginx tandem-rules haproxy-rules}"
+read -r -a PROXIES <<<"${BENCH_PROXIES:-tandem haproxy nginx tandem-rules haproxy-rules tandem-stick haproxy-stick}"
 BACKEND=${BENCH_BACKEND:-nginx}
 TANDEM=${TANDEM:-bin/tandem}
 APP=${APP:-bin/tandem-app}
@@ -129,11 +130,12 @@ start() {
 	ALL_PIDS+=($!)
 }
 
-read -r -a PORTS < <(python3 bench/proc.py ports $((NSERVERS + 7)))
+read -r -a PORTS < <(python3 bench/proc.py ports $((NSERVERS + 9)))
 PORT[tandem]=${PORTS[0]} PORT[haproxy]=${PORTS[1]} PORT[nginx]=${PORTS[2]} PORT[tandem-base]=${PORTS[3]}
 PORT[callgrind]=${PORTS[4]}   # the proxy being run under callgrind, one at a time
 PORT[tandem-rules]=${PORTS[5]} PORT[haproxy-rules]=${PORTS[6]}
-BE=("${PORTS[@]:7}")   # backend ports; server i answers NODE_<i>
+PORT[tandem-stick]=${PORTS[7]} PORT[haproxy-stick]=${PORTS[8]}
+BE=("${PORTS[@]:9}")   # backend ports; server i answers NODE_<i>
 
 # ---- backends -------------------------------------------------------------------------------
 if [ "$BACKEND" = app ]; then
@@ -236,6 +238,18 @@ EOF2
 	lb_cfg "$1" | sed "/default_backend be/r $WORK/rules.txt"
 }
 
+# The stick row (tandem-stick, haproxy-stick): every request tracked in a stick table by its
+# source address (wrk's: one entry, every request on it) and its request rate checked, as a rate
+# limit does; the limit is never reached. tandem and HAProxy read the very same text.
+lb_cfg_stick() {
+	cat >"$WORK/stick.txt" <<EOF2
+    http-request track-sc0 src table st_src
+    http-request deny deny_status 429 if { sc_http_req_rate(0) gt 1000000000 }
+EOF2
+	lb_cfg "$1" | sed "/default_backend be/r $WORK/stick.txt"
+	printf '\nbackend st_src\n    stick-table type ip size 100k expire 30s store http_req_rate(10s),conn_cur\n'
+}
+
 # nginx_proxy_cfg PORT [NAME]: the nginx proxy's config; NAME (proxy) names its work directory.
 nginx_proxy_cfg() {
 	nginx_common "${2:-proxy}" "$NBTHREAD"
@@ -281,6 +295,13 @@ proxy_cmd() {
 		CMD=("$TANDEM" -f "$WORK/$tag.cfg") ;;
 	haproxy-rules)
 		lb_cfg_rules "$port" >"$WORK/$tag.cfg"
+		CMD=(haproxy -db -f "$WORK/$tag.cfg") ;;
+	tandem-stick)
+		lb_cfg_stick "$port" >"$WORK/$tag.cfg"
+		[ -n "$TANDEM" ] && [ -x "$TANDEM" ] || return 1
+		CMD=("$TANDEM" -f "$WORK/$tag.cfg") ;;
+	haproxy-stick)
+		lb_cfg_stick "$port" >"$WORK/$tag.cfg"
 		CMD=(haproxy -db -f "$WORK/$tag.cfg") ;;
 	nginx)
 		nginx_proxy_cfg "$port" "$tag" >"$WORK/$tag.conf"

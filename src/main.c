@@ -23,7 +23,9 @@
 #include <tandem/dns.h>
 #include <tandem/log.h>
 #include <tandem/master.h>
+#include <tandem/peers.h>
 #include <tandem/shm.h>
+#include <tandem/stick.h>
 #include <tandem/sock.h>
 #include <tandem/ssl.h>
 #include <tandem/version.h>
@@ -83,6 +85,7 @@ int main(int argc, char **argv)
 	ctr_init((int)sysconf(_SC_NPROCESSORS_ONLN));  /* counter slots: before any counter set */
 	admin_register();  /* the stats services and the runtime API */
 	worker_module_register(&dns_module);
+	worker_module_register(&stk_expire_module);   /* stick tables: the expiry timer */
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -159,6 +162,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	shm_bind_counters(cfg);
+	/* stick tables live in memory shared with the workers (and kept over
+	 * reloads), made here before any fork */
+	if (stk_bind(cfg) < 0) {
+		log_event(LL_ALERT, "Cannot map the stick tables. Exiting.");
+		return 1;
+	}
 	if (master_open_listeners(cfg, NULL) < 0) {
 		log_event(LL_ALERT, "Failed to bind some listeners. Exiting.");
 		return 1;
@@ -196,7 +205,15 @@ int main(int argc, char **argv)
 		bgp_stop();
 		return 1;
 	}
+	/* the stick tables' peers: a thread of the master, like VRRP */
+	if (peers_start(cfg) < 0) {
+		log_event(LL_ALERT, "Cannot start the stick table peers. Exiting.");
+		vrrp_stop();
+		bgp_stop();
+		return 1;
+	}
 	i = master_run(&cfg);
+	peers_stop();
 	vrrp_stop();
 	bgp_stop();   /* the workers are gone: withdraw (again), remove the addresses */
 	master_close_listeners(cfg);

@@ -131,6 +131,7 @@ struct act_data {
 	uint32_t         ms;         /* delays */
 	struct http_reply *reply;
 	char            *str;        /* reason phrase, ... */
+	struct smp_arg  *tab;        /* track-sc: the stick table (resolved after parsing) */
 };
 
 struct rule {

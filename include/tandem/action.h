@@ -33,6 +33,18 @@ void action_for_each_kw(int set, void (*fn)(const char *name, void *arg), void *
  * again with the same <res> (it restarts at the rule that waited). */
 void rule_list_run(const struct rule_list *list, struct smp_ctx *ctx, struct rule_result *res);
 
+/* Stick tables (src/rules/stick_act.c): can an expression giving
+ * <out_type> samples make keys of a table of type <table_type> (enum
+ * stk_type)? And, once the tables are resolved, is the key of rule <r>
+ * (track-sc) one of its table's? 0, or -1 with <err> filled. */
+int stk_key_type_ok(int out_type, int table_type);
+/* The key of table <t> from sample <smp> (cast to the table's type, in
+ * <ctx>'s arena when needed): 1, or 0 when it cannot be one. */
+struct stk_table;
+struct stk_key;
+int stk_key_of_smp(const struct stk_table *t, struct sample *smp, struct smp_ctx *ctx, struct stk_key *k);
+int stick_act_check(const struct rule *r, char *err, size_t errlen);
+
 /* Replies (src/rules/reply.c). */
 void http_reply_free(struct http_reply *r);
 /* Render the reply for <status> (<r> NULL: the proxy's errorfile for that

@@ -91,6 +91,7 @@ extern const struct cli_cmd cli_map_cmds[];    /* cli_map.c: maps and ACL patter
 extern const struct cli_cmd cli_events_cmds[]; /* cli_events.c: show state-changes */
 extern const struct cli_cmd cli_dns_cmds[];    /* cli_dns.c: show resolvers */
 extern const struct cli_cmd cli_ssl_cmds[];    /* cli_ssl.c: ssl certificates and crt-lists */
+extern const struct cli_cmd cli_table_cmds[];  /* cli_table.c: show|clear|set table */
 
 /* Process start, for `show info` (set by cli_start; 0 = unknown). */
 extern uint64_t cli_start_wall_s;

@@ -2,6 +2,8 @@
  * usable or full is decided in srv_state.h, for every module alike. */
 #ifndef TANDEM_LB_H
 #define TANDEM_LB_H
+#include <stdint.h>
+#include <stddef.h>
 #include <sys/socket.h>
 #include <tandem/lb-t.h>
 #include <tandem/proxy-t.h>
@@ -13,6 +15,17 @@
  * rather than go to a backup (HAProxy's rule). NULL when no server can
  * take the request now: see lb_has_full() for whether to wait. */
 struct server *lb_pick(struct proxy *be, struct server *avoid, const struct sockaddr_storage *cli);
+/* The same with the request's hash key (`balance uri|url_param|hdr()|
+ * rdp-cookie|hash`): <has_hash> 0 when the request has no key (round
+ * robin then, as HAProxy). */
+struct server *lb_pick_key(struct proxy *be, struct server *avoid, const struct sockaddr_storage *cli,
+			   uint32_t hash, int has_hash);
+/* The hash of a request key with <be>'s `hash-type` function and modifier. */
+uint32_t lb_hash_key(const struct proxy *be, const void *key, size_t len);
+/* Consistent hashing (lb_chash.c): the server hash <h> goes to with no
+ * request in progress (tests, measurements); release the rings. */
+struct server *lb_chash_lookup(struct proxy *be, uint32_t h);
+void lb_chash_free(struct proxy *be);
 /* Is some usable server of <be> at its maxconn? (then a request waits in
  * the queue instead of failing) */
 int lb_has_full(const struct proxy *be);

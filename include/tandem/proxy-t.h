@@ -11,6 +11,8 @@
 
 struct px_rules;     /* rules-t.h */
 struct rules_cfg;    /* rules-t.h */
+struct px_persist;   /* persist-t.h */
+struct stk_cfg;      /* stick-t.h */
 
 /* ---- logging targets (global `log`, proxy `log global` / `log ...`) ---- */
 enum log_fmt { LOGF_RFC3164 = 0, LOGF_RAW, LOGF_SHORT, LOGF_ISO, LOGF_TIMED, LOGF_LOCAL, LOGF_PRIORITY, LOGF_RFC5424 };
@@ -180,13 +182,15 @@ struct server {
 	char  *ssl_alpn, *ssl_ciphers, *ssl_ciphersuites;
 	char  *check_sni, *check_alpn;
 	void  *ssl_rt;                   /* client context, SNI expression, sessions per thread (src/ssl/) */
+	char  *cookie;                   /* `cookie VALUE` (persistence, doc/persistence.md), NULL: none */
 	const char *file; int line;
 };
 
 /* ---- proxies ---- */
 enum { PR_CAP_FE = 1, PR_CAP_BE = 2, PR_CAP_DEF = 4 };
 enum { PR_MODE_TCP = 0, PR_MODE_HTTP = 1 };
-enum { LB_ROUNDROBIN = 0, LB_STATIC_RR, LB_LEASTCONN, LB_SOURCE, LB_FIRST, LB_RANDOM };
+enum { LB_ROUNDROBIN = 0, LB_STATIC_RR, LB_LEASTCONN, LB_SOURCE, LB_FIRST, LB_RANDOM,
+       LB_HASH /* uri, url_param, hdr(), rdp-cookie, hash EXPR: persist-t.h */ };
 enum { REUSE_NEVER = 0, REUSE_SAFE, REUSE_AGGRESSIVE, REUSE_ALWAYS };
 enum {                       /* `retry-on` conditions (HAProxy's names) */
 	RETRY_CONN_FAILURE  = 1u << 0,
@@ -260,6 +264,7 @@ struct proxy {
 	uint8_t fwdfor_except_addr[16]; int fwdfor_except_bits; /* network and prefix length */
 	int    http_reuse;       /* REUSE_*, default SAFE */
 	struct px_rules *rules;  /* ACLs, rule sets, captures, formats (rules-t.h); NULL when none */
+	struct px_persist *persist; /* cookie, stick rules, stick-table, hash balancing (persist-t.h); NULL: none */
 	int    nqueued;          /* requests waiting in this backend's queue (atomic, kept by the stream) */
 	int    maxconn;          /* frontend maxconn, 0 = global */
 	int    fullconn;
@@ -295,6 +300,7 @@ struct proxy {
 struct cfg {
 	struct global g;
 	struct rules_cfg *rules; /* pattern references, userlists, variables (rules-t.h); NULL when none */
+	struct stk_cfg *stick;   /* stick tables and peers sections (stick-t.h); NULL when none */
 	struct list proxies;     /* struct proxy (no defaults sections) */
 	struct list vrrps;       /* struct vrrp_conf (`vrrp` sections, vrrp-t.h) */
 	struct list anycasts;    /* struct bgp_conf (`anycast` sections, bgp-t.h) */

@@ -132,6 +132,15 @@ int rules_early_hints(const struct smp_ctx *ctx, struct buf *out);
  * crypt area) and give back its reader slot. Call when a thread ends. */
 void rules_thread_exit(void);
 
+/* Editing a parsed head in place (src/rules/hdr_edit.c), for what edits
+ * heads besides the rules (cookie persistence): values must live in the
+ * context's arena (or longer) until the head is emitted. 0, or -1 on a
+ * rewrite failure (header table full, a value with CR/LF/NUL). */
+int msg_add_hdr(struct smp_ctx *ctx, struct h1_msg *m, const char *name, size_t nlen,
+		const char *val, size_t vlen);
+int msg_set_hdr_value(struct smp_ctx *ctx, struct h1_msg *m, unsigned idx, const char *val, size_t vlen);
+void msg_del_hdr(struct smp_ctx *ctx, struct h1_msg *m, unsigned idx);
+
 /* Helpers other files of the engine share. */
 int rules_nbsrv(const struct proxy *be);
 uint64_t rules_rand64(void);

@@ -24,6 +24,8 @@ struct userlist;
 struct smp_ctx;
 struct rules_cfg;
 struct cap_decl;
+struct stk_conf;
+struct stk_ctr;
 struct lf_info;
 
 /* Sample types (HAProxy's). Strings and binaries are (pointer, length):
@@ -77,6 +79,7 @@ enum arg_type {
 	ARGT_VAR,        /* a variable name: scope.name */
 	ARGT_MAP,        /* a map file (loaded): only map converters */
 	ARGT_TIME,       /* a time with unit (ms) */
+	ARGT_TAB,        /* a stick table, by name (resolved after parsing; empty: the proxy's own) */
 };
 
 #define SMP_MAX_ARGS 5
@@ -94,6 +97,7 @@ struct smp_arg {
 		struct regex   *re;
 		int             var;     /* variable id (vars registry) */
 		struct pat_head *map;    /* compiled map index */
+		struct stk_conf *tab;    /* stick table (stick-t.h) */
 	} u;
 	char *name;            /* BE/SRV/USR: the name as written, until resolved */
 };
@@ -315,6 +319,12 @@ struct smp_ctx {
 	/* what %-variables show when a format is rendered at rule time (a
 	 * header value, the unique id): the stream's facts so far, or NULL */
 	const struct lf_info *li;
+	/* stick tables: the counters tracked by this stream (track-sc in
+	 * tcp-request content and http rules, [STK_NB_TRACK]) and by its
+	 * session (tcp-request connection/session), allocated by the first
+	 * such rule; NULL when the caller provides none */
+	struct stk_ctr  *trk;
+	struct stk_ctr **sess_trk;
 	/* where the last rule that matched came from (last_rule_file/line) */
 	const char      *last_rule_file;
 	int              last_rule_line;

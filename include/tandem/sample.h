@@ -40,6 +40,9 @@ const char *smp_type_name(int type);
 int smp_arg_parse(const struct smp_pctx *pc, int type, const char *s, size_t len,
 		  struct smp_arg *a, char *err, size_t errlen);
 void smp_arg_free(struct smp_arg *a);
+/* Have the name argument <a> (backend, server, userlist, table) resolved
+ * after parsing, for keyword <kw>. <a> must not move until then. 0 or -1. */
+int smp_arg_defer(const struct smp_pctx *pc, struct smp_arg *a, const char *kw);
 /* Register variable <name> ("txn.foo") in the configuration; returns its
  * id, or -1 with <err> filled (bad scope or name). */
 int vars_register(struct rules_cfg *rc, const char *name, size_t len, char *err, size_t errlen);
@@ -122,5 +125,8 @@ extern const struct smp_fetch_kw smp_fetch_http[];     /* fetch_http.c */
 extern const struct smp_fetch_kw smp_fetch_payload[];  /* fetch_payload.c */
 extern const struct smp_conv_kw smp_conv_std[];        /* conv.c */
 extern const struct smp_conv_kw smp_conv_map[];        /* conv_map.c */
+extern const struct smp_fetch_kw smp_fetch_stick[];    /* stick_fetch.c */
+extern const struct smp_fetch_kw smp_fetch_rdp[];      /* fetch_rdp.c */
+extern const struct smp_conv_kw smp_conv_stick[];      /* stick_fetch.c */
 
 #endif

@@ -16,6 +16,7 @@ struct proxy;
 struct bind_conf;
 struct stream;
 struct var_store;
+struct stk_ctr;
 
 struct sess {
 	struct list       link;     /* this thread's sessions */
@@ -31,6 +32,8 @@ struct sess {
 	uint8_t           hs;       /* a TLS handshake in progress (no stream yet) */
 	uint8_t           http;     /* a TCP frontend's connection went HTTP (switch-mode, an HTTP backend) */
 	struct var_store *vars;     /* sess-scoped variables, NULL until a rule sets one */
+	struct stk_ctr   *stkctr;   /* stick counters tracked by tcp-request connection/session
+				     * rules ([STK_NB_TRACK]), NULL until one tracks */
 	union {                     /* the client's address, compact (a stream */
 		struct sockaddr     sa; /* gets it as a sockaddr_storage) */
 		struct sockaddr_in  in;

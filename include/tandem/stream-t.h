@@ -91,6 +91,7 @@ enum fail_kind {
 
 struct service;
 struct txn_store;
+struct strm_persist;
 
 struct stream {
 	struct sess      *sess;       /* the client connection's session */
@@ -138,6 +139,8 @@ struct stream {
 	uint8_t           rwait_set;  /* enum rule_set of the set that waits, + which proxy (INSPECT_*) */
 	uint64_t          exp_insp;   /* end of the inspect delay, tarpit, wait-for-body (now_ms, 0 = none) */
 	uint64_t          uniq_id;    /* %rt: the process's transaction counter when this one began */
+	struct strm_persist *pst;     /* persistence: tracked counters, cookie, stores, hash key
+				       * (persist-t.h); NULL until needed, kept in the pool */
 };
 
 #endif

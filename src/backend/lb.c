@@ -1,8 +1,10 @@
 /* Server selection: the candidate filter and dispatch to the algorithm of
  * the backend (`balance`). Each algorithm lives in its own file:
  * lb_rr.c (roundrobin, static-rr: smooth weighted round-robin),
- * lb_lc.c (leastconn), lb_hash.c (source), lb_first.c (first),
- * lb_random.c (random(N): power of N choices). */
+ * lb_lc.c (leastconn), lb_hash.c (source and the request-key hashes:
+ * uri, url_param, hdr(), rdp-cookie, hash; map-based), lb_chash.c
+ * (consistent hashing), lb_first.c (first), lb_random.c (random(N): power
+ * of N choices). */
 #include <tandem/lb.h>
 #include <tandem/srv_state.h>
 #include "lb_int.h"
@@ -42,13 +44,20 @@ static struct server *pick_class(struct proxy *be, struct lb_req *rq)
 	case LB_SOURCE:    return lb_source_pick(be, rq);
 	case LB_FIRST:     return lb_first_pick(be, rq);
 	case LB_RANDOM:    return lb_random_pick(be, rq);
+	case LB_HASH:      return lb_hash_pick(be, rq);
 	default:           return lb_rr_pick(be, rq);
 	}
 }
 
 struct server *lb_pick(struct proxy *be, struct server *avoid, const struct sockaddr_storage *cli)
 {
-	struct lb_req rq = { .backup = 0, .avoid = avoid, .cli = cli };
+	return lb_pick_key(be, avoid, cli, 0, 0);
+}
+
+struct server *lb_pick_key(struct proxy *be, struct server *avoid, const struct sockaddr_storage *cli,
+			   uint32_t hash, int has_hash)
+{
+	struct lb_req rq = { .backup = 0, .avoid = avoid, .cli = cli, .hash = hash, .has_hash = has_hash };
 	struct server *s;
 
 	s = pick_class(be, &rq);

@@ -13,6 +13,8 @@ struct lb_req {
 	int backup;                              /* the class: 0 active, 1 backup servers */
 	const struct server *avoid;              /* the server that just failed (redispatch), or NULL */
 	const struct sockaddr_storage *cli;      /* the client's address (source hashing), or NULL */
+	uint32_t hash;                           /* LB_HASH: the request's key, hashed (lb_hash_key) */
+	int has_hash;                            /* the request has a key (else round robin) */
 	int skipped;                             /* <avoid> is usable and was refused only for being <avoid> */
 	int busy;                                /* a usable server of the class is full (at its maxconn) */
 };
@@ -44,6 +46,9 @@ struct server *lb_lc_pick(struct proxy *be, struct lb_req *rq);
 struct server *lb_source_pick(struct proxy *be, struct lb_req *rq);
 struct server *lb_first_pick(struct proxy *be, struct lb_req *rq);
 struct server *lb_random_pick(struct proxy *be, struct lb_req *rq);
+struct server *lb_hash_pick(struct proxy *be, struct lb_req *rq);
+/* lb_chash.c: the server of hash <h> on the consistent ring of <rq>'s class. */
+struct server *lb_chash_pick(struct proxy *be, struct lb_req *rq, uint32_t h);
 
 /* One step of smooth weighted round-robin over <n> servers (nginx's
  * algorithm): adds each weight to its current weight <cw>, chooses the

@@ -259,6 +259,7 @@ void lb_free(struct proxy *be)
 	if (be->lb_rr)
 		rr_state_free(be->lb_rr);
 	be->lb_rr = NULL;
+	lb_chash_free(be);
 }
 
 /* ---- picking (any thread) ------------------------------------------------ */

@@ -15,7 +15,7 @@
 
 /* Section kinds (ctx->sec). */
 enum { SEC_NONE = 0, SEC_GLOBAL, SEC_DEFAULTS, SEC_FRONTEND, SEC_BACKEND, SEC_LISTEN, SEC_SKIP, SEC_VRRP,
-       SEC_VRRP_SCRIPT, SEC_VRRP_TFILE, SEC_VRRP_GROUP, SEC_ANYCAST, SEC_USERLIST, SEC_HTTP_ERRORS, SEC_RESOLVERS };
+       SEC_VRRP_SCRIPT, SEC_VRRP_TFILE, SEC_VRRP_GROUP, SEC_ANYCAST, SEC_USERLIST, SEC_HTTP_ERRORS, SEC_RESOLVERS, SEC_PEERS };
 
 /* Where a proxy keyword may appear (cfg_kw.where). */
 #define KW_DEF  (1u << 0)
@@ -54,6 +54,7 @@ extern const struct cfg_kw cfg_proxy_kws[];    /* kw_proxy.c */
 extern const struct cfg_kw cfg_server_kws[];   /* kw_server.c: server, default-server */
 extern const struct cfg_kw cfg_retry_kws[];    /* kw_retry.c: retry-on, retry-budget */
 extern const struct cfg_kw cfg_rules_kws[];    /* kw_rules.c: acl, http-request, use_backend... */
+extern const struct cfg_kw cfg_stick_kws[];    /* kw_stick.c: stick-table, stick, cookie, hash-type... */
 
 /* ---- errors and warnings (parse.c) ----
  * cfg_err logs "[ALERT] ... : config : parsing [FILE:LINE] : msg", counts
@@ -147,6 +148,18 @@ int  cfg_http_errors_kw(struct cfg_ctx *ctx, char **args, int nargs);
 int  cfg_stats_admin_cond(struct cfg_ctx *ctx, char **args, int nargs);
 int  cfg_stats_http_rule(struct cfg_ctx *ctx, char **args, int nargs);
 int  cfg_rules_check(struct cfg_ctx *ctx);
+
+/* kw_stick.c: persistence and hash balancing (doc/persistence.md): the
+ * hash forms of `balance`, the `peers` section, `localpeer`, what a
+ * defaults section passes on, release, and the checks after parsing. */
+int  cfg_balance_hash(struct cfg_ctx *ctx, char **args, int nargs);
+int  cfg_peers_start(struct cfg_ctx *ctx, char **args, int nargs);
+int  cfg_peers_kw(struct cfg_ctx *ctx, char **args, int nargs);
+int  cfg_kw_localpeer(struct cfg_ctx *ctx, char **args, int nargs);
+int  cfg_persist_inherit(struct proxy *px, const struct proxy *def);
+void cfg_persist_free(struct proxy *px);
+void cfg_stick_free(struct cfg *cfg);
+int  cfg_stick_check(struct cfg_ctx *ctx);
 
 /* parse.c: proxy life cycle */
 struct proxy *cfg_proxy_new(struct cfg_ctx *ctx, const char *name, int cap, const struct proxy *def);

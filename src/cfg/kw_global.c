@@ -533,6 +533,7 @@ const struct cfg_kw cfg_global_kws[] = {
 	{ "pidfile",         0, gkw_string },
 	{ "chroot",          0, gkw_string },
 	{ "node",            0, gkw_string },
+	{ "localpeer",       0, cfg_kw_localpeer },  /* kw_stick.c */
 	{ "description",     0, gkw_description },
 	{ "user",            0, gkw_user },
 	{ "group",           0, gkw_user },

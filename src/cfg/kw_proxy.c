@@ -155,13 +155,11 @@ static int kw_default_backend(struct cfg_ctx *ctx, char **args, int nargs)
 
 static int kw_balance(struct cfg_ctx *ctx, char **args, int nargs)
 {
-	static const char *const later[] = {
-		"uri", "url_param", "hash", "log-hash", "sticky", NULL
-	};
+	static const char *const later[] = { "log-hash", "sticky", NULL };
 	const char *a;
 
 	if (nargs < 2)
-		return cfg_err(ctx, "'balance' expects an algorithm (roundrobin, static-rr, leastconn, source, first or random).");
+		return cfg_err(ctx, "'balance' expects an algorithm (roundrobin, static-rr, leastconn, source, first, random, uri, url_param, hdr(), rdp-cookie or hash).");
 	a = args[1];
 	if (strcmp(a, "roundrobin") == 0)
 		PX->lbalgo = LB_ROUNDROBIN;
@@ -183,9 +181,12 @@ static int kw_balance(struct cfg_ctx *ctx, char **args, int nargs)
 		}
 		PX->lbalgo = LB_RANDOM;
 		PX->lb_draws = (int)n;
-	} else if (in_list(later, a) || strncmp(a, "hdr(", 4) == 0 ||
-		 strncmp(a, "rdp-cookie", 10) == 0 || strncmp(a, "url_param", 9) == 0)
-		return cfg_err(ctx, "balance algorithm '%s' is not supported yet (supported: roundrobin, static-rr, leastconn, source, first, random).", a);
+	} else if (!strcmp(a, "uri") || !strcmp(a, "url_param") || !strcmp(a, "hash") ||
+		   !strncmp(a, "hdr(", 4) || !strncmp(a, "rdp-cookie", 10)) {
+		/* the hash forms take their own arguments (kw_stick.c) */
+		return cfg_balance_hash(ctx, args, nargs);
+	} else if (in_list(later, a))
+		return cfg_err(ctx, "balance algorithm '%s' is not supported yet (supported: roundrobin, static-rr, leastconn, source, first, random, uri, url_param, hdr(), rdp-cookie, hash).", a);
 	else
 		return cfg_err(ctx, "unknown balance algorithm '%s'.", a);
 	return cfg_max_args(ctx, args, nargs, 1);
@@ -612,9 +613,6 @@ static const struct {
 	const char *why;
 } rejected[] = {
 	{ "compression", "'compression' is not supported by tandem." },
-	{ "stick", "stickiness is not supported yet." },
-	{ "stick-table", "stickiness is not supported yet." },
-	{ "cookie", "cookie-based persistence is not supported yet." },
 	{ "errorloc", "custom error pages are not supported yet." },
 	{ "errorloc302", "custom error pages are not supported yet." },
 	{ "errorloc303", "custom error pages are not supported yet." },
@@ -623,8 +621,6 @@ static const struct {
 	{ "contimeout", "'contimeout' is deprecated: use 'timeout connect'." },
 	{ "clitimeout", "'clitimeout' is deprecated: use 'timeout client'." },
 	{ "srvtimeout", "'srvtimeout' is deprecated: use 'timeout server'." },
-	{ "hash-type", "hash-based balancing is not supported yet." },
-	{ "hash-balance-factor", "hash-based balancing is not supported yet." },
 	{ "monitor-net", "'monitor-net' doesn't exist anymore (HAProxy removed it too)." },
 	{ "bind-process", "'bind-process' is not supported (HAProxy removed it too)." },
 	{ "reqadd", "'reqadd' and friends were removed from HAProxy: use 'http-request add-header'." },
@@ -642,7 +638,6 @@ static const struct {
 	{ "log-tag", "'log-tag' is not supported by tandem." },
 	{ "email-alert", "'email-alert' is not supported by tandem." },
 	{ "filter", "'filter' is not supported by tandem." },
-	{ "dynamic-cookie-key", "cookie-based persistence is not supported yet." },
 	{ "load-server-state-from-file", "server state files are not supported yet." },
 	{ "server-state-file-name", "server state files are not supported yet." },
 	{ "http-send-name-header", "'http-send-name-header' is not supported by tandem." },

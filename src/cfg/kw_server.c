@@ -178,6 +178,7 @@ const struct srv_member srv_members[] = {
 	STR(check_sni),
 	STR(check_alpn),
 	OWN(ssl_rt, rel_ssl_rt), /* built after parsing (src/ssl/ssl_srv.c) */
+	M(cookie, SM_STR, NULL, NULL),   /* `cookie VALUE` */
 	KEEP(file),              /* the configuration's path or a literal: not owned */
 	KEEP(line),
 };
@@ -349,6 +350,25 @@ static int skw_id(struct srv_kw_ctx *c, struct server *s, const char *kw, const 
 	return 0;
 }
 
+/* cookie VALUE: the value of the backend's persistence cookie that names
+ * this server (doc/persistence.md). */
+static int skw_cookie(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val)
+{
+	char *v;
+
+	for (const char *p = val; *p; p++)
+		if ((unsigned char)*p <= 32 || *p == ';' || *p == ',' || *p == '"' || *p == '\\' || *p == 127)
+			return srv_kw_err(c, "'%s': character '%c' is not permitted in a cookie value ('%s').",
+					  kw, *p, val);
+	if (!*val)
+		return srv_kw_err(c, "'%s' expects <value> as argument.", kw);
+	if (!(v = strdup(val)))
+		return srv_kw_err(c, "out of memory");
+	free(s->cookie);
+	s->cookie = v;
+	return 0;
+}
+
 static int skw_check(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val)
 {
 	(void)c; (void)val;
@@ -495,11 +515,12 @@ const struct srv_kw srv_kws[] = {
 	KW1("resolve-net",    0, cfg_skw_resolve_net,    "10.0.0.0/8,192.168.0.0/16"),
 	KW1("resolve-opts",   0, cfg_skw_resolve_opts,   "allow-dup-ip,ignore-weight"),
 	KW1("init-addr",      0, cfg_skw_init_addr,      "last,libc,none"),
+	KW1("cookie",       DYN, skw_cookie,     "s1"),
 	REFUSED("check-send-proxy", " is not supported by tandem (it does not send the PROXY protocol)"),
 
 	LATER("agent-check"), LATER("agent-port"), LATER("agent-inter"), LATER("agent-addr"),
 	LATER("agent-send"), LATER("on-marked-down"), LATER("on-marked-up"), LATER("track"),
-	LATER("maxqueue"), LATER("minconn"), LATER("cookie"), LATER("redir"),
+	LATER("maxqueue"), LATER("minconn"), LATER("redir"),
 	LATER("send-proxy"), LATER("send-proxy-v2"), LATER("source"), LATER("usesrc"),
 	LATER("pool-max-conn"), LATER("pool-purge-delay"), LATER("pool-low-conn"), LATER("tfo"),
 	LATER("namespace"), LATER("proto"), LATER("check-proto"), LATER("no-check-send-proxy"),

@@ -246,6 +246,8 @@ static int proxy_inherit(struct proxy *px, const struct proxy *def)
 		return -1;
 	if (rules_px_inherit(px, def) < 0)
 		return -1;
+	if (cfg_persist_inherit(px, def) < 0)
+		return -1;
 	px->to.tarpit = def->to.tarpit;
 	srv_settings_free(&px->defsrv);
 	if (srv_settings_copy(&px->defsrv, &def->defsrv) < 0)
@@ -324,6 +326,7 @@ void cfg_proxy_free(struct proxy *px)
 	}
 	cfg_log_targets_free(&px->logs);
 	rules_px_free(px);
+	cfg_persist_free(px);
 	for (int i = 0; i < px->n_stats_scope; i++)
 		free(px->stats_scope[i]);
 	free(px->stats_scope);
@@ -489,7 +492,7 @@ static const struct {
 	{ "vrrp-sync-group", cfg_vrrp_start },
 	{ "userlist",  cfg_userlist_start },
 	{ "resolvers", cfg_resolvers_start },
-	{ "peers",     start_unsupported },
+	{ "peers",     cfg_peers_start },
 	{ "program",   start_unsupported },
 	{ "cache",     start_unsupported },
 	{ "mailers",   start_unsupported },
@@ -542,7 +545,8 @@ static const struct cfg_kw *kw_find(const struct cfg_kw *t, const char *name)
 
 static int dispatch_proxy(struct cfg_ctx *ctx, char **args, int nargs)
 {
-	static const struct cfg_kw *const tables[] = { cfg_proxy_kws, cfg_server_kws, cfg_retry_kws, cfg_rules_kws };
+	static const struct cfg_kw *const tables[] = { cfg_proxy_kws, cfg_server_kws, cfg_retry_kws, cfg_rules_kws,
+							 cfg_stick_kws };
 	const struct cfg_kw *kw = NULL;
 
 	ctx->no = 0;
@@ -596,6 +600,8 @@ static int dispatch_line(struct cfg_ctx *ctx, char **args, int nargs)
 		return cfg_http_errors_kw(ctx, args, nargs);
 	case SEC_RESOLVERS:
 		return cfg_resolvers_kw(ctx, args, nargs);
+	case SEC_PEERS:
+		return cfg_peers_kw(ctx, args, nargs);
 	case SEC_GLOBAL:
 		if (!(kw = kw_find(cfg_global_kws, args[0])))
 			return cfg_err(ctx, "unknown keyword '%s' in 'global' section", args[0]);
@@ -668,6 +674,8 @@ struct cfg *cfg_load(const char *path, char *err, size_t errlen)
 	if (!ctx.nerr)
 		cfg_rules_check(&ctx);
 	if (!ctx.nerr)
+		cfg_stick_check(&ctx);
+	if (!ctx.nerr)
 		cfg_vrrp_check(&ctx);
 	if (!ctx.nerr)
 		cfg_bgp_check(&ctx);
@@ -700,6 +708,7 @@ void cfg_free(struct cfg *cfg)
 	}
 	cfg_vrrp_free(cfg);
 	rules_cfg_free(cfg);
+	cfg_stick_free(cfg);
 	cfg_bgp_free(cfg);
 	cfg_resolvers_free(cfg);
 	cfg_global_free(&cfg->g);

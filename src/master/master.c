@@ -26,8 +26,10 @@
 #include <tandem/clock.h>
 #include <tandem/log.h>
 #include <tandem/master.h>
+#include <tandem/peers.h>
 #include <tandem/shm.h>
 #include <tandem/shm_hist.h>
+#include <tandem/stick.h>
 #include <tandem/sock.h>
 #include <tandem/vrrp.h>
 #include <tandem/worker.h>
@@ -193,6 +195,7 @@ static pid_t fork_worker(struct cfg *cfg)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != master_pid)
 			_exit(1);
+		peers_forked();   /* the peer sessions are the master's */
 		sigemptyset(&none);
 		/* the worker blocks what it reads through signalfd itself */
 		sigprocmask(SIG_SETMASK, &none, NULL);
@@ -301,11 +304,23 @@ static void reload(struct cfg **cfgp, pid_t *wpid, const char *path)
 		return;
 	}
 	shm_bind_counters(ncfg);  /* the new worker goes on counting where the old one is */
+	/* stick tables: the same ones (same name and definition) are taken
+	 * over as they are; changed ones get their entries copied */
+	if (stk_bind(ncfg) < 0) {
+		log_event(LL_ALERT, "Reload failed: cannot map the stick tables. The current configuration and worker (%d) are kept.",
+			  (int)*wpid);
+		reload_result(0, "cannot map the stick tables");
+		cfg_free(ncfg);
+		stk_gc(*cfgp);
+		sd_notifyf("READY=1\nSTATUS=reload failed: stick tables");
+		return;
+	}
 	if (master_open_listeners(ncfg, *cfgp) < 0) {
 		log_event(LL_ALERT, "Reload failed: cannot bind the new listeners. The current configuration and worker (%d) are kept.",
 			  (int)*wpid);
 		reload_result(0, "cannot bind the new listeners");
 		cfg_free(ncfg);
+		stk_gc(*cfgp);
 		sd_notifyf("READY=1\nSTATUS=reload failed: cannot bind");
 		return;
 	}
@@ -333,6 +348,7 @@ static void reload(struct cfg **cfgp, pid_t *wpid, const char *path)
 		master_open_listeners(*cfgp, ncfg);
 		master_close_listeners(ncfg);
 		cfg_free(ncfg);
+		stk_gc(*cfgp);
 		sd_notifyf("READY=1\nSTATUS=reload failed: worker did not start");
 		return;
 	}
@@ -348,9 +364,11 @@ static void reload(struct cfg **cfgp, pid_t *wpid, const char *path)
 	/* sockets of the old config that the new one did not take: closed here;
 	 * the former worker closes its own copies when it retires */
 	master_close_listeners(*cfgp);
+	peers_reload(ncfg);   /* the peers thread follows the new tables before the old ones go */
 	cfg_free(*cfgp);
 	*cfgp = ncfg;
 	*wpid = np;
+	stk_gc(ncfg);   /* tables the new configuration dropped (the old worker keeps its copy) */
 	sd_notifyf("READY=1\nSTATUS=serving");
 }
 
@@ -481,6 +499,10 @@ int master_run(struct cfg **cfgp)
 				} else {
 					crashes = 0;
 				}
+				/* nobody else runs: what the dead worker held in the
+				 * stick tables (locks, tracked entries) is free again */
+				if (!nold)
+					stk_crash_reset(*cfgp);
 				wpid = fork_worker(*cfgp);
 				if (wpid < 0) {
 					free(path);

@@ -19,6 +19,7 @@
 #include <tandem/service.h>
 #include <tandem/sock.h>
 #include <tandem/stream.h>
+#include <tandem/persist.h>
 #include "stream_int.h"
 
 static __thread struct h1_msg strm_scratch_msg;
@@ -331,20 +332,22 @@ static int stats_uri(struct stream *s, struct h1_msg *m, struct smp_ctx *c, stru
  * matched: a management path reaches one node whatever its state), with
  * `force-persist` / `ignore-persist` deciding for the request. Persistence
  * (cookies, stick tables) chooses here too. */
-static void choose_server(struct stream *s, struct smp_ctx *c)
+static void choose_server(struct stream *s, struct h1_msg *m, struct smp_ctx *c)
 {
-	struct server *sv;
-	int force;
+	struct server *sv = NULL;
+	int force = 0;
 
 	if (!c || !s->be->rules)
 		return;
 	sv = rules_use_server(s->be, c, &force);
-	if (!sv)
-		return;
-	s->srv = sv;
-	s->flags |= SF_SRV_CHOSEN;
-	if (force == 1)
-		s->flags |= SF_FORCE_SRV;
+	if (sv) {
+		s->srv = sv;
+		s->flags |= SF_SRV_CHOSEN;
+		if (force == 1)
+			s->flags |= SF_FORCE_SRV;
+	}
+	/* persistence: the cookie, stick rules, the hash key (persist.c) */
+	persist_req(s, m, c, force);
 }
 
 /* The request's rules, in HAProxy's order (its analysers):
@@ -375,6 +378,7 @@ static int req_rules(struct stream *s, struct h1_msg *m, struct smp_ctx *c)
 	if (!sf(s, SF_BE_SET)) {
 		if (!sf(s, SF_TCP_DONE) && req_set(s, m, c, fe, RSI_TCP_CONT))
 			return ANA_DONE;
+		persist_http_req(s);   /* the counters tracked so far count this request */
 		if ((code = rules_monitor(fe, c))) {
 			s->flags |= SF_NOLOG;
 			CTR_ADD(fe->fe_ctr->intercepted, 1);
@@ -390,13 +394,14 @@ static int req_rules(struct stream *s, struct h1_msg *m, struct smp_ctx *c)
 			return ANA_GO;   /* no backend: 503 */
 		c->be = s->be;
 	} else {
+		persist_http_req(s);
 		rules_capture_req(fe, c);
 	}
 	be = s->be;
 	if (be != fe && (req_set(s, m, c, be, RSI_TCP_CONT) || req_set(s, m, c, be, RSI_HTTP_REQ) ||
 			 stats_uri(s, m, c, be)))
 		return ANA_DONE;
-	choose_server(s, c);
+	choose_server(s, m, c);
 	c->srv = s->srv;
 	if (rules_unique_id_header(fe, c) < 0)
 		CTR_ADD(fe->fe_ctr->failed_rewrites, 1);
@@ -666,6 +671,7 @@ static int rsp_rules(struct stream *s, struct h1_msg *m)
 	if (!c)
 		return ANA_GO;
 	rx_arena_reset();
+	persist_rsp_store(s, m, c);   /* stick store-response, then the stores */
 	rules_capture_rsp(s->fe, c);
 	if (!sf(s, SF_TCPRES_DONE)) {
 		px = rx_rsp_set(s, c, RSI_TCP_RES, &res);
@@ -678,6 +684,7 @@ static int rsp_rules(struct stream *s, struct h1_msg *m)
 	px = rx_rsp_set(s, c, RSI_HTTP_AFTER, &res);
 	if (rsp_verdict(s, m, c, &res, px))
 		return ANA_DONE;
+	persist_rsp_cookie(s, m, c);   /* Set-Cookie of the persistence cookie */
 	s->status = m->status;
 	/* a rule asked for "Connection: close": the client's too */
 	if (!close_before && (m->flags & H1_F_CONN_CLOSE))

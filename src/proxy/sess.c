@@ -19,6 +19,7 @@
 #include <tandem/sess.h>
 #include <tandem/ssl_sess.h>
 #include <tandem/stream.h>
+#include <tandem/persist.h>
 #include "stream_int.h"
 
 #define STRM_POOL_MAX 64   /* free streams kept per thread for the next requests */
@@ -34,15 +35,18 @@ struct stream *stream_alloc(void)
 		 * stream: no allocation per request once the thread is warm */
 		struct txn_store *t;
 		struct var_store v;
+		struct strm_persist *pst;
 
 		s = list_entry(this_thr->strm_pool.next, struct stream, link);
 		list_del(&s->link);
 		this_thr->nstrm_pool--;
 		t = s->txn;
 		v = s->vars;
+		pst = s->pst;
 		memset(s, 0, sizeof(*s));
 		s->txn = t;
 		s->vars = v;
+		s->pst = pst;
 	} else if (!(s = calloc(1, sizeof(*s)))) {
 		return NULL;
 	}
@@ -54,6 +58,7 @@ struct stream *stream_alloc(void)
 
 static void stream_free(struct stream *s)
 {
+	persist_stream_free(s);
 	txn_store_free(s->txn);
 	vars_store_free(&s->vars);
 	free(s);
@@ -182,6 +187,7 @@ void sess_close(struct sess *ss)
 	if (ss->strm)
 		stream_end(ss->strm);
 	ss->closed = 1;
+	persist_sess_end(ss);   /* the session's tracked stick counters */
 	if (ss->vars) {
 		vars_store_free(ss->vars);
 		free(ss->vars);
@@ -370,6 +376,9 @@ static void sess_begin(struct sess *ss)
 		sess_close(ss);
 		return;
 	}
+	/* after both accept phases, which may have started tracking */
+	if (ss->stkctr)
+		persist_sess_start(ss);   /* a session counts in what it tracks */
 	if (fe->mode == PR_MODE_HTTP) {
 		/* the first request: `timeout http-request` from the accept */
 		uint32_t to = fe->to.http_request ? fe->to.http_request : fe->to.client;

@@ -34,6 +34,7 @@
 #include <tandem/sess.h>
 #include <tandem/ssl_sess.h>
 #include <tandem/stream.h>
+#include <tandem/persist.h>
 #include "stream_int.h"
 
 static int do_connect(struct stream *s);
@@ -83,6 +84,7 @@ void stream_end(struct stream *s)
 {
 	if (s->state == ST_CLOSED)
 		return;
+	persist_txn_end(s);   /* stick counters: errors, bytes; the stream's released */
 	release_server_slot(s);
 	drop_server_conn(s);
 	if (s->be)
@@ -207,6 +209,7 @@ static void srv_io_cb(struct ev_io *io, uint32_t ev)
 /* Start waiting for the next request on this connection. */
 void txn_reset(struct stream *s)
 {
+	persist_txn_end(s);   /* stick counters: errors, bytes; the stream's released */
 	s->meth = H1_M_OTHER;
 	s->srv = s->prev_srv = NULL;
 	s->be = s->fe->defbe;
@@ -370,7 +373,7 @@ static int st_queue(struct stream *s)
 
 	if (client_gone(s))
 		return 0;
-	srv = lb_pick(s->be, s->prev_srv, &s->cli_addr);
+	srv = persist_pick(s, s->prev_srv);   /* the balancer, with the request's hash key */
 	if (srv) {
 		list_del(&s->qlink);
 		s->srv = srv;
@@ -459,6 +462,7 @@ static int st_connect(struct stream *s)
 			CTR_ADD(s->srv->ctr->cum_conn, 1);
 			CTR_ADD(be->be_ctr->ctime_sum, (now_us - s->t_conn_start_us) / 1000);
 			s->state = sf(s, SF_HTTP) ? ST_XFER : ST_TUNNEL;
+			persist_connected(s);   /* TCP: stick stores, the server being known */
 			s->exp_cli = 0;  /* armed by the new state when it waits on the client */
 			s->exp_srv = after(sf(s, SF_HTTP) ? be->to.server :
 					   (be->to.tunnel ? be->to.tunnel : be->to.server));
@@ -483,7 +487,7 @@ static int do_connect(struct stream *s)
 	int fd;
 
 	if (!srv) {
-		srv = lb_pick(be, s->prev_srv, &s->cli_addr);
+		srv = persist_pick(s, s->prev_srv);   /* the balancer, with the request's hash key */
 		if (!srv && lb_has_full(be)) {
 			/* servers are alive but at their maxconn: wait for a slot
 			 * (HAProxy's queue), up to `timeout queue` (else connect) */

@@ -30,6 +30,7 @@
 #include <tandem/sample.h>
 #include <tandem/server.h>
 #include <tandem/sock.h>
+#include <tandem/persist.h>
 #include "stream_int.h"
 
 /* Rewritten values, converter results and rendered replies of one
@@ -171,6 +172,8 @@ struct smp_ctx *rx_ctx(struct stream *s, struct h1_msg *req, struct h1_msg *rsp)
 	}
 	rx->li.status = s->status;
 	c->li = &rx->li;
+	c->trk = persist_trk(s);         /* track-sc of content and HTTP rules */
+	c->sess_trk = &s->sess->stkctr;  /* and of tcp-request connection/session */
 	return c;
 }
 
@@ -226,6 +229,7 @@ struct smp_ctx *rx_ctx_sess(struct sess *ss)
 	c->sess_vars = ss->vars;
 	c->sess_home = &ss->vars;
 	c->rcfg = worker.cfg->rules;
+	c->sess_trk = &ss->stkctr;       /* tcp-request connection/session track-sc */
 	return c;
 }
 

@@ -27,6 +27,7 @@
 #include <tandem/rules.h>
 #include <tandem/sample.h>
 #include <tandem/sock.h>
+#include <tandem/persist.h>
 #include "stream_int.h"
 
 /* ---- at accept ------------------------------------------------------------ */
@@ -204,10 +205,12 @@ int st_inspect(struct stream *s)
 
 			c->be = s->be;
 			c->payload_final = 1;
+			force = 0;
 			if (s->be->rules && (sv = rules_use_server(s->be, c, &force))) {
 				s->srv = sv;
 				s->flags |= SF_SRV_CHOSEN | (force == 1 ? SF_FORCE_SRV : 0);
 			}
+			persist_req(s, NULL, c, force);   /* stick rules, the hash key (persist.c) */
 			go = 0;
 			s->exp_insp = 0;
 			s->state = ST_CONNECT;
@@ -234,7 +237,7 @@ route:
 		return 1;   /* the backend's rules, with its own inspect delay */
 	}
 	s->rwait_set = INS_SERVER;
-	if (!rules || !s->be->rules || !s->be->rules->n_srv_rule) {
+	if (!rules || !s->be->rules || (!s->be->rules->n_srv_rule && !persist_wanted(s->be))) {
 		s->exp_insp = 0;
 		s->state = ST_CONNECT;
 	}

@@ -1056,8 +1056,10 @@ static const struct action_kw actions[] = {
 
 /* HAProxy actions tandem does not have (yet): refused with a reason. */
 static const struct { const char *prefix; const char *why; } unsupported[] = {
-	{ "track-sc", "stick tables are not supported yet" },
-	{ "sc-", "stick tables are not supported yet" },
+	{ "track-sc", "stick counter index out of range: tandem tracks sc0, sc1 and sc2 (track-sc0, track-sc1, track-sc2)" },
+	{ "sc-inc-gpc(", "general purpose counter arrays are not supported by tandem (use sc-inc-gpc0/1)" },
+	{ "sc-set-gpt(", "general purpose tag arrays are not supported by tandem (use sc-set-gpt0)" },
+	{ "sc-add-gpc(", "general purpose counter arrays are not supported by tandem (use sc-inc-gpc0/1)" },
 	{ "set-map(", "changing maps from rules is not supported (use the runtime API: set map, add map)" },
 	{ "del-map(", "changing maps from rules is not supported (use the runtime API: del map)" },
 	{ "add-acl(", "changing ACL files from rules is not supported (use the runtime API: add acl)" },
@@ -1083,22 +1085,28 @@ static const struct { const char *prefix; const char *why; } unsupported[] = {
 	{ "attach-srv", "not supported by tandem" },
 };
 
+/* The action tables: this file's, and the stick table actions
+ * (stick_act.c: track-sc0/1/2, sc-inc-gpc0/1, sc-set-gpt0). */
+static const struct action_kw *const action_tables[] = { actions, stick_actions };
+
 static const struct action_kw *find_action(const char *w)
 {
-	for (const struct action_kw *k = actions; k->name; k++) {
-		size_t l = strlen(k->name);
+	for (size_t t = 0; t < sizeof(action_tables) / sizeof(action_tables[0]); t++)
+		for (const struct action_kw *k = action_tables[t]; k->name; k++) {
+			size_t l = strlen(k->name);
 
-		if (k->prefix ? !strncmp(w, k->name, l) : !strcmp(w, k->name))
-			return k;
-	}
+			if (k->prefix ? !strncmp(w, k->name, l) : !strcmp(w, k->name))
+				return k;
+		}
 	return NULL;
 }
 
 void action_for_each_kw(int set, void (*fn)(const char *name, void *arg), void *arg)
 {
-	for (const struct action_kw *k = actions; k->name; k++)
-		if (k->where & (1u << set))
-			fn(k->name, arg);
+	for (size_t t = 0; t < sizeof(action_tables) / sizeof(action_tables[0]); t++)
+		for (const struct action_kw *k = action_tables[t]; k->name; k++)
+			if (k->where & (1u << set))
+				fn(k->name, arg);
 }
 
 static void rule_free(struct rule *r)
@@ -1107,6 +1115,9 @@ static void rule_free(struct rule *r)
 	free(r->a.name);
 	logfmt_free(r->a.fmt);
 	regex_free(r->a.re);
+	if (r->a.tab)
+		smp_arg_free(r->a.tab);
+	free(r->a.tab);
 	smp_expr_free(r->a.expr);
 	http_reply_free(r->a.reply);
 	free(r->a.str);
@@ -1126,14 +1137,16 @@ static void list_names(int set, char *buf, size_t len)
 	size_t o = 0;
 
 	buf[0] = 0;
-	for (const struct action_kw *k = actions; k->name; k++)
-		if (k->where & (1u << set)) {
-			int n = snprintf(buf + o, len - o, "%s'%s%s'", o ? ", " : "", k->name, k->prefix ? "<var>)" : "");
+	for (size_t t = 0; t < sizeof(action_tables) / sizeof(action_tables[0]); t++)
+		for (const struct action_kw *k = action_tables[t]; k->name; k++)
+			if (k->where & (1u << set)) {
+				int n = snprintf(buf + o, len - o, "%s'%s%s'", o ? ", " : "", k->name,
+						 k->prefix ? (!strncmp(k->name, "sc-", 3) ? "<sc-id>)" : "<var>)") : "");
 
-			if (n < 0 || (size_t)n >= len - o)
-				break;
-			o += (size_t)n;
-		}
+				if (n < 0 || (size_t)n >= len - o)
+					return;
+				o += (size_t)n;
+			}
 }
 
 int rule_parse(struct act_parse *p, struct rule_list *list, char **args, int nargs)

@@ -17,6 +17,7 @@
 #include <tandem/qsbr.h>
 #include <tandem/regex.h>
 #include <tandem/rules.h>
+#include <tandem/stick.h>
 #include "rules_int.h"
 
 /* ------------------------------------------------------------------ */
@@ -387,6 +388,9 @@ static int resolve_fixups(struct cfg *cfg, struct rules_cfg *rc, struct rules_re
 		} else if (a->type == ARGT_USR) {
 			if (!(a->u.ul = userlist_find(rc, a->name)))
 				ret = rep_err(rep, &pc, "unable to find userlist '%s' referenced in arg 1 of '%s'.", a->name, f->kw);
+		} else if (a->type == ARGT_TAB) {
+			if (!(a->u.tab = stk_conf_find(cfg, a->name)))
+				ret = rep_err(rep, &pc, "unable to find stick-table '%s' referenced by '%s'.", a->name, f->kw);
 		}
 	}
 	return ret;

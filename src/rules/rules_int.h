@@ -59,6 +59,16 @@ int hdr_kind(const char *name, size_t len);
  * the response (1), truncated to the slot's length. */
 void txn_capture(struct txn_store *t, int rsp, int slot, const char *p, size_t len);
 
+/* stick_act.c: the stick table actions (track-sc0/1/2, sc-inc-gpc0/1,
+ * sc-set-gpt0), a second table of action.c's. */
+struct action_kw;
+extern const struct action_kw stick_actions[];
+/* stick_fetch.c: the key of table <t> from sample <smp> (cast to the
+ * table's type). 1, or 0 when the sample cannot be a key of it. */
+struct stk_table;
+struct stk_key;
+int stk_key_of_smp(const struct stk_table *t, struct sample *smp, struct smp_ctx *ctx, struct stk_key *k);
+
 /* rules.c: the proxy's rules (allocated on first use, NULL on OOM). */
 struct px_rules *px_rules_get(struct proxy *px);
 /* Report an error / a warning at the parse position <pc>. rep_err

@@ -21,8 +21,9 @@
 /* ------------------------------------------------------------------ */
 /* keyword lookup                                                      */
 
-static const struct smp_fetch_kw *const fetch_tables[] = { smp_fetch_l4, smp_fetch_http, smp_fetch_payload };
-static const struct smp_conv_kw *const conv_tables[] = { smp_conv_std, smp_conv_map };
+static const struct smp_fetch_kw *const fetch_tables[] = { smp_fetch_l4, smp_fetch_http, smp_fetch_payload,
+							   smp_fetch_stick, smp_fetch_rdp };
+static const struct smp_conv_kw *const conv_tables[] = { smp_conv_std, smp_conv_map, smp_conv_stick };
 
 const struct smp_fetch_kw *smp_find_fetch(const char *name, size_t len)
 {
@@ -170,7 +171,7 @@ static int parse_mask4(const char *s, struct in_addr *out)
 	return 0;
 }
 
-static int add_fixup(const struct smp_pctx *pc, struct smp_arg *a, const char *kw)
+int smp_arg_defer(const struct smp_pctx *pc, struct smp_arg *a, const char *kw)
 {
 	struct arg_fixup *f;
 
@@ -269,12 +270,19 @@ bad_int:
 			 type == ARGT_IPV4 ? "IPv4 address" : type == ARGT_IPV6 ? "IPv6 address" :
 			 type == ARGT_MSK4 ? "IPv4 mask" : "IPv6 mask", tmp);
 		return -1;
+	case ARGT_TAB:
+		/* empty: the proxy's own table, named after it */
+		if (!len && pc->px) {
+			s = pc->px->id;
+			len = strlen(s);
+		}
+		/* fallthrough */
 	case ARGT_BE:
 	case ARGT_SRV:
 	case ARGT_USR:
 		if (!len) {
 			snprintf(err, errlen, "expects a %s name", type == ARGT_BE ? "backend" :
-				 type == ARGT_SRV ? "server" : "userlist");
+				 type == ARGT_SRV ? "server" : type == ARGT_TAB ? "table" : "userlist");
 			return -1;
 		}
 		if (!(a->name = strndup(s, len)))
@@ -546,8 +554,8 @@ struct smp_expr *smp_expr_parse(const char *text, const char **endp, const struc
 		const char *kw = c < 0 ? e->fetch->name : e->conv[c].kw->name;
 
 		for (int i = 0; i < SMP_MAX_ARGS; i++)
-			if ((a[i].type == ARGT_BE || a[i].type == ARGT_SRV || a[i].type == ARGT_USR) &&
-			    a[i].name && add_fixup(pc, &a[i], kw) < 0) {
+			if ((a[i].type == ARGT_BE || a[i].type == ARGT_SRV || a[i].type == ARGT_USR ||
+			     a[i].type == ARGT_TAB) && a[i].name && smp_arg_defer(pc, &a[i], kw) < 0) {
 				snprintf(err, errlen, "out of memory");
 				goto fail;
 			}

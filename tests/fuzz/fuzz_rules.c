@@ -16,6 +16,13 @@
  * and free everything (the sanitizers check); rendering must respect the
  * output size; a reply must be a well-formed status line.
  *
+ * Stick tables: every table argument (named or the proxy's own) is bound
+ * to the driver's table (an IPv4 table storing every data type tandem
+ * knows), whatever its name or key type, so that track-sc, sc-inc-gpc0,
+ * sc-set-gpt0 and the sc_/src_/table_ fetches run; the tracked counters
+ * are released after each run (the table's references must fall back to
+ * zero).
+ *
  * Files: inputs that would read files other than the driver's own map
  * ("@M" stands for its path) are skipped, so a run never reads the host's
  * files.
@@ -39,6 +46,7 @@
 #include <tandem/qsbr.h>
 #include <tandem/rules.h>
 #include <tandem/sample.h>
+#include <tandem/stick.h>
 
 #define INV(c) do { if (!(c)) { fprintf(stderr, "invariant failed: %s (line %d)\n", #c, __LINE__); abort(); } } while (0)
 
@@ -68,6 +76,36 @@ static char reqbuf[] =
 static char rspbuf[] = "HTTP/1.1 200 OK\r\nServer: x\r\nSet-Cookie: s=1; Path=/\r\nContent-Length: 0\r\n\r\n";
 static const char payload[] = "\x16\x03\x01\x00\x30\x01\x00\x00\x2c\x03\x03";
 
+static struct stk_conf fzt;
+
+static void table_once(void)
+{
+	static char id[] = "fz";
+
+	fzt.id = id;
+	fzt.type = STK_T_IP;
+	fzt.keylen = 4;
+	fzt.size = 16;
+	fzt.expire = 10000;
+	for (int dt = 0; dt < STK_DT_N; dt++)
+		if (stk_dt[dt].std != STK_STD_NONE) {
+			fzt.store |= 1ull << dt;
+			fzt.period[dt] = 10000;
+		}
+	if (stk_table_open(&fzt) < 0)
+		abort();
+}
+
+/* Bind the table arguments of what was just parsed (the fixups added
+ * since <old>; older ones may belong to freed objects) to the driver's
+ * table. */
+static void bind_tables(struct rules_cfg *rc, const struct arg_fixup *old)
+{
+	for (struct arg_fixup *f = rc->fixups; f && f != old; f = f->next)
+		if (f->arg->type == ARGT_TAB)
+			f->arg->u.tab = &fzt;
+}
+
 static void remove_map(void)
 {
 	unlink(map_path);
@@ -88,6 +126,7 @@ static void init_once(void)
 		fclose(f);
 		atexit(remove_map);
 	}
+	table_once();
 	h1_parse_request(reqbuf, sizeof(reqbuf) - 1, &req, &lim);
 	h1_parse_response(rspbuf, sizeof(rspbuf) - 1, &rsp, &lim);
 }
@@ -149,6 +188,7 @@ struct env {
 	struct h1_msg rq, rs;
 	struct sockaddr_storage src, dst;
 	struct rules_report rep;
+	struct stk_ctr trk[STK_NB_TRACK], *strk;
 };
 
 static void env_init(struct env *e)
@@ -175,8 +215,22 @@ static void env_init(struct env *e)
 
 /* Set up the context for a transaction on a copy of the parsed heads
  * (rules edit them). */
+static void untrack(struct env *e)
+{
+	for (int i = 0; i < STK_NB_TRACK; i++) {
+		if (e->trk[i].t)
+			stk_track_stop(&e->trk[i], 0);
+		if (e->strk && e->strk[i].t)
+			stk_track_stop(&e->strk[i], 0);
+	}
+	memset(e->trk, 0, sizeof(e->trk));
+	free(e->strk);
+	e->strk = NULL;
+}
+
 static void ctx_begin(struct env *e, int with_rsp, int phase)
 {
+	untrack(e);
 	e->rq = req;
 	e->rs = rsp;
 	txn_store_free(e->ts);
@@ -201,6 +255,8 @@ static void ctx_begin(struct env *e, int with_rsp, int phase)
 	e->c.txn_vars = &e->tv;
 	e->c.txn = e->ts;
 	e->c.rcfg = &e->rc;
+	e->c.trk = e->trk;
+	e->c.sess_trk = &e->strk;
 	e->c.req_line = reqbuf;
 	e->c.req_line_len = 28;
 	e->c.phase = phase;
@@ -212,6 +268,7 @@ static void env_free(struct env *e)
 {
 	struct cfg c = { 0 };
 
+	untrack(e);
 	txn_store_free(e->ts);
 	vars_store_free(&e->sv);
 	vars_store_free(&e->tv);
@@ -242,12 +299,14 @@ static void fuzz_expr(struct env *e, const char *t)
 {
 	struct smp_pctx pc = pctx(e, -1);
 	char err[512];
+	const struct arg_fixup *old = e->rc.fixups;
 	struct smp_expr *x = smp_expr_parse(t, NULL, &pc, err, sizeof(err));
 	struct sample s;
 	struct smp_iter it = { 0 };
 
 	if (!x)
 		return;
+	bind_tables(&e->rc, old);
 	for (int w = 0; w < 2; w++) {
 		ctx_begin(e, w, w ? SMP_PH_HTTP_RES : SMP_PH_HTTP_REQ);
 		if (smp_eval(x, &e->c, &s))
@@ -272,6 +331,7 @@ static void fuzz_acl(struct env *e, const char *t)
 	struct smp_pctx pc = pctx(e, -1);
 	const char *lerr;
 	char *line = malloc(strlen(t) + 16);
+	const struct arg_fixup *old = e->rc.fixups;
 
 	if (!line)
 		return;
@@ -279,13 +339,16 @@ static void fuzz_acl(struct env *e, const char *t)
 	if (cfg_lex_line(line, strlen(line), &w, &lerr) == 0 && w.n >= 1 && acl_parse_line(&pc, &e->rep, w.v, w.n) == 0) {
 		static const char *const conds[] = { "if fz", "unless !fz or TRUE", "if fz { always_true } || FALSE" };
 
+		bind_tables(&e->rc, old);
 		for (size_t k = 0; k < sizeof(conds) / sizeof(conds[0]); k++) {
 			struct cfg_words cw = { 0 };
 			struct acl_cond *c = NULL;
 			int cur = 0;
 
+			old = e->rc.fixups;
 			if (cfg_lex_line(conds[k], strlen(conds[k]), &cw, &lerr) == 0 &&
 			    acl_cond_parse(&pc, &e->rep, cw.v, &cur, cw.n, "'fuzz'", &c) == 0 && c) {
+				bind_tables(&e->rc, old);
 				for (int ph = 0; ph < 2; ph++) {
 					int r;
 
@@ -304,8 +367,10 @@ static void fuzz_acl(struct env *e, const char *t)
 		int cur = 0;
 
 		sprintf(line, "if %s", t);
+		old = e->rc.fixups;
 		if (cfg_lex_line(line, strlen(line), &w, &lerr) == 0 &&
 		    acl_cond_parse(&pc, &e->rep, w.v, &cur, w.n, "'fuzz'", &c) == 0 && c) {
+			bind_tables(&e->rc, old);
 			ctx_begin(e, 0, SMP_PH_HTTP_REQ);
 			acl_cond_exec(c, &e->c);
 		}
@@ -326,8 +391,10 @@ static void fuzz_rule(struct env *e, int set, const char *t)
 	struct act_parse ap = { &pc, &e->rep, set, ph[set], "frontend 'fz'", "http-request", NULL, NULL };
 	struct rule_list l = { 0 };
 	const char *lerr;
+	const struct arg_fixup *old = e->rc.fixups;
 
 	if (cfg_lex_line(t, strlen(t), &w, &lerr) == 0 && w.n >= 1 && rule_parse(&ap, &l, w.v, w.n) == 0) {
+		bind_tables(&e->rc, old);
 		for (int round = 0; round < 2; round++) {
 			struct rule_result r = { 0 };
 			int with_rsp = set == RSI_HTTP_RES || set == RSI_HTTP_AFTER || set == RSI_TCP_RES;
@@ -370,14 +437,15 @@ static void fuzz_logfmt(struct env *e, const char *t)
 	struct smp_pctx pc = pctx(e, -1);
 	char err[512], out[256];
 	struct lf_info li = { .status = 200, .req_line = reqbuf, .req_line_len = 28, .Ta = 5 };
-
 	for (int words = 0; words < 2; words++) {
+		const struct arg_fixup *old = e->rc.fixups;
 		struct logfmt *lf = words ? logfmt_parse_words(t, &pc, -1, err, sizeof(err)) :
 				   logfmt_parse(t, &pc, -1, err, sizeof(err));
 		size_t n, len;
 
 		if (!lf)
 			continue;
+		bind_tables(&e->rc, old);
 		ctx_begin(e, 1, SMP_PH_HTTP_RES);
 		n = logfmt_render(lf, &e->c, &li, LF_MODE_LOG, out, sizeof(out));
 		INV(n < sizeof(out) && strlen(out) == n);

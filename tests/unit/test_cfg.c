@@ -554,10 +554,9 @@ static void test_errors(void)
 	expect_err("bad retries", "defaults\n retries many\n", 2, "'retries' expects an integer between 0 and 1000, got 'many'.");
 	expect_err("too many args", "defaults\n retries 3 4\n", 2, "'retries' cannot handle unexpected argument '4'.");
 	expect_err("bad mode", "defaults\n mode udp\n", 2, "unknown proxy mode 'udp' (tandem supports 'http' and 'tcp').");
-	expect_err("balance later", "backend b\n balance uri\n", 2,
-		   "balance algorithm 'uri' is not supported yet (supported: roundrobin, static-rr, leastconn, source, first, random).");
-	expect_err("balance hdr", "backend b\n balance hdr(host)\n", 2,
-		   "balance algorithm 'hdr(host)' is not supported yet (supported: roundrobin, static-rr, leastconn, source, first, random).");
+	expect_err("balance later", "backend b\n balance log-hash\n", 2,
+		   "balance algorithm 'log-hash' is not supported yet (supported: roundrobin, static-rr, leastconn, source, first, random, uri, url_param, hdr(), rdp-cookie, hash).");
+	expect_err("balance hdr", "backend b\n balance hdr()\n", 2, "hdr requires an http header field name.");
 	expect_err("balance random(0)", "backend b\n balance random(0)\n", 2,
 		   "'balance random(N)': N must be a number between 1 and 100 (got 'random(0)').");
 	{
@@ -594,8 +593,8 @@ static void test_errors(void)
 		   "'capture' : 'len' expects a length between 1 and 65535, got '0'.");
 	expect_err("unique-id", F0 " unique-id-format %{+X}o\\ %cx\n", 3,
 		   "'unique-id-format' : no such format alias 'cx'. If you wanted to emit the '%' character verbatim, you need to use '%%'.");
-	expect_err("stick", "backend b\n stick on src\n", 2, "stickiness is not supported yet.");
-	expect_err("cookie", "backend b\n cookie SRV insert\n", 2, "cookie-based persistence is not supported yet.");
+	expect_err("stick", "backend b\n stick on src\n", 2, "Proxy 'b': unable to find stick-table 'b'.");
+	expect_err("cookie", "backend b\n cookie SRV insert rewrite\n", 2, "cookie 'rewrite', 'insert' and 'prefix' modes are incompatible.");
 	expect_err("errorfile", "defaults\n errorfile 503 /nonexistent/x.http\n", 2,
 		   "errorfile : error opening file '/nonexistent/x.http': No such file or directory");
 	expect_err("httpchk extra arg", "backend b\n option httpchk GET /health HTTP/1.1 x\n", 2,
@@ -712,7 +711,8 @@ static void test_errors(void)
 		   "resolvers 'docker' has no nameserver (add 'nameserver' or 'parse-resolv-conf').");
 	expect_err("userlist", "userlist u\n user admin password x\n", 2,
 		   "user 'admin': the password is not a hash crypt(3) supports (use 'insecure-password' for clear text).");
-	expect_err("peers", "peers p\n", 1, "section 'peers' is not supported by tandem.");
+	expect_err("peers", "peers p\n bind :1\n", 2,
+		   "'bind' in a 'peers' section is not supported by tandem (use 'peer NAME ADDR:PORT' lines).");
 	expect_err("program", "program p\n", 1, "section 'program' is not supported by tandem.");
 	expect_err("cache", "cache c\n", 1, "section 'cache' is not supported by tandem.");
 	expect_err("mailers", "mailers m\n", 1, "section 'mailers' is not supported by tandem.");

@@ -579,7 +579,7 @@ static void test_parse_errors(void)
 		{ RSI_HTTP_REQ, "set-status 200", "action 'set-status' is not allowed here" },
 		{ RSI_HTTP_AFTER, "deny", "action 'deny' is not allowed here" },
 		{ RSI_TCP_CONN, "set-header X y", "action 'set-header' is not allowed here" },
-		{ RSI_HTTP_REQ, "track-sc0 src", "'http-request track-sc0' is not supported by tandem: stick tables are not supported yet" },
+		{ RSI_HTTP_REQ, "track-sc3 src", "'http-request track-sc3' is not supported by tandem: stick counter index out of range" },
 		{ RSI_HTTP_REQ, "lua.foo", "Lua is not supported by tandem" },
 		{ RSI_HTTP_REQ, "set-header X", "'set-header' expects <name> and <fmt> as arguments" },
 		{ RSI_HTTP_REQ, "set-header Content-Length 3", "rules may not change 'Content-Length'" },
