@@ -88,6 +88,12 @@ int srv_health_attach(struct server *s, int paused);
  * thread notices at its next timer); nothing is freed. */
 void srv_health_detach(struct server *s);
 
+/* Protocol checks' own judgements (src/check/check_proto.c), set as the
+ * custom expectations of their built-in rules by the configuration. */
+int chk_mysql_iniths(struct srv_health *h, const struct chk_tcp_rule *t, int last);
+int chk_mysql_ok(struct srv_health *h, const struct chk_tcp_rule *t, int last);
+int chk_ldap_bindrsp(struct srv_health *h, const struct chk_tcp_rule *t, int last);
+
 /* The backend's check rules, or NULL (plain connect checks). */
 static inline const struct chk_px *chk_px_of(const struct proxy *px)
 {

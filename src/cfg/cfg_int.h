@@ -25,6 +25,8 @@ enum { SEC_NONE = 0, SEC_GLOBAL, SEC_DEFAULTS, SEC_FRONTEND, SEC_BACKEND, SEC_LI
 #define KW_NODEF (KW_FE | KW_BE | KW_LI)
 #define KW_NO_OK (1u << 8)   /* accepts the "no" prefix */
 
+#define CFG_MAX_NESTED_IF 10   /* HAProxy's MAXNESTEDCONDS */
+
 struct cfg_ctx {
 	struct cfg   *cfg;
 	const char   *file;      /* == cfg->path, lives as long as cfg */
@@ -36,6 +38,10 @@ struct cfg_ctx {
 	struct list   defaults;  /* every defaults section (struct proxy), file order */
 	struct proxy *last_def;  /* defaults applied to the next proxies (NULL: built-in) */
 	int           no;        /* the line started with "no" (removed from args) */
+	/* preprocessor (cond.c): conditional blocks, HAProxy's nesting states */
+	int           cond_lvl;
+	unsigned char cond[CFG_MAX_NESTED_IF];
+	int           abort;     /* a fatal directive (.alert, a bad .if): stop reading */
 };
 
 /* A keyword handler: args[0] is the keyword, args[nargs] is NULL. */
@@ -117,6 +123,17 @@ void cfg_bgp_free(struct cfg *cfg);
 /* parse.c: proxy life cycle */
 struct proxy *cfg_proxy_new(struct cfg_ctx *ctx, const char *name, int cap, const struct proxy *def);
 void cfg_proxy_free(struct proxy *px);
+
+/* cond.c: `.if/.elif/.else/.endif` and `.notice/.warning/.alert/.diag`.
+ * cfg_cond_line() returns 1 when the line was a directive or lies in a
+ * block the conditions leave out (the parser skips it), else 0.
+ * cfg_cond_end() reports an unterminated block at the end of the file. */
+int  cfg_cond_line(struct cfg_ctx *ctx, char **args, int nargs);
+void cfg_cond_end(struct cfg_ctx *ctx);
+
+/* check_lt.c: the checks of the long tail for <px> (log targets,
+ * dispatch, ports of checked servers), called by cfg_check(). */
+void cfg_check_longtail(struct cfg_ctx *ctx, struct proxy *px);
 
 /* check.c: post-parse resolution and checks. 0 or -1 (errors reported). */
 int  cfg_check(struct cfg_ctx *ctx);

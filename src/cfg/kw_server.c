@@ -132,6 +132,20 @@ const struct srv_member srv_members[] = {
 	VALUE(slowstart),
 	M(chk_px, SM_CUSTOM, dup_chk_px, rel_chk_px),
 	OWN(hc, rel_hc),
+	KEEP(port_map),          /* part of the address: the server's own */
+	KEEP(port_off),
+	VALUE(maxqueue),
+	VALUE(on_marked_down),
+	VALUE(on_marked_up),
+	VALUE(pp_opts),
+	VALUE(check_send_proxy),
+	VALUE(src),
+	VALUE(has_agent),
+	VALUE(agent_port),
+	VALUE(agent_inter),
+	M(agent_send, SM_STR, NULL, NULL),
+	VALUE(agent_addr),
+	VALUE(agent_addrlen),
 	KEEP(file),              /* the configuration's path or a literal: not owned */
 	KEEP(line),
 };
@@ -407,6 +421,131 @@ static int skw_on_error(struct srv_kw_ctx *c, struct server *s, const char *kw, 
 		    &s->on_error);
 }
 
+/* ---- the long tail (issue 18): doc/configuration.md, doc/health-checks.md ---- */
+
+static int skw_on_marked(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val)
+{
+	if (!strcmp(kw, "on-marked-down")) {
+		if (strcmp(val, "shutdown-sessions"))
+			return srv_kw_err(c, "'%s' expects 'shutdown-sessions' but got '%s'", kw, val);
+		s->on_marked_down = SRV_ONMD_SHUTDOWN;
+	} else {
+		if (strcmp(val, "shutdown-backup-sessions"))
+			return srv_kw_err(c, "'%s' expects 'shutdown-backup-sessions' but got '%s'", kw, val);
+		s->on_marked_up = SRV_ONMU_SHUTDOWN_BACKUP;
+	}
+	return 0;
+}
+
+static int skw_maxqueue(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val)
+{
+	long long v;
+
+	if (cfg_val_int(kw, val, 0, 10000000, &v, c->err, c->errlen) < 0)
+		return -1;
+	s->maxqueue = (int)v;
+	return 0;
+}
+
+/* send-proxy, send-proxy-v2, no-send-proxy, no-send-proxy-v2,
+ * check-send-proxy, no-check-send-proxy */
+static int skw_send_proxy(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val)
+{
+	int no = !strncmp(kw, "no-", 3);
+
+	(void)c; (void)val;
+	if (strstr(kw, "check-send-proxy"))
+		s->check_send_proxy = !no;
+	else if (strstr(kw, "-v2"))
+		s->pp_opts = no ? s->pp_opts & ~SRV_PP_V2 : s->pp_opts | SRV_PP_V2;
+	else
+		s->pp_opts = no ? s->pp_opts & ~SRV_PP_V1 : s->pp_opts | SRV_PP_V1;
+	return 0;
+}
+
+/* proxy-v2-options OPT[,OPT...]: authority, unique-id, crc32c; the TLS ones
+ * need a TLS connection from the client (the TLS transport). */
+static int skw_pp2_opts(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val)
+{
+	const char *p = val;
+
+	while (*p) {
+		size_t n = strcspn(p, ",");
+
+		if (n == 9 && !strncmp(p, "authority", 9))
+			s->pp_opts |= SRV_PP_V2_AUTHORITY;
+		else if (n == 9 && !strncmp(p, "unique-id", 9))
+			s->pp_opts |= SRV_PP_V2_UNIQUE_ID;
+		else if (n == 6 && !strncmp(p, "crc32c", 6))
+			s->pp_opts |= SRV_PP_V2_CRC32C;
+		else if ((n == 3 && !strncmp(p, "ssl", 3)) || (n == 7 && !strncmp(p, "cert-cn", 7)) ||
+			 (n == 10 && !strncmp(p, "ssl-cipher", 10)) || (n == 8 && !strncmp(p, "cert-sig", 8)) ||
+			 (n == 8 && !strncmp(p, "cert-key", 8)))
+			return srv_kw_err(c, "'%s' : '%.*s' describes the client's TLS connection: TLS is not supported by tandem.",
+					  kw, (int)n, p);
+		else
+			return srv_kw_err(c, "'%s' : bad option '%.*s'", kw, (int)n, p);
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+/* source ADDR[:PORT[-PORT]] (then `interface NAME`); `usesrc` is refused */
+static int skw_source(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val)
+{
+	char why[512];
+	int flags = (c->mode & SRV_PARSE_DYNAMIC) ? ADDR_NO_RESOLVE : 0;
+
+	if (cfg_parse_source(val, &s->src, flags, why, sizeof(why)) < 0)
+		return srv_kw_err(c, "'%s' : %s.", kw, why);
+	return 0;
+}
+
+static int skw_interface(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val)
+{
+	if (!s->src.addrlen)
+		return srv_kw_err(c, "'%s' : only valid after 'source'.", kw);
+	if (strlen(val) >= sizeof(s->src.iface))
+		return srv_kw_err(c, "'%s' : interface name '%s' is too long.", kw, val);
+	strcpy(s->src.iface, val);
+	return 0;
+}
+
+static int skw_agent(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val)
+{
+	char why[512];
+	long long v;
+	uint32_t ms;
+	int flags = (c->mode & SRV_PARSE_DYNAMIC) ? ADDR_NO_RESOLVE : 0;
+
+	if (!strcmp(kw, "agent-check") || !strcmp(kw, "no-agent-check")) {
+		s->has_agent = kw[0] == 'a';
+	} else if (!strcmp(kw, "agent-port")) {
+		if (cfg_parse_int(val, 1, 65535, &v) < 0)
+			return srv_kw_err(c, "'%s' expects a valid TCP port (1..65535), got '%s'.", kw, val);
+		s->agent_port = (int)v;
+	} else if (!strcmp(kw, "agent-inter")) {
+		if (cfg_val_time(kw, val, &ms, c->err, c->errlen) < 0)
+			return -1;
+		if (!ms)
+			return srv_kw_err(c, "invalid value 0 for argument '%s' of server %s.", kw, srv_name(s));
+		s->agent_inter = ms;
+	} else if (!strcmp(kw, "agent-send")) {
+		char *d = strdup(val);
+
+		if (!d)
+			return srv_kw_err(c, "out of memory");
+		free(s->agent_send);
+		s->agent_send = d;
+	} else {   /* agent-addr: an address without port (agent-port gives it) */
+		if (cfg_addr_ex(val, &s->agent_addr, &s->agent_addrlen, flags, 0, why, sizeof(why)) < 0)
+			return srv_kw_err(c, "'%s' : %s.", kw, why);
+	}
+	return 0;
+}
+
 /* Rows: a keyword without argument, one with an argument (and an example
  * of it), a HAProxy keyword tandem refuses (rather than "unknown"). */
 #define KW0(n, fl, fn)      { n, 0, fl, fn, NULL, NULL }
@@ -443,16 +582,35 @@ const struct srv_kw srv_kws[] = {
 	KW1("init-state",   DYN, skw_init_state, "fully-up"),
 	KW1("observe",      DYN, skw_observe,    "layer7"),
 	KW1("on-error",     DYN, skw_on_error,   "mark-down"),
-	REFUSED("check-send-proxy", " is not supported by tandem (it does not send the PROXY protocol)"),
+	KW1("on-marked-down", DYN, skw_on_marked, "shutdown-sessions"),
+	KW1("on-marked-up", DYN, skw_on_marked,  "shutdown-backup-sessions"),
+	KW1("maxqueue",     DYN, skw_maxqueue,   "10"),
+	KW0("send-proxy",   DYN, skw_send_proxy),
+	KW0("send-proxy-v2", DYN, skw_send_proxy),
+	KW0("no-send-proxy", DYN, skw_send_proxy),
+	KW0("no-send-proxy-v2", DYN, skw_send_proxy),
+	KW1("proxy-v2-options", DYN, skw_pp2_opts, "authority,unique-id"),
+	KW0("check-send-proxy", DYN, skw_send_proxy),
+	KW0("no-check-send-proxy", DYN, skw_send_proxy),
+	KW1("source",       DYN, skw_source,     "127.0.0.1"),
+	KW1("interface",    DYN, skw_interface,  "lo"),
+	KW0("agent-check",  DYN, skw_agent),
+	KW0("no-agent-check", 0, skw_agent),
+	KW1("agent-port",   DYN, skw_agent,      "5555"),
+	KW1("agent-inter",  DYN, skw_agent,      "1s"),
+	KW1("agent-send",   DYN, skw_agent,      "hello\\n"),
+	KW1("agent-addr",   DYN, skw_agent,      "127.0.0.3"),
+	REFUSED("usesrc", ": transparent proxying (connecting from the client's address) is not supported by tandem; "
+		"'source ADDR' sets a fixed source address"),
+	REFUSED("check-via-socks4", " is not supported by tandem (it has no SOCKS4 client)"),
+	REFUSED("socks4", " is not supported by tandem (it has no SOCKS4 client)"),
 
-	LATER("agent-check"), LATER("agent-port"), LATER("agent-inter"), LATER("agent-addr"),
-	LATER("agent-send"), LATER("on-marked-down"), LATER("on-marked-up"), LATER("track"),
+	LATER("track"),
 	LATER("init-addr"), LATER("resolvers"), LATER("resolve-prefer"), LATER("resolve-net"),
-	LATER("resolve-opts"), LATER("maxqueue"), LATER("minconn"), LATER("cookie"), LATER("redir"),
-	LATER("send-proxy"), LATER("send-proxy-v2"), LATER("source"), LATER("usesrc"),
+	LATER("resolve-opts"), LATER("minconn"), LATER("cookie"), LATER("redir"),
 	LATER("pool-max-conn"), LATER("pool-purge-delay"), LATER("pool-low-conn"), LATER("tfo"),
-	LATER("namespace"), LATER("proto"), LATER("check-proto"), LATER("no-check-send-proxy"),
-	LATER("check-via-socks4"), LATER("no-agent-check"), LATER("health-check"), LATER("log-proto"),
+	LATER("namespace"), LATER("proto"), LATER("check-proto"),
+	LATER("health-check"), LATER("log-proto"),
 	LATER("non-stick"), LATER("stick"), LATER("shard"), LATER("ws"), LATER("tcp-ut"),
 	LATER("set-proxy-v2-tlv-fmt"), LATER("hash-key"), LATER("guid"), LATER("strict-maxconn"),
 	LATER("idle-ping"),
@@ -509,7 +667,7 @@ struct server *srv_parse_server(struct proxy *be, const struct server *tmpl, con
 				char **args, int nargs, unsigned mode, char *err, size_t errlen)
 {
 	struct srv_kw_ctx c = { .mode = mode, .err = err, .errlen = errlen };
-	int aflags = ADDR_PORT_MANDATORY | ((mode & SRV_PARSE_DYNAMIC) ? ADDR_NO_RESOLVE : 0);
+	int aflags = (mode & SRV_PARSE_DYNAMIC) ? ADDR_NO_RESOLVE : 0;
 	struct server *s;
 	char why[512];
 	char *what = NULL;
@@ -536,9 +694,11 @@ struct server *srv_parse_server(struct proxy *be, const struct server *tmpl, con
 	 * does not resolve here (yet) */
 	if (srv_parse_kws(&c, s, args + 1, nargs - 1, what) < 0)
 		goto fail;
-	if (cfg_addr_ex(s->addr_str, &s->addr, &s->addrlen, aflags, 0, why, sizeof(why)) < 0) {
-		snprintf(err, errlen, "'server %s': %s%s.", name, why,
-			 strncmp(why, "missing port", 12) ? "" : " (tandem requires an explicit server port)");
+	/* no port, "+N" or "-N": the port the client connected to (HAProxy's
+	 * mapped ports) */
+	if (cfg_srv_addr(s->addr_str, &s->addr, &s->addrlen, aflags, &s->port_map, &s->port_off,
+			 why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "'server %s': %s.", name, why);
 		goto fail;
 	}
 	free(what);

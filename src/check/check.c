@@ -224,10 +224,14 @@ void srv_health_apply(struct srv_health *h, const struct hs_event *ev, struct hs
 	pthread_mutex_unlock(&h->lock);
 
 	maint = LD(s->admin) & SRV_ADMF_MAINT;
+	if (o->report && (s->be->options & PR_O_LOG_HCHKS) && ev->type == HS_EV_CHECK)
+		chk_log_result(h, o, "Health");
 	if ((o->went_up || o->went_down) && !maint) {
 		log_transition(s, o, o->went_up);
 		be_transition(s->be, o->went_up, now);
 	}
+	if ((o->went_nolb || o->left_nolb) && !maint)
+		chk_log_nolb(h, o);
 	if (o->refused)
 		log_event(LL_NOTICE, "Server %s/%s is not taken out of rotation: max-ejected-percent %d reached "
 			  "(%s).", s->be->id, s->id, max_ejected_pct(s->be), o->desc && *o->desc ? o->desc : "passive check");
@@ -373,13 +377,9 @@ static void check_target(struct srv_health *h)
 		h->addrlen = sl;
 	}
 	if (p && p->type == CHK_TYPE_TCP)
-		for (int i = 0; i < p->ntcp; i++) {
-			if (p->tcp[i].act == TCR_COMMENT)
-				continue;
-			if (p->tcp[i].act == TCR_CONNECT && p->tcp[i].port)
-				port = p->tcp[i].port;
-			break;
-		}
+		chk_first_connect(p, &h->addr, &h->addrlen, &port);
+	else if (p && p->type == CHK_TYPE_HTTP && p->has_conn)
+		chk_http_connect(p, &h->addr, &h->addrlen, &port);
 	if (!port && s->chk_addrlen) {   /* a port written with `addr` */
 		if (h->addr.ss_family == AF_INET)
 			port = ntohs(((struct sockaddr_in *)&h->addr)->sin_port);
