@@ -11,4 +11,11 @@ size_t httplog_format(const struct proxy *fe, const struct txn_log *t, char *out
 /* Format and send to every log target of <fe> (dontlognull honoured). */
 void httplog_emit(const struct global *g, const struct proxy *fe, const struct txn_log *t);
 
+/* Send a line of its own to every log target of <fe> (a connection that
+ * never made a transaction: HAProxy's embryonic session errors). <err>:
+ * it reports an error (log-separate-errors). */
+void httplog_emit_text(const struct global *g, const struct proxy *fe, int err, const char *text);
+/* "ADDR:PORT [date]" of HAProxy's session prefix, for <cli> at <wall_us>. */
+size_t httplog_prefix(const struct sockaddr_storage *cli, uint64_t wall_us, char *out, size_t len);
+
 #endif

@@ -175,7 +175,8 @@ struct server {
 	int    check_send_proxy;         /* `check-send-proxy` */
 	struct conn_src src;             /* `source` (addrlen 0: the backend's, if any) */
 	int    has_agent;                /* `agent-check` */
-	int    agent_port;               /* `agent-port` */
+	int    agent_port;               /* `agent-port` (else `port`) */
+	int    agent_port_set;           /* `agent-port` was written */
 	uint32_t agent_inter;            /* `agent-inter`, ms (0: `inter`) */
 	char  *agent_send;               /* `agent-send` */
 	struct sockaddr_storage agent_addr; socklen_t agent_addrlen; /* `agent-addr` (0: the server's) */

@@ -76,6 +76,8 @@ enum fail_kind {
 };
 
 struct service;
+struct stream_pp;
+struct splice_pipe;
 
 struct stream {
 	struct list       link;       /* in this thread's stream list */
@@ -116,6 +118,14 @@ struct stream {
 	char             *reqline;
 	size_t            reqline_len;
 	char              term[2];    /* termination state chars, '-' = none */
+	/* the long tail (issue 18): src/proxy/stream_pp.c, stream_srv.c, stream_splice.c */
+	struct sockaddr_storage dst_addr;  /* where the client connected, or the PROXY header's (when dst_set) */
+	uint8_t           dst_set;
+	uint8_t           pp_wait;    /* `accept-proxy`: the PROXY header is still to come */
+	uint8_t           queued;     /* counted in be->queue_len (maxqueue) */
+	unsigned          bkp_gen;    /* be->bkp_kill_gen when the stream took its backup server */
+	struct stream_pp *pp;         /* what a PROXY header brought and the one to send (NULL: none) */
+	struct splice_pipe *spl;      /* splice(2) pipes of the tunnel (NULL: none) */
 };
 
 #endif

@@ -15,4 +15,7 @@ int worker_run(struct cfg *cfg);
 /* Called by a stream when it ends: maybe resume paused listeners, maybe exit. */
 void worker_stream_gone(void);
 
+/* Bind the calling thread (worker thread <tid>) as `cpu-map` says (src/proxy/cpu_map.c). */
+void worker_cpu_map(int tid);
+
 #endif

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -643,6 +644,23 @@ char *stats_render_csv(const struct cfg *cfg, size_t *len)
 
 char *stats_render_csv_px(const struct cfg *cfg, const struct proxy *spx, size_t *len)
 {
+	return stats_render_csv_scope(cfg, spx, NULL, len);
+}
+
+/* HAProxy's `scope=` of the stats URI: the proxies whose name contains
+ * the text, whatever the case. */
+static int name_has(const char *id, const char *scope)
+{
+	size_t n = strlen(scope), l = id ? strlen(id) : 0;
+
+	for (size_t i = 0; i + n <= l; i++)
+		if (!strncasecmp(id + i, scope, n))
+			return 1;
+	return 0;
+}
+
+char *stats_render_csv_scope(const struct cfg *cfg, const struct proxy *spx, const char *scope, size_t *len)
+{
 	struct stats_sb b = { 0 };
 	struct stat_row r;
 	struct list *pp, *sp;
@@ -656,7 +674,7 @@ char *stats_render_csv_px(const struct cfg *cfg, const struct proxy *spx, size_t
 
 	list_for_each(pp, &cfg->proxies) {
 		const struct proxy *px = list_entry(pp, struct proxy, link);
-		if ((px->cap & PR_CAP_DEF) || !stats_in_scope(spx, px))
+		if ((px->cap & PR_CAP_DEF) || !stats_in_scope(spx, px) || (scope && *scope && !name_has(px->id, scope)))
 			continue;
 		if (px->cap & PR_CAP_FE) {
 			stats_row_init(&r, cfg, STO_FE, px, NULL);

@@ -142,6 +142,7 @@ const struct srv_member srv_members[] = {
 	VALUE(src),
 	VALUE(has_agent),
 	VALUE(agent_port),
+	VALUE(agent_port_set),
 	VALUE(agent_inter),
 	M(agent_send, SM_STR, NULL, NULL),
 	VALUE(agent_addr),
@@ -367,8 +368,11 @@ static int skw_count(struct srv_kw_ctx *c, struct server *s, const char *kw, con
 		s->error_limit = (int)v;
 	else if (mf)
 		s->max_fails = (int)v;
-	else
+	else {
 		s->chk_port = (int)v;
+		if (!s->agent_port_set)   /* HAProxy: `port` is the agent's too, unless agent-port */
+			s->agent_port = (int)v;
+	}
 	return 0;
 }
 
@@ -503,10 +507,9 @@ static int skw_source(struct srv_kw_ctx *c, struct server *s, const char *kw, co
 	return 0;
 }
 
+/* `source ADDR interface NAME` (alone: the interface only, SO_BINDTODEVICE) */
 static int skw_interface(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val)
 {
-	if (!s->src.addrlen)
-		return srv_kw_err(c, "'%s' : only valid after 'source'.", kw);
 	if (strlen(val) >= sizeof(s->src.iface))
 		return srv_kw_err(c, "'%s' : interface name '%s' is too long.", kw, val);
 	strcpy(s->src.iface, val);
@@ -526,6 +529,7 @@ static int skw_agent(struct srv_kw_ctx *c, struct server *s, const char *kw, con
 		if (cfg_parse_int(val, 1, 65535, &v) < 0)
 			return srv_kw_err(c, "'%s' expects a valid TCP port (1..65535), got '%s'.", kw, val);
 		s->agent_port = (int)v;
+		s->agent_port_set = 1;
 	} else if (!strcmp(kw, "agent-inter")) {
 		if (cfg_val_time(kw, val, &ms, c->err, c->errlen) < 0)
 			return -1;
@@ -598,7 +602,7 @@ const struct srv_kw srv_kws[] = {
 	KW0("no-agent-check", 0, skw_agent),
 	KW1("agent-port",   DYN, skw_agent,      "5555"),
 	KW1("agent-inter",  DYN, skw_agent,      "1s"),
-	KW1("agent-send",   DYN, skw_agent,      "hello\\n"),
+	KW1("agent-send",   DYN, skw_agent,      "ping"),
 	KW1("agent-addr",   DYN, skw_agent,      "127.0.0.3"),
 	REFUSED("usesrc", ": transparent proxying (connecting from the client's address) is not supported by tandem; "
 		"'source ADDR' sets a fixed source address"),
@@ -699,6 +703,10 @@ struct server *srv_parse_server(struct proxy *be, const struct server *tmpl, con
 	if (cfg_srv_addr(s->addr_str, &s->addr, &s->addrlen, aflags, &s->port_map, &s->port_off,
 			 why, sizeof(why)) < 0) {
 		snprintf(err, errlen, "'server %s': %s.", name, why);
+		goto fail;
+	}
+	if (s->has_agent && !s->agent_port) {   /* HAProxy's words, config and add server alike */
+		snprintf(err, errlen, "server %s does not have agent port. Agent check has been disabled.", name);
 		goto fail;
 	}
 	free(what);

@@ -433,7 +433,7 @@ static int global_init(struct cfg *cfg, int nbthread)
 			ev_io_init(&h->run.io, -1, NULL, h);
 			h->run.fd = -1;
 			hs_conf_from_server(&h->conf, s);
-			if (!h->conf.has_check && !h->conf.max_fails) {
+			if (!h->conf.has_check && !h->conf.max_fails && !s->has_agent) {
 				free(h);
 				continue;
 			}
@@ -443,7 +443,7 @@ static int global_init(struct cfg *cfg, int nbthread)
 			h->run.fd = -1;
 			h->tid = next_owner++ % nthr;
 			check_target(h);
-			if (h->conf.has_check && chk_prepare(h) < 0) {
+			if ((h->conf.has_check && chk_prepare(h) < 0) || chk_agent_init(h) < 0) {
 				free(h);
 				return -1;
 			}
@@ -511,6 +511,8 @@ void checks_start_thread(struct cfg *cfg, int tid, int nbthread)
 			}
 			pos++;
 		}
+	for (int j = 0; j < t->n; j++)   /* agents start with the first checks */
+		chk_agent_start(t->own[j], (uint32_t)(window * (j + 1) / (t->n + 1)));
 	/* initialized even when unused: checks_stop_thread() deletes it, and a
 	 * zeroed timer would look armed at heap slot 0 */
 	ev_timer_init(&t->tick, tick_cb, t);
@@ -539,6 +541,7 @@ void checks_stop_thread(int tid)
 		if (h->run.running)
 			chk_conn_close(h);
 		loop_timer_del(l, &h->run.tmr);
+		chk_agent_stop(h);
 	}
 }
 
@@ -660,7 +663,7 @@ int srv_health_attach(struct server *s, int paused)
 	if (!(h = calloc(1, sizeof(*h))))
 		return -1;
 	hs_conf_from_server(&h->conf, s);
-	if (!h->conf.has_check && !h->conf.max_fails) {
+	if (!h->conf.has_check && !h->conf.max_fails && !s->has_agent) {
 		free(h);
 		return 0;
 	}
@@ -682,7 +685,7 @@ int srv_health_attach(struct server *s, int paused)
 	h->px = s->has_check ? chk_px_of(s->be) : NULL;
 	h->tid = tid;
 	check_target(h);
-	if (h->conf.has_check && chk_prepare(h) < 0) {
+	if ((h->conf.has_check && chk_prepare(h) < 0) || chk_agent_init(h) < 0) {
 		pthread_mutex_destroy(&h->lock);
 		free(h);
 		return -1;
@@ -704,6 +707,8 @@ int srv_health_attach(struct server *s, int paused)
 	}
 	if (h->conf.has_check && !t->stopped)
 		loop_timer_set(this_loop, &h->run.tmr, now_ms + jitter(t, h->conf.inter));
+	if (!t->stopped)
+		chk_agent_start(h, jitter(t, h->agent ? h->agent->inter : 0));
 	return 0;
 }
 
@@ -726,6 +731,7 @@ void srv_health_free(struct srv_health *h)
 		return;
 	if (h->run.fd >= 0)
 		close(h->run.fd);
+	chk_agent_free(h);
 	pthread_mutex_destroy(&h->lock);
 	free(h->run.in);
 	free(h->req);

@@ -81,6 +81,13 @@ void chk_log_nolb(struct srv_health *h, const struct hs_out *o);
  * check duration: Nms") into <out>. */
 void chk_reason_text(const struct hs_out *o, char *out, size_t len);
 
+/* check_agent.c: the agent check of <h> (none without `agent-check`):
+ * set up, first run after <delay> ms, stop, release. Owner thread. */
+int  chk_agent_init(struct srv_health *h);
+void chk_agent_start(struct srv_health *h, uint32_t delay);
+void chk_agent_stop(struct srv_health *h);
+void chk_agent_free(struct srv_health *h);
+
 /* check_http.c */
 /* Build the HTTP request of <px> (malloc'd into *out). Length or -1. */
 long chk_http_request(const struct chk_px *px, char **out);

@@ -43,7 +43,7 @@ void chk_connect_target(const struct srv_health *h, const struct chk_tcp_rule *t
 
 int chk_sock_connect(const struct srv_health *h, const struct sockaddr_storage *ss, socklen_t len)
 {
-	const struct conn_src *src = h->srv->src.addrlen ? &h->srv->src : &h->srv->be->src;
+	const struct conn_src *src = (h->srv->src.addrlen || h->srv->src.iface[0]) ? &h->srv->src : &h->srv->be->src;
 
 	return sock_connect_from(ss, len, &src->addr, src->addrlen, src->port_lo, src->port_hi, src->iface);
 }

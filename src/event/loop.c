@@ -19,6 +19,9 @@ __thread struct loop *this_loop;
 
 #define MAX_EVENTS 256
 
+/* Events taken per epoll_wait (`tune.maxpollevents`), set before loops run. */
+int loop_max_events = MAX_EVENTS;
+
 static void wake_cb(struct ev_io *io, uint32_t events)
 {
 	struct loop *l = io->ctx;
@@ -235,8 +238,13 @@ static void run_timers(struct loop *l)
 
 void loop_run(struct loop *l)
 {
-	struct epoll_event evs[MAX_EVENTS];
+	struct epoll_event evs_local[MAX_EVENTS], *evs = evs_local;
+	int maxev = loop_max_events > 0 ? loop_max_events : MAX_EVENTS;
 
+	if (maxev > MAX_EVENTS && !(evs = malloc(sizeof(*evs) * (size_t)maxev))) {
+		evs = evs_local;
+		maxev = MAX_EVENTS;
+	}
 	this_loop = l;
 	clock_update();
 	while (!l->stop) {
@@ -251,7 +259,7 @@ void loop_run(struct loop *l)
 			uint64_t w = l->heap[0]->when;
 			timeout = w <= now_ms ? 0 : (int)MIN(w - now_ms, 60000u);
 		}
-		n = epoll_wait(l->epfd, evs, MAX_EVENTS, timeout);
+		n = epoll_wait(l->epfd, evs, maxev, timeout);
 		clock_update();
 		if (n < 0) {
 			if (errno == EINTR)
@@ -264,4 +272,6 @@ void loop_run(struct loop *l)
 		}
 		run_timers(l);
 	}
+	if (evs != evs_local)
+		free(evs);
 }

@@ -72,7 +72,7 @@ int sock_connect_from(const struct sockaddr_storage *ss, socklen_t len, const st
 	struct sockaddr_storage b;
 	int one = 1, fd, e, span, start;
 
-	if (!src || !srclen)
+	if ((!src || !srclen) && (!iface || !*iface))
 		return sock_connect(ss, len);
 	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -81,6 +81,11 @@ int sock_connect_from(const struct sockaddr_storage *ss, socklen_t len, const st
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (iface && *iface && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, iface, (socklen_t)strlen(iface) + 1) < 0)
 		goto fail;
+	if (!src || !srclen) {   /* an interface only */
+		if (connect(fd, (const struct sockaddr *)ss, len) < 0 && errno != EINPROGRESS)
+			goto fail;
+		return fd;
+	}
 	b = *src;
 	if (!port_lo) {
 #ifdef IP_BIND_ADDRESS_NO_PORT

@@ -571,3 +571,31 @@ void httplog_emit(const struct global *g, const struct proxy *fe, const struct t
 		list_for_each(pos, &g->logs)
 			target_send(g, list_entry(pos, struct log_target, link), level, line, len);
 }
+
+void httplog_emit_text(const struct global *g, const struct proxy *fe, int err, const char *text)
+{
+	int use_global, level;
+	size_t len = strlen(text);
+	struct list *pos;
+
+	if (!fe || (fe->options & PR_O_NOLOG))
+		return;
+	level = (err && (fe->options & PR_O_LOG_SEPARATE_ERRORS)) ? LL_ERR : LL_INFO;
+	use_global = g && (fe->options & PR_O_LOG_GLOBAL) && has_targets(&g->logs);
+	if (has_targets(&fe->logs))
+		list_for_each(pos, &fe->logs)
+			target_send(g, list_entry(pos, struct log_target, link), level, text, len);
+	if (use_global)
+		list_for_each(pos, &g->logs)
+			target_send(g, list_entry(pos, struct log_target, link), level, text, len);
+}
+
+size_t httplog_prefix(const struct sockaddr_storage *cli, uint64_t wall_us, char *out, size_t len)
+{
+	struct out o = { out, out + len };
+
+	o_ip(&o, cli); o_putc(&o, ':'); o_port(&o, cli);
+	o_puts(&o, " ["); o_date_ms(&o, wall_us); o_putc(&o, ']');
+	*o.p = 0;
+	return (size_t)(o.p - out);
+}

@@ -100,7 +100,9 @@ void stream_close(struct stream *s)
 	loop_timer_del(this_loop, &s->tmr);
 	s->state = ST_CLOSED;
 	list_del(&s->link);
-	list_del(&s->qlink);
+	stream_queue_leave(s);
+	stream_pp_free(s);
+	stream_splice_free(s);
 	if (s->bind)
 		__atomic_fetch_sub(&s->bind->curconn, 1, __ATOMIC_RELAXED);
 	this_thr->nstreams--;
@@ -259,6 +261,8 @@ static int st_req_wait(struct stream *s)
 	ssize_t r;
 	int ret;
 
+	if (s->pp_wait && !stream_pp_accept(s))   /* accept-proxy: the PROXY header first */
+		return 0;
 	/* an idle server connection kept for this client may die meanwhile */
 	if (s->sc && (s->sc->flags & (CF_RD_READY | CF_EOF | CF_ERROR))) {
 		if (conn_recv(s->sc, G->tune_bufsize) != 0 || s->sc->in.data)
@@ -377,13 +381,13 @@ static int st_queue(struct stream *s)
 		return 0;
 	srv = lb_pick(s->be, s->prev_srv, &s->cli_addr);
 	if (srv) {
-		list_del(&s->qlink);
+		stream_queue_leave(s);
 		s->srv = srv;
 		s->state = ST_CONNECT;
 		return 1;
 	}
 	if (expired(s->exp_srv) || !lb_has_full(s->be)) {
-		list_del(&s->qlink);
+		stream_queue_leave(s);
 		stream_error(s, 503, 's', 'Q');
 		return 1;
 	}
@@ -430,16 +434,37 @@ static int buffering_request(struct stream *s)
 	return 1;
 }
 
+/* The server connection is up (and its PROXY header, if any, sent). */
+static int conn_ready(struct stream *s)
+{
+	struct proxy *be = s->be;
+
+	s->state = s->fe->mode == PR_MODE_HTTP ? ST_XFER : ST_TUNNEL;
+	s->exp_cli = 0;  /* armed by the new state when it waits on the client */
+	s->exp_srv = after(s->fe->mode == PR_MODE_HTTP ? be->to.server :
+			   (be->to.tunnel ? be->to.tunnel : be->to.server));
+	return 1;
+}
+
 static int st_connect(struct stream *s)
 {
 	struct proxy *be = s->be;
 	int r;
 
+	if (s->pp_wait && !stream_pp_accept(s))   /* accept-proxy (mode tcp): the header before a server */
+		return 0;
 	if (client_gone(s))
 		return 0;
 	if (buffering_request(s))
 		return 0;
 	s->exp_req = 0;
+	if (stream_pp_srv_pending(s)) {   /* send-proxy: the rest of the header */
+		if ((r = stream_pp_srv_flush(s)) < 0)
+			return srv_failure(s, 503, 'S', 'C', FAIL_CONN);
+		if (!r)
+			return expired(s->exp_srv) ? srv_failure(s, 503, 's', 'C', FAIL_CONN) : 0;
+		return conn_ready(s);
+	}
 	if (!s->sc || (s->sc->flags & CF_CONNECTING) == 0)
 		return do_connect(s);
 	/* waiting for the connection to complete */
@@ -451,11 +476,12 @@ static int st_connect(struct stream *s)
 			srv_observe(s->srv, OBS_CONN_OK);
 			CTR_ADD(s->srv->ctr->cum_conn, 1);
 			CTR_ADD(be->be_ctr->ctime_sum, (now_us - s->t_conn_start_us) / 1000);
-			s->state = s->fe->mode == PR_MODE_HTTP ? ST_XFER : ST_TUNNEL;
-			s->exp_cli = 0;  /* armed by the new state when it waits on the client */
-			s->exp_srv = after(s->fe->mode == PR_MODE_HTTP ? be->to.server :
-					   (be->to.tunnel ? be->to.tunnel : be->to.server));
-			return 1;
+			/* send-proxy: the PROXY header goes out before anything */
+			if ((r = stream_pp_srv_start(s)) < 0)
+				return srv_failure(s, 503, 'S', 'C', FAIL_CONN);
+			if (!r)
+				return 0;
+			return conn_ready(s);
 		}
 		s->sc->err = err;
 		return srv_failure(s, 503, 'S', 'C', FAIL_CONN);
@@ -481,9 +507,14 @@ static int do_connect(struct stream *s)
 			/* servers are alive but at their maxconn: wait for a slot
 			 * (HAProxy's queue), up to `timeout queue` (else connect) */
 			uint32_t to = be->to.queue ? be->to.queue : be->to.connect;
+			if (!stream_queue_admits(s)) {   /* the servers' maxqueue is reached */
+				stream_error(s, 503, 's', 'Q');
+				return 1;
+			}
 			if (list_empty(&this_thr->queue))
 				loop_timer_set(this_loop, &this_thr->qtick, now_ms + 10);
 			list_add_tail(&this_thr->queue, &s->qlink);
+			stream_queue_enter(s);
 			s->t_queue_us = now_us;
 			s->exp_srv = after(to);
 			s->state = ST_QUEUE;
@@ -503,6 +534,7 @@ static int do_connect(struct stream *s)
 		CTR_MAX(srv->ctr->max_sess, CTR_GET(srv->ctr->cur_sess));
 		CTR_SET(srv->ctr->last_sess, clock_wall_us() / 1000000);
 		s->flags |= SF_SRV_COUNTED;
+		stream_srv_taken(s);
 	}
 	s->t_conn_start_us = now_us;
 	/* 1. the connection this client used last, if it goes to the same server */
@@ -515,8 +547,9 @@ static int do_connect(struct stream *s)
 		if (be->http_reuse == REUSE_NEVER || srv_put_idle(old, G->tune_idle_pool) < 0)
 			conn_free_deferred(old);
 	}
-	/* 2. an idle one from the pool ("safe": never for a first request) */
-	if (!c && s->fe->mode == PR_MODE_HTTP && be->http_reuse != REUSE_NEVER &&
+	/* 2. an idle one from the pool ("safe": never for a first request);
+	 * never one that carries another client's PROXY header or port */
+	if (!c && s->fe->mode == PR_MODE_HTTP && be->http_reuse != REUSE_NEVER && !srv_conn_private(srv) &&
 	    (s->nreq > 1 || be->http_reuse >= REUSE_AGGRESSIVE)) {
 		c = srv_take_idle(srv);
 		if (c) {
@@ -540,7 +573,7 @@ static int do_connect(struct stream *s)
 		socklen_t sl;
 
 		srv_addr_get(srv, &sa, &sl);
-		fd = sock_connect(&sa, sl);
+		fd = stream_connect_srv(s, srv, &sa, sl);   /* mapped ports, source */
 	}
 	c = fd >= 0 ? conn_new() : NULL;
 	if (!c) {
@@ -610,13 +643,14 @@ int txn_end(struct stream *s)
 	if (sc) {
 		if (srv_conn_reusable(s, sc)) {
 			sc->flags |= CF_USED;
-			if (s->be->http_reuse != REUSE_NEVER || !sf(s, SF_CLI_KA) || worker.stopping) {
+			if ((s->be->http_reuse != REUSE_NEVER && !srv_conn_private(sc->srv)) || !sf(s, SF_CLI_KA) ||
+			    worker.stopping) {
 				/* back to the server's pool: an idle client then holds no
 				 * server connection, and the pool (bounded per thread by
 				 * tune.idle-pool) serves every client's next request */
 				s->sc = NULL;
 				sc->strm = NULL;
-				if (s->be->http_reuse == REUSE_NEVER ||
+				if (s->be->http_reuse == REUSE_NEVER || srv_conn_private(sc->srv) ||
 				    srv_put_idle(sc, G->tune_idle_pool) < 0)
 					conn_free_deferred(sc);
 			} else {
@@ -775,6 +809,10 @@ int stream_new(struct proxy *fe, struct bind_conf *bind, int fd,
 		int one = 1;
 		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
 	}
+	if (G->tune_rcvbuf_cli)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &G->tune_rcvbuf_cli, sizeof(int));
+	if (G->tune_sndbuf_cli)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &G->tune_sndbuf_cli, sizeof(int));
 	if (conn_init(&s->cli, fd, cli_io_cb, s) < 0) {
 		close(fd);
 		free(s);
@@ -802,6 +840,7 @@ int stream_new(struct proxy *fe, struct bind_conf *bind, int fd,
 			return 0;
 		}
 	}
+	stream_pp_init(s);
 	stream_process(s);
 	return 0;
 }
@@ -835,6 +874,7 @@ void stream_srv_gone_scan(void)
 	struct moved { const struct server *srv; int n; } moved[8];
 	int nm = 0, i, others = 0;
 
+	stream_srv_shutdown_scan();   /* on-marked-down / on-marked-up first */
 	list_for_each_safe(l, n, &this_thr->streams) {
 		struct stream *s = list_entry(l, struct stream, link);
 		const struct server *sv = s->srv;

@@ -28,6 +28,8 @@ void stream_log(struct stream *s)
 		return;
 	memset(&t, 0, sizeof(t));
 	t.cli = s->cli_addr;
+	if (s->dst_set)   /* the PROXY header's (no log format prints it yet) */
+		t.fe_addr = s->dst_addr;
 	t.accept_wall_us = s->req_wall_us;
 	t.fe = fe->id;
 	t.be = s->be ? s->be->id : fe->id;

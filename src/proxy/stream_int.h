@@ -66,4 +66,28 @@ int st_tunnel(struct stream *s);
 ssize_t send_parts(struct conn *c, struct buf *out, struct stream *s, struct buf *src, size_t *fwd);
 int body_scan(struct body *bd, struct buf *b, int eof);
 
+/* The long tail (issue 18), small hooks into the stream:
+ * stream_pp.c: the PROXY protocol on both sides, the destination address */
+void stream_pp_init(struct stream *s);
+int  stream_pp_accept(struct stream *s);          /* 1 header done, 0 waiting or closed */
+int  stream_pp_srv_start(struct stream *s);       /* 1 sent, 0 pending, -1 failed */
+int  stream_pp_srv_pending(const struct stream *s);
+int  stream_pp_srv_flush(struct stream *s);       /* 1 sent, 0 pending, -1 failed */
+void stream_pp_free(struct stream *s);
+const struct sockaddr_storage *stream_dst(struct stream *s);
+/* stream_srv.c: new server connections, private ones, maxqueue,
+ * on-marked-down / on-marked-up */
+int  stream_connect_srv(struct stream *s, struct server *srv, struct sockaddr_storage *sa, socklen_t sl);
+int  srv_conn_private(const struct server *srv);
+int  stream_queue_admits(struct stream *s);
+void stream_queue_enter(struct stream *s);
+void stream_queue_leave(struct stream *s);       /* also unlinks s->qlink */
+void stream_srv_shutdown_scan(void);
+void stream_srv_taken(struct stream *s);
+/* stream_splice.c: option splice-* */
+int  stream_splice_tunnel(struct stream *s);
+int  stream_splice_rsp_body(struct stream *s, int *progress);   /* 1: the pipe owns the response now */
+int  stream_splice_busy(const struct stream *s, int rsp);
+void stream_splice_free(struct stream *s);
+
 #endif

@@ -297,8 +297,9 @@ static int xfer_rsp_out(struct stream *s)
  * response is governed by `timeout server` alone. */
 static void xfer_arm_deadlines(struct stream *s)
 {
-	int wait_cli = s->req.phase != MSG_DONE || s->cli_out.data || s->rsp.fwd;
-	int cli_blocked = s->rsp.phase != MSG_HEAD && (s->cli_out.data || s->rsp.fwd);
+	int spliced = stream_splice_busy(s, 1);   /* response bytes in a pipe wait for the client */
+	int wait_cli = s->req.phase != MSG_DONE || s->cli_out.data || s->rsp.fwd || spliced;
+	int cli_blocked = s->rsp.phase != MSG_HEAD && (s->cli_out.data || s->rsp.fwd || spliced);
 	int wait_srv = (s->rsp.phase != MSG_DONE && !cli_blocked) ||
 		       s->srv_out_sent < s->srv_out.data || s->req.fwd;
 
@@ -339,12 +340,14 @@ int st_xfer(struct stream *s)
 	progress = xfer_req_out(s);
 	if (s->state != ST_XFER)
 		return 1;
-	progress |= xfer_rsp_in(s);
-	if (s->state != ST_XFER)
-		return 1;
-	progress |= xfer_rsp_out(s);
-	if (s->state != ST_XFER)
-		return 1;
+	if (!stream_splice_rsp_body(s, &progress)) {   /* option splice-*: the body's bytes through a pipe */
+		progress |= xfer_rsp_in(s);
+		if (s->state != ST_XFER)
+			return 1;
+		progress |= xfer_rsp_out(s);
+		if (s->state != ST_XFER)
+			return 1;
+	}
 	if (s->rsp.phase == MSG_DONE && !s->cli_out.data && !s->rsp.fwd &&
 	    (s->req.phase == MSG_DONE || !sf(s, SF_CLI_KA)))
 		return txn_end(s);
@@ -371,8 +374,10 @@ int st_tunnel(struct stream *s)
 		s->req.fwd = s->cli.in.data;  /* bytes sent after the upgrade request */
 		s->rsp.fwd = sc->in.data;
 	}
-	/* client -> server */
-	r = conn_recv(&s->cli, G->tune_bufsize);
+	/* option splice-*: through pipes while the buffers are empty */
+	progress = stream_splice_tunnel(s);
+	/* client -> server (unless a pipe still holds bytes of that way) */
+	r = stream_splice_busy(s, 0) ? 0 : conn_recv(&s->cli, G->tune_bufsize);
 	if (r > 0)
 		s->bytes_in += (uint64_t)r;
 	s->req.fwd = s->cli.in.data;
@@ -387,12 +392,13 @@ int st_tunnel(struct stream *s)
 			progress = 1;
 		(void)before;
 	}
-	if ((s->cli.flags & (CF_EOF | CF_ERROR)) && !s->cli.in.data && !(sc->flags & CF_SHUTW)) {
+	if ((s->cli.flags & (CF_EOF | CF_ERROR)) && !s->cli.in.data && !stream_splice_busy(s, 0) &&
+	    !(sc->flags & CF_SHUTW)) {
 		shutdown(sc->io.fd, SHUT_WR);
 		sc->flags |= CF_SHUTW;
 	}
 	/* server -> client */
-	r = conn_recv(sc, G->tune_bufsize);
+	r = stream_splice_busy(s, 1) ? 0 : conn_recv(sc, G->tune_bufsize);
 	s->rsp.fwd = sc->in.data;
 	if (s->cli_out.data || s->rsp.fwd) {
 		before = s->rsp.fwd;
@@ -406,7 +412,8 @@ int st_tunnel(struct stream *s)
 			progress = 1;
 		}
 	}
-	if ((sc->flags & (CF_EOF | CF_ERROR)) && !sc->in.data && !(s->cli.flags & CF_SHUTW)) {
+	if ((sc->flags & (CF_EOF | CF_ERROR)) && !sc->in.data && !stream_splice_busy(s, 1) &&
+	    !(s->cli.flags & CF_SHUTW)) {
 		shutdown(s->cli.io.fd, SHUT_WR);
 		s->cli.flags |= CF_SHUTW;
 	}

@@ -562,9 +562,9 @@ static void test_errors(void)
 	expect_err("errorfile", "defaults\n errorfile 503 /etc/x.http\n", 2, "custom error pages are not supported yet.");
 	expect_err("httpchk extra arg", "backend b\n option httpchk GET /health HTTP/1.1 x\n", 2,
 		   "'option httpchk' cannot handle unexpected argument 'x' (quote values with spaces).");
-	expect_err("http-check disable-on-404", "backend b\n http-check disable-on-404\n", 2,
-		   "'http-check disable-on-404' is not supported yet.");
-	expect_err("splice", "defaults\n option splice-auto\n", 2, "'option splice-auto' is not supported by tandem.");
+	expect_err("http-check disable-on-404 arg", "backend b\n http-check disable-on-404 x\n", 2,
+		   "'disable-on-404' cannot handle unexpected argument 'x'.");
+	expect_err("splice arg", "defaults\n option splice-auto x\n", 2, "'option splice-auto' cannot handle unexpected argument 'x'.");
 	expect_err("unknown option", "defaults\n option frobnicate\n", 2, "unknown option 'frobnicate'.");
 	expect_err("no prefix", "defaults\n no retries\n", 2,
 		   "'no retries' is not supported: the 'no' prefix only applies to 'option' and 'log'.");
@@ -626,19 +626,20 @@ static void test_errors(void)
 	expect_err("bind ssl", F0 " bind :443 ssl crt /x.pem\n", 3, "'bind' : 'ssl': TLS is not supported by tandem.");
 	expect_err("bind transparent", F0 " bind :80 transparent\n", 3,
 		   "'bind' : 'transparent' is not supported by tandem ('freebind' binds an address not configured yet).");
-	expect_err("bind unknown opt", F0 " bind :80 accept-proxy\n", 3,
-		   "'bind' : option 'accept-proxy' is not supported by tandem (supported: name, v4v6, v6only, freebind, backlog, maxconn).");
+	expect_err("bind unknown opt", F0 " bind :80 accept-netscaler-cip 1\n", 3,
+		   "'bind' : option 'accept-netscaler-cip' is not supported by tandem (supported: name, v4v6, v6only, freebind, "
+		   "backlog, maxconn, accept-proxy).");
 	expect_err("bind unix", F0 " bind /run/x.sock\n", 3,
 		   "'bind' : address '/run/x.sock': UNIX, abstract and inherited sockets are not supported.");
-	expect_err("bind range", F0 " bind :80-90\n", 3, "'bind' : address ':80-90': port ranges are not supported.");
+	expect_err("bind range", F0 " bind :90-80\n", 3, "'bind' : invalid port range in ':90-80'.");
 	expect_err("bind dup", F0 "frontend g\n bind 127.0.0.1:18100\n", 4,
 		   "frontend 'g': cannot bind '127.0.0.1:18100': address already bound by frontend 'f' at ");
 	expect_err("bind dup same line", "frontend g\n bind 127.0.0.1:18101,127.0.0.1:18101\n", 2,
 		   "frontend 'g': cannot bind '127.0.0.1:18101': address already bound by frontend 'g' at ");
 
 	/* servers */
-	expect_err("server no port", "backend b\n server s1 127.0.0.1\n", 2,
-		   "'server s1': missing port number in '127.0.0.1' (tandem requires an explicit server port).");
+	expect_err("server bad port offset", "backend b\n server s1 127.0.0.1:+x\n", 2,
+		   "'server s1': invalid port offset '+x' in '127.0.0.1:+x'.");
 	expect_err("server inter 0", "backend b\n server s1 127.0.0.1:80 check inter 0\n", 2,
 		   "invalid value 0 for argument 'inter' of server s1.");
 	expect_err("server rise 0", "backend b\n default-server rise 0\n", 2, "'rise' has to be > 0 (got '0').");
@@ -689,9 +690,8 @@ static void test_errors(void)
 		   "http mode frontend 'f' cannot use backend 'b' (mode tcp) as its default backend (see 'mode').");
 
 	/* global */
-	expect_err("stats socket", "global\n stats socket /run/haproxy.sock mode 660 level admin expose-fd listeners\n", 2,
-		   "'stats socket' : 'expose-fd listeners' is not supported: tandem's master keeps the listening "
-		   "sockets across reloads itself, no process needs to fetch them.");
+	expect_err("stats socket", "global\n stats socket /run/haproxy.sock mode 660 level admin expose-fd all\n", 2,
+		   "'stats socket' : 'expose-fd' only supports 'listeners' (got 'all').");
 	expect_err("ssl global", "global\n ssl-default-bind-ciphers ECDHE\n", 2, "'ssl-default-bind-ciphers' is not supported: tandem has no TLS.");
 	expect_err("tune.ssl", "global\n tune.ssl.default-dh-param 2048\n", 2, "'tune.ssl.default-dh-param' is not supported: tandem has no TLS.");
 	expect_err("ca-base", "global\n ca-base /etc/ssl/certs\n", 2, "'ca-base' is not supported: tandem has no TLS.");

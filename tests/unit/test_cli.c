@@ -178,7 +178,7 @@ static void test_config(void)
 	cfg_free(c);
 
 	static const struct { const char *line, *want; } bad[] = {
-		{ "stats socket /tmp/x.sock expose-fd listeners", "expose-fd listeners' is not supported" },
+		{ "stats socket /tmp/x.sock expose-fd all", "'expose-fd' only supports 'listeners'" },
 		{ "stats socket /tmp/x.sock level root", "'level' only supports" },
 		{ "stats socket /tmp/x.sock mode 999", "'mode' expects an octal" },
 		{ "stats socket /tmp/x.sock accept-proxy", "keyword 'accept-proxy' is not supported" },
@@ -498,7 +498,7 @@ static void test_dynamic(struct cfg *c)
 		"'no-check' option is not accepted for dynamic server\n\n"));
 	CHECK("add: bad weight", !strcmp(run(c, CLI_LVL_ADMIN, "add server app/n 127.0.0.1:1 weight 999"),
 		"weight of server n is not within 0 and 256 (got '999').\n\n"));
-	CHECK("add: missing port", strstr(run(c, CLI_LVL_ADMIN, "add server app/n 127.0.0.1"), "missing port") != NULL);
+	CHECK("add: bad port offset", strstr(run(c, CLI_LVL_ADMIN, "add server app/n 127.0.0.1:+x"), "invalid port offset") != NULL);
 	CHECK("add: failures changed nothing", app->nsrv == nsrv && !srv(c, "app", "n"));
 
 	CHECK("add server", !strcmp(run(c, CLI_LVL_ADMIN, "add server app/n 127.0.0.1:18084 weight 4 maxconn 9 backup"),
