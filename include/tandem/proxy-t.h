@@ -308,7 +308,8 @@ struct proxy {
 	int    lb_set;           /* `balance` was written (here or in its defaults): dispatch is then ignored */
 	int    dispatch_line;    /* `dispatch ADDR`: line of the keyword (its server is "dispatch") */
 	struct conn_src src;     /* backend `source` */
-	int    queue_len;        /* requests waiting in this backend's queue, all threads (atomic) */
+	int    queue_len;        /* requests waiting in this backend's queue, all threads (atomic): stats qcur */
+	int    queue_max;        /* the highest queue_len seen (atomic): stats qmax */
 	unsigned bkp_kill_gen;   /* bumped when on-marked-up shuts the backup servers' sessions (atomic) */
 	const char *file; int line;
 };

@@ -261,6 +261,22 @@ static void get_actbck(const struct stat_row *r, int want_backup, struct stat_va
 	set_u(v, (uint64_t)(want_backup ? bck : act));
 }
 
+/* qcur, qmax: the backend's queue (tandem has no per-server queue: 0) */
+static void get_queue(const struct stat_row *r, int arg, struct stat_val *v)
+{
+	if (r->obj == STO_BE)
+		set_u(v, (uint64_t)(arg ? LD(r->px->queue_max) : LD(r->px->queue_len)));
+	else
+		set_u(v, 0);
+}
+
+static void get_qlimit(const struct stat_row *r, int arg, struct stat_val *v)
+{
+	(void)arg;
+	if (r->srv->maxqueue)
+		set_u(v, (uint64_t)r->srv->maxqueue);
+}
+
 static void get_lastchg(const struct stat_row *r, int arg, struct stat_val *v)
 {
 	uint64_t t = r->obj == STO_SRV ? LD(r->srv->last_change) : LD(r->px->last_change);
@@ -366,8 +382,8 @@ static void get_algo(const struct stat_row *r, int arg, struct stat_val *v)
 const struct stat_col stat_cols[ST_F_TOTAL] = {
 	COL(ST_F_PXNAME, "pxname", NULL, "proxy name", F|B|S, get_pxname, 0),
 	COL(ST_F_SVNAME, "svname", NULL, "FRONTEND, BACKEND or the server name", F|B|S, get_svname, 0),
-	NOCOL(ST_F_QCUR, "qcur", B|S),
-	NOCOL(ST_F_QMAX, "qmax", B|S),
+	COL(ST_F_QCUR, "qcur", "Cur", "requests waiting in the backend's queue (servers: none, tandem queues per backend)", B|S, get_queue, 0),
+	COL(ST_F_QMAX, "qmax", "Max", "highest number of requests waiting in the queue", B|S, get_queue, 1),
 	COL(ST_F_SCUR, "scur", "Cur", "current sessions", F|B|S, get_ctr, CTR(cur_sess)),
 	COL(ST_F_SMAX, "smax", "Max", "highest number of concurrent sessions", F|B|S, get_ctr, CTR(max_sess)),
 	COL(ST_F_SLIM, "slim", "Limit", "configured session limit", F|B|S, get_slim, 0),
@@ -389,7 +405,7 @@ const struct stat_col stat_cols[ST_F_TOTAL] = {
 	COL(ST_F_CHKDOWN, "chkdown", "Dwn", "UP to DOWN transitions (backend: times it lost its last server)", B|S, get_check, CK_DOWN),
 	COL(ST_F_LASTCHG, "lastchg", "LastChg", "time since the last state change", B|S, get_lastchg, 0),
 	COL(ST_F_DOWNTIME, "downtime", "Dwntme", "total seconds DOWN", B|S, get_check, CK_DOWNTIME),
-	NOCOL(ST_F_QLIMIT, "qlimit", S),
+	COL(ST_F_QLIMIT, "qlimit", "Limit", "the server's maxqueue (empty: none)", S, get_qlimit, 0),
 	COL(ST_F_PID, "pid", NULL, "process number (always 1)", F|B|S, get_const, 1),
 	COL(ST_F_IID, "iid", NULL, "proxy id", F|B|S, get_iid, 0),
 	COL(ST_F_SID, "sid", NULL, "server id inside its backend", F|B|S, get_sid, 0),

@@ -507,10 +507,6 @@ static int do_connect(struct stream *s)
 			/* servers are alive but at their maxconn: wait for a slot
 			 * (HAProxy's queue), up to `timeout queue` (else connect) */
 			uint32_t to = be->to.queue ? be->to.queue : be->to.connect;
-			if (!stream_queue_admits(s)) {   /* the servers' maxqueue is reached */
-				stream_error(s, 503, 's', 'Q');
-				return 1;
-			}
 			if (list_empty(&this_thr->queue))
 				loop_timer_set(this_loop, &this_thr->qtick, now_ms + 10);
 			list_add_tail(&this_thr->queue, &s->qlink);

@@ -75,11 +75,10 @@ int  stream_pp_srv_pending(const struct stream *s);
 int  stream_pp_srv_flush(struct stream *s);       /* 1 sent, 0 pending, -1 failed */
 void stream_pp_free(struct stream *s);
 const struct sockaddr_storage *stream_dst(struct stream *s);
-/* stream_srv.c: new server connections, private ones, maxqueue,
+/* stream_srv.c: new server connections, private ones, the queue count,
  * on-marked-down / on-marked-up */
 int  stream_connect_srv(struct stream *s, struct server *srv, struct sockaddr_storage *sa, socklen_t sl);
 int  srv_conn_private(const struct server *srv);
-int  stream_queue_admits(struct stream *s);
 void stream_queue_enter(struct stream *s);
 void stream_queue_leave(struct stream *s);       /* also unlinks s->qlink */
 void stream_srv_shutdown_scan(void);

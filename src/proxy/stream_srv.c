@@ -5,7 +5,7 @@
  *    address (port range, interface); tune.rcvbuf/sndbuf.server;
  *  - which server connections may not be shared with other clients (they
  *    carry this client's PROXY header, or go to its destination port);
- *  - `maxqueue`: how many requests the backend's queue admits;
+ *  - the count of requests in the backend's queue (stats qcur, qmax);
  *  - `on-marked-down shutdown-sessions` and `on-marked-up
  *    shutdown-backup-sessions`: the streams of a server marked DOWN (or of
  *    the backup servers when an active one comes UP) are closed at once,
@@ -58,33 +58,23 @@ int srv_conn_private(const struct server *srv)
 	return srv && (srv->pp_opts || srv->port_map);
 }
 
-/* ---- maxqueue ---- */
-
-/* Requests wait in the backend's queue (for any server with a free slot),
- * not in a server's own: the queue admits as many as the usable servers'
- * `maxqueue` add up to, when every one of them sets it (0, the default,
- * means no limit, as in HAProxy). */
-int stream_queue_admits(struct stream *s)
-{
-	const struct list *l;
-	long long room = 0;
-
-	list_for_each(l, &s->be->servers) {
-		const struct server *sv = list_entry(l, struct server, link);
-
-		if (!srv_usable(sv))
-			continue;
-		if (!sv->maxqueue)
-			return 1;
-		room += sv->maxqueue;
-	}
-	return room && LD(s->be->queue_len) < room;
-}
+/* ---- the backend's queue ----
+ * A request waits in its backend's queue for any server with a free slot
+ * (HAProxy's proxy queue), never for one server: `maxqueue` bounds
+ * HAProxy's per-server queues, which only requests bound to one server
+ * (persistence, hashing onto a full server) enter; tandem binds none, so
+ * its queue is bounded by `timeout queue` alone, as HAProxy's proxy queue
+ * is. The count feeds the stats (qcur, qmax). */
 
 void stream_queue_enter(struct stream *s)
 {
 	if (!s->queued) {
-		__atomic_fetch_add(&s->be->queue_len, 1, __ATOMIC_RELAXED);
+		int n = __atomic_add_fetch(&s->be->queue_len, 1, __ATOMIC_RELAXED);
+		int m = __atomic_load_n(&s->be->queue_max, __ATOMIC_RELAXED);
+
+		while (n > m && !__atomic_compare_exchange_n(&s->be->queue_max, &m, n, 0, __ATOMIC_RELAXED,
+							     __ATOMIC_RELAXED))
+			;
 		s->queued = 1;
 	}
 }

@@ -400,7 +400,7 @@ static void test_set_server(struct cfg *c)
 	      srv_admin_mode(a) == SRV_ADMIN_DRAIN && !srv_usable(a));
 	CHECK("state maint", !strcmp(run(c, CLI_LVL_ADMIN, "set server app/a state maint"), "\n") &&
 	      srv_admin_mode(a) == SRV_ADMIN_MAINT);
-	CHECK("show stat: MAINT", strstr(run(c, CLI_LVL_USER, "show stat"), "\napp,a,,,0,0,,0,0,0,,,,0,0,0,0,MAINT,"));
+	CHECK("show stat: MAINT", strstr(run(c, CLI_LVL_USER, "show stat"), "\napp,a,0,0,0,0,,0,0,0,,,,0,0,0,0,MAINT,"));
 	CHECK("show servers state: admin 0x01", strstr(run(c, CLI_LVL_USER, "show servers state app"), "\n2 app 1 a 127.0.0.1 2 1 "));
 	CHECK("state ready", !strcmp(run(c, CLI_LVL_ADMIN, "set server app/a state ready"), "\n") &&
 	      srv_admin_mode(a) == SRV_ADMIN_READY && srv_usable(a));
