@@ -127,7 +127,9 @@ int stream_pp_accept(struct stream *s)
 		err = PP_ERR_TIMEOUT;
 	else
 		return 0;
-	CTR_ADD(s->fe->fe_ctr->failed_req, 1);
+	/* a connection that sent nothing (a port probe) is no bad request */
+	if (err != PP_ERR_EMPTY && (err != PP_ERR_ABORT || s->cli.in.data))
+		CTR_ADD(s->fe->fe_ctr->failed_req, 1);
 	pp_log_failure(s, err);
 	stream_close(s);
 	return 0;
