@@ -235,7 +235,18 @@ def test_log_format_without_target(ctx):
 def test_sigint_exit_130(ctx):
     """The master exits 130 after SIGINT, as HAProxy's does."""
     px = ctx.proxy(config(free_port(), [("s1", 9)], global_extra="master-worker"))
-    _wait_out(px.proc, r"Loading success")   # the master's signal handling is in place
+    _wait_out(px.proc, r"Loading success")
+
+    def handles_sigint():
+        # HAProxy's master catches SIGINT once its loop runs (/proc SigCgt);
+        # tandem's blocks it before forking, then waits for it (sigwaitinfo
+        # hides the block from /proc): ready with "Loading success"
+        if not is_haproxy():
+            return True
+        with open("/proc/%d/status" % px.pid) as f:
+            st = dict(l.split(":\t", 1) for l in f.read().splitlines() if ":\t" in l)
+        return int(st["SigCgt"], 16) & (1 << (signal.SIGINT - 1))
+    poll_until(handles_sigint, 5, "the master to handle SIGINT")
     px.proc.signal(signal.SIGINT)
     eq(px.proc.wait(5), 130, "exit status after SIGINT")
 
