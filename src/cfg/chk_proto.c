@@ -143,14 +143,21 @@ static int build_smtp(struct chk_px *p, const char *cmd)
 	r->exp.err_msg = EMSG_PAYLOAD;
 	r->exp.err_off = 4;
 	r->exp.code_from_payload = 1;
+	/* the whole (multi-line) answer to HELO/EHLO, then a QUIT and its
+	 * answer: a clean end for the server's logs (HAProxy 2.6.7 on) */
 	snprintf(line, sizeof(line), "%s\r\n", cmd);
-	if (add_send(p, line, strlen(line), 0) < 0 || !(r = add_expect(p, EXP_RSTRING, "^2[0-9]{2}[- \r]", 0, 4)))
+	if (add_send(p, line, strlen(line), 0) < 0 ||
+	    !(r = add_expect(p, EXP_RSTRING, "^(2[0-9]{2}-[^\r]*\r\n)*2[0-9]{2}[ \r]", 0, -1)))
 		return -1;
 	r->exp.err_status = HCHK_L7STS;
-	r->exp.err_msg = EMSG_PAYLOAD;
-	r->exp.err_off = 4;
-	r->exp.ok_msg = EMSG_PAYLOAD;
-	r->exp.ok_off = 4;
+	r->exp.err_msg = r->exp.ok_msg = EMSG_PAYLOAD;
+	r->exp.err_off = r->exp.ok_off = 4;
+	r->exp.code_from_payload = 1;
+	if (add_send(p, "QUIT\r\n", 6, 0) < 0 || !(r = add_expect(p, EXP_RSTRING, "^2[0-9]{2}[- \r]", 0, 4)))
+		return -1;
+	r->exp.err_status = HCHK_L7STS;
+	r->exp.err_msg = r->exp.ok_msg = EMSG_PAYLOAD;
+	r->exp.err_off = r->exp.ok_off = 4;
 	r->exp.code_from_payload = 1;
 	return 0;
 }

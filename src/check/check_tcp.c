@@ -310,7 +310,7 @@ static void tcp_run(struct srv_health *h)
 						 r->step + 1, t->exp.comment);
 				else
 					snprintf(desc, sizeof(desc), "TCPCHK got an empty response at step %d", r->step + 1);
-				chk_report(h, HCHK_L7RSP, 0, desc);
+				chk_report(h, t->exp.err_status ? t->exp.err_status : HCHK_L7RSP, 0, desc);
 				return;
 			}
 			v = chk_expect_eval(h, t, r->step, final);
