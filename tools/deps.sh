@@ -11,7 +11,8 @@
 # iproute2 (the VRRP and anycast tests in network namespaces), prometheus (promtool and a real
 # scrape of /metrics), chromium, nodejs and npm (the dashboard test), socat, tmux and hatop (the
 # runtime API tests drive hatop in tmux), redis-server (tandem-app's dependency in its tests and
-# the labs);
+# the labs), mariadb-server, postgresql, exim4-daemon-light, slapd and openssl (the servers the
+# protocol health checks are tested against);
 # bench = build + wrk haproxy nginx python3 curl; demo = build + curl;
 # lab = demo + redis-server socat (`make demo LAB=NNN`: Redis of the labs, `show stat` commands).
 # Packages installed only as tools (haproxy, nginx, keepalived, bird2, prometheus) are not started:
@@ -28,6 +29,10 @@ need_cmd() { # need_cmd COMMAND PACKAGE
 }
 need_file() { # need_file PATH PACKAGE (headers of -dev packages)
 	[ -e "$1" ] || add "$2"
+}
+need_glob() { # need_glob PATTERN PACKAGE (a versioned path, e.g. PostgreSQL's)
+	for f in $1; do [ -e "$f" ] && return; done
+	add "$2"
 }
 
 # The libFuzzer runtime ships apart from clang on Debian (bookworm: libclang-rt-14-dev; older
@@ -59,6 +64,11 @@ use_test() {
 	need_cmd chromium chromium; need_cmd node nodejs; need_cmd npm npm
 	need_cmd socat socat; need_cmd tmux tmux; need_cmd hatop hatop   # runtime API tests (test_admin.py)
 	need_cmd redis-server redis-server   # tandem-app's Redis (test_app*.py, test_labs.py)
+	# the real servers the protocol health checks check (test_checks_proto.py)
+	need_cmd mariadbd mariadb-server; need_cmd mariadb-install-db mariadb-server; need_cmd mariadb mariadb-client
+	need_glob '/usr/lib/postgresql/*/bin/postgres' postgresql
+	need_cmd exim4 exim4-daemon-light; need_cmd slapd slapd; need_cmd openssl openssl
+	need_cmd setpriv util-linux
 }
 use_bench() {
 	use_build

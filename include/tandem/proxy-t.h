@@ -103,6 +103,7 @@ struct bind_conf {
 	int     reused;           /* fd taken over from the previous configuration (reload) */
 	int     accept_proxy;     /* `accept-proxy`: a PROXY protocol header (v1 or v2) comes first */
 	int     luid;             /* listener id in its frontend, 1-based (HAProxy's, for logs) */
+	struct counters *ctr;     /* `option socket-stats`: this listener's own (not kept across reloads) */
 	const char *file; int line;
 };
 

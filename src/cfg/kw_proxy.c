@@ -167,6 +167,7 @@ int cfg_kw_bind(struct cfg_ctx *ctx, char **args, int nargs)
 			}
 			list_add_tail(&PX->binds, &b->link);
 			b->luid = ++PX->nbind;
+			b->ctr = ctr_new();   /* option socket-stats */
 		}
 	}
 	free(list);

@@ -312,6 +312,7 @@ void cfg_proxy_free(struct proxy *px)
 
 		free(b->addr_str);
 		free(b->name);
+		free(b->ctr);
 		free(b);
 	}
 	list_for_each_safe(l, n, &px->servers)

@@ -105,6 +105,8 @@ void stream_close(struct stream *s)
 	stream_splice_free(s);
 	if (s->bind)
 		__atomic_fetch_sub(&s->bind->curconn, 1, __ATOMIC_RELAXED);
+	if (stream_li_ctr(s))
+		CTR_SUB(stream_li_ctr(s)->cur_sess, 1);
 	this_thr->nstreams--;
 	CTR_SUB(s->fe->fe_ctr->cur_sess, 1);
 	__atomic_fetch_sub(&worker.actconn, 1, __ATOMIC_RELAXED);
@@ -823,6 +825,13 @@ int stream_new(struct proxy *fe, struct bind_conf *bind, int fd,
 	CTR_ADD(fe->fe_ctr->cum_sess, 1);
 	CTR_ADD(fe->fe_ctr->cur_sess, 1);
 	CTR_MAX(fe->fe_ctr->max_sess, CTR_GET(fe->fe_ctr->cur_sess));
+	if (stream_li_ctr(s)) {   /* option socket-stats */
+		struct counters *lc = stream_li_ctr(s);
+
+		CTR_ADD(lc->cum_sess, 1);
+		CTR_ADD(lc->cur_sess, 1);
+		CTR_MAX(lc->max_sess, CTR_GET(lc->cur_sess));
+	}
 	if (fe->mode == PR_MODE_HTTP) {
 		s->state = ST_REQ_WAIT;
 		s->t_req_us = 0;

@@ -72,6 +72,10 @@ void count_response(struct stream *s)
 	CTR_ADD(s->fe->fe_ctr->http_rsp[cls], 1);
 	CTR_ADD(s->fe->fe_ctr->bytes_out, s->bytes_out);
 	CTR_ADD(s->fe->fe_ctr->bytes_in, s->bytes_in);
+	if (stream_li_ctr(s)) {   /* option socket-stats */
+		CTR_ADD(stream_li_ctr(s)->bytes_out, s->bytes_out);
+		CTR_ADD(stream_li_ctr(s)->bytes_in, s->bytes_in);
+	}
 	if (s->be) {
 		CTR_ADD(s->be->be_ctr->http_rsp[cls], 1);
 		CTR_ADD(s->be->be_ctr->bytes_out, s->bytes_out);

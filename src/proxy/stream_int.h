@@ -83,6 +83,11 @@ void stream_queue_enter(struct stream *s);
 void stream_queue_leave(struct stream *s);       /* also unlinks s->qlink */
 void stream_srv_shutdown_scan(void);
 void stream_srv_taken(struct stream *s);
+/* The listener's own counters (`option socket-stats`), or NULL. */
+static inline struct counters *stream_li_ctr(const struct stream *s)
+{
+	return s->bind && s->bind->ctr && (s->fe->options & PR_O_SOCKET_STATS) ? s->bind->ctr : NULL;
+}
 /* stream_splice.c: option splice-* */
 int  stream_splice_tunnel(struct stream *s);
 int  stream_splice_rsp_body(struct stream *s, int *progress);   /* 1: the pipe owns the response now */

@@ -128,8 +128,11 @@ int stream_pp_accept(struct stream *s)
 	else
 		return 0;
 	/* a connection that sent nothing (a port probe) is no bad request */
-	if (err != PP_ERR_EMPTY && (err != PP_ERR_ABORT || s->cli.in.data))
+	if (err != PP_ERR_EMPTY && (err != PP_ERR_ABORT || s->cli.in.data)) {
 		CTR_ADD(s->fe->fe_ctr->failed_req, 1);
+		if (stream_li_ctr(s))
+			CTR_ADD(stream_li_ctr(s)->failed_req, 1);
+	}
 	pp_log_failure(s, err);
 	stream_close(s);
 	return 0;

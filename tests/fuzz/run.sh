@@ -2,7 +2,7 @@
 # Short libFuzzer runs of the HTTP/1.x head parser, the chunked decoder,
 # the VRRP advertisement parser, the configuration parser (with its
 # post-parse checks), tandem-app's JSON body reader and BIRD's control
-# socket replies.
+# socket replies, and the PROXY protocol header parser.
 # usage: sh tests/fuzz/run.sh        env: BUILD (default build),
 #        FUZZ_SECONDS (per fuzzer, default 20), CLANG (default clang).
 # Builds with clang -fsanitize=fuzzer,address,undefined into $BUILD/fuzz/,
@@ -24,7 +24,7 @@ if ! command -v "$CLANG" >/dev/null 2>&1; then
 fi
 mkdir -p "$OUT"
 rc=0
-for t in h1 chunk vrrp_pkt cfg app_json bird_reply; do
+for t in h1 chunk vrrp_pkt cfg app_json bird_reply proxy_proto; do
 	seeds="tests/fuzz/seeds/$t"
 	case $t in
 	vrrp_pkt) tsrc="src/vrrp/pkt.c"; dict="" ;;
@@ -34,6 +34,7 @@ for t in h1 chunk vrrp_pkt cfg app_json bird_reply; do
 	cfg) tsrc=$(ls src/*/*.c); dict="-dict=tests/fuzz/cfg.dict"; seeds="$seeds contrib" ;;
 	app_json) tsrc="tools/app/json.c"; dict="" ;;
 	bird_reply) tsrc="src/bgp/birdc.c"; dict="" ;;
+	proxy_proto) tsrc="src/net/proxy_proto.c"; dict="" ;;
 	*) tsrc=$SRC; dict="-dict=tests/fuzz/h1.dict" ;;
 	esac
 	# shellcheck disable=SC2086 # FLAGS and tsrc are lists

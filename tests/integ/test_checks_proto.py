@@ -21,7 +21,8 @@ from harness import (TestFailure, check, eq, free_port, http, is_haproxy, poll_u
                      serve_keepalive, timeout, wait_port)
 
 TO = "    timeout connect 2s\n    timeout client 5s\n    timeout server 5s\n    timeout check 3s\n"
-PGBIN = "/usr/lib/postgresql/15/bin"
+import glob
+PGBIN = (sorted(glob.glob("/usr/lib/postgresql/*/bin")) or ["/usr/lib/postgresql/15/bin"])[-1]
 # postgres refuses to run as root; setpriv execs (no parent left to signal)
 AS_POSTGRES = ["setpriv", "--reuid=postgres", "--regid=postgres", "--clear-groups", "--"]
 

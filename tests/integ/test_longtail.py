@@ -758,3 +758,27 @@ def test_stats_csv_scope(ctx):
     eq(names, {"other"}, "scope=oth")
     names = {r["pxname"] for r in _csv(sp, "/stats;csv")}
     check({"app1", "app2", "other", "stats"} <= names, "no scope: everything (%s)" % names)
+
+
+def test_socket_stats(ctx):
+    """option socket-stats: a row per listener (type 3) after the
+    frontend's, named by `bind ... name` or "sock-N", with its own sessions
+    and bytes."""
+    app = ctx.app("A")
+    f1, f2, sp = free_port(), free_port(), free_port()
+    cfg = ("global\n    nbthread 1\ndefaults\n    mode http\n" + TO +
+           "frontend fe\n    bind 127.0.0.1:%d name first\n    bind 127.0.0.1:%d\n    option socket-stats\n"
+           "    default_backend be\nbackend be\n    server s1 127.0.0.1:%d\n"
+           "listen stats\n    bind 127.0.0.1:%d\n    stats enable\n    stats uri /stats\n" % (f1, f2, app.port, sp))
+    _start(ctx, cfg)
+    before = [r for r in _csv(sp) if r["pxname"] == "fe"]   # the start's port probes count too
+    for _ in range(3):
+        eq(http(f1, "GET", "/").status, 200, "through the first listener")
+    eq(http(f2, "GET", "/").status, 200, "through the second")
+    rows = [r for r in _csv(sp) if r["pxname"] == "fe"]
+    eq([r["svname"] for r in rows], ["FRONTEND", "first", "sock-2"], "rows of fe, in HAProxy's order")
+    eq([r["type"] for r in rows], ["0", "3", "3"], "listener rows are type 3")
+    eq(int(rows[1]["stot"]) - int(before[1]["stot"]), 3, "sessions of the first listener")
+    eq(int(rows[2]["stot"]) - int(before[2]["stot"]), 1, "sessions of the second")
+    eq([r["sid"] for r in rows[1:]], ["1", "2"], "listener ids")
+    check(int(rows[1]["bout"]) > 0 and rows[1]["status"] == "OPEN", "bytes and status: %r" % rows[1])
