@@ -423,8 +423,10 @@ static int buffering_request(struct stream *s)
 		/* errors are reported by the transfer state, which sees the same */
 		return 0;
 	}
-	if (s->req.phase == MSG_DONE || buf_full(&s->cli.in))
+	if (s->req.phase == MSG_DONE || buf_full(&s->cli.in)) {
+		s->t_head_us = now_us;   /* as HAProxy: TR covers the wait for the body */
 		return 0;
+	}
 	if (!s->exp_req) {
 		uint32_t to = s->fe->to.http_request ? s->fe->to.http_request : s->fe->to.client;
 		s->exp_req = after(to);

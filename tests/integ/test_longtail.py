@@ -782,3 +782,61 @@ def test_socket_stats(ctx):
     eq(int(rows[2]["stot"]) - int(before[2]["stot"]), 1, "sessions of the second")
     eq([r["sid"] for r in rows[1:]], ["1", "2"], "listener ids")
     check(int(rows[1]["bout"]) > 0 and rows[1]["status"] == "OPEN", "bytes and status: %r" % rows[1])
+
+
+@timeout(60)
+@haproxy_differs("HAProxy 2.6.12 does not see the client leave while its request waits in the queue: the request still reaches the server")
+def test_abortonclose(ctx):
+    """option abortonclose: a queued request whose client left is dropped
+    (logged CQ), never sent to the server once a slot frees."""
+    gate = threading.Event()
+
+    def slow(req):
+        gate.wait(10)
+        return response_bytes(200, body=b"ok")
+    srv = ctx.raw_server(serve_keepalive(slow))
+    fe = free_port()
+    cfg = ("global\n    nbthread 1\ndefaults\n    mode http\n" + TO + "    timeout queue 10s\n"
+           "frontend fe\n    bind 127.0.0.1:%d\n    option httplog\n    log stderr local0\n    default_backend be\n"
+           "backend be\n    option abortonclose\n    server s1 127.0.0.1:%d maxconn 1\n" % (fe, srv.port))
+    p = _start(ctx, cfg)
+    res = {}
+    t = threading.Thread(target=lambda: res.update(a=http(fe, "GET", "/a", timeout=15).status))
+    t.start()
+    poll_until(lambda: srv.requests, 5, "the first request to reach the server")
+    c = socket.create_connection(("127.0.0.1", fe))
+    c.sendall(b"GET /b HTTP/1.1\r\nHost: x\r\n\r\n")
+    time.sleep(0.3)        # queued behind /a, then the client leaves
+    c.close()
+    _wait_out(p, r"fe be/\S+ .* CQ-- .*\"GET /b HTTP/1\.1\"")
+    gate.set()
+    t.join()
+    eq(res.get("a"), 200, "the first request")
+    eq([r.target for r in srv.requests], ["/a"], "the abandoned request never reached the server")
+
+
+def test_http_buffer_request(ctx):
+    """option http-buffer-request: the server is chosen (and connected) only
+    once the whole body arrived; the log's TR counts the wait."""
+    srv = ctx.raw_server(serve_keepalive(lambda req: response_bytes(200, body=b"got %d" % len(req.body))))
+    fe = free_port()
+    cfg = ("global\n    nbthread 1\ndefaults\n    mode http\n" + TO +
+           "frontend fe\n    bind 127.0.0.1:%d\n    option httplog\n    log stderr local0\n"
+           "    option http-buffer-request\n    default_backend be\nbackend be\n    server s1 127.0.0.1:%d\n"
+           % (fe, srv.port))
+    p = _start(ctx, cfg)
+    c = socket.create_connection(("127.0.0.1", fe), timeout=5)
+    c.sendall(b"POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nConnection: close\r\n\r\n12345")
+    time.sleep(0.5)        # the client's own pace: half of the body, then a pause
+    check(srv.accepts == 0, "no server connection while the body is incomplete")
+    c.sendall(b"67890")
+    data = b""
+    while True:
+        x = c.recv(4096)
+        if not x:
+            break
+        data += x
+    c.close()
+    check(data.endswith(b"got 10"), "the whole body reached the server: %r" % data[-40:])
+    m = _wait_out(p, r"fe be/s1 (\d+)/\d+/\d+/\d+/\d+ 200 .*\"POST /up HTTP/1\.1\"")
+    check(int(m.group(1)) >= 400, "TR counts the wait for the body (%s ms)" % m.group(1))
