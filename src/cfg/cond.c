@@ -301,7 +301,7 @@ int cfg_cond_line(struct cfg_ctx *ctx, char **args, int nargs)
 
 	if (!strcmp(d, ".if")) {
 		if (ctx->cond_lvl + 1 >= CFG_MAX_NESTED_IF) {
-			cfg_err(ctx, "too many nested '.if', max is %d.", CFG_MAX_NESTED_IF - 1);
+			cfg_err(ctx, "too many nested '.if', max is %d.", CFG_MAX_NESTED_IF);   /* HAProxy says 10, allows 9 */
 			ctx->abort = 1;
 			return 1;
 		}

@@ -267,7 +267,7 @@ int chk_agent_init(struct srv_health *h)
 	a->run.fd = -1;
 	ev_timer_init(&a->run.tmr, agent_timer, h);
 	ev_io_init(&a->run.io, -1, NULL, h);
-	a->inter = s->agent_inter ? s->agent_inter : (s->chk_inter ? s->chk_inter : CHK_DEF_INTER);
+	a->inter = s->agent_inter ? s->agent_inter : CHK_DEF_INTER;   /* HAProxy: 2000 ms, whatever `inter` */
 	a->status = HCHK_INI;
 	a->duration = -1;
 	if (s->agent_addrlen) {

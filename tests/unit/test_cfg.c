@@ -106,6 +106,8 @@ static void test_lexer(void)
 	CHECK("lex env bare", lex("x \"$TANDEM_T_VAR-z\"", &w, &e) == 0 && !strcmp(w.v[1], "v1 v2-z"));
 	CHECK("lex env unset empty", lex("x \"[${TANDEM_T_UNSET}]\"", &w, &e) == 0 && !strcmp(w.v[1], "[]"));
 	CHECK("lex env default", lex("x \"${TANDEM_T_UNSET-dflt}\"", &w, &e) == 0 && !strcmp(w.v[1], "dflt"));
+	CHECK("lex env split", lex("x \"${TANDEM_T_VAR[*]}\" y", &w, &e) == 0 && w.n == 4 &&
+	      !strcmp(w.v[1], "v1") && !strcmp(w.v[2], "v2") && !strcmp(w.v[3], "y"));
 	CHECK("lex env not unquoted", lex("x $TANDEM_T_VAR", &w, &e) == 0 && !strcmp(w.v[1], "$TANDEM_T_VAR"));
 	CHECK("lex lone dollar", lex("x \"a$ b\"", &w, &e) == 0 && !strcmp(w.v[1], "a$ b"));
 	CHECK("lex unmatched dquote", lex("a \"b", &w, &e) < 0 && !strcmp(e, "unmatched quote"));
