@@ -17,6 +17,7 @@
 #   TANDEM_BASE a second tandem binary, measured as the proxy "tandem-base" when listed in
 #     BENCH_PROXIES (a change against its baseline in one interleaved run)
 #   BENCH_README=1 also replaces the table between the bench markers in README.md.
+#   BENCH_SPLICE=0 skips bench/splice.sh (tandem's CPU for 1 GiB with and without splice-auto).
 # `make bench` runs this with sh: switch to bash.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -euo pipefail
@@ -300,6 +301,12 @@ readme=()
 [ -z "${BENCH_README:-}" ] || readme=(--readme README.md)
 python3 bench/report.py --results "$RESULTS" --idle "$IDLE_RESULTS" --meta "$WORK/meta.txt" \
 	--proxies "${PROXIES[*]}" --markdown "$OUT/last.md" "${readme[@]}"
+
+# ---- splice: tandem's CPU for a 1 GiB transfer with and without `option splice-auto` ----------------
+if [ "${BENCH_SPLICE:-1}" != 0 ] && [ -x "$TANDEM" ] && [ -x "$APP" ]; then
+	echo
+	TANDEM="$TANDEM" APP="$APP" bash bench/splice.sh || { log "bench/splice.sh failed"; exit 1; }
+fi
 
 for p in "${PROXIES[@]}"; do
 	if [ -n "${STATUS[$p]:-}" ]; then log "$p: ${STATUS[$p]}"; exit 1; fi

@@ -442,7 +442,9 @@ int st_tunnel(struct stream *s)
 		set_term(s, 's', 'D');
 		goto end;
 	}
-	return 0;
+	/* bytes moved: run again, a socket not read to EAGAIN gets no new
+	 * edge-triggered event (a big transfer stalled after two buffers) */
+	return progress;
 end:
 	if (s->status < 0 && s->fe->mode == PR_MODE_TCP)
 		s->status = -1;
