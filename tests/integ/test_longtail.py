@@ -80,7 +80,19 @@ class PeerServer:
                     break
                 data += x
             if not self.http:
+                # what arrives until a short pause: a PROXY header and the
+                # bytes after it may come in separate segments
                 data = c.recv(65536)
+                c.settimeout(0.3)
+                try:
+                    while data:
+                        x = c.recv(65536)
+                        if not x:
+                            break
+                        data += x
+                except socket.timeout:
+                    pass
+                c.settimeout(5)
             with self.lock:
                 self.peers.append(a)
                 self.firsts.append(data)
