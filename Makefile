@@ -2,7 +2,7 @@
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Iinclude -D_GNU_SOURCE -pthread
-LDLIBS  += -pthread -lm
+LDLIBS  += -lssl -lcrypto -pthread -lm -lcares   # OpenSSL 3 (libssl-dev): TLS on both sides; c-ares: DNS discovery
 BUILD   ?= build
 ifeq ($(SANITIZE),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -26,7 +26,7 @@ ifneq ($(CHAOS_SRC),)
 PROGS += $(BIN)/tandem-chaos
 endif
 
-.PHONY: all clean test unit demo bench
+.PHONY: all clean test unit demo bench print-ldlibs
 all: $(PROGS)
 
 $(BUILD)/%.o: %.c
@@ -82,6 +82,11 @@ bench:
 	@sh tools/deps.sh bench
 	@$(MAKE) --no-print-directory all
 	@sh bench/run.sh
+	@sh bench/tls.sh
+
+# the link libraries, for scripts that build against the library (tests/fuzz/run.sh)
+print-ldlibs:
+	@echo $(LDLIBS)
 
 clean:
 	rm -rf build build-san bin

@@ -19,15 +19,23 @@
 #include <tandem/bgp.h>
 #include <tandem/cfg.h>
 #include <tandem/clock.h>
+#include <tandem/counters-t.h>
+#include <tandem/dns.h>
 #include <tandem/log.h>
 #include <tandem/master.h>
 #include <tandem/shm.h>
 #include <tandem/sock.h>
+#include <tandem/ssl.h>
 #include <tandem/version.h>
 #include <tandem/vrrp.h>
 #include <tandem/worker.h>
 
 extern uint64_t tandem_start_wall_s;
+
+/* DNS resolution runs on the worker's thread 0 beside the runtime API */
+static struct worker_module dns_module = {
+	.name = "DNS resolution", .start = dns_start, .stop = dns_stop,
+};
 
 static void usage(FILE *f)
 {
@@ -75,7 +83,10 @@ int main(int argc, char **argv)
 	struct cfg *cfg;
 	char err[1024];
 
+	ssl_mem_init();    /* before OpenSSL allocates anything: its memory is counted (/metrics) */
+	ctr_init((int)sysconf(_SC_NPROCESSORS_ONLN));  /* counter slots: before any counter set */
 	admin_register();  /* the stats services and the runtime API */
+	worker_module_register(&dns_module);
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -146,11 +157,13 @@ int main(int argc, char **argv)
 		pidfile = cfg->g.pidfile;
 	signal(SIGPIPE, SIG_IGN);
 	{
-		/* room for maxconn clients plus their server connections */
+		/* room for maxconn clients plus their server connections; an
+		 * explicit `ulimit-n` is applied as given, lower or higher
+		 * (HAProxy's meaning), a computed one only raises the limit */
 		struct rlimit rl;
 		rlim_t want = cfg->g.rlimit_nofile > 0 ? (rlim_t)cfg->g.rlimit_nofile :
 			(rlim_t)cfg->g.maxconn * 2 + 256;
-		if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < want) {
+		if (!getrlimit(RLIMIT_NOFILE, &rl) && (rl.rlim_cur < want || cfg->g.ulimit_n)) {
 			rl.rlim_cur = want;
 			if (rl.rlim_max < want)
 				rl.rlim_max = want;  /* allowed when running as root */

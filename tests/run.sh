@@ -128,7 +128,7 @@ fi
 
 # ---- (c) short fuzz run ----
 if [ -f tests/fuzz/run.sh ]; then
-	stage fuzz 900 env BUILD="$BUILD" SANITIZE="$SANITIZE" sh tests/fuzz/run.sh
+	stage fuzz 900 env BUILD="$BUILD" BIN="$BIN" SANITIZE="$SANITIZE" sh tests/fuzz/run.sh
 else
 	note "== fuzz: tests/fuzz/run.sh not present"
 fi

@@ -6,14 +6,16 @@
 # once and `apt-get install` only the missing packages, non-interactively, as root or through sudo.
 # Exit non-zero (with apt's log) when something cannot be installed.
 #
-# Uses: build = gcc make libhiredis-dev (tandem-app's Redis client); test = build + python3 curl
-# clang, libFuzzer runtime, haproxy, nginx (the comparison tests run them), keepalived, bird2 and
-# iproute2 (the VRRP and anycast tests in network namespaces), prometheus (promtool and a real
-# scrape of /metrics), chromium, nodejs and npm (the dashboard test), socat, tmux and hatop (the
-# runtime API tests drive hatop in tmux), redis-server (tandem-app's dependency in its tests and
-# the labs), mariadb-server, postgresql, exim4-daemon-light, slapd and openssl (the servers the
-# protocol health checks are tested against);
-# bench = build + wrk haproxy nginx python3 curl; demo = build + curl;
+# Uses: build = gcc make libssl-dev (OpenSSL 3: TLS) libhiredis-dev (tandem-app's Redis client)
+# libc-ares-dev (DNS discovery);
+# test = build + python3 curl clang, libFuzzer runtime, haproxy, nginx (the comparison tests run
+# them), keepalived, bird2 and iproute2 (the VRRP and anycast tests in network namespaces),
+# prometheus (promtool and a real scrape of /metrics), chromium, nodejs and npm (the dashboard
+# test), socat, tmux and hatop (the runtime API tests drive hatop in tmux), redis-server
+# (tandem-app's dependency in its tests and the labs), dnsmasq (DNS discovery tests), openssl and
+# testssl.sh (the TLS tests), mariadb-server, postgresql, exim4-daemon-light and slapd (the servers
+# the protocol health checks are tested against);
+# bench = build + wrk haproxy nginx python3 curl openssl; demo = build + curl;
 # lab = demo + redis-server socat (`make demo LAB=NNN`: Redis of the labs, `show stat` commands).
 # Packages installed only as tools (haproxy, nginx, keepalived, bird2, prometheus) are not started:
 # a temporary policy-rc.d tells the package scripts to leave their services alone, as in container
@@ -51,7 +53,9 @@ need_fuzzer() {
 
 use_build() {
 	need_cmd gcc gcc; need_cmd make make; need_cmd cc gcc
+	need_file /usr/include/openssl/ssl.h libssl-dev         # OpenSSL 3: TLS (-lssl -lcrypto)
 	need_file /usr/include/hiredis/async.h libhiredis-dev   # tandem-app links -lhiredis
+	need_file /usr/include/ares.h libc-ares-dev   # DNS service discovery (src/dns/)
 }
 use_test() {
 	use_build
@@ -64,16 +68,20 @@ use_test() {
 	need_cmd chromium chromium; need_cmd node nodejs; need_cmd npm npm
 	need_cmd socat socat; need_cmd tmux tmux; need_cmd hatop hatop   # runtime API tests (test_admin.py)
 	need_cmd redis-server redis-server   # tandem-app's Redis (test_app*.py, test_labs.py)
+	need_cmd dnsmasq dnsmasq-base   # the DNS server of the discovery tests (test_dns*.py)
+	need_cmd openssl openssl                     # test_tls*.py: certificates made at test time, s_client
+	need_cmd testssl testssl.sh                  # test_tls_scan.py: no finding rated high or critical
 	# the real servers the protocol health checks check (test_checks_proto.py)
 	need_cmd mariadbd mariadb-server; need_cmd mariadb-install-db mariadb-server; need_cmd mariadb mariadb-client
 	need_glob '/usr/lib/postgresql/*/bin/postgres' postgresql
-	need_cmd exim4 exim4-daemon-light; need_cmd slapd slapd; need_cmd openssl openssl
+	need_cmd exim4 exim4-daemon-light; need_cmd slapd slapd
 	need_cmd setpriv util-linux
 }
 use_bench() {
 	use_build
 	need_cmd wrk wrk; need_cmd haproxy haproxy; need_cmd nginx nginx
 	need_cmd python3 python3; need_cmd curl curl; need_cmd prlimit util-linux
+	need_cmd openssl openssl   # bench/tls.sh: certificates
 }
 use_demo() { use_build; need_cmd curl curl; }
 use_lab() { use_demo; need_cmd redis-server redis-server; need_cmd socat socat; }

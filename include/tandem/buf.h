@@ -10,6 +10,11 @@ void buf_release(struct buf *b);
 void buf_free(struct buf *b);
 /* Free the calling thread's cache of released areas (thread exit). */
 void buf_pool_flush(void);
+/* After a burst: when the areas this thread has handed out dropped well
+ * below their peak, empty its cache and let malloc return free pages to the
+ * system (malloc_trim). Call from a periodic timer. Returns 1 if it
+ * trimmed. */
+int buf_trim_idle(void);
 
 static inline char *buf_ptr(const struct buf *b) { return b->area + b->head; }
 static inline char *buf_tail(const struct buf *b) { return b->area + b->head + b->data; }

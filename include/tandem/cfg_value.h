@@ -31,12 +31,13 @@ int  cfg_time_ex(const char *s, uint32_t *ms);
  * Returns 0, or -1 with <why> filled. */
 int  cfg_addr_ex(const char *s, struct sockaddr_storage *ss, socklen_t *len, int flags,
 		 int defport, char *why, size_t whylen);
-/* A server's address: "HOST:PORT", or without a port ("HOST": the port
- * the client connected to), or "HOST:+N" / "HOST:-N" (that port plus or
- * minus N): *port_map is 1 then, with the offset in *port_off (HAProxy's
- * SRV_F_MAPPORTS). 0, or -1 with <why> filled. */
-int  cfg_srv_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len, int flags,
-		  int *port_map, int *port_off, char *why, size_t whylen);
+/* A server's address as written: "HOST:PORT", or without a port ("HOST":
+ * the port the client connected to), or "HOST:+N" / "HOST:-N" (that port
+ * plus or minus N): *port_map is 1 then, with the offset in *port_off
+ * (HAProxy's SRV_F_MAPPORTS), and <out> gets "HOST:0" to parse. Environment
+ * variables are expanded. 0, or -1 with <why> filled. */
+int  cfg_srv_port_map(const char *s, char *out, size_t outlen, int *port_map, int *port_off,
+		      char *why, size_t whylen);
 /* `source ADDR[:PORT[-PORT]]` into <src> (interface cleared). 0, or -1
  * with <why> filled. */
 struct conn_src;

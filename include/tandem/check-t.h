@@ -25,9 +25,9 @@ enum hchk_status {
 	HCHK_L4OK,        /* "L4OK"    Layer4 check passed */
 	HCHK_L4TOUT,      /* "L4TOUT"  Layer4 timeout */
 	HCHK_L4CON,       /* "L4CON"   Layer4 connection problem */
-	HCHK_L6OK,        /* "L6OK"    Layer6 check passed (unused: no TLS) */
-	HCHK_L6TOUT,      /* "L6TOUT"  Layer6 timeout (unused) */
-	HCHK_L6RSP,       /* "L6RSP"   Layer6 invalid response (unused) */
+	HCHK_L6OK,        /* "L6OK"    Layer6 check passed (a TLS handshake, check-ssl) */
+	HCHK_L6TOUT,      /* "L6TOUT"  Layer6 timeout (TLS handshake) */
+	HCHK_L6RSP,       /* "L6RSP"   Layer6 invalid response (TLS handshake failure) */
 	HCHK_L7TOUT,      /* "L7TOUT"  Layer7 timeout */
 	HCHK_L7RSP,       /* "L7RSP"   Layer7 invalid response */
 	HCHK_L7OK,        /* "L7OK"    Layer7 check passed */
@@ -106,6 +106,7 @@ struct hs {
 	int      refused;      /* a passive ejection was refused by max-ejected-percent (logged once) */
 	int      nolb;         /* the last check passed conditionally (disable-on-404): NOLB while UP */
 	int      agent_down;   /* the agent check said down/fail/stopped: DOWN whatever the checks say */
+	int      passive_down; /* the last UP -> DOWN was decided by live traffic (circuit breaker "open") */
 	/* last check result, for stats and logs */
 	int      status;       /* HCHK_* */
 	int      code;
@@ -252,6 +253,7 @@ enum { CHK_DYN_NONE = 0, CHK_DYN_SSL3_HELLO };
 /* ---- run time of one server's health (src/check/check.c) -------------- */
 
 /* One active check in flight (owner thread only). */
+struct ssl_st;
 struct chk_run {
 	struct ev_io    io;
 	struct ev_timer tmr;       /* next check when idle; deadline while running */
@@ -269,6 +271,8 @@ struct chk_run {
 	char     pp[256];          /* a PROXY protocol header still to send first */
 	size_t   pplen, ppoff;
 	char    *dyn;              /* a send step's bytes built when it ran (CHK_DYN_*) */
+	struct ssl_st *ssl;        /* TLS (check-ssl, check_ssl.c), NULL: plain */
+	int      tls_done;         /* its handshake completed */
 };
 
 struct srv_health {
@@ -289,6 +293,7 @@ struct srv_health {
 	int             gone;      /* atomic: the server was deleted: its checks stop for good */
 	unsigned        addr_gen;  /* atomic: bumped when the server's address changes */
 	unsigned        addr_seen; /* owner thread: addr_gen the check target was computed for */
+	int             hurry;     /* atomic: check as soon as possible (a new address, srv_health_renew) */
 	/* the long tail (issue 18) */
 	int             pp_default;/* the default connection sends a PROXY header (check-send-proxy, send-proxy) */
 	struct chk_agent *agent;   /* `agent-check`, NULL without (check_agent.c) */
@@ -323,6 +328,11 @@ enum obs_event {
 			     * an error for observe layer7, and a failure for max-fails, as
 			     * nginx counts http_500 listed in proxy_next_upstream */
 };
+
+/* Passive health seen as a circuit breaker (src/check/observe.c,
+ * doc/health-checks.md): traffic flows (closed), live traffic took the
+ * server out (open), or it is back on probation (half-open). */
+enum { CB_NONE = 0, CB_CLOSED, CB_OPEN, CB_HALF_OPEN };
 
 /* A consistent copy of a server's check values. */
 struct chk_snap {

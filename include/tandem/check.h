@@ -39,14 +39,23 @@ int hs_weight(const struct hs *h, const struct hs_conf *c, uint64_t now_ms);
 /* Is the server's health between DOWN and fully UP? (for "UP 1/3" forms) */
 int hs_transitional(const struct hs *h, const struct hs_conf *c);
 
+/* Passive health as a circuit breaker (CB_*, src/check/observe.c): open
+ * while live traffic keeps the server out, half-open while it is back on
+ * probation, closed otherwise; CB_NONE without passive health. */
+int hs_breaker(const struct hs *h, const struct hs_conf *c);
+
 /* ---- names ---- */
 const char *hchk_status_info(int status);   /* "L4OK" */
+/* "closed", "open", "half-open" for CB_*; NULL for CB_NONE. */
+const char *cb_state_str(int cb);
 const char *hchk_status_desc(int status);   /* "Layer4 check passed" */
 /* "L4 unsuccessful connection" ... for an observation (HAProxy's analyze statuses). */
 const char *obs_event_desc(int ev);
 
 /* ---- run time, for stats and the admin socket ---- */
 
+/* The circuit-breaker state of <s> now (CB_*; any thread). */
+int srv_breaker(const struct server *s);
 /* Fill <out> for <s>; returns 0, or -1 when <s> has no health state. */
 int srv_check_snapshot(const struct server *s, struct chk_snap *out);
 /* Backend downtime in seconds (HAProxy's "downtime" of a BACKEND row). */
@@ -78,6 +87,12 @@ int srv_health_paused(const struct server *s);
 /* The address of <s> changed: its checks connect to the new one from the
  * next check on (unless `addr` gave them their own). */
 void srv_health_addr_changed(struct server *s);
+/* DNS gave <s> an address where an instance nobody checked may answer:
+ * with <reset>, its health starts again as at start (init-state: DOWN
+ * until one check passes, by default); either way its next check runs at
+ * once (within the checks' 100 ms tick) rather than after `inter`. Any
+ * thread; nothing is logged (the caller logs why). */
+void srv_health_renew(struct server *s, int reset);
 /* Health state for a server added at run time, owned by the calling
  * thread (the admin socket's). With <paused>, active checks wait for
  * `enable health` (HAProxy's rule for dynamic servers). Returns 0 (also

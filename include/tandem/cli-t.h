@@ -43,7 +43,13 @@ struct cli_sess {
 	int              quit;          /* close once the output is sent */
 	uint32_t         timeout_ms;    /* idle timeout: `stats timeout`, `set timeout cli` */
 	struct stats_sb *out;           /* output of the command being run */
+	/* HAProxy's payload: a command line ending with "<<" is followed by
+	 * lines up to an empty one, given to the command here (NULL: none) */
+	const char      *payload;
+	size_t           payload_len;
 };
+
+#define CLI_PAYLOAD_MAX (1u << 20)    /* longest payload accepted (a certificate with its chain fits) */
 
 /* A command: the leading keywords it answers to, its help line and the
  * level it needs. <fn> writes its answer with cli_out()/cli_msg() and

@@ -87,6 +87,9 @@ extern const struct cli_cmd cli_dyn_cmds[];
 extern const struct cli_cmd cli_vrrp_cmds[];  /* cli_vrrp.c: show vrrp */
 extern const struct cli_cmd cli_bgp_cmds[];   /* cli_bgp.c: show anycast */
 extern const struct cli_cmd cli_reload_cmds[]; /* cli_reload.c: reload */
+extern const struct cli_cmd cli_events_cmds[]; /* cli_events.c: show state-changes */
+extern const struct cli_cmd cli_dns_cmds[];    /* cli_dns.c: show resolvers */
+extern const struct cli_cmd cli_ssl_cmds[];    /* cli_ssl.c: ssl certificates and crt-lists */
 
 /* Process start, for `show info` (set by cli_start; 0 = unknown). */
 extern uint64_t cli_start_wall_s;

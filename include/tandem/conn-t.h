@@ -20,6 +20,13 @@ enum {
 	CF_CLOSED     = 1u << 7,  /* fd closed; object awaiting deferred free */
 	CF_USED       = 1u << 8,  /* carried at least one request (reuse: a failure may be a race with the server's close) */
 	CF_RDHUP      = 1u << 9,  /* epoll saw the peer's FIN: keep reading until recv() says 0 */
+	/* A transport with a state machine of its own (TLS) may need the
+	 * other direction's readiness to make progress: a read that must
+	 * first write (a handshake message, a key update), a write that must
+	 * first read. These flags make that other edge count for it. */
+	CF_RD_WANT_WR = 1u << 10, /* the last read waits for the socket to take bytes */
+	CF_WR_WANT_RD = 1u << 11, /* the last write waits for bytes from the socket */
+	CF_PRIVATE    = 1u << 12, /* bound to one request's parameters (TLS SNI from the request): never reused */
 };
 
 struct server;
@@ -40,9 +47,14 @@ struct xprt_ops {
 	ssize_t (*rcv)(struct conn *c, void *p, size_t len, int *st);
 	ssize_t (*snd)(struct conn *c, const struct iovec *iov, int n, int *st);
 	void    (*close)(struct conn *c);   /* release its state; the fd is closed by conn_close */
+	/* Optional. handshake: 1 done, 0 in progress (readiness flags tell
+	 * which edge it waits for), -1 failed (CF_ERROR set); NULL: none.
+	 * shutw: say goodbye (TLS close_notify) before the socket's SHUT_WR. */
+	int     (*handshake)(struct conn *c);
+	void    (*shutw)(struct conn *c);
 };
 
-/* The plain socket transport (src/net/conn.c). */
+/* The plain socket transport (src/net/conn.c); TLS: include/tandem/xprt_ssl.h. */
 extern const struct xprt_ops xprt_raw;
 
 struct conn {
@@ -56,6 +68,7 @@ struct conn {
 	struct stream *strm;      /* owning stream, NULL when idle */
 	struct list   link;       /* server idle pool */
 	uint64_t      idle_since; /* now_ms when it went idle */
+	unsigned      srv_gen;    /* server connections: 1 + the server's addr_gen it was found connected to (0: not known yet) */
 	struct ev_task free_task; /* deferred free of a heap-allocated conn */
 	uint64_t      t_start_us; /* connect start */
 };

@@ -16,6 +16,13 @@ ssize_t conn_recv(struct conn *c, size_t bufsize);
 /* Gathered write. Returns bytes written (possibly 0 when not writable),
  * or -1 on error (CF_ERROR set). */
 ssize_t conn_sendv(struct conn *c, struct iovec *iov, int n);
+/* Drive the transport's handshake (TLS): 1 done (always for a plain
+ * socket), 0 in progress (call again on the next event), -1 failed
+ * (CF_ERROR set; the transport keeps why). */
+int conn_handshake(struct conn *c);
+/* Shut the write side: the transport says goodbye first (TLS
+ * close_notify), then the socket's SHUT_WR. Sets CF_SHUTW. */
+void conn_shutw(struct conn *c);
 /* Unregister and close the socket (idempotent); frees the input buffer. */
 void conn_close(struct conn *c);
 /* Allocate / free a heap connection (server side). conn_free_deferred

@@ -50,7 +50,9 @@ struct h1_msg {
 	int            version;         /* 10 for HTTP/1.0, 11 for HTTP/1.1 */
 	uint32_t       flags;           /* H1_F_* */
 	uint64_t       content_length;  /* valid when H1_F_HAS_CL */
-	struct h1_str  host;            /* Host value, when H1_F_HAS_HOST */
+	struct h1_str  host;            /* Host value, when H1_F_HAS_HOST; with an
+					 * absolute-form target, its authority (the
+					 * Host field's value points there too) */
 	size_t         head_len;        /* bytes of the head, final CRLF included */
 	unsigned       nhdrs;
 	struct h1_hdr  hdrs[H1_MAX_HDRS];
@@ -66,6 +68,9 @@ struct h1_limits {
 	unsigned max_hdrs;  /* tune.http.maxhdr, <= H1_MAX_HDRS */
 };
 
+/* Longest trailer field name the chunked decoder needs to recognise. */
+#define H1_CHUNK_TNAME_MAX 24
+
 /* Resumable chunked-body decoder state. It validates framing and reports
  * how many input bytes belong to the body, so the caller can forward them
  * verbatim (chunk sizes, extensions and trailers included). */
@@ -76,6 +81,11 @@ struct h1_chunk {
 	uint32_t trailers;   /* bytes of trailer section seen (bounded) */
 	int      done;       /* 1 once the final CRLF after trailers was consumed */
 	uint64_t data_total; /* total payload bytes (for logs) */
+	/* name of the trailer field being read, lower-cased, '_' read as '-'
+	 * and runs of '-' folded (to refuse "Content_Length" too); tlen is
+	 * H1_CHUNK_TNAME_MAX + 1 once the name is longer than any refused one */
+	uint8_t  tlen;
+	char     tname[H1_CHUNK_TNAME_MAX];
 };
 
 #endif

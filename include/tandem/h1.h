@@ -14,10 +14,13 @@
 /* Parse a request head. Besides syntax, enforces: Host present exactly once
  * in HTTP/1.1 (400); Content-Length a single valid decimal (400);
  * Transfer-Encoding with Content-Length (400); Transfer-Encoding not ending
- * in chunked or in HTTP/1.0 (400); unknown transfer coding (501); version
- * other than 1.0/1.1 (505); limits: request line > max_head (414), head >
- * max_head or too many headers (431). Hop-by-hop headers (RFC 9110 7.6.1,
- * including those listed in Connection) get hop = 1. */
+ * in chunked or in HTTP/1.0 (400); Transfer-Encoding other than the single
+ * value "chunked" (501); absolute-form target with a scheme other than
+ * http(s), userinfo or no host (400); version other than 1.0/1.1 (505);
+ * limits: request line > max_head (414), head > max_head or too many
+ * headers (431). Hop-by-hop headers (RFC 9110 7.6.1, including those listed
+ * in Connection) get hop = 1. With an absolute-form target, the Host
+ * field's value (and msg->host) is the target's authority (RFC 9112 3.2.2). */
 int h1_parse_request(const char *buf, size_t len, struct h1_msg *msg,
 		     const struct h1_limits *lim);
 
@@ -43,7 +46,9 @@ int h1_is_token(const char *s);
 void h1_chunk_init(struct h1_chunk *c);
 /* Feed <len> bytes of a chunked body. Returns how many bytes were consumed
  * (all may be forwarded as is), or -1 on a framing error (bad size, overflow,
- * missing CRLF, oversize extension or trailers). Stops consuming as soon as
+ * missing CRLF, oversize extension or trailers) or a trailer field that may
+ * not be a trailer (framing, routing, connection management, request
+ * control or authentication fields, see h1_chunk.c). Stops consuming as soon as
  * the message ends (c->done = 1): bytes after that belong to the next message. */
 ssize_t h1_chunk_feed(struct h1_chunk *c, const char *p, size_t len);
 

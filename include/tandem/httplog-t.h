@@ -25,6 +25,9 @@ struct txn_log {
 	int  srv_queue, be_queue;
 	const char *req_line; size_t req_line_len;        /* "GET / HTTP/1.1" as received, may be NULL */
 	int  http;            /* 1 = httplog, 0 = tcplog */
+	/* the client connection's TLS, NULL when plain (HAProxy's %sslv, %sslc
+	 * and ssl_fc_sni; shown by `option httplog json`) */
+	const char *ssl_version, *ssl_cipher, *ssl_sni;
 };
 
 #endif

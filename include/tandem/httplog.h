@@ -1,6 +1,8 @@
 #ifndef TANDEM_HTTPLOG_H
 #define TANDEM_HTTPLOG_H
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
 #include <tandem/proxy-t.h>
 #include <tandem/httplog-t.h>
 
@@ -11,11 +13,12 @@ size_t httplog_format(const struct proxy *fe, const struct txn_log *t, char *out
 /* Format and send to every log target of <fe> (dontlognull honoured). */
 void httplog_emit(const struct global *g, const struct proxy *fe, const struct txn_log *t);
 
-/* Send a line of its own to every log target of <fe> (a connection that
- * never made a transaction: HAProxy's embryonic session errors). <err>:
- * it reports an error (log-separate-errors). */
-void httplog_emit_text(const struct global *g, const struct proxy *fe, int err, const char *text);
-/* "ADDR:PORT [date]" of HAProxy's session prefix, for <cli> at <wall_us>. */
-size_t httplog_prefix(const struct sockaddr_storage *cli, uint64_t wall_us, char *out, size_t len);
+/* A connection that ended before it became a request (a failed TLS
+ * handshake: HAProxy's embryonic session log): "ip:port [date] fe/bind:
+ * <msg>" to every log target of <fe>, at info level (err with `option
+ * log-separate-errors`); <empty> (closed or reset before anything was
+ * exchanged) is not logged with `option dontlognull`. */
+void httplog_emit_conn_error(const struct global *g, const struct proxy *fe, const struct sockaddr_storage *cli,
+			     uint64_t accept_wall_us, const char *bind_name, const char *msg, int empty);
 
 #endif

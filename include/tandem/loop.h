@@ -13,6 +13,8 @@ void loop_destroy(struct loop *l);
 extern int loop_max_events;
 /* Run until l->stop is set (from a callback, or via loop_wakeup from any thread). */
 void loop_run(struct loop *l);
+/* After loop_run() returned: run the deferred tasks still queued (frees). */
+void loop_finish(struct loop *l);
 /* Make a loop blocked in epoll_wait return (thread-safe). */
 void loop_wakeup(struct loop *l);
 

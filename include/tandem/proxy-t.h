@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <tandem/list.h>
 #include <tandem/counters-t.h>
+#include <tandem/ssl-t.h>
 
 /* ---- logging targets (global `log`, proxy `log global` / `log ...`) ---- */
 enum log_fmt { LOGF_RFC3164 = 0, LOGF_RAW, LOGF_SHORT, LOGF_ISO, LOGF_TIMED, LOGF_LOCAL, LOGF_PRIORITY, LOGF_RFC5424 };
@@ -46,8 +47,10 @@ struct global {
 	char    *desc;
 	uint32_t log_hdr_pid;     /* pid shown in log headers */
 	int      rlimit_nofile;   /* RLIMIT_NOFILE the master should set: `ulimit-n`, else computed from maxconn */
+	int      ulimit_n;        /* `ulimit-n` as given (0: not given): the limit is then set exactly, lowered too */
 	int      spread_checks;   /* `spread-checks` percent (0..50); used when spread_checks_set */
 	int      spread_checks_set;
+	struct ssl_global ssl;    /* crt-base, ssl-default-*, tune.ssl.* (ssl-t.h, doc/tls.md) */
 	/* process keywords of the long tail (kw_global.c, doc/configuration.md) */
 	int      strict_limits;   /* `strict-limits` (default on, HAProxy's): a failed setrlimit is fatal */
 	int      idle_pool_shared;/* `tune.idle-pool.shared`: -1 unset, 0 off, 1 on (only with one thread) */
@@ -104,6 +107,7 @@ struct bind_conf {
 	int     accept_proxy;     /* `accept-proxy`: a PROXY protocol header (v1 or v2) comes first */
 	int     luid;             /* listener id in its frontend, 1-based (HAProxy's, for logs) */
 	struct counters *ctr;     /* `option socket-stats`: this listener's own (not kept across reloads) */
+	struct ssl_bind_conf *ssl; /* TLS options of the line (shared by its addresses), NULL: none */
 	const char *file; int line;
 };
 
@@ -115,13 +119,32 @@ enum srv_state {             /* operational state (health), HAProxy's names */
 	SRV_ST_STOPPING,         /* UP but going down (NOLB) */
 };
 enum {                       /* administrative state flags, kept apart from health */
-	SRV_ADMF_MAINT = 1u << 0,
-	SRV_ADMF_DRAIN = 1u << 1,
+	SRV_ADMF_FMAINT = 1u << 0,   /* an operator's maintenance (`disabled`, `set server state maint`) */
+	SRV_ADMF_DRAIN  = 1u << 1,
+	SRV_ADMF_RMAINT = 1u << 2,   /* maintenance by resolution: DNS gives the server no address */
+	/* in maintenance, whatever the cause: what readers test (lb, checks,
+	 * pools); writers set FMAINT or RMAINT, never both at once through this */
+	SRV_ADMF_MAINT  = SRV_ADMF_FMAINT | SRV_ADMF_RMAINT,
+};
+
+/* `resolve-opts` (server keyword) */
+enum { SRV_RSLV_ALLOW_DUP_IP = 1u << 0, SRV_RSLV_PREVENT_DUP_IP = 1u << 1, SRV_RSLV_IGNORE_WEIGHT = 1u << 2 };
+/* `init-addr` methods, in the order written (0 ends the list) */
+enum { SRV_IADDR_END = 0, SRV_IADDR_LAST, SRV_IADDR_LIBC, SRV_IADDR_NONE, SRV_IADDR_IP };
+#define SRV_MAX_IADDR 4
+#define SRV_MAX_RNET  5      /* `resolve-net`: networks per server (HAProxy's SRV_MAX_PREF_NET) */
+
+struct srv_net {             /* one `resolve-net` network */
+	int     af;
+	int     bits;
+	uint8_t a[16];
 };
 
 struct chk_px;       /* check-t.h */
 struct lb_rr;        /* lb-t.h */
 struct srv_health;   /* check-t.h */
+struct resolvers;    /* dns-t.h */
+struct dns_srv;      /* dns-t.h */
 
 /* Per-thread part of a server: only its own thread touches it. */
 struct srv_thr {
@@ -181,6 +204,33 @@ struct server {
 	uint32_t agent_inter;            /* `agent-inter`, ms (0: `inter`) */
 	char  *agent_send;               /* `agent-send` */
 	struct sockaddr_storage agent_addr; socklen_t agent_addrlen; /* `agent-addr` (0: the server's) */
+	/* DNS service discovery (doc/discovery.md, src/dns/) */
+	char  *hostname;                 /* the name of the address (or an SRV label: "_svc._proto.name"), NULL when numeric */
+	int    hostport;                 /* the port written with the name (0: none, SRV) */
+	unsigned addr_gen;               /* bumped at each address change: pooled connections to an older one are closed (atomic) */
+	char  *resolvers_id;             /* `resolvers NAME` */
+	struct resolvers *resolvers;     /* that section, found after parsing */
+	int    resolve_prefer;           /* `resolve-prefer`: AF_INET or AF_INET6; 0 = not set (ipv6, HAProxy's default) */
+	unsigned resolve_opts;           /* SRV_RSLV_* */
+	struct srv_net resolve_net[SRV_MAX_RNET];
+	int    n_resolve_net;
+	uint8_t init_addr[SRV_MAX_IADDR]; /* `init-addr` methods in order (SRV_IADDR_*); all 0 = not set (last,libc) */
+	struct sockaddr_storage init_ip; /* `init-addr` ADDR */
+	struct dns_srv *dns;             /* run-time DNS state (src/dns/), NULL when not resolved at run time */
+	/* TLS towards the server (doc/tls.md); the context is built after parsing */
+	int    use_ssl;                  /* `ssl` / `no-ssl` */
+	int    check_ssl;                /* `check-ssl` / `no-check-ssl` */
+	int    ssl_verify;               /* TLS_VFY_*: UNSET follows `ssl-server-verify` */
+	int    ssl_min_ver, ssl_max_ver; /* TLSV_* */
+	int    ssl_force_ver;            /* force-tlsvXX: TLSV_*, 0 none */
+	uint32_t ssl_flags;              /* SSLO_*: no-tlsvXX, no-tls-tickets, ktls */
+	int    ssl_no_reuse;             /* `no-ssl-reuse` / `ssl-reuse` */
+	char  *ssl_ca_file, *ssl_crl_file, *ssl_crt;
+	char  *ssl_sni;                  /* `sni EXPR` as written */
+	char  *ssl_verifyhost;
+	char  *ssl_alpn, *ssl_ciphers, *ssl_ciphersuites;
+	char  *check_sni, *check_alpn;
+	void  *ssl_rt;                   /* client context, SNI expression, sessions per thread (src/ssl/) */
 	const char *file; int line;
 };
 
@@ -321,7 +371,10 @@ struct cfg {
 	struct list proxies;     /* struct proxy (no defaults sections) */
 	struct list vrrps;       /* struct vrrp_conf (`vrrp` sections, vrrp-t.h) */
 	struct list anycasts;    /* struct bgp_conf (`anycast` sections, bgp-t.h) */
+	struct vrrp_set *vrrp;   /* VRRP scripts, groups, keepalived-config (vrrp-t.h); NULL when none */
+	struct list resolvers;   /* struct resolvers (`resolvers` sections, dns-t.h) */
 	char *path;
+	void *ssl;               /* TLS certificates, crt-lists, ticket keys (src/ssl/), NULL without TLS */
 };
 
 #endif

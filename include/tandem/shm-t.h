@@ -40,16 +40,24 @@ struct shm_pxc {
 	struct shm_ref  name;
 	int             cap;
 	int             used;         /* set (release) once the key is written */
-	struct counters fe, be;
+	struct counters fe[CTR_SLOTS], be[CTR_SLOTS]; /* ctr_nslots of them in use */
 };
 struct shm_srvc {
 	struct shm_ref  be, srv;
 	int             used;
-	struct counters c;
+	struct counters c[CTR_SLOTS];
+};
+
+/* An address as handed over: family (0: none), port, bytes. */
+struct shm_addr {
+	int      af;
+	uint16_t port;
+	uint8_t  a[16];
 };
 
 /* What a worker knows about one server that its successor must not forget
- * (reload): health, admin state, runtime weight. Keyed by names. */
+ * (reload): health, admin state, runtime weight, address and what DNS
+ * told about it. Keyed by names. */
 struct shm_srv {
 	struct shm_ref be, srv;
 	int      used;          /* slot taken (never released: names are reused) */
@@ -64,6 +72,51 @@ struct shm_srv {
 	int      dynamic;       /* added at run time (`add server`): re-created after a reload */
 	int      deleted;       /* removed at run time (`del server`): stays removed */
 	struct shm_ref dyn_argv; /* `add server` words (address, keywords), each followed by a NUL */
+	/* its address and name (init-addr `last`, src/dns): */
+	struct shm_addr addr;   /* the address it had */
+	struct shm_ref fqdn;    /* the name it was written with (or set by `set server fqdn`), none when numeric */
+	int      dns;           /* resolved at run time by the worker that published (resolvers and a name) */
+	int      fqdn_cli;      /* the name was set by `set server fqdn` */
+	struct shm_ref target;  /* SRV slot: the record's target it serves (none: a free slot) */
+	int      dns_port;      /* SRV slot: the record's port */
+	int      dns_cause;     /* why it is in maintenance by resolution (index, src/dns/dns_srv.c) */
+	uint64_t dns_seen_ms;   /* last answer that named its address or record (monotonic ms) */
+};
+
+/* One resolution (resolvers section, name, kind) for the next worker: when
+ * it last asked and last got a valid answer, so that a reload neither
+ * asks every name at once nor restarts the hold times. */
+#define SHM_MAX_DNS 1024
+struct shm_dns {
+	struct shm_ref rs, name;
+	int      kind;
+	int      used;          /* set (release) once the key is written */
+	uint32_t seq;           /* seqlock */
+	int      status;
+	uint64_t last_valid_ms, last_query_ms;   /* monotonic ms, 0 = never */
+};
+
+/* TLS (src/ssl/ssl_tickets.c, ssl_handover.c): the ticket keys generated
+ * for binds without `tls-ticket-keys` (state 0 none, 1 being written, 2
+ * set: the first worker of a master writes them, the next ones read
+ * them, so clients resume after a reload), and the certificates changed
+ * on the runtime API, which the next worker serves too unless the file
+ * changed on disk since (a record per path; a seqlock; the PEM and OCSP
+ * bytes in the arena). */
+struct shm_tls {
+	uint32_t state;
+	unsigned char keys[3][80];
+};
+#define SHM_MAX_CERT 256
+struct shm_cert {
+	struct shm_ref path;
+	int      used;
+	uint32_t seq;           /* odd while being written */
+	int      dead;          /* the file on disk changed since: it won, the record is over */
+	struct shm_ref pem;     /* certificate, key and chain as committed */
+	struct shm_ref ocsp;    /* DER OCSP response, off 0: none */
+	unsigned char disk_sig[32]; /* SHA-256 of the file(s) as the configuration had loaded them */
+	int      has_disk;
 };
 
 struct tdm_shm {
@@ -83,6 +136,11 @@ struct tdm_shm {
 	int           npxc, nsrvc;
 	struct shm_pxc pxc[SHM_MAX_PXC];
 	struct shm_srvc srvc[SHM_MAX_SRV];
+	int           ndns;
+	struct shm_dns dns[SHM_MAX_DNS];
+	struct shm_tls tls;
+	int           ncert;
+	struct shm_cert cert[SHM_MAX_CERT];
 };
 
 #endif

@@ -38,6 +38,14 @@ struct shm_srv *shm_srv_find(const char *be, const char *srv, int create);
 void shm_srv_write_begin(struct shm_srv *r);
 void shm_srv_write_end(struct shm_srv *r);
 int shm_srv_read(const struct shm_srv *r, struct shm_srv *out);
+/* The record of resolution <rs>/<name>/<kind> (src/dns); with <create>,
+ * taken if missing (only by the current worker). NULL when absent or full. */
+struct shm_dns *shm_dns_find(const char *rs, const char *name, int kind, int create);
+/* Update (seqlock) / read a consistent copy (0, or -1). */
+void shm_dns_write(struct shm_dns *d, int status, uint64_t last_valid_ms, uint64_t last_query_ms);
+int  shm_dns_read(const struct shm_dns *d, struct shm_dns *out);
+/* 1 when this process is the current worker (the one that publishes). */
+int  shm_is_current(void);
 /* Point the counters of every proxy and server of <cfg> into the shared
  * area (found by name, created when new), so a new worker continues the
  * numbers of the previous one. Counters that cannot be placed (table full)

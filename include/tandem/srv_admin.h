@@ -15,10 +15,23 @@
 
 /* Put <s> in <mode> (ready clears both flags). Logs HAProxy's lines on a
  * change. <who> names the origin for the log ("stats socket", "stats page").
- * Returns 1 if the state changed, 0 if it already was so. Thread-safe. */
+ * Returns 1 if the state changed, 0 if it already was so. Thread-safe.
+ * This is the operator's maintenance (SRV_ADMF_FMAINT): it leaves the
+ * maintenance by resolution (SRV_ADMF_RMAINT) alone, and the other way
+ * round, as HAProxy keeps FMAINT and RMAINT apart. */
 int srv_set_admin_mode(struct server *s, enum srv_admin_mode mode, const char *who);
-/* Current mode of <s>. */
+/* The operator's mode of <s> (maintenance by resolution is not one). */
 enum srv_admin_mode srv_admin_mode(const struct server *s);
+
+/* ---- maintenance by resolution (src/dns/) ---------------------------------
+ * A server DNS gives no address is in maintenance with <cause> (HAProxy's
+ * words: "DNS NX status", "No IP for server"...), logged as HAProxy does;
+ * leaving it logs "... ('<name>') is UP/READY (resolves again)". Both
+ * return 1 when the flag changed. Like srv_set_admin_mode, srv_addr_set and
+ * srv_set_uweight, they are where DNS changes a server: anything that keeps
+ * its own view of the servers (a load-balancing schedule) is told here. */
+int srv_set_rmaint(struct server *s, const char *cause);
+int srv_clr_rmaint(struct server *s, const char *name);
 
 /* ---- weights -------------------------------------------------------------
  * Three weights, HAProxy's: the initial one (server.cfg_weight, from the
@@ -47,7 +60,8 @@ const char *srv_set_uweight(struct server *s, int w);
 /* Copy the address of <s> (consistent even during a change). */
 void srv_addr_get(const struct server *s, struct sockaddr_storage *ss, socklen_t *len);
 /* Replace the address (and port) of <s>; new connections and health
- * checks use it, established ones are left alone. */
+ * checks use it, established ones are left alone, idle pooled ones are
+ * closed (server.addr_gen). len 0: no address. */
 void srv_addr_set(struct server *s, const struct sockaddr_storage *ss, socklen_t len);
 
 /* ---- servers added and removed at run time --------------------------------

@@ -37,6 +37,8 @@ struct srv_kw {
 	int       (*parse)(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val);
 	const char *example;          /* nval 1: a valid argument (documentation, tests) */
 	const char *refused;          /* no handler: end of "keyword 'K'..." */
+	const char *needs;            /* words the keyword needs beside it to make a valid line
+	                               * (`ssl` needs `verify none` without a CA file), or NULL */
 };
 
 /* How a member of struct server behaves when settings are copied from a

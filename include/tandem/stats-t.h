@@ -39,6 +39,7 @@ struct stat_row {
 	const struct server *srv;    /* server rows only */
 	const struct bind_conf *li;  /* listener rows only */
 	uint64_t now_s;              /* wall clock seconds, for ages */
+	uint64_t now_ms;             /* wall clock milliseconds, for rates */
 };
 
 /* One column. Its position in stat_cols[] is its HAProxy CSV position. */
@@ -51,7 +52,9 @@ struct stat_col {
 	int arg;             /* getter argument (e.g. offset of a counter) */
 };
 
-/* HAProxy's static CSV fields 0..99 (management guide, "CSV format"), in order. */
+/* HAProxy's static CSV fields (management guide, "CSV format"), in order,
+ * then tandem's own (after HAProxy's last, as HAProxy appends the fields
+ * of its stats modules). */
 enum stat_field {
 	ST_F_PXNAME, ST_F_SVNAME, ST_F_QCUR, ST_F_QMAX, ST_F_SCUR, ST_F_SMAX, ST_F_SLIM,
 	ST_F_STOT, ST_F_BIN, ST_F_BOUT, ST_F_DREQ, ST_F_DRESP, ST_F_EREQ, ST_F_ECON,
@@ -72,6 +75,7 @@ enum stat_field {
 	ST_F_SRV_ICUR, ST_F_SRV_ILIM, ST_F_QT_MAX, ST_F_CT_MAX, ST_F_RT_MAX, ST_F_TT_MAX,
 	ST_F_EINT, ST_F_IDLE_CONN_CUR, ST_F_SAFE_CONN_CUR, ST_F_USED_CONN_CUR,
 	ST_F_NEED_CONN_EST, ST_F_UWEIGHT,
+	ST_F_PASSIVE_STATE,          /* tandem: passive health as a circuit breaker */
 	ST_F_TOTAL
 };
 

@@ -23,6 +23,8 @@ char *stats_render_csv_scope(const struct cfg *cfg, const struct proxy *px, cons
  * no `stats scope`; otherwise when a scope entry names <p> exactly or is
  * "." and <p> is <px> itself. */
 int stats_in_scope(const struct proxy *px, const struct proxy *p);
+/* The same for a proxy known by its name only (recorded state changes). */
+int stats_name_in_scope(const struct proxy *px, const char *name);
 
 /* Wall-clock second the process started (set by main); 0 = unknown. The
  * page shows the uptime from it. */

@@ -12,37 +12,18 @@
 #include <tandem/stats-t.h>
 #include <tandem/stats_export-t.h>
 
-/* ---- per-second rates (src/admin/stats_rate.c) ---------------------------
- * A small per-process history of counter samples, taken when a JSON
- * document is rendered (at most one sample per second is kept). Rates are
- * (value now - value in the reference sample) / elapsed time, where the
- * reference is the newest sample at least RATE_MIN_MS old. Safe to call from
- * several worker threads at once: one mutex, held only while the history is
- * updated and the reference copied, never by the traffic path. */
-/* The three values rates are computed from for row <r> (sessions,
- * requests, errors), read through stats_get. */
-void stats_rate_values(const struct stat_row *r, uint64_t v[RATE_NVAL]);
-/* Record a sample of every row of <cfg> at <now_ms> (monotonic) when the
- * newest one is at least RATE_MIN_MS old, and copy the reference sample
- * into <ref>. Returns 0, or -1 on allocation failure (<ref> then has no
- * reference and every rate reads 0). */
-int stats_rate_begin(const struct cfg *cfg, uint64_t now_ms, struct rate_ref *ref);
-/* Per-second rate of value <which> (RATE_*) of the row keyed <key>, whose
- * current value is <cur>; 0 when there is no reference yet. */
-double stats_rate(const struct rate_ref *ref, const void *key, int which, uint64_t cur);
-void stats_rate_end(struct rate_ref *ref);
-/* Forget the history (unit tests). */
-void stats_rate_reset(void);
-
 /* ---- documents ---------------------------------------------------------- */
 
 /* The struct counters a row reads (frontend, backend or server side). */
 const struct counters *stats_row_counters(const struct stat_row *r);
 
 /* JSON document for the stats proxy <px> (its scope and show-* settings;
- * NULL = everything) at monotonic time <now_ms>. malloc'd, NULL on
- * allocation failure. */
+ * NULL = everything) at wall-clock time <now_ms> (epoch milliseconds: the
+ * document's time and the rates'). malloc'd, NULL on allocation failure.
+ * The _opts form adds the history <o> asks for (NULL = none). */
 char *stats_render_json(const struct cfg *cfg, const struct proxy *px, uint64_t now_ms, size_t *len);
+char *stats_render_json_opts(const struct cfg *cfg, const struct proxy *px, uint64_t now_ms,
+			     const struct json_opts *o, size_t *len);
 
 /* Prometheus text exposition format 0.0.4 for <px> (scope honoured). */
 char *stats_render_metrics(const struct cfg *cfg, const struct proxy *px, size_t *len);

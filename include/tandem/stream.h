@@ -2,17 +2,13 @@
 #define TANDEM_STREAM_H
 #include <tandem/stream-t.h>
 
-/* Create a stream for an accepted client socket <fd> on <bind> of frontend
- * <fe> (this thread). Closes fd and returns -1 on failure. */
-int stream_new(struct proxy *fe, struct bind_conf *bind, int fd,
-	       const struct sockaddr_storage *addr);
-/* Soft stop: close the stream now if it is idle between requests. */
-void stream_soft_stop(struct stream *s);
 /* Timer callback re-trying this thread's queued streams. */
 struct ev_timer;
 void stream_queue_tick(struct ev_timer *t);
-/* Hard stop: close it now. */
-void stream_kill(struct stream *s);
+/* Free this thread's pool of streams and empty session blocks (the thread
+ * is ending). */
+void stream_pool_flush(void);
+void sess_blocks_flush(void);
 /* The servers' state changed: move the requests of this thread waiting on
  * a server now DOWN or in maintenance to other servers, when that is safe
  * (src/proxy/stream_fail.c). Logs how many moved, per server. */

@@ -9,11 +9,17 @@ struct worker_thr {
 	struct loop   loop;
 	pthread_t     th;
 	int           id;
-	struct list   streams;     /* live streams of this thread */
-	int           nstreams;
+	struct list   sessions;    /* client sessions of this thread (struct sess) */
+	int           nsess;
+	struct list   strm_pool;   /* free streams, for the next requests */
+	struct list   sess_blocks; /* blocks of sessions with a free slot (sess.c) */
+	int           nstrm_pool;
 	struct ev_io *lst_io;      /* one per bind_conf, registered here */
+	char         *lst_off;     /* per listener: 1 = unregistered (full, fd limit or stopping) */
 	int           nlst;
-	int           lst_paused;  /* listeners unregistered (maxconn or stopping) */
+	int           lst_paused;  /* listeners unregistered here (atomic: other threads look) */
+	struct ev_timer lst_retry; /* re-checks paused listeners while any is paused */
+	uint64_t      emfile_until;/* no accept() before this (now_ms) after EMFILE/ENFILE */
 	struct ev_timer purge;     /* periodic idle pool purge */
 	struct ev_timer beat;      /* heartbeat for the master (shm) */
 	int           stopping_seen;

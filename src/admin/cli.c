@@ -141,7 +141,8 @@ static const struct cli_cmd last_cmds[] = {
 };
 
 static const struct cli_cmd *const tables[] = {
-	cli_dyn_cmds, cli_server_cmds, cli_show_cmds, cli_vrrp_cmds, cli_bgp_cmds, cli_reload_cmds, session_cmds,
+	cli_dyn_cmds, cli_server_cmds, cli_show_cmds, cli_events_cmds, cli_vrrp_cmds, cli_bgp_cmds, cli_reload_cmds,
+	cli_dns_cmds, cli_ssl_cmds, session_cmds,
 };
 
 /* Visit every command: the built-in tables, then registered ones, then

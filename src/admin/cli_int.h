@@ -7,6 +7,9 @@
 /* cli_stat.c: `show stat [{<iid>|<proxy>} <type> <sid>] [typed|json] [up|no-maint]` */
 int cli_cmd_show_stat(struct cli_sess *s, char **args, int nargs);
 
+/* cli_dns.c: `set server <b>/<s> fqdn <FQDN>` */
+int cli_set_server_fqdn(struct cli_sess *s, struct server *sv, const char *fqdn);
+
 /* HAProxy's typed-output tag letters ("MCP": origin, nature, scope) as the
  * words its JSON uses: part 0, 1 or 2 of <tags>. */
 const char *cli_tag_word(const char *tags, int part);

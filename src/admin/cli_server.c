@@ -14,8 +14,10 @@
 #include <tandem/check.h>
 #include <tandem/clock.h>
 #include <tandem/log.h>
+#include <tandem/shm_hist.h>
 #include <tandem/srv_admin.h>
 #include <tandem/srv_state.h>
+#include <tandem/stats_hist.h>
 #include "cli_int.h"
 
 #define WHO "stats socket"
@@ -73,9 +75,15 @@ static int set_health(struct cli_sess *s, struct server *sv, const char *arg)
 	/* no health state: nothing else writes server.state */
 	was = srv_set_state(sv, st);
 	if (was != st) {
+		static const char *const word[] = { [SRV_ST_STOPPED] = "DOWN", [SRV_ST_STARTING] = "UP",
+						    [SRV_ST_RUNNING] = "UP", [SRV_ST_STOPPING] = "NOLB" };
+
 		__atomic_store_n(&sv->last_change, clock_wall_us() / 1000000, __ATOMIC_RELAXED);
 		log_event(LL_WARNING, "Server %s/%s is %s, changed from CLI.", sv->be->id, sv->id,
 			  st == SRV_ST_STOPPED ? "DOWN" : st == SRV_ST_STOPPING ? "stopping" : "UP");
+		shm_state_change(&(struct state_change){ .kind = SC_ADMIN, .proxy = sv->be->id, .server = sv->id,
+			.from = was >= 0 && was <= SRV_ST_STOPPING ? word[was] : "", .to = word[st],
+			.reason = "changed from CLI", .detail = "forced health" });
 	}
 	return 0;
 }
@@ -175,6 +183,10 @@ static int set_addr(struct cli_sess *s, struct server *sv, char **args, int narg
 		srv_addr_set(sv, &nw, nwlen);
 		log_event(LL_NOTICE, "%s/%s changed its address: %s.", sv->be->id, sv->id, msg);
 	}
+	/* a server without address (init-addr none) and no resolvers to give
+	 * it one: the operator just did */
+	if (!sv->resolvers)
+		srv_clr_rmaint(sv, sv->hostname ? sv->hostname : nip);
 	return cli_msg(s, msg);
 }
 
@@ -197,7 +209,9 @@ static int cmd_set_server(struct cli_sess *s, char **args, int nargs)
 		return set_health(s, sv, arg);
 	if (nargs > 3 && !strcmp(args[3], "addr"))
 		return set_addr(s, sv, args, nargs);
-	return cli_msg(s, "usage: set server <backend>/<server> addr | health | state | weight");
+	if (nargs > 3 && !strcmp(args[3], "fqdn"))
+		return cli_set_server_fqdn(s, sv, arg);
+	return cli_msg(s, "usage: set server <backend>/<server> addr | fqdn | health | state | weight");
 }
 
 /* set weight <b>/<s> <weight>[%] (HAProxy's older form) */
@@ -229,33 +243,32 @@ static int cmd_health(struct cli_sess *s, char **args, int nargs)
 	struct proxy *be;
 	struct server *sv;
 	int pause = args[0][0] == 'd';
+	char was[32];
 
 	if (cli_get_server(s, nargs > 2 ? args[2] : NULL, &be, &sv) < 0)
 		return 0;
+	snprintf(was, sizeof(was), "%s", stats_srv_status(sv));
 	if (srv_health_pause(sv, pause) < 0)
 		return 0;   /* no active checks: nothing to do (HAProxy says nothing either) */
 	log_event(LL_NOTICE, "Health checks of server %s/%s %s (" WHO ").", be->id, sv->id,
 		  pause ? "paused" : "resumed");
+	shm_state_change(&(struct state_change){ .kind = SC_ADMIN, .proxy = be->id, .server = sv->id,
+		.from = was, .to = stats_srv_status(sv), .reason = WHO,
+		.detail = pause ? "health checks paused" : "health checks resumed" });
 	return 0;
 }
 
 /* ---- clear counters -------------------------------------------------- */
 
 /* Every counter of <c> but the gauge of current sessions (<all>), or only
- * the maxima. Counters are plain uint64_t updated atomically elsewhere. */
+ * the maxima. */
 static void clear_ctr(struct counters *c, int all)
 {
-	ctr_t *p = (ctr_t *)(void *)c;
-	size_t n = sizeof(*c) / sizeof(ctr_t);
-
-	if (!all) {
+	stats_hist_clear_max(c);   /* rate_max and the like are maxima too */
+	if (all)
+		ctr_clear(c);
+	else
 		CTR_SET(c->max_sess, CTR_GET(c->cur_sess));
-		return;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (&p[i] != &c->cur_sess)
-			__atomic_store_n(&p[i], 0, __ATOMIC_RELAXED);
-	CTR_SET(c->max_sess, CTR_GET(c->cur_sess));
 }
 
 /* clear counters [all]: maxima need operator, everything needs admin. */
@@ -283,7 +296,7 @@ const struct cli_cmd cli_server_cmds[] = {
 	{ { "disable", "server", NULL }, "disable server <bk>/<srv>", "disable a server for maintenance (use 'set server' instead)", CLI_LVL_ADMIN, cmd_server_maint },
 	{ { "enable", "health", NULL }, "enable health <bk>/<srv>", "enable health checks", CLI_LVL_ADMIN, cmd_health },
 	{ { "enable", "server", NULL }, "enable server <bk>/<srv>", "enable a disabled server (use 'set server' instead)", CLI_LVL_ADMIN, cmd_server_maint },
-	{ { "set", "server", NULL }, "set server <bk>/<srv> [opts]", "change a server's state, weight, address or health", CLI_LVL_ADMIN, cmd_set_server },
+	{ { "set", "server", NULL }, "set server <bk>/<srv> [opts]", "change a server's state, weight, address, fqdn or health", CLI_LVL_ADMIN, cmd_set_server },
 	{ { "set", "weight", NULL }, "set weight <bk>/<srv> <weight>[%]", "change a server's weight (use 'set server' instead)", CLI_LVL_ADMIN, cmd_set_weight },
 	{ .kw = { NULL } }
 };

@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 #include <tandem/check.h>
 #include <tandem/clock.h>
+#include <tandem/dns-t.h>
 #include <tandem/srv_admin.h>
 #include <tandem/sock.h>
 #include <tandem/version.h>
@@ -273,6 +274,7 @@ static void server_state_line(struct cli_sess *s, const struct proxy *be, const 
 	char ip[64], cip[64] = "-";
 	int port, cport, adm = LD(sv->admin), st = LD(sv->state), chk_state = 0, paused;
 	uint64_t lc = LD(sv->last_change);
+	const char *fqdn = "-", *srvrec = "-";
 
 	srv_addr_get(sv, &ss, &sl);
 	ip_of(&ss, ip, sizeof(ip), &port);
@@ -285,12 +287,28 @@ static void server_state_line(struct cli_sess *s, const struct proxy *be, const 
 	paused = srv_health_paused(sv);
 	if (paused >= 0)   /* CHK_ST_CONFIGURED, plus CHK_ST_ENABLED unless paused */
 		chk_state = 0x02 | (paused ? 0 : 0x04);
-	cli_out(s, "%d %s %d %s %s %d %d %d %d %llu %d %d %d %d 0 0 0 - %d - 0 %d %s - 0\n",
+	/* the name, HAProxy's way: an SRV slot shows its record's target as
+	 * srv_fqdn and the SRV label as srvrecord */
+	if (sv->hostname && sv->hostname[0] == '_') {
+		srvrec = sv->hostname;
+		if (sv->dns && sv->dns->target[0]) {
+			fqdn = sv->dns->target;
+			if (!port)
+				port = sv->dns->port;
+		}
+	} else if (sv->hostname) {
+		fqdn = sv->hostname;
+		if (!port)
+			port = sv->hostport;
+	}
+	/* srv_admin_state: HAProxy's bits (FMAINT 0x01, FDRAIN 0x08, RMAINT 0x20) */
+	cli_out(s, "%d %s %d %s %s %d %d %d %d %llu %d %d %d %d 0 0 0 %s %d %s %d %d %s - 0\n",
 		be->uuid, be->id, sv->puid, sv->id, ip, st,
-		((adm & SRV_ADMF_MAINT) ? 0x01 : 0) | ((adm & SRV_ADMF_DRAIN) ? 0x08 : 0),
+		((adm & SRV_ADMF_FMAINT) ? 0x01 : 0) | ((adm & SRV_ADMF_DRAIN) ? 0x08 : 0) |
+		((adm & SRV_ADMF_RMAINT) ? 0x20 : 0),
 		srv_uweight_get(sv), sv->cfg_weight, (unsigned long long)(lc && now > lc ? now - lc : 0),
 		haproxy_hchk(c.status), check_result(c.status), c.health, chk_state,
-		port, sv->chk_port, cip);
+		fqdn, port, srvrec, sv->use_ssl ? 1 : 0, sv->chk_port, cip);
 }
 
 /* show servers state [<backend>]: HAProxy's format version 1. */

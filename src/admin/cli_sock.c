@@ -7,6 +7,15 @@
  * fully sent, so memory stays bounded by one answer. At most `stats
  * maxconn` clients at once: beyond, new ones wait in the backlog (the
  * listeners are unregistered until a client leaves), as HAProxy does.
+ * When accept() runs out of file descriptors the listeners are unregistered
+ * too (they are level-triggered: left registered, the pending connection
+ * would wake the loop at once, forever) and tried again after RETRY_MS or
+ * when a client leaves; the ALERT is rate-limited (worker_fd_limit_alert).
+ *
+ * Payloads (HAProxy's syntax): a line ending with "<<" is a command whose
+ * payload follows, up to an empty line (`set ssl cert FILE <<` and the
+ * PEM). The payload is collected apart from the line buffer (at most
+ * CLI_PAYLOAD_MAX bytes), then the command runs with it.
  *
  * Closing: after the last answer the write side is shut and what the
  * client still sends is read and dropped until it closes (at most 1 s),
@@ -22,9 +31,11 @@
 #include <tandem/log.h>
 #include <tandem/loop.h>
 #include <tandem/sock.h>
+#include <tandem/worker.h>
 #include "cli_int.h"
 
 #define LINGER_MS 1000
+#define RETRY_MS  100
 
 struct cli_conn {
 	struct list     link;        /* in conns */
@@ -38,6 +49,10 @@ struct cli_conn {
 	int             eof;         /* the client shut its write side */
 	int             closing;     /* write side shut, draining input */
 	int             dead;        /* closed, waiting for free_task */
+	char           *plcmd;       /* a command waiting for its payload, NULL none */
+	char           *pl;          /* the payload so far */
+	size_t          pllen, plcap;
+	int             pltoobig;
 	char            in[CLI_LINE_MAX];
 };
 
@@ -46,6 +61,7 @@ static struct ev_io *lst;        /* one per open stats socket */
 static int nlst, paused, stopped;
 static struct list conns = LIST_HEAD_INIT(conns);
 static int nconns;
+static struct ev_timer retry_tmr = { .idx = -1 };  /* listeners paused on the fd limit: try again */
 
 static void conn_io_cb(struct ev_io *io, uint32_t ev);
 
@@ -58,11 +74,20 @@ static void listeners_set(int on)
 	paused = !on;
 }
 
+static void retry_cb(struct ev_timer *t)
+{
+	(void)t;
+	if (paused && !stopped && nconns < cli_cfg->g.stats_maxconn)
+		listeners_set(1);
+}
+
 static void conn_free_cb(struct ev_task *t)
 {
 	struct cli_conn *c = t->ctx;
 
 	free(c->out.s);
+	free(c->plcmd);
+	free(c->pl);
 	free(c);
 }
 
@@ -101,8 +126,11 @@ static void accept_cb(struct ev_io *io, uint32_t ev)
 		}
 		fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE)
-				log_event(LL_ALERT, "stats socket: reached the file descriptor limit.");
+			if (errno == EMFILE || errno == ENFILE) {
+				worker_fd_limit_alert("stats socket");
+				listeners_set(0);
+				loop_timer_set(this_loop, &retry_tmr, now_ms + RETRY_MS);
+			}
 			return;
 		}
 		if (!(c = calloc(1, sizeof(*c)))) {
@@ -160,11 +188,77 @@ static int conn_read(struct cli_conn *c)
 	return 0;
 }
 
+/* A line of a payload: appended (with its newline); an empty line ends it
+ * and runs the command. Returns 1 when the command ran. */
+static int payload_line(struct cli_conn *c, const char *line, size_t len)
+{
+	if (len) {
+		if (c->pllen + len + 1 > CLI_PAYLOAD_MAX) {
+			c->pltoobig = 1;
+			return 0;
+		}
+		if (c->pllen + len + 2 > c->plcap) {
+			size_t cap = c->plcap ? c->plcap * 2 : 4096;
+			char *n;
+
+			while (cap < c->pllen + len + 2)
+				cap *= 2;
+			if (!(n = realloc(c->pl, cap))) {
+				c->pltoobig = 1;
+				return 0;
+			}
+			c->pl = n;
+			c->plcap = cap;
+		}
+		memcpy(c->pl + c->pllen, line, len);
+		c->pllen += len;
+		c->pl[c->pllen++] = '\n';
+		c->pl[c->pllen] = 0;
+		return 0;
+	}
+	if (c->pltoobig) {
+		cli_msg(&c->sess, "Payload too large.");
+		stats_sb_add(c->sess.out, "\n", 1);
+		if (c->sess.interactive)
+			stats_sb_add(c->sess.out, "> ", 2);
+	} else {
+		c->sess.payload = c->pl ? c->pl : "";
+		c->sess.payload_len = c->pllen;
+		cli_exec_line(&c->sess, c->plcmd);
+		c->sess.payload = NULL;
+		c->sess.payload_len = 0;
+	}
+	free(c->plcmd);
+	free(c->pl);
+	c->plcmd = c->pl = NULL;
+	c->pllen = c->plcap = 0;
+	c->pltoobig = 0;
+	return 1;
+}
+
+/* A command line ending with "<<": keep it until its payload is in. */
+static int payload_start(struct cli_conn *c, char *line)
+{
+	size_t len = strlen(line);
+
+	if (len < 2 || strcmp(line + len - 2, "<<"))
+		return 0;
+	line[len - 2] = 0;
+	if (!(c->plcmd = strdup(line)))
+		return 0;
+	c->pllen = 0;
+	c->pltoobig = 0;
+	return 1;
+}
+
 /* Run the complete lines waiting in the input (one at a time: only when
  * the previous answer is gone). A last line without newline counts once
  * the client has shut its side. */
 static void conn_run(struct cli_conn *c)
 {
+	/* the client closed in the middle of a payload: run it with what came */
+	if (c->plcmd && c->eof && !c->inlen && c->out.len == c->outoff)
+		payload_line(c, "", 0);
 	while (!c->sess.quit && !c->closing && c->out.len == c->outoff) {
 		char *nl = memchr(c->in, '\n', c->inlen);
 		size_t len;
@@ -182,11 +276,24 @@ static void conn_run(struct cli_conn *c)
 				line[len - 1] = 0;
 			c->inlen -= nl ? len + 1 : len;
 			memmove(c->in, c->in + (nl ? len + 1 : len), c->inlen);
-			cli_exec_line(&c->sess, line);
+			if (c->plcmd) {
+				/* the client's end also ends a payload */
+				if (!payload_line(c, line, strlen(line)) && c->eof && !c->inlen)
+					payload_line(c, "", 0);
+				if (c->plcmd)
+					continue;
+			} else if (payload_start(c, line)) {
+				if (c->eof && !c->inlen)
+					payload_line(c, "", 0);
+				if (c->plcmd)
+					continue;
+			} else {
+				cli_exec_line(&c->sess, line);
+			}
 		}
 		/* non-interactive: the lines received with this one are run too
 		 * (HAProxy's behaviour), then the session ends */
-		if (!c->sess.interactive && !memchr(c->in, '\n', c->inlen) && !(c->eof && c->inlen))
+		if (!c->sess.interactive && !c->plcmd && !memchr(c->in, '\n', c->inlen) && !(c->eof && c->inlen))
 			c->sess.quit = 1;
 		if (c->out.err) {
 			c->out.err = 0;
@@ -271,6 +378,7 @@ int cli_start(struct cfg *cfg)
 
 	cli_cfg = cfg;
 	cli_start_wall_s = clock_wall_us() / 1000000;
+	ev_timer_init(&retry_tmr, retry_cb, NULL);
 	list_for_each(l, &cfg->g.stats_socks)
 		n++;
 	if (!n)
@@ -297,6 +405,7 @@ void cli_stop(void)
 	if (stopped)
 		return;
 	stopped = 1;
+	loop_timer_del(this_loop, &retry_tmr);
 	for (int i = 0; i < nlst; i++) {
 		struct cli_sock_conf *sc = lst[i].ctx;
 

@@ -27,7 +27,7 @@ static const char *const col_tags[ST_F_TOTAL] = {
 	"CGS:u32", "CGS:str", "CNS:str", "CGS:str", "CGS:str", "MRP:u32", "MMP:u32", "MCP:u64",
 	"MCP:u64", "MCP:u64", "MCP:u64", "MCP:u64", "MCP:u64", "MCP:u64", "MCP:u64", "MCP:u64",
 	"MGP:u32", "CLP:u32", "MMP:u32", "MMP:u32", "MMP:u32", "MMP:u32", "MCP:u64", "MGP:u32",
-	"MGP:u32", "MGP:u32", "MGP:u32", "MaP:u32",
+	"MGP:u32", "MGP:u32", "MGP:u32", "MaP:u32", "SGP:str",
 };
 
 enum { FMT_CSV, FMT_TYPED, FMT_JSON };

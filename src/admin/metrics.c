@@ -19,9 +19,12 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 #include <tandem/bgp.h>
+#include <tandem/check.h>
 #include <tandem/stats.h>
 #include <tandem/vrrp.h>
 #include <tandem/stats_export.h>
+#include <tandem/ssl.h>
+#include <tandem/ssl_store.h>
 #include <tandem/version.h>
 
 enum { MT_GAUGE, MT_COUNTER, MT_HIST };
@@ -32,6 +35,8 @@ enum {
 	MV_STATE,      /* one series per state word, 1 for the current one */
 	MV_HRSP,       /* one series per status class, label code */
 	MV_HIST,       /* the row's request duration histogram (HTTP only) */
+	MV_PASSIVE,    /* one series per circuit-breaker word, 1 for the current one */
+	MV_SSL,        /* a TLS counter of struct counters (field: its offset); rows with TLS only */
 };
 
 struct metric {
@@ -64,6 +69,9 @@ static const struct metric metrics[] = {
 	{ "tandem_frontend_http_requests_total", "HTTP requests received.", C, FE, ST_F_REQ_TOT, MV_PLAIN },
 	{ "tandem_frontend_http_responses_total", "HTTP responses sent, by status class.", C, FE, 0, MV_HRSP },
 	{ "tandem_frontend_http_request_duration_seconds", "Total time of HTTP requests (Ta), from the first byte of the request to the end of the response.", H, FE, 0, MV_HIST },
+	{ "tandem_frontend_ssl_handshakes_total", "TLS handshakes completed with clients.", C, FE, offsetof(struct counters, ssl_sess), MV_SSL },
+	{ "tandem_frontend_ssl_reused_sessions_total", "TLS handshakes with clients that resumed a session.", C, FE, offsetof(struct counters, ssl_reused), MV_SSL },
+	{ "tandem_frontend_ssl_handshake_failures_total", "TLS handshakes with clients that failed, were closed or timed out.", C, FE, offsetof(struct counters, ssl_failed), MV_SSL },
 	/* backends */
 	{ "tandem_backend_up", "1 when the backend has a server able to take traffic, else 0.", G, BE, 0, MV_UP },
 	{ "tandem_backend_active_servers", "Active servers able to take traffic.", G, BE, ST_F_ACT, MV_PLAIN },
@@ -93,9 +101,13 @@ static const struct metric metrics[] = {
 	{ "tandem_backend_response_time_average_seconds", "Average time to the server's response head, since start.", G, BE, ST_F_RTIME, MV_MS_TO_S },
 	{ "tandem_backend_total_time_average_seconds", "Average total session time, since start.", G, BE, ST_F_TTIME, MV_MS_TO_S },
 	{ "tandem_backend_http_request_duration_seconds", "Total time of HTTP requests (Ta) routed to the backend.", H, BE, 0, MV_HIST },
+	{ "tandem_backend_ssl_handshakes_total", "TLS handshakes completed with servers.", C, BE, offsetof(struct counters, ssl_sess), MV_SSL },
+	{ "tandem_backend_ssl_reused_sessions_total", "TLS handshakes with servers that resumed a session.", C, BE, offsetof(struct counters, ssl_reused), MV_SSL },
+	{ "tandem_backend_ssl_handshake_failures_total", "TLS handshakes with servers that failed.", C, BE, offsetof(struct counters, ssl_failed), MV_SSL },
 	/* servers */
 	{ "tandem_server_up", "1 when the server takes traffic or only drains (UP, no check, DRAIN), 0 when DOWN, MAINT or NOLB.", G, SV, 0, MV_UP },
 	{ "tandem_server_state", "Current state of the server: 1 for the series of its state.", G, SV, 0, MV_STATE },
+	{ "tandem_server_passive_state", "Passive health as a circuit breaker: 1 for the series of its state (closed: traffic flows; open: live traffic took the server out; half-open: back on probation).", G, SV, 0, MV_PASSIVE },
 	{ "tandem_server_weight", "Effective weight.", G, SV, ST_F_WEIGHT, MV_PLAIN },
 	{ "tandem_server_configured_weight", "Configured weight.", G, SV, ST_F_UWEIGHT, MV_PLAIN },
 	{ "tandem_server_backup", "1 for a backup server.", G, SV, ST_F_BCK, MV_PLAIN },
@@ -123,6 +135,9 @@ static const struct metric metrics[] = {
 	{ "tandem_server_response_time_average_seconds", "Average time to the response head, since start.", G, SV, ST_F_RTIME, MV_MS_TO_S },
 	{ "tandem_server_total_time_average_seconds", "Average total session time, since start.", G, SV, ST_F_TTIME, MV_MS_TO_S },
 	{ "tandem_server_http_request_duration_seconds", "Total time of HTTP requests (Ta) served by the server.", H, SV, 0, MV_HIST },
+	{ "tandem_server_ssl_handshakes_total", "TLS handshakes completed with the server.", C, SV, offsetof(struct counters, ssl_sess), MV_SSL },
+	{ "tandem_server_ssl_reused_sessions_total", "TLS handshakes with the server that resumed a session.", C, SV, offsetof(struct counters, ssl_reused), MV_SSL },
+	{ "tandem_server_ssl_handshake_failures_total", "TLS handshakes with the server that failed.", C, SV, offsetof(struct counters, ssl_failed), MV_SSL },
 };
 
 #define NMETRICS (sizeof(metrics) / sizeof(metrics[0]))
@@ -130,7 +145,7 @@ static const struct metric metrics[] = {
 /* Server state words and their label values. */
 static const struct { const char *status; const char *label; } srv_states[] = {
 	{ "UP", "UP" }, { "DOWN", "DOWN" }, { "MAINT", "MAINT" }, { "DRAIN", "DRAIN" },
-	{ "NOLB", "NOLB" }, { "no check", "NO_CHECK" },
+	{ "NOLB", "NOLB" }, { "no check", "NO_CHECK" }, { "MAINT (resolution)", "MAINT_RESOLUTION" },
 };
 
 static const struct { const char *code; int field; } hrsp_codes[] = {
@@ -250,6 +265,32 @@ static void emit_hist(struct mctx *c, const struct stat_row *r)
 	num_u(c->b, cum);
 }
 
+/* Does the row speak TLS (a bind with `ssl`; a server with `ssl`)? */
+static int row_has_tls(const struct stat_row *r)
+{
+	const struct list *l;
+
+	if (r->obj == STO_SRV)
+		return r->srv->use_ssl;
+	if (r->obj == STO_FE) {
+		if (!r->px->binds.next)
+			return 0;   /* a proxy built without binds (tests) */
+		list_for_each(l, &r->px->binds) {
+			const struct bind_conf *b = list_entry(l, struct bind_conf, link);
+
+			if (b->ssl && b->ssl->ssl)
+				return 1;
+		}
+		return 0;
+	}
+	if (!r->px->servers.next)
+		return 0;
+	list_for_each(l, &r->px->servers)
+		if (list_entry(l, struct server, link)->use_ssl)
+			return 1;
+	return 0;
+}
+
 /* The sample(s) of the current metric for row <r>. */
 static void emit_row(struct mctx *c, const struct stat_row *r)
 {
@@ -278,16 +319,35 @@ static void emit_row(struct mctx *c, const struct stat_row *r)
 		series(c, r, "", NULL, NULL);
 		num_u(c->b, r->obj == STO_SRV ? (uint64_t)srv_status_up(st) : (uint64_t)!strcmp(st, "UP"));
 		break;
-	case MV_STATE:
+	case MV_STATE: {
+		size_t best = 0, bestn = 0;
+
 		st = stats_row_status(r);
+		/* transitional forms ("UP 1/3", "DOWN 2/3") count as their first
+		 * word; the longest match wins ("MAINT (resolution)" over "MAINT") */
 		for (size_t i = 0; i < sizeof(srv_states) / sizeof(srv_states[0]); i++) {
 			size_t n = strlen(srv_states[i].status);
-			/* transitional forms ("UP 1/3", "DOWN 2/3") count as their first word */
-			int on = !strncmp(st, srv_states[i].status, n) && (st[n] == '\0' || st[n] == ' ');
+
+			if (!strncmp(st, srv_states[i].status, n) && (st[n] == '\0' || st[n] == ' ') && n > bestn) {
+				best = i;
+				bestn = n;
+			}
+		}
+		for (size_t i = 0; i < sizeof(srv_states) / sizeof(srv_states[0]); i++) {
 			series(c, r, "", "state", srv_states[i].label);
-			num_u(c->b, (uint64_t)on);
+			num_u(c->b, (uint64_t)(bestn && i == best));
 		}
 		break;
+	case MV_PASSIVE:
+		stats_get(ST_F_PASSIVE_STATE, r, &v);
+		if (v.type != STV_STR)
+			return;          /* no passive health */
+		for (int cb = CB_CLOSED; cb <= CB_HALF_OPEN; cb++) {
+			series(c, r, "", "state", cb_state_str(cb));
+			num_u(c->b, (uint64_t)!strcmp(v.str, cb_state_str(cb)));
+		}
+		break;
+	}
 	case MV_HRSP:
 		for (size_t i = 0; i < sizeof(hrsp_codes) / sizeof(hrsp_codes[0]); i++) {
 			stats_get(hrsp_codes[i].field, r, &v);
@@ -299,6 +359,12 @@ static void emit_row(struct mctx *c, const struct stat_row *r)
 		break;
 	case MV_HIST:
 		emit_hist(c, r);
+		break;
+	case MV_SSL:
+		if (!row_has_tls(r))
+			return;
+		series(c, r, "", NULL, NULL);
+		num_u(c->b, CTR_GET(*(const ctr_t *)(const void *)((const char *)stats_row_counters(r) + m->field)));
 		break;
 	}
 }
@@ -382,6 +448,8 @@ static void emit_process(struct stats_sb *b, const struct cfg *cfg, const struct
 	      conns);
 	gauge(b, "tandem_process_resident_memory_bytes", "Resident memory of the worker process.",
 	      rss_bytes());
+	gauge(b, "tandem_process_ssl_memory_bytes", "Memory OpenSSL holds in the worker (contexts, certificates, "
+	      "session caches, each TLS connection's state), bytes.", ssl_mem_in_use());
 }
 
 /* VRRP instances (the master's VRRP thread keeps their snapshot in shared
@@ -405,6 +473,36 @@ static void vrrp_series(struct stats_sb *b, const struct vrrp_snap *v, const cha
 	num_u(b, val);
 }
 
+/* vrrp_script track scripts: state and counters, by script name. */
+static void emit_vrrp_scripts(struct stats_sb *b)
+{
+	static const struct { const char *name, *help; int type; } fam[] = {
+		{ "tandem_vrrp_script_ok", "1 when the VRRP track script's state is OK, 0 when failed or not known yet.", MT_GAUGE },
+		{ "tandem_vrrp_script_runs_total", "VRRP track script runs.", MT_COUNTER },
+		{ "tandem_vrrp_script_failures_total", "VRRP track script runs that failed (timeouts included).", MT_COUNTER },
+		{ "tandem_vrrp_script_timeouts_total", "VRRP track script runs killed at their timeout.", MT_COUNTER },
+	};
+	struct vrrp_script_snap sc[VRRP_MAX_SCRIPTS];
+	int n = vrrp_scripts_snapshot(sc, VRRP_MAX_SCRIPTS);
+
+	if (n > VRRP_MAX_SCRIPTS)
+		n = VRRP_MAX_SCRIPTS;
+	for (int k = 0; n > 0 && k < (int)(sizeof(fam) / sizeof(fam[0])); k++) {
+		struct mctx f = { .b = b };
+
+		family_head(&f, fam[k].name, fam[k].help, fam[k].type);
+		for (int i = 0; i < n; i++) {
+			uint64_t v = k == 0 ? sc[i].state == 1 : k == 1 ? sc[i].runs : k == 2 ? sc[i].failures : sc[i].timeouts;
+
+			stats_sb_adds(b, fam[k].name);
+			stats_sb_adds(b, "{");
+			add_label(b, "script", sc[i].name);
+			stats_sb_adds(b, "} ");
+			num_u(b, v);
+		}
+	}
+}
+
 static void emit_vrrp(struct stats_sb *b)
 {
 	static const struct { const char *name, *help; int type; size_t off; } fam[] = {
@@ -417,6 +515,11 @@ static void emit_vrrp(struct stats_sb *b)
 		{ "tandem_vrrp_became_master_total", "Times this node became VRRP master.", offsetof(struct vrrp_snap, became_master) },
 		{ "tandem_vrrp_adverts_received_total", "VRRP advertisements received and accepted.", offsetof(struct vrrp_snap, adverts_rx) },
 		{ "tandem_vrrp_adverts_sent_total", "VRRP advertisements sent.", offsetof(struct vrrp_snap, adverts_tx) },
+		{ "tandem_vrrp_split_brain_total", "Times another MASTER of the virtual router was heard while MASTER.",
+		  offsetof(struct vrrp_snap, split_brain) },
+		{ "tandem_vrrp_notify_runs_total", "VRRP notify scripts run.", offsetof(struct vrrp_snap, notify_run) },
+		{ "tandem_vrrp_notify_failures_total", "VRRP notify scripts that failed, timed out or could not start.",
+		  offsetof(struct vrrp_snap, notify_failed) },
 	};
 	static const char *const states[] = { "INIT", "BACKUP", "MASTER", "FAULT" };
 	struct vrrp_snap snap[32];
@@ -454,6 +557,7 @@ static void emit_vrrp(struct stats_sb *b)
 				vrrp_series(b, &snap[i], "tandem_vrrp_dropped_packets_total", "reason",
 					    vrrp_drop_str(k), snap[i].dropped[k]);
 	}
+	emit_vrrp_scripts(b);
 }
 
 /* anycast sections (the master's BGP thread keeps their snapshot in shared
@@ -522,12 +626,46 @@ static void emit_anycast(struct stats_sb *b)
 	}
 }
 
+/* Every certificate's validity (the store of the configuration): an alert
+ * can fire well before one lapses. Labels: the file, its first name. */
+struct cert_mctx { struct stats_sb *b; int after; int headed; };
+
+static void cert_series(void *arg, const struct ssl_cert_view *v)
+{
+	struct cert_mctx *c = arg;
+	struct mctx m = { .b = c->b, .headed = c->headed };
+
+	if (c->after)
+		family_head(&m, "tandem_ssl_cert_not_after_seconds",
+			    "End of validity of each certificate (notAfter), seconds since the epoch.", MT_GAUGE);
+	else
+		family_head(&m, "tandem_ssl_cert_not_before_seconds",
+			    "Start of validity of each certificate (notBefore), seconds since the epoch.", MT_GAUGE);
+	c->headed = 1;
+	stats_sb_adds(c->b, c->after ? "tandem_ssl_cert_not_after_seconds{" : "tandem_ssl_cert_not_before_seconds{");
+	add_label(c->b, "path", v->path);
+	stats_sb_add(c->b, ",", 1);
+	add_label(c->b, "cn", v->subject_cn);
+	stats_sb_addf(c->b, ",used=\"%d\"} %lld\n", v->used, (long long)(c->after ? v->not_after : v->not_before));
+}
+
+static void emit_ssl_certs(struct stats_sb *b, const struct cfg *cfg)
+{
+	struct cert_mctx c = { b, 1, 0 };
+
+	ssl_store_foreach((struct cfg *)cfg, cert_series, &c);
+	c.after = 0;
+	c.headed = 0;
+	ssl_store_foreach((struct cfg *)cfg, cert_series, &c);
+}
+
 char *stats_render_metrics(const struct cfg *cfg, const struct proxy *spx, size_t *len)
 {
 	struct stats_sb b = { 0 };
 
 	emit_process(&b, cfg, spx);
 	emit_vrrp(&b);
+	emit_ssl_certs(&b, cfg);
 	emit_anycast(&b);
 	for (size_t i = 0; i < NMETRICS; i++) {
 		struct mctx c = { .b = &b, .m = &metrics[i] };

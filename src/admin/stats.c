@@ -24,6 +24,7 @@
 #include <tandem/srv_admin.h>
 #include <tandem/srv_state.h>
 #include <tandem/stats.h>
+#include <tandem/stats_hist.h>
 
 uint64_t tandem_start_wall_s;
 
@@ -53,6 +54,9 @@ const char *stats_srv_status(const struct server *s)
 	int tr = s->hc && srv_check_snapshot(s, &c) == 0 && c.enabled && c.transitional;
 	const char *w;
 
+	/* DNS's maintenance is told apart from an operator's (HAProxy's words) */
+	if (adm & SRV_ADMF_RMAINT)
+		return "MAINT (resolution)";
 	if (adm & SRV_ADMF_MAINT)
 		return "MAINT";
 	if (st == SRV_ST_STOPPED) {
@@ -108,6 +112,7 @@ void stats_row_init(struct stat_row *r, const struct cfg *cfg, int obj,
 	r->srv = srv;
 	r->li = NULL;
 	r->now_s = (uint64_t)ts.tv_sec;
+	r->now_ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 /* ---- getters -------------------------------------------------------------- */
@@ -391,6 +396,47 @@ static void get_algo(const struct stat_row *r, int arg, struct stat_val *v)
 	set_str(v, a >= 0 && a < (int)(sizeof(names) / sizeof(names[0])) && names[a] ? names[a] : "roundrobin");
 }
 
+/* ---- rates (src/admin/hist.c) ---- */
+
+/* Per-second rates, HAProxy's integers: <arg> is a HV_* value; sessions of
+ * a server, requests and connections of a frontend. 0 until the sampler
+ * has seen the row (HAProxy's counters start at 0 too). */
+static void get_rate(const struct stat_row *r, int arg, struct stat_val *v)
+{
+	int known;
+	double x = stats_hist_rate(r, HVM(arg), r->now_ms, &known);
+
+	set_u(v, (uint64_t)x);
+}
+
+/* The highest of those rates; never below the current one. */
+static void get_rate_max(const struct stat_row *r, int arg, struct stat_val *v)
+{
+	int known;
+	uint64_t cur = (uint64_t)stats_hist_rate(r, HVM(arg), r->now_ms, &known);
+	uint64_t m = stats_hist_rate_max(r, arg);
+
+	set_u(v, m > cur ? m : cur);
+}
+
+/* tandem has no `rate-limit sessions`: no limit, which HAProxy shows as 0. */
+static void get_rate_lim(const struct stat_row *r, int arg, struct stat_val *v)
+{
+	(void)r;
+	(void)arg;
+	set_u(v, 0);
+}
+
+/* "closed", "open", "half-open"; empty without passive health. */
+static void get_passive(const struct stat_row *r, int arg, struct stat_val *v)
+{
+	const char *w = cb_state_str(srv_breaker(r->srv));
+
+	(void)arg;
+	if (w)
+		set_str(v, w);
+}
+
 /* ---- the table ------------------------------------------------------------ */
 
 #define F   STO_FE
@@ -435,10 +481,10 @@ const struct stat_col stat_cols[ST_F_TOTAL] = {
 	NOCOL(ST_F_THROTTLE, "throttle", S),
 	COL(ST_F_LBTOT, "lbtot", "LbTot", "times the server was picked", B|S, get_ctr, CTR(cum_sess)),
 	NOCOL(ST_F_TRACKED, "tracked", S),
-	COL(ST_F_TYPE, "type", NULL, "0 frontend, 1 backend, 2 server", F|B|S|L, get_type, 0),
-	NOCOL(ST_F_RATE, "rate", F|B|S),
-	NOCOL(ST_F_RATE_LIM, "rate_lim", F),
-	NOCOL(ST_F_RATE_MAX, "rate_max", F|B|S),
+	COL(ST_F_TYPE, "type", NULL, "0 frontend, 1 backend, 2 server, 3 listener", F|B|S|L, get_type, 0),
+	COL(ST_F_RATE, "rate", "Cur", "sessions per second over the last second", F|B|S, get_rate, HV_SESS),
+	COL(ST_F_RATE_LIM, "rate_lim", "Limit", "limit on new sessions per second (0: none)", F, get_rate_lim, 0),
+	COL(ST_F_RATE_MAX, "rate_max", "Max", "highest number of sessions per second", F|B|S, get_rate_max, HV_SESS),
 	COL(ST_F_CHECK_STATUS, "check_status", "LastChk", "last health check status (L4OK, L4CON, L7STS...)", S, get_check, CK_STATUS),
 	COL(ST_F_CHECK_CODE, "check_code", NULL, "HTTP status of the last layer 7 check", S, get_check, CK_CODE),
 	COL(ST_F_CHECK_DURATION, "check_duration", NULL, "duration of the last check (ms)", S, get_check, CK_DURATION),
@@ -449,8 +495,8 @@ const struct stat_col stat_cols[ST_F_TOTAL] = {
 	COL(ST_F_HRSP_5XX, "hrsp_5xx", "5xx", "HTTP responses 5xx", F|B|S, get_http_ctr, CTR(http_rsp[5])),
 	COL(ST_F_HRSP_OTHER, "hrsp_other", "Other", "HTTP responses with other codes", F|B|S, get_http_ctr, CTR(http_rsp[0])),
 	COL(ST_F_HANAFAIL, "hanafail", NULL, "passive health events that acted", S, get_check, CK_HANA),
-	NOCOL(ST_F_REQ_RATE, "req_rate", F),
-	NOCOL(ST_F_REQ_RATE_MAX, "req_rate_max", F),
+	COL(ST_F_REQ_RATE, "req_rate", NULL, "HTTP requests per second over the last second", F, get_rate, HV_REQ),
+	COL(ST_F_REQ_RATE_MAX, "req_rate_max", NULL, "highest number of HTTP requests per second", F, get_rate_max, HV_REQ),
 	COL(ST_F_REQ_TOT, "req_tot", "Requests", "HTTP requests", F|B, get_http_ctr, CTR(cum_req)),
 	COL(ST_F_CLI_ABRT, "cli_abrt", "CliAbrt", "transfers aborted by the client", B|S, get_ctr, CTR(cli_aborts)),
 	COL(ST_F_SRV_ABRT, "srv_abrt", "SrvAbrt", "transfers aborted by the server", B|S, get_ctr, CTR(srv_aborts)),
@@ -480,8 +526,8 @@ const struct stat_col stat_cols[ST_F_TOTAL] = {
 	NOCOL(ST_F_COOKIE, "cookie", B|S),
 	COL(ST_F_MODE, "mode", NULL, "proxy mode (http or tcp)", F|B|S, get_mode, 0),
 	COL(ST_F_ALGO, "algo", NULL, "load-balancing algorithm", B, get_algo, 0),
-	NOCOL(ST_F_CONN_RATE, "conn_rate", F),
-	NOCOL(ST_F_CONN_RATE_MAX, "conn_rate_max", F),
+	COL(ST_F_CONN_RATE, "conn_rate", NULL, "connections per second over the last second", F, get_rate, HV_CONN),
+	COL(ST_F_CONN_RATE_MAX, "conn_rate_max", NULL, "highest number of connections per second", F, get_rate_max, HV_CONN),
 	COL(ST_F_CONN_TOT, "conn_tot", NULL, "connections accepted", F, get_ctr, CTR(cum_conn)),
 	NOCOL(ST_F_INTERCEPTED, "intercepted", F|B),
 	NOCOL(ST_F_DCON, "dcon", F),
@@ -503,6 +549,8 @@ const struct stat_col stat_cols[ST_F_TOTAL] = {
 	NOCOL(ST_F_USED_CONN_CUR, "used_conn_cur", S),
 	NOCOL(ST_F_NEED_CONN_EST, "need_conn_est", S),
 	COL(ST_F_UWEIGHT, "uweight", NULL, "configured weight (backend: sum)", B|S, get_weight, 1),
+	COL(ST_F_PASSIVE_STATE, "passive_state", "Passive", "passive health as a circuit breaker: closed, open, half-open",
+	    S, get_passive, 0),
 };
 
 void stats_get(int field, const struct stat_row *r, struct stat_val *v)
@@ -671,6 +719,19 @@ int stats_in_scope(const struct proxy *px, const struct proxy *p)
 		const char *name = px->stats_scope[i];
 
 		if ((p->id && !strcmp(name, p->id)) || (!strcmp(name, ".") && p == px))
+			return 1;
+	}
+	return 0;
+}
+
+int stats_name_in_scope(const struct proxy *px, const char *name)
+{
+	if (!px || !px->n_stats_scope)
+		return 1;
+	for (int i = 0; i < px->n_stats_scope; i++) {
+		const char *sc = px->stats_scope[i];
+
+		if (!strcmp(sc, name) || (!strcmp(sc, ".") && px->id && !strcmp(px->id, name)))
 			return 1;
 	}
 	return 0;

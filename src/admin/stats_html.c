@@ -34,6 +34,7 @@ static const struct {
 	const char *title;
 	int fields[8];           /* terminated by -1 */
 } html_groups[] = {
+	{ "Session rate", { ST_F_RATE, ST_F_RATE_MAX, ST_F_RATE_LIM, -1 } },
 	{ "Sessions",  { ST_F_SCUR, ST_F_SMAX, ST_F_SLIM, ST_F_STOT, ST_F_LBTOT, ST_F_LASTSESS, -1 } },
 	{ "Bytes",     { ST_F_BIN, ST_F_BOUT, -1 } },
 	{ "HTTP",      { ST_F_REQ_TOT, ST_F_HRSP_1XX, ST_F_HRSP_2XX, ST_F_HRSP_3XX, ST_F_HRSP_4XX,
@@ -42,7 +43,7 @@ static const struct {
 	{ "Errors",    { ST_F_EREQ, ST_F_ECON, ST_F_ERESP, -1 } },
 	{ "Warnings",  { ST_F_WRETR, ST_F_WREDIS, -1 } },
 	{ "Avg time (ms)", { ST_F_CTIME, ST_F_RTIME, ST_F_TTIME, -1 } },
-	{ "Server",    { ST_F_STATUS, ST_F_LASTCHG, ST_F_WEIGHT, ST_F_ACT, ST_F_BCK, ST_F_ADDR, -1 } },
+	{ "Server",    { ST_F_STATUS, ST_F_LASTCHG, ST_F_WEIGHT, ST_F_ACT, ST_F_BCK, ST_F_PASSIVE_STATE, ST_F_ADDR, -1 } },
 };
 #define NGROUPS (sizeof(html_groups) / sizeof(html_groups[0]))
 
@@ -67,6 +68,7 @@ static const char page_css[] =
 	"tr.server.state-up,tr.server.state-no-check{background:#dff3df}"
 	"tr.server.state-down{background:#f7d4d4}"
 	"tr.server.state-maint{background:#dcd6f0}"
+	"tr.server.state-maint--resolution-{background:#e4e4e4}"
 	"tr.server.state-drain{background:#d6e6f7}"
 	"tr.server.state-nolb{background:#f7ecd0}"
 	"tr.backend.state-down td.c-status{color:#b00020}"
@@ -274,6 +276,7 @@ static void html_legend(struct stats_sb *b)
 		"<dt>NOLB</dt><dd>server is going down: no new traffic</dd>\n"
 		"<dt>DRAIN</dt><dd>set by an administrator: no new sessions, current ones finish</dd>\n"
 		"<dt>MAINT</dt><dd>set by an administrator: no traffic at all</dd>\n"
+		"<dt>MAINT (resolution)</dt><dd>DNS gives the server no address (or its record is gone): no new traffic</dd>\n"
 		"</dl>\n");
 }
 

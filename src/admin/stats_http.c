@@ -3,6 +3,10 @@
  *   GET /metrics              Prometheus text format (exact path, any stats listener)
  *   GET  URI                  the live dashboard (static report inside for no-JS clients)
  *   GET  URI;json             the JSON export
+ *   GET  URI;json?history=SECONDS[&rows=frontends,backends,servers]
+ *                             the JSON export with the last SECONDS of
+ *                             history (samples of the rows named, every
+ *                             row by default, and the state changes)
  *   GET  URI;csv              HAProxy's CSV export
  *   GET  URI;static           the static report (reloads per `stats refresh`)
  *   GET  URI;norefresh        the static report without the reload
@@ -13,7 +17,7 @@
  *
  * URI is `stats uri`; options follow it, each introduced by ';'. Admin
  * actions need `stats admin` and `stats auth` (the caller checked the
- * credentials): otherwise 403. */
+ * credentials), and a same-origin request (stats_auth.c): otherwise 403. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,16 +48,77 @@ int stats_http_match(const struct proxy *px, const char *uri, size_t urilen)
 	return urilen >= ul && !memcmp(uri, px->stats_uri, ul);
 }
 
-/* Options after the stats URI (";csv;norefresh", ";st=DONE"). */
+/* Options after the stats URI (";csv;norefresh", ";st=DONE"), and the
+ * JSON export's query string ("?history=60&rows=backends"). */
 struct stats_opts {
 	int csv, json, stat, norefresh;
 	char st[8];              /* admin result code, "" = none */
 	char scope[21];          /* `scope=TEXT` (HAProxy's STAT_SCOPE_TXT_MAXLEN), "" = none */
+	struct json_opts jo;
+	const char *bad;         /* a query parameter tandem refuses: why */
 };
+
+/* "frontends,backends,servers" (any of them, comma-separated) into STO_*
+ * bits; 0 when a word is unknown or none is given. */
+static unsigned parse_rows(const char *p, size_t n)
+{
+	static const struct { const char *w; unsigned obj; } words[] = {
+		{ "frontends", STO_FE }, { "backends", STO_BE }, { "servers", STO_SRV },
+	};
+	unsigned rows = 0;
+	const char *end = p + n;
+
+	while (p < end) {
+		const char *c = memchr(p, ',', (size_t)(end - p));
+		size_t l = (size_t)((c ? c : end) - p), i;
+
+		for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+			if (l == strlen(words[i].w) && !memcmp(p, words[i].w, l))
+				break;
+		if (i == sizeof(words) / sizeof(words[0]))
+			return 0;
+		rows |= words[i].obj;
+		p += l + (c ? 1 : 0);
+	}
+	return rows;
+}
+
+/* The query string <p>[0..n) of a JSON request. */
+static void parse_query(const char *p, size_t n, struct stats_opts *o)
+{
+	const char *end = p + n;
+
+	o->jo.history_rows = STO_FE | STO_BE | STO_SRV;
+	while (p < end) {
+		const char *amp = memchr(p, '&', (size_t)(end - p)), *pe = amp ? amp : end;
+		const char *eq = memchr(p, '=', (size_t)(pe - p));
+		size_t kl = (size_t)((eq ? eq : pe) - p), vl = eq ? (size_t)(pe - eq - 1) : 0;
+
+		if (kl == 7 && !memcmp(p, "history", 7)) {
+			unsigned long v = 0;
+			size_t i;
+
+			for (i = 0; i < vl && eq[1 + i] >= '0' && eq[1 + i] <= '9' && v <= JSON_HISTORY_MAX_S; i++)
+				v = v * 10 + (unsigned long)(eq[1 + i] - '0');
+			if (!vl || i != vl || v < 1 || v > JSON_HISTORY_MAX_S) {
+				o->bad = "'history' expects a number of seconds from 1 to 86400.\n";
+				return;
+			}
+			o->jo.history_s = (uint32_t)v;
+		} else if (kl == 4 && !memcmp(p, "rows", 4)) {
+			if (!(o->jo.history_rows = eq ? parse_rows(eq + 1, vl) : 0)) {
+				o->bad = "'rows' expects frontends, backends or servers, separated by commas.\n";
+				return;
+			}
+		}
+		/* other parameters (a cache buster...) are left alone */
+		p = pe + (amp ? 1 : 0);
+	}
+}
 
 static void parse_opts(const char *p, size_t len, struct stats_opts *o)
 {
-	const char *end = p + len, *sc;
+	const char *end = p + len, *start = p, *sc;
 
 	memset(o, 0, sizeof(*o));
 	/* HAProxy's `scope=TEXT` anywhere after the URI (";csv;scope=b1",
@@ -97,6 +162,13 @@ static void parse_opts(const char *p, size_t len, struct stats_opts *o)
 			}
 		}
 		p = te;
+	}
+	if (o->json) {
+		const char *q = memchr(start, '?', len);
+
+		o->jo.history_rows = STO_FE | STO_BE | STO_SRV;
+		if (q)
+			parse_query(q + 1, (size_t)(end - q - 1), o);
 	}
 }
 
@@ -235,12 +307,14 @@ static int reply_text(struct stats_reply *out, int status, const char *text)
 }
 
 static int serve_post(const struct cfg *cfg, const struct proxy *px, const char *body, size_t bodylen,
-		      struct stats_reply *out)
+		      const struct h1_msg *req, struct stats_reply *out)
 {
 	const char *st;
 
 	if (!px->stats_admin || list_empty(&px->stats_auths))
 		return reply_text(out, 403, "Admin actions need 'stats admin' and 'stats auth' on this listener.\n");
+	if (!stats_origin_ok(req))
+		return reply_text(out, 403, "Cross-origin admin action refused: Origin (or Referer) must name this Host.\n");
 	st = admin_apply(cfg, px, body ? body : "", body ? bodylen : 0);
 	out->status = 303;
 	out->ctype = "text/plain";
@@ -269,7 +343,7 @@ int stats_http_is_metrics(const struct proxy *px, const char *uri, size_t urilen
 
 int stats_http_serve(const struct cfg *cfg, const struct proxy *px, const char *method,
 		     const char *uri, size_t urilen, const char *body, size_t bodylen,
-		     struct stats_reply *out)
+		     const struct h1_msg *req, struct stats_reply *out)
 {
 	size_t ul = strlen(px->stats_uri);
 	struct stats_opts o;
@@ -281,7 +355,7 @@ int stats_http_serve(const struct cfg *cfg, const struct proxy *px, const char *
 	if (urilen < ul)   /* not ours: stats_http_match said no */
 		return reply_text(out, 404, "Not found.\n");
 	if (!strcmp(method, "POST"))
-		return serve_post(cfg, px, body, bodylen, out);
+		return serve_post(cfg, px, body, bodylen, req, out);
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 		return reply_text(out, 405, "Only GET, HEAD and POST are allowed here.\n");
 	parse_opts(uri + ul, urilen - ul, &o);
@@ -289,8 +363,10 @@ int stats_http_serve(const struct cfg *cfg, const struct proxy *px, const char *
 		out->ctype = "text/plain";
 		out->body = stats_render_csv_scope(cfg, px, o.scope, &out->len);
 	} else if (o.json) {
+		if (o.bad)
+			return reply_text(out, 400, o.bad);
 		out->ctype = "application/json";
-		out->body = stats_render_json(cfg, px, clock_mono_us() / 1000, &out->len);
+		out->body = stats_render_json_opts(cfg, px, clock_wall_us() / 1000, &o.jo, &out->len);
 	} else if (o.stat || o.norefresh) {
 		out->ctype = "text/html; charset=utf-8";
 		out->body = stats_render_html_opt(cfg, px, !o.norefresh, &out->len);

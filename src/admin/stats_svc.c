@@ -18,51 +18,13 @@
 #include <tandem/stats_http.h>
 #include <tandem/stats_svc.h>
 
-static int b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z') return c - 'A';
-	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-	if (c >= '0' && c <= '9') return c - '0' + 52;
-	if (c == '+') return 62;
-	if (c == '/') return 63;
-	return -1;
-}
-
 /* Do the request's Basic credentials match one `stats auth` of <px>? Yes
- * when the proxy has none. */
+ * when the proxy has none (strict decoding, constant-time: stats_auth.c). */
 static int stats_auth_ok(const struct proxy *px, const struct h1_msg *m)
 {
-	const struct h1_hdr *h;
-	char dec[512];
-	size_t i, o = 0;
-	unsigned acc = 0;
-	int bits = 0;
-	struct list *l;
+	const struct h1_hdr *h = h1_find_hdr(m, "authorization");
 
-	if (list_empty(&px->stats_auths))
-		return 1;
-	h = h1_find_hdr(m, "authorization");
-	if (!h || h->value.len < 6 || strncasecmp(h->value.p, "Basic ", 6))
-		return 0;
-	for (i = 6; i < h->value.len && o < sizeof(dec) - 1; i++) {
-		int v = b64val((unsigned char)h->value.p[i]);
-		if (v < 0)
-			break;
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			dec[o++] = (char)((acc >> bits) & 0xff);
-		}
-	}
-	dec[o] = 0;
-	list_for_each(l, &px->stats_auths) {
-		struct stats_auth *a = list_entry(l, struct stats_auth, link);
-		size_t ul = strlen(a->user);
-		if (!strncmp(dec, a->user, ul) && dec[ul] == ':' && !strcmp(dec + ul + 1, a->pass))
-			return 1;
-	}
-	return 0;
+	return stats_auth_check(px, h ? h->value.p : NULL, h ? h->value.len : 0);
 }
 
 static void from_stats_reply(struct svc_reply *rep, const struct stats_reply *sr)
@@ -121,7 +83,7 @@ static int stats_serve(const struct svc_req *rq, struct svc_reply *rep)
 	}
 	method_str(rq->msg, meth, sizeof(meth));
 	if (stats_http_serve(rq->cfg, rq->px, meth, rq->msg->uri.p, rq->msg->uri.len,
-			     rq->body, rq->body_len, &sr) < 0)
+			     rq->body, rq->body_len, rq->msg, &sr) < 0)
 		return -1;
 	from_stats_reply(rep, &sr);
 	return 0;

@@ -9,10 +9,12 @@
  *
  * Weights, addresses and dynamic servers follow, each with the way other
  * threads may keep reading while the admin socket writes. */
+#include <stdio.h>
 #include <string.h>
 #include <tandem/check.h>
 #include <tandem/clock.h>
 #include <tandem/log.h>
+#include <tandem/shm_hist.h>
 #include <tandem/srv_admin.h>
 #include <tandem/srv_state.h>
 #include <tandem/worker.h>
@@ -21,7 +23,7 @@ enum srv_admin_mode srv_admin_mode(const struct server *s)
 {
 	int adm = __atomic_load_n(&s->admin, __ATOMIC_RELAXED);
 
-	if (adm & SRV_ADMF_MAINT)
+	if (adm & SRV_ADMF_FMAINT)
 		return SRV_ADMIN_MAINT;
 	if (adm & SRV_ADMF_DRAIN)
 		return SRV_ADMIN_DRAIN;
@@ -44,30 +46,98 @@ static void count_left(const struct proxy *be, int *act, int *bck)
 	}
 }
 
+/* The status word the stats show for <s> with admin flags <adm>. */
+static const char *status_word(const struct server *s, int adm)
+{
+	int st = __atomic_load_n(&s->state, __ATOMIC_RELAXED);
+
+	if (adm & SRV_ADMF_MAINT)
+		return "MAINT";
+	if (st == SRV_ST_STOPPED)
+		return "DOWN";
+	if (adm & SRV_ADMF_DRAIN)
+		return "DRAIN";
+	return st == SRV_ST_STOPPING ? "NOLB" : s->has_check ? "UP" : "no check";
+}
+
 int srv_set_admin_mode(struct server *s, enum srv_admin_mode mode, const char *who)
 {
-	int want = mode == SRV_ADMIN_MAINT ? SRV_ADMF_MAINT : mode == SRV_ADMIN_DRAIN ? SRV_ADMF_DRAIN : 0;
-	int old, act, bck, cur;
+	int want = mode == SRV_ADMIN_MAINT ? SRV_ADMF_FMAINT : mode == SRV_ADMIN_DRAIN ? SRV_ADMF_DRAIN : 0;
+	int old, act, bck, cur, rmaint;
 
-	/* replace the MAINT/DRAIN bits, keep any other flag */
-	old = srv_set_admin(s, SRV_ADMF_MAINT | SRV_ADMF_DRAIN, want);
-	if ((old & (SRV_ADMF_MAINT | SRV_ADMF_DRAIN)) == want)
+	/* replace the operator's bits (FMAINT/DRAIN), keep any other flag: the
+	 * operator and DNS never undo each other's maintenance */
+	old = srv_set_admin(s, SRV_ADMF_FMAINT | SRV_ADMF_DRAIN, want);
+	if ((old & (SRV_ADMF_FMAINT | SRV_ADMF_DRAIN)) == want)
 		return 0;
 	__atomic_store_n(&s->last_change, clock_wall_us() / 1000000, __ATOMIC_RELAXED);
 	count_left(s->be, &act, &bck);
 	cur = __atomic_load_n(&s->cur_conns, __ATOMIC_RELAXED);
-	if (mode == SRV_ADMIN_MAINT)
-		log_event(LL_WARNING, "Server %s/%s is going DOWN for maintenance (%s). %d active and %d backup servers left. %d sessions active, 0 requeued, 0 remaining in queue.",
-			  s->be->id, s->id, who, act, bck, cur);
-	else if (mode == SRV_ADMIN_DRAIN)
+	{
+		char detail[SC_DETAIL_LEN];
+
+		snprintf(detail, sizeof(detail), "%s; %d active and %d backup servers left, %d sessions active.",
+			 mode == SRV_ADMIN_MAINT ? "maintenance" : mode == SRV_ADMIN_DRAIN ? "drain" : "ready",
+			 act, bck, cur);
+		shm_state_change(&(struct state_change){ .kind = SC_ADMIN, .proxy = s->be->id, .server = s->id,
+			.from = status_word(s, old), .to = status_word(s, want | (old & SRV_ADMF_RMAINT)),
+			.reason = who, .detail = detail });
+	}
+	rmaint = old & SRV_ADMF_RMAINT;
+	if (mode == SRV_ADMIN_MAINT) {
+		if (!rmaint)
+			log_event(LL_WARNING, "Server %s/%s is going DOWN for maintenance (%s). %d active and %d backup servers left. %d sessions active, 0 requeued, 0 remaining in queue.",
+				  s->be->id, s->id, who, act, bck, cur);
+	} else if (mode == SRV_ADMIN_DRAIN)
 		log_event(LL_NOTICE, "Server %s/%s enters drain state (%s). %d active and %d backup servers left. %d sessions active, 0 requeued, 0 remaining in queue.",
 			  s->be->id, s->id, who, act, bck, cur);
-	else if (old & SRV_ADMF_MAINT)
+	else if ((old & SRV_ADMF_FMAINT) && rmaint)
+		log_event(LL_NOTICE, "Server %s/%s is leaving forced maintenance but remains in maintenance (resolution, %s).",
+			  s->be->id, s->id, who);
+	else if (old & SRV_ADMF_FMAINT)
 		log_event(LL_NOTICE, "Server %s/%s is UP (leaving forced maintenance, %s).", s->be->id, s->id, who);
 	else
 		log_event(LL_NOTICE, "Server %s/%s is UP (leaving forced drain, %s).", s->be->id, s->id, who);
-	if (!act && !bck && mode != SRV_ADMIN_READY)
+	if (!act && !bck && mode != SRV_ADMIN_READY && !rmaint)
 		log_event(LL_ALERT, "backend '%s' has no server available!", s->be->id);
+	return 1;
+}
+
+/* ---- maintenance by resolution (DNS) --------------------------------------- */
+
+int srv_set_rmaint(struct server *s, const char *cause)
+{
+	int old = srv_set_admin(s, SRV_ADMF_RMAINT, SRV_ADMF_RMAINT), act, bck;  /* the balancer and the waiting requests learn it */
+
+	if (old & SRV_ADMF_RMAINT)
+		return 0;
+	__atomic_store_n(&s->last_change, clock_wall_us() / 1000000, __ATOMIC_RELAXED);
+	if (old & SRV_ADMF_FMAINT)
+		return 1;   /* in maintenance already: nothing changes for traffic */
+	count_left(s->be, &act, &bck);
+	log_event(LL_WARNING, "%sServer %s/%s is going DOWN for maintenance (%s). %d active and %d backup servers left. %d sessions active, 0 requeued, 0 remaining in queue.",
+		  s->backup ? "Backup " : "", s->be->id, s->id, cause, act, bck,
+		  __atomic_load_n(&s->cur_conns, __ATOMIC_RELAXED));
+	if (!act && !bck)
+		log_event(LL_ALERT, "backend '%s' has no server available!", s->be->id);
+	return 1;
+}
+
+int srv_clr_rmaint(struct server *s, const char *name)
+{
+	int old = srv_set_admin(s, SRV_ADMF_RMAINT, 0);
+
+	if (!(old & SRV_ADMF_RMAINT))
+		return 0;
+	__atomic_store_n(&s->last_change, clock_wall_us() / 1000000, __ATOMIC_RELAXED);
+	if (old & SRV_ADMF_FMAINT)
+		log_event(LL_NOTICE, "%sServer %s/%s ('%s') resolves again but remains in maintenance.",
+			  s->backup ? "Backup " : "", s->be->id, s->id, name);
+	else
+		log_event(LL_NOTICE, "%sServer %s/%s ('%s') is %s/%s (resolves again).", s->backup ? "Backup " : "",
+			  s->be->id, s->id, name,
+			  __atomic_load_n(&s->state, __ATOMIC_RELAXED) == SRV_ST_STOPPED ? "DOWN" : "UP",
+			  (old & SRV_ADMF_DRAIN) ? "DRAIN" : "READY");
 	return 1;
 }
 
@@ -154,6 +224,8 @@ void srv_addr_set(struct server *s, const struct sockaddr_storage *ss, socklen_t
 	memcpy(&s->addr, ss, sizeof(*ss));
 	s->addrlen = len;
 	__atomic_store_n(&addr_seq, q + 2, __ATOMIC_RELEASE);
+	/* connections pooled for the old address are closed by their threads */
+	__atomic_add_fetch(&s->addr_gen, 1, __ATOMIC_RELEASE);
 	srv_health_addr_changed(s);
 }
 

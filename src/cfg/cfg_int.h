@@ -14,7 +14,8 @@
 #include <tandem/srv_kw.h>
 
 /* Section kinds (ctx->sec). */
-enum { SEC_NONE = 0, SEC_GLOBAL, SEC_DEFAULTS, SEC_FRONTEND, SEC_BACKEND, SEC_LISTEN, SEC_SKIP, SEC_VRRP, SEC_ANYCAST };
+enum { SEC_NONE = 0, SEC_GLOBAL, SEC_DEFAULTS, SEC_FRONTEND, SEC_BACKEND, SEC_LISTEN, SEC_SKIP, SEC_VRRP,
+       SEC_VRRP_SCRIPT, SEC_VRRP_TFILE, SEC_VRRP_GROUP, SEC_ANYCAST, SEC_RESOLVERS };
 
 /* Where a proxy keyword may appear (cfg_kw.where). */
 #define KW_DEF  (1u << 0)
@@ -106,9 +107,12 @@ int  cfg_kw_bind(struct cfg_ctx *ctx, char **args, int nargs);
 /* kw_proxy.c: why a known HAProxy proxy keyword is rejected, or NULL. */
 const char *cfg_proxy_rejected(const char *kw);
 
-/* kw_vrrp.c: the `vrrp NAME` section (start, its keywords, post-parse
- * checks, release). The current section is the last of cfg->vrrps. */
+/* kw_vrrp.c: the `vrrp NAME`, `vrrp-script NAME`, `vrrp-track-file NAME`
+ * and `vrrp-sync-group NAME` sections (start, their keywords, post-parse
+ * checks, release), and the VRRP global keywords (keepalived-config...).
+ * The current section is the last of its list. */
 int  cfg_vrrp_start(struct cfg_ctx *ctx, char **args, int nargs);
+int  cfg_vrrp_global(struct cfg_ctx *ctx, char **args, int nargs);
 int  cfg_vrrp_kw(struct cfg_ctx *ctx, char **args, int nargs);
 int  cfg_vrrp_check(struct cfg_ctx *ctx);
 void cfg_vrrp_free(struct cfg *cfg);
@@ -119,6 +123,26 @@ int  cfg_bgp_start(struct cfg_ctx *ctx, char **args, int nargs);
 int  cfg_bgp_kw(struct cfg_ctx *ctx, char **args, int nargs);
 int  cfg_bgp_check(struct cfg_ctx *ctx);
 void cfg_bgp_free(struct cfg *cfg);
+/* kw_resolvers.c: the `resolvers NAME` section (start, its keywords, the
+ * post-parse checks that also find each server's section, release); the
+ * DNS server keywords (rows in kw_server.c); `server-template`; the first
+ * address of a server written with a name (init-addr) from <a> (its
+ * address as written, the port made explicit: cfg_srv_port_map), <idx> being its
+ * place in a server-template (0 otherwise): 0, or -1 with <why>. */
+int  cfg_resolvers_start(struct cfg_ctx *ctx, char **args, int nargs);
+int  cfg_resolvers_kw(struct cfg_ctx *ctx, char **args, int nargs);
+int  cfg_resolvers_check(struct cfg_ctx *ctx);
+void cfg_resolvers_free(struct cfg *cfg);
+int  cfg_skw_resolvers(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val);
+int  cfg_skw_resolve_prefer(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val);
+int  cfg_skw_resolve_net(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val);
+int  cfg_skw_resolve_opts(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val);
+int  cfg_skw_init_addr(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val);
+int  cfg_kw_server_template(struct cfg_ctx *ctx, char **args, int nargs);
+int  cfg_srv_addr(struct server *s, const char *a, int idx, char *why, size_t wl);
+/* kw_server.c: srv_parse_server for the <idx>-th server of a template. */
+struct server *srv_parse_server_at(struct proxy *be, const struct server *tmpl, const char *name,
+				   char **args, int nargs, unsigned mode, int idx, char *err, size_t errlen);
 
 /* parse.c: proxy life cycle */
 struct proxy *cfg_proxy_new(struct cfg_ctx *ctx, const char *name, int cap, const struct proxy *def);

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <tandem/ssl.h>
 #include "cfg_int.h"
 
 /* Give every proxy (or server) without `id` the lowest unused id, after
@@ -252,6 +253,16 @@ static void check_binds(struct cfg_ctx *ctx)
 	}
 }
 
+static void ssl_report_err(void *c, int line, const char *msg)
+{
+	cfg_err_at(c, line, "%s", msg);
+}
+
+static void ssl_report_warn(void *c, int line, const char *msg)
+{
+	cfg_warn_at(c, line, "%s", msg);
+}
+
 int cfg_check(struct cfg_ctx *ctx)
 {
 	struct list *l, *b;
@@ -286,6 +297,12 @@ int cfg_check(struct cfg_ctx *ctx)
 			if (!bc->backlog)
 				bc->backlog = MIN(px->maxconn ? px->maxconn : ctx->cfg->g.maxconn, 65535);
 		}
+	}
+	/* TLS: certificates, crt-lists and contexts, once every default is known */
+	if (ctx->nerr == nerr) {
+		struct ssl_report r = { ctx, ssl_report_err, ssl_report_warn };
+
+		ssl_cfg_prepare(ctx->cfg, &r);
 	}
 	return ctx->nerr > nerr ? -1 : 0;
 }

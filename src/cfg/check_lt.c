@@ -72,6 +72,8 @@ static int srv_port(const struct server *s)
 {
 	if (s->port_map)
 		return 0;
+	if (s->hostname)   /* a name (DNS may give the address later); an SRV label's records give the port */
+		return s->hostname[0] == '_' ? 1 : s->hostport;
 	return s->addr.ss_family == AF_INET ? ntohs(((const struct sockaddr_in *)&s->addr)->sin_port)
 	     : ntohs(((const struct sockaddr_in6 *)&s->addr)->sin6_port);
 }

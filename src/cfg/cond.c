@@ -8,13 +8,16 @@
  *
  * A condition is an expression: an empty one is false; a number is true
  * when not 0; a predicate with arguments in parentheses (defined(),
- * feature(), streq(), strneq(), version_atleast(), version_before());
+ * feature(), streq(), strneq(), version_atleast(), version_before(), and
+ * HAProxy 2.7's openssl_version_atleast(), openssl_version_before(),
+ * ssllib_name_startswith());
  * '(' expr ')'; '!' negates; '&&' binds tighter than '||'. The words of the
  * line are joined with single spaces first, as HAProxy does. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/crypto.h>
 #include <tandem/log.h>
 #include "cfg_int.h"
 
@@ -30,8 +33,8 @@ enum { C_IF_TAKE = 1, C_IF_DROP, C_IF_SKIP, C_ELIF_TAKE, C_ELIF_DROP, C_ELIF_SKI
 /* What `feature()` finds: tandem's build features, named as in `haproxy
  * -vv` where HAProxy has the same one. */
 static const char *const features[] = {
-	"EPOLL", "THREAD", "LINUX_SPLICE", "CPU_AFFINITY", "ACCEPT4", "GETADDRINFO"
-	/* no OPENSSL, LUA, ZLIB, QUIC... */, NULL
+	"EPOLL", "THREAD", "LINUX_SPLICE", "CPU_AFFINITY", "ACCEPT4", "GETADDRINFO", "OPENSSL"
+	/* no LUA, ZLIB, QUIC... */, NULL
 };
 
 /* ---- the expression ---- */
@@ -76,17 +79,35 @@ static void version_key(const char *v, long k[4])
 	}
 }
 
-/* <0, 0, >0 as the compat version is older, equal, newer than <v>. */
-static int version_cmp(const char *v)
+/* The TLS library's name ("OpenSSL") and version ("3.0.11"), from the
+ * library itself (HAProxy asks it the same way). */
+static void ssllib(char *name, size_t nl, char *ver, size_t vl)
+{
+	const char *t = OpenSSL_version(OPENSSL_VERSION), *sp = strchr(t, ' ');
+	size_t n = sp ? (size_t)(sp - t) : strlen(t);
+
+	snprintf(name, nl, "%.*s", (int)n, t);
+	snprintf(ver, vl, "%s", sp ? sp + 1 : "");
+	ver[strcspn(ver, " ")] = 0;
+}
+
+/* <0, 0, >0 as <mine> is older, equal, newer than <v>. */
+static int version_cmp_to(const char *mine, const char *v)
 {
 	long a[4], b[4];
 
-	version_key(CFG_COMPAT_VERSION, a);
+	version_key(mine, a);
 	version_key(v, b);
 	for (int i = 0; i < 4; i++)
 		if (a[i] != b[i])
 			return a[i] < b[i] ? -1 : 1;
 	return 0;
+}
+
+/* ... of the compat version (the language tandem reads). */
+static int version_cmp(const char *v)
+{
+	return version_cmp_to(CFG_COMPAT_VERSION, v);
 }
 
 /* One argument of a predicate into <out>: up to ',' or ')', single or
@@ -129,8 +150,9 @@ static int eval_pred(struct cx *c)
 	static const struct { const char *name; int nargs; } preds[] = {
 		{ "defined", 1 }, { "feature", 1 }, { "streq", 2 }, { "strneq", 2 },
 		{ "version_atleast", 1 }, { "version_before", 1 },
+		{ "openssl_version_atleast", 1 }, { "openssl_version_before", 1 }, { "ssllib_name_startswith", 1 },
 	};
-	char args[2][1024], name[32];
+	char args[2][1024], name[32], lname[64], lver[64];
 	size_t len = strcspn(c->p, " \t(");
 	size_t i;
 	int n = 0;
@@ -138,11 +160,8 @@ static int eval_pred(struct cx *c)
 	for (i = 0; i < ARRAY_SIZE(preds); i++)
 		if (strlen(preds[i].name) == len && !strncmp(c->p, preds[i].name, len))
 			break;
-	if (i == ARRAY_SIZE(preds)) {
-		if (!strncmp(c->p, "openssl_version_", 16) || !strncmp(c->p, "ssllib_name_startswith", 22))
-			return fail(c, "predicate '%s' is not supported by tandem (it has no TLS library yet)", c->p);
+	if (i == ARRAY_SIZE(preds))
 		return fail(c, "unparsable conditional expression '%s'", c->p);
-	}
 	snprintf(name, sizeof(name), "%s", preds[i].name);
 	c->p += len;
 	skip_sp(c);
@@ -180,8 +199,17 @@ static int eval_pred(struct cx *c)
 		return strcmp(args[0], args[1]) != 0;
 	case 4:
 		return version_cmp(args[0]) >= 0;
-	default:
+	case 5:
 		return version_cmp(args[0]) < 0;
+	}
+	ssllib(lname, sizeof(lname), lver, sizeof(lver));
+	switch (i) {
+	case 6:
+		return version_cmp_to(lver, args[0]) >= 0;
+	case 7:
+		return version_cmp_to(lver, args[0]) < 0;
+	default:
+		return !strncmp(lname, args[0], strlen(args[0]));
 	}
 }
 

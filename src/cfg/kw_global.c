@@ -14,8 +14,10 @@
 #include <tandem/cli.h>
 #include <tandem/h1-t.h>
 #include <tandem/log.h>
+#include <tandem/ssl.h>
 #include "cfg_int.h"
 #include "kw_check.h"
+#include "kw_ssl.h"
 
 #define NBTHREAD_MAX   256
 #define NBTHREAD_AUTO_MAX 64     /* HAProxy's default MAX_THREADS */
@@ -26,6 +28,7 @@
 void cfg_global_init(struct global *g)
 {
 	memset(g, 0, sizeof(*g));
+	ssl_global_init(&g->ssl);
 	list_init(&g->logs);
 	g->tune_bufsize = 16384;
 	g->tune_maxrewrite = MAXREWRITE_UNSET;  /* finish: min(1024, bufsize / 2) */
@@ -52,6 +55,7 @@ void cfg_global_free(struct global *g)
 	free(g->desc);
 	free(g->cpu_map);
 	cli_sock_conf_free(&g->stats_socks);
+	ssl_global_free(&g->ssl);
 }
 
 void cli_sock_conf_free(struct list *socks)
@@ -256,7 +260,7 @@ static int gkw_ulimit(struct cfg_ctx *ctx, char **args, int nargs)
 	if (cfg_max_args(ctx, args, nargs, 1) < 0 ||
 	    cfg_arg_int(ctx, args[0], args[1], 1, 100000000, &v) < 0)
 		return -1;
-	G->rlimit_nofile = (int)v;
+	G->rlimit_nofile = G->ulimit_n = (int)v;
 	return 0;
 }
 
@@ -740,9 +744,9 @@ static int gkw_unsupported(struct cfg_ctx *ctx, char **args, int nargs)
 	const char *kw = args[0];
 
 	(void)nargs;
-	if (strncmp(kw, "ssl-", 4) == 0 || strncmp(kw, "tune.ssl.", 9) == 0 ||
-	    strcmp(kw, "ca-base") == 0 || strcmp(kw, "crt-base") == 0 || strcmp(kw, "key-base") == 0)
-		return cfg_err(ctx, "'%s' is not supported: tandem has no TLS.", kw);
+	if (strncmp(kw, "ssl-", 4) == 0 || strncmp(kw, "tune.ssl.", 9) == 0 || strcmp(kw, "key-base") == 0 ||
+	    strcmp(kw, "issuers-chain-path") == 0)
+		return cfg_err(ctx, "'%s' is not supported by tandem (its TLS keywords are listed in doc/tls.md).", kw);
 	if (strncmp(kw, "lua-", 4) == 0 || strncmp(kw, "tune.lua.", 9) == 0)
 		return cfg_err(ctx, "'%s' is not supported: tandem has no Lua.", kw);
 	if (strcmp(kw, "nbproc") == 0)
@@ -783,11 +787,32 @@ const struct cfg_kw cfg_global_kws[] = {
 	{ "strict-limits",   KW_NO_OK, gkw_strict_limits },
 	{ "cpu-map",         0, gkw_cpu_map },
 	{ "stats",           0, gkw_stats },
+	/* TLS (kw_ssl.c); the other ssl-* and tune.ssl.* words are refused */
+	{ "crt-base",        0, cfg_gkw_ssl },
+	{ "ca-base",         0, cfg_gkw_ssl },
+	{ "ssl-default-bind-ciphers",        0, cfg_gkw_ssl },
+	{ "ssl-default-bind-ciphersuites",   0, cfg_gkw_ssl },
+	{ "ssl-default-bind-curves",         0, cfg_gkw_ssl },
+	{ "ssl-default-bind-options",        0, cfg_gkw_ssl },
+	{ "ssl-default-server-ciphers",      0, cfg_gkw_ssl },
+	{ "ssl-default-server-ciphersuites", 0, cfg_gkw_ssl },
+	{ "ssl-default-server-curves",       0, cfg_gkw_ssl },
+	{ "ssl-default-server-options",      0, cfg_gkw_ssl },
+	{ "ssl-dh-param-file",               0, cfg_gkw_ssl },
+	{ "ssl-server-verify",               0, cfg_gkw_ssl },
+	{ "ssl-load-extra-files",            0, cfg_gkw_ssl },
+	{ "tune.ssl.default-dh-param",       0, cfg_gkw_ssl },
+	{ "tune.ssl.cachesize",              0, cfg_gkw_ssl },
+	{ "tune.ssl.lifetime",               0, cfg_gkw_ssl },
+	{ "tune.ssl.maxrecord",              0, cfg_gkw_ssl },
+	{ "keepalived-config", 0, cfg_vrrp_global },   /* kw_vrrp.c */
+	{ "vrrp-script-user", 0, cfg_vrrp_global },
+	{ "vrrp-script-security", 0, cfg_vrrp_global },
+	{ "vrrp-router-id",  0, cfg_vrrp_global },
 	{ "ssl-*",           0, gkw_unsupported },
 	{ "tune.ssl.*",      0, gkw_unsupported },
-	{ "ca-base",         0, gkw_unsupported },
-	{ "crt-base",        0, gkw_unsupported },
 	{ "key-base",        0, gkw_unsupported },
+	{ "issuers-chain-path", 0, gkw_unsupported },
 	{ "lua-*",           0, gkw_unsupported },
 	{ "tune.lua.*",      0, gkw_unsupported },
 	{ "nbproc",          0, gkw_unsupported },

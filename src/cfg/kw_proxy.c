@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <tandem/h1.h>
+#include <tandem/ssl.h>
 #include "cfg_int.h"
 #include "kw_check.h"
+#include "kw_ssl.h"
 
 #define PX (ctx->px)
 
@@ -34,17 +36,6 @@ static int kw_mode(struct cfg_ctx *ctx, char **args, int nargs)
 }
 
 /* ---- bind ---- */
-
-static const char *const bind_tls[] = {
-	"ssl", "crt", "crt-list", "ca-file", "crl-file", "alpn", "npn", "verify", "ciphers",
-	"ciphersuites", "curves", "ecdhe", "strict-sni", "ssl-min-ver", "ssl-max-ver",
-	"no-sslv3", "no-tlsv10", "no-tlsv11", "no-tlsv12", "no-tlsv13", "force-sslv3",
-	"force-tlsv10", "force-tlsv11", "force-tlsv12", "force-tlsv13", "tls-ticket-keys",
-	"no-tls-tickets", "prefer-client-ciphers", "allow-0rtt", "ca-ignore-err",
-	"crt-ignore-err", "generate-certificates", "ca-sign-file", "ca-sign-pass",
-	"ca-verify-file", "no-ca-names", "sigalgs", "client-sigalgs", "ocsp-update", "quic-cc-algo",
-	NULL
-};
 
 static int in_list(const char *const *l, const char *w)
 {
@@ -81,6 +72,7 @@ static int bind_port_range(const char *a, int *lo, int *hi)
 int cfg_kw_bind(struct cfg_ctx *ctx, char **args, int nargs)
 {
 	struct bind_conf opt = { 0 };
+	struct ssl_bind_conf *sc = NULL;   /* TLS options (kw_ssl.c), shared by the line's addresses */
 	char *list, *tok, *save = NULL;
 	int ret = 0;
 
@@ -89,7 +81,16 @@ int cfg_kw_bind(struct cfg_ctx *ctx, char **args, int nargs)
 	for (int i = 2; i < nargs; i++) {
 		const char *o = args[i];
 		long long v;
+		int r = cfg_bind_ssl_kw(ctx, &sc, args[1], args, i, nargs);
 
+		if (r < 0) {
+			ssl_bind_conf_release(sc);
+			return -1;
+		}
+		if (r > 0) {
+			i += r - 1;
+			continue;
+		}
 		if (strcmp(o, "name") == 0 && i + 1 < nargs) {
 			opt.name = args[++i];
 		} else if (strcmp(o, "v4v6") == 0) {
@@ -101,28 +102,34 @@ int cfg_kw_bind(struct cfg_ctx *ctx, char **args, int nargs)
 		} else if (strcmp(o, "accept-proxy") == 0) {
 			opt.accept_proxy = 1;
 		} else if (strcmp(o, "backlog") == 0 || strcmp(o, "maxconn") == 0) {
-			if (cfg_arg_int(ctx, o, args[i + 1], 1, 10000000, &v) < 0)
+			if (cfg_arg_int(ctx, o, args[i + 1], 1, 10000000, &v) < 0) {
+				ssl_bind_conf_release(sc);
 				return -1;
+			}
 			if (*o == 'b')
 				opt.backlog = (int)v;
 			else
 				opt.maxconn = (int)v;
 			i++;
-		} else if (strcmp(o, "name") == 0) {
-			return cfg_err(ctx, "'bind' : 'name' expects an argument.");
-		} else if (strcmp(o, "transparent") == 0) {
-			return cfg_err(ctx, "'bind' : 'transparent' is not supported by tandem ('freebind' binds an address not configured yet).");
-		} else if (in_list(bind_tls, o)) {
-			return cfg_err(ctx, "'bind' : '%s': TLS is not supported by tandem.", o);
 		} else {
-			return cfg_err(ctx, "'bind' : option '%s' is not supported by tandem (supported: name, v4v6, v6only, freebind, backlog, maxconn, accept-proxy).", o);
+			ssl_bind_conf_release(sc);
+			if (strcmp(o, "name") == 0)
+				return cfg_err(ctx, "'bind' : 'name' expects an argument.");
+			if (strcmp(o, "transparent") == 0)
+				return cfg_err(ctx, "'bind' : 'transparent' is not supported by tandem ('freebind' binds an address not configured yet).");
+			return cfg_err(ctx, "'bind' : option '%s' is not supported by tandem (supported: name, v4v6, v6only, "
+				       "freebind, backlog, maxconn, accept-proxy, and the TLS options of doc/tls.md).", o);
 		}
 	}
-	if (opt.v4v6 && opt.v6only)
+	if (opt.v4v6 && opt.v6only) {
+		ssl_bind_conf_release(sc);
 		return cfg_err(ctx, "'bind' : 'v4v6' and 'v6only' are mutually exclusive.");
+	}
 
-	if (!(list = strdup(args[1])))
+	if (!(list = strdup(args[1]))) {
+		ssl_bind_conf_release(sc);
 		return cfg_err(ctx, "out of memory");
+	}
 	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		char one[600], exp[512];
 		int lo, hi;
@@ -165,12 +172,15 @@ int cfg_kw_bind(struct cfg_ctx *ctx, char **args, int nargs)
 				ret = cfg_err(ctx, "out of memory");
 				break;
 			}
+			if ((b->ssl = sc))
+				sc->refs++;
 			list_add_tail(&PX->binds, &b->link);
 			b->luid = ++PX->nbind;
 			b->ctr = ctr_new();   /* option socket-stats */
 		}
 	}
 	free(list);
+	ssl_bind_conf_release(sc);   /* the binds hold theirs */
 	return ret;
 }
 
@@ -803,7 +813,6 @@ static const struct {
 	{ "log-format-sd", "custom log formats are not supported yet." },
 	{ "error-log-format", "custom log formats are not supported yet." },
 	{ "external-check", "external checks are not supported by tandem (use option httpchk or option tcp-check)." },
-	{ "server-template", "'server-template' is not supported yet (it needs DNS resolvers)." },
 	{ "contimeout", "'contimeout' is deprecated: use 'timeout connect'." },
 	{ "clitimeout", "'clitimeout' is deprecated: use 'timeout client'." },
 	{ "srvtimeout", "'srvtimeout' is deprecated: use 'timeout server'." },

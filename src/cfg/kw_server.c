@@ -20,8 +20,10 @@
 #include <string.h>
 #include <tandem/check.h>
 #include <tandem/srv_kw.h>
+#include <tandem/ssl.h>
 #include "cfg_int.h"
 #include "kw_check.h"
+#include "kw_ssl.h"
 
 /* ---- the members of struct server ------------------------------------ */
 
@@ -35,6 +37,13 @@ static void rel_str(struct server *s, size_t off)
 
 static void rel_id(struct server *s)       { rel_str(s, offsetof(struct server, id)); }
 static void rel_addr_str(struct server *s) { rel_str(s, offsetof(struct server, addr_str)); }
+static void rel_hostname(struct server *s) { rel_str(s, offsetof(struct server, hostname)); }
+
+static void rel_dns(struct server *s)
+{
+	free(s->dns);   /* plain data (dns-t.h); its resolutions are gone with the DNS module */
+	s->dns = NULL;
+}
 
 static void rel_dyn_argv(struct server *s)
 {
@@ -59,6 +68,11 @@ static void rel_hc(struct server *s)
 {
 	srv_health_free(s->hc);
 	s->hc = NULL;
+}
+
+static void rel_ssl_rt(struct server *s)
+{
+	ssl_srv_release(s);
 }
 
 static void rel_chk_px(struct server *s)
@@ -86,6 +100,7 @@ static int dup_chk_px(struct server *dst, const struct server *src)
 #define KEEP(f)     M(f, SM_KEEP, NULL, NULL)
 #define OWN(f, rel) M(f, SM_KEEP, NULL, rel)
 #define VALUE(f)    M(f, SM_VALUE, NULL, NULL)
+#define STR(f)      M(f, SM_STR, NULL, NULL)
 
 /* Every member of struct server, in declaration order (tests/unit/
  * test_srv_kw.c checks that nothing is left out). A setting a keyword
@@ -147,6 +162,37 @@ const struct srv_member srv_members[] = {
 	M(agent_send, SM_STR, NULL, NULL),
 	VALUE(agent_addr),
 	VALUE(agent_addrlen),
+	OWN(hostname, rel_hostname),  /* from its address, or `set server fqdn` */
+	KEEP(hostport),
+	KEEP(addr_gen),
+	M(resolvers_id, SM_STR, NULL, NULL),
+	KEEP(resolvers),         /* found from resolvers_id after parsing */
+	VALUE(resolve_prefer),
+	VALUE(resolve_opts),
+	VALUE(resolve_net),
+	VALUE(n_resolve_net),
+	VALUE(init_addr),
+	VALUE(init_ip),
+	OWN(dns, rel_dns),
+	VALUE(use_ssl),
+	VALUE(check_ssl),
+	VALUE(ssl_verify),
+	VALUE(ssl_min_ver),
+	VALUE(ssl_max_ver),
+	VALUE(ssl_force_ver),
+	VALUE(ssl_flags),
+	VALUE(ssl_no_reuse),
+	STR(ssl_ca_file),
+	STR(ssl_crl_file),
+	STR(ssl_crt),
+	STR(ssl_sni),
+	STR(ssl_verifyhost),
+	STR(ssl_alpn),
+	STR(ssl_ciphers),
+	STR(ssl_ciphersuites),
+	STR(check_sni),
+	STR(check_alpn),
+	OWN(ssl_rt, rel_ssl_rt), /* built after parsing (src/ssl/ssl_srv.c) */
 	KEEP(file),              /* the configuration's path or a literal: not owned */
 	KEEP(line),
 };
@@ -302,9 +348,9 @@ static int skw_disabled(struct srv_kw_ctx *c, struct server *s, const char *kw, 
 {
 	(void)c; (void)val;
 	if (strcmp(kw, "disabled") == 0)
-		s->admin |= SRV_ADMF_MAINT;
+		s->admin |= SRV_ADMF_FMAINT;
 	else
-		s->admin &= ~SRV_ADMF_MAINT;
+		s->admin &= ~SRV_ADMF_FMAINT;
 	return 0;
 }
 
@@ -552,11 +598,11 @@ static int skw_agent(struct srv_kw_ctx *c, struct server *s, const char *kw, con
 
 /* Rows: a keyword without argument, one with an argument (and an example
  * of it), a HAProxy keyword tandem refuses (rather than "unknown"). */
-#define KW0(n, fl, fn)      { n, 0, fl, fn, NULL, NULL }
-#define KW1(n, fl, fn, ex)  { n, 1, fl, fn, ex, NULL }
-#define REFUSED(n, why)     { n, 0, 0, NULL, NULL, why }   /* "keyword 'n'<why>." */
+#define KW0(n, fl, fn)      { n, 0, fl, fn, NULL, NULL, NULL }
+#define KW1(n, fl, fn, ex)  { n, 1, fl, fn, ex, NULL, NULL }
+#define KW0N(n, fl, fn, nd) { n, 0, fl, fn, NULL, NULL, nd }   /* with the words it needs beside it */
+#define REFUSED(n, why)     { n, 0, 0, NULL, NULL, why, NULL }   /* "keyword 'n'<why>." */
 #define LATER(n)            REFUSED(n, " is not supported yet")
-#define NO_TLS(n)           REFUSED(n, ": TLS is not supported by tandem")
 #define DYN SRV_KW_DYN
 
 /* The keyword table. `add server` accepts the rows flagged DYN, with the
@@ -608,10 +654,14 @@ const struct srv_kw srv_kws[] = {
 		"'source ADDR' sets a fixed source address"),
 	REFUSED("check-via-socks4", " is not supported by tandem (it has no SOCKS4 client)"),
 	REFUSED("socks4", " is not supported by tandem (it has no SOCKS4 client)"),
+	/* DNS (kw_resolvers.c); not for `add server`, as in HAProxy */
+	KW1("resolvers",      0, cfg_skw_resolvers,      "dns"),
+	KW1("resolve-prefer", 0, cfg_skw_resolve_prefer, "ipv4"),
+	KW1("resolve-net",    0, cfg_skw_resolve_net,    "10.0.0.0/8,192.168.0.0/16"),
+	KW1("resolve-opts",   0, cfg_skw_resolve_opts,   "allow-dup-ip,ignore-weight"),
+	KW1("init-addr",      0, cfg_skw_init_addr,      "last,libc,none"),
 
-	LATER("track"),
-	LATER("init-addr"), LATER("resolvers"), LATER("resolve-prefer"), LATER("resolve-net"),
-	LATER("resolve-opts"), LATER("minconn"), LATER("cookie"), LATER("redir"),
+	LATER("track"), LATER("minconn"), LATER("cookie"), LATER("redir"),
 	LATER("pool-max-conn"), LATER("pool-purge-delay"), LATER("pool-low-conn"), LATER("tfo"),
 	LATER("namespace"), LATER("proto"), LATER("check-proto"),
 	LATER("health-check"), LATER("log-proto"),
@@ -619,16 +669,47 @@ const struct srv_kw srv_kws[] = {
 	LATER("set-proxy-v2-tlv-fmt"), LATER("hash-key"), LATER("guid"), LATER("strict-maxconn"),
 	LATER("idle-ping"),
 
-	NO_TLS("ssl"), NO_TLS("verify"), NO_TLS("verifyhost"), NO_TLS("sni"), NO_TLS("ca-file"),
-	NO_TLS("crl-file"), NO_TLS("crt"), NO_TLS("alpn"), NO_TLS("npn"), NO_TLS("ciphers"),
-	NO_TLS("ciphersuites"), NO_TLS("check-ssl"), NO_TLS("check-sni"), NO_TLS("check-alpn"),
-	NO_TLS("no-ssl-reuse"), NO_TLS("ssl-min-ver"), NO_TLS("ssl-max-ver"), NO_TLS("ssl-reuse"),
-	NO_TLS("force-sslv3"), NO_TLS("force-tlsv10"), NO_TLS("force-tlsv11"), NO_TLS("force-tlsv12"),
-	NO_TLS("force-tlsv13"), NO_TLS("no-sslv3"), NO_TLS("no-tlsv10"), NO_TLS("no-tlsv11"),
-	NO_TLS("no-tlsv12"), NO_TLS("no-tlsv13"), NO_TLS("allow-0rtt"), NO_TLS("curves"),
-	NO_TLS("sigalgs"), NO_TLS("client-sigalgs"), NO_TLS("no-tls-tickets"), NO_TLS("tls-tickets"),
-	NO_TLS("send-proxy-v2-ssl"), NO_TLS("send-proxy-v2-ssl-cn"),
-	{ NULL, 0, 0, NULL, NULL, NULL }
+	/* TLS towards the server (kw_ssl.c, doc/tls.md). Not for `add server`
+	 * yet: a dynamic server's context would have to be built at run time. */
+	KW0N("ssl",          0, skw_ssl_flag, "verify none"),
+	KW0("no-ssl",        0, skw_ssl_flag),
+	KW0N("check-ssl",    0, skw_ssl_flag, "verify none"),
+	KW0("no-check-ssl",  0, skw_ssl_flag),
+	KW1("verify",        0, skw_ssl_verify, "none"),
+	KW1("verifyhost",    0, skw_ssl_str,  "www.example.com"),
+	KW0("no-verifyhost", 0, skw_ssl_flag),
+	KW1("sni",           0, skw_ssl_str,  "req.hdr(host)"),
+	KW1("ca-file",       0, skw_ssl_str,  "ca.pem"),
+	KW1("crl-file",      0, skw_ssl_str,  "crl.pem"),
+	KW1("crt",           0, skw_ssl_str,  "client.pem"),
+	KW1("alpn",          0, skw_ssl_str,  "http/1.1"),
+	KW1("ciphers",       0, skw_ssl_str,  "ECDHE+AESGCM"),
+	KW1("ciphersuites",  0, skw_ssl_str,  "TLS_AES_128_GCM_SHA256"),
+	KW1("check-sni",     0, skw_ssl_str,  "www.example.com"),
+	KW1("check-alpn",    0, skw_ssl_str,  "http/1.1"),
+	KW0("no-ssl-reuse",  0, skw_ssl_flag),
+	KW0("ssl-reuse",     0, skw_ssl_flag),
+	KW1("ssl-min-ver",   0, skw_ssl_ver,  "TLSv1.2"),
+	KW1("ssl-max-ver",   0, skw_ssl_ver,  "TLSv1.3"),
+	KW0("force-sslv3",   0, skw_ssl_flag),
+	KW0("force-tlsv10",  0, skw_ssl_flag),
+	KW0("force-tlsv11",  0, skw_ssl_flag),
+	KW0("force-tlsv12",  0, skw_ssl_flag),
+	KW0("force-tlsv13",  0, skw_ssl_flag),
+	KW0("no-sslv3",      SRV_KW_NODEF, skw_ssl_flag),   /* HAProxy: not on default-server */
+	KW0("no-tlsv10",     SRV_KW_NODEF, skw_ssl_flag),
+	KW0("no-tlsv11",     SRV_KW_NODEF, skw_ssl_flag),
+	KW0("no-tlsv12",     SRV_KW_NODEF, skw_ssl_flag),
+	KW0("no-tlsv13",     SRV_KW_NODEF, skw_ssl_flag),
+	KW0("no-tls-tickets", 0, skw_ssl_flag),
+	KW0("tls-tickets",   0, skw_ssl_flag),
+	KW1("ktls",          0, skw_ssl_str,  "off"),
+	REFUSED("allow-0rtt", ": TLS 1.3 early data (0-RTT) is not supported by tandem"),
+	REFUSED("npn", " is obsolete and not supported by tandem: use 'alpn'"),
+	LATER("curves"), LATER("sigalgs"), LATER("client-sigalgs"),
+	REFUSED("send-proxy-v2-ssl", " is not supported yet (the PROXY v2 SSL TLVs: use send-proxy-v2)"),
+	REFUSED("send-proxy-v2-ssl-cn", " is not supported yet (the PROXY v2 SSL TLVs: use send-proxy-v2)"),
+	{ NULL, 0, 0, NULL, NULL, NULL, NULL }
 };
 
 const struct srv_kw *srv_kw_find(const char *name)
@@ -670,8 +751,14 @@ int srv_parse_kws(struct srv_kw_ctx *c, struct server *s, char **args, int nargs
 struct server *srv_parse_server(struct proxy *be, const struct server *tmpl, const char *name,
 				char **args, int nargs, unsigned mode, char *err, size_t errlen)
 {
+	return srv_parse_server_at(be, tmpl, name, args, nargs, mode, 0, err, errlen);
+}
+
+struct server *srv_parse_server_at(struct proxy *be, const struct server *tmpl, const char *name,
+				   char **args, int nargs, unsigned mode, int idx, char *err, size_t errlen)
+{
 	struct srv_kw_ctx c = { .mode = mode, .err = err, .errlen = errlen };
-	int aflags = (mode & SRV_PARSE_DYNAMIC) ? ADDR_NO_RESOLVE : 0;
+	char norm[600];
 	struct server *s;
 	char why[512];
 	char *what = NULL;
@@ -685,7 +772,7 @@ struct server *srv_parse_server(struct proxy *be, const struct server *tmpl, con
 		goto oom;
 	s->be = be;
 	if (mode & SRV_PARSE_DYNAMIC) {
-		s->admin = SRV_ADMF_MAINT;       /* until `enabled` or `set server ... state ready` */
+		s->admin = SRV_ADMF_FMAINT;      /* until `enabled` or `set server ... state ready` */
 		s->init_state = INIT_UNSET;
 	}
 	if (!(s->id = strdup(name)) || !(s->addr_str = strdup(nargs > 0 ? args[0] : "")))
@@ -699,9 +786,12 @@ struct server *srv_parse_server(struct proxy *be, const struct server *tmpl, con
 	if (srv_parse_kws(&c, s, args + 1, nargs - 1, what) < 0)
 		goto fail;
 	/* no port, "+N" or "-N": the port the client connected to (HAProxy's
-	 * mapped ports) */
-	if (cfg_srv_addr(s->addr_str, &s->addr, &s->addrlen, aflags, &s->port_map, &s->port_off,
-			 why, sizeof(why)) < 0) {
+	 * mapped ports), then a name: resolved now or by DNS later, as
+	 * init-addr and resolvers say (kw_resolvers.c); run time: numeric only */
+	if (cfg_srv_port_map(s->addr_str, norm, sizeof(norm), &s->port_map, &s->port_off, why, sizeof(why)) < 0 ||
+	    ((mode & SRV_PARSE_DYNAMIC) ?
+	     cfg_addr_ex(norm, &s->addr, &s->addrlen, ADDR_PORT_MANDATORY | ADDR_NO_RESOLVE, 0, why, sizeof(why)) < 0 :
+	     cfg_srv_addr(s, norm, idx, why, sizeof(why)) < 0)) {
 		snprintf(err, errlen, "'server %s': %s.", name, why);
 		goto fail;
 	}
@@ -756,6 +846,7 @@ static int kw_default_server(struct cfg_ctx *ctx, char **args, int nargs)
 
 const struct cfg_kw cfg_server_kws[] = {
 	{ "server",         KW_BE | KW_LI,          kw_server },
+	{ "server-template", KW_BE | KW_LI,         cfg_kw_server_template },
 	{ "default-server", KW_DEF | KW_BE | KW_LI, kw_default_server },
 	{ NULL, 0, NULL }
 };

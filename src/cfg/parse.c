@@ -11,6 +11,7 @@
 #include <string.h>
 #include <tandem/cfg_lex.h>
 #include <tandem/log.h>
+#include <tandem/ssl.h>
 #include "cfg_int.h"
 
 /* ------------------------------------------------------------------ */
@@ -313,6 +314,7 @@ void cfg_proxy_free(struct proxy *px)
 		free(b->addr_str);
 		free(b->name);
 		free(b->ctr);
+		ssl_bind_conf_release(b->ssl);
 		free(b);
 	}
 	list_for_each_safe(l, n, &px->servers)
@@ -476,8 +478,6 @@ static int start_unsupported(struct cfg_ctx *ctx, char **args, int nargs)
 	(void)nargs;
 	ctx->sec = SEC_SKIP;   /* its lines are not reported one by one */
 	ctx->px = NULL;
-	if (strcmp(args[0], "resolvers") == 0)
-		return cfg_err(ctx, "section 'resolvers' is not supported by tandem yet (server names are resolved once, at load time).");
 	return cfg_err(ctx, "section '%s' is not supported by tandem.", args[0]);
 }
 
@@ -493,8 +493,11 @@ static const struct {
 	{ "listen",    start_proxy },
 	{ "vrrp",      cfg_vrrp_start },
 	{ "anycast",   cfg_bgp_start },
+	{ "vrrp-script", cfg_vrrp_start },
+	{ "vrrp-track-file", cfg_vrrp_start },
+	{ "vrrp-sync-group", cfg_vrrp_start },
 	{ "userlist",  start_unsupported },
-	{ "resolvers", start_unsupported },
+	{ "resolvers", cfg_resolvers_start },
 	{ "peers",     start_unsupported },
 	{ "program",   start_unsupported },
 	{ "cache",     start_unsupported },
@@ -590,9 +593,14 @@ static int dispatch_line(struct cfg_ctx *ctx, char **args, int nargs)
 	case SEC_SKIP:
 		return 0;
 	case SEC_VRRP:
+	case SEC_VRRP_SCRIPT:
+	case SEC_VRRP_TFILE:
+	case SEC_VRRP_GROUP:
 		return cfg_vrrp_kw(ctx, args, nargs);
 	case SEC_ANYCAST:
 		return cfg_bgp_kw(ctx, args, nargs);
+	case SEC_RESOLVERS:
+		return cfg_resolvers_kw(ctx, args, nargs);
 	case SEC_GLOBAL:
 		ctx->no = 0;
 		if (!strcmp(args[0], "no") && nargs > 1) {   /* `no strict-limits` */
@@ -635,6 +643,7 @@ struct cfg *cfg_load(const char *path, char *err, size_t errlen)
 	list_init(&cfg->proxies);
 	list_init(&cfg->vrrps);
 	list_init(&cfg->anycasts);
+	list_init(&cfg->resolvers);
 	cfg_global_init(&cfg->g);
 	ctx.cfg = cfg;
 	ctx.file = cfg->path;
@@ -674,6 +683,8 @@ struct cfg *cfg_load(const char *path, char *err, size_t errlen)
 		cfg_vrrp_check(&ctx);
 	if (!ctx.nerr)
 		cfg_bgp_check(&ctx);
+	if (!ctx.nerr)
+		cfg_resolvers_check(&ctx);
 
 	while (!list_empty(&ctx.defaults)) {
 		struct proxy *d = list_entry(ctx.defaults.next, struct proxy, link);
@@ -692,6 +703,7 @@ void cfg_free(struct cfg *cfg)
 {
 	if (!cfg)
 		return;
+	ssl_cfg_release(cfg);   /* contexts and certificates first: binds and servers point into them */
 	while (!list_empty(&cfg->proxies)) {
 		struct proxy *px = list_entry(cfg->proxies.next, struct proxy, link);
 
@@ -700,6 +712,7 @@ void cfg_free(struct cfg *cfg)
 	}
 	cfg_vrrp_free(cfg);
 	cfg_bgp_free(cfg);
+	cfg_resolvers_free(cfg);
 	cfg_global_free(&cfg->g);
 	free(cfg->path);
 	free(cfg);

@@ -209,11 +209,10 @@ int cfg_env_expand(const char *in, char *out, size_t outlen)
 	return 0;
 }
 
-int cfg_srv_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len, int flags,
-		 int *port_map, int *port_off, char *why, size_t wl)
+int cfg_srv_port_map(const char *s, char *out, size_t outlen, int *port_map, int *port_off, char *why, size_t wl)
 {
-	char exp[512], tmp[520];
-	const char *host = s, *colon;
+	char exp[512];
+	const char *host, *colon;
 	long long v;
 
 	*port_map = 0;
@@ -225,8 +224,12 @@ int cfg_srv_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len, int
 		}
 		s = exp;
 	}
-	if (!s || !*s)
-		return cfg_addr_ex(s, ss, len, flags, 0, why, wl);
+	if (!s)
+		s = "";
+	if (strlen(s) + 3 > outlen) {
+		snprintf(why, wl, "address '%s' is too long", s);
+		return -1;
+	}
 	/* the port part: after "]" for a bracketed IPv6 address, else after
 	 * the last ':' (so an IPv6 address needs brackets to have no port) */
 	host = strchr(s, '@') ? strchr(s, '@') + 1 : s;
@@ -236,26 +239,25 @@ int cfg_srv_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len, int
 	} else {
 		colon = strrchr(host, ':');
 	}
+	if (!*host || *host == '_' || (colon && colon[1] && colon[1] != '+' && colon[1] != '-')) {
+		/* a port (or an SRV label, whose records give it): as written */
+		snprintf(out, outlen, "%s", s);
+		return 0;
+	}
 	if (!colon) {                 /* no port: the client's destination port */
+		snprintf(out, outlen, "%s:0", s);
 		*port_map = 1;
-		return cfg_addr_ex(s, ss, len, flags & ~ADDR_PORT_MANDATORY, 0, why, wl);
+		return 0;
 	}
-	if (!colon[1] || colon[1] == '+' || colon[1] == '-') {   /* "HOST:", or an offset */
-		v = 0;
-		if (colon[1] && cfg_parse_int(colon + 2, 0, 65535, &v) < 0) {
-			snprintf(why, wl, "invalid port offset '%s' in '%s'", colon + 1, s);
-			return -1;
-		}
-		if ((size_t)(colon - s) + 3 > sizeof(tmp)) {
-			snprintf(why, wl, "address '%s' is too long", s);
-			return -1;
-		}
-		snprintf(tmp, sizeof(tmp), "%.*s:0", (int)(colon - s), s);
-		*port_map = 1;
-		*port_off = colon[1] == '-' ? -(int)v : (int)v;
-		return cfg_addr_ex(tmp, ss, len, flags, 0, why, wl);
+	v = 0;                        /* "HOST:", or an offset */
+	if (colon[1] && cfg_parse_int(colon + 2, 0, 65535, &v) < 0) {
+		snprintf(why, wl, "invalid port offset '%s' in '%s'", colon + 1, s);
+		return -1;
 	}
-	return cfg_addr_ex(s, ss, len, flags, 0, why, wl);
+	snprintf(out, outlen, "%.*s:0", (int)(colon - s), s);
+	*port_map = 1;
+	*port_off = colon[1] == '-' ? -(int)v : (int)v;
+	return 0;
 }
 
 int cfg_parse_source(const char *s, struct conn_src *src, int flags, char *why, size_t wl)

@@ -11,6 +11,7 @@
  * (health.c), then atomic stores of server.state/eweight that lb.c reads
  * without locks, and the HAProxy log lines. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <unistd.h>
 #include <netinet/in.h>
@@ -20,6 +21,7 @@
 #include <tandem/clock.h>
 #include <tandem/log.h>
 #include <tandem/loop.h>
+#include <tandem/shm_hist.h>
 #include <tandem/srv_admin.h>
 #include <tandem/srv_state.h>
 #include <tandem/worker.h>
@@ -145,6 +147,23 @@ static void quote_info(char *dst, size_t len, const char *src)
 	dst[o] = 0;
 }
 
+/* Record a server's state change for the dashboard and `show
+ * state-changes` (shm_hist.h). */
+static void record_change(const struct server *s, int kind, const char *from, const char *to,
+			  const char *reason, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static void record_change(const struct server *s, int kind, const char *from, const char *to,
+			  const char *reason, const char *fmt, ...)
+{
+	char detail[SC_DETAIL_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	shm_state_change(&(struct state_change){ .kind = kind, .proxy = s->be->id, .server = s->id,
+		.from = from, .to = to, .reason = reason, .detail = detail });
+}
+
 static void log_transition(struct server *s, const struct hs_out *o, int up)
 {
 	struct proxy *be = s->be;
@@ -161,6 +180,9 @@ static void log_transition(struct server *s, const struct hs_out *o, int up)
 	if (o->duration >= 0)
 		snprintf(reason + n, sizeof(reason) - n, ", check duration: %dms", o->duration);
 	be_count(be, &act, &bck);
+	record_change(s, SC_HEALTH, up ? "DOWN" : "UP", up ? "UP" : "DOWN", hchk_status_desc(o->status),
+		      "%s%s. %d active and %d backup servers %s.", hchk_status_info(o->status),
+		      reason + strlen("reason: ") + strlen(hchk_status_desc(o->status)), act, bck, up ? "online" : "left");
 	if (up)
 		log_event(LL_WARNING, "%sServer %s/%s is UP, %s. %d active and %d backup servers online.%s"
 			  " 0 sessions requeued, 0 total in queue.",
@@ -322,6 +344,14 @@ static void tick_cb(struct ev_timer *tmr)
 		if (need)
 			srv_health_apply(h, &ev, &o);
 		busy = h->run.running;
+		/* a check asked for at once (srv_health_renew): once the server
+		 * is out of maintenance, where no check runs */
+		if (LD(h->hurry) && h->conf.has_check && !busy && !LD(h->paused) &&
+		    !(LD(h->srv->admin) & SRV_ADMF_MAINT)) {
+			ST(h->hurry, 0);
+			loop_timer_set(this_loop, &h->run.tmr, now_ms);
+			continue;
+		}
 		if (resched && h->conf.has_check && !busy) {
 			uint32_t inter;
 
@@ -552,11 +582,15 @@ void checks_stop_thread(int tid)
  * this thread owns (dynamic ones). Paused and deleted servers are noticed
  * by their owner thread at its next timer. */
 
-static void log_forced(struct server *s, int state, const char *why)
+static void log_forced(struct server *s, int was, int state, const char *why)
 {
 	int act, bck;
 
 	be_count(s->be, &act, &bck);
+	record_change(s, SC_ADMIN, was == SRV_ST_STOPPED ? "DOWN" : was == SRV_ST_STOPPING ? "NOLB" : "UP",
+		      state == SRV_ST_STOPPED ? "DOWN" : state == SRV_ST_STOPPING ? "NOLB" : "UP", why,
+		      "forced health; %d active and %d backup servers %s.", act, bck,
+		      state == SRV_ST_RUNNING ? "online" : "left");
 	if (state == SRV_ST_RUNNING)
 		log_event(LL_WARNING, "%sServer %s/%s is UP, %s. %d active and %d backup servers online.%s"
 			  " 0 sessions requeued, 0 total in queue.", s->backup ? "Backup " : "", s->be->id, s->id,
@@ -599,12 +633,13 @@ int srv_health_force(struct server *s, int state, const char *why)
 		srv_set_eweight(s, h->hs.eweight);
 	}
 	h->hs.state = state;
+	h->hs.passive_down = 0;   /* the admin decided, not live traffic */
 	srv_set_state(s, state);
 	if (was != state)
 		ST(s->last_change, clock_wall_us() / 1000000);
 	pthread_mutex_unlock(&h->lock);
 	if (was != state && !(LD(s->admin) & SRV_ADMF_MAINT)) {
-		log_forced(s, state, why);
+		log_forced(s, was, state, why);
 		if ((was == SRV_ST_STOPPED) != (state == SRV_ST_STOPPED))
 			be_transition(s->be, state != SRV_ST_STOPPED, now);
 	}
@@ -651,6 +686,36 @@ void srv_health_addr_changed(struct server *s)
 {
 	if (s->hc)
 		__atomic_fetch_add(&s->hc->addr_gen, 1, __ATOMIC_RELEASE);
+}
+
+void srv_health_renew(struct server *s, int reset)
+{
+	struct srv_health *h = s->hc;
+	uint64_t now = clock_mono_us() / 1000;
+
+	if (!h || !h->conf.has_check)
+		return;
+	if (reset) {
+		struct hs old;
+		int was, is;
+
+		pthread_mutex_lock(&h->lock);
+		old = h->hs;
+		was = old.state;
+		hs_init(&h->hs, &h->conf, now);
+		/* the counters go on: only the verdict starts again */
+		h->hs.chkfail = old.chkfail;
+		h->hs.chkdown = old.chkdown;
+		h->hs.hanafail = old.hanafail;
+		h->hs.downtime = old.downtime + (old.down_since && now > old.down_since ? now - old.down_since : 0);
+		is = h->hs.state;
+		if ((was == SRV_ST_STOPPED) != (is == SRV_ST_STOPPED))
+			__atomic_fetch_add(&s->be->srv_nout, is == SRV_ST_STOPPED ? 1 : -1, __ATOMIC_RELAXED);
+		ST(s->eweight, h->hs.eweight);
+		ST(s->state, is);
+		pthread_mutex_unlock(&h->lock);
+	}
+	ST(h->hurry, 1);
 }
 
 int srv_health_attach(struct server *s, int paused)

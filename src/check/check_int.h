@@ -87,6 +87,17 @@ int  chk_agent_init(struct srv_health *h);
 void chk_agent_start(struct srv_health *h, uint32_t delay);
 void chk_agent_stop(struct srv_health *h);
 void chk_agent_free(struct srv_health *h);
+/* check_ssl.c: TLS under a check (check-ssl), on the owner thread. */
+/* The check of <h> uses TLS (the server's effective check-ssl). */
+int  chk_tls_wanted(const struct srv_health *h);
+/* Connected: start or continue the handshake. 1 done, 0 waiting (the
+ * events it needs are set), -1 failed (reported: L6RSP). */
+int  chk_tls_step(struct srv_health *h);
+/* Read and write through TLS when the check has it (sock_recv/sock_send's
+ * contract otherwise). */
+ssize_t chk_recv(struct srv_health *h, void *p, size_t len, int *st, int *err);
+ssize_t chk_send(struct srv_health *h, const void *p, size_t len, int *st, int *err);
+void chk_tls_close(struct chk_run *r);
 
 /* check_http.c */
 /* Build the HTTP request of <px> (malloc'd into *out). Length or -1. */

@@ -64,6 +64,7 @@ void chk_conn_close(struct srv_health *h)
 {
 	struct chk_run *r = &h->run;
 
+	chk_tls_close(r);
 	if (r->fd >= 0) {
 		struct linger lg = { 1, 0 };
 
@@ -160,6 +161,10 @@ void chk_conn_timeout(struct srv_health *h)
 	char where[HS_DESC_LEN];
 
 	tcp_where(h, where, sizeof(where));
+	if (h->run.connected && h->run.ssl && !h->run.tls_done) {
+		chk_report(h, HCHK_L6TOUT, 0, NULL);   /* the TLS handshake did not end */
+		return;
+	}
 	chk_report(h, h->run.connected ? chk_tout_status(h, HCHK_L7TOUT) : HCHK_L4TOUT, 0, where);
 }
 
@@ -204,7 +209,7 @@ static int send_some(struct srv_health *h)
 
 	while (r->outoff < r->outlen) {
 		int st, err = 0;
-		ssize_t n = sock_send(r->fd, r->out + r->outoff, r->outlen - r->outoff, &st, &err);
+		ssize_t n = chk_send(h, r->out + r->outoff, r->outlen - r->outoff, &st, &err);
 
 		if (st == SIO_AGAIN)
 			break;
@@ -233,7 +238,7 @@ static int recv_some(struct srv_health *h)
 	}
 	while (!r->eof && r->inlen < r->incap) {
 		int st, err = 0;
-		ssize_t n = sock_recv(r->fd, r->in + r->inlen, r->incap - r->inlen, &st, &err);
+		ssize_t n = chk_recv(h, r->in + r->inlen, r->incap - r->inlen, &st, &err);
 
 		if (n > 0) {
 			r->inlen += (size_t)n;
@@ -370,7 +375,7 @@ static void progress(struct srv_health *h)
 	else if (is_http(h))
 		http_run(h);
 	else
-		chk_report(h, HCHK_L4OK, 0, NULL);
+		chk_report(h, h->run.ssl ? HCHK_L6OK : HCHK_L4OK, 0, NULL);
 }
 
 static void connected(struct srv_health *h)
@@ -381,10 +386,12 @@ static void connected(struct srv_health *h)
 	if (be->to.check)   /* from now on, "timeout check" bounds the check */
 		loop_timer_set(owner_loop(h), &h->run.tmr, now_ms + be->to.check);
 	want(h, 0);
-	if (h->run.pplen)   /* a PROXY protocol header goes out before anything */
+	if (h->run.pplen)   /* a PROXY protocol header goes out before anything, TLS included */
 		chk_pp_prepare(h, h->run.fd);
-	if (h->run.ppoff < h->run.pplen && !is_tcp(h) && send_pp(h) <= 0)
-		return;
+	if (h->run.ppoff < h->run.pplen && send_pp(h) <= 0)
+		return;   /* io_cb sends the rest */
+	if (chk_tls_wanted(h) && chk_tls_step(h) <= 0)
+		return;   /* TLS first (check-ssl): io_cb continues it */
 	progress(h);
 }
 
@@ -406,9 +413,20 @@ static void io_cb(struct ev_io *io, uint32_t ev)
 			connected(h);
 		return;
 	}
-	if (r->ppoff < r->pplen && !is_tcp(h)) {   /* an HTTP check's PROXY header */
+	if (r->ppoff < r->pplen) {   /* the PROXY header, before TLS and the check */
 		if (send_pp(h) <= 0)
 			return;
+		want(h, 0);
+		if (chk_tls_wanted(h) && chk_tls_step(h) <= 0)
+			return;
+		progress(h);
+		return;
+	}
+	if (r->ssl && !r->tls_done) {
+		if (chk_tls_step(h) <= 0)
+			return;
+		progress(h);
+		return;
 	}
 	if ((ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) && recv_some(h) < 0)
 		return;

@@ -361,6 +361,10 @@ void hs_step(struct hs *h, const struct hs_conf *c, const struct hs_event *ev, u
 	}
 	publish(h, c, now, out);
 	out->passive = ev->type != HS_EV_CHECK;
+	if (out->went_down)
+		h->passive_down = out->passive;
+	else if (out->went_up)
+		h->passive_down = 0;
 }
 
 uint32_t hs_next_inter(const struct hs *h, const struct hs_conf *c)

@@ -2,9 +2,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/mman.h>
 #include <tandem/log.h>
 #include <tandem/shm.h>
+#include <tandem/shm_hist.h>
 
 struct tdm_shm *tdm_shm;
 static char *arena;          /* SHM_ARENA_SIZE bytes, mapped with tdm_shm (same address in every process) */
@@ -26,6 +28,9 @@ int shm_create(void)
 	}
 	arena = a;
 	tdm_shm = p;
+	/* the history (shm_hist.h): without it, tandem runs without history */
+	if (shm_hist_create() < 0)
+		log_event(LL_WARNING, "shared area: cannot map the history: the dashboard shows no history and the rates read 0.");
 	return 0;
 }
 
@@ -268,6 +273,71 @@ int shm_srv_read(const struct shm_srv *r, struct shm_srv *out)
 	return -1;
 }
 
+/* ---- resolutions (reload handover of the DNS timing) ------------------------ */
+
+int shm_is_current(void)
+{
+	static pid_t me;
+
+	if (!me)
+		me = getpid();
+	return tdm_shm && __atomic_load_n(&tdm_shm->worker_pid, __ATOMIC_ACQUIRE) == me;
+}
+
+struct shm_dns *shm_dns_find(const char *rs, const char *name, int kind, int create)
+{
+	int i, n;
+	struct shm_dns *d;
+
+	if (!tdm_shm)
+		return NULL;
+	n = __atomic_load_n(&tdm_shm->ndns, __ATOMIC_ACQUIRE);
+	for (i = 0; i < n && i < SHM_MAX_DNS; i++) {
+		d = &tdm_shm->dns[i];
+		if (__atomic_load_n(&d->used, __ATOMIC_ACQUIRE) && d->kind == kind && shm_eq(d->rs, rs) &&
+		    shm_eq(d->name, name))
+			return d;
+	}
+	if (!create || n >= SHM_MAX_DNS || !shm_is_current())
+		return NULL;
+	/* one writer (the current worker's thread 0): fill, then publish */
+	d = &tdm_shm->dns[n];
+	memset(d, 0, sizeof(*d));
+	if (shm_put(rs, strlen(rs), &d->rs) < 0 || shm_put(name, strlen(name), &d->name) < 0)
+		return NULL;
+	d->kind = kind;
+	__atomic_store_n(&d->used, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&tdm_shm->ndns, n + 1, __ATOMIC_RELEASE);
+	return d;
+}
+
+void shm_dns_write(struct shm_dns *d, int status, uint64_t last_valid_ms, uint64_t last_query_ms)
+{
+	if (!shm_is_current())
+		return;   /* a retiring worker no longer speaks for the servers */
+	__atomic_add_fetch(&d->seq, 1, __ATOMIC_ACQ_REL);
+	d->status = status;
+	d->last_valid_ms = last_valid_ms;
+	d->last_query_ms = last_query_ms;
+	__atomic_add_fetch(&d->seq, 1, __ATOMIC_RELEASE);
+}
+
+int shm_dns_read(const struct shm_dns *d, struct shm_dns *out)
+{
+	for (int tries = 0; tries < 1000; tries++) {
+		uint32_t a = __atomic_load_n(&d->seq, __ATOMIC_ACQUIRE), b;
+
+		if (a & 1)
+			continue;
+		memcpy(out, d, sizeof(*out));
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		b = __atomic_load_n(&d->seq, __ATOMIC_RELAXED);
+		if (a == b)
+			return 0;
+	}
+	return -1;
+}
+
 /* ---- counters ---------------------------------------------------------- */
 
 /* Claim the next slot of a table of <max> (any process, any thread). */
@@ -343,7 +413,7 @@ void shm_bind_server_counters(struct server *s)
 	if (!(c = srvc_find(s->be->id, s->id)))
 		return;
 	free(s->ctr);
-	s->ctr = &c->c;
+	s->ctr = &c->c[0];
 	s->ctr_shared = 1;
 }
 
@@ -360,8 +430,8 @@ void shm_bind_counters(struct cfg *cfg)
 		if (!px->ctr_shared && (c = pxc_find(px->id, px->cap))) {
 			free(px->fe_ctr);
 			free(px->be_ctr);
-			px->fe_ctr = &c->fe;
-			px->be_ctr = &c->be;
+			px->fe_ctr = &c->fe[0];
+			px->be_ctr = &c->be[0];
 			px->ctr_shared = 1;
 		}
 		list_for_each(sl, &px->servers)

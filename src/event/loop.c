@@ -236,6 +236,14 @@ static void run_timers(struct loop *l)
 	l->tpass = 0;
 }
 
+void loop_finish(struct loop *l)
+{
+	int rounds = 16;  /* tasks may queue tasks (a close frees a stream, then its session) */
+
+	while (!list_empty(&l->tasks) && rounds-- > 0)
+		run_tasks(l);
+}
+
 void loop_run(struct loop *l)
 {
 	struct epoll_event evs_local[MAX_EVENTS], *evs = evs_local;

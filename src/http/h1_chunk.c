@@ -11,11 +11,24 @@
  *    "5 \r\n" (trailing space, no extension) is refused.
  *  - every line ends in CRLF; chunk data must be followed by CRLF.
  *  - trailer fields: token ":" value (no CTL but HTAB), no obs-fold.
+ *  - trailer fields that a recipient must know before the content (RFC
+ *    9110 6.5.1) and that a proxy acts on are refused, because a next hop
+ *    that merges trailers into the header section would then see other
+ *    framing, another host, other connection options or credentials than
+ *    tandem saw: framing (Content-Length, Transfer-Encoding, Trailer),
+ *    routing (Host), connection management (Connection, Keep-Alive,
+ *    Proxy-Connection, TE, Upgrade), request controls (Expect,
+ *    Max-Forwards) and authentication (Authorization, Proxy-Authorization).
+ *    Content-format fields (Content-Type...) pass: they change nothing on
+ *    the way, and clients use them as examples of trailers. Names are
+ *    compared case-insensitively, with '_' read as '-' and runs of '-'
+ *    folded, as the head parser does for Content-Length look-alikes.
  *  - bounds: a chunk-size line (size + extensions) is at most
  *    H1_CHUNK_MAX_LINE bytes, the trailer section at most
  *    H1_CHUNK_MAX_TRAILERS bytes.
  */
 #include <stdint.h>
+#include <string.h>
 #include <tandem/h1.h>
 #include "h1_chars.h"
 
@@ -59,6 +72,39 @@ static inline int is_vchar(unsigned char c)
 	return (h1_ctab[c] & C_VAL) != 0;
 }
 
+/* Trailer field names refused (see the top of this file), in the folded
+ * form trailer_name_add() produces. */
+static const char *const refused_trailers[] = {
+	"content-length", "transfer-encoding", "trailer", "host",
+	"connection", "keep-alive", "proxy-connection", "te", "upgrade",
+	"expect", "max-forwards", "authorization", "proxy-authorization",
+};
+
+/* One more byte (a tchar) of a trailer field name. */
+static inline void trailer_name_add(struct h1_chunk *c, unsigned char ch)
+{
+	if (ch == '_')
+		ch = '-';
+	else if (ch >= 'A' && ch <= 'Z')
+		ch = (unsigned char)(ch + 32);
+	if (ch == '-' && c->tlen && c->tlen <= H1_CHUNK_TNAME_MAX && c->tname[c->tlen - 1] == '-')
+		return;                         /* fold runs of '-' */
+	if (c->tlen < H1_CHUNK_TNAME_MAX)
+		c->tname[c->tlen] = (char)ch;
+	if (c->tlen <= H1_CHUNK_TNAME_MAX)
+		c->tlen++;
+}
+
+static int trailer_refused(const struct h1_chunk *c)
+{
+	if (c->tlen > H1_CHUNK_TNAME_MAX)
+		return 0;
+	for (size_t i = 0; i < sizeof(refused_trailers) / sizeof(refused_trailers[0]); i++)
+		if (strlen(refused_trailers[i]) == c->tlen && !memcmp(refused_trailers[i], c->tname, c->tlen))
+			return 1;
+	return 0;
+}
+
 static inline int hexval(unsigned char c)
 {
 	if (c >= '0' && c <= '9') return c - '0';
@@ -75,6 +121,7 @@ void h1_chunk_init(struct h1_chunk *c)
 	c->trailers = 0;
 	c->done = 0;
 	c->data_total = 0;
+	c->tlen = 0;
 }
 
 /* After the CRLF of a size line: data, or trailers for the last chunk. */
@@ -234,18 +281,26 @@ ssize_t h1_chunk_feed(struct h1_chunk *c, const char *buf, size_t len)
 			st = CS_SIZE0;
 			break;
 		case CS_TRL_START:
-			if (ch == '\r')
+			if (ch == '\r') {
 				st = CS_END_LF;
-			else if (is_tchar(ch))
+			} else if (is_tchar(ch)) {
+				c->tlen = 0;
+				trailer_name_add(c, ch);
 				st = CS_TRL_NAME;
-			else
+			} else {
 				goto bad;    /* includes obs-fold and bare LF */
+			}
 			break;
 		case CS_TRL_NAME:
-			if (ch == ':')
+			if (ch == ':') {
+				if (trailer_refused(c))
+					goto bad;
 				st = CS_TRL_VALUE;
-			else if (!is_tchar(ch))
+			} else if (is_tchar(ch)) {
+				trailer_name_add(c, ch);
+			} else {
 				goto bad;
+			}
 			break;
 		case CS_TRL_VALUE:
 			if (ch == '\r')

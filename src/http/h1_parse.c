@@ -18,11 +18,18 @@
  *  - Transfer-Encoding: every coding must be a token with well-formed
  *    parameters; "chunked" takes no parameter and may appear only once.
  *    Request: must end in chunked (else 400, RFC 9112 6.3), may not come
- *    with Content-Length or in HTTP/1.0 (400); a coding other than chunked,
- *    gzip, deflate, compress, x-gzip, x-compress, identity (a no-op that
- *    RFC 7230 dropped but senders still use) gives 501. Response: not
- *    ending in chunked means the body runs to close; with Content-Length or
- *    in HTTP/1.0 it is refused (502).
+ *    with Content-Length or in HTTP/1.0 (400); anything but the single
+ *    value "chunked" (another coding before it, even gzip or identity, or
+ *    a list with empty elements such as ",chunked,") gives 501, as nginx
+ *    does: tandem applies no other coding, and a list a next hop could
+ *    read differently is not passed on. Response: codings before chunked
+ *    are forwarded as received (the client decodes them); not ending in
+ *    chunked means the body runs to close; with Content-Length or in
+ *    HTTP/1.0 it is refused (502).
+ *  - absolute-form targets: scheme http or https (any case), a non-empty
+ *    host, no userinfo; else 400. The authority replaces the Host value
+ *    (RFC 9112 3.2.2: the Host field's value is repointed at the authority
+ *    inside the target), so the next hop never sees two hosts.
  *  - A header name that differs from Content-Length / Transfer-Encoding
  *    only by '_' or repeated '-' (e.g. "Content_Length") is refused: some
  *    servers (CGI-style) fold such names onto the real ones.
@@ -79,6 +86,9 @@ struct pstate {
 	int            te_unknown;  /* a coding we do not implement appears */
 	int            conn_other;  /* Connection names other fields */
 	size_t         te_pos;      /* offset of the (last) Transfer-Encoding value */
+	int            te_other;    /* a coding other than chunked, or an empty list element */
+	int            host_idx;    /* index of the Host field in msg->hdrs */
+	struct h1_str  auth;        /* authority of an absolute-form target (len 0: none) */
 };
 
 /* Record an error in the message and return H1_ERROR. */
@@ -270,16 +280,56 @@ static int authority_ok(const char *p, size_t n)
 	return 1;
 }
 
-/* absolute-form (RFC 9112 3.2.2): only the scheme is checked here,
- * ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":". */
-static int absolute_ok(const char *p, size_t n)
+/* absolute-form (RFC 9112 3.2.2, RFC 9110 4.2): "http" or "https" (any
+ * case) "://" authority, then path-abempty [ "?" query ]. The authority is
+ * host [ ":" port ], host a non-empty reg-name / IPv4 (authority characters
+ * without '[', ']', ':') or an IP-literal "[...]"; port is *DIGIT. Userinfo
+ * ("user:pass@") and any other scheme are refused with 400: tandem only
+ * forwards http(s) requests, and a credential in the target would travel in
+ * clear to every log on the way (RFC 9110 4.2.4 deprecates it). On success
+ * the authority is remembered: it replaces the Host value (see
+ * h1_parse_request). */
+static int parse_absolute(struct pstate *s, const char *p, size_t n)
 {
-	size_t i = 0;
-	if (n < 2 || !((p[0] | 0x20) >= 'a' && (p[0] | 0x20) <= 'z'))
-		return 0;
+	size_t i, hs, he;
+
+	if (!((p[0] | 0x20) >= 'a' && (p[0] | 0x20) <= 'z'))
+		return fail(s, 400, "invalid request-target form", p);
 	for (i = 1; i < n && CLS(p[i], C_SCHEME); i++)
 		;
-	return i < n && p[i] == ':';
+	if (i == n || p[i] != ':')
+		return fail(s, 400, "invalid request-target form", p);
+	if (!tok_ieq(p, i, "http", 4) && !tok_ieq(p, i, "https", 5))
+		return fail(s, 400, "scheme other than http or https", p);
+	if (n - i < 3 || memcmp(p + i, "://", 3))
+		return fail(s, 400, "absolute-form without authority", p + i);
+	i += 3;
+	hs = i;
+	for (he = i; he < n && p[he] != '/' && p[he] != '?' && p[he] != '#'; he++)
+		if (p[he] == '@')
+			return fail(s, 400, "userinfo in request-target", p + he);
+	if (i < n && p[i] == '[') {         /* IP-literal */
+		for (i++; i < n && p[i] != ']'; i++)
+			if (!CLS(p[i], C_HOST) || p[i] == '[')
+				break;
+		if (i == n || p[i] != ']' || i == hs + 1)
+			return fail(s, 400, "invalid host in request-target", p + i);
+		i++;
+	} else {
+		for (; i < n && CLS(p[i], C_HOST) && p[i] != ':' && p[i] != '[' && p[i] != ']'; i++)
+			;
+	}
+	he = i;
+	if (i < n && p[i] == ':')
+		for (i++; i < n && p[i] >= '0' && p[i] <= '9'; i++)
+			;
+	if (i < n && p[i] != '/' && p[i] != '?')
+		return fail(s, 400, "invalid authority in request-target", p + i);
+	if (he == hs)
+		return fail(s, 400, "empty host in request-target", p + hs);
+	s->auth.p = p + hs;
+	s->auth.len = (uint32_t)(i - hs);
+	return 0;
 }
 
 /* Parse the request line at <p>. On success stores method/uri/version and
@@ -347,8 +397,8 @@ static int parse_request_line(struct pstate *s, const char **pp)
 	} else if (tok[0] == '*') {
 		if (m->uri.len != 1 || m->meth != H1_M_OPTIONS)
 			return fail(s, 400, "asterisk-form only with OPTIONS", tok);
-	} else if (tok[0] != '/' && !absolute_ok(tok, m->uri.len)) {
-		return fail(s, 400, "invalid request-target form", tok);
+	} else if (tok[0] != '/' && parse_absolute(s, tok, m->uri.len) < 0) {
+		return H1_ERROR;
 	}
 	*pp = p + 2;
 	return 0;
@@ -484,6 +534,8 @@ static int parse_te(struct pstate *s, struct h1_hdr *h)
 
 	s->msg->flags |= H1_F_HAS_TE;
 	s->te_pos = (size_t)(p - s->buf);
+	if (memchr(p, ',', (size_t)(e - p)))
+		s->te_other = 1;   /* a list, even ",chunked,": not the plain "chunked" */
 	while (p < e) {
 		size_t n;
 		int params = 0;
@@ -546,6 +598,7 @@ static int parse_te(struct pstate *s, struct h1_hdr *h)
 			s->te_last_chk = 1;
 		} else {
 			s->te_last_chk = 0;
+			s->te_other = 1;
 			if (!TOK_IS(t, n, "gzip") && !TOK_IS(t, n, "deflate") &&
 			    !TOK_IS(t, n, "compress") && !TOK_IS(t, n, "x-gzip") &&
 			    !TOK_IS(t, n, "x-compress") && !TOK_IS(t, n, "identity"))
@@ -595,6 +648,7 @@ static int parse_host(struct pstate *s, struct h1_hdr *h)
 			return fail(s, 400, "invalid Host", h->value.p + i);
 	m->host = h->value;
 	m->flags |= H1_F_HAS_HOST;
+	s->host_idx = (int)(h - m->hdrs);
 	return 0;
 }
 
@@ -817,7 +871,19 @@ int h1_parse_request(const char *buf, size_t len, struct h1_msg *msg,
 			return fail(&s, 400, "Transfer-Encoding does not end in chunked", at);
 		if (s.te_unknown)
 			return fail(&s, 501, "unknown transfer coding", at);
+		/* tandem applies no coding but chunked: a body under another
+		 * coding, or a list a next hop could read another way, is not
+		 * forwarded (nginx answers 501 to anything but "chunked") */
+		if (s.te_other)
+			return fail(&s, 501, "Transfer-Encoding other than chunked", at);
 		msg->flags |= H1_F_CHUNKED;
+	}
+	/* absolute-form: the target's authority is the host (RFC 9112 3.2.2):
+	 * the Host field's value is repointed at it, so that the next hop
+	 * sees one host only (zero-copy: the slice is inside the target). */
+	if (s.auth.len && s.host_count) {
+		msg->hdrs[s.host_idx].value = s.auth;
+		msg->host = s.auth;
 	}
 	if (s.conn_other)
 		mark_connection_options(msg);

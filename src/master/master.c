@@ -27,6 +27,7 @@
 #include <tandem/log.h>
 #include <tandem/master.h>
 #include <tandem/shm.h>
+#include <tandem/shm_hist.h>
 #include <tandem/sock.h>
 #include <tandem/vrrp.h>
 #include <tandem/worker.h>
@@ -255,6 +256,18 @@ static int reap_old(pid_t p)
 	return 0;
 }
 
+/* The worker changed (reload, restart after a crash): a state change the
+ * dashboard and `show state-changes` list (shm_hist.h). */
+static void process_change(int old_pid, int new_pid, const char *reason, const char *detail)
+{
+	char from[24], to[24];
+
+	snprintf(from, sizeof(from), "pid %d", old_pid);
+	snprintf(to, sizeof(to), "pid %d", new_pid);
+	shm_state_change(&(struct state_change){ .kind = SC_PROCESS, .object = "worker",
+		.from = from, .to = to, .reason = reason, .detail = detail });
+}
+
 /* Tell whoever asked (the admin socket's `reload`) how the reload ended. */
 static void reload_result(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void reload_result(int ok, const char *fmt, ...)
@@ -330,6 +343,7 @@ static void reload(struct cfg **cfgp, pid_t *wpid, const char *path)
 	bgp_reload(ncfg);   /* nothing is withdrawn */
 	log_event(LL_NOTICE, "Reload done: worker (%d) serves, former worker (%d) is finishing its connections.",
 		  (int)np, (int)*wpid);
+	process_change((int)*wpid, (int)np, "reload", "the new configuration is served");
 	reload_result(1, "worker %d serves the new configuration", (int)np);
 	/* sockets of the old config that the new one did not take: closed here;
 	 * the former worker closes its own copies when it retires */
@@ -476,6 +490,7 @@ int master_run(struct cfg **cfgp)
 					free(path);
 					return 1;
 				}
+				process_change((int)p, (int)wpid, "worker restarted", how);
 				last_start_ms = mono_ms();
 			}
 			if (stopping && wpid <= 0 && !nold) {

@@ -50,6 +50,8 @@ int conn_init(struct conn *c, int fd, void (*cb)(struct ev_io *, uint32_t), void
 void conn_note_events(struct conn *c, uint32_t ev)
 {
 	if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		c->flags |= CF_RD_READY | ((c->flags & CF_WR_WANT_RD) ? CF_WR_READY : 0);
+	if ((ev & (EPOLLOUT | EPOLLHUP | EPOLLERR)) && (c->flags & CF_RD_WANT_WR))
 		c->flags |= CF_RD_READY;
 	/* The FIN's edge has fired now and will not fire again: a later short
 	 * read must not make us forget that the end is already queued. */
@@ -118,6 +120,23 @@ ssize_t conn_sendv(struct conn *c, struct iovec *iov, int n)
 	}
 	c->flags |= CF_ERROR;
 	return -1;
+}
+
+int conn_handshake(struct conn *c)
+{
+	if (c->flags & CF_CLOSED)
+		return -1;
+	return c->xprt && c->xprt->handshake ? c->xprt->handshake(c) : 1;
+}
+
+void conn_shutw(struct conn *c)
+{
+	if (c->flags & (CF_SHUTW | CF_CLOSED))
+		return;
+	if (c->xprt && c->xprt->shutw)
+		c->xprt->shutw(c);
+	shutdown(c->io.fd, SHUT_WR);
+	c->flags |= CF_SHUTW;
 }
 
 void conn_close(struct conn *c)

@@ -1,4 +1,7 @@
-/* Reload state handover: see handover.h. Servers added at run time (admin
+/* Reload state handover: see handover.h. Servers resolved by DNS keep
+ * their address, their SRV record (slot) and their maintenance by
+ * resolution (src/dns/dns_srv.c fills and reads that part), so a reload
+ * never leaves a backend without servers nor re-asks every name. Servers added at run time (admin
  * socket) are re-created from their `add server` line, servers removed at
  * run time stay removed (a tombstone record), so the new worker has the
  * same servers as the old one, not only those of the configuration file. A record is keyed by backend and
@@ -13,6 +16,7 @@
 #include <tandem/cfg.h>
 #include <tandem/check.h>
 #include <tandem/clock.h>
+#include <tandem/dns.h>
 #include <tandem/handover.h>
 #include <tandem/log.h>
 #include <tandem/shm.h>
@@ -86,6 +90,7 @@ void handover_publish(struct cfg *cfg)
 			    shm_argv_put(s->dyn_argv, &r->dyn_argv) < 0)
 				r->dynamic = 0;   /* no room: it cannot be re-created (logged by shm) */
 			r->deleted = 0;
+			dns_handover_fill(s, r);
 			r->published_ms = now;
 			shm_srv_write_end(r);
 		}
@@ -151,7 +156,7 @@ static void import_server_set(struct cfg *cfg)
 			/* removed at run time: out of rotation for good in this
 			 * worker too (it stays in memory: nothing runs yet, but
 			 * the health module already holds it) */
-			__atomic_fetch_or(&s->admin, SRV_ADMF_MAINT, __ATOMIC_RELAXED);
+			__atomic_fetch_or(&s->admin, SRV_ADMF_FMAINT, __ATOMIC_RELAXED);
 			srv_health_detach(s);
 			list_del(&s->link);
 			px->nsrv--;
@@ -190,8 +195,11 @@ int handover_import(struct cfg *cfg)
 			if (!r || !r->published_ms || shm_srv_read(r, &rec) < 0)
 				continue;
 			/* admin state: drain and maint survive; the config's
-			 * `disabled` still applies on top */
-			__atomic_fetch_or(&s->admin, rec.admin & (SRV_ADMF_MAINT | SRV_ADMF_DRAIN), __ATOMIC_RELAXED);
+			 * `disabled` still applies on top. Maintenance by
+			 * resolution comes with the DNS state, when the name is
+			 * the same */
+			__atomic_fetch_or(&s->admin, rec.admin & (SRV_ADMF_FMAINT | SRV_ADMF_DRAIN), __ATOMIC_RELAXED);
+			dns_handover_import(s, &rec);
 			if (rec.cfg_weight == s->cfg_weight && rec.uweight != s->uweight)
 				srv_set_uweight(s, rec.uweight);  /* health's slowstart base follows */
 			if (rec.has_health && s->has_check)

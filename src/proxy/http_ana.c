@@ -47,8 +47,8 @@ int http_wants_body_first(const struct stream *s, const struct h1_msg *m, size_t
 	const struct service *svc;
 
 	if (!(m->flags & H1_F_HAS_CL) || !m->content_length ||
-	    m->content_length > s->cli.in.size - head_len ||
-	    s->cli.in.data - head_len >= m->content_length)
+	    m->content_length > s->cli->in.size - head_len ||
+	    s->cli->in.data - head_len >= m->content_length)
 		return 0;
 	svc = service_match(s->fe, m->uri.p, m->uri.len);
 	return svc && (svc->flags & SVC_F_BODY);
@@ -70,8 +70,8 @@ static void serve_service(struct stream *s, const struct service *svc, const str
 		stream_error(s, 500, 'R', 'R');
 		return;
 	}
-	if (s->req.mode == BM_CL && s->req.remain <= s->cli.in.data - m->head_len) {
-		rq.body = buf_ptr(&s->cli.in) + m->head_len;
+	if (s->req.mode == BM_CL && s->req.remain <= s->cli->in.data - m->head_len) {
+		rq.body = buf_ptr(&s->cli->in) + m->head_len;
 		rq.body_len = (size_t)s->req.remain;
 		s->req.extra = rq.body_len;
 		s->req.remain = 0;
@@ -116,7 +116,7 @@ void http_analyze_request(struct stream *s, struct h1_msg *m)
 	const struct service *svc;
 
 	s->t_head_us = now_us;
-	s->nreq++;
+	s->sess->nreq++;
 	s->bytes_in += m->head_len;
 	s->meth = m->meth;
 	s->req_ver = m->version;
@@ -144,18 +144,18 @@ void http_analyze_request(struct stream *s, struct h1_msg *m)
 	s->exp_cli = 0;
 
 	if (G->tune_max_body && (m->flags & H1_F_HAS_CL) && m->content_length > G->tune_max_body) {
-		buf_consume(&s->cli.in, m->head_len);
+		buf_consume(&s->cli->in, m->head_len);
 		stream_error(s, 413, 'P', 'R');
 		return;
 	}
 	if ((svc = service_match(fe, m->uri.p, m->uri.len))) {
 		serve_service(s, svc, m);
-		buf_consume(&s->cli.in, m->head_len + s->req.extra);
+		buf_consume(&s->cli->in, m->head_len + s->req.extra);
 		return;
 	}
 	s->be = fe->defbe;
 	if (!s->be) {
-		buf_consume(&s->cli.in, m->head_len);
+		buf_consume(&s->cli->in, m->head_len);
 		stream_error(s, 503, 'S', 'C');
 		return;
 	}
@@ -175,11 +175,11 @@ void http_analyze_request(struct stream *s, struct h1_msg *m)
 		s->flags |= SF_UPGRADE;
 	if (buf_alloc(&s->srv_out, G->tune_bufsize) < 0 ||
 	    http_build_req_head(s, m, &s->srv_out) < 0) {
-		buf_consume(&s->cli.in, m->head_len);
+		buf_consume(&s->cli->in, m->head_len);
 		stream_error(s, 400, 'P', 'R');
 		return;
 	}
-	buf_consume(&s->cli.in, m->head_len);
+	buf_consume(&s->cli->in, m->head_len);
 	s->state = ST_CONNECT;
 }
 
@@ -274,7 +274,7 @@ int http_analyze_response(struct stream *s, struct h1_msg *m)
 		return connect_established(s, m);
 	if (s->req.kept) {
 		/* the server answered: no replay any more, free the room */
-		buf_consume(&s->cli.in, s->req.kept);
+		buf_consume(&s->cli->in, s->req.kept);
 		s->req.kept = 0;
 	}
 	s->rsp.phase = MSG_BODY;

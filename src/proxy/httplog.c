@@ -388,6 +388,14 @@ static void fmt_json(struct out *o, const struct proxy *fe, const struct txn_log
 		o_puts(o, ",\"uri\":"); o_json_str(o, u, ul);
 		o_puts(o, ",\"version\":"); o_json_str(o, v, vl);
 	}
+	if (t->ssl_version) {
+		o_json_cstr(o, "ssl_version", t->ssl_version);
+		o_json_cstr(o, "ssl_cipher", t->ssl_cipher);
+		if (t->ssl_sni)
+			o_json_cstr(o, "ssl_sni", t->ssl_sni);
+		else
+			o_puts(o, ",\"ssl_sni\":null");
+	}
 	o_putc(o, '}');
 }
 
@@ -572,30 +580,33 @@ void httplog_emit(const struct global *g, const struct proxy *fe, const struct t
 			target_send(g, list_entry(pos, struct log_target, link), level, line, len);
 }
 
-void httplog_emit_text(const struct global *g, const struct proxy *fe, int err, const char *text)
+void httplog_emit_conn_error(const struct global *g, const struct proxy *fe, const struct sockaddr_storage *cli,
+			     uint64_t accept_wall_us, const char *bind_name, const char *msg, int empty)
 {
+	char line[1024];
+	struct out o = { line, line + sizeof(line) };
 	int use_global, level;
-	size_t len = strlen(text);
 	struct list *pos;
 
 	if (!fe || (fe->options & PR_O_NOLOG))
 		return;
-	level = (err && (fe->options & PR_O_LOG_SEPARATE_ERRORS)) ? LL_ERR : LL_INFO;
+	if (empty && (fe->options & PR_O_DONTLOGNULL))
+		return;
 	use_global = g && (fe->options & PR_O_LOG_GLOBAL) && has_targets(&g->logs);
+	if (!has_targets(&fe->logs) && !use_global)
+		return;
+	level = (fe->options & PR_O_LOG_SEPARATE_ERRORS) ? LL_ERR : LL_INFO;
+	o_ip(&o, cli);
+	o_putc(&o, ':');
+	o_port(&o, cli);
+	o_puts(&o, " [");
+	o_date_ms(&o, accept_wall_us);
+	o_printf(&o, "] %s/%s: %s", fe->id, bind_name, msg);
+	*o.p = '\0';
 	if (has_targets(&fe->logs))
 		list_for_each(pos, &fe->logs)
-			target_send(g, list_entry(pos, struct log_target, link), level, text, len);
+			target_send(g, list_entry(pos, struct log_target, link), level, line, (size_t)(o.p - line));
 	if (use_global)
 		list_for_each(pos, &g->logs)
-			target_send(g, list_entry(pos, struct log_target, link), level, text, len);
-}
-
-size_t httplog_prefix(const struct sockaddr_storage *cli, uint64_t wall_us, char *out, size_t len)
-{
-	struct out o = { out, out + len };
-
-	o_ip(&o, cli); o_putc(&o, ':'); o_port(&o, cli);
-	o_puts(&o, " ["); o_date_ms(&o, wall_us); o_putc(&o, ']');
-	*o.p = 0;
-	return (size_t)(o.p - out);
+			target_send(g, list_entry(pos, struct log_target, link), level, line, (size_t)(o.p - line));
 }

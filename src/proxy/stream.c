@@ -31,21 +31,15 @@
 #include <tandem/sock.h>
 #include <tandem/srv_admin.h>
 #include <tandem/srv_state.h>
+#include <tandem/sess.h>
+#include <tandem/ssl_sess.h>
 #include <tandem/stream.h>
 #include "stream_int.h"
 
-static void stream_process(struct stream *s);
 static int do_connect(struct stream *s);
 
 /* ---- lifecycle ---- */
 
-static void stream_free_task(struct ev_task *t)
-{
-	struct stream *s = t->ctx;
-
-	free(s->reqline);
-	free(s);
-}
 
 /* A server slot was freed on this thread: let the oldest stream queued
  * for that backend here try again (other threads poll, see queue_tick). */
@@ -56,7 +50,7 @@ static void queue_wake(const struct proxy *be)
 	list_for_each(l, &this_thr->queue) {
 		struct stream *q = list_entry(l, struct stream, qlink);
 		if (q->be == be) {
-			loop_timer_set(this_loop, &q->tmr, now_ms);
+			loop_timer_set(this_loop, &q->sess->tmr, now_ms);
 			return;
 		}
 	}
@@ -66,7 +60,7 @@ void release_server_slot(struct stream *s)
 {
 	if (sf(s, SF_SRV_COUNTED)) {
 		__atomic_fetch_sub(&s->srv->cur_conns, 1, __ATOMIC_RELAXED);
-		CTR_SUB(s->srv->ctr->cur_sess, 1);
+		CTR_GSUB(s->srv->ctr->cur_sess, 1);
 		s->flags &= ~SF_SRV_COUNTED;
 		if (s->srv->maxconn && !list_empty(&this_thr->queue))
 			queue_wake(s->be);
@@ -82,7 +76,10 @@ void drop_server_conn(struct stream *s)
 	}
 }
 
-void stream_close(struct stream *s)
+/* The stream ends (its request is over, or its connection closes): let go
+ * of everything it holds; the object goes back to the thread's pool after
+ * this I/O round (an event later in the round may still point to it). */
+void stream_end(struct stream *s)
 {
 	if (s->state == ST_CLOSED)
 		return;
@@ -90,41 +87,28 @@ void stream_close(struct stream *s)
 	drop_server_conn(s);
 	if (s->be)
 		req_done_accounting(s);
-	conn_close(&s->cli);
 	buf_free(&s->cli_out);
 	buf_free(&s->srv_out);
 	if (s->gen_free)
 		free((void *)s->gen);
 	s->gen = NULL;
 	s->gen_free = 0;
-	loop_timer_del(this_loop, &s->tmr);
 	s->state = ST_CLOSED;
-	list_del(&s->link);
-	stream_queue_leave(s);
+	stream_queue_leave(s);   /* (maxqueue's count) and out of the thread's queue */
 	stream_pp_free(s);
 	stream_splice_free(s);
-	if (s->bind)
-		__atomic_fetch_sub(&s->bind->curconn, 1, __ATOMIC_RELAXED);
-	if (stream_li_ctr(s))
-		CTR_SUB(stream_li_ctr(s)->cur_sess, 1);
-	this_thr->nstreams--;
-	CTR_SUB(s->fe->fe_ctr->cur_sess, 1);
-	__atomic_fetch_sub(&worker.actconn, 1, __ATOMIC_RELAXED);
-	ev_task_init(&s->task, stream_free_task, s);
-	loop_task_wake(this_loop, &s->task);
-	worker_stream_gone();
+	if (s->sess->strm == s)
+		s->sess->strm = NULL;
+	stream_release_deferred(s);
+}
+
+/* Close the client connection, and with it the stream. */
+void stream_close(struct stream *s)
+{
+	sess_close(s->sess);
 }
 
 /* ---- timers ---- */
-
-static void stream_timer_cb(struct ev_timer *t)
-{
-	struct stream *s = t->ctx;
-
-	if (s->state == ST_CLOSED)
-		return;
-	stream_process(s);
-}
 
 static uint64_t earliest(uint64_t a, uint64_t b)
 {
@@ -172,7 +156,7 @@ static void stream_stuck(struct stream *s, const char *why)
 		  "srv in=%zu flags=0x%x, deadlines req=%lld cli=%lld srv=%lld ms: closed.",
 		  why, state_names[s->state], s->fe->id, s->be ? s->be->id : "-",
 		  s->req.phase, s->req.fwd, s->req.kept, s->rsp.phase, s->rsp.fwd,
-		  s->flags, s->cli.in.data, s->cli_out.data, s->cli.flags,
+		  s->flags, s->cli->in.data, s->cli_out.data, s->cli->flags,
 		  s->sc ? s->sc->in.data : 0, s->sc ? s->sc->flags : 0,
 		  s->exp_req ? (long long)(s->exp_req - now) : 0LL,
 		  s->exp_cli ? (long long)(s->exp_cli - now) : 0LL,
@@ -198,22 +182,12 @@ static void update_timer(struct stream *s)
 		return;
 	}
 	if (e)
-		loop_timer_set(this_loop, &s->tmr, e);
+		loop_timer_set(this_loop, &s->sess->tmr, e);
 	else
-		loop_timer_del(this_loop, &s->tmr);
+		loop_timer_del(this_loop, &s->sess->tmr);
 }
 
 /* ---- I/O callbacks ---- */
-
-static void cli_io_cb(struct ev_io *io, uint32_t ev)
-{
-	struct stream *s = io->ctx;
-
-	if (s->state == ST_CLOSED)
-		return;
-	conn_note_events(&s->cli, ev);
-	stream_process(s);
-}
 
 static void srv_io_cb(struct ev_io *io, uint32_t ev)
 {
@@ -256,6 +230,8 @@ void txn_reset(struct stream *s)
 /* ---- state handlers: each returns 1 when it changed something worth
  * another pass, 0 when the stream must wait for an event. ---- */
 
+static int txn_next(struct stream *s);
+
 static int st_req_wait(struct stream *s)
 {
 	struct h1_msg *m = &strm_scratch_msg;
@@ -263,28 +239,26 @@ static int st_req_wait(struct stream *s)
 	ssize_t r;
 	int ret;
 
-	if (s->pp_wait && !stream_pp_accept(s))   /* accept-proxy: the PROXY header first */
-		return 0;
 	/* an idle server connection kept for this client may die meanwhile */
 	if (s->sc && (s->sc->flags & (CF_RD_READY | CF_EOF | CF_ERROR))) {
 		if (conn_recv(s->sc, G->tune_bufsize) != 0 || s->sc->in.data)
 			drop_server_conn(s);
 	}
-	if (!s->cli.in.data || s->cli.in.data < s->cli.in.size) {
-		r = conn_recv(&s->cli, G->tune_bufsize);
+	if (!s->cli->in.data || s->cli->in.data < s->cli->in.size) {
+		r = conn_recv(s->cli, G->tune_bufsize);
 		if (r < 0) {
-			if (s->cli.in.data) {
+			if (s->cli->in.data) {
 				set_term(s, 'C', 'R');
 				CTR_ADD(s->fe->fe_ctr->cli_aborts, 1);
-				if (s->nreq || s->cli.in.data)
+				if (s->sess->nreq || s->cli->in.data)
 					stream_log(s);
 			}
 			stream_close(s);
 			return 0;
 		}
 	}
-	if (!s->cli.in.data) {
-		buf_release(&s->cli.in);
+	if (!s->cli->in.data) {
+		buf_release(&s->cli->in);
 		if (expired(s->exp_req)) {
 			stream_close(s);  /* idle keep-alive timeout: silent close */
 			return 0;
@@ -298,28 +272,28 @@ static int st_req_wait(struct stream *s)
 	if (!s->t_req_us) {
 		s->t_req_us = now_us;
 		s->req_wall_us = clock_wall_us();
-		if (s->nreq) {
+		if (s->sess->nreq) {
 			uint32_t to = s->fe->to.http_request ? s->fe->to.http_request : s->fe->to.client;
 			s->exp_req = after(to);
 		}
 	}
 	lim.max_head = G->tune_bufsize - G->tune_maxrewrite;
 	lim.max_hdrs = G->tune_maxhdr;
-	ret = h1_parse_request(buf_ptr(&s->cli.in), s->cli.in.data, m, &lim);
+	ret = h1_parse_request(buf_ptr(&s->cli->in), s->cli->in.data, m, &lim);
 	if (ret == H1_INCOMPLETE) {
 		if (expired(s->exp_req)) {
 			CTR_ADD(s->fe->fe_ctr->failed_req, 1);
 			stream_error(s, 408, 'c', 'R');
 			return 1;
 		}
-		if (buf_full(&s->cli.in)) {
+		if (buf_full(&s->cli->in)) {
 			CTR_ADD(s->fe->fe_ctr->failed_req, 1);
 			stream_error(s, 431, 'P', 'R');
 			return 1;
 		}
 		/* edge-triggered: what is still queued (maybe the client's FIN)
 		 * will not be announced again, so read on while it may be there */
-		return (s->cli.flags & CF_RD_READY) != 0;
+		return (s->cli->flags & CF_RD_READY) != 0;
 	}
 	if (ret < 0) {
 		CTR_ADD(s->fe->fe_ctr->failed_req, 1);
@@ -334,7 +308,7 @@ static int st_req_wait(struct stream *s)
 			stream_error(s, 408, 'c', 'R');
 			return 1;
 		}
-		return (s->cli.flags & CF_RD_READY) != 0;
+		return (s->cli->flags & CF_RD_READY) != 0;
 	}
 	http_analyze_request(s, m);
 	return 1;
@@ -342,7 +316,7 @@ static int st_req_wait(struct stream *s)
 
 static int st_applet(struct stream *s)
 {
-	ssize_t r = send_parts(&s->cli, &s->cli_out, s, NULL, NULL);
+	ssize_t r = send_parts(s->cli, &s->cli_out, s, NULL, NULL);
 
 	if (r < 0) {
 		set_term(s, 'C', 'D');
@@ -363,16 +337,7 @@ static int st_applet(struct stream *s)
 	}
 	count_response(s);
 	stream_log(s);
-	if (!sf(s, SF_CLI_KA)) {
-		s->state = ST_CLOSING;
-		return 1;
-	}
-	txn_reset(s);
-	s->state = ST_REQ_WAIT;
-	s->exp_cli = 0;
-	s->exp_req = after(s->fe->to.http_keep_alive ? s->fe->to.http_keep_alive :
-			   s->fe->to.http_request ? s->fe->to.http_request : s->fe->to.client);
-	return 1;
+	return txn_next(s);
 }
 
 static int st_queue(struct stream *s)
@@ -414,16 +379,16 @@ static int buffering_request(struct stream *s)
 {
 	if (!((s->fe->options | s->be->options) & PR_O_HTTP_BUF_REQ) || s->sc || s->req.phase == MSG_DONE)
 		return 0;
-	ssize_t r = conn_recv(&s->cli, G->tune_bufsize);
+	ssize_t r = conn_recv(s->cli, G->tune_bufsize);
 
 	if (r > 0)
 		s->bytes_in += (uint64_t)r;
-	if (body_scan(&s->req, &s->cli.in, (s->cli.flags & (CF_EOF | CF_ERROR)) != 0) < 0 ||
-	    (s->cli.flags & (CF_EOF | CF_ERROR))) {
+	if (body_scan(&s->req, &s->cli->in, (s->cli->flags & (CF_EOF | CF_ERROR)) != 0) < 0 ||
+	    (s->cli->flags & (CF_EOF | CF_ERROR))) {
 		/* errors are reported by the transfer state, which sees the same */
 		return 0;
 	}
-	if (s->req.phase == MSG_DONE || buf_full(&s->cli.in)) {
+	if (s->req.phase == MSG_DONE || buf_full(&s->cli->in)) {
 		s->t_head_us = now_us;   /* as HAProxy: TR covers the wait for the body */
 		return 0;
 	}
@@ -438,54 +403,53 @@ static int buffering_request(struct stream *s)
 	return 1;
 }
 
-/* The server connection is up (and its PROXY header, if any, sent). */
-static int conn_ready(struct stream *s)
-{
-	struct proxy *be = s->be;
-
-	s->state = s->fe->mode == PR_MODE_HTTP ? ST_XFER : ST_TUNNEL;
-	s->exp_cli = 0;  /* armed by the new state when it waits on the client */
-	s->exp_srv = after(s->fe->mode == PR_MODE_HTTP ? be->to.server :
-			   (be->to.tunnel ? be->to.tunnel : be->to.server));
-	return 1;
-}
-
 static int st_connect(struct stream *s)
 {
 	struct proxy *be = s->be;
 	int r;
 
-	if (s->pp_wait && !stream_pp_accept(s))   /* accept-proxy (mode tcp): the header before a server */
-		return 0;
 	if (client_gone(s))
 		return 0;
 	if (buffering_request(s))
 		return 0;
 	s->exp_req = 0;
-	if (stream_pp_srv_pending(s)) {   /* send-proxy: the rest of the header */
-		if ((r = stream_pp_srv_flush(s)) < 0)
-			return srv_failure(s, 503, 'S', 'C', FAIL_CONN);
-		if (!r)
-			return expired(s->exp_srv) ? srv_failure(s, 503, 's', 'C', FAIL_CONN) : 0;
-		return conn_ready(s);
-	}
 	if (!s->sc || (s->sc->flags & CF_CONNECTING) == 0)
 		return do_connect(s);
 	/* waiting for the connection to complete */
 	if (s->sc->flags & (CF_WR_READY | CF_ERROR)) {
 		int err = (s->sc->flags & CF_ERROR) ? s->sc->err : sock_error(s->sc->io.fd);
+		int hs;
+
+		/* send-proxy: the PROXY header goes out first, on the socket
+		 * itself (before a TLS handshake), stream_pp.c */
+		if (!err && (r = stream_pp_srv_send(s)) <= 0) {
+			if (r < 0)
+				return srv_failure(s, 503, 'S', 'C', FAIL_CONN);
+			return expired(s->exp_srv) ? srv_failure(s, 503, 's', 'C', FAIL_CONN) : 0;
+		}
+		hs = err ? 0 : conn_handshake(s->sc);   /* TLS: part of connecting, under `timeout connect` */
+
+		if (hs < 0) {
+			ssl_sess_srv_failed(s);
+			return srv_failure(s, 503, 'S', 'C', FAIL_CONN);
+		}
+		if (!err && !hs) {
+			if (expired(s->exp_srv))
+				return srv_failure(s, 503, 's', 'C', FAIL_CONN);
+			return 0;
+		}
 		if (!err) {
+			ssl_sess_srv_done(s);
 			s->sc->flags &= ~CF_CONNECTING;
 			s->t_conn_us = now_us;
 			srv_observe(s->srv, OBS_CONN_OK);
 			CTR_ADD(s->srv->ctr->cum_conn, 1);
 			CTR_ADD(be->be_ctr->ctime_sum, (now_us - s->t_conn_start_us) / 1000);
-			/* send-proxy: the PROXY header goes out before anything */
-			if ((r = stream_pp_srv_start(s)) < 0)
-				return srv_failure(s, 503, 'S', 'C', FAIL_CONN);
-			if (!r)
-				return 0;
-			return conn_ready(s);
+			s->state = s->fe->mode == PR_MODE_HTTP ? ST_XFER : ST_TUNNEL;
+			s->exp_cli = 0;  /* armed by the new state when it waits on the client */
+			s->exp_srv = after(s->fe->mode == PR_MODE_HTTP ? be->to.server :
+					   (be->to.tunnel ? be->to.tunnel : be->to.server));
+			return 1;
 		}
 		s->sc->err = err;
 		return srv_failure(s, 503, 'S', 'C', FAIL_CONN);
@@ -530,15 +494,16 @@ static int do_connect(struct stream *s)
 		__atomic_fetch_add(&srv->cur_conns, 1, __ATOMIC_RELAXED);
 		CTR_ADD(srv->ctr->cum_sess, 1);
 		CTR_ADD(be->be_ctr->cum_sess, 1);
-		CTR_ADD(srv->ctr->cur_sess, 1);
+		CTR_GADD(srv->ctr->cur_sess, 1);
 		CTR_MAX(srv->ctr->max_sess, CTR_GET(srv->ctr->cur_sess));
 		CTR_SET(srv->ctr->last_sess, clock_wall_us() / 1000000);
 		s->flags |= SF_SRV_COUNTED;
 		stream_srv_taken(s);
 	}
 	s->t_conn_start_us = now_us;
-	/* 1. the connection this client used last, if it goes to the same server */
-	if (s->sc && s->sc->srv == srv && !(s->sc->flags & (CF_EOF | CF_ERROR)))
+	/* 1. the connection this client used last, if it goes to the same server
+	 * (not one opened for another request's TLS name: CF_PRIVATE) */
+	if (s->sc && s->sc->srv == srv && !(s->sc->flags & (CF_EOF | CF_ERROR | CF_PRIVATE)))
 		c = s->sc;
 	else if (s->sc) {
 		struct conn *old = s->sc;
@@ -550,7 +515,7 @@ static int do_connect(struct stream *s)
 	/* 2. an idle one from the pool ("safe": never for a first request);
 	 * never one that carries another client's PROXY header or port */
 	if (!c && s->fe->mode == PR_MODE_HTTP && be->http_reuse != REUSE_NEVER && !srv_conn_private(srv) &&
-	    (s->nreq > 1 || be->http_reuse >= REUSE_AGGRESSIVE)) {
+	    (s->sess->nreq > 1 || be->http_reuse >= REUSE_AGGRESSIVE)) {
 		c = srv_take_idle(srv);
 		if (c) {
 			c->io.cb = srv_io_cb;
@@ -599,6 +564,8 @@ static int do_connect(struct stream *s)
 	c->t_start_us = now_us;
 	s->sc = c;
 	s->exp_srv = after(be->to.connect);
+	if (srv->use_ssl && ssl_sess_connect(s, c) < 0)
+		return srv_failure(s, 503, 'S', 'C', FAIL_CONN);
 	return 1;
 }
 
@@ -660,17 +627,33 @@ int txn_end(struct stream *s)
 			drop_server_conn(s);
 		}
 	}
+	return txn_next(s);
+}
+
+/* After a response: close, or wait for the next request. A client with
+ * nothing more to say yet, and no server connection kept for it, keeps
+ * only its session (sess.c): the stream goes back to the pool. A client
+ * that already sent its next request (pipelining) keeps the stream. */
+static int txn_next(struct stream *s)
+{
+	uint32_t ka = s->fe->to.http_keep_alive ? s->fe->to.http_keep_alive :
+		      s->fe->to.http_request ? s->fe->to.http_request : s->fe->to.client;
+
 	if (!sf(s, SF_CLI_KA)) {
 		s->state = ST_CLOSING;
+		return 1;
+	}
+	if (!s->cli->in.data && !s->sc) {
+		sess_idle(s->sess, after(ka));
+		stream_end(s);
 		return 1;
 	}
 	txn_reset(s);
 	s->state = ST_REQ_WAIT;
 	s->exp_cli = s->exp_srv = 0;
-	s->exp_req = after(s->fe->to.http_keep_alive ? s->fe->to.http_keep_alive :
-			   s->fe->to.http_request ? s->fe->to.http_request : s->fe->to.client);
-	if (!s->cli.in.data)
-		buf_release(&s->cli.in);
+	s->exp_req = after(ka);
+	if (!s->cli->in.data)
+		buf_release(&s->cli->in);
 	buf_release(&s->cli_out);
 	buf_free(&s->srv_out);  /* an idle client keeps no buffer at all */
 	return 1;
@@ -686,7 +669,7 @@ static int st_closing(struct stream *s)
 	if (!s->exp_cli)
 		s->exp_cli = after(s->fe->to.client ? s->fe->to.client : 5000);
 	if (s->cli_out.data || (s->gen && s->gen_off < s->gen_len)) {
-		r = send_parts(&s->cli, &s->cli_out, s, NULL, NULL);
+		r = send_parts(s->cli, &s->cli_out, s, NULL, NULL);
 		if (r < 0) {
 			stream_close(s);
 			return 0;
@@ -697,15 +680,14 @@ static int st_closing(struct stream *s)
 			return 0;
 		}
 	}
-	if (!(s->cli.flags & CF_SHUTW)) {
-		shutdown(s->cli.io.fd, SHUT_WR);
-		s->cli.flags |= CF_SHUTW;
+	if (!(s->cli->flags & CF_SHUTW)) {
+		conn_shutw(s->cli);
 		s->exp_cli = now_ms + 1000;
 		s->exp_req = s->exp_srv = 0;
 	}
 	for (;;) {
-		s->cli.in.data = s->cli.in.head = 0;
-		r = conn_recv(&s->cli, 4096);
+		s->cli->in.data = s->cli->in.head = 0;
+		r = conn_recv(s->cli, 4096);
 		if (r < 0) {
 			stream_close(s);
 			return 0;
@@ -730,8 +712,8 @@ static void stream_mark(const struct stream *s, struct strm_mark *m)
 {
 	memset(m, 0, sizeof(*m));
 	m->state = s->state;
-	m->nreq = s->nreq;
-	m->cli_in = s->cli.in.data;
+	m->nreq = s->sess->nreq;
+	m->cli_in = s->cli->in.data;
 	m->cli_out = s->cli_out.data;
 	m->srv_in = s->sc ? s->sc->in.data : 0;
 	m->req_fwd = s->req.fwd;
@@ -748,7 +730,7 @@ static void stream_mark(const struct stream *s, struct strm_mark *m)
  * the next loop turn. If a whole round of turns changed nothing a handler
  * claimed progress without making any: the stream is logged and closed (see
  * stream_stuck) instead of being run again forever. */
-static void stream_process(struct stream *s)
+void stream_process(struct stream *s)
 {
 	int again = 1, guard = 64;
 	struct strm_mark before, after_;
@@ -777,102 +759,43 @@ static void stream_process(struct stream *s)
 			return;
 		}
 		/* still work to do: continue after other connections had a turn */
-		loop_timer_set(this_loop, &s->tmr, now_ms);
+		loop_timer_set(this_loop, &s->sess->tmr, now_ms);
 		return;
 	}
 	update_timer(s);
 }
 
-/* ---- creation and stopping ---- */
+/* ---- creation ---- */
 
-int stream_new(struct proxy *fe, struct bind_conf *bind, int fd,
-	       const struct sockaddr_storage *addr)
+/* A stream for the session's next request (bytes arrived) or, in TCP
+ * mode, for the connection. NULL when out of memory. */
+struct stream *stream_start(struct sess *ss)
 {
-	struct stream *s = calloc(1, sizeof(*s));
+	struct proxy *fe = ss->fe;
+	struct stream *s = stream_alloc();
 
-	if (!s) {
-		close(fd);
-		return -1;
-	}
+	if (!s)
+		return NULL;
+	s->sess = ss;
+	s->cli = &ss->cli;
+	memcpy(&s->cli_addr, &ss->addr, sizeof(ss->addr));
 	s->fe = fe;
-	s->bind = bind;
 	s->be = fe->defbe;
-	s->cli_addr = *addr;
 	s->status = -1;
 	s->term[0] = s->term[1] = '-';
-	s->t_accept_us = now_us;
 	s->req_wall_us = clock_wall_us();
-	ev_timer_init(&s->tmr, stream_timer_cb, s);
-	list_init(&s->task.link);
-	list_init(&s->qlink);
-	if (fe->options & PR_O_TCP_KA) {
-		int one = 1;
-		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
-	}
-	if (G->tune_rcvbuf_cli)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &G->tune_rcvbuf_cli, sizeof(int));
-	if (G->tune_sndbuf_cli)
-		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &G->tune_sndbuf_cli, sizeof(int));
-	if (conn_init(&s->cli, fd, cli_io_cb, s) < 0) {
-		close(fd);
-		free(s);
-		return -1;
-	}
-	list_add_tail(&this_thr->streams, &s->link);
-	this_thr->nstreams++;
-	if (bind)
-		__atomic_fetch_add(&bind->curconn, 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&worker.actconn, 1, __ATOMIC_RELAXED);
-	CTR_ADD(fe->fe_ctr->cum_conn, 1);
-	CTR_ADD(fe->fe_ctr->cum_sess, 1);
-	CTR_ADD(fe->fe_ctr->cur_sess, 1);
-	CTR_MAX(fe->fe_ctr->max_sess, CTR_GET(fe->fe_ctr->cur_sess));
-	if (stream_li_ctr(s)) {   /* option socket-stats */
-		struct counters *lc = stream_li_ctr(s);
-
-		CTR_ADD(lc->cum_sess, 1);
-		CTR_ADD(lc->cur_sess, 1);
-		CTR_MAX(lc->max_sess, CTR_GET(lc->cur_sess));
-	}
+	ss->strm = s;
 	if (fe->mode == PR_MODE_HTTP) {
 		s->state = ST_REQ_WAIT;
-		s->t_req_us = 0;
-		s->exp_req = after(fe->to.http_request ? fe->to.http_request : fe->to.client);
+		/* the first request's deadline counts from the accept */
+		s->exp_req = ss->nreq ? 0 : ss->exp_idle;
 	} else {
 		s->t_req_us = s->t_head_us = now_us;
 		s->state = ST_CONNECT;
 		s->exp_cli = after(fe->to.client);
-		if (!s->be) {
-			stream_close(s);
-			return 0;
-		}
 	}
-	stream_pp_init(s);
-	stream_process(s);
-	return 0;
-}
-
-void stream_soft_stop(struct stream *s)
-{
-	if (s->state == ST_REQ_WAIT && !s->cli.in.data && !worker.retiring) {
-		stream_close(s);
-		return;
-	}
-	/* Finish the current request, then close. When retiring after a
-	 * reload, an idle keep-alive client is not cut under its feet (it may
-	 * be sending a request right now): its next request is answered with
-	 * "Connection: close", or it is closed at `timeout http-keep-alive`
-	 * (10 s when no keep-alive timeout is set, so the old worker ends). */
-	s->flags &= ~SF_CLI_KA;
-	if (s->state == ST_REQ_WAIT && !s->cli.in.data && !s->exp_req) {
-		s->exp_req = now_ms + 10000;
-		update_timer(s);
-	}
-}
-
-void stream_kill(struct stream *s)
-{
-	stream_close(s);
+	stream_pp_start(s);   /* the PROXY header's destination, if any (stream_pp.c) */
+	return s;
 }
 
 void stream_srv_gone_scan(void)
@@ -882,11 +805,11 @@ void stream_srv_gone_scan(void)
 	int nm = 0, i, others = 0;
 
 	stream_srv_shutdown_scan();   /* on-marked-down / on-marked-up first */
-	list_for_each_safe(l, n, &this_thr->streams) {
-		struct stream *s = list_entry(l, struct stream, link);
-		const struct server *sv = s->srv;
+	list_for_each_safe(l, n, &this_thr->sessions) {
+		struct stream *s = list_entry(l, struct sess, link)->strm;
+		const struct server *sv = s ? s->srv : NULL;
 
-		if (!stream_srv_gone(s))
+		if (!s || !stream_srv_gone(s))
 			continue;
 		for (i = 0; i < nm && moved[i].srv != sv; i++)
 			;

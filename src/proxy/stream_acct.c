@@ -4,6 +4,7 @@
 #include <tandem/counters-t.h>
 #include <tandem/httplog.h>
 #include <tandem/server.h>
+#include <tandem/ssl_sess.h>
 #include "stream_int.h"
 
 static int ms_between(uint64_t a_us, uint64_t b_us)
@@ -39,7 +40,7 @@ void stream_log(struct stream *s)
 	t.Tc = ms_between(s->t_conn_start_us, s->t_conn_us);
 	t.Tr = ms_between(s->t_conn_us ? s->t_conn_us : s->t_head_us, s->t_rsp_us);
 	t.Ta = ms_between(s->t_req_us, end);
-	t.Tt = ms_between(s->t_accept_us, end);
+	t.Tt = ms_between(s->sess->t_accept_us, end);
 	t.status = s->status;
 	t.bytes_out = s->bytes_out;
 	t.bytes_in = s->bytes_in;
@@ -56,6 +57,7 @@ void stream_log(struct stream *s)
 	t.req_line = s->reqline;
 	t.req_line_len = s->reqline_len;
 	t.http = fe->mode == PR_MODE_HTTP;
+	ssl_sess_log(s, &t);
 	httplog_emit(G, fe, &t);
 }
 
@@ -72,9 +74,9 @@ void count_response(struct stream *s)
 	CTR_ADD(s->fe->fe_ctr->http_rsp[cls], 1);
 	CTR_ADD(s->fe->fe_ctr->bytes_out, s->bytes_out);
 	CTR_ADD(s->fe->fe_ctr->bytes_in, s->bytes_in);
-	if (stream_li_ctr(s)) {   /* option socket-stats */
-		CTR_ADD(stream_li_ctr(s)->bytes_out, s->bytes_out);
-		CTR_ADD(stream_li_ctr(s)->bytes_in, s->bytes_in);
+	if (sess_li_ctr(s->sess)) {   /* option socket-stats */
+		CTR_ADD(sess_li_ctr(s->sess)->bytes_out, s->bytes_out);
+		CTR_ADD(sess_li_ctr(s->sess)->bytes_in, s->bytes_in);
 	}
 	if (s->be) {
 		CTR_ADD(s->be->be_ctr->http_rsp[cls], 1);

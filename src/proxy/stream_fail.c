@@ -73,6 +73,15 @@ void req_done_accounting(struct stream *s)
 	}
 }
 
+/* Is <s>'s server gone for good for the request waiting on it: marked DOWN
+ * by its checks (active or passive) or put in maintenance? A draining
+ * server is not: draining means "finish what you have". */
+static int srv_gone(const struct server *sv)
+{
+	return __atomic_load_n(&sv->state, __ATOMIC_RELAXED) == SRV_ST_STOPPED ||
+	       (__atomic_load_n(&sv->admin, __ATOMIC_RELAXED) & SRV_ADMF_MAINT);
+}
+
 /* May the current request be sent again after a failure of kind <k>?
  *  - never once response bytes reached the client, or once request body
  *    bytes that were sent had to be dropped from the buffer;
@@ -80,7 +89,10 @@ void req_done_accounting(struct stream *s)
  *    reused connection is always a candidate: the server closed it first);
  *  - a request that is not idempotent (RFC 9110 9.2.2) only when none of it
  *    reached a server (connection failure), unless it has an Idempotency-Key;
- *  - response-level retries within the backend's retry budget. */
+ *  - response-level retries within the backend's retry budget, unless
+ *    the server has been marked DOWN or put in maintenance meanwhile (the
+ *    budget stops retry storms against overloaded servers; a server its
+ *    checks declared DOWN is not one of those, see stream_srv_gone()). */
 int may_retry(struct stream *s, enum fail_kind k)
 {
 	static const uint32_t cond[] = {
@@ -96,7 +108,7 @@ int may_retry(struct stream *s, enum fail_kind k)
 		return 0;
 	if (k != FAIL_CONN && !h1_method_idempotent(s->meth) && !sf(s, SF_IDEM_KEY))
 		return 0;
-	if (k != FAIL_CONN && k != FAIL_REUSED && !sf(s, SF_IN_RETRY)) {
+	if (k != FAIL_CONN && k != FAIL_REUSED && !sf(s, SF_IN_RETRY) && !(s->srv && srv_gone(s->srv))) {
 		int inflight = __atomic_load_n(&be->req_inflight, __ATOMIC_RELAXED);
 		int allowed = MAX(3, be->retry_budget * inflight / 100);
 
@@ -106,6 +118,22 @@ int may_retry(struct stream *s, enum fail_kind k)
 		s->flags |= SF_IN_RETRY;
 	}
 	return 1;
+}
+
+/* Send the request again (to the same server or, s->srv being NULL, to
+ * the one the balancer picks): the kept request body goes out again from
+ * its start and the response starts over. */
+static void replay(struct stream *s)
+{
+	s->req.fwd += s->req.kept;
+	s->req.kept = 0;
+	s->req.sent = 0;
+	memset(&s->rsp, 0, sizeof(s->rsp));
+	s->status = -1;
+	s->srv_out_sent = 0;
+	s->t_conn_us = 0;
+	s->exp_srv = 0;
+	s->state = ST_CONNECT;
 }
 
 /* The request could not be served by the current server: retry (maybe on
@@ -155,16 +183,7 @@ int srv_failure(struct stream *s, int status, char who, char when, enum fail_kin
 				CTR_ADD(be->be_ctr->redispatches, 1);
 			}
 		}
-		/* replay: the kept request body goes out again from its start;
-		 * the response starts over */
-		s->req.fwd += s->req.kept;
-		s->req.kept = 0;
-		s->req.sent = 0;
-		memset(&s->rsp, 0, sizeof(s->rsp));
-		s->status = -1;
-		s->srv_out_sent = 0;
-		s->t_conn_us = 0;
-		s->state = ST_CONNECT;
+		replay(s);
 		return 1;
 	}
 	stream_error(s, status, who, when);
@@ -177,20 +196,11 @@ int client_gone(struct stream *s)
 {
 	if (!((s->fe->options | s->be->options) & PR_O_ABORTONCLOSE))
 		return 0;
-	if (!(s->cli.flags & (CF_EOF | CF_ERROR | CF_RDHUP)))
+	if (!(s->cli->flags & (CF_EOF | CF_ERROR | CF_RDHUP)))
 		return 0;
 	CTR_ADD(s->fe->fe_ctr->cli_aborts, 1);
 	stream_error(s, 0, 'C', s->state == ST_QUEUE ? 'Q' : 'C');
 	return 1;
-}
-
-/* Is <s>'s server gone for good for the request waiting on it: marked DOWN
- * by its checks (active or passive) or put in maintenance? A draining
- * server is not: draining means "finish what you have". */
-static int srv_gone(const struct server *sv)
-{
-	return __atomic_load_n(&sv->state, __ATOMIC_RELAXED) == SRV_ST_STOPPED ||
-	       (__atomic_load_n(&sv->admin, __ATOMIC_RELAXED) & SRV_ADMF_MAINT);
 }
 
 /* May the request be sent to another server now, its server being gone?
@@ -206,12 +216,29 @@ static int safe_to_move(const struct stream *s)
 	return !s->srv_out_sent && !s->req.sent;
 }
 
+/* Does <be> have a usable server other than <sv> to send a request to? */
+static int other_server(const struct proxy *be, const struct server *sv)
+{
+	const struct list *l;
+
+	for (l = be->servers.next; l != &be->servers; l = __atomic_load_n(&l->next, __ATOMIC_ACQUIRE)) {
+		const struct server *o = list_entry(l, struct server, link);
+
+		if (o != sv && srv_usable(o))
+			return 1;
+	}
+	return 0;
+}
+
 int stream_srv_gone(struct stream *s)
 {
 	struct server *sv = s->srv;
 	struct proxy *be = s->be;
 
 	if (!sv || (s->state != ST_CONNECT && s->state != ST_XFER) || !srv_gone(sv) || !safe_to_move(s))
+		return 0;
+	/* with nowhere else to go, waiting on it is still the best chance */
+	if (!other_server(be, sv))
 		return 0;
 	/* Re-dispatched, not retried: outside `retries` and the retry budget
 	 * (the budget stops retry storms against overloaded servers, and a
@@ -226,14 +253,6 @@ int stream_srv_gone(struct stream *s)
 	s->prev_srv = sv;
 	s->srv = NULL;
 	s->flags |= SF_REDISPATCHED;
-	s->req.fwd += s->req.kept;
-	s->req.kept = 0;
-	s->req.sent = 0;
-	memset(&s->rsp, 0, sizeof(s->rsp));
-	s->status = -1;
-	s->srv_out_sent = 0;
-	s->t_conn_us = 0;
-	s->exp_srv = 0;
-	s->state = ST_CONNECT;
+	replay(s);
 	return 1;
 }

@@ -148,18 +148,18 @@ int stream_splice_tunnel(struct stream *s)
 	int progress = 0;
 	size_t n, got;
 
-	if (!raw(&s->cli) || !raw(sc))
+	if (!raw(s->cli) || !raw(sc))
 		return 0;
 	/* client -> server, once its buffer is empty */
-	if (dir_enabled(s, DIR_REQ) && !s->cli.in.data && !(sc->flags & CF_SHUTW) &&
-	    (stream_splice_busy(s, 0) || (s->cli.flags & CF_RD_READY)) && pipes(s, DIR_REQ)) {
-		n = pump(s, DIR_REQ, &s->cli, sc, UINT64_MAX, &got);
+	if (dir_enabled(s, DIR_REQ) && !s->cli->in.data && !(sc->flags & CF_SHUTW) &&
+	    (stream_splice_busy(s, 0) || (s->cli->flags & CF_RD_READY)) && pipes(s, DIR_REQ)) {
+		n = pump(s, DIR_REQ, s->cli, sc, UINT64_MAX, &got);
 		s->bytes_in += got;
 		progress |= n > 0 || got > 0;
 	}
-	if (dir_enabled(s, DIR_RSP) && !sc->in.data && !s->cli_out.data && !(s->cli.flags & CF_SHUTW) &&
+	if (dir_enabled(s, DIR_RSP) && !sc->in.data && !s->cli_out.data && !(s->cli->flags & CF_SHUTW) &&
 	    (stream_splice_busy(s, 1) || (sc->flags & CF_RD_READY)) && pipes(s, DIR_RSP)) {
-		n = pump(s, DIR_RSP, sc, &s->cli, UINT64_MAX, &got);
+		n = pump(s, DIR_RSP, sc, s->cli, UINT64_MAX, &got);
 		s->bytes_out += n;
 		progress |= n > 0 || got > 0;
 	}
@@ -174,7 +174,7 @@ int stream_splice_rsp_body(struct stream *s, int *progress)
 
 	if (!stream_splice_busy(s, 1)) {
 		if (s->rsp.phase != MSG_BODY || s->rsp.mode != BM_CL || !s->rsp.remain || s->rsp.fwd ||
-		    sc->in.data || s->cli_out.data || !raw(&s->cli) || !raw(sc) || !dir_enabled(s, DIR_RSP))
+		    sc->in.data || s->cli_out.data || !raw(s->cli) || !raw(sc) || !dir_enabled(s, DIR_RSP))
 			return 0;
 		/* splice-auto: only bodies larger than a buffer are worth a pipe */
 		if (!(o & PR_O_SPLICE_RSP) && s->rsp.remain <= G->tune_bufsize)
@@ -182,7 +182,7 @@ int stream_splice_rsp_body(struct stream *s, int *progress)
 		if (!(sc->flags & CF_RD_READY) || !pipes(s, DIR_RSP))
 			return 0;
 	}
-	n = pump(s, DIR_RSP, sc, &s->cli, s->rsp.remain, &got);
+	n = pump(s, DIR_RSP, sc, s->cli, s->rsp.remain, &got);
 	s->rsp.remain -= got;          /* the body's framing counts what was taken */
 	s->bytes_out += n;
 	s->rsp.sent += n;

@@ -144,12 +144,16 @@ void stream_srv_shutdown_scan(void)
 	struct list *l, *n;
 	int nd = 0, other = 0;
 
-	list_for_each_safe(l, n, &this_thr->streams) {
-		struct stream *s = list_entry(l, struct stream, link);
-		struct server *sv = s->srv;
-		char why = why_shut(s);
+	list_for_each_safe(l, n, &this_thr->sessions) {
+		struct stream *s = list_entry(l, struct sess, link)->strm;
+		struct server *sv;
+		char why;
 		int i;
 
+		if (!s)
+			continue;   /* an idle client without server connection */
+		sv = s->srv;
+		why = why_shut(s);
 		/* a private server connection an idle client keeps for later */
 		if (!why && s->sc && s->sc->srv && s->sc->srv->on_marked_down && gone(s->sc->srv) &&
 		    s->state == ST_REQ_WAIT)

@@ -114,21 +114,21 @@ static int xfer_req_out(struct stream *s)
 	int progress = 0, eof;
 	ssize_t r;
 
-	if (s->req.phase != MSG_DONE && s->req.kept && buf_full(&s->cli.in)) {
+	if (s->req.phase != MSG_DONE && s->req.kept && buf_full(&s->cli->in)) {
 		/* the body outgrew the buffer: keep streaming, give up replays */
-		buf_consume(&s->cli.in, s->req.kept);
+		buf_consume(&s->cli->in, s->req.kept);
 		s->req.kept = 0;
 		s->flags |= SF_REPLAY_LOST;
 	}
-	if (s->req.phase != MSG_DONE && !(s->cli.flags & (CF_EOF | CF_ERROR))) {
-		r = conn_recv(&s->cli, G->tune_bufsize);
+	if (s->req.phase != MSG_DONE && !(s->cli->flags & (CF_EOF | CF_ERROR))) {
+		r = conn_recv(s->cli, G->tune_bufsize);
 		if (r > 0) {
 			s->bytes_in += (uint64_t)r;
 			s->exp_cli = after(s->fe->to.client);
 		}
 	}
-	eof = (s->cli.flags & (CF_EOF | CF_ERROR)) != 0;
-	if (s->req.phase != MSG_DONE && body_scan(&s->req, &s->cli.in, eof) < 0) {
+	eof = (s->cli->flags & (CF_EOF | CF_ERROR)) != 0;
+	if (s->req.phase != MSG_DONE && body_scan(&s->req, &s->cli->in, eof) < 0) {
 		if (eof) {
 			CTR_ADD(s->fe->fe_ctr->cli_aborts, 1);
 			stream_error(s, 0, 'C', 'D');
@@ -150,7 +150,7 @@ static int xfer_req_out(struct stream *s)
 		if (head_left)
 			iov[n++] = (struct iovec){ buf_ptr(&s->srv_out) + s->srv_out_sent, head_left };
 		if (s->req.fwd)
-			iov[n++] = (struct iovec){ buf_ptr(&s->cli.in) + s->req.kept, s->req.fwd };
+			iov[n++] = (struct iovec){ buf_ptr(&s->cli->in) + s->req.kept, s->req.fwd };
 		r = conn_sendv(sc, iov, n);
 		if (r < 0)
 			return srv_failure(s, 502, 'S', 'H', (sc->flags & CF_USED) ? FAIL_REUSED : FAIL_EMPTY);
@@ -163,7 +163,7 @@ static int xfer_req_out(struct stream *s)
 				if (s->rsp.phase == MSG_HEAD && !sf(s, SF_REPLAY_LOST))
 					s->req.kept += b;
 				else
-					buf_consume(&s->cli.in, b);
+					buf_consume(&s->cli->in, b);
 				s->req.fwd -= b;
 				s->req.sent += b;
 			}
@@ -231,7 +231,7 @@ static int xfer_rsp_body(struct stream *s, int eof)
 	CTR_ADD(s->be->be_ctr->srv_aborts, 1);
 	CTR_ADD(s->srv->ctr->srv_aborts, 1);
 	srv_observe(s->srv, OBS_RESP_BAD);
-	if (send_parts(&s->cli, &s->cli_out, NULL, &sc->in, &s->rsp.fwd) > 0)
+	if (send_parts(s->cli, &s->cli_out, NULL, &sc->in, &s->rsp.fwd) > 0)
 		s->bytes_out += before - s->rsp.fwd;
 	s->flags |= SF_RSP_STARTED;  /* the head is out (or about to be): just cut */
 	stream_error(s, 0, 'S', 'D');
@@ -271,7 +271,7 @@ static int xfer_rsp_out(struct stream *s)
 
 	if (!s->cli_out.data && !s->rsp.fwd)
 		return 0;
-	r = send_parts(&s->cli, &s->cli_out, NULL, &s->sc->in, &s->rsp.fwd);
+	r = send_parts(s->cli, &s->cli_out, NULL, &s->sc->in, &s->rsp.fwd);
 	if (r < 0) {
 		CTR_ADD(s->fe->fe_ctr->cli_aborts, 1);
 		s->flags |= SF_RSP_STARTED;
@@ -371,19 +371,19 @@ int st_tunnel(struct stream *s)
 		/* both directions become "until close" */
 		s->req.mode = s->rsp.mode = BM_CLOSE;
 		s->req.phase = s->rsp.phase = MSG_BODY;
-		s->req.fwd = s->cli.in.data;  /* bytes sent after the upgrade request */
+		s->req.fwd = s->cli->in.data;  /* bytes sent after the upgrade request */
 		s->rsp.fwd = sc->in.data;
 	}
 	/* option splice-*: through pipes while the buffers are empty */
 	progress = stream_splice_tunnel(s);
 	/* client -> server (unless a pipe still holds bytes of that way) */
-	r = stream_splice_busy(s, 0) ? 0 : conn_recv(&s->cli, G->tune_bufsize);
+	r = stream_splice_busy(s, 0) ? 0 : conn_recv(s->cli, G->tune_bufsize);
 	if (r > 0)
 		s->bytes_in += (uint64_t)r;
-	s->req.fwd = s->cli.in.data;
+	s->req.fwd = s->cli->in.data;
 	if (s->req.fwd) {
 		before = s->req.fwd;
-		r = send_parts(sc, NULL, NULL, &s->cli.in, &s->req.fwd);
+		r = send_parts(sc, NULL, NULL, &s->cli->in, &s->req.fwd);
 		if (r < 0) {
 			set_term(s, 'S', 'D');
 			goto end;
@@ -392,17 +392,15 @@ int st_tunnel(struct stream *s)
 			progress = 1;
 		(void)before;
 	}
-	if ((s->cli.flags & (CF_EOF | CF_ERROR)) && !s->cli.in.data && !stream_splice_busy(s, 0) &&
-	    !(sc->flags & CF_SHUTW)) {
-		shutdown(sc->io.fd, SHUT_WR);
-		sc->flags |= CF_SHUTW;
-	}
+	if ((s->cli->flags & (CF_EOF | CF_ERROR)) && !s->cli->in.data && !stream_splice_busy(s, 0) &&
+	    !(sc->flags & CF_SHUTW))
+		conn_shutw(sc);
 	/* server -> client */
 	r = stream_splice_busy(s, 1) ? 0 : conn_recv(sc, G->tune_bufsize);
 	s->rsp.fwd = sc->in.data;
 	if (s->cli_out.data || s->rsp.fwd) {
 		before = s->rsp.fwd;
-		r = send_parts(&s->cli, &s->cli_out, NULL, &sc->in, &s->rsp.fwd);
+		r = send_parts(s->cli, &s->cli_out, NULL, &sc->in, &s->rsp.fwd);
 		if (r < 0) {
 			set_term(s, 'C', 'D');
 			goto end;
@@ -413,16 +411,14 @@ int st_tunnel(struct stream *s)
 		}
 	}
 	if ((sc->flags & (CF_EOF | CF_ERROR)) && !sc->in.data && !stream_splice_busy(s, 1) &&
-	    !(s->cli.flags & CF_SHUTW)) {
-		shutdown(s->cli.io.fd, SHUT_WR);
-		s->cli.flags |= CF_SHUTW;
-	}
-	if ((s->cli.flags & CF_SHUTW) && (sc->flags & CF_SHUTW))
+	    !(s->cli->flags & CF_SHUTW))
+		conn_shutw(s->cli);
+	if ((s->cli->flags & CF_SHUTW) && (sc->flags & CF_SHUTW))
 		goto end;
-	if ((s->cli.flags & CF_ERROR) || (sc->flags & CF_ERROR))
+	if ((s->cli->flags & CF_ERROR) || (sc->flags & CF_ERROR))
 		goto end;
 	/* once a side has sent its FIN, `timeout client-fin` / `server-fin` apply */
-	if ((s->cli.flags & CF_EOF) && s->fe->to.client_fin)
+	if ((s->cli->flags & CF_EOF) && s->fe->to.client_fin)
 		to_c = s->fe->to.client_fin;
 	if ((sc->flags & CF_EOF) && s->be->to.server_fin)
 		to_s = s->be->to.server_fin;
@@ -430,7 +426,7 @@ int st_tunnel(struct stream *s)
 		s->exp_cli = after(to_c);
 	if (progress || !s->exp_srv)
 		s->exp_srv = after(to_s);
-	if ((s->cli.flags & CF_EOF) && s->fe->to.client_fin && s->exp_cli > now_ms + to_c)
+	if ((s->cli->flags & CF_EOF) && s->fe->to.client_fin && s->exp_cli > now_ms + to_c)
 		s->exp_cli = now_ms + to_c;
 	if ((sc->flags & CF_EOF) && s->be->to.server_fin && s->exp_srv > now_ms + to_s)
 		s->exp_srv = now_ms + to_s;

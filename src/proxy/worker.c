@@ -12,6 +12,7 @@
 #include <netinet/tcp.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <tandem/buf.h>
 #include <tandem/check.h>
 #include <tandem/clock.h>
 #include <tandem/conn.h>
@@ -20,7 +21,9 @@
 #include <tandem/server.h>
 #include <tandem/shm.h>
 #include <tandem/srv_state.h>
+#include <tandem/ssl.h>
 #include <tandem/handover.h>
+#include <tandem/sess.h>
 #include <tandem/stream.h>
 #include <tandem/worker.h>
 
@@ -60,27 +63,123 @@ static void modules_stop(void)
 			m->stop();
 }
 
-static int stop_accepting_here(void)
-{
-	int i;
+/* ---- pausing and resuming listeners --------------------------------------
+ *
+ * Every thread watches every listener (level-triggered, EPOLLEXCLUSIVE). A
+ * listener that cannot take a connection now is unregistered on the thread
+ * that noticed, so the connection waits in the kernel's backlog instead of
+ * waking the thread again and again:
+ *  - the frontend is at its `maxconn`: that frontend's listeners only (the
+ *    other frontends and the stats page stay reachable);
+ *  - the bind is at its `maxconn`: that listener only;
+ *  - the process is at the global `maxconn`, or accept() ran out of file
+ *    descriptors: every listener of the thread (for the fd limit, no
+ *    accept() is tried again for RETRY_MS).
+ * A paused listener comes back as soon as its limits allow: when a stream
+ * ends on this thread (worker_stream_gone), when one ends on another thread
+ * (which wakes the threads that have paused listeners), and every RETRY_MS
+ * while anything is paused (an fd freed by something else than a stream, a
+ * limit changed at run time). */
+#define RETRY_MS 100
 
-	if (this_thr->lst_paused)
-		return 0;
-	for (i = 0; i < this_thr->nlst; i++)
-		loop_io_del(&this_thr->loop, &this_thr->lst_io[i]);
-	this_thr->lst_paused = 1;
-	return 1;
+enum full_reason { NOT_FULL = 0, FULL_GLOBAL, FULL_FE, FULL_BIND };
+
+static enum full_reason listener_full(const struct bind_conf *b)
+{
+	if (__atomic_load_n(&worker.actconn, __ATOMIC_RELAXED) >= worker.cfg->g.maxconn)
+		return FULL_GLOBAL;
+	if (b->fe->maxconn && (int)CTR_GET(b->fe->fe_ctr->cur_sess) >= b->fe->maxconn)
+		return FULL_FE;
+	if (b->maxconn && __atomic_load_n(&b->curconn, __ATOMIC_RELAXED) >= b->maxconn)
+		return FULL_BIND;
+	return NOT_FULL;
 }
 
+static const struct bind_conf *lst_bind(int i)
+{
+	return ((const struct lst_ctx *)this_thr->lst_io[i].ctx)->bind;
+}
+
+static void pause_listener(int i)
+{
+	if (this_thr->lst_off[i])
+		return;
+	loop_io_del(&this_thr->loop, &this_thr->lst_io[i]);
+	this_thr->lst_off[i] = 1;
+	__atomic_add_fetch(&this_thr->lst_paused, 1, __ATOMIC_RELEASE);
+	if (!worker.stopping && !ev_timer_armed(&this_thr->lst_retry))
+		loop_timer_set(&this_thr->loop, &this_thr->lst_retry, now_ms + RETRY_MS);
+}
+
+/* Pause every listener of this thread (global maxconn, fd limit, stop). */
+static void stop_accepting_here(void)
+{
+	for (int i = 0; i < this_thr->nlst; i++)
+		pause_listener(i);
+}
+
+/* Pause the listeners this thread has for frontend <fe>. */
+static void pause_frontend(const struct proxy *fe)
+{
+	for (int i = 0; i < this_thr->nlst; i++)
+		if (lst_bind(i)->fe == fe)
+			pause_listener(i);
+}
+
+/* Register again the paused listeners of this thread whose limits allow a
+ * connection now. */
 static void resume_accepting_here(void)
 {
-	int i;
-
-	if (!this_thr->lst_paused || worker.stopping)
+	if (!__atomic_load_n(&this_thr->lst_paused, __ATOMIC_ACQUIRE) || worker.stopping)
 		return;
-	for (i = 0; i < this_thr->nlst; i++)
-		loop_io_set(&this_thr->loop, &this_thr->lst_io[i], EPOLLIN | EPOLLEXCLUSIVE);
-	this_thr->lst_paused = 0;
+	if (now_ms < this_thr->emfile_until)
+		return;   /* the retry timer comes back then */
+	for (int i = 0; i < this_thr->nlst; i++) {
+		if (!this_thr->lst_off[i] || listener_full(lst_bind(i)) != NOT_FULL)
+			continue;
+		if (loop_io_set(&this_thr->loop, &this_thr->lst_io[i], EPOLLIN | EPOLLEXCLUSIVE) < 0)
+			continue;   /* tried again at the next retry */
+		this_thr->lst_off[i] = 0;
+		__atomic_sub_fetch(&this_thr->lst_paused, 1, __ATOMIC_RELEASE);
+	}
+}
+
+static void lst_retry_cb(struct ev_timer *t)
+{
+	resume_accepting_here();
+	if (__atomic_load_n(&this_thr->lst_paused, __ATOMIC_ACQUIRE) && !worker.stopping) {
+		uint64_t when = now_ms + RETRY_MS;
+
+		if (this_thr->emfile_until > now_ms && this_thr->emfile_until < when)
+			when = this_thr->emfile_until;
+		loop_timer_set(&this_thr->loop, t, when);
+	}
+}
+
+void worker_fd_limit_alert(const char *what)
+{
+	static uint64_t last_ms;       /* atomic */
+	static unsigned suppressed;    /* atomic */
+	uint64_t last = __atomic_load_n(&last_ms, __ATOMIC_RELAXED);
+
+	if (last && now_ms < last + 1000) {
+		__atomic_add_fetch(&suppressed, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	if (!__atomic_compare_exchange_n(&last_ms, &last, now_ms ? now_ms : 1, 0,
+					 __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+		__atomic_add_fetch(&suppressed, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	{
+		unsigned n = __atomic_exchange_n(&suppressed, 0, __ATOMIC_RELAXED);
+
+		if (n)
+			log_event(LL_ALERT, "%s reached system FD limit (maxsock). Please check system tunables."
+				  " (%u similar messages suppressed in the last second)", what, n);
+		else
+			log_event(LL_ALERT, "%s reached system FD limit (maxsock). Please check system tunables.", what);
+	}
 }
 
 /* Soft stop, run on each thread: no more accepts, idle clients closed,
@@ -98,8 +197,8 @@ static void thread_soft_stop(void)
 	if (this_thr->stopping_seen)
 		return;
 	this_thr->stopping_seen = 1;
-	this_thr->lst_paused = 0;
 	stop_accepting_here();
+	loop_timer_del(&this_thr->loop, &this_thr->lst_retry);
 	if (__atomic_sub_fetch(&listeners_left, 1, __ATOMIC_ACQ_REL) == 0) {
 		list_for_each(pl, &worker.cfg->proxies) {
 			struct proxy *px = list_entry(pl, struct proxy, link);
@@ -113,10 +212,10 @@ static void thread_soft_stop(void)
 			}
 		}
 	}
-	list_for_each_safe(l, n, &this_thr->streams)
-		stream_soft_stop(list_entry(l, struct stream, link));
+	list_for_each_safe(l, n, &this_thr->sessions)
+		sess_soft_stop(list_entry(l, struct sess, link));
 	srv_purge_idle(worker.cfg, 0);
-	if (!this_thr->nstreams)
+	if (!this_thr->nsess)
 		this_thr->loop.stop = 1;
 }
 
@@ -127,8 +226,8 @@ static void thread_hard_stop(void)
 	checks_stop_thread(this_thr->id);
 	if (this_thr->id == 0)
 		modules_stop();
-	list_for_each_safe(l, n, &this_thr->streams)
-		stream_kill(list_entry(l, struct stream, link));
+	list_for_each_safe(l, n, &this_thr->sessions)
+		sess_kill(list_entry(l, struct sess, link));
 	this_thr->loop.stop = 1;
 }
 
@@ -141,6 +240,8 @@ static void wake_hook(struct loop *lp)
 		thread_hard_stop();
 	else if (worker.stopping)
 		thread_soft_stop();
+	else
+		resume_accepting_here();   /* a slot may have freed on another thread */
 	if (gen != this_thr->srv_gone_seen) {
 		this_thr->srv_gone_seen = gen;
 		stream_srv_gone_scan();
@@ -202,7 +303,7 @@ static void signal_cb(struct ev_io *io, uint32_t ev)
 			break;
 		case SIGUSR2:
 			/* retire after a reload: like a soft stop, but idle
-			 * keep-alive clients are not cut (see stream_soft_stop) */
+			 * keep-alive clients are not cut (see sess_soft_stop) */
 			if (!worker.stopping) {
 				worker.retiring = 1;
 				worker.stopping = 1;
@@ -228,13 +329,19 @@ static void signal_cb(struct ev_io *io, uint32_t ev)
 void worker_stream_gone(void)
 {
 	if (worker.stopping) {
-		if (!this_thr->nstreams)
+		if (!this_thr->nsess)
 			this_thr->loop.stop = 1;
 		return;
 	}
-	if (this_thr->lst_paused &&
-	    __atomic_load_n(&worker.actconn, __ATOMIC_RELAXED) < worker.cfg->g.maxconn)
-		resume_accepting_here();
+	resume_accepting_here();
+	/* the slot freed here may be what another thread's paused listener
+	 * waits for (a frontend's or the global maxconn is shared) */
+	for (int i = 0; i < worker.nbthread; i++) {
+		struct worker_thr *t = &worker.thr[i];
+
+		if (t != this_thr && __atomic_load_n(&t->lst_paused, __ATOMIC_ACQUIRE))
+			loop_wakeup(&t->loop);
+	}
 }
 
 static void accept_cb(struct ev_io *io, uint32_t ev)
@@ -250,17 +357,28 @@ static void accept_cb(struct ev_io *io, uint32_t ev)
 		socklen_t sl = sizeof(ss);
 		int fd;
 
-		if (__atomic_load_n(&worker.actconn, __ATOMIC_RELAXED) >= worker.cfg->g.maxconn ||
-		    (b->fe->maxconn && (int)CTR_GET(b->fe->fe_ctr->cur_sess) >= b->fe->maxconn) ||
-		    (b->maxconn && __atomic_load_n(&b->curconn, __ATOMIC_RELAXED) >= b->maxconn)) {
-			/* full: leave new connections in the backlog until one ends */
+		/* full: leave new connections in the backlog until a slot frees */
+		switch (listener_full(b)) {
+		case FULL_GLOBAL:
 			stop_accepting_here();
 			return;
+		case FULL_FE:
+			pause_frontend(b->fe);
+			return;
+		case FULL_BIND:
+			pause_listener((int)(io - this_thr->lst_io));
+			return;
+		case NOT_FULL:
+			break;
 		}
 		fd = accept4(io->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE) {
-				log_event(LL_ALERT, "Proxy %s reached system FD limit (maxsock). Please check system tunables.", b->fe->id);
+				char what[160];
+
+				snprintf(what, sizeof(what), "Proxy %s", b->fe->id);
+				worker_fd_limit_alert(what);
+				this_thr->emfile_until = now_ms + RETRY_MS;
 				stop_accepting_here();
 			}
 			return;
@@ -269,7 +387,7 @@ static void accept_cb(struct ev_io *io, uint32_t ev)
 			int one = 1;
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		}
-		stream_new(b->fe, b, fd, &ss);
+		sess_new(b->fe, b, fd, &ss);
 	}
 }
 
@@ -318,6 +436,9 @@ static void purge_cb(struct ev_timer *t)
 	 * long enough to reuse, short enough to beat most servers' own
 	 * keep-alive timeouts and the races they bring. */
 	srv_purge_idle(worker.cfg, 5000);
+	/* after a burst (slow readers holding thousands of full buffers),
+	 * give the memory back rather than keep the high-water mark */
+	buf_trim_idle();
 	loop_timer_set(this_loop, t, now_ms + 1000);
 }
 
@@ -331,15 +452,19 @@ static int thread_setup(struct worker_thr *t)
 	this_thr = t;
 	t->loop.wake_hook = wake_hook;
 	t->loop.owner = t;
-	list_init(&t->streams);
+	list_init(&t->sessions);
+	list_init(&t->strm_pool);
+	list_init(&t->sess_blocks);
 	list_for_each(pl, &worker.cfg->proxies) {
 		struct proxy *px = list_entry(pl, struct proxy, link);
 		list_for_each(bl, &px->binds)
 			n++;
 	}
 	t->lst_io = calloc((size_t)(n ? n : 1), sizeof(*t->lst_io));
-	if (!t->lst_io)
+	t->lst_off = calloc((size_t)(n ? n : 1), 1);
+	if (!t->lst_io || !t->lst_off)
 		return -1;
+	ev_timer_init(&t->lst_retry, lst_retry_cb, t);
 	list_for_each(pl, &worker.cfg->proxies) {
 		struct proxy *px = list_entry(pl, struct proxy, link);
 		if (px->disabled)
@@ -375,8 +500,12 @@ static void *thread_main(void *arg)
 	worker_cpu_map(t->id);   /* cpu-map (src/proxy/cpu_map.c) */
 	this_thr = t;
 	this_loop = &t->loop;
+	ctr_thread_init(t->id);   /* this thread's counter slots */
 	clock_update();
 	loop_run(&t->loop);
+	loop_finish(&t->loop);
+	stream_pool_flush();
+	sess_blocks_flush();
 	return NULL;
 }
 
@@ -426,6 +555,10 @@ int worker_run(struct cfg *cfg)
 	/* reload: continue from the previous worker's view of the servers
 	 * (checks are set up by now, and run only once the loops turn) */
 	handover_import(cfg);
+	/* TLS: per-thread server sessions; ticket keys and certificates changed
+	 * on the runtime API taken over from the previous worker */
+	if (ssl_worker_init(cfg, worker.nbthread) < 0)
+		return 1;
 	/* thread 0 is this one */
 	this_thr = &worker.thr[0];
 	this_loop = &worker.thr[0].loop;

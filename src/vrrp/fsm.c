@@ -1,4 +1,5 @@
-/* The VRRP version 3 state machine of RFC 5798 section 6, as a pure
+/* The VRRP state machine of RFC 5798 section 6 (RFC 3768's is the same
+ * but for the interval, which version 2 does not learn), as a pure
  * function: (state, event, now) -> new state + actions. No I/O and no
  * clock here, so tests/unit/test_vrrp_fsm.c drives it with simulated time;
  * src/vrrp/vrrp.c performs the actions (send, add/remove addresses, log).
@@ -13,6 +14,19 @@
  *  - a priority change (tracking) makes a MASTER advertise at once, so a
  *    backup that now has the higher priority preempts without waiting for
  *    the next Adver_Timer.
+ *  - split brain: a MASTER that hears another master it outranks answers
+ *    at once with an advertisement and re-announces its addresses
+ *    (VRRP_ACT_GARP), instead of only discarding the packet, so the other
+ *    side yields within one packet and the LAN's ARP/ND caches follow; a
+ *    MASTER that is outranked advertises once more before it yields
+ *    (keepalived's higher_prio_send_advert), so that the winner learns of
+ *    the split brain even when it never heard us.
+ *  - `state MASTER` (keepalived): the first Master_Down_Timer after
+ *    Startup is one Advertisement_Interval plus Skew_Time, not three.
+ *  - sync groups (keepalived): a BACKUP whose Master_Down_Timer fires
+ *    while the caller says the group is not ready (sync_hold) stays BACKUP
+ *    and says it wants MASTER; SYNC_MASTER / SYNC_BACKUP move it with the
+ *    group.
  *
  * All times are milliseconds; intervals arrive in centiseconds (the unit
  * of the Max Adver Int field) and are converted with * 10. */
@@ -65,8 +79,11 @@ static int addr_higher(const struct vrrp_ip *a, const struct vrrp_ip *b)
 void vrrp_fsm_init(struct vrrp_fsm *f)
 {
 	f->state = VRRP_ST_INIT;
+	f->why = VRRP_WHY_NONE;
 	f->master_adver_cs = f->adver_cs;
 	f->master_down_at = 0;
+	f->prio0_seen = 0;
+	f->want_master = 0;
 	f->adver_at = 0;
 	f->preempt_at = 0;
 	memset(&f->master, 0, sizeof(f->master));
@@ -88,9 +105,12 @@ uint64_t vrrp_fsm_next(const struct vrrp_fsm *f)
  * for each IP address associated with the Virtual Router; set the
  * Adver_Timer to Advertisement_Interval; transition to the Master state"
  * (6.4.1 for the owner at Startup, 6.4.2 when Master_Down_Timer fires). */
-static unsigned to_master(struct vrrp_fsm *f, uint64_t now)
+static unsigned to_master(struct vrrp_fsm *f, uint64_t now, enum vrrp_why why)
 {
 	f->state = VRRP_ST_MASTER;
+	f->why = why;
+	f->want_master = 0;
+	f->prio0_seen = 0;
 	f->master_down_at = 0;
 	f->adver_at = now + adver_ms(f);
 	f->master = f->primary;
@@ -104,21 +124,27 @@ static unsigned startup(struct vrrp_fsm *f, uint64_t now)
 	f->preempt_at = f->preempt_delay_ms ? now + f->preempt_delay_ms : 0;
 	memset(&f->master, 0, sizeof(f->master));
 	f->master_prio = 0;
+	f->prio0_seen = 0;
+	f->want_master = 0;
 	/* "If the Priority = 255 (i.e., the router owns the IP address(es)
 	 * associated with the virtual router)": become Master at once. */
 	if (prio_of(f) == 255)
-		return to_master(f, now);
+		return to_master(f, now, VRRP_WHY_OWNER);
 	/* "Set Master_Adver_Interval to Advertisement_Interval; set the
-	 * Master_Down_Timer to Master_Down_Interval; transition to Backup." */
+	 * Master_Down_Timer to Master_Down_Interval; transition to Backup."
+	 * keepalived's `state MASTER` waits one interval plus the skew only:
+	 * long enough to hear a master that is already there. */
 	f->master_adver_cs = f->adver_cs;
-	f->master_down_at = now + vrrp_master_down_ms(f);
+	f->master_down_at = now + (f->init_master ? adver_ms(f) + vrrp_skew_ms(f) : vrrp_master_down_ms(f));
 	f->adver_at = 0;
 	f->state = VRRP_ST_BACKUP;
+	if (f->why != VRRP_WHY_FAULT_CLEAR)
+		f->why = VRRP_WHY_STARTUP;
 	return VRRP_ACT_STATE;
 }
 
 /* Leave MASTER/BACKUP for <to> (INIT on Shutdown, FAULT on a fault). */
-static unsigned give_up(struct vrrp_fsm *f, enum vrrp_state to)
+static unsigned give_up(struct vrrp_fsm *f, enum vrrp_state to, enum vrrp_why why)
 {
 	unsigned act = VRRP_ACT_STATE;
 
@@ -133,6 +159,9 @@ static unsigned give_up(struct vrrp_fsm *f, enum vrrp_state to)
 	f->adver_at = 0;
 	f->master_down_at = 0;
 	f->state = to;
+	f->why = why;
+	f->want_master = 0;
+	f->prio0_seen = 0;
 	return act;
 }
 
@@ -145,6 +174,7 @@ static unsigned backup_advert(struct vrrp_fsm *f, const struct vrrp_input *in, u
 	 * Master_Down_Timer to Skew_Time" (the master is leaving). */
 	if (in->prio == 0) {
 		f->master_down_at = now + vrrp_skew_ms(f);
+		f->prio0_seen = 1;
 		return 0;
 	}
 	/* "If Preempt_Mode is False, or if the Priority in the ADVERTISEMENT
@@ -158,10 +188,13 @@ static unsigned backup_advert(struct vrrp_fsm *f, const struct vrrp_input *in, u
 		(f->preempt_at && now < f->preempt_at);
 	if (!accept)
 		return 0;
-	f->master_adver_cs = in->adver_cs;
+	if (f->learn_interval)
+		f->master_adver_cs = in->adver_cs;
 	f->master_down_at = now + vrrp_master_down_ms(f);
 	f->master = in->src;
 	f->master_prio = in->prio;
+	f->prio0_seen = 0;
+	f->want_master = 0;
 	return 0;
 }
 
@@ -186,14 +219,24 @@ static unsigned master_advert(struct vrrp_fsm *f, const struct vrrp_input *in, u
 	if (in->prio > f->priority ||
 	    (in->prio == f->priority && addr_higher(&in->src, &f->primary))) {
 		f->adver_at = 0;
-		f->master_adver_cs = in->adver_cs;
+		if (f->learn_interval)
+			f->master_adver_cs = in->adver_cs;
 		f->master_down_at = now + vrrp_master_down_ms(f);
 		f->state = VRRP_ST_BACKUP;
+		f->why = in->prio > f->priority ? VRRP_WHY_HIGHER_PRIO : VRRP_WHY_HIGHER_ADDR;
 		f->master = in->src;
 		f->master_prio = in->prio;
-		return VRRP_ACT_DEL_VIPS | VRRP_ACT_STATE;
+		/* keepalived's higher_prio_send_advert: one last advertisement with
+		 * our (lower) priority tells the winner it was a split brain, so it
+		 * re-announces the addresses the LAN may have learnt from us */
+		return VRRP_ACT_DEL_VIPS | VRRP_ACT_STATE | (f->higher_prio_send_advert ? VRRP_ACT_SEND_ADVERT : 0);
 	}
-	return 0;
+	/* We outrank it: the RFC discards the packet. Two masters means the
+	 * other side missed ours (a partition that healed, a lost packet):
+	 * tell it at once, and re-announce the addresses, whose ARP/ND
+	 * entries on the LAN may point to the other master now. */
+	f->adver_at = now + adver_ms(f);
+	return VRRP_ACT_SEND_ADVERT | VRRP_ACT_GARP | VRRP_ACT_LOWER_RX;
 }
 
 static unsigned on_timer(struct vrrp_fsm *f, uint64_t now)
@@ -203,9 +246,15 @@ static unsigned on_timer(struct vrrp_fsm *f, uint64_t now)
 	switch (f->state) {
 	case VRRP_ST_BACKUP:
 		/* 6.4.2: "If the Master_Down_Timer fires": become Master. */
-		if (f->master_down_at && now >= f->master_down_at)
-			return to_master(f, now);
-		return 0;
+		if (!f->master_down_at || now < f->master_down_at)
+			return 0;
+		if (f->sync_hold) {
+			/* the sync group is not ready: wait another interval */
+			f->want_master = 1;
+			f->master_down_at = now + vrrp_master_down_ms(f);
+			return VRRP_ACT_WANT_MASTER;
+		}
+		return to_master(f, now, f->prio0_seen ? VRRP_WHY_PRIO0 : VRRP_WHY_MASTER_DOWN);
 	case VRRP_ST_MASTER:
 		/* 6.4.3: "If the Adver_Timer fires, then: send an ADVERTISEMENT;
 		 * reset the Adver_Timer to Advertisement_Interval". Keep the
@@ -231,11 +280,22 @@ unsigned vrrp_fsm_step(struct vrrp_fsm *f, const struct vrrp_input *in, uint64_t
 		if (f->state != VRRP_ST_FAULT)
 			return 0;
 		f->state = VRRP_ST_INIT;
+		f->why = VRRP_WHY_FAULT_CLEAR;
 		return startup(f, now) | VRRP_ACT_STATE;
 	case VRRP_EV_SHUTDOWN:
-		return f->state == VRRP_ST_INIT ? 0 : give_up(f, VRRP_ST_INIT);
+		return f->state == VRRP_ST_INIT ? 0 : give_up(f, VRRP_ST_INIT, VRRP_WHY_SHUTDOWN);
 	case VRRP_EV_FAULT:
-		return f->state == VRRP_ST_FAULT ? 0 : give_up(f, VRRP_ST_FAULT);
+		return f->state == VRRP_ST_FAULT ? 0 : give_up(f, VRRP_ST_FAULT, VRRP_WHY_FAULT);
+	case VRRP_EV_SYNC_MASTER:
+		return f->state == VRRP_ST_BACKUP ? to_master(f, now, VRRP_WHY_SYNC_MASTER) : 0;
+	case VRRP_EV_SYNC_BACKUP:
+		if (f->state != VRRP_ST_MASTER)
+			return 0;
+		/* leave as on Shutdown (priority 0: the peer takes over within
+		 * its Skew_Time if its own group lets it), but stay a Backup */
+		give_up(f, VRRP_ST_BACKUP, VRRP_WHY_SYNC_BACKUP);
+		f->master_down_at = now + vrrp_master_down_ms(f);
+		return VRRP_ACT_SEND_PRIO0 | VRRP_ACT_DEL_VIPS | VRRP_ACT_STATE;
 	case VRRP_EV_TIMER:
 		return on_timer(f, now);
 	case VRRP_EV_ADVERT:

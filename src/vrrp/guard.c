@@ -30,9 +30,9 @@ static void guard_act(const struct vrrp_guard_inst *g, int n)
 		int fd;
 
 		if (__atomic_load_n(&x->snap->state, __ATOMIC_ACQUIRE) == VRRP_ST_MASTER &&
-		    (fd = vrrp_sock_open4(x->ifname, x->ifindex, 0)) >= 0) {
+		    (fd = vrrp_sock_open(x->af, x->ifname, x->ifindex, 0)) >= 0) {
 			for (int d = 0; d < x->ndst; d++)
-				vrrp_send4(fd, x->ifindex, x->src, x->dst[d], x->prio0[d], x->prio0_len[d]);
+				vrrp_send(x->af, fd, x->ifindex, x->src, x->dst[d], x->prio0[d], x->prio0_len[d]);
 			close(fd);
 			log_event(LL_WARNING, "VRRP guard: master process died: (%s) sent priority 0",
 				  x->snap->name);

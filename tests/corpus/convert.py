@@ -99,6 +99,27 @@ OVERRIDES = {
         "reject", "CTL in a field value (RFC 9110 5.5): 400"),
     "dg-bad-header-characters-some-header-value-x01": (
         "reject", "CTL in a field value (RFC 9110 5.5): 400"),
+    # Transfer-Encoding in requests: tandem applies no coding but chunked,
+    # so only the single value "chunked" is forwarded; any coding before it
+    # (even gzip or identity) gets 501, as nginx answers (HAProxy: 422).
+    "llhttp-request-transfer-encoding-post-with-chunked-as-last-transfer-encoding": (
+        "reject", "a coding before chunked in a request: 501 (tandem applies no other coding)"),
+    "llhttp-request-transfer-encoding-post-with-chunked-as-last-transfer-encoding-multiple-headers": (
+        "reject", "a coding before chunked in a request: 501 (tandem applies no other coding)"),
+    "dg-more-compliant-tests-correct-te-ok": (
+        "reject", "gzip before chunked in a request: 501 (tandem applies no other coding)"),
+    "dg-more-compliant-tests-transfer-encoding-identity-and-chunked-ok": (
+        "reject", "codings before chunked in a request: 501 (tandem applies no other coding)"),
+    "dg-more-compliant-tests-multiple-transfer-encoding-headers-in-a-single-request-ok": (
+        "reject", "codings before chunked in a request: 501 (tandem applies no other coding)"),
+    "dg-rfc-compliant-different-transfer-encoding-headers": (
+        "reject", "codings before chunked in a request: 501 (tandem applies no other coding)"),
+    "dg-rfc-compliant-different-transfer-encoding-headers-combined": (
+        "reject", "codings before chunked in a request: 501 (tandem applies no other coding)"),
+    # absolute-form with userinfo: 400 (RFC 9110 4.2.4 deprecates userinfo
+    # in http URIs; a credential in the target would reach logs in clear)
+    "llhttp-request-uri-host-port-and-basic-auth": (
+        "reject", "userinfo in an absolute-form target: 400"),
     # GET/HEAD with a body: framing by Content-Length / Transfer-Encoding
     # does not depend on the method (RFC 9112 6.3), so the head parser
     # accepts it (real clients, e.g. search APIs, send GET bodies). The

@@ -4,7 +4,9 @@
  * the buffer and valid UTF-8 without NUL; a smaller output buffer changes
  * FOUND into TOO_LONG or keeps it (with a prefix of the same value), never
  * the validity verdict; escaping the value and reading it back as a JSON
- * object gives the same text. */
+ * object gives the same text.
+ *
+ * fuzz-src: tools/app/json.c */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

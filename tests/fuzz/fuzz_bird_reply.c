@@ -10,7 +10,9 @@
  *  3. the lines written back in the wire format parse to the same lines;
  *  4. the reply interpreter, fed the lines for each command, ends with a
  *     known result and never changes its mind once complete.
- * A violated invariant aborts. */
+ * A violated invariant aborts.
+ *
+ * fuzz-src: src/bgp/birdc.c */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

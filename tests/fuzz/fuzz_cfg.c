@@ -13,7 +13,11 @@
  *  - loading the same bytes again gives the same answer.
  * Host and user names are looked up in tables below instead of DNS and
  * NSS: nothing leaves the machine and runs stay fast and deterministic.
- * A violated invariant aborts (the fuzzer reports it as a crash). */
+ * A violated invariant aborts (the fuzzer reports it as a crash).
+ *
+ * fuzz-src: LIB
+ * fuzz-dict: tests/fuzz/cfg.dict
+ * fuzz-seeds: contrib */
 #include <grp.h>
 #include <netdb.h>
 #include <pwd.h>
@@ -102,7 +106,10 @@ static void check_server(const struct proxy *px, const struct server *s)
 	const struct list *l;
 
 	INV(s->id && *s->id && !cfg_invalid_char(s->id) && s->be == px);
-	INV(s->addr.ss_family == AF_INET || s->addr.ss_family == AF_INET6);
+	/* an address, or none yet: a name that waits for DNS (init-addr none),
+	 * in maintenance by resolution */
+	INV(s->addr.ss_family == AF_INET || s->addr.ss_family == AF_INET6 ||
+	    (s->addr.ss_family == AF_UNSPEC && s->hostname && (s->admin & SRV_ADMF_RMAINT)));
 	INV(s->puid > 0 && s->uweight >= 0 && s->uweight <= 256 && s->maxconn >= 0);
 	list_for_each(l, &px->servers) {
 		const struct server *o = list_entry(l, struct server, link);

@@ -2,7 +2,10 @@
  * The first input byte seeds how the rest is split; the body is fed whole,
  * byte by byte and in those pieces, and all three must agree on: error or
  * not, bytes consumed, done, payload size. Also: consumed <= input, payload
- * <= consumed, nothing is consumed after done, errors are sticky. */
+ * <= consumed, nothing is consumed after done, errors are sticky.
+ *
+ * fuzz-src: src/http/h1_parse.c src/http/h1_chunk.c
+ * fuzz-dict: tests/fuzz/h1.dict */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,10 +7,16 @@
  *    tokens, values carry no CR/LF/NUL and no leading/trailing OWS;
  *  - flags are consistent (chunked implies TE; TE and CL never both;
  *    an HTTP/1.1 request has Host);
+ *  - requests: a Transfer-Encoding is exactly "chunked"; an absolute-form
+ *    target is http(s)://host... without userinfo, and the Host field's
+ *    value (and msg.host) is its authority;
  *  - errors carry a known status, a reason and a position inside the input;
  *  - parsing again gives the identical result, and so does parsing just
  *    the head; one byte less than a head is H1_INCOMPLETE.
- * A violated invariant aborts (the fuzzer reports it as a crash). */
+ * A violated invariant aborts (the fuzzer reports it as a crash).
+ *
+ * fuzz-src: src/http/h1_parse.c src/http/h1_chunk.c
+ * fuzz-dict: tests/fuzz/h1.dict */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,6 +105,24 @@ static void check(int is_req, const char *d, size_t n, const struct h1_limits *l
 				INV(m1.flags & H1_F_HAS_HOST);
 			if (m1.flags & H1_F_HAS_TE)
 				INV(m1.flags & H1_F_CHUNKED);
+			for (unsigned i = 0; i < m1.nhdrs; i++)
+				if (h1_str_ieq(m1.hdrs[i].name, "transfer-encoding"))
+					INV(h1_str_ieq(m1.hdrs[i].value, "chunked"));
+			if (m1.uri.p[0] != '/' && m1.uri.p[0] != '*' && m1.meth != H1_M_CONNECT) {
+				const char *u = m1.uri.p, *a;
+				size_t sl = (u[4] | 0x20) == 's' ? 5 : 4;
+				INV(m1.uri.len > sl + 3 && !memcmp(u + sl, "://", 3));
+				a = u + sl + 3;
+				INV(a[0] != '/' && a[0] != '?' && a[0] != ':');
+				for (const char *q = a; q < u + m1.uri.len && *q != '/' && *q != '?'; q++)
+					INV(*q != '@');
+				if (m1.flags & H1_F_HAS_HOST) {
+					const struct h1_hdr *hh = h1_find_hdr(&m1, "host");
+					INV(m1.host.p == a && hh && hh->value.p == a && hh->value.len == m1.host.len);
+					INV(a + m1.host.len == u + m1.uri.len || a[m1.host.len] == '/' ||
+					    a[m1.host.len] == '?');
+				}
+			}
 			INV(!(m1.flags & H1_F_BODY_TO_CLOSE));
 		} else {
 			INV(m1.status >= 100 && m1.status <= 999);

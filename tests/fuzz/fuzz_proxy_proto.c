@@ -8,7 +8,8 @@
  *  - an accepted header parses the same from exactly its own bytes;
  *  - its addresses, built again as v1 and v2 headers (with the TLVs it
  *    carried and a CRC32C), parse back to the same addresses and TLVs.
- * A violated invariant aborts (the fuzzer reports it as a crash). */
+ * A violated invariant aborts (the fuzzer reports it as a crash).
+ * fuzz-src: src/net/proxy_proto.c */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

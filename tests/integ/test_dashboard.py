@@ -4,8 +4,12 @@ npm from its lockfile when missing). Checks that the rows render from the
 JSON export, that a server killed with SIGKILL turns DOWN on the page within
 2 s (active health checks), that the admin buttons appear only with
 `stats admin` + `stats auth` and that Drain puts a server in DRAIN (the row
-says so and the server gets no new request), and that the page works at
-phone size. Screenshots are kept in tests/out/dashboard/."""
+says so and the server gets no new request), that a page opened after an
+incident shows it in its first frame (tandem's own history: the DOWN
+transition and the error spike), also after a reload of tandem, and that
+nothing is clipped at 1440 px, 1920 px and phone width (a table wider than
+its card scrolls inside the card). Screenshots are kept in
+tests/out/dashboard/."""
 import base64
 import json
 import os
@@ -17,6 +21,7 @@ import time
 
 from harness import (HERE, ROOT, Client, Deadline, TestFailure, check, config, eq, free_port, http,
                      parse_json, poll_until, proc_tree, serial, tandem_only, timeout)
+from test_history import Traffic
 
 NODE_DIR = os.path.join(HERE, "node")
 OUT_DIR = os.path.join(ROOT, "tests", "out", "dashboard")
@@ -124,14 +129,14 @@ def _tail(path, n=1500):
         return ""
 
 
-def _start(ctx, names=("A", "B", "C"), stats_extra=""):
+def _start(ctx, names=("A", "B", "C"), stats_extra="", srv_opts="check inter 250 fall 2 rise 2"):
     """tandem-app servers s1.. with fast health checks, frontend fe, backend
     be, and `listen stats` on /stats. Returns (fe_port, stats_port, apps, proxy)."""
     apps = [ctx.app(n) for n in names]
     fe_port, stats_port = free_port(), free_port()
     stats = ("listen stats\n    bind 127.0.0.1:%d\n    stats enable\n    stats uri /stats\n%s"
              % (stats_port, "".join("    %s\n" % l for l in stats_extra.splitlines() if l.strip())))
-    servers = [("s%d" % (i + 1), a.port, "check inter 250 fall 2 rise 2") for i, a in enumerate(apps)]
+    servers = [("s%d" % (i + 1), a.port, srv_opts) for i, a in enumerate(apps)]
     px = ctx.proxy(config(fe_port, servers, nbthread=2, extra_sections=stats))
     return fe_port, stats_port, apps, px
 
@@ -263,3 +268,163 @@ def test_drain_button(ctx):
              body=b"s=s1&b=be&action=maint")
     eq(r.status, 401, "admin POST without credentials")
     eq(_server(_json(stats_port, auth), "s1")["status"], "UP", "s1 unchanged by the refused POST")
+
+
+# ---------------------------------------------------------------- history ----
+
+# What the page shows in its first frame (window.tandemDashboard.frames
+# counts the snapshots drawn): the backend's error points, s2's DOWN in the
+# timeline, the drawn error line, the reload in the timeline.
+_FRAME_JS = r"""(() => {
+  const S = window.tandemDashboard;
+  if (!S || S.frames < 1) return null;
+  const pts = S.hist["be"] || [];
+  const lis = [...document.querySelectorAll("#d-timeline li.ev")];
+  const pills = (li) => [...li.querySelectorAll(".what .pill")].map((p) => p.textContent);
+  const down = lis.filter((li) => li.getAttribute("data-object") === "be/s2" &&
+                                  pills(li).join(">") === "UP>DOWN");
+  const line = document.querySelector('article.be[data-proxy="be"] svg path.l-err');
+  return {
+    frames: S.frames,
+    points: pts.length,
+    errors: pts.filter((p) => p.err > 0).map((p) => [p.t, p.err]),
+    down: down.map((li) => li.textContent),
+    errLineHeight: line ? line.getBBox().height : -1,
+    reload: lis.filter((li) => li.getAttribute("data-kind") === "process" &&
+                               li.textContent.includes("reload")).length,
+  };
+})()"""
+
+
+def _workers(px):
+    return [p for p in proc_tree(px.pid) if p != px.pid]
+
+
+def _first_frame(b, stats_port, what):
+    """Open the page fresh and return what its first frame shows."""
+    eq(b.cmd(cmd="open", url="http://127.0.0.1:%d/stats" % stats_port, width=1440, height=1000), 200,
+       "dashboard status")
+    got = b.wait(_FRAME_JS, 5000, "first frame " + what)["value"]
+    eq(got["frames"], 1, "state read in the first frame (%s)" % what)
+    return got
+
+
+@serial
+@timeout(120)
+def test_history_in_first_frame(ctx):
+    tandem_only("tandem's dashboard")
+    # slow checks: live traffic finds the dead server first (the errors), and
+    # takes it out at once (tandem's rule for refused connections)
+    fe_port, stats_port, apps, px = _start(ctx, srv_opts="check inter 2s fall 3 rise 2")
+    poll_until(lambda: _all_up(stats_port, ("s1", "s2", "s3")), 10, "all servers UP by their checks")
+    load = Traffic(fe_port).start()
+    try:
+        poll_until(lambda: load.ok > 20, 10, "traffic flowing")
+        apps[1].proc.signal(signal.SIGKILL)
+        killed = int(time.time())
+        # "wait 5 s": until tandem sampled 5 seconds after the kill
+        poll_until(lambda: parse_json(http(stats_port, "GET", "/stats;json?history=1").body, "JSON")
+                   ["history"]["end_s"] >= killed + 5, 10, "5 seconds sampled after the kill", interval=0.2)
+    finally:
+        load.stop()
+    b = Browser(ctx)
+    try:
+        got = _first_frame(b, stats_port, "after the kill")
+        ctx.note("first frame: %r" % got)
+        check(got["down"], "s2's UP -> DOWN transition in the timeline of the first frame")
+        check(got["errors"], "the error spike in the backend's chart data of the first frame")
+        check(got["errLineHeight"] > 0, "the error line drawn above 0 in the first frame")
+        check(abs(got["errors"][-1][0] / 1000.0 - killed) < 5, "the spike at the kill: %r vs %d" %
+              (got["errors"], killed))
+        check(got["points"] >= 6, "a point per second since tandem started: %d" % got["points"])
+        b.shot("history-first-frame")
+
+        old = _workers(px)
+        os.kill(px.pid, signal.SIGUSR2)   # reload
+        poll_until(lambda: _json(stats_port)["pid"] not in old, 10, "the new worker serves after the reload")
+        got = _first_frame(b, stats_port, "after a reload")
+        ctx.note("first frame after the reload: %r" % got)
+        check(got["down"] and got["errors"] and got["errLineHeight"] > 0,
+              "the DOWN transition and the error spike in the first frame after a reload")
+        check(got["reload"] >= 1, "the reload itself in the timeline")
+        b.shot("history-after-reload")
+        eq(b.cmd(cmd="errors"), [], "page and console errors")
+    finally:
+        b.close()
+
+
+# ---------------------------------------------------------------- layout ----
+
+# Every visible card: each cell (and heading, pill, number) lies inside its
+# card, unless it is in a table wrapper that scrolls, which must itself lie
+# inside the card and scroll (overflow-x auto); no text is cut by an
+# overflow:hidden box; the document is no wider than the window.
+_LAYOUT_JS = r"""(() => {
+  const bad = [], scrolls = [];
+  const inside = (r, c) => r.left >= c.left - 1 && r.right <= c.right + 1;
+  const name = (e) => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") +
+    (e.className && typeof e.className === "string" ? "." + e.className.trim().split(/\s+/).join(".") : "") +
+    " '" + (e.textContent || "").trim().slice(0, 24) + "'";
+  for (const card of document.querySelectorAll("#app .card, #app .stat")) {
+    if (!card.offsetParent) continue;
+    const cr = card.getBoundingClientRect();
+    for (const w of card.querySelectorAll(".tablewrap")) {
+      if (w.scrollWidth <= w.clientWidth + 1) continue;
+      scrolls.push(name(card.querySelector("h2") || card) + " " + w.scrollWidth + ">" + w.clientWidth);
+      const ov = getComputedStyle(w).overflowX;
+      if (!(ov === "auto" || ov === "scroll") || !inside(w.getBoundingClientRect(), cr))
+        bad.push("table wrapper does not scroll inside its card: " + name(w));
+    }
+    for (const e of card.querySelectorAll("td, th, h2, .pill, .be-head > *, .nums > *, .ch-head, svg, .k, .v, li, .why")) {
+      if (!e.offsetParent && e.tagName !== "svg") continue;
+      const w = e.closest(".tablewrap");
+      if (w && w.scrollWidth > w.clientWidth + 1) continue;   /* scrolls inside the card */
+      if (!inside(e.getBoundingClientRect(), cr)) bad.push("outside its card: " + name(e));
+    }
+  }
+  for (const e of document.querySelectorAll("#app *")) {
+    if (!e.offsetParent || e.classList.contains("tablewrap") || e.classList.contains("timeline")) continue;
+    const cs = getComputedStyle(e);
+    if ((cs.overflowX === "hidden" || cs.overflowX === "clip") && e.scrollWidth > e.clientWidth + 1)
+      bad.push("text cut: " + name(e));
+  }
+  return { bad: bad.slice(0, 12), nbad: bad.length, scrolls: scrolls,
+           docW: document.documentElement.scrollWidth, vw: window.innerWidth };
+})()"""
+
+
+@serial
+@timeout(120)
+def test_layout_no_clipping(ctx):
+    tandem_only("tandem's dashboard")
+    auth = "admin:s3cret"
+    fe_port, stats_port, apps, px = _start(ctx, ("A", "B", "C"),
+                                           "stats auth %s\nstats admin if TRUE\nstats show-legends" % auth)
+    poll_until(lambda: _all_up(stats_port, ("s1", "s2", "s3"), auth), 10, "all servers UP")
+    c = Client(fe_port)
+    for _ in range(30):
+        eq(c.get("/").status, 200, "traffic")
+    c.close()
+    apps[2].proc.signal(signal.SIGKILL)   # a DOWN row and a state change
+    poll_until(lambda: not _all_up(stats_port, ("s3",), auth), 5, "s3 DOWN")
+    b = Browser(ctx)
+    try:
+        for w, h in ((1440, 900), (1920, 1080), (390, 844)):
+            eq(b.cmd(cmd="open", url="http://127.0.0.1:%d/stats" % stats_port, width=w, height=h,
+                     user="admin", **{"pass": "s3cret"}), 200, "dashboard at %d px" % w)
+            b.wait("window.tandemDashboard && window.tandemDashboard.frames >= 1 &&"
+                   " document.querySelectorAll('tr.srv').length === 3 &&"
+                   " document.querySelectorAll('button[data-action]').length === 9 &&"
+                   " document.querySelector('#d-timeline li.ev') !== null", 5000, "page drawn at %d px" % w)
+            r = b.cmd(cmd="eval", js=_LAYOUT_JS)
+            b.shot("layout-%d" % w)
+            ctx.note("%d px: %r" % (w, r))
+            check(not r["bad"], "at %d px: %d clipped: %s" % (w, r["nbad"], "; ".join(r["bad"])))
+            check(r["docW"] <= w, "at %d px the page is %d px wide" % (w, r["docW"]))
+            if w >= 1440:
+                eq(r["scrolls"], [], "at %d px every table fits its card" % w)
+            else:
+                check(r["scrolls"], "at phone width the server table scrolls inside its card")
+        eq(b.cmd(cmd="errors"), [], "page and console errors")
+    finally:
+        b.close()

@@ -2,8 +2,10 @@
 gets its error status, the connection is closed, and nothing reaches the
 backend (a request that could be read two ways must never be forwarded).
 
-Statuses follow include/tandem/h1.h: framing and syntax errors 400, unknown
-transfer coding 501, request line too long 414, head too big or too many
+Statuses follow include/tandem/h1.h: framing and syntax errors 400, a
+Transfer-Encoding other than the single value "chunked" 501 (tandem applies no
+other coding; nginx answers 501 too, HAProxy 422), chunk trailers naming
+framing, routing or connection fields 400, request line too long 414, head too big or too many
 headers 431, unsupported version 505, body over tune.http.max-body-size 413,
 incomplete head at `timeout http-request` 408."""
 import time
@@ -26,6 +28,17 @@ CASES = {
     "te_not_ending_in_chunked": (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\nabc", 400, False, None),
     "te_unknown_coding": (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: foo, chunked\r\n\r\n0\r\n\r\n", 501, False,
                           "HAProxy 2.6 answers 422 to any coding before chunked"),
+    # tandem applies no coding but chunked: anything but the single value
+    # "chunked" is not forwarded (nginx: 501; HAProxy 2.6: 422)
+    "te_gzip_chunked": (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501, False,
+                        "HAProxy 2.6 answers 422 to any coding before chunked"),
+    "te_identity_chunked": (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity, chunked\r\n\r\n0\r\n\r\n",
+                            501, False, "HAProxy 2.6 answers 422 to any coding before chunked"),
+    "te_comma_chunked_comma": (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: ,chunked,\r\n\r\n0\r\n\r\n", 501,
+                               False, "HAProxy 2.6 answers 422 to a Transfer-Encoding list other than chunked"),
+    "te_gzip_then_chunked_fields": (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n"
+                                    b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 501, False,
+                                    "HAProxy 2.6 answers 422 to any coding before chunked"),
     "space_before_colon": (H + b"X-Foo : bar\r\n\r\n", 400, False, None),
     "obs_fold": (H + b"X-Foo: a\r\n  folded\r\n\r\n", 400, False, "HAProxy unfolds obs-fold"),
     "bare_cr_in_header": (H + b"X-Foo: a\rb\r\n\r\n", 400, False, None),
@@ -37,6 +50,21 @@ CASES = {
                            400, True, None),
     "chunk_size_overflow": (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
                             b"10000000000000000\r\nabc\r\n0\r\n\r\n", 400, True, None),
+    # chunk trailers naming framing, routing or connection fields (RFC 9110
+    # 6.5.1): refused, the head already went to the backend
+    "trailer_content_length": (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                               b"3\r\nabc\r\n0\r\nContent-Length: 5\r\n\r\n", 400, True,
+                               "HAProxy 2.6 forwards any trailer field"),
+    "trailer_transfer_encoding": (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                  b"0\r\nX-Sum: 1\r\ntransfer-encoding: chunked\r\n\r\n", 400, True,
+                                  "HAProxy 2.6 forwards any trailer field"),
+    "trailer_host": (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     b"0\r\nHOST: evil.example\r\n\r\n", 400, True, "HAProxy 2.6 forwards any trailer field"),
+    "trailer_connection": (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                           b"0\r\nConnection: close\r\n\r\n", 400, True, "HAProxy 2.6 forwards any trailer field"),
+    "trailer_disguised_content_length": (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                         b"0\r\nContent_Length: 5\r\n\r\n", 400, True,
+                                         "HAProxy 2.6 forwards any trailer field"),
     "uri_too_long": (b"GET /" + b"a" * 20000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, False,
                      "HAProxy answers 400 to oversized heads"),
     "too_many_headers": (H + b"".join(b"X-H%d: v\r\n" % i for i in range(200)) + b"\r\n", 431, False,
@@ -98,16 +126,18 @@ def test_valid_request_still_works(ctx):
     c.close()
 
 
-@haproxy_differs("HAProxy 2.6 answers 422 to any coding before chunked")
-def test_gzip_chunked_forwarded(ctx):
-    """gzip is a registered coding (RFC 9112 7): "gzip, chunked" is valid
-    framing, forwarded as is; the origin decides what to do with gzip."""
+def test_trailer_allowed_field_forwarded(ctx):
+    """Control case for the trailer refusals: a trailer field outside the
+    refused list (a checksum) still goes through with the body."""
     srv = ctx.raw_server(serve_keepalive(lambda req: response_bytes(200, "OK", [], b"ok\n")))
     px = start_simple(ctx, [("s1", srv.port)])
     c = Client(px.port)
-    r = c.request("POST", "/", [("Transfer-Encoding", "gzip, chunked")], b"0\r\n\r\n")
-    eq(r.status, 200, "status for a 'gzip, chunked' request")
-    eq(srv.requests[0].tokens("transfer-encoding"), ["gzip", "chunked"], "Transfer-Encoding seen by the backend")
+    c.send(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n"
+           b"X-Checksum: 900150983cd24fb0\r\n\r\n")
+    eq(c.response().status, 200, "status of a chunked POST with an X-Checksum trailer")
+    eq(srv.requests[0].body, b"abc", "body seen by the backend")
+    eq([(n.lower(), v) for n, v in srv.requests[0].trailers], [("x-checksum", "900150983cd24fb0")],
+       "trailers seen by the backend")
     c.close()
 
 

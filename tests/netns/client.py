@@ -47,7 +47,7 @@ def main():
         if ending and not live:
             break
         if not ending and now >= next_t:
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_STREAM)
             s.setblocking(False)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
             e = s.connect_ex((addr, port))

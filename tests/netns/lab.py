@@ -18,6 +18,7 @@ import subprocess
 import time
 
 NET = "192.0.2."
+NET6 = "2001:db8::"
 PREFIX = "tdv"
 _count = [0]
 
@@ -95,7 +96,10 @@ class Lab:
         return self.nodes[node]
 
     def add_node(self, node, host):
-        """Namespace <node> with eth0 = 192.0.2.<host>/24 on the bridge."""
+        """Namespace <node> with eth0 = 192.0.2.<host>/24 and
+        2001:db8::<host>/64 on the bridge. Duplicate address detection is
+        off, so the IPv6 link-local address (fe80::, from the MAC) is usable
+        as soon as the link is up."""
         ns = "%s-%s" % (self.tag, node)
         ip("netns", "add", ns)
         self.nodes_created.append(ns)
@@ -104,9 +108,35 @@ class Lab:
         ip("-n", self.br, "link", "add", peer, "type", "veth", "peer", "name", "eth0", "netns", ns)
         ip("-n", self.br, "link", "set", peer, "master", "br0", "up")
         ip("-n", ns, "link", "set", "lo", "up")
+        r = subprocess.run(["ip", "netns", "exec", ns, "sh", "-c",
+                            "for k in all default eth0; do echo 0 > /proc/sys/net/ipv6/conf/$k/accept_dad; done"],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=10)
+        if r.returncode != 0:
+            raise LabError("cannot turn duplicate address detection off in %s: %s" % (ns, r.stdout.strip()))
         ip("-n", ns, "addr", "add", "%s%d/24" % (NET, host), "dev", "eth0")
+        ip("-n", ns, "addr", "add", "%s%x/64" % (NET6, host), "dev", "eth0", "nodad")
         ip("-n", ns, "link", "set", "eth0", "up")
         return ns
+
+    def mac(self, node, dev="eth0"):
+        """Hardware address of <dev> in <node> (None if there is no such device)."""
+        out = ip("-n", self.nodes[node], "-o", "link", "show", "dev", dev, check=False)
+        m = re.search(r"link/ether ([0-9a-f:]{17})", out)
+        return m.group(1) if m else None
+
+    def neigh(self, node, addr):
+        """The MAC <node> has for <addr> in its neighbour table (None if none)."""
+        out = ip("-n", self.nodes[node], "neigh", "show", addr, check=False)
+        m = re.search(r"lladdr ([0-9a-f:]{17})", out)
+        return m.group(1) if m else None
+
+    def detach(self, node):
+        """Partition: <node>'s port leaves the bridge, its link stays up
+        (no carrier change: the node does not see a fault, only silence)."""
+        ip("-n", self.br, "link", "set", "v" + node, "nomaster")
+
+    def attach(self, node):
+        ip("-n", self.br, "link", "set", "v" + node, "master", "br0", "up")
 
     def unplug(self, node):
         """Cable out: the node's port on the bridge goes down."""
@@ -116,8 +146,8 @@ class Lab:
         ip("-n", self.br, "link", "set", "v" + node, "up")
 
     def holds(self, node, addr):
-        """True if <addr> is configured on <node>'s eth0."""
-        out = ip("-n", self.nodes[node], "-o", "-4", "addr", "show", "dev", "eth0", check=False)
+        """True if <addr> is configured on <node> (any interface: a VMAC too)."""
+        out = ip("-n", self.nodes[node], "-o", "addr", "show", check=False)
         return (" %s/" % addr) in out
 
     def holders(self, addr, nodes=None):

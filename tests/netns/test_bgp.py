@@ -133,7 +133,10 @@ class Env:
         path = self.write("bird-%s.conf" % node, conf)
         pr = self.lab.spawn(node, "bird-%s-%d" % (node, self.runs[node + "-bird"]),
                             ["bird", "-f", "-c", path, "-s", self.sock(node)])
-        wait_for(lambda: os.path.exists(self.sock(node)) or not pr.alive(), 5, "BIRD on %s to start" % node)
+        # the socket file appears at bind(), before BIRD listens and answers
+        wait_for(lambda: not pr.alive() or (os.path.exists(self.sock(node)) and
+                                            "Daemon is up" in self.birdc(node, "show status")),
+                 5, "BIRD on %s to start" % node)
         check(pr.alive(), "BIRD on %s exited:\n%s" % (node, pr.log()[-2000:]))
         self.birds[node] = pr
         return pr

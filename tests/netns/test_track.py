@@ -23,7 +23,7 @@ VIP = "192.0.2.100"
 DELAY_MS = 150        # a's servers: time per request
 PERIOD_MS = 60        # client: one new connection every 60 ms (16.7/s > 2 / 0.15 s = 13.3/s)
 LOAD_S = 4.0
-FAULT_LINE = "Entering FAULT STATE (a tracked backend has no usable server)"
+FAULT_LINE = "Entering FAULT STATE (backend app has no usable server)"
 
 
 class Fail(Exception):

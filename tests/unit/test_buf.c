@@ -20,5 +20,32 @@ int main(void)
 	buf_release(&b);
 	CHECK("release frees when empty", b.area == NULL);
 	buf_free(&b);
+
+	/* after a burst the thread gives memory back once, not at every call */
+	{
+		enum { N = 300 };
+		static struct buf many[N];
+		int ok = 1;
+
+		CHECK("no trim without a burst", buf_trim_idle() == 0);
+		for (int i = 0; i < N; i++)
+			ok &= buf_alloc(&many[i], 16384) == 0;
+		CHECK("burst allocated", ok);
+		CHECK("no trim while the buffers are in use", buf_trim_idle() == 0);
+		for (int i = 0; i < N / 2; i++)
+			buf_release(&many[i]);
+		CHECK("no trim when half of them went back (2.4 MB below the peak)", buf_trim_idle() == 0);
+		for (int i = N / 2; i < N; i++)
+			buf_release(&many[i]);
+		CHECK("trim once all went back (4.8 MB below the peak)", buf_trim_idle() == 1);
+		CHECK("no second trim", buf_trim_idle() == 0);
+		ok = 1;
+		for (int i = 0; i < N; i++)
+			ok &= buf_alloc(&many[i], 16384) == 0 && many[i].size == 16384;
+		CHECK("areas usable after a trim", ok);
+		for (int i = 0; i < N; i++)
+			buf_free(&many[i]);
+		buf_pool_flush();
+	}
 	UNIT_END();
 }

@@ -409,7 +409,7 @@ static void test_set_server(struct cfg *c)
 	CHECK("disable server", !strcmp(run(c, CLI_LVL_ADMIN, "disable server app/a"), "\n") && srv_admin_mode(a) == SRV_ADMIN_MAINT);
 	CHECK("enable server", !strcmp(run(c, CLI_LVL_ADMIN, "enable server app/a"), "\n") && srv_admin_mode(a) == SRV_ADMIN_READY);
 	CHECK("set server: usage", !strcmp(run(c, CLI_LVL_ADMIN, "set server app/a"),
-		"usage: set server <backend>/<server> addr | health | state | weight\n\n"));
+		"usage: set server <backend>/<server> addr | fqdn | health | state | weight\n\n"));
 
 	CHECK("weight 5", !strcmp(run(c, CLI_LVL_ADMIN, "set server app/a weight 5"), "\n") && a->eweight == 5 && a->uweight == 5);
 	CHECK("get weight after set", !strcmp(run(c, CLI_LVL_USER, "get weight app/a"), "5 (initial 3)\n\n"));

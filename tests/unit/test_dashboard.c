@@ -198,7 +198,7 @@ static void test_page(void)
 static struct stats_reply serve(const char *method, const char *uri, const char *body)
 {
 	struct stats_reply r;
-	int rc = stats_http_serve(&cfg, &st, method, uri, strlen(uri), body, body ? strlen(body) : 0, &r);
+	int rc = stats_http_serve(&cfg, &st, method, uri, strlen(uri), body, body ? strlen(body) : 0, NULL, &r);
 
 	CHECKF(rc == 0, "%s %s served", method, uri);
 	return r;
@@ -280,18 +280,18 @@ static void test_admin(void)
 	CHECK("drain again: NONE", r.status == 303 && !strcmp(r.location, "/stats;st=NONE"));
 	r = serve("POST", "/stats", "action=maint&b=app&s=a&s=b+b");
 	CHECK("maint two servers (one name form-encoded): DONE", !strcmp(r.location, "/stats;st=DONE") &&
-	      sa.admin == SRV_ADMF_MAINT && sb.admin == SRV_ADMF_MAINT);
+	      sa.admin == SRV_ADMF_FMAINT && sb.admin == SRV_ADMF_FMAINT);
 	r = serve("POST", "/stats", "s=a&s=b%20b&b=%23" "1&action=ready");
 	CHECK("ready by backend id (#1), percent-encoded: DONE", !strcmp(r.location, "/stats;st=DONE") &&
 	      !sa.admin && !sb.admin);
 	r = serve("POST", "/stats", "s=a&s=zz&b=app&action=maint");
-	CHECK("one unknown server: PART", !strcmp(r.location, "/stats;st=PART") && sa.admin == SRV_ADMF_MAINT);
+	CHECK("one unknown server: PART", !strcmp(r.location, "/stats;st=PART") && sa.admin == SRV_ADMF_FMAINT);
 	r = serve("POST", "/stats", "s=zz&b=app&action=ready");
-	CHECK("only unknown servers: ERRP", !strcmp(r.location, "/stats;st=ERRP") && sa.admin == SRV_ADMF_MAINT);
+	CHECK("only unknown servers: ERRP", !strcmp(r.location, "/stats;st=ERRP") && sa.admin == SRV_ADMF_FMAINT);
 	r = serve("POST", "/stats", "s=a&b=nope&action=ready");
 	CHECK("unknown backend: ERRP", !strcmp(r.location, "/stats;st=ERRP"));
 	r = serve("POST", "/stats", "s=a&b=app&action=shutdown");
-	CHECK("unsupported action: ERRP", !strcmp(r.location, "/stats;st=ERRP") && sa.admin == SRV_ADMF_MAINT);
+	CHECK("unsupported action: ERRP", !strcmp(r.location, "/stats;st=ERRP") && sa.admin == SRV_ADMF_FMAINT);
 	r = serve("POST", "/stats", "s=a&b=app&action=ready%");
 	CHECK("bad encoding: ERRP", !strcmp(r.location, "/stats;st=ERRP"));
 	r = serve("POST", "/stats", "");

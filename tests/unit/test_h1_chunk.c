@@ -116,6 +116,10 @@ static void test_valid(void)
 	VALID("extension quoted obs-text", "5;a=\"\xc3\xa9\"\r\nhello\r\n0\r\n\r\n", 5);
 	VALID("trailers", "5\r\nhello\r\n0\r\nX-Sum: abc\r\nY:\r\nZ: \t v \xff\r\n\r\n", 5);
 	VALID("trailer with tchars", "0\r\n!#$%&'*+-.^_`|~09aZ: v\r\n\r\n", 0);
+	/* names close to refused ones are fine */
+	VALID("trailer look-alikes allowed", "0\r\nContent-Lengths: 1\r\nX-Host: a\r\nHosts: b\r\n"
+	      "T: c\r\nContent-MD5: d\r\nServer-Timing: e\r\nContent-Length-Proxy-Authorization-X: f\r\n"
+	      "-host: g\r\nhost-: h\r\nVary: *\r\nContent-Type: text/plain\r\n\r\n", 0);
 
 	/* a big chunk, fed in pieces */
 	size_t n = 100000;
@@ -167,6 +171,23 @@ static void test_invalid(void)
 	INVALID("trailer NUL", "0\r\nX: a\0b\r\n\r\n");
 	INVALID("trailer bare LF", "0\r\nX: a\n\r\n");
 	INVALID("trailer bare CR", "0\r\nX: a\rb\r\n\r\n");
+	/* fields that may not be trailers (RFC 9110 6.5.1) */
+	INVALID("trailer Content-Length", "0\r\nContent-Length: 5\r\n\r\n");
+	INVALID("trailer after another", "3\r\nabc\r\n0\r\nX-Sum: 1\r\ntransfer-encoding: chunked\r\n\r\n");
+	INVALID("trailer HOST", "0\r\nHOST: evil\r\n\r\n");
+	INVALID("trailer Trailer", "0\r\nTrailer: x\r\n\r\n");
+	INVALID("trailer Connection", "0\r\nConnection: close\r\n\r\n");
+	INVALID("trailer Keep-Alive", "0\r\nKeep-Alive: 5\r\n\r\n");
+	INVALID("trailer Proxy-Connection", "0\r\nProxy-Connection: x\r\n\r\n");
+	INVALID("trailer TE", "0\r\nte: trailers\r\n\r\n");
+	INVALID("trailer Upgrade", "0\r\nUpgrade: h2c\r\n\r\n");
+	INVALID("trailer Expect", "0\r\nExpect: 100-continue\r\n\r\n");
+	INVALID("trailer Max-Forwards", "0\r\nMax-Forwards: 1\r\n\r\n");
+	INVALID("trailer Authorization", "0\r\nAuthorization: Basic eDp5\r\n\r\n");
+	INVALID("trailer Proxy-Authorization", "0\r\nProxy-Authorization: x\r\n\r\n");
+	INVALID("trailer Content_Length", "0\r\nContent_Length: 5\r\n\r\n");
+	INVALID("trailer Transfer--_Encoding", "0\r\nTransfer--_Encoding: x\r\n\r\n");
+	INVALID("trailer empty-valued Host", "0\r\nhost:\r\n\r\n");
 	INVALID("HTTP/1.1 smuggle after data", "5\r\nhello\r\nGET / HTTP/1.1\r\n\r\n");
 }
 

@@ -137,17 +137,13 @@ static void test_valid_requests(void)
 	}
 	if (REQ("CL max", "PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 9223372036854775807\r\n\r\n"))
 		CHECK("CL max: value", M.content_length == INT64_MAX);
-	if (REQ("chunked", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n")) {
+	if (REQ("chunked", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n")) {
 		CHECK("chunked: flags", (M.flags & H1_F_CHUNKED) && (M.flags & H1_F_HAS_TE) &&
 		      !(M.flags & H1_F_HAS_CL));
 		CHECK("chunked: TE is hop-by-hop", M.hdrs[1].hop == 1);
 	}
-	if (REQ("TE over two fields", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n"
-		"Transfer-Encoding: chunked\r\n\r\n"))
-		CHECK("TE over two fields: chunked", M.flags & H1_F_CHUNKED);
-	if (REQ("TE params", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip ; q=1 ;"
-		"x=\"a \\\" b\" ,, identity, chunked\r\n\r\n"))
-		CHECK("TE params: chunked", M.flags & H1_F_CHUNKED);
+	if (REQ("chunked any case, OWS", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:  ChUnKeD \t\r\n\r\n"))
+		CHECK("chunked any case: flags", M.flags & H1_F_CHUNKED);
 	if (REQ("HTTP/1.0 without Host", "GET /index.html HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")) {
 		CHECK("HTTP/1.0: version", M.version == 10 && !(M.flags & H1_F_HAS_HOST));
 		CHECK("HTTP/1.0: keep-alive", (M.flags & H1_F_CONN_KA) && !(M.flags & H1_F_CONN_CLOSE));
@@ -157,8 +153,23 @@ static void test_valid_requests(void)
 	if (REQ("CONNECT", "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"))
 		CHECK("CONNECT: meth", M.meth == H1_M_CONNECT && sv(M.uri, "example.com:443"));
 	REQ("CONNECT IPv6", "CONNECT [::1]:8443 HTTP/1.1\r\nHost: [::1]:8443\r\n\r\n");
-	if (REQ("absolute-form", "GET http://example.com/a?b HTTP/1.1\r\nHost: example.com\r\n\r\n"))
+	if (REQ("absolute-form", "GET http://example.com/a?b HTTP/1.1\r\nHost: example.com\r\n\r\n")) {
 		CHECK("absolute-form: uri", sv(M.uri, "http://example.com/a?b"));
+		CHECK("absolute-form: host is the authority, inside the target",
+		      sv(M.host, "example.com") && M.host.p == M.uri.p + 7 &&
+		      M.hdrs[0].value.p == M.host.p && M.hdrs[0].value.len == M.host.len);
+	}
+	if (REQ("absolute-form, other Host", "GET http://a.example/ HTTP/1.1\r\nX: 1\r\nHost: b.example\r\n\r\n"))
+		CHECK("absolute-form, other Host: Host value is the authority",
+		      sv(M.host, "a.example") && sv(M.hdrs[1].value, "a.example") && sv(M.hdrs[1].name, "Host") &&
+		      (M.flags & H1_F_HAS_HOST));
+	if (REQ("absolute-form https, port, any case", "GET HTTPS://A.example:8443?q HTTP/1.1\r\nHost:\r\n\r\n"))
+		CHECK("absolute-form https: authority with port", sv(M.host, "A.example:8443") &&
+		      sv(M.hdrs[0].value, "A.example:8443"));
+	if (REQ("absolute-form IP-literal", "GET http://[::1]:80/x HTTP/1.1\r\nHost: z\r\n\r\n"))
+		CHECK("absolute-form IP-literal: authority", sv(M.host, "[::1]:80"));
+	if (REQ("absolute-form, HTTP/1.0 without Host", "GET http://a.example/ HTTP/1.0\r\n\r\n"))
+		CHECK("absolute-form, HTTP/1.0: no Host added", !(M.flags & H1_F_HAS_HOST) && M.nhdrs == 0);
 	if (REQ("OWS trimmed", "GET / HTTP/1.1\r\nHost:a\r\nX-A:   v w \t \r\nX-E:\r\nX-F: \t \r\n"
 		"X-T:\tx\ty\t\r\n\r\n")) {
 		CHECK("OWS: host without space", sv(M.host, "a"));
@@ -253,6 +264,15 @@ static void test_invalid_requests(void)
 	BADREQ("TE foo", H11 "Transfer-Encoding: foo\r\n\r\n", 400);
 	BADREQ("TE xchunked", H11 "Transfer-Encoding: xchunked\r\n\r\n", 400);
 	BADREQ("TE unknown before chunked", H11 "Transfer-Encoding: foo, chunked\r\n\r\n", 501);
+	BADREQ("TE gzip, chunked", H11 "Transfer-Encoding: gzip, chunked\r\n\r\n", 501);
+	BADREQ("TE identity, chunked", H11 "Transfer-Encoding: identity, chunked\r\n\r\n", 501);
+	BADREQ("TE ,chunked,", H11 "Transfer-Encoding: ,chunked,\r\n\r\n", 501);
+	BADREQ("TE chunked,", H11 "Transfer-Encoding: chunked,\r\n\r\n", 501);
+	BADREQ("TE , chunked", H11 "Transfer-Encoding: , chunked\r\n\r\n", 501);
+	BADREQ("TE gzip then chunked fields", H11 "Transfer-Encoding: gzip\r\n"
+	       "Transfer-Encoding: chunked\r\n\r\n", 501);
+	BADREQ("TE params before chunked", H11 "Transfer-Encoding: gzip ; q=1 ;"
+	       "x=\"a \\\" b\" ,, identity, chunked\r\n\r\n", 501);
 	BADREQ("TE chunked twice", H11 "Transfer-Encoding: chunked, chunked\r\n\r\n", 400);
 	BADREQ("TE chunked twice in two fields", H11 "Transfer-Encoding: chunked\r\n"
 	       "Transfer-Encoding: chunked\r\n\r\n", 400);
@@ -335,6 +355,22 @@ static void test_invalid_requests(void)
 	BADREQ("asterisk plus more", "OPTIONS *x HTTP/1.1\r\nHost: a\r\n\r\n", 400);
 	BADREQ("relative target", "GET foo HTTP/1.1\r\nHost: a\r\n\r\n", 400);
 	BADREQ("scheme starting with digit", "GET 1http://a/ HTTP/1.1\r\nHost: a\r\n\r\n", 400);
+	BADREQ("gopher scheme", "GET gopher://a.example/ HTTP/1.1\r\nHost: a.example\r\n\r\n", 400);
+	BADREQ("httpx scheme", "GET httpx://a/ HTTP/1.1\r\nHost: a\r\n\r\n", 400);
+	BADREQ("urn target", "GET urn:x HTTP/1.1\r\nHost: a\r\n\r\n", 400);
+	BADREQ("userinfo", "GET http://u:p@a.example/ HTTP/1.1\r\nHost: a.example\r\n\r\n", 400);
+	BADREQ("userinfo without password", "GET http://u@a.example/ HTTP/1.1\r\nHost: a\r\n\r\n", 400);
+	BADREQ("userinfo in https", "GET https://a:b@c/ HTTP/1.1\r\nHost: c\r\n\r\n", 400);
+	BADREQ("http: without //", "GET http:a.example HTTP/1.1\r\nHost: a\r\n\r\n", 400);
+	BADREQ("http: single slash", "GET http:/a.example/ HTTP/1.1\r\nHost: a\r\n\r\n", 400);
+	BADREQ("empty host", "GET http:/// HTTP/1.1\r\nHost: a\r\n\r\n", 400);
+	BADREQ("empty host with port", "GET http://:80/ HTTP/1.1\r\nHost: a\r\n\r\n", 400);
+	BADREQ("bad port", "GET http://a:8x/ HTTP/1.1\r\nHost: a\r\n\r\n", 400);
+	BADREQ("unclosed IP-literal", "GET http://[::1/ HTTP/1.1\r\nHost: a\r\n\r\n", 400);
+	BADREQ("empty IP-literal", "GET http://[]/ HTTP/1.1\r\nHost: a\r\n\r\n", 400);
+	BADREQ("fragment after authority", "GET http://a#f HTTP/1.1\r\nHost: a\r\n\r\n", 400);
+	BADREQ("absolute-form, still one Host", "GET http://a/ HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n", 400);
+	BADREQ("absolute-form, HTTP/1.1 without Host", "GET http://a/ HTTP/1.1\r\n\r\n", 400);
 	BADREQ("CONNECT origin-form", "CONNECT / HTTP/1.1\r\nHost: a\r\n\r\n", 400);
 	BADREQ("CONNECT without port", "CONNECT example.com HTTP/1.1\r\nHost: a\r\n\r\n", 400);
 	BADREQ("CONNECT empty port", "CONNECT example.com: HTTP/1.1\r\nHost: a\r\n\r\n", 400);

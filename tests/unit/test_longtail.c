@@ -154,7 +154,10 @@ static void test_cond(void)
 	CHECK("defined", cond("defined(TANDEM_T_COND)") == 1 && cond("defined(TANDEM_T_NOPE)") == 0);
 	CHECK("streq/strneq", cond("streq(a,a)") == 1 && cond("streq(a,b)") == 0 && cond("strneq(a,b)") == 1);
 	CHECK("quoted arguments", cond("streq('a,b',\"a,b\")") == 1);
-	CHECK("feature", cond("feature(EPOLL)") == 1 && cond("feature(OPENSSL)") == 0);
+	CHECK("feature", cond("feature(EPOLL)") == 1 && cond("feature(OPENSSL)") == 1 && cond("feature(LUA)") == 0);
+	CHECK("TLS library", cond("openssl_version_atleast(1.1.1)") == 1 && cond("openssl_version_before(1.0)") == 0 &&
+	      cond("openssl_version_before(99)") == 1 && cond("ssllib_name_startswith(OpenSSL)") == 1 &&
+	      cond("ssllib_name_startswith(LibreSSL)") == 0);
 	CHECK("version_atleast", cond("version_atleast(2.4)") == 1 && cond("version_atleast(2.6)") == 1 &&
 	      cond("version_atleast(2.7)") == 0 && cond("version_atleast(2.6-dev3)") == 1);
 	CHECK("version_before", cond("version_before(2.7)") == 1 && cond("version_before(2.6)") == 0);
@@ -162,7 +165,7 @@ static void test_cond(void)
 	      cond("!(1 && 1)") == 0);
 	CHECK("&& before ||", cond("0 && 1 || 1 && 1") == 1 && cond("1 || 1 && 0") == 1);
 	CHECK("errors", cond("foo(1)") < 0 && cond("streq(a)") < 0 && cond("1 &&") < 0 && cond("(1") < 0 &&
-	      cond("1 1") < 0 && cond("openssl_version_atleast(1.1)") < 0);
+	      cond("1 1") < 0);
 }
 
 int main(void)

@@ -81,7 +81,7 @@ static void build_cfg(void)
 	CTR_SET(sb.ctr->redispatches, 1);
 	CTR_SET(sb.ctr->failed_resp, 3);
 	mk_server(&sw, &be, "we\"i\\rd\nname", 3);
-	sw.admin = SRV_ADMF_MAINT;
+	sw.admin = SRV_ADMF_FMAINT;
 	mk_proxy(&tcp, "db", 3, PR_CAP_FE | PR_CAP_BE, PR_MODE_TCP);
 	mk_proxy(&st, "stats", 4, PR_CAP_FE | PR_CAP_BE, PR_MODE_HTTP);
 	st.stats_enabled = 1;

@@ -80,7 +80,8 @@ static void checkv(int ok, const char *fmt, ...)
 #undef CHECKF
 #define CHECKF(cond, ...) checkv(!!(cond), __VA_ARGS__)
 
-#define BASE "defaults\n  mode http\n  timeout connect 1s\n  timeout client 5s\n  timeout server 5s\n" \
+#define BASE "resolvers dns\n  nameserver ns1 127.0.0.1:53\n" \
+	     "defaults\n  mode http\n  timeout connect 1s\n  timeout client 5s\n  timeout server 5s\n" \
 	     "backend app\n  balance roundrobin\n  server a 127.0.0.1:18081 id 1000\n"
 #define ADDR "127.0.0.1:18090"
 
@@ -388,7 +389,8 @@ static void test_config_and_add_server(void)
 			continue;
 		}
 		if (!(k->flags & SRV_KW_DYN)) {
-			snprintf(text, sizeof(text), BASE "  server n " ADDR " %s\n", words);
+			snprintf(text, sizeof(text), BASE "  server n " ADDR " %s%s%s\n", words, k->needs ? " " : "",
+				 k->needs ? k->needs : "");
 			c = load(text, tmp, sizeof(tmp));
 			CHECKF(c != NULL, "'%s' accepted by the config (%s)", words, tmp);
 			cfg_free(c);
@@ -433,11 +435,11 @@ static void test_default_server(void)
 
 		if (!k->parse || (k->flags & SRV_KW_NODEF))
 			continue;
-		snprintf(text, sizeof(text), BASE "  default-server %s%s %s\n  server n " ADDR "\n", companion(k->name),
-			 k->name, k->nval ? k->example : "");
+		snprintf(text, sizeof(text), BASE "  default-server %s%s %s %s\n  server n " ADDR "\n", companion(k->name),
+			 k->name, k->nval ? k->example : "", k->needs ? k->needs : "");
 		a = load(text, tmp, sizeof(tmp));
-		snprintf(text, sizeof(text), BASE "  server n " ADDR " %s%s %s\n", companion(k->name), k->name,
-			 k->nval ? k->example : "");
+		snprintf(text, sizeof(text), BASE "  server n " ADDR " %s%s %s %s\n", companion(k->name), k->name,
+			 k->nval ? k->example : "", k->needs ? k->needs : "");
 		b = load(text, tmp, sizeof(tmp));
 		if (srv(a, "n") && srv(b, "n"))
 			d = settings_diff(srv(a, "n"), srv(b, "n"));

@@ -22,7 +22,9 @@ static const char haproxy_header[] =
 	"agent_fall,agent_health,addr,cookie,mode,algo,conn_rate,conn_rate_max,conn_tot,"
 	"intercepted,dcon,dses,wrew,connect,reuse,cache_lookups,cache_hits,srv_icur,src_ilim,"
 	"qtime_max,ctime_max,rtime_max,ttime_max,eint,idle_conn_cur,safe_conn_cur,"
-	"used_conn_cur,need_conn_est,uweight,\n";
+	"used_conn_cur,need_conn_est,uweight,";
+/* tandem's own columns, after HAProxy's (as HAProxy appends its modules') */
+static const char tandem_header[] = "passive_state,\n";
 
 static struct cfg cfg;
 static struct proxy fe, be;
@@ -156,6 +158,7 @@ static void test_csv(void)
 	if (!doc)
 		return;
 	CHECK("csv header is HAProxy's, names and order", strncmp(doc, haproxy_header, strlen(haproxy_header)) == 0);
+	CHECK("then tandem's columns", strncmp(doc + strlen(haproxy_header), tandem_header, strlen(tandem_header)) == 0);
 	for (int f = 0; f < ST_F_TOTAL; f++)
 		if (!stat_cols[f].name) CHECKF(0, "column %d has a name", f);
 
@@ -180,7 +183,10 @@ static void test_csv(void)
 	CHECK("fe: backend-only fields empty", !cell(0, ST_F_WEIGHT)[0] && !cell(0, ST_F_ECON)[0] &&
 	      !cell(0, ST_F_ACT)[0] && !cell(0, ST_F_ALGO)[0] && !cell(0, ST_F_ADDR)[0]);
 	CHECK("fields without data empty", !cell(0, ST_F_QCUR)[0] && !cell(1, ST_F_CHECK_STATUS)[0] &&
-	      !cell(1, ST_F_RATE)[0]);
+	      !cell(1, ST_F_THROTTLE)[0] && !cell(1, ST_F_PASSIVE_STATE)[0]);
+	CHECK("rates 0 before any sample (HAProxy's 0), rate_lim 0 (no limit)", !strcmp(cell(0, ST_F_RATE), "0") &&
+	      !strcmp(cell(0, ST_F_RATE_LIM), "0") && !strcmp(cell(0, ST_F_REQ_RATE_MAX), "0") &&
+	      !strcmp(cell(1, ST_F_RATE), "0") && !cell(1, ST_F_RATE_LIM)[0] && !cell(1, ST_F_REQ_RATE)[0]);
 
 	/* servers */
 	CHECK("srv a status UP (checked)", !strcmp(cell(1, ST_F_STATUS), "UP"));
@@ -225,7 +231,7 @@ static void test_states(void)
 
 	sb.state = SRV_ST_STOPPED;
 	CHECK("DOWN", !strcmp(stats_srv_status(&sb), "DOWN"));
-	sb.admin = SRV_ADMF_MAINT;
+	sb.admin = SRV_ADMF_FMAINT;
 	CHECK("MAINT wins over DOWN", !strcmp(stats_srv_status(&sb), "MAINT"));
 	sb.admin = SRV_ADMF_DRAIN; sb.state = SRV_ST_RUNNING;
 	CHECK("DRAIN", !strcmp(stats_srv_status(&sb), "DRAIN"));
@@ -263,7 +269,7 @@ static void test_states(void)
 	CHECK("be UP on backup only", !strcmp(stats_row_status(&r), "UP"));
 	sb.state = SRV_ST_STOPPED;
 	CHECK("be DOWN when nothing usable", !strcmp(stats_row_status(&r), "DOWN"));
-	sa.admin = SRV_ADMF_MAINT; sa.state = SRV_ST_RUNNING;
+	sa.admin = SRV_ADMF_FMAINT; sa.state = SRV_ST_RUNNING;
 	CHECK("be DOWN when only MAINT left", !strcmp(stats_row_status(&r), "DOWN"));
 	stats_row_init(&r, &cfg, STO_FE, &fe, NULL);
 	fe.disabled = 1;

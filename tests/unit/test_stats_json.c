@@ -2,14 +2,19 @@
  * (as JSON.parse sees it), has the documented shape, every column value
  * equals what the column table (and so the CSV) says, the histograms are the
  * counters', names are escaped, the stats proxy's scope, show-node/desc and hide-version
- * are honoured, rates come out of the sample ring as documented, and
+ * are honoured, rates and the history come out of the sampler's rings as
+ * documented (HAProxy's per-second rates, ?history=), and
  * rendering from several threads at once while counters move is safe. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <tandem/stats.h>
+#include <tandem/clock.h>
+#include <tandem/shm.h>
+#include <tandem/shm_hist.h>
 #include <tandem/stats_export.h>
+#include <tandem/stats_hist.h>
 #include <tandem/version.h>
 #include <tandem/counters-t.h>
 #include "unit.h"
@@ -155,9 +160,18 @@ static void same_as_table(const struct jm *o, const struct stat_row *r, const ch
 	CHECKF(compared >= 10 && !bad, "%s: %d values equal to the column table", what, compared);
 }
 
+/* A row as the document of time <ms> reads it. */
+static void row_at(struct stat_row *r, int obj, const struct proxy *px, const struct server *s, uint64_t ms)
+{
+	stats_row_init(r, &cfg, obj, px, s);
+	r->now_ms = ms;
+	r->now_s = ms / 1000;
+}
+
 static void test_shape(void)
 {
-	struct jm *j = render(&st, 1000), *fes, *bes, *app, *srvs, *a, *b, *w, *h;
+	uint64_t now = clock_wall_us() / 1000;
+	struct jm *j = render(&st, now), *fes, *bes, *app, *srvs, *a, *b, *w, *h;
 	struct stat_row r;
 
 	if (!j)
@@ -182,7 +196,7 @@ static void test_shape(void)
 	CHECK("backends: app and the stats listen", bes && bes->n == 2 && jm_named(bes, "app"));
 	CHECK("stats flag on the stats proxy only", jm_get(jm_named(bes, "stats"), "stats")->num == 1 &&
 	      jm_get(jm_named(bes, "app"), "stats")->num == 0);
-	stats_row_init(&r, &cfg, STO_FE, &fe, NULL);
+	row_at(&r, STO_FE, &fe, NULL, now);
 	same_as_table(jm_named(fes, "web"), &r, "frontend web");
 	CHECK("frontend hrsp", jm_num(jm_get(jm_get(jm_named(fes, "web"), "hrsp"), "2xx"), -1) == 9 &&
 	      jm_num(jm_get(jm_get(jm_named(fes, "web"), "hrsp"), "5xx"), -1) == 3);
@@ -194,7 +208,7 @@ static void test_shape(void)
 	      jm_num(jm_get(jm_named(fes, "web"), "iid"), 0) == 1);
 
 	app = jm_named(bes, "app");
-	stats_row_init(&r, &cfg, STO_BE, &be, NULL);
+	row_at(&r, STO_BE, &be, NULL, now);
 	same_as_table(app, &r, "backend app");
 	CHECK("backend status UP (a is up)", !strcmp(jm_get(app, "status")->str, "UP"));
 	CHECK("backend hist", jm_num(jm_at(jm_get(jm_get(app, "hist"), "counts"), 2), -1) == 7);
@@ -203,9 +217,9 @@ static void test_shape(void)
 	      !strcmp(jm_get(jm_at(srvs, 0), "name")->str, "a") && !strcmp(jm_get(jm_at(srvs, 1), "name")->str, "b"));
 	a = jm_named(srvs, "a");
 	b = jm_named(srvs, "b");
-	stats_row_init(&r, &cfg, STO_SRV, &be, &sa);
+	row_at(&r, STO_SRV, &be, &sa, now);
 	same_as_table(a, &r, "server a");
-	stats_row_init(&r, &cfg, STO_SRV, &be, &sb);
+	row_at(&r, STO_SRV, &be, &sb, now);
 	same_as_table(b, &r, "server b");
 	CHECK("server a: status, weight, scur, smax, stot", !strcmp(jm_get(a, "status")->str, "UP") &&
 	      jm_num(jm_get(a, "weight"), 0) == 3 && jm_num(jm_get(a, "scur"), 0) == 1 &&
@@ -278,34 +292,142 @@ static double be_rate(struct jm *j, const char *key)
 	return jm_num(jm_get(jm_named(jm_get(j, "backends"), "app"), key), -1);
 }
 
+static struct jm *srv_obj(struct jm *j, const char *name)
+{
+	return jm_named(jm_get(jm_named(jm_get(j, "backends"), "app"), "servers"), name);
+}
+
+/* Move every row's counters into the shared area, values kept, as the
+ * master does before forking (rings exist only for shared counters). */
+static void share_counters(void)
+{
+	struct counters saved[16];
+	struct counters **ptrs[16];
+	struct list *pl, *sl;
+	int n = 0;
+
+	CHECK("shared area", shm_create() == 0 && tdm_hist != NULL);
+	list_for_each(pl, &cfg.proxies) {
+		struct proxy *px = list_entry(pl, struct proxy, link);
+
+		ptrs[n++] = &px->fe_ctr;
+		ptrs[n++] = &px->be_ctr;
+		list_for_each(sl, &px->servers)
+			ptrs[n++] = &list_entry(sl, struct server, link)->ctr;
+	}
+	for (int i = 0; i < n; i++) {
+		saved[i] = **ptrs[i];
+		*ptrs[i] = ctr_new();   /* shm_bind_counters frees what it replaces */
+	}
+	shm_bind_counters(&cfg);
+	for (int i = 0; i < n; i++)
+		**ptrs[i] = saved[i];
+	CHECK("counters bound", be.ctr_shared && sa.ctr_shared && shm_hist_ring(be.be_ctr) != NULL);
+}
+
+/* Rates and history come from the sampler's rings; the sampler is driven
+ * here with simulated wall-clock time. */
+static uint64_t T0;   /* ms, the second boundary the test starts at (state changes carry the real time) */
+
 static void test_rates(void)
 {
-	struct jm *j;
+	struct json_opts ho = { .history_s = 5, .history_rows = STO_FE | STO_BE | STO_SRV };
+	struct jm *j, *hist, *ev;
+	size_t len;
+	char *doc;
 
-	stats_rate_reset();
-	j = render(&st, 10000);
-	CHECK("first sample: no span, rates 0", j && jm_num(jm_get(j, "rate_span_ms"), -1) == 0 &&
+	T0 = clock_wall_us() / 1000000 * 1000;
+	share_counters();
+	j = render(&st, T0);
+	CHECK("before any sample: no span, rates 0", j && jm_num(jm_get(j, "rate_span_ms"), -1) == 0 &&
 	      be_rate(j, "req_rate") == 0);
 	jm_free(j);
+	/* first sample of second T0/1000 - 1: the new rows count from 0 (the
+	 * backend's 10 requests so far) */
+	stats_hist_sample(&cfg, T0);
 	CTR_ADD(be.be_ctr->cum_req, 20);
 	CTR_ADD(be.be_ctr->cum_sess, 20);
-	j = render(&st, 10500);
-	CHECK("0.5 s later: still no reference (samples are 1 s apart)", j && jm_num(jm_get(j, "rate_span_ms"), -1) == 0);
-	jm_free(j);
 	CTR_ADD(sa.ctr->cum_sess, 10);
 	CTR_ADD(sb.ctr->failed_conns, 5);
-	j = render(&st, 11000);
-	CHECK("1 s later: span 1000 ms", j && jm_num(jm_get(j, "rate_span_ms"), -1) == 1000);
-	CHECK("backend req_rate 20/s and rate 20/s", be_rate(j, "req_rate") == 20 && be_rate(j, "rate") == 20);
-	CHECK("server a req_rate 10/s", jm_num(jm_get(jm_named(jm_get(jm_named(jm_get(j, "backends"), "app"), "servers"), "a"),
-					       "req_rate"), -1) == 10);
-	CHECK("server b err_rate 5/s (connection errors)",
-	      jm_num(jm_get(jm_named(jm_get(jm_named(jm_get(j, "backends"), "app"), "servers"), "b"), "err_rate"), -1) == 5);
+	j = render(&st, T0 + 500);
+	CHECK("after the first sample: span 1000 ms", j && jm_num(jm_get(j, "rate_span_ms"), -1) == 1000);
+	CHECK("20 this second + half of the previous second's 10: 25/s", be_rate(j, "req_rate") == 25 &&
+	      be_rate(j, "rate") == 25);
+	CHECK("server a req_rate 10 + 7/2 (sessions)", jm_num(jm_get(srv_obj(j, "a"), "req_rate"), -1) == 13.5);
+	CHECK("server b err_rate 5 + 2/2 (connection errors)", jm_num(jm_get(srv_obj(j, "b"), "err_rate"), -1) == 6);
 	jm_free(j);
-	CTR_ADD(be.be_ctr->cum_req, 30);
-	j = render(&st, 13000);
-	CHECK("reference = newest sample at least 1 s old (2 s ago)", j && jm_num(jm_get(j, "rate_span_ms"), -1) == 2000 &&
-	      be_rate(j, "req_rate") == 15);
+	stats_hist_sample(&cfg, T0 + 1000);   /* closes the period: 20 requests in 1000 ms */
+	j = render(&st, T0 + 1250);
+	CHECK("HAProxy's weighing: 0 now + 20 x 750/1000 = 15/s", be_rate(j, "req_rate") == 15);
+	jm_free(j);
+	CTR_ADD(be.be_ctr->cum_req, 10);
+	CTR_ADD(be.be_ctr->cum_sess, 10);
+	j = render(&st, T0 + 1250);
+	CHECK("10 more now: 25/s", be_rate(j, "req_rate") == 25);
+	jm_free(j);
+
+	/* the history of the last 5 seconds */
+	doc = stats_render_json_opts(&cfg, NULL, T0 + 1255, &ho, &len);
+	j = doc ? jm_parse(doc, len) : NULL;
+	free(doc);
+	hist = j ? jm_get(j, "history") : NULL;
+	CHECK("history: window of 5 s ending with the newest sampled second",
+	      hist && jm_num(jm_get(hist, "seconds"), 0) == 5 && jm_num(jm_get(hist, "end_s"), 0) == T0 / 1000);
+	{
+		struct jm *bh = jm_get(jm_named(jm_get(j, "backends"), "app"), "history");
+		struct jm *req = jm_get(bh, "req"), *state = jm_get(bh, "state");
+		struct jm *ah = jm_get(srv_obj(j, "a"), "history"), *bhist = jm_get(srv_obj(j, "b"), "history");
+
+		CHECK("backend req: no sample, then the 10 from 0, then 20",
+		      req && req->n == 5 && jm_at(req, 0)->type == JM_NULL && jm_num(jm_at(req, 3), -1) == 10 &&
+		      jm_num(jm_at(req, 4), -1) == 20);
+		CHECK("backend state: unknown, then UP", state && jm_at(state, 2)->type == JM_NULL &&
+		      !strcmp(jm_at(state, 3)->str, "UP") && !strcmp(jm_at(state, 4)->str, "UP"));
+		CHECK("server a: its sessions", jm_num(jm_at(jm_get(ah, "req"), 4), -1) == 10);
+		CHECK("server b: its connection errors", jm_num(jm_at(jm_get(bhist, "econ"), 4), -1) == 5 &&
+		      jm_num(jm_at(jm_get(bhist, "e5xx"), 4), -1) == 0);
+		CHECK("server b: state DOWN, passive null without health", !strcmp(jm_at(jm_get(bhist, "state"), 4)->str, "DOWN") &&
+		      jm_at(jm_get(bhist, "passive"), 4)->type == JM_NULL);
+		CHECK("frontend rows: ereq instead of econ/eresp",
+		      jm_get(jm_get(jm_named(jm_get(j, "frontends"), "web"), "history"), "ereq") &&
+		      !jm_get(jm_get(jm_named(jm_get(j, "frontends"), "web"), "history"), "econ"));
+	}
+	jm_free(j);
+
+	/* the backend loses its last server: a state change, in the history */
+	sa.admin = SRV_ADMF_MAINT;
+	stats_hist_sample(&cfg, T0 + 2005);
+	sa.admin = 0;
+	doc = stats_render_json_opts(&cfg, NULL, T0 + 2100, &ho, &len);
+	j = doc ? jm_parse(doc, len) : NULL;
+	free(doc);
+	ev = j ? jm_get(jm_get(j, "history"), "events") : NULL;
+	CHECK("history.events: the backend went DOWN", ev && ev->n >= 1 &&
+	      !strcmp(jm_get(jm_at(ev, ev->n - 1), "object")->str, "app") &&
+	      !strcmp(jm_get(jm_at(ev, ev->n - 1), "from")->str, "UP") &&
+	      !strcmp(jm_get(jm_at(ev, ev->n - 1), "to")->str, "DOWN") &&
+	      !strcmp(jm_get(jm_at(ev, ev->n - 1), "kind")->str, "health") &&
+	      !strcmp(jm_get(jm_at(ev, ev->n - 1), "reason")->str, "no server available") &&
+	      jm_get(jm_at(ev, ev->n - 1), "server")->type == JM_NULL);
+	jm_free(j);
+	/* outside the stats proxy's scope: not listed */
+	st.n_stats_scope = 1;
+	st.stats_scope = (char *[]){ "web" };
+	doc = stats_render_json_opts(&cfg, &st, T0 + 2100, &ho, &len);
+	j = doc ? jm_parse(doc, len) : NULL;
+	free(doc);
+	ev = j ? jm_get(jm_get(j, "history"), "events") : NULL;
+	CHECK("scope: changes of other proxies left out", ev && ev->n == 0);
+	jm_free(j);
+	st.n_stats_scope = 0;
+	st.stats_scope = NULL;
+	/* history is asked for: a window older than every change lists none */
+	ho.history_s = 1;
+	doc = stats_render_json_opts(&cfg, NULL, T0 + 60000, &ho, &len);
+	j = doc ? jm_parse(doc, len) : NULL;
+	free(doc);
+	CHECK("a 1 s window a minute later lists no change",
+	      j && jm_get(jm_get(j, "history"), "events") && jm_get(jm_get(j, "history"), "events")->n == 0);
 	jm_free(j);
 }
 
@@ -344,7 +466,6 @@ static void test_threads(void)
 	pthread_t b, t[4];
 	long total = 0;
 
-	stats_rate_reset();
 	__atomic_store_n(&stop_bump, 0, __ATOMIC_RELAXED);
 	pthread_create(&b, NULL, bump, NULL);
 	for (uintptr_t i = 0; i < 4; i++)
@@ -366,6 +487,5 @@ int main(void)
 	test_stats_settings();
 	test_rates();
 	test_threads();
-	stats_rate_reset();
 	UNIT_END();
 }

@@ -16,6 +16,7 @@ static struct vrrp_fsm mk(int prio, unsigned adver_cs, int preempt, uint32_t del
 	f.adver_cs = adver_cs;
 	f.preempt = preempt;
 	f.preempt_delay_ms = delay;
+	f.learn_interval = 1;   /* version 3 */
 	f.primary.af = AF_INET;
 	f.primary.a[0] = 192; f.primary.a[1] = 0; f.primary.a[2] = 2; f.primary.a[3] = (uint8_t)last_octet;
 	vrrp_fsm_init(&f);
@@ -115,8 +116,14 @@ static void test_master_adverts(void)
 
 	ev(&f, VRRP_EV_STARTUP, 0);
 	ev(&f, VRRP_EV_TIMER, 3609);
-	CHECK("lower priority advert discarded", adv(&f, 50, 100, 9, 4000) == 0 && f.state == VRRP_ST_MASTER);
-	CHECK("equal priority, lower address: discarded", adv(&f, 100, 100, 4, 4001) == 0 && f.state == VRRP_ST_MASTER);
+	/* split brain: the RFC discards; tandem answers at once and re-announces */
+	a = adv(&f, 50, 100, 9, 4000);
+	CHECK("another master with a lower priority: stay, advertise now, re-announce",
+	      a == (VRRP_ACT_SEND_ADVERT | VRRP_ACT_GARP | VRRP_ACT_LOWER_RX) && f.state == VRRP_ST_MASTER &&
+	      f.adver_at == 5000);
+	a = adv(&f, 100, 100, 4, 4001);
+	CHECK("equal priority, lower address: stay, advertise now, re-announce",
+	      a == (VRRP_ACT_SEND_ADVERT | VRRP_ACT_GARP | VRRP_ACT_LOWER_RX) && f.state == VRRP_ST_MASTER);
 	a = adv(&f, 0, 100, 9, 4100);
 	CHECK("priority 0 while master: advertise at once", a == VRRP_ACT_SEND_ADVERT && f.adver_at == 5100 &&
 	      f.state == VRRP_ST_MASTER);
@@ -353,6 +360,80 @@ static void test_lan(void)
 	      masters() == 1 && net[2].state == VRRP_ST_MASTER && addrs_held[2] && !addrs_held[0] && !addrs_held[1]);
 }
 
+/* keepalived's extensions and the reasons of transitions */
+static void test_extensions(void)
+{
+	struct vrrp_fsm f = mk(100, 100, 1, 0, 1);
+	unsigned a;
+
+	f.init_master = 1;
+	a = ev(&f, VRRP_EV_STARTUP, 0);
+	CHECK("state MASTER: first Master_Down_Timer is one interval plus the skew",
+	      a == VRRP_ACT_STATE && f.state == VRRP_ST_BACKUP && f.master_down_at == 1000 + 609 && f.why == VRRP_WHY_STARTUP);
+	CHECK("state MASTER: master after it", ev(&f, VRRP_EV_TIMER, 1609) & VRRP_ACT_ADD_VIPS &&
+	      f.why == VRRP_WHY_MASTER_DOWN);
+
+	f = mk(100, 100, 1, 0, 1);
+	f.learn_interval = 0;   /* version 2 */
+	ev(&f, VRRP_EV_STARTUP, 0);
+	adv(&f, 150, 300, 2, 10);
+	CHECK("v2: a backup does not learn the master's interval", f.master_adver_cs == 100 &&
+	      f.master_down_at == 10 + 3609 - 609 + 609);
+
+	f = mk(100, 100, 1, 0, 1);
+	ev(&f, VRRP_EV_STARTUP, 0);
+	adv(&f, 150, 100, 2, 10);
+	adv(&f, 0, 100, 2, 20);
+	CHECK("priority 0 remembered", f.prio0_seen && f.master_down_at == 20 + 609);
+	ev(&f, VRRP_EV_TIMER, 629);
+	CHECK("why: the master left (priority 0)", f.state == VRRP_ST_MASTER && f.why == VRRP_WHY_PRIO0);
+	adv(&f, 101, 100, 0, 700);
+	CHECK("why: higher priority", f.state == VRRP_ST_BACKUP && f.why == VRRP_WHY_HIGHER_PRIO);
+	f.priority = 100;
+	ev(&f, VRRP_EV_TIMER, 700 + 3609);
+	adv(&f, 100, 100, 9, 5000);
+	CHECK("why: same priority, higher address", f.state == VRRP_ST_BACKUP && f.why == VRRP_WHY_HIGHER_ADDR);
+	ev(&f, VRRP_EV_FAULT, 5001);
+	CHECK("why: fault", f.why == VRRP_WHY_FAULT);
+	ev(&f, VRRP_EV_FAULT_CLEAR, 5002);
+	CHECK("why: fault cleared", f.state == VRRP_ST_BACKUP && f.why == VRRP_WHY_FAULT_CLEAR);
+	ev(&f, VRRP_EV_SHUTDOWN, 5003);
+	CHECK("why: shutdown", f.state == VRRP_ST_INIT && f.why == VRRP_WHY_SHUTDOWN);
+
+	f = mk(100, 100, 1, 0, 1);
+	f.higher_prio_send_advert = 1;
+	ev(&f, VRRP_EV_STARTUP, 0);
+	ev(&f, VRRP_EV_TIMER, 3609);
+	a = adv(&f, 150, 100, 2, 4000);
+	CHECK("higher_prio_send_advert: outranked, one last advert before BACKUP",
+	      a == (VRRP_ACT_SEND_ADVERT | VRRP_ACT_DEL_VIPS | VRRP_ACT_STATE) && f.state == VRRP_ST_BACKUP);
+
+	f = mk(100, 100, 1, 0, 1);
+	a = ev(&f, VRRP_EV_FAULT, 0);
+	CHECK("fault before startup: FAULT, nothing sent", a == VRRP_ACT_STATE && f.state == VRRP_ST_FAULT);
+
+	/* sync groups */
+	f = mk(100, 10, 1, 0, 1);
+	ev(&f, VRRP_EV_STARTUP, 0);
+	f.sync_hold = 1;
+	a = ev(&f, VRRP_EV_TIMER, 361);
+	CHECK("sync hold: the timer fires, it stays BACKUP and wants MASTER",
+	      a == VRRP_ACT_WANT_MASTER && f.state == VRRP_ST_BACKUP && f.want_master && f.master_down_at == 361 + 360);
+	f.sync_hold = 0;
+	adv(&f, 150, 10, 2, 400);
+	CHECK("sync hold: an accepted advert clears the wish", !f.want_master);
+	a = ev(&f, VRRP_EV_SYNC_MASTER, 410);
+	CHECK("sync master: BACKUP -> MASTER at once", (a & (VRRP_ACT_ADD_VIPS | VRRP_ACT_STATE | VRRP_ACT_SEND_ADVERT)) ==
+	      (VRRP_ACT_ADD_VIPS | VRRP_ACT_STATE | VRRP_ACT_SEND_ADVERT) && f.state == VRRP_ST_MASTER &&
+	      f.why == VRRP_WHY_SYNC_MASTER);
+	CHECK("sync master when MASTER: nothing", ev(&f, VRRP_EV_SYNC_MASTER, 411) == 0);
+	a = ev(&f, VRRP_EV_SYNC_BACKUP, 420);
+	CHECK("sync backup: priority 0, addresses removed, BACKUP with its timer",
+	      a == (VRRP_ACT_SEND_PRIO0 | VRRP_ACT_DEL_VIPS | VRRP_ACT_STATE) && f.state == VRRP_ST_BACKUP &&
+	      f.master_down_at == 420 + 360 && f.why == VRRP_WHY_SYNC_BACKUP);
+	CHECK("sync backup when BACKUP: nothing", ev(&f, VRRP_EV_SYNC_BACKUP, 421) == 0);
+}
+
 int main(void)
 {
 	test_timers();
@@ -362,6 +443,7 @@ int main(void)
 	test_preempt();
 	test_preempt_delay();
 	test_shutdown_fault();
+	test_extensions();
 	test_lan();
 	UNIT_END();
 }

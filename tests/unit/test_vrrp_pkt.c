@@ -1,9 +1,12 @@
-/* VRRPv3 advertisements (src/vrrp/pkt.c): build/parse/checksum round
- * trips, a reference vector computed independently, every validation
- * reject of RFC 5798 7.1, the gratuitous ARP payload, and the rtnetlink
- * address requests of src/vrrp/net.c. */
+/* VRRP advertisements (src/vrrp/pkt.c): build/parse/checksum round trips
+ * for version 3 over IPv4 and IPv6 and version 2 with PASS authentication,
+ * reference vectors computed independently (Python's RFC 1071 sum), every
+ * validation reject of RFC 3768 / 5798 7.1, the gratuitous ARP and the
+ * unsolicited neighbour advertisement bytes, and the rtnetlink requests of
+ * src/vrrp/net.c (addresses with their options, VMAC links). */
 #include <string.h>
 #include <sys/socket.h>
+#include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <tandem/vrrp.h>
 #include "../../src/vrrp/vrrp_int.h"
@@ -126,8 +129,13 @@ static void test_rejects(void)
 	CHECK("reject: TTL 254 (RFC 5798 7.1)", vrrp_pkt_parse4(p, n, &ad) == VRRP_DROP_TTL);
 	n = good(p); p[8] = 1;
 	CHECK("reject: TTL 1", vrrp_pkt_parse4(p, n, &ad) == VRRP_DROP_TTL);
+	n = good(p); p[20] = 0x41; fix_csum(p, n);
+	CHECK("reject: VRRP version 4", vrrp_pkt_parse4(p, n, &ad) == VRRP_DROP_VERSION);
+	n = good(p); p[20] = 0x11; fix_csum(p, n);
+	CHECK("reject: VRRP version 1", vrrp_pkt_parse4(p, n, &ad) == VRRP_DROP_VERSION);
 	n = good(p); p[20] = 0x21; fix_csum(p, n);
-	CHECK("reject: VRRP version 2", vrrp_pkt_parse4(p, n, &ad) == VRRP_DROP_VERSION);
+	CHECK("reject: a v3 message labelled version 2 lacks the authentication data",
+	      vrrp_pkt_parse4(p, n, &ad) == VRRP_DROP_LENGTH);
 	n = good(p); p[20] = 0x32; fix_csum(p, n);
 	CHECK("reject: type 2", vrrp_pkt_parse4(p, n, &ad) == VRRP_DROP_TYPE);
 	n = good(p); p[23] = 2; fix_csum(p, n);
@@ -206,9 +214,177 @@ static void test_netlink(void)
 	CHECK("netlink: small buffer", vrrp_nl_build_addr(b, 30, 1, 7, &ip, 24, 1) == 0);
 }
 
+static const uint8_t LL1[16] = { 0xfe, 0x80, [15] = 1 }, MC6[16] = { 0xff, 0x02, [15] = 0x12 };
+static const uint8_t VIP6[16] = { 0x20, 0x01, 0x0d, 0xb8, [14] = 1, [15] = 0 };
+
+static void test_v2(void)
+{
+	/* computed apart: RFC 1071 over the message alone (RFC 3768 5.3.8) */
+	static const uint8_t ref[] = { 0x21, 0x33, 0x64, 0x01, 0x01, 0x01, 0x55, 0x03, 0xc0, 0x00, 0x02, 0x64,
+				       0x31, 0x31, 0x31, 0x31, 0x00, 0x00, 0x00, 0x00 };
+	static const uint8_t pass[8] = "1111";
+	struct vrrp_pkt_spec sp = { .version = 2, .af = AF_INET, .vrid = 51, .prio = 100, .naddr = 1, .adver_cs = 100,
+				    .addrs = VIP, .auth_type = VRRP_AUTH_PASS, .auth = pass, .src = SRC, .dst = MCAST };
+	uint8_t v[64], p[128];
+	struct vrrp_advert ad;
+	size_t n = vrrp_pkt_build(v, sizeof(v), &sp), m;
+	int all = 1;
+
+	CHECK("v2 build: reference bytes (PASS, 1 s)", n == sizeof(ref) && !memcmp(v, ref, n));
+	CHECK("v2 length: header, addresses, 8 bytes of authentication", vrrp_pkt_len(2, AF_INET, 3) == 8 + 12 + 8);
+	m = ip4(p, v, n, 255, SRC, MCAST, 0);
+	CHECK("v2 parse", vrrp_pkt_parse4(p, m, &ad) == VRRP_OK && ad.version == 2 && ad.vrid == 51 && ad.prio == 100 &&
+	      ad.adver_cs == 100 && ad.auth_type == VRRP_AUTH_PASS && !memcmp(ad.auth, pass, 8) &&
+	      !memcmp(ad.addrs, VIP, 4));
+	/* its checksum does not cover the pseudo-header: another destination is fine */
+	m = ip4(p, v, n, 255, SRC, SRC, 0);
+	CHECK("v2: the checksum ignores the IP addresses (unicast)", vrrp_pkt_parse4(p, m, &ad) == VRRP_OK);
+	for (size_t byte = 20; byte < m; byte++) {
+		m = ip4(p, v, n, 255, SRC, MCAST, 0);
+		p[byte] ^= 0x10;
+		if (vrrp_pkt_parse4(p, m, &ad) == VRRP_OK)
+			all = 0;
+	}
+	CHECK("v2: every flipped byte is refused", all);
+	sp.auth_type = VRRP_AUTH_NONE;
+	n = vrrp_pkt_build(v, sizeof(v), &sp);
+	CHECK("v2 without authentication: zero data", n == 20 && v[4] == 0 && !memcmp(v + 12, "\0\0\0\0\0\0\0\0", 8));
+	sp.adver_cs = 25500;
+	CHECK("v2 build: 255 s", vrrp_pkt_build(v, sizeof(v), &sp) == 20 && v[5] == 255);
+	sp.adver_cs = 150;
+	CHECK("v2 build: 1.5 s refused", vrrp_pkt_build(v, sizeof(v), &sp) == 0);
+	sp.adver_cs = 25600;
+	CHECK("v2 build: 256 s refused", vrrp_pkt_build(v, sizeof(v), &sp) == 0);
+	sp.adver_cs = 100;
+	sp.af = AF_INET6;
+	CHECK("v2 build: IPv6 refused", vrrp_pkt_build(v, sizeof(v), &sp) == 0);
+	sp.af = AF_INET;
+	sp.version = 1;
+	CHECK("build: version 1 refused", vrrp_pkt_build(v, sizeof(v), &sp) == 0);
+	/* a v2 message with a v3-style checksum (pseudo-header) is refused */
+	sp.version = 2;
+	n = vrrp_pkt_build(v, sizeof(v), &sp);
+	v[6] = v[7] = 0;
+	{
+		uint16_t c = vrrp_csum(v, n, vrrp_pseudo4(SRC, MCAST, n));
+
+		v[6] = (uint8_t)(c >> 8);
+		v[7] = (uint8_t)c;
+	}
+	m = ip4(p, v, n, 255, SRC, MCAST, 0);
+	CHECK("v2: a pseudo-header checksum is refused", vrrp_pkt_parse4(p, m, &ad) == VRRP_DROP_CHECKSUM);
+	n = vrrp_pkt_build(v, sizeof(v), &sp);
+	v[5] = 0;
+	v[6] = v[7] = 0;
+	{
+		uint16_t c = vrrp_csum(v, n, 0);
+
+		v[6] = (uint8_t)(c >> 8);
+		v[7] = (uint8_t)c;
+	}
+	m = ip4(p, v, n, 255, SRC, MCAST, 0);
+	CHECK("v2: Adver Int 0 refused", vrrp_pkt_parse4(p, m, &ad) == VRRP_DROP_INTERVAL);
+}
+
+static void test_v6(void)
+{
+	/* computed apart: RFC 1071 over the RFC 2460 pseudo-header and the message */
+	static const uint8_t ref[] = { 0x31, 0x33, 0x64, 0x01, 0x00, 0x64, 0x3d, 0x8f, 0x20, 0x01, 0x0d, 0xb8,
+				       0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x00 };
+	struct vrrp_pkt_spec sp = { .version = 3, .af = AF_INET6, .vrid = 51, .prio = 100, .naddr = 1, .adver_cs = 100,
+				    .addrs = VIP6, .src = LL1, .dst = MC6 };
+	uint8_t v[64], other[16];
+	struct vrrp_advert ad;
+	size_t n = vrrp_pkt_build(v, sizeof(v), &sp);
+
+	CHECK("v6 build: reference bytes", n == sizeof(ref) && !memcmp(v, ref, n));
+	CHECK("v6 parse", vrrp_pkt_parse6(v, n, LL1, MC6, 255, &ad) == VRRP_OK && ad.version == 3 && ad.naddr == 1 &&
+	      !memcmp(ad.addrs, VIP6, 16) && ad.src.af == AF_INET6 && !memcmp(ad.src.a, LL1, 16) && ad.adver_cs == 100);
+	CHECK("v6: hop limit 254 refused", vrrp_pkt_parse6(v, n, LL1, MC6, 254, &ad) == VRRP_DROP_TTL);
+	CHECK("v6: unknown hop limit refused", vrrp_pkt_parse6(v, n, LL1, MC6, -1, &ad) == VRRP_DROP_TTL);
+	memcpy(other, LL1, 16);
+	other[15] = 2;
+	CHECK("v6: another source fails the checksum", vrrp_pkt_parse6(v, n, other, MC6, 255, &ad) == VRRP_DROP_CHECKSUM);
+	CHECK("v6: truncated", vrrp_pkt_parse6(v, 7, LL1, MC6, 255, &ad) == VRRP_DROP_TRUNCATED);
+	CHECK("v6: a 4-byte address list is a length error", vrrp_pkt_parse6(v, 12, LL1, MC6, 255, &ad) == VRRP_DROP_LENGTH);
+	v[0] = 0x21;
+	CHECK("v6: version 2 refused", vrrp_pkt_parse6(v, n, LL1, MC6, 255, &ad) == VRRP_DROP_VERSION);
+}
+
+static void test_na(void)
+{
+	static const uint8_t mac[6] = { 2, 0, 0, 0, 0, 0xaa };
+	uint8_t na[VRRP_NA_LEN];
+
+	vrrp_na_build(na, mac, VIP6, 0);
+	CHECK("NA: IPv6 header (payload 32, ICMPv6, hop limit 255, from the address to ff02::1)",
+	      na[0] == 0x60 && na[4] == 0 && na[5] == 32 && na[6] == 58 && na[7] == 255 && !memcmp(na + 8, VIP6, 16) &&
+	      na[24] == 0xff && na[25] == 0x02 && na[39] == 1);
+	CHECK("NA: type 136, Override only, target, link-layer option",
+	      na[40] == 136 && na[41] == 0 && na[44] == 0x20 && !memcmp(na + 48, VIP6, 16) && na[64] == 2 &&
+	      na[65] == 1 && !memcmp(na + 66, mac, 6));
+	/* computed apart */
+	CHECK("NA: ICMPv6 checksum", na[42] == 0xf6 && na[43] == 0x83);
+	vrrp_na_build(na, mac, VIP6, 1);
+	CHECK("NA: Router flag when forwarding", na[44] == 0xa0);
+}
+
+static const struct rtattr *find_attr(const uint8_t *b, size_t off, size_t end, int type)
+{
+	while (off + sizeof(struct rtattr) <= end) {
+		const struct rtattr *a = (const void *)(b + off);
+
+		if (a->rta_len < sizeof(*a))
+			return NULL;
+		if (a->rta_type == type)
+			return a;
+		off += RTA_ALIGN(a->rta_len);
+	}
+	return NULL;
+}
+
+static void test_netlink_more(void)
+{
+	struct vrrp_vip v = { .ip = { .af = AF_INET, .a = { 192, 0, 2, 100 } }, .plen = 24, .label = "eth0:v",
+			      .scope = 253, .brd = { .af = AF_INET, .a = { 192, 0, 2, 255 } } };
+	struct vrrp_vip v6 = { .ip = { .af = AF_INET6, .a = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } }, .plen = 64 };
+	static const uint8_t mac[6] = { 0, 0, 0x5e, 0, 1, 51 };
+	uint8_t b[256];
+	const struct nlmsghdr *h = (const void *)b;
+	const struct ifaddrmsg *ifa = NLMSG_DATA(h);
+	const struct rtattr *a, *li, *k;
+	size_t n = vrrp_nl_build_vip(b, sizeof(b), 1, 3, &v, 7), off = NLMSG_SPACE(sizeof(*ifa));
+
+	CHECK("netlink vip: scope, label, broadcast", n && ifa->ifa_scope == 253 &&
+	      (a = find_attr(b, off, n, IFA_LABEL)) && !strcmp(RTA_DATA(a), "eth0:v") &&
+	      (a = find_attr(b, off, n, IFA_BROADCAST)) && ((const uint8_t *)RTA_DATA(a))[3] == 255);
+	n = vrrp_nl_build_vip(b, sizeof(b), 1, 3, &v6, 8);
+	CHECK("netlink IPv6 vip: no DAD, 16-byte address", n && ifa->ifa_family == AF_INET6 &&
+	      (ifa->ifa_flags & IFA_F_NODAD) && (a = find_attr(b, off, n, IFA_LOCAL)) && RTA_PAYLOAD(a) == 16);
+	n = vrrp_nl_build_macvlan(b, sizeof(b), "vrrp.51", 2, mac, 9);
+	off = NLMSG_SPACE(sizeof(struct ifinfomsg));
+	li = n ? find_attr(b, off, n, IFLA_LINKINFO) : NULL;
+	k = li ? find_attr(b, (size_t)((const uint8_t *)li - b) + RTA_LENGTH(0),
+			   (size_t)((const uint8_t *)li - b) + li->rta_len, IFLA_INFO_KIND) : NULL;
+	CHECK("netlink macvlan: RTM_NEWLINK up, name, link, MAC, kind macvlan",
+	      n == h->nlmsg_len && h->nlmsg_type == RTM_NEWLINK && (h->nlmsg_flags & NLM_F_CREATE) &&
+	      (((const struct ifinfomsg *)NLMSG_DATA(h))->ifi_flags & 1 /* IFF_UP */) &&
+	      (a = find_attr(b, off, n, IFLA_IFNAME)) && !strcmp(RTA_DATA(a), "vrrp.51") &&
+	      (a = find_attr(b, off, n, IFLA_LINK)) && *(const uint32_t *)RTA_DATA(a) == 2 &&
+	      (a = find_attr(b, off, n, IFLA_ADDRESS)) && !memcmp(RTA_DATA(a), mac, 6) && li && k &&
+	      !strcmp(RTA_DATA(k), "macvlan"));
+	n = vrrp_nl_build_dellink(b, sizeof(b), 12, 10);
+	CHECK("netlink dellink", n == h->nlmsg_len && h->nlmsg_type == RTM_DELLINK &&
+	      ((const struct ifinfomsg *)NLMSG_DATA(h))->ifi_index == 12);
+}
+
 int main(void)
 {
 	test_vector();
+	test_v2();
+	test_v6();
+	test_na();
+	test_netlink_more();
 	test_roundtrip();
 	test_rejects();
 	test_garp();

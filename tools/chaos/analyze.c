@@ -56,6 +56,8 @@ static uint64_t window_end(const struct run *r, int k, int same_node)
 	return r->m.used_ms;
 }
 
+#define ACTION_SKEW_MS 20
+
 /* Last answer from <node> in [from, to), or -1. */
 static int64_t last_answer(const struct meas *m, int node, uint64_t from, uint64_t to)
 {
@@ -176,9 +178,18 @@ static void one_fault(struct run *r, int k)
 	if (f->act == FA_SLOW)
 		return;   /* a slow node is meant to stay in rotation */
 	{
-		int64_t last = last_answer(&r->m, f->node, t, nend);
-		if (last >= 0 && nend - (uint64_t)last < UNDETECTED_QUIET_MS && nend - t > UNDETECTED_QUIET_MS)
-			res->detect_traffic_ms = -1;   /* still answering at the end of its window */
+		/* the next action on this node (a `ready` after a `drain`) takes
+		 * effect a little before its time is recorded: answers in the
+		 * last ACTION_SKEW_MS of the window may already belong to it */
+		uint64_t upto = nend - t > 2 * ACTION_SKEW_MS ? nend - ACTION_SKEW_MS : nend;
+		int64_t last = last_answer(&r->m, f->node, t, upto);
+		/* still answering at the end of its window: an answer in its last
+		 * UNDETECTED_QUIET_MS, or its last quarter when the window is short
+		 * (an answer just after the fault is a request that was in flight) */
+		uint64_t quiet = (nend - t) / 4 < UNDETECTED_QUIET_MS ? (nend - t) / 4 : UNDETECTED_QUIET_MS;
+
+		if (last >= 0 && nend - (uint64_t)last < quiet)
+			res->detect_traffic_ms = -1;
 		else
 			res->detect_traffic_ms = last < 0 ? 0 : last - (int64_t)t;
 	}

@@ -1,14 +1,21 @@
 /* tandem live dashboard.
  *
  * Polls the JSON export (config "json", every refresh_ms, never faster than
- * once a second), keeps a few minutes of history per backend in memory and
- * redraws in place: one card per backend (state, numbers, a request/error
- * rate chart and a latency chart, the server table), the frontends, and a
- * timeline of state changes found by comparing successive snapshots.
- * Latency percentiles are estimated from the histogram buckets of the
- * requests that finished between two snapshots (linear inside a bucket, as
- * Prometheus' histogram_quantile does). No library, no external resource:
- * the page must work on a network without internet access.
+ * once a second) and redraws in place: one card per backend (state,
+ * numbers, a request/error rate chart and a latency chart, the server
+ * table), the frontends, and a timeline of state changes.
+ *
+ * The history comes from tandem itself: it keeps per-second samples of
+ * every row for 15 minutes and the last 200 state changes in its shared
+ * memory (across reloads and worker restarts). The first poll asks for all
+ * of it (?history=900), later polls for the seconds since the newest one
+ * the page has, so the charts and the timeline of a page opened after an
+ * incident show the incident, and a page that lost contact for a while
+ * fills the gap when it comes back. The summary's latency is estimated
+ * from the histogram buckets of the requests that finished in the last
+ * 5 seconds (linear inside a bucket, as Prometheus' histogram_quantile
+ * does). No library, no external resource: the page must work on a
+ * network without internet access.
  *
  * Stable hooks for tests: each server row is
  *   <tr class="srv st-STATE" data-proxy="BE" data-server="SRV"> with cells
@@ -19,7 +26,8 @@
   "use strict";
 
   var cfg = JSON.parse(document.getElementById("d-config").textContent || "{}");
-  var HISTORY_MS = 15 * 60 * 1000;      /* history kept per backend */
+  var HISTORY_S = 900;                  /* what tandem keeps: 15 minutes of samples */
+  var HISTORY_MS = HISTORY_S * 1000;
   var WINDOWS = [["1m", 60e3], ["5m", 300e3], ["15m", 900e3]];
   var MAX_EVENTS = 300;
 
@@ -28,9 +36,12 @@
     paused: false, timer: 0, inflight: false,
     lastOk: 0, lastTry: 0, failing: false, pid: null,
     snap: null,                 /* previous snapshot */
+    frames: 0,                  /* snapshots drawn (the first one draws the history) */
+    skew: 0,                    /* tandem's clock minus this browser's (ms) */
+    endS: 0,                    /* newest second of history merged */
+    lastEvent: -1,              /* id of the newest state change shown */
     prevHist: {},               /* backend name -> [{t, counts}] of the last seconds */
-    hist: {},                   /* backend name -> [{t, req, err, p50, p99}] */
-    status: {},                 /* "be/srv" or "be" -> status word */
+    hist: {},                   /* backend name -> [{t, req, err, e5xx, econ, eresp, e4xx, p50, p99}] */
     events: [],
     cards: {},                  /* backend name -> card objects */
     cardKeys: "",
@@ -68,13 +79,14 @@
     if (!status) return "st-unknown";
     var s = String(status);
     if (s === "no check") return "st-no-check";
+    if (s === "MAINT (resolution)") return "st-rmaint";   /* DNS's, not an operator's */
     return "st-" + s.split(" ")[0].toLowerCase();
   }
 
   function stateWord(status) {
     if (!status) return "";
     var s = String(status);
-    return s === "no check" ? s : s.split(" ")[0];
+    return s === "no check" || s === "MAINT (resolution)" ? s : s.split(" ")[0];
   }
 
   function fmtNum(n) {
@@ -180,9 +192,12 @@
   }
 
   /* Draw <lines> ([{key, cls, area}]) of <pts> into <svg> over the last
-   * <win> ms ending at <now>. A gap longer than 3 polling periods breaks the
-   * line, so an outage of the dashboard is not drawn as a straight slope. */
-  function drawChart(svg, pts, lines, unit, now, win) {
+   * <win> ms ending at <now>. A missing second breaks the line, so a
+   * restart is not drawn as a straight slope. <marks> ([{t, cls, title}])
+   * are vertical lines (the backend's state changes); <ticks>, when set,
+   * names a key whose non-zero seconds get a tick on top of the plot (the
+   * errors: one failed request among thousands is still seen). */
+  function drawChart(svg, pts, lines, unit, now, win, marks, ticks) {
     var box = svg.getBoundingClientRect();   /* clientWidth is 0 for SVG in some browsers */
     var W = Math.round(box.width) || 600, H = Math.round(box.height) || 130;
     var L = 44, R = 6, T = 6, B = 16, pw = Math.max(10, W - L - R), ph = H - T - B;
@@ -212,7 +227,21 @@
       txt.textContent = k ? "-" + (step >= 60e3 ? (k * step / 60e3) + "m" : (k * step / 1e3) + "s") : "now";
       svg.appendChild(txt);
     }
-    var gap = S.period * 3 + 500, drawn = false;
+    (marks || []).forEach(function (m) {
+      if (m.t < t0 || m.t > now) return;
+      var mx = X(m.t), ml = svgEl("line", { "class": "mark " + m.cls, x1: mx, x2: mx, y1: T, y2: T + ph });
+      var tt = svgEl("title", {});
+      tt.textContent = m.title;
+      ml.appendChild(tt);
+      svg.appendChild(ml);
+    });
+    if (ticks) pts.forEach(function (p) {
+      if (p.t < t0 || !p[ticks]) return;
+      var tx = X(p.t);
+      svg.appendChild(svgEl("path", { "class": "tick", d: "M" + (tx - 3).toFixed(1) + " " + T + "L" + (tx + 3).toFixed(1) +
+        " " + T + "L" + tx.toFixed(1) + " " + (T + 5) + "Z" }));
+    });
+    var gap = 2500, drawn = false;   /* samples are a second apart: more is a hole */
     for (j = 0; j < lines.length; j++) {
       var ln = lines[j], d = "", a = "", segStart = null, prevT = null, lastX = 0;
       for (i = 0; i < pts.length; i++) {
@@ -262,6 +291,10 @@
       if (!best) return;
       var parts = [clock(best.t)];
       for (var j = 0; j < lines.length; j++) parts.push(lines[j].label + " " + fmt(best[lines[j].key]));
+      if (unit !== "ms" && best.err) {
+        var cls = [["5xx", best.e5xx], ["conn", best.econ], ["resp", best.eresp]].filter(function (x) { return x[1]; });
+        if (cls.length) parts.push(cls.map(function (x) { return x[0] + " " + x[1]; }).join(", "));
+      }
       readout.textContent = parts.join("  \u00b7  ");
       var c = svg.querySelector(".cursor"), cx = g.L + (best.t - g.t0) / g.win * g.pw;
       if (!c) { c = svgEl("line", { "class": "cursor" }); svg.appendChild(c); }
@@ -307,7 +340,6 @@
     ["Sessions", "Max", "c-smax", function (s) { return s.smax; }],
     ["Sessions", "Req/s", "c-rate", function (s) { return fmtRate(s.req_rate); }],
     ["Sessions", "Total", "c-stot", function (s) { return fmtNum(s.stot); }],
-    ["Responses", "1xx", "c-hrsp_1xx", function (s) { return s.hrsp["1xx"]; }],
     ["Responses", "2xx", "c-hrsp_2xx", function (s) { return s.hrsp["2xx"]; }],
     ["Responses", "3xx", "c-hrsp_3xx", function (s) { return s.hrsp["3xx"]; }],
     ["Responses", "4xx", "c-hrsp_4xx", function (s) { return s.hrsp["4xx"]; }],
@@ -320,6 +352,7 @@
     ["Check", "Time", "c-check_duration", function (s) {
       return s.check_duration === null || s.check_duration === undefined || s.check_duration < 0 ? "\u2013" : s.check_duration + " ms";
     }],
+    ["Check", "Passive", "c-passive_state", null],
     ["", "Last chg", "c-lastchg", function (s) { return fmtAge(s.lastchg); }],
     ["", "Downtime", "c-downtime", function (s) { return s.downtime === null || s.downtime === undefined ? "\u2013" : fmtAge(s.downtime); }]
   ];
@@ -351,7 +384,10 @@
     setText(td, v === null || v === undefined ? "\u2013" : v, cls + extra);
   }
 
-  function adminState(status) {
+  /* The operator's state (the buttons): the server's "admin" field when
+   * the JSON has it (maintenance by resolution is not the operator's). */
+  function adminState(status, admin) {
+    if (admin) return admin;
     var w = stateWord(status);
     return w === "MAINT" ? "maint" : w === "DRAIN" ? "drain" : "ready";
   }
@@ -399,6 +435,12 @@
         row.cells[i].setAttribute("data-status", s.status || "");
         continue;
       }
+      if (c[2] === "c-passive_state") {
+        var ps = s.passive_state;
+        setText(row.cells[i], ps || "\u2013", c[2] + (ps === "open" ? " bad" : ps === "half-open" ? " warn" : ps ? " zero" : ""));
+        row.cells[i].title = ps ? "passive health (circuit breaker): " + ps : "no passive health on this server";
+        continue;
+      }
       if (c[2] === "c-check_status") {
         var t = s.check_status === null || s.check_status === undefined ? "\u2013" :
           s.check_status + (s.check_code ? "/" + s.check_code : "");
@@ -414,7 +456,7 @@
       else setText(row.cells[i], v, c[2]);
     }
     if (row.btns) {
-      var cur = adminState(s.status);
+      var cur = adminState(s.status, s.admin);
       for (var a in row.btns) {
         var on = a === cur, b = row.btns[a];
         if ((b.className === "on") !== on) b.className = on ? "on" : "";
@@ -486,7 +528,7 @@
     WINDOWS.forEach(function (w) {
       var bt = el("button", S.win === w[1] ? "on" : "", w[0]);
       bt.type = "button";
-      bt.addEventListener("click", function () { S.win = w[1]; redrawCharts(); });
+      bt.addEventListener("click", function () { S.win = w[1]; S.winSet = true; redrawCharts(); });
       win.appendChild(bt);
     });
     c.win = win;
@@ -560,7 +602,7 @@
     t[1].appendChild(tp);
     for (var i = 2; i < SRV_COLS.length; i++) {
       var col = SRV_COLS[i];
-      if (col[2] === "c-check_status" || col[2] === "c-check_duration") { setText(t[i], ""); continue; }
+      if (col[2] === "c-check_status" || col[2] === "c-check_duration" || col[2] === "c-passive_state") { setText(t[i], ""); continue; }
       var v = col[3](b);
       if (typeof v === "number" || v === null || v === undefined) numCell(t[i], v, col[2]);
       else setText(t[i], v, col[2]);
@@ -568,11 +610,14 @@
   }
 
   function redrawCharts() {
-    var now = Date.now();
+    var now = Date.now() + S.skew;
     for (var name in S.cards) {
       var c = S.cards[name], pts = S.hist[name] || [];
-      drawChart(c.rate.svg, pts, c.rate.lines, "rate", now, S.win);
-      drawChart(c.lat.svg, pts, c.lat.lines, "ms", now, S.win);
+      var marks = S.events.filter(function (e) { return e.proxy === name && !e.sys; }).map(function (e) {
+        return { t: e.t, cls: stateClass(e.to), title: clock(e.t) + " " + e.object + " " + e.from + " \u2192 " + e.to };
+      });
+      drawChart(c.rate.svg, pts, c.rate.lines, "rate", now, S.win, marks, "err");
+      drawChart(c.lat.svg, pts, c.lat.lines, "ms", now, S.win, marks);
       for (var i = 0; i < c.win.childNodes.length; i++)
         c.win.childNodes[i].className = WINDOWS[i][1] === S.win ? "on" : "";
     }
@@ -590,7 +635,6 @@
       S.adminBuilt = S.admin;
     }
     list.forEach(function (b) { updCard(S.cards[b.name], b, snap); });
-    redrawCharts();
   }
 
   /* ---- frontends -------------------------------------------------------- */
@@ -686,8 +730,8 @@
     if (!list.length) return;
     while (table.firstChild) table.removeChild(table.firstChild);
     var thead = el("thead"), h = el("tr");
-    ["Instance", "State", "Priority", "Master", "Since"].forEach(function (t, i) {
-      h.appendChild(el("th", i ? "" : "l", t));
+    ["Instance", "State", "Priority", "Master", "Since", "Last change", "Split brain"].forEach(function (t, i) {
+      h.appendChild(el("th", i === 0 || i === 5 ? "l" : "", t));
     });
     thead.appendChild(h);
     table.appendChild(thead);
@@ -695,13 +739,52 @@
     list.forEach(function (v) {
       var tr = el("tr", "vrrp");
       tr.setAttribute("data-vrrp", v.name);
-      tr.appendChild(el("td", "l", v.name + " (" + v.interface + ", vrid " + v.vrid + ")"));
+      var what = v.interface + ", vrid " + v.vrid + ", v" + v.version + (v.family === "IPv6" ? " IPv6" : "") +
+        (v.authentication === "PASS" ? ", PASS" : "") + (v.vmac ? ", " + v.vmac : "") +
+        (v.sync_group ? ", group " + v.sync_group : "");
+      tr.appendChild(el("td", "l", v.name + " (" + what + ")"));
       var td = el("td"), pill = el("span", "pill " + (v.state === "MASTER" ? "st-up" : v.state === "BACKUP" ? "st-drain" : "st-down"), v.state);
+      if (v.fault_reason) pill.title = v.fault_reason;
       td.appendChild(pill);
       tr.appendChild(td);
       tr.appendChild(el("td", "", v.effective_priority !== v.priority ? v.effective_priority + " (" + v.priority + ")" : String(v.priority)));
       tr.appendChild(el("td", "", v.master ? v.master + " (" + v.master_priority + ")" : "\u2013"));
       tr.appendChild(el("td", "", v.since_s + " s"));
+      var last = (v.last_transitions || [])[(v.last_transitions || []).length - 1];
+      var lc = el("td", "l", last ? last.from + " \u2192 " + last.to + ": " + last.reason : "\u2013");
+      if (last) lc.title = new Date(last.time_ms).toISOString();
+      tr.appendChild(lc);
+      tr.appendChild(el("td", v.split_brain ? "bad" : "zero", String(v.split_brain || 0)));
+      tb.appendChild(tr);
+    });
+    table.appendChild(tb);
+  }
+
+  /* ---- TLS certificates ----------------------------------------------------- */
+
+  /* Every certificate with its expiry: red once expired, amber within 14 days. */
+  function renderCerts(snap) {
+    var list = snap.ssl_certs || [], card = $("d-certs-card"), table = $("d-certs");
+    card.hidden = list.length === 0;
+    if (!list.length) return;
+    while (table.firstChild) table.removeChild(table.firstChild);
+    var thead = el("thead"), h = el("tr");
+    ["Certificate", "Name", "Expires", "Days left", "In use"].forEach(function (t, i) {
+      h.appendChild(el("th", i < 2 ? "l" : "", t));
+    });
+    thead.appendChild(h);
+    table.appendChild(thead);
+    var tb = el("tbody");
+    list.slice().sort(function (a, b) { return a.not_after_s - b.not_after_s; }).forEach(function (c) {
+      var tr = el("tr", "cert");
+      tr.setAttribute("data-cert", c.path);
+      tr.appendChild(el("td", "l", c.path));
+      tr.appendChild(el("td", "l", c.cn || "\u2013"));
+      tr.appendChild(el("td", "", new Date(c.not_after_s * 1000).toISOString().slice(0, 10)));
+      var td = el("td"), cls = c.days_left < 0 ? "st-down" : c.days_left < 14 ? "st-drain" : "st-up";
+      td.appendChild(el("span", "pill " + cls, c.days_left < 0 ? "expired" : String(c.days_left)));
+      tr.appendChild(td);
+      tr.appendChild(el("td", "", c.used ? "yes" : "no"));
       tb.appendChild(tr);
     });
     table.appendChild(tb);
@@ -772,25 +855,36 @@
 
   /* ---- timeline --------------------------------------------------------- */
 
+  var KIND_TEXT = { health: "health", admin: "admin", vrrp: "VRRP", dns: "DNS", cert: "certificate", process: "process" };
+
+  /* <ev>: {t, sys, text} (this page's own notes) or a state change of the
+   * JSON export's history.events. */
   function addEvent(ev) {
     S.events.unshift(ev);
     if (S.events.length > MAX_EVENTS) S.events.length = MAX_EVENTS;
     var ol = $("d-timeline");
     var empty = ol.querySelector(".empty");
     if (empty) ol.removeChild(empty);
-    var li = el("li", ev.sys ? "sys" : "");
+    var li = el("li", ev.sys ? "sys" : "ev k-" + ev.kind);
+    if (!ev.sys) {
+      li.setAttribute("data-kind", ev.kind);
+      li.setAttribute("data-object", ev.object);
+    }
     li.appendChild(el("time", "", clock(ev.t)));
     var what = el("span", "what");
     if (ev.sys) what.textContent = ev.text;
     else {
-      what.appendChild(el("b", "", ev.who));
+      what.appendChild(el("b", "", ev.object));
       what.appendChild(document.createTextNode(" "));
-      what.appendChild(el("span", "pill " + stateClass(ev.from), ev.from));
+      what.appendChild(el("span", "pill " + stateClass(ev.from), ev.from || "\u2013"));
       what.appendChild(el("span", "arrow", "\u2192"));
-      what.appendChild(el("span", "pill " + stateClass(ev.to), ev.to));
+      what.appendChild(el("span", "pill " + stateClass(ev.to), ev.to || "\u2013"));
+      what.appendChild(el("span", "kind", KIND_TEXT[ev.kind] || ev.kind));
     }
     li.appendChild(what);
-    if (ev.why) li.appendChild(el("span", "why", ev.why));
+    var why = ev.sys ? "" : [ev.reason, ev.detail].filter(function (x) { return x; }).join(" \u00b7 ");
+    if (why) li.appendChild(el("span", "why", why));
+    li.title = new Date(ev.t).toString();
     ol.insertBefore(li, ol.firstChild);
     while (ol.childNodes.length > MAX_EVENTS) ol.removeChild(ol.lastChild);
     setText($("d-tl-count"), "(" + S.events.length + ")");
@@ -803,39 +897,24 @@
     setTimeout(function () { r.tr.className = r.tr.className.replace(/ flash/, ""); }, 1700);
   }
 
-  /* Compare states with the previous snapshot; the first snapshot only
-   * records them. */
-  function diffStates(snap, now) {
-    var seen = {}, first = S.snap === null;
-    snap.backends.forEach(function (b) {
-      var k = b.name, w = stateWord(b.status);
-      seen[k] = 1;
-      if (!first && S.status[k] !== undefined && S.status[k] !== w && !(b.stats && !b.servers.length))
-        addEvent({ t: now, who: b.name, from: S.status[k], to: w, why: "backend" });
-      S.status[k] = w;
-      b.servers.forEach(function (s) {
-        var ks = b.name + "/" + s.name, ws = stateWord(s.status);
-        seen[ks] = 1;
-        if (!first && S.status[ks] !== undefined && S.status[ks] !== ws) {
-          var why = [];
-          if (s.check_status) why.push(s.check_status + (s.check_code ? " " + s.check_code : ""));
-          if (s.check_desc) why.push(s.check_desc);
-          if (ws === "MAINT" || ws === "DRAIN" || S.status[ks] === "MAINT" || S.status[ks] === "DRAIN")
-            why.push("admin");
-          addEvent({ t: now, who: ks, from: S.status[ks], to: ws, why: why.join(" \u00b7 ") });
-          flashRow(b.name, s.name);
-        }
-        S.status[ks] = ws;
-      });
+  /* The state changes tandem recorded since the newest one shown (the
+   * first snapshot brings those of the last 15 minutes, oldest first). */
+  function takeEvents(snap) {
+    var list = snap.history && snap.history.events || [], first = S.frames === 0;
+    list.forEach(function (e) {
+      if (e.id <= S.lastEvent) return;
+      S.lastEvent = e.id;
+      addEvent({ t: e.time_ms - S.skew, kind: e.kind, object: e.object, proxy: e.proxy, server: e.server,
+                 from: e.from, to: e.to, reason: e.reason, detail: e.detail });
+      if (!first && e.server) flashRow(e.proxy, e.server);
     });
-    for (var k in S.status) if (!seen[k]) delete S.status[k];
   }
 
   /* ---- history ---------------------------------------------------------- */
 
-  /* Latency is estimated over the requests that finished in the last
-   * LAT_WINDOW_MS (at least one polling period): a single second holds too
-   * few requests for a stable p99 on a quiet backend. */
+  /* The summary's latency is estimated over the requests that finished in
+   * the last LAT_WINDOW_MS (at least one polling period): a single second
+   * holds too few requests for a stable p99 on a quiet backend. */
   var LAT_WINDOW_MS = 5000;
 
   function latencyCounts(name, counts, now) {
@@ -849,31 +928,52 @@
     return base ? diffCounts(counts, base.counts) : null;
   }
 
+  function sum3(a, b, c) { return a === null || a === undefined ? null : a + (b || 0) + (c || 0); }
+
+  /* Append the samples of the seconds after S.endS to each backend's
+   * points (a point is drawn at the end of its second). */
+  function mergeHistory(snap) {
+    var h = snap.history;
+    if (!h || !h.seconds) return;
+    var n = h.seconds, first = h.end_s - n + 1, from = Math.max(first, S.endS + 1);
+    visibleBackends(snap).forEach(function (b) {
+      var x = b.history;
+      if (!x) return;
+      var pts = S.hist[b.name] || (S.hist[b.name] = []);
+      for (var sec = from; sec <= h.end_s; sec++) {
+        var i = sec - first;
+        pts.push({
+          t: (sec + 1) * 1000 - S.skew, req: x.req[i],
+          err: sum3(x.e5xx[i], x.econ[i], x.eresp[i]),
+          e5xx: x.e5xx[i], econ: x.econ[i], eresp: x.eresp[i], e4xx: x.e4xx[i],
+          p50: x.p50_ms[i], p99: x.p99_ms[i], state: x.state[i]
+        });
+      }
+      var old = (h.end_s + 1) * 1000 - S.skew - HISTORY_MS;
+      while (pts.length && pts[0].t <= old) pts.shift();
+    });
+    if (h.end_s > S.endS) S.endS = h.end_s;
+    /* the first frame shows what tandem has: a young process in the 1m window */
+    if (!S.frames && !S.winSet) {
+      var span = 0;
+      for (var k in S.hist) S.hist[k].forEach(function (p) { if (p.req !== null || p.state) span = Math.max(span, h.end_s + 1 - (p.t + S.skew) / 1000 + 1); });
+      if (span && span <= 60) S.win = 60e3;
+    }
+    for (var name in S.hist)
+      if (!snap.backends.some(function (b) { return b.name === name; })) delete S.hist[name];
+  }
+
+  /* Latency of the summary cards, over every backend. */
   function record(snap, now) {
     var bounds = snap.hist_bounds_ms, all = null;
     visibleBackends(snap).forEach(function (b) {
-      var prev = S.prevHist[b.name] && S.prevHist[b.name].length, d = latencyCounts(b.name, b.hist.counts, now);
-      if (d) {
-        if (!all) all = d.slice();
-        else for (var i = 0; i < d.length; i++) all[i] += d[i];
-      }
-      if (!snap.rate_span_ms && !prev) return;   /* no rate nor latency yet */
-      var h = S.hist[b.name] || (S.hist[b.name] = []);
-      h.push({
-        t: now,
-        req: snap.rate_span_ms ? b.req_rate : null,
-        err: snap.rate_span_ms ? b.err_rate : null,
-        p50: quantile(d, bounds, 0.5),
-        p99: quantile(d, bounds, 0.99)
-      });
-      while (h.length && h[0].t < now - HISTORY_MS) h.shift();
+      var d = latencyCounts(b.name, b.hist.counts, now);
+      if (!d) return;
+      if (!all) all = d.slice();
+      else for (var i = 0; i < d.length; i++) all[i] += d[i];
     });
-    for (var name in S.hist) {
-      if (!snap.backends.some(function (b) { return b.name === name; })) {
-        delete S.hist[name];
-        delete S.prevHist[name];
-      }
-    }
+    for (var name in S.prevHist)
+      if (!snap.backends.some(function (b) { return b.name === name; })) delete S.prevHist[name];
     return { p50: quantile(all, bounds, 0.5), p99: quantile(all, bounds, 0.99) };
   }
 
@@ -907,23 +1007,29 @@
     if (S.failing) addEvent({ t: now, sys: 1, text: "contact with tandem restored" });
     S.failing = false;
     banner(null);
-    if (S.pid !== null && snap.pid !== S.pid) {
-      addEvent({ t: now, sys: 1, text: "tandem worker changed (pid " + S.pid + " \u2192 " + snap.pid + "): reload or restart" });
-      S.prevHist = {};
-    }
+    if (S.pid !== null && snap.pid !== S.pid) S.prevHist = {};   /* a new worker: its counters go on */
     S.pid = snap.pid;
+    S.skew = snap.time_ms ? snap.time_ms - now : 0;
     S.period = Math.max(1000, snap.refresh_ms || 1000);
     S.admin = !!snap.admin;
     S.lastOk = now;
+    var keys = visibleBackends(snap).map(function (b) { return b.name; }).join("\n");
     var lat = record(snap, now);
     renderHeader(snap);
     renderSummary(snap, lat);
-    renderBackends(snap);
+    renderBackends(snap);       /* builds the cards first: events may flash their rows */
+    mergeHistory(snap);
+    takeEvents(snap);
+    redrawCharts();
     renderFrontends(snap);
     renderVrrp(snap);
+    renderCerts(snap);
     renderAnycast(snap);
-    diffStates(snap, now);
+    /* a backend that appeared has no history yet: fetch all of it again */
+    if (S.frames && keys !== S.histKeys) S.endS = 0;
+    S.histKeys = keys;
     S.snap = snap;
+    S.frames++;
     setLive();
   }
 
@@ -939,13 +1045,21 @@
     if (!S.paused) S.timer = setTimeout(poll, delay);
   }
 
+  /* The JSON export with the history this page does not have yet: all of
+   * it the first time, then the seconds since the newest one (and a margin). */
+  function pollUrl() {
+    var want = HISTORY_S;
+    if (S.endS) want = Math.min(HISTORY_S, Math.max(2, Math.ceil((Date.now() + S.skew) / 1000 - S.endS) + 2));
+    return cfg.json + "?history=" + want + "&rows=backends";
+  }
+
   function poll() {
     if (S.paused || S.inflight) return;
     S.inflight = true;
     S.lastTry = Date.now();
     var ctl = window.AbortController ? new AbortController() : null;
     var guard = setTimeout(function () { if (ctl) ctl.abort(); }, Math.max(5000, S.period * 3));
-    fetch(cfg.json, { cache: "no-store", credentials: "same-origin", signal: ctl ? ctl.signal : undefined })
+    fetch(pollUrl(), { cache: "no-store", credentials: "same-origin", signal: ctl ? ctl.signal : undefined })
       .then(function (r) {
         if (!r.ok) throw new Error("HTTP " + r.status);
         return r.json();
@@ -976,7 +1090,7 @@
     a.href = l[1];
     foot.appendChild(a);
   });
-  foot.appendChild(el("span", "", "Polled every " + (S.period / 1000) + " s; history kept in this page only."));
+  foot.appendChild(el("span", "", "Polled every " + (S.period / 1000) + " s; history: the last 15 minutes, kept by tandem across reloads."));
   if (cfg.status) {
     toast("Last action: " + (ST_TEXT[cfg.status] || cfg.status), cfg.status !== "DONE" && cfg.status !== "NONE");
     if (window.history && history.replaceState)

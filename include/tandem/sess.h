@@ -1,0 +1,18 @@
+#ifndef TANDEM_SESS_H
+#define TANDEM_SESS_H
+#include <tandem/sess-t.h>
+
+struct proxy;
+struct bind_conf;
+
+/* Start a session for an accepted client socket <fd> on <bind> of
+ * frontend <fe> (this thread). Closes fd and returns -1 on failure. */
+int sess_new(struct proxy *fe, struct bind_conf *bind, int fd, const struct sockaddr_storage *addr);
+/* Soft stop: close it now if idle; else its request finishes and the
+ * connection closes after it (idle keep-alive clients of a worker retiring
+ * after a reload are kept until their next request or a deadline). */
+void sess_soft_stop(struct sess *ss);
+/* Hard stop: close it now. */
+void sess_kill(struct sess *ss);
+
+#endif
