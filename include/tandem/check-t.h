@@ -202,6 +202,8 @@ struct chk_tcp_rule {
 	int      send_proxy;   /* connect: `send-proxy` */
 	int      dflt;         /* connect: `default` (the server's check settings) */
 	int      linger;       /* connect: `linger` (a clean close instead of a reset) */
+	int      ssl;          /* connect: `ssl` (TLS on this connection, with the server's TLS settings) */
+	char    *sni, *alpn;   /* connect: `sni NAME`, `alpn LIST` (NULL: the server's check-sni, check-alpn) */
 	int      dyn;          /* send: built when sent (CHK_DYN_*, check_proto.c) */
 	char    *data;         /* send: bytes to send */
 	size_t   len;
@@ -237,6 +239,9 @@ struct chk_px {
 	int      conn_port;    /* `http-check connect port N` */
 	struct sockaddr_storage conn_addr; socklen_t conn_addrlen;  /* `http-check connect addr A` */
 	int      conn_pp;      /* `http-check connect send-proxy` */
+	int      conn_ssl;     /* `http-check connect ssl` */
+	int      conn_dflt;    /* `http-check connect default` */
+	char    *conn_sni, *conn_alpn;   /* `http-check connect sni|alpn` */
 	int      has_conn;     /* an `http-check connect` was written */
 	int      proto;        /* CHK_PROTO_*: a protocol check's own rules (ptcp) run */
 	struct chk_tcp_rule *ptcp; int nptcp;  /* its rules (kw_check.c builds them) */
@@ -268,6 +273,8 @@ struct chk_run {
 	int      eof;
 	int      conn_step;        /* tcp-check: the connect rule the socket belongs to (-1: the implicit one) */
 	int      linger;           /* close cleanly (`connect linger`) instead of a reset */
+	int      tls;              /* TLS on this connection: 1, 0, -1 the server's check-ssl */
+	const char *sni, *alpn;    /* a connect rule's own TLS names, NULL: the server's */
 	char     pp[256];          /* a PROXY protocol header still to send first */
 	size_t   pplen, ppoff;
 	char    *dyn;              /* a send step's bytes built when it ran (CHK_DYN_*) */

@@ -109,6 +109,12 @@ int chk_mysql_iniths(struct srv_health *h, const struct chk_tcp_rule *t, int las
 int chk_mysql_ok(struct srv_health *h, const struct chk_tcp_rule *t, int last);
 int chk_ldap_bindrsp(struct srv_health *h, const struct chk_tcp_rule *t, int last);
 
+/* Does a check rule of <s>'s backend open a TLS connection (`tcp-check
+ * connect ssl`, `http-check connect ssl`)? Its TLS context is then needed
+ * even without `ssl` or `check-ssl` (src/ssl/ssl_srv.c). */
+struct server;
+int chk_srv_tls_rules(const struct server *s);
+
 /* The backend's check rules, or NULL (plain connect checks). */
 static inline const struct chk_px *chk_px_of(const struct proxy *px)
 {

@@ -26,6 +26,8 @@ static void rules_free(struct chk_tcp_rule *r, int n)
 	for (int i = 0; i < n; i++) {
 		free(r[i].data);
 		free(r[i].comment);
+		free(r[i].sni);
+		free(r[i].alpn);
 		chk_expect_free(&r[i].exp);
 	}
 	free(r);
@@ -75,6 +77,7 @@ void chk_px_free(struct chk_px *p)
 	if (!p)
 		return;
 	free(p->meth); free(p->uri); free(p->ver);
+	free(p->conn_sni); free(p->conn_alpn);
 	chk_hdrs_free(p->hdrs, p->nhdrs);
 	chk_px_drop_http(p);
 	chk_px_drop_tcp(p);
@@ -148,6 +151,8 @@ static struct chk_tcp_rule *rules_dup(const struct chk_tcp_rule *s, int n, int *
 		d[i] = s[i];
 		d[i].data = mdup(s[i].data, s[i].len, err);
 		d[i].comment = sdup(s[i].comment, err);
+		d[i].sni = sdup(s[i].sni, err);
+		d[i].alpn = sdup(s[i].alpn, err);
 		expect_dup(&d[i].exp, &s[i].exp, err);
 	}
 	return d;
@@ -190,6 +195,8 @@ struct chk_px *chk_px_dup(const struct chk_px *s, int *err)
 	d->s_ver = sdup(s->s_ver, err);
 	d->s_hdrs = hdrs_dup(s->s_hdrs, s->s_nhdrs, err);
 	d->body = sdup(s->body, err);
+	d->conn_sni = sdup(s->conn_sni, err);
+	d->conn_alpn = sdup(s->conn_alpn, err);
 	d->http_exp = NULL;
 	d->n_http_exp = 0;
 	d->tcp = NULL;

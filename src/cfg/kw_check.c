@@ -13,6 +13,7 @@
 #include <string.h>
 #include <tandem/check.h>
 #include <tandem/h1.h>
+#include <tandem/ssl.h>
 #include "kw_check.h"
 
 #define PX (ctx->px)
@@ -547,6 +548,12 @@ int cfg_kw_http_check(struct cfg_ctx *ctx, char **args, int nargs)
 		p->conn_addr = r.addr;
 		p->conn_addrlen = r.addrlen;
 		p->conn_pp = r.send_proxy;
+		p->conn_ssl = r.ssl;
+		p->conn_dflt = r.dflt;
+		free(p->conn_sni);
+		free(p->conn_alpn);
+		p->conn_sni = r.sni;
+		p->conn_alpn = r.alpn;
 		return 0;
 	}
 	{
@@ -568,6 +575,15 @@ int cfg_kw_http_check(struct cfg_ctx *ctx, char **args, int nargs)
 
 /* connect [default] [port N] [addr A] [send-proxy] [linger] [comment C]
  * (http-check and tcp-check); TLS and SOCKS4 options are refused. */
+static int conn_fail(struct chk_tcp_rule *r)
+{
+	free(r->comment);
+	free(r->sni);
+	free(r->alpn);
+	memset(r, 0, sizeof(*r));
+	return -1;
+}
+
 static int parse_connect(struct cfg_ctx *ctx, const char *kw, char **args, int nargs, struct chk_tcp_rule *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -580,46 +596,56 @@ static int parse_connect(struct cfg_ctx *ctx, const char *kw, char **args, int n
 			r->send_proxy = 1;
 		} else if (!strcmp(a, "linger")) {
 			r->linger = 1;
-		} else if (!strcmp(a, "port") || !strcmp(a, "comment") || !strcmp(a, "addr")) {
+		} else if (!strcmp(a, "ssl")) {
+			r->ssl = 1;
+		} else if (!strcmp(a, "port") || !strcmp(a, "comment") || !strcmp(a, "addr") || !strcmp(a, "sni") ||
+			   !strcmp(a, "alpn")) {
+			char **dst = a[0] == 'c' ? &r->comment : a[0] == 's' ? &r->sni : a[1] == 'l' ? &r->alpn : NULL;
+
 			if (i + 1 >= nargs || !*args[i + 1]) {
-				free(r->comment);
+				conn_fail(r);
 				return cfg_err(ctx, "'%s': '%s' expects an argument.", kw, a);
 			}
 			if (a[0] == 'p') {
 				long long v;
 
 				if (cfg_parse_int(args[i + 1], 1, 65535, &v) < 0) {
-					free(r->comment);
+					conn_fail(r);
 					return cfg_err(ctx, "'%s': expects a valid TCP port (from range 1 to 65535), got %s.", kw,
 						       args[i + 1]);
 				}
 				r->port = (int)v;
-			} else if (a[0] == 'a') {
+			} else if (!dst) {   /* addr */
 				char why[512];
 
 				if (cfg_addr_ex(args[i + 1], &r->addr, &r->addrlen, 0, 0, why, sizeof(why)) < 0) {
-					free(r->comment);
+					conn_fail(r);
 					return cfg_err(ctx, "'%s': 'addr' : %s.", kw, why);
 				}
 			} else {
-				free(r->comment);
-				if (!(r->comment = strdup(args[i + 1])))
+				char why[256];
+
+				if (dst == &r->alpn && ssl_alpn_check(args[i + 1], why, sizeof(why)) < 0) {
+					conn_fail(r);
+					return cfg_err(ctx, "'%s': 'alpn' : %s.", kw, why);
+				}
+				free(*dst);
+				if (!(*dst = strdup(args[i + 1]))) {
+					conn_fail(r);
 					return cfg_err(ctx, "out of memory");
+				}
 			}
 			i++;
-		} else if (!strcmp(a, "ssl") || !strcmp(a, "sni") || !strcmp(a, "alpn")) {
-			free(r->comment);
-			return cfg_err(ctx, "'%s': '%s': TLS is not supported by tandem.", kw, a);
 		} else if (!strcmp(a, "via-socks4")) {
-			free(r->comment);
+			conn_fail(r);
 			return cfg_err(ctx, "'%s': 'via-socks4' is not supported by tandem (it has no SOCKS4 client).", kw);
 		} else if (!strcmp(a, "proto")) {
-			free(r->comment);
+			conn_fail(r);
 			return cfg_err(ctx, "'%s': 'proto' is not supported by tandem (one protocol per check type).", kw);
 		} else {
-			free(r->comment);
+			conn_fail(r);
 			return cfg_err(ctx, "'%s': option '%s' is not supported (supported: default, port, addr, send-proxy, "
-				       "linger, comment).", kw, a);
+				       "linger, ssl, sni, alpn, comment).", kw, a);
 		}
 	}
 	return 0;

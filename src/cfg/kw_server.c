@@ -513,8 +513,8 @@ static int skw_send_proxy(struct srv_kw_ctx *c, struct server *s, const char *kw
 	return 0;
 }
 
-/* proxy-v2-options OPT[,OPT...]: authority, unique-id, crc32c; the TLS ones
- * need a TLS connection from the client (the TLS transport). */
+/* proxy-v2-options OPT[,OPT...]: authority, unique-id, crc32c; the SSL
+ * TLVs (ssl, cert-cn, ssl-cipher, cert-sig, cert-key) are not sent yet. */
 static int skw_pp2_opts(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val)
 {
 	const char *p = val;
@@ -531,7 +531,7 @@ static int skw_pp2_opts(struct srv_kw_ctx *c, struct server *s, const char *kw, 
 		else if ((n == 3 && !strncmp(p, "ssl", 3)) || (n == 7 && !strncmp(p, "cert-cn", 7)) ||
 			 (n == 10 && !strncmp(p, "ssl-cipher", 10)) || (n == 8 && !strncmp(p, "cert-sig", 8)) ||
 			 (n == 8 && !strncmp(p, "cert-key", 8)))
-			return srv_kw_err(c, "'%s' : '%.*s' describes the client's TLS connection: TLS is not supported by tandem.",
+			return srv_kw_err(c, "'%s' : '%.*s' (the SSL TLVs of the client's TLS connection) is not supported yet.",
 					  kw, (int)n, p);
 		else
 			return srv_kw_err(c, "'%s' : bad option '%.*s'", kw, (int)n, p);

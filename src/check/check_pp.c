@@ -6,6 +6,7 @@
  * addresses, a v2 header is a LOCAL one. */
 #include <netinet/in.h>
 #include <string.h>
+#include <tandem/check.h>
 #include <tandem/proxy-t.h>
 #include <tandem/proxy_proto.h>
 #include <tandem/sock.h>
@@ -102,4 +103,19 @@ void chk_http_connect(const struct chk_px *p, struct sockaddr_storage *ss, sockl
 	}
 	if (p->conn_port)
 		*port = p->conn_port;
+}
+
+int chk_srv_tls_rules(const struct server *s)
+{
+	const struct chk_px *p = s && s->be && s->has_check ? chk_px_of(s->be) : NULL;
+
+	if (!p)
+		return 0;
+	if (p->type == CHK_TYPE_HTTP)
+		return p->has_conn && p->conn_ssl;
+	if (p->type == CHK_TYPE_TCP && !p->proto)
+		for (int i = 0; i < p->ntcp; i++)
+			if (p->tcp[i].act == TCR_CONNECT && p->tcp[i].ssl)
+				return 1;
+	return 0;
 }

@@ -18,6 +18,7 @@
 #include <tandem/loop.h>
 #include <tandem/sock.h>
 #include <tandem/worker.h>
+#include <tandem/ssl.h>
 #include "check_int.h"
 
 enum { SND_NONE = 0, SND_BUSY, SND_DONE };
@@ -378,6 +379,25 @@ static void progress(struct srv_health *h)
 		chk_report(h, h->run.ssl ? HCHK_L6OK : HCHK_L4OK, 0, NULL);
 }
 
+/* TLS on this connection: a connect rule's `ssl`, else the server's
+ * check-ssl; a rule's own SNI and ALPN are set before the handshake. */
+static int tls_wanted(const struct srv_health *h)
+{
+	return h->run.tls < 0 ? chk_tls_wanted(h) : h->run.tls;
+}
+
+static int tls_start(struct srv_health *h)
+{
+	struct chk_run *r = &h->run;
+
+	if (!r->ssl && (r->sni || r->alpn) && h->srv->ssl_rt &&
+	    (!(r->ssl = ssl_check_new(h->srv, r->fd)) || ssl_check_names(h->srv, r->ssl, r->sni, r->alpn) < 0)) {
+		chk_report(h, HCHK_SOCKERR, 0, "cannot start TLS");
+		return -1;
+	}
+	return chk_tls_step(h);   /* a missing context is reported there too */
+}
+
 static void connected(struct srv_health *h)
 {
 	const struct proxy *be = h->srv->be;
@@ -390,8 +410,8 @@ static void connected(struct srv_health *h)
 		chk_pp_prepare(h, h->run.fd);
 	if (h->run.ppoff < h->run.pplen && send_pp(h) <= 0)
 		return;   /* io_cb sends the rest */
-	if (chk_tls_wanted(h) && chk_tls_step(h) <= 0)
-		return;   /* TLS first (check-ssl): io_cb continues it */
+	if (tls_wanted(h) && tls_start(h) <= 0)
+		return;   /* TLS first (check-ssl, connect ssl): io_cb continues it */
 	progress(h);
 }
 
@@ -417,7 +437,7 @@ static void io_cb(struct ev_io *io, uint32_t ev)
 		if (send_pp(h) <= 0)
 			return;
 		want(h, 0);
-		if (chk_tls_wanted(h) && chk_tls_step(h) <= 0)
+		if (tls_wanted(h) && tls_start(h) <= 0)
 			return;
 		progress(h);
 		return;
@@ -452,6 +472,16 @@ static int open_conn(struct srv_health *h, const struct chk_tcp_rule *t)
 	if (is_http(h) && h->px->has_conn)
 		pp = h->px->conn_pp || h->pp_default;
 	r->linger = t && t->linger;
+	/* TLS: a connect rule's `ssl`; without it, plain unless `default`
+	 * (or no rule at all): then the server's check-ssl */
+	r->tls = t ? (t->ssl ? 1 : t->dflt ? -1 : 0) : -1;
+	r->sni = t ? t->sni : NULL;
+	r->alpn = t ? t->alpn : NULL;
+	if (is_http(h) && h->px->has_conn) {
+		r->tls = h->px->conn_ssl ? 1 : h->px->conn_dflt ? -1 : 0;
+		r->sni = h->px->conn_sni;
+		r->alpn = h->px->conn_alpn;
+	}
 	r->pplen = r->ppoff = 0;
 	if (pp)
 		r->pplen = 1;   /* built once connected, when the local address is known */
@@ -476,6 +506,7 @@ static int start_connect(struct srv_health *h, const struct chk_tcp_rule *t)
 	struct chk_run *r = &h->run;
 	int step = r->step;
 
+	chk_tls_close(r);   /* the previous connection's TLS, if any */
 	if (r->fd >= 0) {
 		struct linger lg = { 1, 0 };
 

@@ -486,6 +486,36 @@ def test_http_check_connect_and_tcp_check_ports(ctx):
     check(row["last_chk"].endswith("at step 4 of tcp-check (connect port %d)" % dead), "step: %r" % row["last_chk"])
 
 
+def test_tcp_check_connect_ssl(ctx):
+    """tcp-check connect ssl sni NAME: the check speaks TLS to nginx with that
+    SNI (nginx answers it back, the expectation matches it); the same steps
+    without `ssl` fail against the TLS port; `http-check connect ssl` runs
+    an HTTP check over TLS on a server that has no `ssl` of its own."""
+    from tlsutil import Pki
+    pki = Pki(ctx)
+    pem = pki.cert("ng", "b.test", ["b.test", "check.b.test"])
+    tp = free_port()
+    ctx.nginx(" server {\n  listen 127.0.0.1:%d ssl;\n  ssl_certificate %s;\n  ssl_certificate_key %s;\n"
+              "  location / { return 200 \"sni=$ssl_server_name\\n\"; }\n }\n"
+              % (tp, pem[:-4] + ".crt", pem[:-4] + ".key"))
+    send = "    tcp-check send \"GET / HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n\"\n"
+    body = ("listen t\n    bind 127.0.0.1:%d\n    option tcp-check\n"
+            "    tcp-check connect port %d ssl sni check.b.test\n" % (free_port(), tp) + send +
+            "    tcp-check expect string sni=check.b.test\n"
+            "    server s1 127.0.0.1:%d check inter 200ms verify none\n" % tp +
+            "listen p\n    bind 127.0.0.1:%d\n    option tcp-check\n    tcp-check connect port %d\n" % (free_port(), tp)
+            + send + "    tcp-check expect string sni=\n"
+            "    server s1 127.0.0.1:%d check inter 200ms\n" % tp +
+            "listen h\n    bind 127.0.0.1:%d\n    option httpchk GET /\n    http-check connect ssl\n"
+            "    http-check send meth GET uri /\n    http-check expect string sni=\n"
+            "    server s1 127.0.0.1:%d check inter 200ms verify none\n" % (free_port(), tp))
+    p, sp = _proxy(ctx, body, mode="http")
+    _wait_state(sp, "t", "s1", True, "L7OK")
+    _wait_state(sp, "h", "s1", True, "L7OK")
+    row = _wait_state(sp, "p", "s1", False)
+    check(row["check_status"].lstrip("* ") in ("L7RSP", "L7TOUT", "SOCKERR"), "plain steps to a TLS port fail: %r" % row)
+
+
 @timeout(60)
 def test_check_send_proxy_into_nginx(ctx):
     """check-send-proxy: the health checks speak the PROXY protocol to a

@@ -483,6 +483,51 @@ def test_accept_proxy_failures(ctx):
         eq(rows[("fe", "FRONTEND")]["ereq"], "3", "refused PROXY headers counted as request errors")
 
 
+def test_proxy_protocol_and_tls(ctx):
+    """The PROXY header comes before TLS on both sides: curl
+    --haproxy-protocol to an `ssl accept-proxy` bind (the log shows curl's
+    address), and `ssl send-proxy-v2 proxy-v2-options authority` towards nginx
+    `listen ... ssl proxy_protocol` (nginx sees the client's address; the
+    authority TLV is the client's SNI)."""
+    from tlsutil import Pki
+    pki = Pki(ctx)
+    pem = pki.cert("fe", "fe.test", ["fe.test"])
+    npem = pki.cert("ng", "b.test", ["b.test"])
+    np = free_port()
+    ctx.nginx(" server {\n  listen 127.0.0.1:%d ssl proxy_protocol;\n  ssl_certificate %s;\n"
+              "  ssl_certificate_key %s;\n"
+              "  location / { return 200 \"pp=$proxy_protocol_addr sni=$ssl_server_name\\n\"; }\n }\n"
+              % (np, npem[:-4] + ".crt", npem[:-4] + ".key"))
+    raw = _peer(ctx, http=False, name="raw")
+    fe, fe2 = free_port(), free_port()
+    cfg = ("global\n    nbthread 1\ndefaults\n    mode http\n" + TO +
+           "frontend fe\n    bind 127.0.0.1:%d ssl crt %s accept-proxy\n    option httplog\n    log stderr local0\n"
+           "    default_backend be\n"
+           "frontend fe2\n    bind 127.0.0.1:%d ssl crt %s\n    default_backend be2\n"
+           "backend be\n    server n 127.0.0.1:%d ssl verify none sni str(b.test) send-proxy-v2 "
+           "proxy-v2-options authority\n"
+           "backend be2\n    server r 127.0.0.1:%d send-proxy-v2 proxy-v2-options authority\n"
+           % (fe, pem, fe2, pem, np, raw.port))
+    p = _start(ctx, cfg)
+    out = subprocess.run(["curl", "-s", "-k", "--haproxy-protocol", "--resolve", "fe.test:%d:127.0.0.1" % fe,
+                          "https://fe.test:%d/tls" % fe], capture_output=True, timeout=10)
+    eq(out.stdout, b"pp=127.0.0.1 sni=b.test\n", "nginx read the PROXY header, then the TLS handshake")
+    _wait_out(p, r"127\.0\.0\.1:\d+ \[[^]]+\] fe~? be/n .* 200 .*\"GET /tls HTTP/1\.1\"")
+    # the authority TLV: the SNI the client gave
+    subprocess.run(["curl", "-s", "-k", "-m", "3", "--resolve", "fe.test:%d:127.0.0.1" % fe2,
+                    "https://fe.test:%d/sni" % fe2], capture_output=True, timeout=10)
+    poll_until(lambda: raw.firsts, 5, "the recorder to get the header")
+    h = raw.firsts[-1]
+    check(h.startswith(b"\r\n\r\n\x00\r\nQUIT\n"), "a v2 header: %r" % h[:16])
+    n = struct.unpack("!H", h[14:16])[0]
+    hdr, tl, off = h[:16 + n], {}, 28
+    while off < len(hdr):
+        t, ln = hdr[off], struct.unpack("!H", hdr[off + 1:off + 3])[0]
+        tl[t] = hdr[off + 3:off + 3 + ln]
+        off += 3 + ln
+    eq(tl.get(2), b"fe.test", "AUTHORITY TLV = the client's SNI")
+
+
 def test_send_proxy_into_nginx(ctx):
     """send-proxy and send-proxy-v2 into nginx (`listen ... proxy_protocol`):
     nginx reports the client's address from the header; the PROXY source
