@@ -21,6 +21,7 @@
 #   BENCH_DET_N requests of the callgrind and strace runs [20000]  BENCH_DET_CONNS their connections [10]
 #   BENCH_DET=0 skips the callgrind and strace runs  LOADGEN [build/bench/loadgen]
 #   BENCH_README=1 also replaces the table between the bench markers in README.md.
+#   BENCH_SPLICE=0 skips bench/splice.sh (tandem's CPU for 1 GiB with and without splice-auto).
 # `make bench` runs this with sh: switch to bash.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -euo pipefail
@@ -519,6 +520,12 @@ readme=()
 python3 bench/report.py --results "$RESULTS" --idle "$IDLE_RESULTS" --meta "$WORK/meta.txt" \
 	--latency "$LAT_RESULTS" --det "$DET_RESULTS" \
 	--proxies "${PROXIES[*]}" --markdown "$OUT/last.md" "${readme[@]}"
+
+# ---- splice: tandem's CPU for a 1 GiB transfer with and without `option splice-auto` ----------------
+if [ "${BENCH_SPLICE:-1}" != 0 ] && [ -x "$TANDEM" ] && [ -x "$APP" ]; then
+	echo
+	TANDEM="$TANDEM" APP="$APP" bash bench/splice.sh || { log "bench/splice.sh failed"; exit 1; }
+fi
 
 for p in "${PROXIES[@]}"; do
 	if [ -n "${STATUS[$p]:-}" ]; then log "$p: ${STATUS[$p]}"; exit 1; fi

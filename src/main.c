@@ -42,13 +42,17 @@ static struct worker_module dns_module = {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: tandem -f CONFIG [-c] [-D] [-p PIDFILE] [-d] [-v]\n"
+		"Usage: tandem -f CONFIG [-c] [-D] [-p PIDFILE] [-d] [-dD] [-x SOCKET] [-v]\n"
 		"  -f FILE   configuration file (HAProxy syntax)\n"
-		"  -c        check the configuration and exit (0 valid, 1 invalid)\n"
+		"  -c        check the configuration and exit (0 valid, 1 invalid, 2 valid but\n"
+		"            nothing to listen on)\n"
 		"  -D        run in the background (daemon)\n"
 		"  -p FILE   write the master's PID to FILE\n"
 		"  -d        debug: print debug-level event logs\n"
+		"  -dD       diagnostic mode: print the configuration's .diag messages\n"
 		"  -q        quiet: only warnings and errors\n"
+		"  -x SOCKET accepted for HAProxy's scripts: tandem's master hands the\n"
+		"            listening sockets to each new worker itself\n"
 		"  -v        print the version and exit\n"
 		"Signals: SIGUSR1 soft stop, SIGTERM/SIGINT hard stop, SIGHUP/SIGUSR2 reload.\n");
 }
@@ -104,6 +108,13 @@ int main(int argc, char **argv)
 			pidfile = argv[++i];
 		} else if (!strcmp(a, "-d")) {
 			level = LL_DEBUG;
+		} else if (!strcmp(a, "-dD")) {
+			cfg_diag_mode = 1;
+		} else if (!strcmp(a, "-x") && i + 1 < argc) {
+			/* HAProxy's new process fetches the listeners from the old
+			 * one over this socket; tandem's master keeps them and gives
+			 * them to every worker it forks (doc/lifecycle.md) */
+			i++;
 		} else if (!strcmp(a, "-q")) {
 			level = LL_WARNING;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -128,9 +139,20 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
+		/* HAProxy's answer for a file that is valid but listens nowhere */
+		if (!cfg_has_listener(cfg, 0)) {
+			printf("Configuration file has no error but will not start (no listener) => exit(2).\n");
+			cfg_free(cfg);
+			return 2;
+		}
 		printf("Configuration file is valid\n");
 		cfg_free(cfg);
 		return 0;
+	}
+	if (!cfg_has_listener(cfg, 1)) {
+		log_event(LL_ALERT, "[tandem.main()] No enabled listener found (check for 'bind' directives) ! Exiting.");
+		cfg_free(cfg);
+		return 1;
 	}
 	if (cfg->g.daemon)
 		daemon_mode = 1;
@@ -150,6 +172,11 @@ int main(int argc, char **argv)
 				rl.rlim_max = want;  /* allowed when running as root */
 			if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
 				getrlimit(RLIMIT_NOFILE, &rl);
+				if (cfg->g.strict_limits) {   /* HAProxy's default */
+					log_event(LL_ALERT, "[tandem.main()] Cannot raise FD limit to %llu, limit is %llu.",
+						  (unsigned long long)want, (unsigned long long)rl.rlim_cur);
+					return 1;
+				}
 				rl.rlim_cur = rl.rlim_max;
 				setrlimit(RLIMIT_NOFILE, &rl);
 				log_event(LL_WARNING, "[tandem.main()] Cannot raise FD limit to %llu, limit is %llu.",

@@ -14,7 +14,8 @@
 # prometheus (promtool and a real scrape of /metrics), chromium, nodejs and npm (the dashboard
 # test), socat, tmux and hatop (the runtime API tests drive hatop in tmux), redis-server
 # (tandem-app's dependency in its tests and the labs), dnsmasq (DNS discovery tests), openssl and
-# testssl.sh (the TLS tests);
+# testssl.sh (the TLS tests), mariadb-server, postgresql, exim4-daemon-light and slapd (the servers
+# the protocol health checks are tested against);
 # bench = build + wrk haproxy nginx python3 curl openssl valgrind (callgrind: instructions per
 # request) strace (system calls per request); demo = build + curl;
 # lab = demo + redis-server socat (`make demo LAB=NNN`: Redis of the labs, `show stat` commands).
@@ -32,6 +33,10 @@ need_cmd() { # need_cmd COMMAND PACKAGE
 }
 need_file() { # need_file PATH PACKAGE (headers of -dev packages)
 	[ -e "$1" ] || add "$2"
+}
+need_glob() { # need_glob PATTERN PACKAGE (a versioned path, e.g. PostgreSQL's)
+	for f in $1; do [ -e "$f" ] && return; done
+	add "$2"
 }
 
 # The libFuzzer runtime ships apart from clang on Debian (bookworm: libclang-rt-14-dev; older
@@ -71,6 +76,11 @@ use_test() {
 	need_cmd dnsmasq dnsmasq-base   # the DNS server of the discovery tests (test_dns*.py)
 	need_cmd openssl openssl                     # test_tls*.py: certificates made at test time, s_client
 	need_cmd testssl testssl.sh                  # test_tls_scan.py: no finding rated high or critical
+	# the real servers the protocol health checks check (test_checks_proto.py)
+	need_cmd mariadbd mariadb-server; need_cmd mariadb-install-db mariadb-server; need_cmd mariadb mariadb-client
+	need_glob '/usr/lib/postgresql/*/bin/postgres' postgresql
+	need_cmd exim4 exim4-daemon-light; need_cmd slapd slapd
+	need_cmd setpriv util-linux
 }
 use_bench() {
 	use_build

@@ -25,4 +25,14 @@ int cfg_parse_size(const char *s, uint64_t *bytes);
  * "ipv6@..."). Returns 0 or -1. */
 int cfg_parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len);
 
+/* Does <cfg> listen anywhere? A `bind` of an enabled proxy, a `vrrp` or an
+ * `anycast` section (tandem's); with <run>, also a `stats socket` (HAProxy
+ * starts on one, but its `-c` does not count it). */
+int cfg_has_listener(const struct cfg *cfg, int run);
+/* `-dD` on the command line: `.diag` directives print their message. */
+extern int cfg_diag_mode;
+/* Evaluate a `.if` condition (src/cfg/cond.c): 1 true, 0 false, -1 with
+ * <err> filled. Public for the unit tests. */
+int cfg_eval_condition(const char *expr, char *err, size_t errlen);
+
 #endif

@@ -31,6 +31,21 @@ int  cfg_time_ex(const char *s, uint32_t *ms);
  * Returns 0, or -1 with <why> filled. */
 int  cfg_addr_ex(const char *s, struct sockaddr_storage *ss, socklen_t *len, int flags,
 		 int defport, char *why, size_t whylen);
+/* A server's address as written: "HOST:PORT", or without a port ("HOST":
+ * the port the client connected to), or "HOST:+N" / "HOST:-N" (that port
+ * plus or minus N): *port_map is 1 then, with the offset in *port_off
+ * (HAProxy's SRV_F_MAPPORTS), and <out> gets "HOST:0" to parse. Environment
+ * variables are expanded. 0, or -1 with <why> filled. */
+int  cfg_srv_port_map(const char *s, char *out, size_t outlen, int *port_map, int *port_off,
+		      char *why, size_t whylen);
+/* `source ADDR[:PORT[-PORT]]` into <src> (interface cleared). 0, or -1
+ * with <why> filled. */
+struct conn_src;
+int  cfg_parse_source(const char *s, struct conn_src *src, int flags, char *why, size_t whylen);
+/* Environment variables in <in> ($NAME, ${NAME}, ${NAME-default}; an unset
+ * one expands to nothing) into <out>. 0, or -1 (too long, bad reference).
+ * Addresses expand them wherever they are written, as HAProxy does. */
+int  cfg_env_expand(const char *in, char *out, size_t outlen);
 /* "10.0.0.0/8", "10.0.0.0/255.0.0.0", "192.168.1.1", "fd00::/8". 0 or -1. */
 int  cfg_parse_net(const char *s, int *af, uint8_t addr[16], int *bits);
 /* First character not allowed in a proxy/server name (alnum . - _ :), or NULL. */

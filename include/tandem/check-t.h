@@ -75,6 +75,7 @@ enum hs_ev_type {
 	HS_EV_CHECK = 1,       /* an active check ended */
 	HS_EV_OBSERVE,         /* live traffic taught something (enum obs_event) */
 	HS_EV_TICK,            /* time passed: ejection expiry, slowstart ramp */
+	HS_EV_AGENT,           /* the agent check said something about the health (agent_down) */
 };
 
 struct hs_event {
@@ -84,6 +85,7 @@ struct hs_event {
 	int         duration;  /* HS_EV_CHECK: ms */
 	const char *desc;      /* HS_EV_CHECK: info text, may be NULL */
 	int         obs;       /* HS_EV_OBSERVE: enum obs_event */
+	int         agent_down;/* HS_EV_AGENT: 1 down/fail/stopped, 0 up */
 };
 
 #define HS_DESC_LEN 160
@@ -102,6 +104,8 @@ struct hs {
 	int      fails;        /* max-fails: nginx's peer->fails */
 	uint64_t accessed, checked;  /* max-fails: nginx's peer->accessed/checked, ms */
 	int      refused;      /* a passive ejection was refused by max-ejected-percent (logged once) */
+	int      nolb;         /* the last check passed conditionally (disable-on-404): NOLB while UP */
+	int      agent_down;   /* the agent check said down/fail/stopped: DOWN whatever the checks say */
 	int      passive_down; /* the last UP -> DOWN was decided by live traffic (circuit breaker "open") */
 	/* last check result, for stats and logs */
 	int      status;       /* HCHK_* */
@@ -120,6 +124,9 @@ struct hs {
  * transition for the log line. */
 struct hs_out {
 	int went_up, went_down;
+	int went_nolb, left_nolb; /* UP -> NOLB (disable-on-404), NOLB -> UP */
+	int report;            /* the health counter or the status moved (option log-health-checks) */
+	int prev_status;
 	int passive;           /* the transition was caused by live traffic */
 	int refused;           /* a passive ejection was refused (first time: log it) */
 	int weight_changed;
@@ -137,7 +144,28 @@ typedef int (*hs_may_eject_fn)(void *arg);
 
 enum { CHK_TYPE_CONNECT = 0, CHK_TYPE_HTTP, CHK_TYPE_TCP };
 
-enum { EXP_STATUS = 1, EXP_RSTATUS, EXP_STRING, EXP_RSTRING, EXP_BINARY, EXP_RBINARY };
+enum { EXP_STATUS = 1, EXP_RSTATUS, EXP_STRING, EXP_RSTRING, EXP_BINARY, EXP_RBINARY,
+       EXP_HDR, EXP_FHDR,  /* http-check expect [!] hdr|fhdr name [-m M] N [value [-m M] V] */
+       EXP_CUSTOM };       /* a protocol check's own judgement (check_proto.c) */
+
+/* Matching methods of `expect hdr` (-m): HAProxy's. */
+enum { HM_STR = 0, HM_BEG, HM_END, HM_SUB, HM_REG };
+
+/* How the info text of a protocol check's expectation is made (HAProxy's
+ * on-success / on-error log-formats of its built-in rulesets). */
+enum {
+	EMSG_NONE = 0,      /* the generic "TCPCHK did not match content ..." */
+	EMSG_TEXT,          /* a fixed text */
+	EMSG_PAYLOAD,       /* the bytes read from <off>, cut at the first CR or LF */
+	EMSG_PAYLOAD_RAW,   /* the bytes read from <off> as they are */
+};
+
+struct chk_run;
+struct srv_health;
+struct chk_tcp_rule;
+/* A custom expectation: 0 wait for more bytes, 1 met (go on), -1 failed
+ * (reported). <last>: nothing more will come. */
+typedef int (*chk_custom_fn)(struct srv_health *h, const struct chk_tcp_rule *r, int last);
 
 struct chk_expect {
 	int      type;         /* EXP_* */
@@ -150,6 +178,19 @@ struct chk_expect {
 	regex_t  re;           /* EXP_R*: compiled (REG_EXTENDED) */
 	int      has_re;
 	char    *comment;
+	/* expect options (HAProxy's), and what protocol checks add */
+	int      min_recv;     /* `min-recv N`: -1 unset */
+	int      ok_status, err_status, tout_status;   /* HCHK_*, 0 = L7OK / L7RSP / L7TOUT */
+	int      ok_msg, err_msg;                      /* EMSG_* */
+	char    *ok_text, *err_text;                   /* EMSG_TEXT */
+	int      ok_off, err_off;                      /* EMSG_PAYLOAD*: offset */
+	int      code_from_payload;                    /* check code = the first 3 bytes (SMTP) */
+	chk_custom_fn custom;                          /* EXP_CUSTOM */
+	/* EXP_HDR / EXP_FHDR */
+	int      name_meth, value_meth;                /* HM_* */
+	char    *value;                                /* NULL: the header's presence only */
+	regex_t  vre;
+	int      has_vre;
 };
 
 enum { TCR_CONNECT = 1, TCR_SEND, TCR_EXPECT, TCR_COMMENT };
@@ -157,6 +198,13 @@ enum { TCR_CONNECT = 1, TCR_SEND, TCR_EXPECT, TCR_COMMENT };
 struct chk_tcp_rule {
 	int      act;          /* TCR_* */
 	int      port;         /* connect: `port N`, 0 = the server's check port */
+	struct sockaddr_storage addr; socklen_t addrlen;   /* connect: `addr A` (0: the check's) */
+	int      send_proxy;   /* connect: `send-proxy` */
+	int      dflt;         /* connect: `default` (the server's check settings) */
+	int      linger;       /* connect: `linger` (a clean close instead of a reset) */
+	int      ssl;          /* connect: `ssl` (TLS on this connection, with the server's TLS settings) */
+	char    *sni, *alpn;   /* connect: `sni NAME`, `alpn LIST` (NULL: the server's check-sni, check-alpn) */
+	int      dyn;          /* send: built when sent (CHK_DYN_*, check_proto.c) */
 	char    *data;         /* send: bytes to send */
 	size_t   len;
 	struct chk_expect exp; /* expect */
@@ -185,7 +233,27 @@ struct chk_px {
 	struct chk_tcp_rule *tcp; int ntcp;
 	/* passive */
 	int      max_ejected_pct;   /* -1 = unset (default 50) */
+	/* the long tail (issue 18) */
+	int      disable404;   /* `http-check disable-on-404` */
+	int      send_state;   /* `http-check send-state` */
+	int      conn_port;    /* `http-check connect port N` */
+	struct sockaddr_storage conn_addr; socklen_t conn_addrlen;  /* `http-check connect addr A` */
+	int      conn_pp;      /* `http-check connect send-proxy` */
+	int      conn_ssl;     /* `http-check connect ssl` */
+	int      conn_dflt;    /* `http-check connect default` */
+	char    *conn_sni, *conn_alpn;   /* `http-check connect sni|alpn` */
+	int      has_conn;     /* an `http-check connect` was written */
+	int      proto;        /* CHK_PROTO_*: a protocol check's own rules (ptcp) run */
+	struct chk_tcp_rule *ptcp; int nptcp;  /* its rules (kw_check.c builds them) */
 };
+
+/* Protocol checks: `option mysql-check` and friends, run as built-in
+ * tcp-check sequences with HAProxy's exchanges (src/cfg/chk_proto.c builds
+ * them, src/check/check_proto.c judges what needs more than a pattern). */
+enum { CHK_PROTO_NONE = 0, CHK_PROTO_MYSQL, CHK_PROTO_PGSQL, CHK_PROTO_REDIS, CHK_PROTO_SSL3,
+       CHK_PROTO_SMTP, CHK_PROTO_LDAP };
+/* Bytes a send step builds when it runs (chk_tcp_rule.dyn). */
+enum { CHK_DYN_NONE = 0, CHK_DYN_SSL3_HELLO };
 
 /* ---- run time of one server's health (src/check/check.c) -------------- */
 
@@ -203,6 +271,13 @@ struct chk_run {
 	char    *out; size_t outlen, outoff;
 	char    *in;  size_t inlen, incap;
 	int      eof;
+	int      conn_step;        /* tcp-check: the connect rule the socket belongs to (-1: the implicit one) */
+	int      linger;           /* close cleanly (`connect linger`) instead of a reset */
+	int      tls;              /* TLS on this connection: 1, 0, -1 the server's check-ssl */
+	const char *sni, *alpn;    /* a connect rule's own TLS names, NULL: the server's */
+	char     pp[256];          /* a PROXY protocol header still to send first */
+	size_t   pplen, ppoff;
+	char    *dyn;              /* a send step's bytes built when it ran (CHK_DYN_*) */
 	struct ssl_st *ssl;        /* TLS (check-ssl, check_ssl.c), NULL: plain */
 	int      tls_done;         /* its handshake completed */
 };
@@ -226,6 +301,23 @@ struct srv_health {
 	unsigned        addr_gen;  /* atomic: bumped when the server's address changes */
 	unsigned        addr_seen; /* owner thread: addr_gen the check target was computed for */
 	int             hurry;     /* atomic: check as soon as possible (a new address, srv_health_renew) */
+	/* the long tail (issue 18) */
+	int             pp_default;/* the default connection sends a PROXY header (check-send-proxy, send-proxy) */
+	struct chk_agent *agent;   /* `agent-check`, NULL without (check_agent.c) */
+};
+
+/* The agent check of one server (src/check/check_agent.c): its own
+ * connection and schedule on the owner thread, and what the agent said. */
+struct chk_agent {
+	struct chk_run  run;
+	struct sockaddr_storage addr;
+	socklen_t       addrlen;
+	uint32_t        inter;
+	int             health;    /* HAProxy's agent counter: 0..rise+fall-1 */
+	int             down;      /* the agent said down/fail/stopped: the server stays DOWN until "up" */
+	int             status, code, duration;   /* last result (stats agent_*) */
+	char            desc[HS_DESC_LEN];
+	int             maxconn_set;
 };
 
 /* ---- what the rest of tandem sees (check.h) ---- */

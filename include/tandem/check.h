@@ -103,6 +103,18 @@ int srv_health_attach(struct server *s, int paused);
  * thread notices at its next timer); nothing is freed. */
 void srv_health_detach(struct server *s);
 
+/* Protocol checks' own judgements (src/check/check_proto.c), set as the
+ * custom expectations of their built-in rules by the configuration. */
+int chk_mysql_iniths(struct srv_health *h, const struct chk_tcp_rule *t, int last);
+int chk_mysql_ok(struct srv_health *h, const struct chk_tcp_rule *t, int last);
+int chk_ldap_bindrsp(struct srv_health *h, const struct chk_tcp_rule *t, int last);
+
+/* Does a check rule of <s>'s backend open a TLS connection (`tcp-check
+ * connect ssl`, `http-check connect ssl`)? Its TLS context is then needed
+ * even without `ssl` or `check-ssl` (src/ssl/ssl_srv.c). */
+struct server;
+int chk_srv_tls_rules(const struct server *s);
+
 /* The backend's check rules, or NULL (plain connect checks). */
 static inline const struct chk_px *chk_px_of(const struct proxy *px)
 {

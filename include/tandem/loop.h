@@ -9,6 +9,8 @@ extern __thread struct loop *this_loop;
 /* Create a loop and make it this thread's. Returns 0 or -1 (errno set). */
 int loop_init(struct loop *l, int id);
 void loop_destroy(struct loop *l);
+/* Events taken per epoll_wait (`tune.maxpollevents`); set before any loop runs. */
+extern int loop_max_events;
 /* Run until l->stop is set (from a callback, or via loop_wakeup from any thread). */
 void loop_run(struct loop *l);
 /* After loop_run() returned: run the deferred tasks still queued (frees). */

@@ -56,6 +56,34 @@ struct global {
 	int      spread_checks;   /* `spread-checks` percent (0..50); used when spread_checks_set */
 	int      spread_checks_set;
 	struct ssl_global ssl;    /* crt-base, ssl-default-*, tune.ssl.* (ssl-t.h, doc/tls.md) */
+	/* process keywords of the long tail (kw_global.c, doc/configuration.md) */
+	int      strict_limits;   /* `strict-limits` (default on, HAProxy's): a failed setrlimit is fatal */
+	int      idle_pool_shared;/* `tune.idle-pool.shared`: -1 unset, 0 off, 1 on (only with one thread) */
+	int      idle_pool_line;
+	int      tune_maxaccept;  /* connections accepted per listener wake-up (64; -1 = no limit) */
+	int      tune_maxpollevents; /* events per epoll_wait (200) */
+	uint32_t tune_pipesize;   /* splice pipes (0 = the kernel's default) */
+	int      tune_rcvbuf_cli, tune_rcvbuf_srv, tune_sndbuf_cli, tune_sndbuf_srv; /* SO_RCVBUF/SO_SNDBUF, 0 = system */
+	struct cpu_map_rule *cpu_map; int n_cpu_map;  /* `cpu-map` lines, in order */
+	int      no_listener_ok;  /* internal: a stats socket or VRRP/anycast section is enough to start */
+};
+
+/* One `cpu-map [auto:]1[/THREADS] CPUS...` line: threads <lo>..<hi>
+ * (1-based, inclusive) on <cpus>; <autom>: one CPU each, in order. */
+struct cpu_map_rule {
+	int      lo, hi;
+	int      autom;
+	int      ncpu;            /* CPUs listed, in ascending order in <cpu> */
+	short    cpu[1024];
+};
+
+/* A fixed source for outgoing connections (`source ADDR[:PORT[-PORT]]
+ * [interface NAME]`, backend and server keyword). */
+struct conn_src {
+	struct sockaddr_storage addr;
+	socklen_t addrlen;        /* 0: none */
+	int      port_lo, port_hi;/* 0: any port */
+	char     iface[16];       /* SO_BINDTODEVICE, "" = none */
 };
 
 /* ---- listening sockets ---- */
@@ -72,6 +100,9 @@ struct bind_conf {
 	int     maxconn;          /* `maxconn` bind option: 0 = the frontend's */
 	int     curconn;          /* connections accepted on this bind and still open (atomic) */
 	int     reused;           /* fd taken over from the previous configuration (reload) */
+	int     accept_proxy;     /* `accept-proxy`: a PROXY protocol header (v1 or v2) comes first */
+	int     luid;             /* listener id in its frontend, 1-based (HAProxy's, for logs) */
+	struct counters *ctr;     /* `option socket-stats`: this listener's own (not kept across reloads) */
 	struct ssl_bind_conf *ssl; /* TLS options of the line (shared by its addresses), NULL: none */
 	const char *file; int line;
 };
@@ -155,6 +186,20 @@ struct server {
 	uint32_t slowstart;              /* ms, 0 = off */
 	struct chk_px *chk_px;           /* backend check rules: only on proxy->defsrv */
 	struct srv_health *hc;           /* run-time health (src/check/), NULL when nothing to watch */
+	/* the long tail (issue 18, doc/configuration.md) */
+	int    port_map, port_off;       /* no port, "+N", "-N": the client's destination port (+ offset) */
+	int    maxqueue;                 /* `maxqueue`: 0 = unlimited */
+	int    on_marked_down;           /* SRV_ONMD_* */
+	int    on_marked_up;             /* SRV_ONMU_* */
+	int    pp_opts;                  /* SRV_PP_*: send-proxy, send-proxy-v2, proxy-v2-options */
+	int    check_send_proxy;         /* `check-send-proxy` */
+	struct conn_src src;             /* `source` (addrlen 0: the backend's, if any) */
+	int    has_agent;                /* `agent-check` */
+	int    agent_port;               /* `agent-port` (else `port`) */
+	int    agent_port_set;           /* `agent-port` was written */
+	uint32_t agent_inter;            /* `agent-inter`, ms (0: `inter`) */
+	char  *agent_send;               /* `agent-send` */
+	struct sockaddr_storage agent_addr; socklen_t agent_addrlen; /* `agent-addr` (0: the server's) */
 	/* DNS service discovery (doc/discovery.md, src/dns/) */
 	char  *hostname;                 /* the name of the address (or an SRV label: "_svc._proto.name"), NULL when numeric */
 	int    hostport;                 /* the port written with the name (0: none, SRV) */
@@ -184,6 +229,16 @@ struct server {
 	void  *ssl_rt;                   /* client context, SNI expression, sessions per thread (src/ssl/) */
 	char  *cookie;                   /* `cookie VALUE` (persistence, doc/persistence.md), NULL: none */
 	const char *file; int line;
+};
+
+enum { SRV_ONMD_NONE = 0, SRV_ONMD_SHUTDOWN = 1 };       /* on-marked-down shutdown-sessions */
+enum { SRV_ONMU_NONE = 0, SRV_ONMU_SHUTDOWN_BACKUP = 1 }; /* on-marked-up shutdown-backup-sessions */
+enum {                       /* server.pp_opts (HAProxy's SRV_PP_*) */
+	SRV_PP_V1           = 1u << 0,  /* send-proxy */
+	SRV_PP_V2           = 1u << 1,  /* send-proxy-v2 */
+	SRV_PP_V2_AUTHORITY = 1u << 2,  /* proxy-v2-options authority */
+	SRV_PP_V2_UNIQUE_ID = 1u << 3,  /* proxy-v2-options unique-id */
+	SRV_PP_V2_CRC32C    = 1u << 4,  /* proxy-v2-options crc32c */
 };
 
 /* ---- proxies ---- */
@@ -219,9 +274,14 @@ enum {                       /* proxy->options */
 	PR_O_LOG_SEPARATE_ERRORS = 1u << 14,
 	PR_O_FWDFOR_IFNONE  = 1u << 15,
 	PR_O_ABORTONCLOSE   = 1u << 16,
-	PR_O_SPLICE         = 1u << 17,
+	PR_O_UNUSED_17      = 1u << 17,
 	PR_O_TCP_KA         = 1u << 18, /* option tcpka / clitcpka / srvtcpka */
 	PR_O_HTTP_BUF_REQ   = 1u << 19, /* option http-buffer-request */
+	PR_O_LOG_HCHKS      = 1u << 20, /* option log-health-checks */
+	PR_O_SPLICE_REQ     = 1u << 21, /* option splice-request */
+	PR_O_SPLICE_RSP     = 1u << 22, /* option splice-response */
+	PR_O_SPLICE_AUTO    = 1u << 23, /* option splice-auto */
+	PR_O_SOCKET_STATS   = 1u << 24, /* option socket-stats */
 };
 /* After cfg_load exactly one of PR_O_HTTP_KA, PR_O_HTTPCLOSE and
  * PR_O_SRV_CLOSE is set on every proxy (keep-alive when none was chosen). */
@@ -242,6 +302,7 @@ struct proxy {
 	struct list binds;       /* struct bind_conf (frontends) */
 	struct list servers;     /* struct server (backends) */
 	int    nsrv;
+	int    nbind;            /* listeners (bind_conf) so far: their ids */
 	char  *defbe_name;       /* default_backend, resolved into defbe */
 	int    defbe_line;       /* line of the default_backend keyword */
 	struct proxy *defbe;     /* for a `listen`: itself */
@@ -293,6 +354,13 @@ struct proxy {
 	int    srv_nout;         /* servers DOWN now (atomic): max-ejected-percent bound */
 	uint64_t chkdown;        /* times the backend lost its last usable server (atomic) */
 	uint64_t down_since_ms, downtime_ms; /* backend downtime (under the checks' backend lock) */
+	/* the long tail (issue 18) */
+	int    lb_set;           /* `balance` was written (here or in its defaults): dispatch is then ignored */
+	int    dispatch_line;    /* `dispatch ADDR`: line of the keyword (its server is "dispatch") */
+	struct conn_src src;     /* backend `source` */
+	int    queue_len;        /* requests waiting in this backend's queue, all threads (atomic): stats qcur */
+	int    queue_max;        /* the highest queue_len seen (atomic): stats qmax */
+	unsigned bkp_kill_gen;   /* bumped when on-marked-up shuts the backup servers' sessions (atomic) */
 	const char *file; int line;
 };
 

@@ -17,6 +17,7 @@ struct bind_conf;
 struct stream;
 struct var_store;
 struct stk_ctr;
+struct sess_pp;
 
 struct sess {
 	struct list       link;     /* this thread's sessions */
@@ -34,6 +35,8 @@ struct sess {
 	struct var_store *vars;     /* sess-scoped variables, NULL until a rule sets one */
 	struct stk_ctr   *stkctr;   /* stick counters tracked by tcp-request connection/session
 				     * rules ([STK_NB_TRACK]), NULL until one tracks */
+	uint8_t           ppw;      /* `accept-proxy`: its PROXY header is still to come (sess_lt.c) */
+	struct sess_pp   *pp;       /* what that header said beyond the source, NULL: nothing */
 	union {                     /* the client's address, compact (a stream */
 		struct sockaddr     sa; /* gets it as a sockaddr_storage) */
 		struct sockaddr_in  in;

@@ -14,6 +14,11 @@ int sock_listen(const struct sockaddr_storage *ss, socklen_t len, int backlog,
 /* Start a non-blocking connect to <ss>. Returns the fd (connect in
  * progress or done), or -1 with errno set. */
 int sock_connect(const struct sockaddr_storage *ss, socklen_t len);
+/* The same from a fixed source address (`source`): <src> (<srclen> 0:
+ * none, as sock_connect), a port in <port_lo>..<port_hi> (0: any, chosen
+ * at connect), bound to interface <iface> (NULL or "": any). */
+int sock_connect_from(const struct sockaddr_storage *ss, socklen_t len, const struct sockaddr_storage *src,
+		      socklen_t srclen, int port_lo, int port_hi, const char *iface);
 /* Pending socket error (SO_ERROR), 0 if none. */
 int sock_error(int fd);
 /* Make the next close() of <fd> send a reset (SO_LINGER 0): silent-drop. */

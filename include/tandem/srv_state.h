@@ -56,6 +56,10 @@ static inline void be_lb_changed(struct proxy *be)
 /* <s> just went DOWN or into maintenance: requests waiting on it may move
  * to other servers at once (src/backend/server.c calls the worker's hook). */
 void srv_note_gone(struct server *s);
+/* <s> just came UP (or out of maintenance): with `on-marked-up
+ * shutdown-backup-sessions`, the backup servers' streams are closed
+ * (src/backend/server.c tells the worker the same way). */
+void srv_note_up(struct server *s);
 
 /* Set the operational state of <s> (SRV_ST_*); returns the previous one. */
 static inline int srv_set_state(struct server *s, int state)
@@ -66,6 +70,8 @@ static inline int srv_set_state(struct server *s, int state)
 		be_lb_changed(s->be);
 		if (state == SRV_ST_STOPPED)
 			srv_note_gone(s);
+		else if (was == SRV_ST_STOPPED && s->on_marked_up)
+			srv_note_up(s);
 	}
 	return was;
 }
@@ -91,6 +97,8 @@ static inline int srv_set_admin(struct server *s, int mask, int flags)
 		be_lb_changed(s->be);
 		if ((flags & mask & SRV_ADMF_MAINT) && !(old & SRV_ADMF_MAINT))
 			srv_note_gone(s);
+		else if ((old & SRV_ADMF_MAINT) && !(flags & mask & SRV_ADMF_MAINT) && s->on_marked_up)
+			srv_note_up(s);
 	}
 	return old;
 }

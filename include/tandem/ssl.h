@@ -155,6 +155,10 @@ int  ssl_check_handshake(struct ssl_st *ssl, int *want_write, char *err, size_t 
 ssize_t ssl_check_recv(struct ssl_st *ssl, void *p, size_t len, int *st);
 ssize_t ssl_check_send(struct ssl_st *ssl, const void *p, size_t len, int *st);
 void ssl_check_free(struct ssl_st *ssl);
+/* A `tcp-check connect ssl` rule's own names on <ssl> (NULL: the
+ * server's): SNI (verified as the host name when verification is required
+ * and `verifyhost` is not set) and ALPN ("h2,http/1.1"). 0, or -1. */
+int  ssl_check_names(struct server *s, struct ssl_st *ssl, const char *sni, const char *alpn);
 
 /* ---- fetches (HAProxy's ssl_fc*, ssl_c_*, ssl_f_*) --------------------------
  * Each takes the client (or server) connection; on a plain connection, or

@@ -9,9 +9,10 @@
 struct cfg;
 struct proxy;
 struct server;
+struct bind_conf;
 
 /* Kinds of rows (HAProxy's F, B and S letters in its CSV documentation). */
-enum { STO_FE = 1, STO_BE = 2, STO_SRV = 4 };
+enum { STO_FE = 1, STO_BE = 2, STO_SRV = 4, STO_LI = 8 };   /* LI: a listener (option socket-stats) */
 
 /* What a getter produced. */
 enum stat_vtype {
@@ -36,6 +37,7 @@ struct stat_row {
 	const struct cfg *cfg;
 	const struct proxy *px;
 	const struct server *srv;    /* server rows only */
+	const struct bind_conf *li;  /* listener rows only */
 	uint64_t now_s;              /* wall clock seconds, for ages */
 	uint64_t now_ms;             /* wall clock milliseconds, for rates */
 };

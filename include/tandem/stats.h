@@ -16,6 +16,9 @@ char *stats_render_csv(const struct cfg *cfg, size_t *len);
  * `stats scope` lists (HAProxy applies the scope to ";csv" as well).
  * <px> NULL = every proxy, like stats_render_csv(). */
 char *stats_render_csv_px(const struct cfg *cfg, const struct proxy *px, size_t *len);
+/* The same, only the proxies whose name contains <scope> (any case; NULL
+ * or "": all): the stats URI's `scope=` (HAProxy's). */
+char *stats_render_csv_scope(const struct cfg *cfg, const struct proxy *px, const char *scope, size_t *len);
 /* Is proxy <p> shown by the stats proxy <px>? Yes when <px> is NULL or has
  * no `stats scope`; otherwise when a scope entry names <p> exactly or is
  * "." and <p> is <px> itself. */

@@ -92,6 +92,8 @@ enum fail_kind {
 struct service;
 struct txn_store;
 struct strm_persist;
+struct stream_pp;
+struct splice_pipe;
 
 struct stream {
 	struct sess      *sess;       /* the client connection's session */
@@ -141,6 +143,13 @@ struct stream {
 	uint64_t          uniq_id;    /* %rt: the process's transaction counter when this one began */
 	struct strm_persist *pst;     /* persistence: tracked counters, cookie, stores, hash key
 				       * (persist-t.h); NULL until needed, kept in the pool */
+	/* the long tail (issue 18): src/proxy/stream_pp.c, stream_srv.c, stream_splice.c */
+	struct sockaddr_storage dst_addr;  /* where the client connected, or the PROXY header's (when dst_set) */
+	uint8_t           dst_set;
+	uint8_t           queued;     /* counted in be->queue_len (maxqueue) */
+	unsigned          bkp_gen;    /* be->bkp_kill_gen when the stream took its backup server */
+	struct stream_pp *pp;         /* the PROXY header sent to the server (NULL: none) */
+	struct splice_pipe *spl;      /* splice(2) pipes of the tunnel (NULL: none) */
 };
 
 #endif

@@ -20,4 +20,7 @@ void worker_stream_gone(void);
  * count of those not printed since the last one. Any thread. */
 void worker_fd_limit_alert(const char *what);
 
+/* Bind the calling thread (worker thread <tid>) as `cpu-map` says (src/proxy/cpu_map.c). */
+void worker_cpu_map(int tid);
+
 #endif

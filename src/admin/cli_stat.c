@@ -55,8 +55,8 @@ static void row_out(struct cli_sess *s, struct stat_req *q, const struct stat_ro
 {
 	struct stats_sb *b = s->out;
 	struct stat_val v;
-	char tags[4], type[4], letter = r->obj == STO_FE ? 'F' : r->obj == STO_BE ? 'B' : 'S';
-	int sid = r->obj == STO_SRV ? r->srv->puid : 0, first = 1;
+	char tags[4], type[4], letter = r->obj == STO_FE ? 'F' : r->obj == STO_BE ? 'B' : r->obj == STO_LI ? 'L' : 'S';
+	int sid = r->obj == STO_SRV ? r->srv->puid : r->obj == STO_LI ? r->li->luid : 0, first = 1;
 
 	if (q->fmt == FMT_JSON)
 		stats_sb_adds(b, q->nrows++ ? ",[" : "[");
@@ -81,7 +81,7 @@ static void row_out(struct cli_sess *s, struct stat_req *q, const struct stat_ro
 		cli_out(s, "%s{\"objType\":\"%s\",\"proxyId\":%d,\"id\":%d,\"field\":{\"pos\":%d,\"name\":\"%s\"},"
 			"\"processNum\":1,\"tags\":{\"origin\":\"%s\",\"nature\":\"%s\",\"scope\":\"%s\"},"
 			"\"value\":{\"type\":\"%s\",\"value\":", first ? "" : ",",
-			r->obj == STO_FE ? "Frontend" : r->obj == STO_BE ? "Backend" : "Server",
+			r->obj == STO_FE ? "Frontend" : r->obj == STO_BE ? "Backend" : r->obj == STO_LI ? "Listener" : "Server",
 			r->px->uuid, sid, f, stat_cols[f].name, cli_tag_word(tags, 0), cli_tag_word(tags, 1),
 			cli_tag_word(tags, 2), type);
 		if (v.type == STV_STR)
@@ -121,7 +121,7 @@ static int parse_int(const char *s, int *out)
 
 int cli_cmd_show_stat(struct cli_sess *s, char **args, int nargs)
 {
-	struct stat_req q = { FMT_CSV, -1, 7, -1, 0, 0, 0 };
+	struct stat_req q = { FMT_CSV, -1, 15, -1, 0, 0, 0 };
 	struct stat_row r;
 	struct list *pl, *sl;
 	int i = 2;
@@ -144,7 +144,7 @@ int cli_cmd_show_stat(struct cli_sess *s, char **args, int nargs)
 		if (parse_int(args[i + 1], &q.type) < 0 || parse_int(args[i + 2], &q.sid) < 0)
 			return cli_msg(s, "Expects <iid> <type> <sid> as integers (or a proxy name first).");
 		if (q.type == -1)
-			q.type = 7;
+			q.type = 15;
 		i += 3;
 	}
 	for (; i < nargs; i++) {
@@ -173,6 +173,15 @@ int cli_cmd_show_stat(struct cli_sess *s, char **args, int nargs)
 		if ((px->cap & PR_CAP_FE) && (q.type & 1)) {
 			stats_row_init(&r, s->cfg, STO_FE, px, NULL);
 			row_out(s, &q, &r);
+		}
+		if ((px->cap & PR_CAP_FE) && (q.type & 8) && (px->options & PR_O_SOCKET_STATS)) {
+			struct list *bl;
+
+			list_for_each(bl, &px->binds) {   /* option socket-stats: listeners (HAProxy's type 8) */
+				stats_row_init(&r, s->cfg, STO_LI, px, NULL);
+				r.li = list_entry(bl, struct bind_conf, link);
+				row_out(s, &q, &r);
+			}
 		}
 		if (!(px->cap & PR_CAP_BE))
 			continue;

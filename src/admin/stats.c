@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -37,6 +38,8 @@ static const struct counters *row_ctr(const struct stat_row *r)
 		return r->px->fe_ctr;
 	if (r->obj == STO_BE)
 		return r->px->be_ctr;
+	if (r->obj == STO_LI)
+		return r->li->ctr;
 	return r->srv->ctr;
 }
 
@@ -89,6 +92,8 @@ const char *stats_row_status(const struct stat_row *r)
 
 	if (r->obj == STO_FE)
 		return r->px->disabled ? "STOP" : "OPEN";
+	if (r->obj == STO_LI)   /* HAProxy's listener states */
+		return r->li->maxconn && LD(r->li->curconn) >= r->li->maxconn ? "FULL" : "OPEN";
 	if (r->obj == STO_SRV)
 		return stats_srv_status(r->srv);
 	be_count(r->px, &act, &bck);
@@ -105,6 +110,7 @@ void stats_row_init(struct stat_row *r, const struct cfg *cfg, int obj,
 	r->cfg = cfg;
 	r->px = px;
 	r->srv = srv;
+	r->li = NULL;
 	r->now_s = (uint64_t)ts.tv_sec;
 	r->now_ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
@@ -124,6 +130,15 @@ static void get_pxname(const struct stat_row *r, int arg, struct stat_val *v)
 static void get_svname(const struct stat_row *r, int arg, struct stat_val *v)
 {
 	(void)arg;
+	if (r->obj == STO_LI) {   /* its name, else HAProxy's "sock-N" */
+		if (r->li->name)
+			set_str(v, r->li->name);
+		else {
+			snprintf(v->sbuf, sizeof(v->sbuf), "sock-%d", r->li->luid);
+			set_str(v, v->sbuf);
+		}
+		return;
+	}
 	set_str(v, r->obj == STO_FE ? "FRONTEND" : r->obj == STO_BE ? "BACKEND" :
 		   (r->srv->id ? r->srv->id : ""));
 }
@@ -161,6 +176,11 @@ static void get_slim(const struct stat_row *r, int arg, struct stat_val *v)
 	} else if (r->obj == STO_BE) {
 		if (r->px->fullconn > 0)
 			set_u(v, (uint64_t)r->px->fullconn);
+	} else if (r->obj == STO_LI) {
+		int m = r->li->maxconn ? r->li->maxconn : r->px->maxconn ? r->px->maxconn : (r->cfg ? r->cfg->g.maxconn : 0);
+
+		if (m > 0)
+			set_u(v, (uint64_t)m);
 	} else if (r->srv->maxconn > 0)
 		set_u(v, (uint64_t)r->srv->maxconn);
 }
@@ -265,6 +285,22 @@ static void get_actbck(const struct stat_row *r, int want_backup, struct stat_va
 	set_u(v, (uint64_t)(want_backup ? bck : act));
 }
 
+/* qcur, qmax: the backend's queue (tandem has no per-server queue: 0) */
+static void get_queue(const struct stat_row *r, int arg, struct stat_val *v)
+{
+	if (r->obj == STO_BE)
+		set_u(v, (uint64_t)(arg ? LD(r->px->queue_max) : LD(r->px->queue_len)));
+	else
+		set_u(v, 0);
+}
+
+static void get_qlimit(const struct stat_row *r, int arg, struct stat_val *v)
+{
+	(void)arg;
+	if (r->srv->maxqueue)
+		set_u(v, (uint64_t)r->srv->maxqueue);
+}
+
 static void get_lastchg(const struct stat_row *r, int arg, struct stat_val *v)
 {
 	uint64_t t = r->obj == STO_SRV ? LD(r->srv->last_change) : LD(r->px->last_change);
@@ -304,13 +340,13 @@ static void get_iid(const struct stat_row *r, int arg, struct stat_val *v)
 static void get_sid(const struct stat_row *r, int arg, struct stat_val *v)
 {
 	(void)arg;
-	set_u(v, r->obj == STO_SRV ? (uint64_t)r->srv->puid : 0);
+	set_u(v, r->obj == STO_SRV ? (uint64_t)r->srv->puid : r->obj == STO_LI ? (uint64_t)r->li->luid : 0);
 }
 
 static void get_type(const struct stat_row *r, int arg, struct stat_val *v)
 {
 	(void)arg;
-	set_u(v, r->obj == STO_FE ? 0 : r->obj == STO_BE ? 1 : 2);
+	set_u(v, r->obj == STO_FE ? 0 : r->obj == STO_BE ? 1 : r->obj == STO_LI ? 3 : 2);
 }
 
 /* "ip:port", IPv6 in brackets as HAProxy prints it. */
@@ -322,7 +358,10 @@ static void get_addr(const struct stat_row *r, int arg, struct stat_val *v)
 	char ip[INET6_ADDRSTRLEN];
 
 	(void)arg;
-	srv_addr_get(r->srv, &sa, &sl);  /* consistent while `set server addr` runs */
+	if (r->obj == STO_LI)
+		sa = r->li->addr;
+	else
+		srv_addr_get(r->srv, &sa, &sl);  /* consistent while `set server addr` runs */
 	if (ss->ss_family == AF_INET) {
 		const struct sockaddr_in *a = (const void *)ss;
 		inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
@@ -403,30 +442,31 @@ static void get_passive(const struct stat_row *r, int arg, struct stat_val *v)
 #define F   STO_FE
 #define B   STO_BE
 #define S   STO_SRV
+#define L   STO_LI
 #define CTR(f) (int)offsetof(struct counters, f)
 /* [field] = { csv name, html label, description, scope, getter, arg } */
 #define COL(id, nm, lbl, dsc, sc, g, a) [id] = { nm, lbl, dsc, sc, g, a }
 #define NOCOL(id, nm, sc) [id] = { nm, NULL, NULL, sc, NULL, 0 }
 
 const struct stat_col stat_cols[ST_F_TOTAL] = {
-	COL(ST_F_PXNAME, "pxname", NULL, "proxy name", F|B|S, get_pxname, 0),
-	COL(ST_F_SVNAME, "svname", NULL, "FRONTEND, BACKEND or the server name", F|B|S, get_svname, 0),
-	NOCOL(ST_F_QCUR, "qcur", B|S),
-	NOCOL(ST_F_QMAX, "qmax", B|S),
-	COL(ST_F_SCUR, "scur", "Cur", "current sessions", F|B|S, get_ctr, CTR(cur_sess)),
-	COL(ST_F_SMAX, "smax", "Max", "highest number of concurrent sessions", F|B|S, get_ctr, CTR(max_sess)),
-	COL(ST_F_SLIM, "slim", "Limit", "configured session limit", F|B|S, get_slim, 0),
-	COL(ST_F_STOT, "stot", "Total", "sessions since start", F|B|S, get_ctr, CTR(cum_sess)),
-	COL(ST_F_BIN, "bin", "In", "bytes received from clients", F|B|S, get_ctr, CTR(bytes_in)),
-	COL(ST_F_BOUT, "bout", "Out", "bytes sent to clients", F|B|S, get_ctr, CTR(bytes_out)),
+	COL(ST_F_PXNAME, "pxname", NULL, "proxy name", F|B|S|L, get_pxname, 0),
+	COL(ST_F_SVNAME, "svname", NULL, "FRONTEND, BACKEND or the server name", F|B|S|L, get_svname, 0),
+	COL(ST_F_QCUR, "qcur", "Cur", "requests waiting in the backend's queue (servers: none, tandem queues per backend)", B|S, get_queue, 0),
+	COL(ST_F_QMAX, "qmax", "Max", "highest number of requests waiting in the queue", B|S, get_queue, 1),
+	COL(ST_F_SCUR, "scur", "Cur", "current sessions", F|B|S|L, get_ctr, CTR(cur_sess)),
+	COL(ST_F_SMAX, "smax", "Max", "highest number of concurrent sessions", F|B|S|L, get_ctr, CTR(max_sess)),
+	COL(ST_F_SLIM, "slim", "Limit", "configured session limit", F|B|S|L, get_slim, 0),
+	COL(ST_F_STOT, "stot", "Total", "sessions since start", F|B|S|L, get_ctr, CTR(cum_sess)),
+	COL(ST_F_BIN, "bin", "In", "bytes received from clients", F|B|S|L, get_ctr, CTR(bytes_in)),
+	COL(ST_F_BOUT, "bout", "Out", "bytes sent to clients", F|B|S|L, get_ctr, CTR(bytes_out)),
 	COL(ST_F_DREQ, "dreq", "Req", "requests denied by rules", F|B, get_ctr, CTR(denied_req)),
 	COL(ST_F_DRESP, "dresp", "Resp", "responses denied by rules", F|B|S, get_ctr, CTR(denied_resp)),
-	COL(ST_F_EREQ, "ereq", "Req", "invalid or aborted requests", F, get_ctr, CTR(failed_req)),
+	COL(ST_F_EREQ, "ereq", "Req", "invalid or aborted requests", F|L, get_ctr, CTR(failed_req)),
 	COL(ST_F_ECON, "econ", "Conn", "failed connections to servers", B|S, get_ctr, CTR(failed_conns)),
 	COL(ST_F_ERESP, "eresp", "Resp", "invalid or truncated server responses", B|S, get_ctr, CTR(failed_resp)),
 	COL(ST_F_WRETR, "wretr", "Retr", "connection retries", B|S, get_ctr, CTR(retries)),
 	COL(ST_F_WREDIS, "wredis", "Redis", "requests redispatched to another server", B|S, get_ctr, CTR(redispatches)),
-	COL(ST_F_STATUS, "status", "Status", "state of the frontend, backend or server", F|B|S, get_status, 0),
+	COL(ST_F_STATUS, "status", "Status", "state of the frontend, backend or server", F|B|S|L, get_status, 0),
 	COL(ST_F_WEIGHT, "weight", "Wght", "effective weight (backend: sum over usable servers)", B|S, get_weight, 0),
 	COL(ST_F_ACT, "act", "Act", "active server (backend: usable active servers)", B|S, get_actbck, 0),
 	COL(ST_F_BCK, "bck", "Bck", "backup server (backend: usable backup servers)", B|S, get_actbck, 1),
@@ -434,14 +474,14 @@ const struct stat_col stat_cols[ST_F_TOTAL] = {
 	COL(ST_F_CHKDOWN, "chkdown", "Dwn", "UP to DOWN transitions (backend: times it lost its last server)", B|S, get_check, CK_DOWN),
 	COL(ST_F_LASTCHG, "lastchg", "LastChg", "time since the last state change", B|S, get_lastchg, 0),
 	COL(ST_F_DOWNTIME, "downtime", "Dwntme", "total seconds DOWN", B|S, get_check, CK_DOWNTIME),
-	NOCOL(ST_F_QLIMIT, "qlimit", S),
-	COL(ST_F_PID, "pid", NULL, "process number (always 1)", F|B|S, get_const, 1),
-	COL(ST_F_IID, "iid", NULL, "proxy id", F|B|S, get_iid, 0),
-	COL(ST_F_SID, "sid", NULL, "server id inside its backend", F|B|S, get_sid, 0),
+	COL(ST_F_QLIMIT, "qlimit", "Limit", "the server's maxqueue (empty: none)", S, get_qlimit, 0),
+	COL(ST_F_PID, "pid", NULL, "process number (always 1)", F|B|S|L, get_const, 1),
+	COL(ST_F_IID, "iid", NULL, "proxy id", F|B|S|L, get_iid, 0),
+	COL(ST_F_SID, "sid", NULL, "server id inside its backend", F|B|S|L, get_sid, 0),
 	NOCOL(ST_F_THROTTLE, "throttle", S),
 	COL(ST_F_LBTOT, "lbtot", "LbTot", "times the server was picked", B|S, get_ctr, CTR(cum_sess)),
 	NOCOL(ST_F_TRACKED, "tracked", S),
-	COL(ST_F_TYPE, "type", NULL, "0 frontend, 1 backend, 2 server", F|B|S, get_type, 0),
+	COL(ST_F_TYPE, "type", NULL, "0 frontend, 1 backend, 2 server, 3 listener", F|B|S|L, get_type, 0),
 	COL(ST_F_RATE, "rate", "Cur", "sessions per second over the last second", F|B|S, get_rate, HV_SESS),
 	COL(ST_F_RATE_LIM, "rate_lim", "Limit", "limit on new sessions per second (0: none)", F, get_rate_lim, 0),
 	COL(ST_F_RATE_MAX, "rate_max", "Max", "highest number of sessions per second", F|B|S, get_rate_max, HV_SESS),
@@ -482,7 +522,7 @@ const struct stat_col stat_cols[ST_F_TOTAL] = {
 	NOCOL(ST_F_AGENT_RISE, "agent_rise", S),
 	NOCOL(ST_F_AGENT_FALL, "agent_fall", S),
 	NOCOL(ST_F_AGENT_HEALTH, "agent_health", S),
-	COL(ST_F_ADDR, "addr", "Address", "server address and port", S, get_addr, 0),
+	COL(ST_F_ADDR, "addr", "Address", "server address and port", S|L, get_addr, 0),
 	NOCOL(ST_F_COOKIE, "cookie", B|S),
 	COL(ST_F_MODE, "mode", NULL, "proxy mode (http or tcp)", F|B|S, get_mode, 0),
 	COL(ST_F_ALGO, "algo", NULL, "load-balancing algorithm", B, get_algo, 0),
@@ -704,6 +744,23 @@ char *stats_render_csv(const struct cfg *cfg, size_t *len)
 
 char *stats_render_csv_px(const struct cfg *cfg, const struct proxy *spx, size_t *len)
 {
+	return stats_render_csv_scope(cfg, spx, NULL, len);
+}
+
+/* HAProxy's `scope=` of the stats URI: the proxies whose name contains
+ * the text, whatever the case. */
+static int name_has(const char *id, const char *scope)
+{
+	size_t n = strlen(scope), l = id ? strlen(id) : 0;
+
+	for (size_t i = 0; i + n <= l; i++)
+		if (!strncasecmp(id + i, scope, n))
+			return 1;
+	return 0;
+}
+
+char *stats_render_csv_scope(const struct cfg *cfg, const struct proxy *spx, const char *scope, size_t *len)
+{
 	struct stats_sb b = { 0 };
 	struct stat_row r;
 	struct list *pp, *sp;
@@ -717,11 +774,20 @@ char *stats_render_csv_px(const struct cfg *cfg, const struct proxy *spx, size_t
 
 	list_for_each(pp, &cfg->proxies) {
 		const struct proxy *px = list_entry(pp, struct proxy, link);
-		if ((px->cap & PR_CAP_DEF) || !stats_in_scope(spx, px))
+		if ((px->cap & PR_CAP_DEF) || !stats_in_scope(spx, px) || (scope && *scope && !name_has(px->id, scope)))
 			continue;
 		if (px->cap & PR_CAP_FE) {
 			stats_row_init(&r, cfg, STO_FE, px, NULL);
 			csv_row(&b, &r);
+			if (px->options & PR_O_SOCKET_STATS) {   /* a row per listener, after the frontend's */
+				struct list *bl;
+
+				list_for_each(bl, &px->binds) {
+					stats_row_init(&r, cfg, STO_LI, px, NULL);
+					r.li = list_entry(bl, struct bind_conf, link);
+					csv_row(&b, &r);
+				}
+			}
 		}
 		if (!(px->cap & PR_CAP_BE))
 			continue;

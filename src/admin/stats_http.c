@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <tandem/cfg_value.h>
 #include <tandem/clock.h>
 #include <tandem/srv_admin.h>
 #include <tandem/stats.h>
@@ -52,6 +53,7 @@ int stats_http_match(const struct proxy *px, const char *uri, size_t urilen)
 struct stats_opts {
 	int csv, json, stat, norefresh;
 	char st[8];              /* admin result code, "" = none */
+	char scope[21];          /* `scope=TEXT` (HAProxy's STAT_SCOPE_TXT_MAXLEN), "" = none */
 	struct json_opts jo;
 	const char *bad;         /* a query parameter tandem refuses: why */
 };
@@ -116,9 +118,21 @@ static void parse_query(const char *p, size_t n, struct stats_opts *o)
 
 static void parse_opts(const char *p, size_t len, struct stats_opts *o)
 {
-	const char *end = p + len, *start = p;
+	const char *end = p + len, *start = p, *sc;
 
 	memset(o, 0, sizeof(*o));
+	/* HAProxy's `scope=TEXT` anywhere after the URI (";csv;scope=b1",
+	 * "?scope=b1"), up to ';', '&' or a space, at most 20 characters;
+	 * a character no proxy name has clears it */
+	if ((sc = memmem(p, len, "scope=", 6))) {
+		size_t k = 0;
+
+		for (sc += 6; sc < end && *sc != ';' && *sc != '&' && *sc != ' ' && k < sizeof(o->scope) - 1; sc++)
+			o->scope[k++] = *sc;
+		o->scope[k] = 0;
+		if (cfg_invalid_char(o->scope))
+			o->scope[0] = 0;
+	}
 	while (p < end) {
 		const char *semi = memchr(p, ';', (size_t)(end - p)), *tok, *te;
 		size_t n;
@@ -360,7 +374,7 @@ int stats_http_serve_adm(const struct cfg *cfg, const struct proxy *px, const ch
 	parse_opts(uri + ul, urilen - ul, &o);
 	if (o.csv) {
 		out->ctype = "text/plain";
-		out->body = stats_render_csv_px(cfg, px, &out->len);
+		out->body = stats_render_csv_scope(cfg, px, o.scope, &out->len);
 	} else if (o.json) {
 		if (o.bad)
 			return reply_text(out, 400, o.bad);

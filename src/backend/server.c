@@ -171,3 +171,16 @@ void srv_note_gone(struct server *s)
 	if (srv_gone_cb)
 		srv_gone_cb(s);
 }
+
+void srv_note_up(struct server *s)
+{
+	/* HAProxy: only an active server that can take traffic (weight > 0,
+	 * not in maintenance) shuts the backups' sessions down */
+	if (s->backup || !__atomic_load_n(&s->eweight, __ATOMIC_RELAXED) ||
+	    (__atomic_load_n(&s->admin, __ATOMIC_RELAXED) & SRV_ADMF_MAINT) ||
+	    __atomic_load_n(&s->state, __ATOMIC_RELAXED) == SRV_ST_STOPPED)
+		return;
+	__atomic_add_fetch(&s->be->bkp_kill_gen, 1, __ATOMIC_RELEASE);
+	if (srv_gone_cb)
+		srv_gone_cb(s);
+}

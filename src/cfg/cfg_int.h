@@ -26,6 +26,8 @@ enum { SEC_NONE = 0, SEC_GLOBAL, SEC_DEFAULTS, SEC_FRONTEND, SEC_BACKEND, SEC_LI
 #define KW_NODEF (KW_FE | KW_BE | KW_LI)
 #define KW_NO_OK (1u << 8)   /* accepts the "no" prefix */
 
+#define CFG_MAX_NESTED_IF 10   /* HAProxy's MAXNESTEDCONDS */
+
 struct cfg_ctx {
 	struct cfg   *cfg;
 	const char   *file;      /* == cfg->path, lives as long as cfg */
@@ -37,6 +39,10 @@ struct cfg_ctx {
 	struct list   defaults;  /* every defaults section (struct proxy), file order */
 	struct proxy *last_def;  /* defaults applied to the next proxies (NULL: built-in) */
 	int           no;        /* the line started with "no" (removed from args) */
+	/* preprocessor (cond.c): conditional blocks, HAProxy's nesting states */
+	int           cond_lvl;
+	unsigned char cond[CFG_MAX_NESTED_IF];
+	int           abort;     /* a fatal directive (.alert, a bad .if): stop reading */
 };
 
 /* A keyword handler: args[0] is the keyword, args[nargs] is NULL. */
@@ -122,7 +128,8 @@ void cfg_bgp_free(struct cfg *cfg);
 /* kw_resolvers.c: the `resolvers NAME` section (start, its keywords, the
  * post-parse checks that also find each server's section, release); the
  * DNS server keywords (rows in kw_server.c); `server-template`; the first
- * address of a server written with a name (init-addr), <idx> being its
+ * address of a server written with a name (init-addr) from <a> (its
+ * address as written, the port made explicit: cfg_srv_port_map), <idx> being its
  * place in a server-template (0 otherwise): 0, or -1 with <why>. */
 int  cfg_resolvers_start(struct cfg_ctx *ctx, char **args, int nargs);
 int  cfg_resolvers_kw(struct cfg_ctx *ctx, char **args, int nargs);
@@ -134,7 +141,7 @@ int  cfg_skw_resolve_net(struct srv_kw_ctx *c, struct server *s, const char *kw,
 int  cfg_skw_resolve_opts(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val);
 int  cfg_skw_init_addr(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val);
 int  cfg_kw_server_template(struct cfg_ctx *ctx, char **args, int nargs);
-int  cfg_srv_addr(struct server *s, int idx, char *why, size_t wl);
+int  cfg_srv_addr(struct server *s, const char *a, int idx, char *why, size_t wl);
 /* kw_server.c: srv_parse_server for the <idx>-th server of a template. */
 struct server *srv_parse_server_at(struct proxy *be, const struct server *tmpl, const char *name,
 				   char **args, int nargs, unsigned mode, int idx, char *err, size_t errlen);
@@ -164,6 +171,17 @@ int  cfg_stick_check(struct cfg_ctx *ctx);
 /* parse.c: proxy life cycle */
 struct proxy *cfg_proxy_new(struct cfg_ctx *ctx, const char *name, int cap, const struct proxy *def);
 void cfg_proxy_free(struct proxy *px);
+
+/* cond.c: `.if/.elif/.else/.endif` and `.notice/.warning/.alert/.diag`.
+ * cfg_cond_line() returns 1 when the line was a directive or lies in a
+ * block the conditions leave out (the parser skips it), else 0.
+ * cfg_cond_end() reports an unterminated block at the end of the file. */
+int  cfg_cond_line(struct cfg_ctx *ctx, char **args, int nargs);
+void cfg_cond_end(struct cfg_ctx *ctx);
+
+/* check_lt.c: the checks of the long tail for <px> (log targets,
+ * dispatch, ports of checked servers), called by cfg_check(). */
+void cfg_check_longtail(struct cfg_ctx *ctx, struct proxy *px);
 
 /* check.c: post-parse resolution and checks. 0 or -1 (errors reported). */
 int  cfg_check(struct cfg_ctx *ctx);

@@ -259,6 +259,7 @@ int cfg_check(struct cfg_ctx *ctx)
 		check_defbe(ctx, px);
 		check_servers(ctx, px);
 		check_timeouts(ctx, px);
+		cfg_check_longtail(ctx, px);
 		if ((px->cap & PR_CAP_FE) && list_empty(&px->binds) && !px->disabled)
 			cfg_warn_at(ctx, px->line, "%s '%s' has no 'bind' directive. Please declare it as a backend if this was intended.",
 				    cfg_px_type(px), px->id);

@@ -11,19 +11,39 @@ void chk_expect_free(struct chk_expect *e)
 	free(e->bin);
 	free(e->ranges);
 	free(e->comment);
+	free(e->ok_text);
+	free(e->err_text);
+	free(e->value);
 	if (e->has_re)
 		regfree(&e->re);
+	if (e->has_vre)
+		regfree(&e->vre);
 	memset(e, 0, sizeof(*e));
+}
+
+static void rules_free(struct chk_tcp_rule *r, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(r[i].data);
+		free(r[i].comment);
+		free(r[i].sni);
+		free(r[i].alpn);
+		chk_expect_free(&r[i].exp);
+	}
+	free(r);
+}
+
+void chk_px_drop_proto(struct chk_px *p)
+{
+	rules_free(p->ptcp, p->nptcp);
+	p->ptcp = NULL;
+	p->nptcp = 0;
+	p->proto = CHK_PROTO_NONE;
 }
 
 void chk_px_drop_tcp(struct chk_px *p)
 {
-	for (int i = 0; i < p->ntcp; i++) {
-		free(p->tcp[i].data);
-		free(p->tcp[i].comment);
-		chk_expect_free(&p->tcp[i].exp);
-	}
-	free(p->tcp);
+	rules_free(p->tcp, p->ntcp);
 	p->tcp = NULL;
 	p->ntcp = 0;
 }
@@ -57,9 +77,11 @@ void chk_px_free(struct chk_px *p)
 	if (!p)
 		return;
 	free(p->meth); free(p->uri); free(p->ver);
+	free(p->conn_sni); free(p->conn_alpn);
 	chk_hdrs_free(p->hdrs, p->nhdrs);
 	chk_px_drop_http(p);
 	chk_px_drop_tcp(p);
+	chk_px_drop_proto(p);
 	free(p);
 }
 
@@ -94,13 +116,46 @@ static void expect_dup(struct chk_expect *d, const struct chk_expect *s, int *er
 	d->bin = mdup(s->bin, s->binlen, err);
 	d->ranges = mdup(s->ranges, (size_t)s->nranges * sizeof(*s->ranges), err);
 	d->comment = sdup(s->comment, err);
-	d->has_re = 0;
+	d->ok_text = sdup(s->ok_text, err);
+	d->err_text = sdup(s->err_text, err);
+	d->value = sdup(s->value, err);
+	d->has_re = d->has_vre = 0;
 	if (s->has_re && d->pat) {
-		if (regcomp(&d->re, d->pat, REG_EXTENDED | REG_NOSUB | REG_NEWLINE) == 0)
+		int fl = (s->type == EXP_HDR || s->type == EXP_FHDR) ? REG_EXTENDED | REG_NOSUB | REG_ICASE
+								 : REG_EXTENDED | REG_NOSUB | REG_NEWLINE;
+
+		if (regcomp(&d->re, d->pat, fl) == 0)
 			d->has_re = 1;
 		else
 			*err = 1;
 	}
+	if (s->has_vre && d->value) {
+		if (regcomp(&d->vre, d->value, REG_EXTENDED | REG_NOSUB) == 0)
+			d->has_vre = 1;
+		else
+			*err = 1;
+	}
+}
+
+static struct chk_tcp_rule *rules_dup(const struct chk_tcp_rule *s, int n, int *err)
+{
+	struct chk_tcp_rule *d;
+
+	if (!n)
+		return NULL;
+	if (!(d = calloc((size_t)n, sizeof(*d)))) {
+		*err = 1;
+		return NULL;
+	}
+	for (int i = 0; i < n; i++) {
+		d[i] = s[i];
+		d[i].data = mdup(s[i].data, s[i].len, err);
+		d[i].comment = sdup(s[i].comment, err);
+		d[i].sni = sdup(s[i].sni, err);
+		d[i].alpn = sdup(s[i].alpn, err);
+		expect_dup(&d[i].exp, &s[i].exp, err);
+	}
+	return d;
 }
 
 static struct chk_hdr *hdrs_dup(const struct chk_hdr *h, int n, int *err)
@@ -140,6 +195,8 @@ struct chk_px *chk_px_dup(const struct chk_px *s, int *err)
 	d->s_ver = sdup(s->s_ver, err);
 	d->s_hdrs = hdrs_dup(s->s_hdrs, s->s_nhdrs, err);
 	d->body = sdup(s->body, err);
+	d->conn_sni = sdup(s->conn_sni, err);
+	d->conn_alpn = sdup(s->conn_alpn, err);
 	d->http_exp = NULL;
 	d->n_http_exp = 0;
 	d->tcp = NULL;
@@ -151,17 +208,10 @@ struct chk_px *chk_px_dup(const struct chk_px *s, int *err)
 	} else if (s->n_http_exp) {
 		*err = 1;
 	}
-	if (s->ntcp && (d->tcp = calloc((size_t)s->ntcp, sizeof(*d->tcp)))) {
-		for (int i = 0; i < s->ntcp; i++) {
-			d->tcp[i] = s->tcp[i];
-			d->tcp[i].data = mdup(s->tcp[i].data, s->tcp[i].len, err);
-			d->tcp[i].comment = sdup(s->tcp[i].comment, err);
-			expect_dup(&d->tcp[i].exp, &s->tcp[i].exp, err);
-		}
-		d->ntcp = s->ntcp;
-	} else if (s->ntcp) {
-		*err = 1;
-	}
+	d->tcp = rules_dup(s->tcp, s->ntcp, err);
+	d->ntcp = d->tcp ? s->ntcp : 0;
+	d->ptcp = rules_dup(s->ptcp, s->nptcp, err);
+	d->nptcp = d->ptcp ? s->nptcp : 0;
 	/* rules seen by the next section are inherited ones */
 	d->http_inh = s->nsend || s->n_http_exp;
 	d->tcp_inh = s->ntcp > 0;

@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <tandem/check.h>
 #include <tandem/h1.h>
+#include <tandem/ssl.h>
 #include "kw_check.h"
 
 #define PX (ctx->px)
@@ -142,27 +144,130 @@ static int parse_hex(const char *s, char **out, size_t *len)
 	return 0;
 }
 
+/* HAProxy's check status names ("L7OK"...), or -1. */
+static int chk_status_parse(const char *s)
+{
+	for (int st = 0; st < HCHK_NSTATUS; st++)
+		if (!strcmp(s, hchk_status_info(st)))
+			return st;
+	return -1;
+}
+
+/* -m str|beg|end|sub|reg at args[*i] (optional): HM_*. */
+static int hdr_meth(struct cfg_ctx *ctx, const char *kw, char **args, int nargs, int *i, int *meth)
+{
+	static const char *const names[] = { "str", "beg", "end", "sub", "reg" };
+
+	*meth = HM_STR;
+	if (*i >= nargs || strcmp(args[*i], "-m"))
+		return 0;
+	if (*i + 1 >= nargs)
+		return cfg_err(ctx, "'%s': '-m' expects a matching method (str, beg, end, sub or reg).", kw);
+	for (int m = 0; m < 5; m++)
+		if (!strcmp(args[*i + 1], names[m])) {
+			*meth = m;
+			*i += 2;
+			return 0;
+		}
+	return cfg_err(ctx, "'%s': unknown matching method '%s' (str, beg, end, sub or reg).", kw, args[*i + 1]);
+}
+
+/* hdr|fhdr name [-m M] NAME [value [-m M] VALUE], from args[*i] (the
+ * match word); leaves *i on the last word used. */
+static int parse_expect_hdr(struct cfg_ctx *ctx, const char *kw, char **args, int nargs, int *i,
+			    struct chk_expect *e)
+{
+	int j = *i + 1, rc;
+
+	e->type = args[*i][0] == 'f' ? EXP_FHDR : EXP_HDR;
+	if (j >= nargs || (strcmp(args[j], "name") && strcmp(args[j], "name-lf")))
+		return cfg_err(ctx, "'%s': '%s' expects 'name' and a header name.", kw, args[*i]);
+	if (!strcmp(args[j], "name-lf"))
+		return cfg_err(ctx, "'%s': 'name-lf' (log-format) is not supported yet.", kw);
+	j++;
+	if (hdr_meth(ctx, kw, args, nargs, &j, &e->name_meth) < 0)
+		return -1;
+	if (j >= nargs || !*args[j])
+		return cfg_err(ctx, "'%s': 'name' expects a header name.", kw);
+	if (!(e->pat = strdup(args[j])))
+		return cfg_err(ctx, "out of memory");
+	if (e->name_meth == HM_REG) {
+		if ((rc = regcomp(&e->re, e->pat, REG_EXTENDED | REG_NOSUB | REG_ICASE)) != 0)
+			return cfg_err(ctx, "'%s': invalid regex '%s'.", kw, e->pat);
+		e->has_re = 1;
+	}
+	if (j + 1 < nargs && (!strcmp(args[j + 1], "value") || !strcmp(args[j + 1], "value-lf"))) {
+		if (!strcmp(args[j + 1], "value-lf"))
+			return cfg_err(ctx, "'%s': 'value-lf' (log-format) is not supported yet.", kw);
+		j += 2;
+		if (hdr_meth(ctx, kw, args, nargs, &j, &e->value_meth) < 0)
+			return -1;
+		if (j >= nargs)
+			return cfg_err(ctx, "'%s': 'value' expects a header value.", kw);
+		if (!(e->value = strdup(args[j])))
+			return cfg_err(ctx, "out of memory");
+		if (e->value_meth == HM_REG) {
+			if (regcomp(&e->vre, e->value, REG_EXTENDED | REG_NOSUB) != 0)
+				return cfg_err(ctx, "'%s': invalid regex '%s'.", kw, e->value);
+			e->has_vre = 1;
+		}
+	}
+	*i = j;
+	return 0;
+}
+
 /* [options] [!] <match> <pattern>, options in any order (HAProxy's
  * grammar). <http>: http-check (status, rstatus, string, rstring) or
  * tcp-check (string, rstring, binary, rbinary). */
 static int parse_expect(struct cfg_ctx *ctx, const char *kw, char **args, int nargs, int i,
 			int http, struct chk_expect *e)
 {
-	static const char *const later_opts[] = {
-		"min-recv", "ok-status", "error-status", "tout-status", "on-success", "on-error",
-		"status-code", NULL
-	};
-	static const char *const later_http[] = { "hdr", "fhdr", "string-lf", NULL };
+	static const char *const later_opts[] = { "on-success", "on-error", "status-code", NULL };
+	static const char *const later_http[] = { "string-lf", NULL };
 	static const char *const later_tcp[] = { "string-lf", "binary-lf", "custom", NULL };
 	const char *type = NULL, *pat = NULL;
 
 	memset(e, 0, sizeof(*e));
+	e->min_recv = -1;
 	for (; i < nargs; i++) {
 		const char *a = args[i];
 		int j;
 
 		if (!strcmp(a, "!")) {
 			e->inverse = 1;
+			continue;
+		}
+		if (!strcmp(a, "min-recv")) {
+			long long v;
+
+			if (i + 1 >= nargs || cfg_parse_int(args[i + 1], -1, 0x7fffffff, &v) < 0)
+				return cfg_err(ctx, "'%s': 'min-recv' expects an integer >= -1 as argument.", kw);
+			e->min_recv = (int)v;
+			i++;
+			continue;
+		}
+		if (!strcmp(a, "ok-status") || !strcmp(a, "error-status") || !strcmp(a, "tout-status")) {
+			int st = i + 1 < nargs ? chk_status_parse(args[i + 1]) : -1;
+			int ok = a[0] == 'o' ? (st == HCHK_L7OK || st == HCHK_L7OKC || st == HCHK_L6OK || st == HCHK_L4OK) :
+				 a[0] == 'e' ? (st == HCHK_L7OKC || st == HCHK_L7RSP || st == HCHK_L7STS || st == HCHK_L6RSP ||
+						st == HCHK_L4CON) :
+					       (st == HCHK_L7TOUT || st == HCHK_L6TOUT || st == HCHK_L4TOUT);
+
+			if (!ok)
+				return cfg_err(ctx, "'%s': '%s' expects %s, got '%s'.", kw, a,
+					       a[0] == 'o' ? "'L7OK', 'L7OKC', 'L6OK' or 'L4OK'" :
+					       a[0] == 'e' ? "'L7OKC', 'L7RSP', 'L7STS', 'L6RSP' or 'L4CON'" :
+					       "'L7TOUT', 'L6TOUT' or 'L4TOUT'", i + 1 < nargs ? args[i + 1] : "");
+			*(a[0] == 'o' ? &e->ok_status : a[0] == 'e' ? &e->err_status : &e->tout_status) = st;
+			i++;
+			continue;
+		}
+		if (http && (!strcmp(a, "hdr") || !strcmp(a, "fhdr"))) {
+			if (type)
+				return cfg_err(ctx, "'%s': only one pattern expected (got '%s' and '%s').", kw, type, a);
+			if (parse_expect_hdr(ctx, kw, args, nargs, &i, e) < 0)
+				return -1;
+			type = a;
 			continue;
 		}
 		if (!strcmp(a, "comment")) {
@@ -189,12 +294,15 @@ static int parse_expect(struct cfg_ctx *ctx, const char *kw, char **args, int na
 			pat = args[++i];
 			continue;
 		}
-		return cfg_err(ctx, "'%s': expects %s, an optional '!' and 'comment', got '%s'.", kw,
-			       http ? "'status', 'rstatus', 'string' or 'rstring'" : "'string', 'rstring', 'binary' or 'rbinary'", a);
+		return cfg_err(ctx, "'%s': expects %s, an optional '!' and options, got '%s'.", kw,
+			       http ? "'status', 'rstatus', 'hdr', 'fhdr', 'string' or 'rstring'" :
+				      "'string', 'rstring', 'binary' or 'rbinary'", a);
 	}
 	if (!type)
 		return cfg_err(ctx, "'%s': expects a match (%s) and a pattern.", kw,
-			       http ? "status, rstatus, string, rstring" : "string, rstring, binary, rbinary");
+			       http ? "status, rstatus, hdr, fhdr, string, rstring" : "string, rstring, binary, rbinary");
+	if (e->type == EXP_HDR || e->type == EXP_FHDR)
+		return 0;
 	if (!(e->pat = strdup(pat)))
 		return cfg_err(ctx, "out of memory");
 	if (!strcmp(type, "status")) {
@@ -226,7 +334,7 @@ static int parse_expect(struct cfg_ctx *ctx, const char *kw, char **args, int na
 
 int cfg_is_check_option(const char *name)
 {
-	return !strcmp(name, "httpchk") || !strcmp(name, "tcp-check");
+	return !strcmp(name, "httpchk") || !strcmp(name, "tcp-check") || cfg_is_proto_check(name);
 }
 
 /* The old form puts headers after the version: "HTTP/1.1\r\nHost: x". */
@@ -280,6 +388,13 @@ int cfg_opt_check(struct cfg_ctx *ctx, char **args, int nargs)
 	struct chk_px *p;
 
 	snprintf(kw, sizeof(kw), "option %s", o);
+	if (cfg_is_proto_check(o)) {
+		if (!cfg_px_has_cap(ctx, PR_CAP_BE, kw))
+			return 0;
+		if (!(p = px_chk(ctx)))
+			return -1;
+		return cfg_opt_proto_check(ctx, p, args, nargs);
+	}
 	if (ctx->no) {
 		if (nargs > 2)
 			return cfg_err(ctx, "'no %s' takes no argument.", kw);
@@ -295,6 +410,7 @@ int cfg_opt_check(struct cfg_ctx *ctx, char **args, int nargs)
 		if (!(p = px_chk(ctx)))
 			return -1;
 		p->type = CHK_TYPE_TCP;
+		chk_px_drop_proto(p);
 		return 0;
 	}
 	/* option httpchk [<uri>] | <method> <uri> [<version>] */
@@ -305,6 +421,7 @@ int cfg_opt_check(struct cfg_ctx *ctx, char **args, int nargs)
 	if (!(p = px_chk(ctx)))
 		return -1;
 	p->type = CHK_TYPE_HTTP;
+	chk_px_drop_proto(p);
 	free(p->meth); free(p->uri);
 	p->meth = p->uri = NULL;
 	if (nargs == 3) {
@@ -329,6 +446,8 @@ int cfg_opt_check(struct cfg_ctx *ctx, char **args, int nargs)
 }
 
 /* ---- http-check ---- */
+
+static int parse_connect(struct cfg_ctx *ctx, const char *kw, char **args, int nargs, struct chk_tcp_rule *r);
 
 static int http_send(struct cfg_ctx *ctx, struct chk_px *p, char **args, int nargs)
 {
@@ -386,15 +505,23 @@ int cfg_kw_http_check(struct cfg_ctx *ctx, char **args, int nargs)
 	char kw[64];
 
 	snprintf(kw, sizeof(kw), "http-check %s", sub);
-	if (!strcmp(sub, "disable-on-404") || !strcmp(sub, "send-state") || !strcmp(sub, "connect") ||
-	    !strcmp(sub, "set-var") || !strcmp(sub, "unset-var"))
+	if (!strcmp(sub, "set-var") || !strcmp(sub, "unset-var"))
 		return cfg_err(ctx, "'%s' is not supported yet.", kw);
-	if (strcmp(sub, "send") && strcmp(sub, "expect") && strcmp(sub, "comment"))
-		return cfg_err(ctx, "'http-check' expects 'send', 'expect' or 'comment', got '%s'.", sub);
+	if (strcmp(sub, "send") && strcmp(sub, "expect") && strcmp(sub, "comment") && strcmp(sub, "connect") &&
+	    strcmp(sub, "disable-on-404") && strcmp(sub, "send-state"))
+		return cfg_err(ctx, "'http-check' expects 'comment', 'connect', 'disable-on-404', 'expect', 'send' or "
+			       "'send-state', got '%s'.", sub);
 	if (!cfg_px_has_cap(ctx, PR_CAP_BE, kw))
 		return 0;
 	if (!(p = px_chk(ctx)))
 		return -1;
+	if (!strcmp(sub, "disable-on-404") || !strcmp(sub, "send-state")) {
+		/* proxy options in HAProxy (inherited with the defaults) */
+		if (cfg_max_args(ctx, args + 1, nargs - 1, 0) < 0)
+			return -1;
+		*(sub[0] == 'd' ? &p->disable404 : &p->send_state) = 1;
+		return 0;
+	}
 	if (p->http_inh) {         /* the proxy's own rules replace inherited ones */
 		chk_px_drop_http(p);
 		p->http_inh = 0;
@@ -407,6 +534,28 @@ int cfg_kw_http_check(struct cfg_ctx *ctx, char **args, int nargs)
 	}
 	if (!strcmp(sub, "send"))
 		return http_send(ctx, p, args, nargs);
+	if (!strcmp(sub, "connect")) {
+		struct chk_tcp_rule r;
+
+		if (p->has_conn || p->nsend || p->n_http_exp)
+			return cfg_err(ctx, "'%s': only one 'connect', as the first rule, is supported (multi-step HTTP "
+				       "checks are not).", kw);
+		if (parse_connect(ctx, kw, args, nargs, &r) < 0)
+			return -1;
+		free(r.comment);
+		p->has_conn = 1;
+		p->conn_port = r.port;
+		p->conn_addr = r.addr;
+		p->conn_addrlen = r.addrlen;
+		p->conn_pp = r.send_proxy;
+		p->conn_ssl = r.ssl;
+		p->conn_dflt = r.dflt;
+		free(p->conn_sni);
+		free(p->conn_alpn);
+		p->conn_sni = r.sni;
+		p->conn_alpn = r.alpn;
+		return 0;
+	}
 	{
 		struct chk_expect e, *ne;
 
@@ -420,6 +569,84 @@ int cfg_kw_http_check(struct cfg_ctx *ctx, char **args, int nargs)
 		}
 		p->http_exp = ne;
 		ne[p->n_http_exp++] = e;
+	}
+	return 0;
+}
+
+/* connect [default] [port N] [addr A] [send-proxy] [linger] [comment C]
+ * (http-check and tcp-check); TLS and SOCKS4 options are refused. */
+static int conn_fail(struct chk_tcp_rule *r)
+{
+	free(r->comment);
+	free(r->sni);
+	free(r->alpn);
+	memset(r, 0, sizeof(*r));
+	return -1;
+}
+
+static int parse_connect(struct cfg_ctx *ctx, const char *kw, char **args, int nargs, struct chk_tcp_rule *r)
+{
+	memset(r, 0, sizeof(*r));
+	for (int i = 2; i < nargs; i++) {
+		const char *a = args[i];
+
+		if (!strcmp(a, "default")) {
+			r->dflt = 1;
+		} else if (!strcmp(a, "send-proxy")) {
+			r->send_proxy = 1;
+		} else if (!strcmp(a, "linger")) {
+			r->linger = 1;
+		} else if (!strcmp(a, "ssl")) {
+			r->ssl = 1;
+		} else if (!strcmp(a, "port") || !strcmp(a, "comment") || !strcmp(a, "addr") || !strcmp(a, "sni") ||
+			   !strcmp(a, "alpn")) {
+			char **dst = a[0] == 'c' ? &r->comment : a[0] == 's' ? &r->sni : a[1] == 'l' ? &r->alpn : NULL;
+
+			if (i + 1 >= nargs || !*args[i + 1]) {
+				conn_fail(r);
+				return cfg_err(ctx, "'%s': '%s' expects an argument.", kw, a);
+			}
+			if (a[0] == 'p') {
+				long long v;
+
+				if (cfg_parse_int(args[i + 1], 1, 65535, &v) < 0) {
+					conn_fail(r);
+					return cfg_err(ctx, "'%s': expects a valid TCP port (from range 1 to 65535), got %s.", kw,
+						       args[i + 1]);
+				}
+				r->port = (int)v;
+			} else if (!dst) {   /* addr */
+				char why[512];
+
+				if (cfg_addr_ex(args[i + 1], &r->addr, &r->addrlen, 0, 0, why, sizeof(why)) < 0) {
+					conn_fail(r);
+					return cfg_err(ctx, "'%s': 'addr' : %s.", kw, why);
+				}
+			} else {
+				char why[256];
+
+				if (dst == &r->alpn && ssl_alpn_check(args[i + 1], why, sizeof(why)) < 0) {
+					conn_fail(r);
+					return cfg_err(ctx, "'%s': 'alpn' : %s.", kw, why);
+				}
+				free(*dst);
+				if (!(*dst = strdup(args[i + 1]))) {
+					conn_fail(r);
+					return cfg_err(ctx, "out of memory");
+				}
+			}
+			i++;
+		} else if (!strcmp(a, "via-socks4")) {
+			conn_fail(r);
+			return cfg_err(ctx, "'%s': 'via-socks4' is not supported by tandem (it has no SOCKS4 client).", kw);
+		} else if (!strcmp(a, "proto")) {
+			conn_fail(r);
+			return cfg_err(ctx, "'%s': 'proto' is not supported by tandem (one protocol per check type).", kw);
+		} else {
+			conn_fail(r);
+			return cfg_err(ctx, "'%s': option '%s' is not supported (supported: default, port, addr, send-proxy, "
+				       "linger, ssl, sni, alpn, comment).", kw, a);
+		}
 	}
 	return 0;
 }
@@ -474,46 +701,31 @@ int cfg_kw_tcp_check(struct cfg_ctx *ctx, char **args, int nargs)
 		return 0;
 	}
 	if (!strcmp(sub, "connect")) {
-		long port = 0;
-		char *comment = NULL;
+		struct chk_tcp_rule c;
+		int first = 1;
 
-		for (i = 0; i < p->ntcp; i++) {
-			if (p->tcp[i].act == TCR_CONNECT)
-				return cfg_err(ctx, "'%s': only one 'connect' step is supported.", kw);
+		for (i = 0; i < p->ntcp; i++)
 			if (p->tcp[i].act != TCR_COMMENT)
+				first = 0;
+		/* HAProxy: a ruleset with a connect starts with one */
+		if (!first) {
+			int has = 0;
+
+			for (i = 0; i < p->ntcp; i++)
+				has |= p->tcp[i].act == TCR_CONNECT;
+			if (!has)
 				return cfg_err(ctx, "'%s': first step MUST also be a 'connect', optionally preceded by a 'comment', "
 					       "when there is a 'connect' step in the tcp-check ruleset.", kw);
 		}
-		for (i = 2; i < nargs; i++) {
-			if (!strcmp(args[i], "port") || !strcmp(args[i], "comment")) {
-				if (i + 1 >= nargs || !*args[i + 1])
-					return cfg_err(ctx, "'%s': '%s' expects an argument.", kw, args[i]);
-				if (args[i][0] == 'p') {
-					long long v;
-
-					if (cfg_parse_int(args[i + 1], 1, 65535, &v) < 0)
-						return cfg_err(ctx, "'%s': expects a valid TCP port (from range 1 to 65535), got %s.", kw, args[i + 1]);
-					port = (long)v;
-				} else {
-					free(comment);
-					if (!(comment = strdup(args[i + 1])))
-						return cfg_err(ctx, "out of memory");
-				}
-				i++;
-			} else if (!strcmp(args[i], "default")) {
-				continue;
-			} else {
-				free(comment);
-				return cfg_err(ctx, "'%s': option '%s' is not supported (supported: port, comment, default).", kw, args[i]);
-			}
-		}
+		if (parse_connect(ctx, kw, args, nargs, &c) < 0)
+			return -1;
 		if (!(r = tcp_add(ctx, p))) {
-			free(comment);
+			free(c.comment);
 			return -1;
 		}
+		*r = c;
 		r->act = TCR_CONNECT;
-		r->port = (int)port;
-		r->comment = comment;
+		r->exp.min_recv = -1;
 		return 0;
 	}
 	if (!strcmp(sub, "send") || !strcmp(sub, "send-binary")) {

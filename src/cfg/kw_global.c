@@ -34,6 +34,10 @@ void cfg_global_init(struct global *g)
 	g->tune_maxrewrite = MAXREWRITE_UNSET;  /* finish: min(1024, bufsize / 2) */
 	g->tune_maxhdr = H1_MAX_HDRS;
 	g->tune_idle_pool = 64;
+	g->strict_limits = 1;          /* HAProxy's default */
+	g->idle_pool_shared = -1;
+	g->tune_maxaccept = 64;
+	g->tune_maxpollevents = 200;
 	g->uid = g->gid = -1;
 	g->stats_timeout = CLI_DEF_TIMEOUT_MS;
 	g->stats_maxconn = CLI_DEF_MAXCONN;
@@ -49,6 +53,7 @@ void cfg_global_free(struct global *g)
 	free(g->chroot);
 	free(g->node);
 	free(g->desc);
+	free(g->cpu_map);
 	cli_sock_conf_free(&g->stats_socks);
 	ssl_global_free(&g->ssl);
 }
@@ -378,6 +383,226 @@ static int gkw_tune(struct cfg_ctx *ctx, char **args, int nargs)
 	return 0;
 }
 
+/* ---- the long tail of process keywords (issue 18) ---- */
+
+/* `strict-limits` / `no strict-limits` (HAProxy: on by default): a
+ * setrlimit that fails is fatal, else a warning. */
+static int gkw_strict_limits(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	if (cfg_max_args(ctx, args, nargs, 0) < 0)
+		return -1;
+	G->strict_limits = !ctx->no;
+	return 0;
+}
+
+/* all | odd | even | N | N-M | N- into [*lo, *hi] and a parity (0 any,
+ * 1 odd, 2 even); numbers 1..max. */
+static int id_set(const char *s, int max, int *lo, int *hi, int *parity)
+{
+	char *end;
+	long a, b;
+
+	*parity = 0;
+	*lo = 1;
+	*hi = max;
+	if (!strcmp(s, "all"))
+		return 0;
+	if (!strcmp(s, "odd") || !strcmp(s, "even")) {
+		*parity = s[0] == 'o' ? 1 : 2;
+		return 0;
+	}
+	a = strtol(s, &end, 10);
+	if (end == s || a < 1 || a > max)
+		return -1;
+	b = a;
+	if (*end == '-') {
+		s = end + 1;
+		b = *s ? strtol(s, &end, 10) : max;
+		if ((*s && end == s) || b < a || b > max)
+			return -1;
+	}
+	if (*end)
+		return -1;
+	*lo = (int)a;
+	*hi = (int)b;
+	return 0;
+}
+
+/* cpu-map [auto:]PROCS[/THREADS] CPUSET... (doc/configuration.md) */
+static int gkw_cpu_map(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	struct cpu_map_rule r, *nr;
+	char procs[64], *slash;
+	const char *a;
+	int plo, phi, par, tlo = 1, thi = NBTHREAD_MAX, tpar = 0, nthr;
+	unsigned char cpus[1024] = { 0 };
+
+	memset(&r, 0, sizeof(r));
+	if (nargs < 3)
+		return cfg_err(ctx, "'cpu-map' expects a process number ('all', 'odd', 'even', a number from 1 to 64 or a "
+			       "range), optionally followed by '/' and a thread set, then a list of CPU ranges with numbers "
+			       "from 0 to 1023.");
+	a = args[1];
+	if (!strncmp(a, "auto:", 5)) {
+		r.autom = 1;
+		a += 5;
+	}
+	snprintf(procs, sizeof(procs), "%s", a);
+	if ((slash = strchr(procs, '/')))
+		*slash++ = 0;
+	if (id_set(procs, 64, &plo, &phi, &par) < 0)
+		return cfg_err(ctx, "'cpu-map' : invalid process set '%s' (all, odd, even, N or N-M).", procs);
+	if (slash && id_set(slash, NBTHREAD_MAX, &tlo, &thi, &tpar) < 0)
+		return cfg_err(ctx, "'cpu-map' : invalid thread set '%s' (all, odd, even, N or N-M, from 1 to %d).",
+			       slash, NBTHREAD_MAX);
+	for (int i = 2; i < nargs; i++) {
+		char *end;
+		long lo = strtol(args[i], &end, 10), hi = lo;
+
+		if (end == args[i] || lo < 0 || lo > 1023)
+			return cfg_err(ctx, "'cpu-map' : invalid CPU set '%s' (a number or a range from 0 to 1023).", args[i]);
+		if (*end == '-') {
+			const char *h = end + 1;
+
+			hi = *h ? strtol(h, &end, 10) : 1023;
+			if ((*h && end == h) || hi < lo || hi > 1023)
+				return cfg_err(ctx, "'cpu-map' : invalid CPU range '%s'.", args[i]);
+		}
+		if (*end)
+			return cfg_err(ctx, "'cpu-map' : invalid CPU set '%s' (a number or a range from 0 to 1023).", args[i]);
+		for (long c = lo; c <= hi; c++)
+			cpus[c] = 1;
+	}
+	/* tandem is one process: a line for other processes only has no
+	 * object, as HAProxy ignores processes above 1 */
+	if (plo > 1 || par == 2)
+		return 0;
+	for (int c = 0; c < 1024; c++)
+		if (cpus[c])
+			r.cpu[r.ncpu++] = (short)c;
+	r.lo = tlo;
+	r.hi = thi;
+	if (tpar) {   /* odd/even threads: one rule per thread */
+		for (int t = tpar == 1 ? 1 : 2, k = 0; t <= NBTHREAD_MAX; t += 2, k++) {
+			struct cpu_map_rule one = r;
+
+			one.lo = one.hi = t;
+			if (r.autom) {
+				if (k >= r.ncpu)
+					break;
+				one.autom = 0;
+				one.ncpu = 1;
+				one.cpu[0] = r.cpu[k];
+			}
+			if (!(nr = realloc(G->cpu_map, (size_t)(G->n_cpu_map + 1) * sizeof(*nr))))
+				return cfg_err(ctx, "out of memory");
+			G->cpu_map = nr;
+			nr[G->n_cpu_map++] = one;
+		}
+		return 0;
+	}
+	nthr = slash ? thi - tlo + 1 : 0;
+	if (r.autom && nthr != r.ncpu && !(slash && !strcmp(slash, "all")))
+		return cfg_err(ctx, "'cpu-map' : PROC/THREAD range and CPU sets must have the same size to be "
+			       "automatically bound.");
+	if (!slash) {          /* the whole process: every thread */
+		r.lo = 1;
+		r.hi = NBTHREAD_MAX;
+		if (r.autom) {     /* one CPU for the process: its first */
+			r.autom = 0;
+			r.ncpu = r.ncpu ? 1 : 0;
+		}
+	}
+	if (!(nr = realloc(G->cpu_map, (size_t)(G->n_cpu_map + 1) * sizeof(*nr))))
+		return cfg_err(ctx, "out of memory");
+	G->cpu_map = nr;
+	nr[G->n_cpu_map++] = r;
+	return 0;
+}
+
+/* tune.idle-pool.shared on|off: tandem keeps idle server connections per
+ * thread, which is HAProxy's "off"; "on" (sharing them between threads)
+ * is the same with one thread only (checked once nbthread is known). */
+static int gkw_idle_pool_shared(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	if (cfg_max_args(ctx, args, nargs, 1) < 0)
+		return -1;
+	if (nargs < 2 || (strcmp(args[1], "on") && strcmp(args[1], "off")))
+		return cfg_err(ctx, "'%s' expects either 'on' or 'off' but got '%s'.", args[0], nargs < 2 ? "" : args[1]);
+	G->idle_pool_shared = args[1][1] == 'n';
+	G->idle_pool_line = ctx->line;
+	return 0;
+}
+
+/* The tune.* that tandem implements beyond buffers and headers. */
+static int gkw_tune_more(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	const char *kw = args[0];
+	long long v;
+	uint64_t sz;
+
+	if (cfg_max_args(ctx, args, nargs, 1) < 0)
+		return -1;
+	if (!strcmp(kw, "tune.maxaccept")) {
+		if (cfg_arg_int(ctx, kw, args[1], -1, 1000000, &v) < 0)
+			return -1;
+		G->tune_maxaccept = v ? (int)v : 64;
+	} else if (!strcmp(kw, "tune.maxpollevents")) {
+		if (cfg_arg_int(ctx, kw, args[1], 1, 1000000, &v) < 0)
+			return -1;
+		G->tune_maxpollevents = (int)v;
+	} else if (!strcmp(kw, "tune.pipesize")) {
+		if (cfg_arg_size(ctx, kw, args[1], &sz) < 0)
+			return -1;
+		if (sz > (1u << 30))
+			return cfg_err(ctx, "'%s' must be at most 1g, got '%s'.", kw, args[1]);
+		G->tune_pipesize = (uint32_t)sz;
+	} else {   /* tune.rcvbuf.client|server, tune.sndbuf.client|server */
+		int *dst = !strcmp(kw, "tune.rcvbuf.client") ? &G->tune_rcvbuf_cli :
+			   !strcmp(kw, "tune.rcvbuf.server") ? &G->tune_rcvbuf_srv :
+			   !strcmp(kw, "tune.sndbuf.client") ? &G->tune_sndbuf_cli : &G->tune_sndbuf_srv;
+
+		if (cfg_arg_size(ctx, kw, args[1], &sz) < 0)
+			return -1;
+		if (sz > 0x7fffffff)
+			return cfg_err(ctx, "'%s' must be below 2g, got '%s'.", kw, args[1]);
+		*dst = (int)sz;
+	}
+	return 0;
+}
+
+/* tune.* HAProxy has and tandem has no use for: why, for each family. */
+static int gkw_tune_refused(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	static const struct { const char *pfx, *why; } refused[] = {
+		{ "tune.h2.", "tandem has no HTTP/2" },
+		{ "tune.quic.", "tandem has no QUIC" },
+		{ "tune.comp.", "tandem has no compression" },
+		{ "tune.zlib.", "tandem has no compression" },
+		{ "tune.vars.", "tandem has no variables" },
+		{ "tune.http.cookielen", "tandem has no captures" },
+		{ "tune.http.logurilen", "tandem logs the whole request line (within the log's 'len')" },
+		{ "tune.pattern.cache-size", "tandem has no ACL patterns" },
+		{ "tune.buffers.", "tandem allocates buffers per connection, without a shared pool to bound" },
+		{ "tune.idletimer", "tandem's sockets have no idle buffer heuristics" },
+		{ "tune.recv_enough", "tandem reads what the socket has, up to the buffer size" },
+		{ "tune.runqueue-depth", "tandem's event loop has no task run queue to tune" },
+		{ "tune.sched.", "tandem's event loop has no scheduler classes" },
+		{ "tune.fd.", "tandem's sockets are always edge-triggered" },
+		{ "tune.listener.", "every tandem thread accepts on every listener (EPOLLEXCLUSIVE)" },
+		{ "tune.pool-", "tandem has no server connection pool limits beyond tune.idle-pool.shared-per-server" },
+		{ "tune.fail-alloc", "it is a debugging option of HAProxy" },
+		{ "tune.memory.", "it is a debugging option of HAProxy" },
+		{ "tune.chksize", "HAProxy itself dropped it" },
+	};
+
+	(void)nargs;
+	for (size_t i = 0; i < ARRAY_SIZE(refused); i++)
+		if (!strncmp(args[0], refused[i].pfx, strlen(refused[i].pfx)))
+			return cfg_err(ctx, "'%s' is not supported: %s.", args[0], refused[i].why);
+	return cfg_err(ctx, "'%s' is not supported by tandem.", args[0]);
+}
+
 /* ---- the stats socket (runtime API, src/admin/cli*.c) ---- */
 
 /* Where a `stats socket` listens: a UNIX path ("/run/x.sock", "unix@x",
@@ -412,13 +637,19 @@ static int stats_sock_opt(struct cfg_ctx *ctx, struct cli_sock_conf *c, char **a
 	static const char *const levels[] = { "user", "operator", "admin" };
 	long long v;
 
-	if (strcmp(kw, "expose-fd") == 0)
-		return cfg_err(ctx, "'stats socket' : 'expose-fd %s' is not supported: tandem's master keeps the listening "
-			       "sockets across reloads itself, no process needs to fetch them.", val ? val : "");
+	if (strcmp(kw, "expose-fd") == 0) {
+		/* HAProxy hands its listeners to a new process over this socket
+		 * (-x); tandem's master already keeps them and hands them to each
+		 * new worker itself (doc/lifecycle.md), which is what the option
+		 * asks for: accepted, nothing more to do. */
+		if (!val || strcmp(val, "listeners"))
+			return cfg_err(ctx, "'stats socket' : 'expose-fd' only supports 'listeners' (got '%s').", val ? val : "");
+		return 2;
+	}
 	if (strcmp(kw, "mode") && strcmp(kw, "level") && strcmp(kw, "user") && strcmp(kw, "group") &&
 	    strcmp(kw, "uid") && strcmp(kw, "gid"))
 		return cfg_err(ctx, "'stats socket' : keyword '%s' is not supported by tandem "
-			       "(supported: mode, level, user, group, uid, gid).", kw);
+			       "(supported: mode, level, user, group, uid, gid, expose-fd listeners).", kw);
 	if (!val || !*val)
 		return cfg_err(ctx, "'stats socket' : '%s' expects an argument.", kw);
 	if (strcmp(kw, "mode") == 0) {
@@ -546,6 +777,16 @@ const struct cfg_kw cfg_global_kws[] = {
 	{ "tune.http.maxhdr", 0, gkw_tune },
 	{ "tune.http.max-body-size", 0, gkw_tune },
 	{ "tune.idle-pool.shared-per-server", 0, gkw_tune },
+	{ "tune.idle-pool.shared", 0, gkw_idle_pool_shared },
+	{ "tune.maxaccept",  0, gkw_tune_more },
+	{ "tune.maxpollevents", 0, gkw_tune_more },
+	{ "tune.pipesize",   0, gkw_tune_more },
+	{ "tune.rcvbuf.client", 0, gkw_tune_more },
+	{ "tune.rcvbuf.server", 0, gkw_tune_more },
+	{ "tune.sndbuf.client", 0, gkw_tune_more },
+	{ "tune.sndbuf.server", 0, gkw_tune_more },
+	{ "strict-limits",   KW_NO_OK, gkw_strict_limits },
+	{ "cpu-map",         0, gkw_cpu_map },
 	{ "stats",           0, gkw_stats },
 	/* TLS (kw_ssl.c); the other ssl-* and tune.ssl.* words are refused */
 	{ "crt-base",        0, cfg_gkw_ssl },
@@ -584,11 +825,11 @@ const struct cfg_kw cfg_global_kws[] = {
 	{ "maxpipes",        0, gkw_unsupported },
 	{ "maxcomprate",     0, gkw_unsupported },
 	{ "maxzlibmem",      0, gkw_unsupported },
-	{ "cpu-map",         0, gkw_unsupported },
 	{ "expose-fd",       0, gkw_unsupported },
 	{ "external-check",  0, gkw_unsupported },
 	{ "server-state-file", 0, gkw_unsupported },
 	{ "server-state-base", 0, gkw_unsupported },
+	{ "tune.*",          0, gkw_tune_refused },      /* last: the tune.* tandem has no use for */
 	{ NULL, 0, NULL }
 };
 
@@ -617,6 +858,10 @@ int cfg_global_finish(struct cfg_ctx *ctx)
 		if (g->nbthread > NBTHREAD_AUTO_MAX)
 			g->nbthread = NBTHREAD_AUTO_MAX;
 	}
+
+	if (g->idle_pool_shared == 1 && g->nbthread > 1)
+		return cfg_err_at(ctx, g->idle_pool_line, "'tune.idle-pool.shared on': tandem keeps idle server connections per "
+				  "thread, which is what 'off' means; with nbthread %d, write 'off'.", g->nbthread);
 
 	if (g->tune_maxrewrite == MAXREWRITE_UNSET) {
 		g->tune_maxrewrite = MIN(1024u, g->tune_bufsize / 2);

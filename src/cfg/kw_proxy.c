@@ -45,8 +45,30 @@ static int in_list(const char *const *l, const char *w)
 	return 0;
 }
 
-/* bind ADDR:PORT[,ADDR:PORT...] [options]: one bind_conf per address, all
- * sharing the options. */
+/* A port range "ADDR:LOW-HIGH" (HAProxy's): *lo and *hi, or both 0 when
+ * <a> has a single port. -1 when the range is invalid. */
+static int bind_port_range(const char *a, int *lo, int *hi)
+{
+	const char *c = strrchr(a, ':'), *d;
+	long long l, h;
+	char buf[16];
+
+	*lo = *hi = 0;
+	if (!c || (strchr(a, ']') && c < strchr(a, ']')) || !(d = strchr(c + 1, '-')))
+		return 0;
+	if ((size_t)(d - c - 1) >= sizeof(buf))
+		return -1;
+	memcpy(buf, c + 1, (size_t)(d - c - 1));
+	buf[d - c - 1] = 0;
+	if (cfg_parse_int(buf, 1, 65535, &l) < 0 || cfg_parse_int(d + 1, 1, 65535, &h) < 0 || h < l)
+		return -1;
+	*lo = (int)l;
+	*hi = (int)h;
+	return 0;
+}
+
+/* bind ADDR:PORT[,ADDR:PORT...] [options]: one bind_conf per address (and
+ * per port of a range), all sharing the options. */
 int cfg_kw_bind(struct cfg_ctx *ctx, char **args, int nargs)
 {
 	struct bind_conf opt = { 0 };
@@ -77,6 +99,8 @@ int cfg_kw_bind(struct cfg_ctx *ctx, char **args, int nargs)
 			opt.v6only = 1;
 		} else if (strcmp(o, "freebind") == 0) {
 			opt.freebind = 1;
+		} else if (strcmp(o, "accept-proxy") == 0) {
+			opt.accept_proxy = 1;
 		} else if (strcmp(o, "backlog") == 0 || strcmp(o, "maxconn") == 0) {
 			if (cfg_arg_int(ctx, o, args[i + 1], 1, 10000000, &v) < 0) {
 				ssl_bind_conf_release(sc);
@@ -94,7 +118,7 @@ int cfg_kw_bind(struct cfg_ctx *ctx, char **args, int nargs)
 			if (strcmp(o, "transparent") == 0)
 				return cfg_err(ctx, "'bind' : 'transparent' is not supported by tandem ('freebind' binds an address not configured yet).");
 			return cfg_err(ctx, "'bind' : option '%s' is not supported by tandem (supported: name, v4v6, v6only, "
-				       "freebind, backlog, maxconn, and the TLS options of doc/tls.md).", o);
+				       "freebind, backlog, maxconn, accept-proxy, and the TLS options of doc/tls.md).", o);
 		}
 	}
 	if (opt.v4v6 && opt.v6only) {
@@ -107,34 +131,53 @@ int cfg_kw_bind(struct cfg_ctx *ctx, char **args, int nargs)
 		return cfg_err(ctx, "out of memory");
 	}
 	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		struct bind_conf *b;
-		char why[512];
+		char one[600], exp[512];
+		int lo, hi;
 
-		if (!(b = calloc(1, sizeof(*b)))) {
-			ret = cfg_err(ctx, "out of memory");
-			break;
-		}
-		*b = opt;
-		list_init(&b->link);
-		b->fe = PX;
-		b->fd = -1;
-		b->file = ctx->file;
-		b->line = ctx->line;
-		b->name = NULL;
-		if (cfg_addr_ex(tok, &b->addr, &b->addrlen, ADDR_PORT_MANDATORY, 0, why, sizeof(why)) < 0) {
-			free(b);
-			ret = cfg_err(ctx, "'bind' : %s.", why);
+		/* environment variables first, so that a port range may come from one */
+		if (strchr(tok, '$') && cfg_env_expand(tok, exp, sizeof(exp)) == 0)
+			tok = exp;
+		/* ADDR:LOW-HIGH: one listener per port, as HAProxy */
+		if (bind_port_range(tok, &lo, &hi) < 0) {
+			ret = cfg_err(ctx, "'bind' : invalid port range in '%s'.", tok);
 			continue;
 		}
-		if (!(b->addr_str = strdup(tok)) || (opt.name && !(b->name = strdup(opt.name)))) {
-			free(b->addr_str);
-			free(b);
-			ret = cfg_err(ctx, "out of memory");
-			break;
+		for (int port = lo; port <= hi; port++) {
+			struct bind_conf *b;
+			char why[512];
+
+			if (lo)
+				snprintf(one, sizeof(one), "%.*s:%d", (int)(strrchr(tok, ':') - tok), tok, port);
+			else
+				snprintf(one, sizeof(one), "%s", tok);
+			if (!(b = calloc(1, sizeof(*b)))) {
+				ret = cfg_err(ctx, "out of memory");
+				break;
+			}
+			*b = opt;
+			list_init(&b->link);
+			b->fe = PX;
+			b->fd = -1;
+			b->file = ctx->file;
+			b->line = ctx->line;
+			b->name = NULL;
+			if (cfg_addr_ex(one, &b->addr, &b->addrlen, ADDR_PORT_MANDATORY, 0, why, sizeof(why)) < 0) {
+				free(b);
+				ret = cfg_err(ctx, "'bind' : %s.", why);
+				break;
+			}
+			if (!(b->addr_str = strdup(one)) || (opt.name && !(b->name = strdup(opt.name)))) {
+				free(b->addr_str);
+				free(b);
+				ret = cfg_err(ctx, "out of memory");
+				break;
+			}
+			if ((b->ssl = sc))
+				sc->refs++;
+			list_add_tail(&PX->binds, &b->link);
+			b->luid = ++PX->nbind;
+			b->ctr = ctr_new();   /* option socket-stats */
 		}
-		if ((b->ssl = sc))
-			sc->refs++;
-		list_add_tail(&PX->binds, &b->link);
 	}
 	free(list);
 	ssl_bind_conf_release(sc);   /* the binds hold theirs */
@@ -161,6 +204,7 @@ static int kw_balance(struct cfg_ctx *ctx, char **args, int nargs)
 	if (nargs < 2)
 		return cfg_err(ctx, "'balance' expects an algorithm (roundrobin, static-rr, leastconn, source, first, random, uri, url_param, hdr(), rdp-cookie or hash).");
 	a = args[1];
+	PX->lb_set = 1;   /* a `dispatch` address is then ignored, as in HAProxy */
 	if (strcmp(a, "roundrobin") == 0)
 		PX->lbalgo = LB_ROUNDROBIN;
 	else if (strcmp(a, "static-rr") == 0)
@@ -295,6 +339,11 @@ static const struct {
 	{ "clitcpka",            PR_O_TCP_KA,              PR_CAP_FE },
 	{ "srvtcpka",            PR_O_TCP_KA,              PR_CAP_BE },
 	{ "http-buffer-request", PR_O_HTTP_BUF_REQ,        PR_CAP_FE | PR_CAP_BE },
+	{ "log-health-checks",   PR_O_LOG_HCHKS,           PR_CAP_BE },
+	{ "splice-request",      PR_O_SPLICE_REQ,          PR_CAP_FE | PR_CAP_BE },
+	{ "splice-response",     PR_O_SPLICE_RSP,          PR_CAP_FE | PR_CAP_BE },
+	{ "splice-auto",         PR_O_SPLICE_AUTO,         PR_CAP_FE | PR_CAP_BE },
+	{ "socket-stats",        PR_O_SOCKET_STATS,        PR_CAP_FE },
 	/* the three HTTP connection modes exclude each other */
 	{ "http-keep-alive",     PR_O_HTTP_KA,             PR_CAP_FE | PR_CAP_BE },
 	{ "httpclose",           PR_O_HTTPCLOSE,           PR_CAP_FE | PR_CAP_BE },
@@ -303,11 +352,10 @@ static const struct {
 #define HTTP_MODE_MASK (PR_O_HTTP_KA | PR_O_HTTPCLOSE | PR_O_SRV_CLOSE)
 
 static const char *const opts_checks[] = {
-	"ssl-hello-chk", "smtpchk", "pgsql-check", "redis-check", "mysql-check",
-	"ldap-check", "spop-check", "external-check", "log-health-checks", NULL
+	"spop-check", "external-check", NULL
 };
 static const char *const opts_unsupported[] = {
-	"splice-auto", "splice-request", "splice-response", "accept-invalid-http-request",
+	"accept-invalid-http-request",
 	"accept-invalid-http-response", "accept-unsafe-violations-in-http-request",
 	"accept-unsafe-violations-in-http-response", "allbackups", "checkcache", "contstats",
 	"disable-h2-upgrade", "forwarded", "h1-case-adjust-bogus-client",
@@ -315,7 +363,7 @@ static const char *const opts_unsupported[] = {
 	"http-ignore-probes", "http-no-delay", "http-pretend-keepalive",
 	"http-restrict-req-hdr-names", "http-use-htx", "http-use-proxy-header", "http_proxy",
 	"httpslog", "idle-close-on-response", "independent-streams", "nolinger", "originalto",
-	"original-to", "persist", "prefer-last-server", "socket-stats", "tcp-smart-accept",
+	"original-to", "persist", "prefer-last-server", "tcp-smart-accept",
 	"tcp-smart-connect", "transparent", "assume-rfc6587-ntf", "dont-parse-log", NULL
 };
 
@@ -443,7 +491,8 @@ static int kw_option(struct cfg_ctx *ctx, char **args, int nargs)
 	if (cfg_is_check_option(o))
 		return cfg_opt_check(ctx, args, nargs);
 	if (in_list(opts_checks, o))
-		return cfg_err(ctx, "'%s' is not supported yet (supported checks: option httpchk, option tcp-check).", kw);
+		return cfg_err(ctx, "'%s' is not supported by tandem (supported checks: option httpchk, tcp-check, mysql-check, "
+			       "pgsql-check, redis-check, ssl-hello-chk, smtpchk, ldap-check).", kw);
 	if (in_list(opts_unsupported, o))
 		return cfg_err(ctx, "'%s' is not supported by tandem.", kw);
 	return cfg_err(ctx, "unknown option '%s'.", o);
@@ -606,6 +655,69 @@ static int kw_stats(struct cfg_ctx *ctx, char **args, int nargs)
 	return ret;
 }
 
+/* ---- dispatch, source ---- */
+
+/* dispatch ADDR:PORT: a backend without `balance` sends everything there
+ * (a server named "dispatch", added here: src/cfg/check_lt.c checks the
+ * rest once the whole section is known). */
+static int kw_dispatch(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	char *sargs[2] = { NULL, NULL };
+	struct server *s;
+	char err[1024];
+
+	if (nargs < 2 || !*args[1])
+		return cfg_err(ctx, "'dispatch' expects <addr>:<port> as argument.");
+	if (cfg_max_args(ctx, args, nargs, 1) < 0)
+		return -1;
+	if (!cfg_px_has_cap(ctx, PR_CAP_BE, args[0]))
+		return 0;
+	if (PX->dispatch_line)
+		return cfg_err(ctx, "'dispatch' already set at line %d.", PX->dispatch_line);
+	sargs[0] = args[1];
+	if (!(s = srv_parse_server(PX, NULL, "dispatch", sargs, 1, SRV_PARSE_CONFIG, err, sizeof(err))))
+		return cfg_err(ctx, "'dispatch' : %s", err);
+	if (s->port_map) {
+		srv_free(s);
+		return cfg_err(ctx, "'dispatch' : missing port number in '%s'.", args[1]);
+	}
+	s->file = ctx->file;
+	s->line = ctx->line;
+	list_add_tail(&PX->servers, &s->link);
+	PX->nsrv++;
+	PX->dispatch_line = ctx->line;
+	return 0;
+}
+
+/* source ADDR[:PORT[-PORT]] [interface NAME]; `usesrc` is refused */
+static int kw_source(struct cfg_ctx *ctx, char **args, int nargs)
+{
+	struct conn_src src;
+	char why[512];
+	int i;
+
+	if (nargs < 2 || !*args[1])
+		return cfg_err(ctx, "'source' expects <addr>[:<port>] as argument.");
+	if (cfg_parse_source(args[1], &src, 0, why, sizeof(why)) < 0)
+		return cfg_err(ctx, "'source' : %s.", why);
+	for (i = 2; i < nargs; i++) {
+		if (!strcmp(args[i], "interface") && i + 1 < nargs) {
+			if (strlen(args[i + 1]) >= sizeof(src.iface))
+				return cfg_err(ctx, "'source' : interface name '%s' is too long.", args[i + 1]);
+			strcpy(src.iface, args[++i]);
+		} else if (!strcmp(args[i], "usesrc")) {
+			return cfg_err(ctx, "'source' : 'usesrc' (transparent proxying from the client's address) is not "
+				       "supported by tandem: only a fixed source address is.");
+		} else {
+			return cfg_err(ctx, "'source' only supports optional keywords 'usesrc' and 'interface' (got '%s').", args[i]);
+		}
+	}
+	if (!cfg_px_has_cap(ctx, PR_CAP_BE, args[0]))
+		return 0;
+	PX->src = src;
+	return 0;
+}
+
 /* ---- keywords tandem knows but rejects ---- */
 
 static const struct {
@@ -632,7 +744,6 @@ static const struct {
 	{ "rspdel", "'rspdel' and friends were removed from HAProxy: use 'http-response del-header'." },
 	{ "rspidel", "'rspidel' and friends were removed from HAProxy: use 'http-response del-header'." },
 	{ "block", "'block' was removed from HAProxy: use 'http-request deny'." },
-	{ "source", "'source' is not supported by tandem." },
 	{ "persist", "'persist' is not supported by tandem." },
 	{ "rate-limit", "'rate-limit' is not supported by tandem." },
 	{ "log-tag", "'log-tag' is not supported by tandem." },
@@ -645,7 +756,8 @@ static const struct {
 	{ "max-session-srv-conns", "'max-session-srv-conns' is not supported by tandem." },
 	{ "backlog", "'backlog' is not supported as a proxy keyword: use the 'backlog' option of 'bind'." },
 	{ "transparent", "'transparent' is not supported by tandem." },
-	{ "dispatch", "'dispatch' is not supported by tandem: use 'server'." },
+	{ "usesrc", "'usesrc' (transparent proxying from the client's address) is not supported by tandem: "
+		    "'source ADDR' sets a fixed source address." },
 	{ "guid", "'guid' is not supported by tandem." },
 };
 
@@ -677,5 +789,7 @@ const struct cfg_kw cfg_proxy_kws[] = {
 	{ "http-check",      KW_ALL,                 cfg_kw_http_check },
 	{ "tcp-check",       KW_ALL,                 cfg_kw_tcp_check },
 	{ "max-ejected-percent", KW_DEF | KW_BE | KW_LI, cfg_kw_max_ejected },
+	{ "dispatch",        KW_NODEF,               kw_dispatch },
+	{ "source",          KW_ALL,                 kw_source },
 	{ NULL, 0, NULL }
 };

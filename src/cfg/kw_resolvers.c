@@ -520,7 +520,7 @@ static int split_name(const char *str, char *host, size_t hl, int *port, int *fa
 	return 1;
 }
 
-int cfg_srv_addr(struct server *s, int idx, char *why, size_t wl)
+int cfg_srv_addr(struct server *s, const char *a, int idx, char *why, size_t wl)
 {
 	static const uint8_t dflt[] = { SRV_IADDR_LAST, SRV_IADDR_LIBC, SRV_IADDR_END };
 	static const uint8_t dflt_srv[] = { SRV_IADDR_LAST, SRV_IADDR_NONE, SRV_IADDR_END };
@@ -530,11 +530,11 @@ int cfg_srv_addr(struct server *s, int idx, char *why, size_t wl)
 	int port, fam, r, is_srv;
 
 	*why = 0;
-	if (cfg_addr_ex(s->addr_str, &s->addr, &s->addrlen, ADDR_PORT_MANDATORY | ADDR_NO_RESOLVE, 0, why, wl) == 0)
+	if (cfg_addr_ex(a, &s->addr, &s->addrlen, ADDR_PORT_MANDATORY | ADDR_NO_RESOLVE, 0, why, wl) == 0)
 		return 0;   /* an address */
-	if ((r = split_name(s->addr_str, host, sizeof(host), &port, &fam, why, wl)) <= 0) {
+	if ((r = split_name(a, host, sizeof(host), &port, &fam, why, wl)) <= 0) {
 		if (r == 0)   /* not a name: the address parser's own words */
-			cfg_addr_ex(s->addr_str, &s->addr, &s->addrlen, ADDR_PORT_MANDATORY, 0, why, wl);
+			cfg_addr_ex(a, &s->addr, &s->addrlen, ADDR_PORT_MANDATORY, 0, why, wl);
 		return -1;
 	}
 	if (!(s->hostname = malloc(DNS_NAME_BUF)))
@@ -548,7 +548,7 @@ int cfg_srv_addr(struct server *s, int idx, char *why, size_t wl)
 	}
 	if (!s->resolvers_id && !s->init_addr[0]) {
 		/* resolved once, now, as before DNS discovery existed */
-		return cfg_addr_ex(s->addr_str, &s->addr, &s->addrlen, ADDR_PORT_MANDATORY, 0, why, wl);
+		return cfg_addr_ex(a, &s->addr, &s->addrlen, ADDR_PORT_MANDATORY, 0, why, wl);
 	}
 	/* after a reload, a server the previous worker resolved by DNS goes on
 	 * with what DNS told it (its address, or none): no query at all */

@@ -147,6 +147,21 @@ const struct srv_member srv_members[] = {
 	VALUE(slowstart),
 	M(chk_px, SM_CUSTOM, dup_chk_px, rel_chk_px),
 	OWN(hc, rel_hc),
+	KEEP(port_map),          /* part of the address: the server's own */
+	KEEP(port_off),
+	VALUE(maxqueue),
+	VALUE(on_marked_down),
+	VALUE(on_marked_up),
+	VALUE(pp_opts),
+	VALUE(check_send_proxy),
+	VALUE(src),
+	VALUE(has_agent),
+	VALUE(agent_port),
+	VALUE(agent_port_set),
+	VALUE(agent_inter),
+	M(agent_send, SM_STR, NULL, NULL),
+	VALUE(agent_addr),
+	VALUE(agent_addrlen),
 	OWN(hostname, rel_hostname),  /* from its address, or `set server fqdn` */
 	KEEP(hostport),
 	KEEP(addr_gen),
@@ -419,8 +434,11 @@ static int skw_count(struct srv_kw_ctx *c, struct server *s, const char *kw, con
 		s->error_limit = (int)v;
 	else if (mf)
 		s->max_fails = (int)v;
-	else
+	else {
 		s->chk_port = (int)v;
+		if (!s->agent_port_set)   /* HAProxy: `port` is the agent's too, unless agent-port */
+			s->agent_port = (int)v;
+	}
 	return 0;
 }
 
@@ -473,6 +491,131 @@ static int skw_on_error(struct srv_kw_ctx *c, struct server *s, const char *kw, 
 		    &s->on_error);
 }
 
+/* ---- the long tail (issue 18): doc/configuration.md, doc/health-checks.md ---- */
+
+static int skw_on_marked(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val)
+{
+	if (!strcmp(kw, "on-marked-down")) {
+		if (strcmp(val, "shutdown-sessions"))
+			return srv_kw_err(c, "'%s' expects 'shutdown-sessions' but got '%s'", kw, val);
+		s->on_marked_down = SRV_ONMD_SHUTDOWN;
+	} else {
+		if (strcmp(val, "shutdown-backup-sessions"))
+			return srv_kw_err(c, "'%s' expects 'shutdown-backup-sessions' but got '%s'", kw, val);
+		s->on_marked_up = SRV_ONMU_SHUTDOWN_BACKUP;
+	}
+	return 0;
+}
+
+static int skw_maxqueue(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val)
+{
+	long long v;
+
+	if (cfg_val_int(kw, val, 0, 10000000, &v, c->err, c->errlen) < 0)
+		return -1;
+	s->maxqueue = (int)v;
+	return 0;
+}
+
+/* send-proxy, send-proxy-v2, no-send-proxy, no-send-proxy-v2,
+ * check-send-proxy, no-check-send-proxy */
+static int skw_send_proxy(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val)
+{
+	int no = !strncmp(kw, "no-", 3);
+
+	(void)c; (void)val;
+	if (strstr(kw, "check-send-proxy"))
+		s->check_send_proxy = !no;
+	else if (strstr(kw, "-v2"))
+		s->pp_opts = no ? s->pp_opts & ~SRV_PP_V2 : s->pp_opts | SRV_PP_V2;
+	else
+		s->pp_opts = no ? s->pp_opts & ~SRV_PP_V1 : s->pp_opts | SRV_PP_V1;
+	return 0;
+}
+
+/* proxy-v2-options OPT[,OPT...]: authority, unique-id, crc32c; the SSL
+ * TLVs (ssl, cert-cn, ssl-cipher, cert-sig, cert-key) are not sent yet. */
+static int skw_pp2_opts(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val)
+{
+	const char *p = val;
+
+	while (*p) {
+		size_t n = strcspn(p, ",");
+
+		if (n == 9 && !strncmp(p, "authority", 9))
+			s->pp_opts |= SRV_PP_V2_AUTHORITY;
+		else if (n == 9 && !strncmp(p, "unique-id", 9))
+			s->pp_opts |= SRV_PP_V2_UNIQUE_ID;
+		else if (n == 6 && !strncmp(p, "crc32c", 6))
+			s->pp_opts |= SRV_PP_V2_CRC32C;
+		else if ((n == 3 && !strncmp(p, "ssl", 3)) || (n == 7 && !strncmp(p, "cert-cn", 7)) ||
+			 (n == 10 && !strncmp(p, "ssl-cipher", 10)) || (n == 8 && !strncmp(p, "cert-sig", 8)) ||
+			 (n == 8 && !strncmp(p, "cert-key", 8)))
+			return srv_kw_err(c, "'%s' : '%.*s' (the SSL TLVs of the client's TLS connection) is not supported yet.",
+					  kw, (int)n, p);
+		else
+			return srv_kw_err(c, "'%s' : bad option '%.*s'", kw, (int)n, p);
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+/* source ADDR[:PORT[-PORT]] (then `interface NAME`); `usesrc` is refused */
+static int skw_source(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val)
+{
+	char why[512];
+	int flags = (c->mode & SRV_PARSE_DYNAMIC) ? ADDR_NO_RESOLVE : 0;
+
+	if (cfg_parse_source(val, &s->src, flags, why, sizeof(why)) < 0)
+		return srv_kw_err(c, "'%s' : %s.", kw, why);
+	return 0;
+}
+
+/* `source ADDR interface NAME` (alone: the interface only, SO_BINDTODEVICE) */
+static int skw_interface(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val)
+{
+	if (strlen(val) >= sizeof(s->src.iface))
+		return srv_kw_err(c, "'%s' : interface name '%s' is too long.", kw, val);
+	strcpy(s->src.iface, val);
+	return 0;
+}
+
+static int skw_agent(struct srv_kw_ctx *c, struct server *s, const char *kw, const char *val)
+{
+	char why[512];
+	long long v;
+	uint32_t ms;
+	int flags = (c->mode & SRV_PARSE_DYNAMIC) ? ADDR_NO_RESOLVE : 0;
+
+	if (!strcmp(kw, "agent-check") || !strcmp(kw, "no-agent-check")) {
+		s->has_agent = kw[0] == 'a';
+	} else if (!strcmp(kw, "agent-port")) {
+		if (cfg_parse_int(val, 1, 65535, &v) < 0)
+			return srv_kw_err(c, "'%s' expects a valid TCP port (1..65535), got '%s'.", kw, val);
+		s->agent_port = (int)v;
+		s->agent_port_set = 1;
+	} else if (!strcmp(kw, "agent-inter")) {
+		if (cfg_val_time(kw, val, &ms, c->err, c->errlen) < 0)
+			return -1;
+		if (!ms)
+			return srv_kw_err(c, "invalid value 0 for argument '%s' of server %s.", kw, srv_name(s));
+		s->agent_inter = ms;
+	} else if (!strcmp(kw, "agent-send")) {
+		char *d = strdup(val);
+
+		if (!d)
+			return srv_kw_err(c, "out of memory");
+		free(s->agent_send);
+		s->agent_send = d;
+	} else {   /* agent-addr: an address without port (agent-port gives it) */
+		if (cfg_addr_ex(val, &s->agent_addr, &s->agent_addrlen, flags, 0, why, sizeof(why)) < 0)
+			return srv_kw_err(c, "'%s' : %s.", kw, why);
+	}
+	return 0;
+}
+
 /* Rows: a keyword without argument, one with an argument (and an example
  * of it), a HAProxy keyword tandem refuses (rather than "unknown"). */
 #define KW0(n, fl, fn)      { n, 0, fl, fn, NULL, NULL, NULL }
@@ -509,6 +652,28 @@ const struct srv_kw srv_kws[] = {
 	KW1("init-state",   DYN, skw_init_state, "fully-up"),
 	KW1("observe",      DYN, skw_observe,    "layer7"),
 	KW1("on-error",     DYN, skw_on_error,   "mark-down"),
+	KW1("on-marked-down", DYN, skw_on_marked, "shutdown-sessions"),
+	KW1("on-marked-up", DYN, skw_on_marked,  "shutdown-backup-sessions"),
+	KW1("maxqueue",     DYN, skw_maxqueue,   "10"),
+	KW0("send-proxy",   DYN, skw_send_proxy),
+	KW0("send-proxy-v2", DYN, skw_send_proxy),
+	KW0("no-send-proxy", DYN, skw_send_proxy),
+	KW0("no-send-proxy-v2", DYN, skw_send_proxy),
+	KW1("proxy-v2-options", DYN, skw_pp2_opts, "authority,unique-id"),
+	KW0("check-send-proxy", DYN, skw_send_proxy),
+	KW0("no-check-send-proxy", DYN, skw_send_proxy),
+	KW1("source",       DYN, skw_source,     "127.0.0.1"),
+	KW1("interface",    DYN, skw_interface,  "lo"),
+	KW0("agent-check",  DYN, skw_agent),
+	KW0("no-agent-check", 0, skw_agent),
+	KW1("agent-port",   DYN, skw_agent,      "5555"),
+	KW1("agent-inter",  DYN, skw_agent,      "1s"),
+	KW1("agent-send",   DYN, skw_agent,      "ping"),
+	KW1("agent-addr",   DYN, skw_agent,      "127.0.0.3"),
+	REFUSED("usesrc", ": transparent proxying (connecting from the client's address) is not supported by tandem; "
+		"'source ADDR' sets a fixed source address"),
+	REFUSED("check-via-socks4", " is not supported by tandem (it has no SOCKS4 client)"),
+	REFUSED("socks4", " is not supported by tandem (it has no SOCKS4 client)"),
 	/* DNS (kw_resolvers.c); not for `add server`, as in HAProxy */
 	KW1("resolvers",      0, cfg_skw_resolvers,      "dns"),
 	KW1("resolve-prefer", 0, cfg_skw_resolve_prefer, "ipv4"),
@@ -516,15 +681,11 @@ const struct srv_kw srv_kws[] = {
 	KW1("resolve-opts",   0, cfg_skw_resolve_opts,   "allow-dup-ip,ignore-weight"),
 	KW1("init-addr",      0, cfg_skw_init_addr,      "last,libc,none"),
 	KW1("cookie",       DYN, skw_cookie,     "s1"),
-	REFUSED("check-send-proxy", " is not supported by tandem (it does not send the PROXY protocol)"),
 
-	LATER("agent-check"), LATER("agent-port"), LATER("agent-inter"), LATER("agent-addr"),
-	LATER("agent-send"), LATER("on-marked-down"), LATER("on-marked-up"), LATER("track"),
-	LATER("maxqueue"), LATER("minconn"), LATER("redir"),
-	LATER("send-proxy"), LATER("send-proxy-v2"), LATER("source"), LATER("usesrc"),
+	LATER("track"), LATER("minconn"), LATER("redir"),
 	LATER("pool-max-conn"), LATER("pool-purge-delay"), LATER("pool-low-conn"), LATER("tfo"),
-	LATER("namespace"), LATER("proto"), LATER("check-proto"), LATER("no-check-send-proxy"),
-	LATER("check-via-socks4"), LATER("no-agent-check"), LATER("health-check"), LATER("log-proto"),
+	LATER("namespace"), LATER("proto"), LATER("check-proto"),
+	LATER("health-check"), LATER("log-proto"),
 	LATER("non-stick"), LATER("stick"), LATER("shard"), LATER("ws"), LATER("tcp-ut"),
 	LATER("set-proxy-v2-tlv-fmt"), LATER("hash-key"), LATER("guid"), LATER("strict-maxconn"),
 	LATER("idle-ping"),
@@ -567,8 +728,8 @@ const struct srv_kw srv_kws[] = {
 	REFUSED("allow-0rtt", ": TLS 1.3 early data (0-RTT) is not supported by tandem"),
 	REFUSED("npn", " is obsolete and not supported by tandem: use 'alpn'"),
 	LATER("curves"), LATER("sigalgs"), LATER("client-sigalgs"),
-	REFUSED("send-proxy-v2-ssl", " is not supported by tandem (it does not send the PROXY protocol)"),
-	REFUSED("send-proxy-v2-ssl-cn", " is not supported by tandem (it does not send the PROXY protocol)"),
+	REFUSED("send-proxy-v2-ssl", " is not supported yet (the PROXY v2 SSL TLVs: use send-proxy-v2)"),
+	REFUSED("send-proxy-v2-ssl-cn", " is not supported yet (the PROXY v2 SSL TLVs: use send-proxy-v2)"),
 	{ NULL, 0, 0, NULL, NULL, NULL, NULL }
 };
 
@@ -618,6 +779,7 @@ struct server *srv_parse_server_at(struct proxy *be, const struct server *tmpl, 
 				   char **args, int nargs, unsigned mode, int idx, char *err, size_t errlen)
 {
 	struct srv_kw_ctx c = { .mode = mode, .err = err, .errlen = errlen };
+	char norm[600];
 	struct server *s;
 	char why[512];
 	char *what = NULL;
@@ -644,13 +806,18 @@ struct server *srv_parse_server_at(struct proxy *be, const struct server *tmpl, 
 	 * does not resolve here (yet) */
 	if (srv_parse_kws(&c, s, args + 1, nargs - 1, what) < 0)
 		goto fail;
-	/* a name: resolved now or by DNS later, as init-addr and resolvers say
-	 * (kw_resolvers.c); run time: numeric only */
-	if ((mode & SRV_PARSE_DYNAMIC) ?
-	    cfg_addr_ex(s->addr_str, &s->addr, &s->addrlen, ADDR_PORT_MANDATORY | ADDR_NO_RESOLVE, 0, why, sizeof(why)) < 0 :
-	    cfg_srv_addr(s, idx, why, sizeof(why)) < 0) {
-		snprintf(err, errlen, "'server %s': %s%s.", name, why,
-			 strncmp(why, "missing port", 12) ? "" : " (tandem requires an explicit server port)");
+	/* no port, "+N" or "-N": the port the client connected to (HAProxy's
+	 * mapped ports), then a name: resolved now or by DNS later, as
+	 * init-addr and resolvers say (kw_resolvers.c); run time: numeric only */
+	if (cfg_srv_port_map(s->addr_str, norm, sizeof(norm), &s->port_map, &s->port_off, why, sizeof(why)) < 0 ||
+	    ((mode & SRV_PARSE_DYNAMIC) ?
+	     cfg_addr_ex(norm, &s->addr, &s->addrlen, ADDR_PORT_MANDATORY | ADDR_NO_RESOLVE, 0, why, sizeof(why)) < 0 :
+	     cfg_srv_addr(s, norm, idx, why, sizeof(why)) < 0)) {
+		snprintf(err, errlen, "'server %s': %s.", name, why);
+		goto fail;
+	}
+	if (s->has_agent && !s->agent_port) {   /* HAProxy's words, config and add server alike */
+		snprintf(err, errlen, "server %s does not have agent port. Agent check has been disabled.", name);
 		goto fail;
 	}
 	free(what);

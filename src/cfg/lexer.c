@@ -63,6 +63,7 @@ static int expand_var(struct lexbuf *lb, const char *line, size_t len, size_t *i
 {
 	size_t p = *i + 1, nstart, nend;
 	const char *def = NULL; size_t deflen = 0;
+	int split = 0;
 	char name[256];
 	const char *val;
 
@@ -71,6 +72,10 @@ static int expand_var(struct lexbuf *lb, const char *line, size_t len, size_t *i
 		while (p < len && (isalnum((unsigned char)line[p]) || line[p] == '_'))
 			p++;
 		nend = p;
+		if (p + 2 < len && !memcmp(line + p, "[*]", 3)) {   /* ${VAR[*]}: one word per value */
+			split = 1;
+			p += 3;
+		}
 		if (p < len && line[p] == '-') {       /* ${VAR-default} */
 			def = line + ++p;
 			while (p < len && line[p] != '}')
@@ -103,7 +108,17 @@ static int expand_var(struct lexbuf *lb, const char *line, size_t len, size_t *i
 	memcpy(name, line + nstart, nend - nstart);
 	name[nend - nstart] = 0;
 	val = getenv(name);
-	if (val)
+	if (val && split) {
+		/* as HAProxy's parse_line(): spaces in the value separate words */
+		for (const char *v = val; *v; v++) {
+			if (*v != ' ') {
+				put(lb, *v);
+			} else if (v[1] && v[1] != ' ' && lb->nstarts && lb->len > lb->starts[lb->nstarts - 1]) {
+				put(lb, 0);
+				word_begin(lb);
+			}
+		}
+	} else if (val)
 		puts_n(lb, val, strlen(val));
 	else if (def)
 		puts_n(lb, def, deflen);

@@ -197,6 +197,8 @@ static int proxy_inherit(struct proxy *px, const struct proxy *def)
 
 	px->mode = def->mode;
 	px->lbalgo = def->lbalgo;
+	px->lb_set = def->lb_set;
+	px->src = def->src;
 	px->to = def->to;
 	px->retries = def->retries;
 	px->lb_draws = def->lb_draws;
@@ -308,6 +310,7 @@ void cfg_proxy_free(struct proxy *px)
 
 		free(b->addr_str);
 		free(b->name);
+		free(b->ctr);
 		ssl_bind_conf_release(b->ssl);
 		free(b);
 	}
@@ -603,8 +606,16 @@ static int dispatch_line(struct cfg_ctx *ctx, char **args, int nargs)
 	case SEC_PEERS:
 		return cfg_peers_kw(ctx, args, nargs);
 	case SEC_GLOBAL:
+		ctx->no = 0;
+		if (!strcmp(args[0], "no") && nargs > 1) {   /* `no strict-limits` */
+			ctx->no = 1;
+			args++;
+			nargs--;
+		}
 		if (!(kw = kw_find(cfg_global_kws, args[0])))
 			return cfg_err(ctx, "unknown keyword '%s' in 'global' section", args[0]);
+		if (ctx->no && !(kw->where & KW_NO_OK))
+			return cfg_err(ctx, "'no %s' is not supported in the 'global' section.", args[0]);
 		return kw->fn(ctx, args, nargs);
 	default:
 		return dispatch_proxy(ctx, args, nargs);
@@ -650,7 +661,7 @@ struct cfg *cfg_load(const char *path, char *err, size_t errlen)
 		cfg_free(cfg);
 		return NULL;
 	}
-	while ((len = getline(&line, &cap, f)) >= 0) {
+	while (!ctx.abort && (len = getline(&line, &cap, f)) >= 0) {
 		const char *lerr;
 
 		ctx.line++;
@@ -658,9 +669,10 @@ struct cfg *cfg_load(const char *path, char *err, size_t errlen)
 			cfg_err(&ctx, "%s", lerr);
 			continue;
 		}
-		if (w.n)
+		if (w.n && !cfg_cond_line(&ctx, w.v, w.n))
 			dispatch_line(&ctx, w.v, w.n);
 	}
+	cfg_cond_end(&ctx);
 	if (ferror(f))
 		cfg_err(&ctx, "read error: %s", strerror(errno));
 	fclose(f);

@@ -151,6 +151,169 @@ static int resolve(const char *host, int fam, struct sockaddr_storage *ss, char 
 	return 0;
 }
 
+int cfg_env_expand(const char *in, char *out, size_t outlen)
+{
+	size_t o = 0;
+
+	while (*in) {
+		const char *name, *def = NULL, *val;
+		size_t nlen, dlen = 0;
+		char nbuf[256];
+		int brace = 0;
+
+		if (*in != '$' || !(isalpha((unsigned char)in[1]) || in[1] == '_' || in[1] == '{')) {
+			if (o + 1 >= outlen)
+				return -1;
+			out[o++] = *in++;
+			continue;
+		}
+		in++;
+		if (*in == '{') {
+			brace = 1;
+			in++;
+		}
+		name = in;
+		while (isalnum((unsigned char)*in) || *in == '_')
+			in++;
+		nlen = (size_t)(in - name);
+		if (brace) {
+			if (*in == '-') {            /* ${VAR-default} */
+				def = ++in;
+				while (*in && *in != '}')
+					in++;
+				dlen = (size_t)(in - def);
+			}
+			if (*in != '}' || !nlen)
+				return -1;
+			in++;
+		}
+		if (nlen >= sizeof(nbuf))
+			return -1;
+		memcpy(nbuf, name, nlen);
+		nbuf[nlen] = 0;
+		val = getenv(nbuf);
+		if (!val && def) {
+			if (o + dlen >= outlen)
+				return -1;
+			memcpy(out + o, def, dlen);
+			o += dlen;
+			continue;
+		}
+		for (; val && *val; val++) {
+			if (o + 1 >= outlen)
+				return -1;
+			out[o++] = *val;
+		}
+	}
+	out[o] = 0;
+	return 0;
+}
+
+int cfg_srv_port_map(const char *s, char *out, size_t outlen, int *port_map, int *port_off, char *why, size_t wl)
+{
+	char exp[512];
+	const char *host, *colon;
+	long long v;
+
+	*port_map = 0;
+	*port_off = 0;
+	if (s && strchr(s, '$')) {
+		if (cfg_env_expand(s, exp, sizeof(exp)) < 0) {
+			snprintf(why, wl, "address '%s': bad or too long environment variable reference", s);
+			return -1;
+		}
+		s = exp;
+	}
+	if (!s)
+		s = "";
+	if (strlen(s) + 3 > outlen) {
+		snprintf(why, wl, "address '%s' is too long", s);
+		return -1;
+	}
+	/* the port part: after "]" for a bracketed IPv6 address, else after
+	 * the last ':' (so an IPv6 address needs brackets to have no port) */
+	host = strchr(s, '@') ? strchr(s, '@') + 1 : s;
+	if (*host == '[') {
+		const char *rb = strchr(host, ']');
+		colon = rb && rb[1] == ':' ? rb + 1 : NULL;
+	} else {
+		colon = strrchr(host, ':');
+	}
+	if (!*host || *host == '_' || (colon && colon[1] && colon[1] != '+' && colon[1] != '-')) {
+		/* a port (or an SRV label, whose records give it): as written */
+		snprintf(out, outlen, "%s", s);
+		return 0;
+	}
+	if (!colon) {                 /* no port: the client's destination port */
+		snprintf(out, outlen, "%s:0", s);
+		*port_map = 1;
+		return 0;
+	}
+	v = 0;                        /* "HOST:", or an offset */
+	if (colon[1] && cfg_parse_int(colon + 2, 0, 65535, &v) < 0) {
+		snprintf(why, wl, "invalid port offset '%s' in '%s'", colon + 1, s);
+		return -1;
+	}
+	snprintf(out, outlen, "%.*s:0", (int)(colon - s), s);
+	*port_map = 1;
+	*port_off = colon[1] == '-' ? -(int)v : (int)v;
+	return 0;
+}
+
+int cfg_parse_source(const char *s, struct conn_src *src, int flags, char *why, size_t wl)
+{
+	char exp[512], host[512];
+	const char *h, *colon, *dash;
+	long long lo = 0, hi = 0;
+
+	if (s && strchr(s, '$')) {
+		if (cfg_env_expand(s, exp, sizeof(exp)) < 0) {
+			snprintf(why, wl, "address '%s': bad or too long environment variable reference", s);
+			return -1;
+		}
+		s = exp;
+	}
+	if (!s || !*s) {
+		snprintf(why, wl, "expects <addr>[:<port>[-<port>]] as argument");
+		return -1;
+	}
+	h = strchr(s, '@') ? strchr(s, '@') + 1 : s;
+	if (*h == '[') {
+		const char *rb = strchr(h, ']');
+		colon = rb && rb[1] == ':' ? rb + 1 : NULL;
+	} else {
+		colon = strrchr(h, ':');
+	}
+	if (strlen(s) >= sizeof(host)) {
+		snprintf(why, wl, "address '%s' is too long", s);
+		return -1;
+	}
+	if (colon && colon[1]) {
+		char pbuf[32];
+
+		snprintf(pbuf, sizeof(pbuf), "%s", colon + 1);
+		dash = strchr(pbuf, '-');
+		if (dash)
+			*(char *)dash = 0;
+		if (cfg_parse_int(pbuf, 0, 65535, &lo) < 0 ||
+		    (dash && cfg_parse_int(dash + 1, 1, 65535, &hi) < 0) || (dash && hi < lo) || (dash && !lo)) {
+			snprintf(why, wl, "invalid source port or port range '%s' in '%s'", colon + 1, s);
+			return -1;
+		}
+		if (!dash)
+			hi = lo;
+		snprintf(host, sizeof(host), "%.*s:0", (int)(colon - s), s);
+	} else {
+		snprintf(host, sizeof(host), "%.*s", colon ? (int)(colon - s) : (int)strlen(s), s);
+	}
+	memset(src, 0, sizeof(*src));
+	if (cfg_addr_ex(host, &src->addr, &src->addrlen, flags & ~ADDR_PORT_MANDATORY, 0, why, wl) < 0)
+		return -1;
+	src->port_lo = (int)lo;
+	src->port_hi = (int)hi;
+	return 0;
+}
+
 int cfg_addr_ex(const char *s, struct sockaddr_storage *ss, socklen_t *len, int flags,
 		int defport, char *why, size_t wl)
 {
@@ -165,6 +328,15 @@ int cfg_addr_ex(const char *s, struct sockaddr_storage *ss, socklen_t *len, int 
 	struct sockaddr_storage tmp;
 
 	*why = 0;
+	if (s && strchr(s, '$')) {   /* environment variables, as HAProxy's str2sa_range */
+		static __thread char exp[512];
+
+		if (cfg_env_expand(s, exp, sizeof(exp)) < 0) {
+			snprintf(why, wl, "address '%s': bad or too long environment variable reference", s);
+			return -1;
+		}
+		s = p = exp;
+	}
 	if (!s || !*s) {
 		snprintf(why, wl, "empty address");
 		return -1;

@@ -246,10 +246,14 @@ void srv_health_apply(struct srv_health *h, const struct hs_event *ev, struct hs
 	pthread_mutex_unlock(&h->lock);
 
 	maint = LD(s->admin) & SRV_ADMF_MAINT;
+	if (o->report && (s->be->options & PR_O_LOG_HCHKS) && ev->type == HS_EV_CHECK)
+		chk_log_result(h, o, "Health");
 	if ((o->went_up || o->went_down) && !maint) {
 		log_transition(s, o, o->went_up);
 		be_transition(s->be, o->went_up, now);
 	}
+	if ((o->went_nolb || o->left_nolb) && !maint)
+		chk_log_nolb(h, o);
 	if (o->refused)
 		log_event(LL_NOTICE, "Server %s/%s is not taken out of rotation: max-ejected-percent %d reached "
 			  "(%s).", s->be->id, s->id, max_ejected_pct(s->be), o->desc && *o->desc ? o->desc : "passive check");
@@ -403,13 +407,9 @@ static void check_target(struct srv_health *h)
 		h->addrlen = sl;
 	}
 	if (p && p->type == CHK_TYPE_TCP)
-		for (int i = 0; i < p->ntcp; i++) {
-			if (p->tcp[i].act == TCR_COMMENT)
-				continue;
-			if (p->tcp[i].act == TCR_CONNECT && p->tcp[i].port)
-				port = p->tcp[i].port;
-			break;
-		}
+		chk_first_connect(p, &h->addr, &h->addrlen, &port);
+	else if (p && p->type == CHK_TYPE_HTTP && p->has_conn)
+		chk_http_connect(p, &h->addr, &h->addrlen, &port);
 	if (!port && s->chk_addrlen) {   /* a port written with `addr` */
 		if (h->addr.ss_family == AF_INET)
 			port = ntohs(((struct sockaddr_in *)&h->addr)->sin_port);
@@ -463,7 +463,7 @@ static int global_init(struct cfg *cfg, int nbthread)
 			ev_io_init(&h->run.io, -1, NULL, h);
 			h->run.fd = -1;
 			hs_conf_from_server(&h->conf, s);
-			if (!h->conf.has_check && !h->conf.max_fails) {
+			if (!h->conf.has_check && !h->conf.max_fails && !s->has_agent) {
 				free(h);
 				continue;
 			}
@@ -473,7 +473,7 @@ static int global_init(struct cfg *cfg, int nbthread)
 			h->run.fd = -1;
 			h->tid = next_owner++ % nthr;
 			check_target(h);
-			if (h->conf.has_check && chk_prepare(h) < 0) {
+			if ((h->conf.has_check && chk_prepare(h) < 0) || chk_agent_init(h) < 0) {
 				free(h);
 				return -1;
 			}
@@ -541,6 +541,8 @@ void checks_start_thread(struct cfg *cfg, int tid, int nbthread)
 			}
 			pos++;
 		}
+	for (int j = 0; j < t->n; j++)   /* agents start with the first checks */
+		chk_agent_start(t->own[j], (uint32_t)(window * (j + 1) / (t->n + 1)));
 	/* initialized even when unused: checks_stop_thread() deletes it, and a
 	 * zeroed timer would look armed at heap slot 0 */
 	ev_timer_init(&t->tick, tick_cb, t);
@@ -569,6 +571,7 @@ void checks_stop_thread(int tid)
 		if (h->run.running)
 			chk_conn_close(h);
 		loop_timer_del(l, &h->run.tmr);
+		chk_agent_stop(h);
 	}
 }
 
@@ -725,7 +728,7 @@ int srv_health_attach(struct server *s, int paused)
 	if (!(h = calloc(1, sizeof(*h))))
 		return -1;
 	hs_conf_from_server(&h->conf, s);
-	if (!h->conf.has_check && !h->conf.max_fails) {
+	if (!h->conf.has_check && !h->conf.max_fails && !s->has_agent) {
 		free(h);
 		return 0;
 	}
@@ -747,7 +750,7 @@ int srv_health_attach(struct server *s, int paused)
 	h->px = s->has_check ? chk_px_of(s->be) : NULL;
 	h->tid = tid;
 	check_target(h);
-	if (h->conf.has_check && chk_prepare(h) < 0) {
+	if ((h->conf.has_check && chk_prepare(h) < 0) || chk_agent_init(h) < 0) {
 		pthread_mutex_destroy(&h->lock);
 		free(h);
 		return -1;
@@ -769,6 +772,8 @@ int srv_health_attach(struct server *s, int paused)
 	}
 	if (h->conf.has_check && !t->stopped)
 		loop_timer_set(this_loop, &h->run.tmr, now_ms + jitter(t, h->conf.inter));
+	if (!t->stopped)
+		chk_agent_start(h, jitter(t, h->agent ? h->agent->inter : 0));
 	return 0;
 }
 
@@ -791,6 +796,7 @@ void srv_health_free(struct srv_health *h)
 		return;
 	if (h->run.fd >= 0)
 		close(h->run.fd);
+	chk_agent_free(h);
 	pthread_mutex_destroy(&h->lock);
 	free(h->run.in);
 	free(h->req);

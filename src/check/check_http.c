@@ -235,13 +235,13 @@ int chk_http_eval(const struct chk_px *px, const char *buf, size_t len, size_t c
 		char reason[128];
 		int m;
 
-		if (e->type == EXP_STATUS || e->type == EXP_RSTATUS) {
-			m = status_match(e, msg.status);
+		if (e->type == EXP_STATUS || e->type == EXP_RSTATUS || e->type == EXP_HDR || e->type == EXP_FHDR) {
+			m = e->type == EXP_HDR || e->type == EXP_FHDR ? chk_hdr_match(e, &msg) : status_match(e, msg.status);
 			if (m ^ e->inverse)
 				continue;
 			snprintf(reason, sizeof(reason), "%.*s", (int)msg.reason.len, msg.reason.p ? msg.reason.p : "");
 			with_comment(desc, desclen, reason, px->n_http_exp ? e : NULL);
-			*status = HCHK_L7STS;
+			*status = e->err_status ? e->err_status : HCHK_L7STS;
 			break;
 		}
 		if (!blen) {

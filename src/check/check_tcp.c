@@ -18,6 +18,7 @@
 #include <tandem/loop.h>
 #include <tandem/sock.h>
 #include <tandem/worker.h>
+#include <tandem/ssl.h>
 #include "check_int.h"
 
 enum { SND_NONE = 0, SND_BUSY, SND_DONE };
@@ -46,8 +47,12 @@ static int is_http(const struct srv_health *h)
 
 int chk_prepare(struct srv_health *h)
 {
+	const struct server *s = h->srv;
 	long n;
 
+	/* HAProxy: checks send the PROXY protocol with `check-send-proxy`, or
+	 * when the server's traffic does and the check goes to its own port */
+	h->pp_default = s->check_send_proxy || (s->pp_opts && !s->chk_port && !s->chk_addrlen);
 	if (!is_http(h))
 		return 0;
 	if ((n = chk_http_request(h->px, &h->req)) < 0)
@@ -65,20 +70,27 @@ void chk_conn_close(struct srv_health *h)
 		struct linger lg = { 1, 0 };
 
 		loop_io_del(owner_loop(h), &r->io);
-		setsockopt(r->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		if (!r->linger)   /* `connect linger` closes cleanly */
+			setsockopt(r->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 		close(r->fd);
 		r->fd = -1;
 	}
 	r->running = 0;
 	r->out = NULL;
+	r->pplen = r->ppoff = 0;
+	free(r->dyn);
+	r->dyn = NULL;
 }
 
 /* ---- HAProxy's description of where a tcp-check stopped ---- */
 
 static int first_rule(const struct chk_px *p)
 {
-	for (int i = 0; i < p->ntcp; i++)
-		if (p->tcp[i].act != TCR_COMMENT)
+	int n;
+	const struct chk_tcp_rule *t = chk_rules(p, &n);
+
+	for (int i = 0; i < n; i++)
+		if (t[i].act != TCR_COMMENT)
 			return i;
 	return -1;
 }
@@ -88,26 +100,27 @@ static int first_rule(const struct chk_px *p)
 static void tcp_where(const struct srv_health *h, char *out, size_t len)
 {
 	const struct chk_px *p = h->px;
-	const struct chk_tcp_rule *t;
-	int n = 0, i;
+	const struct chk_tcp_rule *t, *rules;
+	int n = 0, i, nr;
 
 	*out = 0;
-	if (!is_tcp(h))
+	if (!is_tcp(h) || p->proto)   /* protocol checks name no step (HAProxy) */
 		return;
+	rules = chk_rules(p, &nr);
 	if (!h->run.connected) {
-		i = first_rule(p);
-		if (i < 0 || p->tcp[i].act != TCR_CONNECT) {
+		i = h->run.conn_step >= 0 ? h->run.conn_step : first_rule(p);
+		if (i < 0 || rules[i].act != TCR_CONNECT) {
 			snprintf(out, len, " at initial connection step of tcp-check");
 			return;
 		}
 	} else {
-		i = h->run.step < p->ntcp ? h->run.step : p->ntcp - 1;
+		i = h->run.step < nr ? h->run.step : nr - 1;
 		if (i < 0) {
 			snprintf(out, len, " at initial connection step of tcp-check");
 			return;
 		}
 	}
-	t = &p->tcp[i];
+	t = &rules[i];
 	n = snprintf(out, len, " at step %d of tcp-check", i + 1);
 	if (n < 0 || (size_t)n >= len)
 		return;
@@ -153,7 +166,7 @@ void chk_conn_timeout(struct srv_health *h)
 		chk_report(h, HCHK_L6TOUT, 0, NULL);   /* the TLS handshake did not end */
 		return;
 	}
-	chk_report(h, h->run.connected ? HCHK_L7TOUT : HCHK_L4TOUT, 0, where);
+	chk_report(h, h->run.connected ? chk_tout_status(h, HCHK_L7TOUT) : HCHK_L4TOUT, 0, where);
 }
 
 /* ---- I/O ---- */
@@ -165,6 +178,29 @@ static void want(struct srv_health *h, int wr)
 	if (!h->run.eof && (!h->run.in || h->run.inlen < h->run.incap))
 		m |= EPOLLIN | EPOLLRDHUP;
 	loop_io_set(owner_loop(h), &h->run.io, m ? m : EPOLLERR);
+}
+
+/* The PROXY protocol header of the connection goes out first. 1 sent,
+ * 0 waiting, -1 reported. */
+static int send_pp(struct srv_health *h)
+{
+	struct chk_run *r = &h->run;
+
+	while (r->ppoff < r->pplen) {
+		int st, err = 0;
+		ssize_t n = sock_send(r->fd, r->pp + r->ppoff, r->pplen - r->ppoff, &st, &err);
+
+		if (st == SIO_AGAIN) {
+			want(h, 1);
+			return 0;
+		}
+		if (st != SIO_DONE) {
+			fail_errno(h, HCHK_SOCKERR, err);
+			return -1;
+		}
+		r->ppoff += (size_t)n;
+	}
+	return 1;
 }
 
 /* Send what is pending. 0 done or waiting, -1 reported. */
@@ -225,39 +261,38 @@ static int recv_some(struct srv_health *h)
 
 /* ---- tcp-check rules ---- */
 
-static void tcp_fail_expect(struct srv_health *h, const struct chk_tcp_rule *t, int matched)
-{
-	char desc[HS_DESC_LEN];
-	int n, step = h->run.step + 1;
-
-	n = snprintf(desc, sizeof(desc), "%s", matched ? "TCPCHK matched unwanted content" : "TCPCHK did not match content");
-	switch (t->exp.type) {
-	case EXP_STRING:  n += snprintf(desc + n, sizeof(desc) - (size_t)n, " '%s' at step %d", t->exp.pat, step); break;
-	case EXP_BINARY:  n += snprintf(desc + n, sizeof(desc) - (size_t)n, " (binary) at step %d", step); break;
-	case EXP_RSTRING: n += snprintf(desc + n, sizeof(desc) - (size_t)n, " (regex) at step %d", step); break;
-	default:          n += snprintf(desc + n, sizeof(desc) - (size_t)n, " (binary regex) at step %d", step); break;
-	}
-	if (t->exp.comment && n > 0 && (size_t)n < sizeof(desc))
-		snprintf(desc + n, sizeof(desc) - (size_t)n, " comment: %s", t->exp.comment);
-	chk_report(h, HCHK_L7RSP, 0, desc);
-}
+static int start_connect(struct srv_health *h, const struct chk_tcp_rule *t);
 
 /* Run the rules from the current step until one waits or the end. */
 static void tcp_run(struct srv_health *h)
 {
-	const struct chk_px *p = h->px;
 	struct chk_run *r = &h->run;
-	int last = -1;
+	int n, last = -1;
+	const struct chk_tcp_rule *rules = chk_rules(h->px, &n);
 
-	for (; r->step < p->ntcp; r->step++) {
-		const struct chk_tcp_rule *t = &p->tcp[r->step];
-		int m, final;
+	if (r->ppoff < r->pplen) {
+		int v = send_pp(h);
+
+		if (v <= 0)
+			return;
+	}
+	for (; r->step < n; r->step++) {
+		const struct chk_tcp_rule *t = &rules[r->step];
+		int final, v;
 
 		switch (t->act) {
+		case TCR_CONNECT:
+			/* a later connect step: a new connection, the
+			 * current one is closed (HAProxy's multi-connect
+			 * sequences) */
+			if (r->conn_step != r->step) {
+				start_connect(h, t);
+				return;
+			}
+			break;
 		case TCR_SEND:
 			if (r->phase != SND_BUSY) {   /* a new exchange: forget what was read */
-				r->out = t->data;
-				r->outlen = t->len;
+				r->out = (char *)chk_send_data(h, t, &r->outlen);
 				r->outoff = 0;
 				r->inlen = 0;
 				r->phase = SND_BUSY;
@@ -271,7 +306,7 @@ static void tcp_run(struct srv_health *h)
 			break;
 		case TCR_EXPECT:
 			final = r->eof || r->inlen >= r->incap;
-			if (!r->inlen) {
+			if (!r->inlen && t->exp.type != EXP_CUSTOM) {
 				char desc[HS_DESC_LEN];
 
 				if (!final)
@@ -281,16 +316,12 @@ static void tcp_run(struct srv_health *h)
 						 r->step + 1, t->exp.comment);
 				else
 					snprintf(desc, sizeof(desc), "TCPCHK got an empty response at step %d", r->step + 1);
-				chk_report(h, HCHK_L7RSP, 0, desc);
+				chk_report(h, t->exp.err_status ? t->exp.err_status : HCHK_L7RSP, 0, desc);
 				return;
 			}
-			m = chk_expect_match(&t->exp, r->in, r->inlen);
-			if (!m && !final)
-				return;            /* the match may still come */
-			if (!(m ^ t->exp.inverse)) {
-				tcp_fail_expect(h, t, m);
-				return;
-			}
+			v = chk_expect_eval(h, t, r->step, final);
+			if (v != 1)
+				return;      /* waiting, or failed (or passed) and reported */
 			break;
 		default:
 			break;
@@ -298,10 +329,10 @@ static void tcp_run(struct srv_health *h)
 		if (t->act != TCR_COMMENT)
 			last = r->step;
 	}
-	if (last < 0 || p->tcp[last].act == TCR_CONNECT)
-		chk_report(h, HCHK_L4OK, 0, last < 0 ? NULL : "(tcp-check)");
+	if (last < 0 || rules[last].act == TCR_CONNECT)
+		chk_report(h, HCHK_L4OK, 0, last < 0 || r->conn_step < 0 ? NULL : "(tcp-check)");
 	else
-		chk_report(h, HCHK_L7OK, 0, "(tcp-check)");
+		chk_tcp_passed(h, &rules[last]);
 }
 
 /* ---- HTTP ---- */
@@ -315,6 +346,8 @@ static void http_run(struct srv_health *h)
 	if (r->phase == SND_NONE) {
 		r->out = h->req;
 		r->outlen = h->reqlen;
+		if (h->px->send_state)   /* the request carries the server's state now */
+			r->out = chk_http_state_request(h, &r->outlen);
 		r->outoff = 0;
 		r->phase = SND_BUSY;
 	}
@@ -328,8 +361,10 @@ static void http_run(struct srv_health *h)
 	if (!r->inlen && !r->eof)
 		return;
 	desc[0] = 0;
-	if (chk_http_eval(h->px, r->in, r->inlen, r->incap, r->eof, &status, &code, desc, sizeof(desc)))
+	if (chk_http_eval(h->px, r->in, r->inlen, r->incap, r->eof, &status, &code, desc, sizeof(desc))) {
+		chk_http_disable404(h, &status, code, desc);
 		chk_report(h, status, code, desc);
+	}
 }
 
 /* ---- driving ---- */
@@ -344,6 +379,25 @@ static void progress(struct srv_health *h)
 		chk_report(h, h->run.ssl ? HCHK_L6OK : HCHK_L4OK, 0, NULL);
 }
 
+/* TLS on this connection: a connect rule's `ssl`, else the server's
+ * check-ssl; a rule's own SNI and ALPN are set before the handshake. */
+static int tls_wanted(const struct srv_health *h)
+{
+	return h->run.tls < 0 ? chk_tls_wanted(h) : h->run.tls;
+}
+
+static int tls_start(struct srv_health *h)
+{
+	struct chk_run *r = &h->run;
+
+	if (!r->ssl && (r->sni || r->alpn) && h->srv->ssl_rt &&
+	    (!(r->ssl = ssl_check_new(h->srv, r->fd)) || ssl_check_names(h->srv, r->ssl, r->sni, r->alpn) < 0)) {
+		chk_report(h, HCHK_SOCKERR, 0, "cannot start TLS");
+		return -1;
+	}
+	return chk_tls_step(h);   /* a missing context is reported there too */
+}
+
 static void connected(struct srv_health *h)
 {
 	const struct proxy *be = h->srv->be;
@@ -352,8 +406,12 @@ static void connected(struct srv_health *h)
 	if (be->to.check)   /* from now on, "timeout check" bounds the check */
 		loop_timer_set(owner_loop(h), &h->run.tmr, now_ms + be->to.check);
 	want(h, 0);
-	if (chk_tls_wanted(h) && chk_tls_step(h) <= 0)
-		return;   /* TLS first (check-ssl): io_cb continues it */
+	if (h->run.pplen)   /* a PROXY protocol header goes out before anything, TLS included */
+		chk_pp_prepare(h, h->run.fd);
+	if (h->run.ppoff < h->run.pplen && send_pp(h) <= 0)
+		return;   /* io_cb sends the rest */
+	if (tls_wanted(h) && tls_start(h) <= 0)
+		return;   /* TLS first (check-ssl, connect ssl): io_cb continues it */
 	progress(h);
 }
 
@@ -375,6 +433,15 @@ static void io_cb(struct ev_io *io, uint32_t ev)
 			connected(h);
 		return;
 	}
+	if (r->ppoff < r->pplen) {   /* the PROXY header, before TLS and the check */
+		if (send_pp(h) <= 0)
+			return;
+		want(h, 0);
+		if (tls_wanted(h) && tls_start(h) <= 0)
+			return;
+		progress(h);
+		return;
+	}
 	if (r->ssl && !r->tls_done) {
 		if (chk_tls_step(h) <= 0)
 			return;
@@ -386,12 +453,85 @@ static void io_cb(struct ev_io *io, uint32_t ev)
 	progress(h);
 }
 
+/* Open the connection of connect rule <t> (NULL: the default one): where
+ * it goes, whether a PROXY header goes first, how it ends. */
+static int open_conn(struct srv_health *h, const struct chk_tcp_rule *t)
+{
+	struct chk_run *r = &h->run;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int fd, pp;
+
+	if (t)
+		chk_connect_target(h, t, &ss, &sl);
+	else {
+		ss = h->addr;
+		sl = h->addrlen;
+	}
+	pp = t ? (t->send_proxy || (t->dflt && h->pp_default)) : h->pp_default;
+	if (is_http(h) && h->px->has_conn)
+		pp = h->px->conn_pp || h->pp_default;
+	r->linger = t && t->linger;
+	/* TLS: a connect rule's `ssl`; without it, plain unless `default`
+	 * (or no rule at all): then the server's check-ssl */
+	r->tls = t ? (t->ssl ? 1 : t->dflt ? -1 : 0) : -1;
+	r->sni = t ? t->sni : NULL;
+	r->alpn = t ? t->alpn : NULL;
+	if (is_http(h) && h->px->has_conn) {
+		r->tls = h->px->conn_ssl ? 1 : h->px->conn_dflt ? -1 : 0;
+		r->sni = h->px->conn_sni;
+		r->alpn = h->px->conn_alpn;
+	}
+	r->pplen = r->ppoff = 0;
+	if (pp)
+		r->pplen = 1;   /* built once connected, when the local address is known */
+	if ((fd = chk_sock_connect(h, &ss, sl)) < 0) {
+		int e = errno;
+
+		fail_errno(h, (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) ? HCHK_SOCKERR : HCHK_L4CON, e);
+		return -1;
+	}
+	r->fd = fd;
+	ev_io_init(&r->io, fd, io_cb, h);
+	if (loop_io_set(owner_loop(h), &r->io, EPOLLOUT | EPOLLIN | EPOLLRDHUP) < 0) {
+		fail_errno(h, HCHK_SOCKERR, errno);
+		return -1;
+	}
+	return 0;
+}
+
+/* A later `connect` step: close the current connection, open the next. */
+static int start_connect(struct srv_health *h, const struct chk_tcp_rule *t)
+{
+	struct chk_run *r = &h->run;
+	int step = r->step;
+
+	chk_tls_close(r);   /* the previous connection's TLS, if any */
+	if (r->fd >= 0) {
+		struct linger lg = { 1, 0 };
+
+		loop_io_del(owner_loop(h), &r->io);
+		if (!r->linger)
+			setsockopt(r->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		close(r->fd);
+		r->fd = -1;
+	}
+	r->connected = 0;
+	r->conn_step = step;
+	r->phase = SND_NONE;
+	r->inlen = 0;
+	r->eof = 0;
+	r->out = NULL;
+	r->outlen = r->outoff = 0;
+	return open_conn(h, t);
+}
+
 void chk_conn_start(struct srv_health *h)
 {
 	struct chk_run *r = &h->run;
 	const struct proxy *be = h->srv->be;
+	const struct chk_tcp_rule *first = NULL;
 	uint32_t to = h->conf.inter;
-	int fd;
 
 	r->running = 1;
 	r->connected = 0;
@@ -401,6 +541,7 @@ void chk_conn_start(struct srv_health *h)
 	r->eof = 0;
 	r->out = NULL;
 	r->outlen = r->outoff = 0;
+	r->conn_step = -1;
 	r->start_us = clock_mono_us();
 	if (!r->in) {
 		r->incap = in_cap();
@@ -409,18 +550,17 @@ void chk_conn_start(struct srv_health *h)
 			return;
 		}
 	}
-	if ((fd = sock_connect(&h->addr, h->addrlen)) < 0) {
-		int e = errno;
+	if (is_tcp(h)) {   /* a first `connect` rule sets up the first connection */
+		int i = first_rule(h->px), n;
+		const struct chk_tcp_rule *rules = chk_rules(h->px, &n);
 
-		fail_errno(h, (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) ? HCHK_SOCKERR : HCHK_L4CON, e);
-		return;
+		if (i >= 0 && rules[i].act == TCR_CONNECT) {
+			first = &rules[i];
+			r->conn_step = i;
+		}
 	}
-	r->fd = fd;
-	ev_io_init(&r->io, fd, io_cb, h);
-	if (loop_io_set(owner_loop(h), &r->io, EPOLLOUT | EPOLLIN | EPOLLRDHUP) < 0) {
-		fail_errno(h, HCHK_SOCKERR, errno);
+	if (open_conn(h, first) < 0)
 		return;
-	}
 	if (be->to.check && be->to.connect && be->to.connect < to)
 		to = be->to.connect;
 	loop_timer_set(owner_loop(h), &r->tmr, now_ms + to);

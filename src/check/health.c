@@ -272,13 +272,15 @@ int hs_weight(const struct hs *h, const struct hs_conf *c, uint64_t now)
 
 static void publish(struct hs *h, const struct hs_conf *c, uint64_t now, struct hs_out *out)
 {
-	int want_up = (!c->has_check || h->health >= c->rise) && !h->ejected;
+	int want_up = (!c->has_check || h->health >= c->rise) && !h->ejected && !h->agent_down;
 	int w;
 
 	if (want_up && h->state == SRV_ST_STOPPED) {
 		out->went_up = 1;
 		h->downtime += now >= h->down_since ? now - h->down_since : 0;
-		if (c->slowstart && c->ramp && h->was_up) {
+		if (h->nolb) {
+			h->state = SRV_ST_STOPPING;
+		} else if (c->slowstart && c->ramp && h->was_up) {
 			h->state = SRV_ST_STARTING;
 			h->up_since = now;
 		} else {
@@ -292,6 +294,12 @@ static void publish(struct hs *h, const struct hs_conf *c, uint64_t now, struct 
 		h->down_since = now;
 		h->chkdown++;
 		h->refused = 0;
+	} else if (want_up && h->nolb && h->state != SRV_ST_STOPPING) {
+		out->went_nolb = 1;        /* disable-on-404: no new traffic */
+		h->state = SRV_ST_STOPPING;
+	} else if (want_up && !h->nolb && h->state == SRV_ST_STOPPING) {
+		out->left_nolb = 1;
+		h->state = SRV_ST_RUNNING;
 	}
 	if (h->state == SRV_ST_STARTING && now - h->up_since >= c->slowstart)
 		h->state = SRV_ST_RUNNING;
@@ -312,15 +320,26 @@ void hs_step(struct hs *h, const struct hs_conf *c, const struct hs_event *ev, u
 	out->duration = -1;
 	out->now = now;
 	switch (ev->type) {
-	case HS_EV_CHECK:
+	case HS_EV_CHECK: {
+		int before = h->health;
+
 		if (!c->has_check)
 			break;
+		out->prev_status = h->status;
 		record(h, ev->status, ev->code, ev->duration, ev->desc);
 		set_reason(out, ev->status, ev->code, ev->duration, ev->desc);
 		if (status_passed(ev->status))
 			check_passed(h, c);
 		else
 			check_failed(h, c);
+		/* HAProxy's report: the counter moved, or the status changed */
+		out->report = h->health != before || ev->status != out->prev_status;
+		h->nolb = ev->status == HCHK_L7OKC;
+		break;
+	}
+	case HS_EV_AGENT:
+		h->agent_down = ev->agent_down;
+		set_reason(out, ev->status, ev->code, ev->duration, ev->desc);
 		break;
 	case HS_EV_OBSERVE:
 		if (c->max_fails > 0)

@@ -76,6 +76,8 @@ static void ls_print(const struct loop *l)
 }
 #define LS_NOTE(hist, maxv, us) do { ls.hist[ls_bucket(us)]++; if ((us) > ls.maxv) ls.maxv = (us); } while (0)
 #endif
+/* Events taken per epoll_wait (`tune.maxpollevents`), set before loops run. */
+int loop_max_events = MAX_EVENTS;
 
 static void wake_cb(struct ev_io *io, uint32_t events)
 {
@@ -304,8 +306,13 @@ void loop_finish(struct loop *l)
 
 void loop_run(struct loop *l)
 {
-	struct epoll_event evs[MAX_EVENTS];
+	struct epoll_event evs_local[MAX_EVENTS], *evs = evs_local;
+	int maxev = loop_max_events > 0 ? loop_max_events : MAX_EVENTS;
 
+	if (maxev > MAX_EVENTS && !(evs = malloc(sizeof(*evs) * (size_t)maxev))) {
+		evs = evs_local;
+		maxev = MAX_EVENTS;
+	}
 	this_loop = l;
 	clock_update();
 	while (!l->stop) {
@@ -327,7 +334,7 @@ void loop_run(struct loop *l)
 			uint64_t w = l->heap[0]->when;
 			timeout = w <= now_ms ? 0 : (int)MIN(w - now_ms, 60000u);
 		}
-		n = epoll_wait(l->epfd, evs, MAX_EVENTS, timeout);
+		n = epoll_wait(l->epfd, evs, maxev, timeout);
 		clock_update();
 		if (n < 0) {
 			if (errno == EINTR)
@@ -358,4 +365,6 @@ void loop_run(struct loop *l)
 #ifdef TDM_LOOP_STATS
 	ls_print(l);
 #endif
+	if (evs != evs_local)
+		free(evs);
 }

@@ -384,7 +384,7 @@ int master_run(struct cfg **cfgp)
 {
 	sigset_t set;
 	pid_t wpid;
-	int stopping = 0, crashes = 0, exit_code = 0;
+	int stopping = 0, crashes = 0, exit_code = 0, sigint = 0;
 	uint64_t last_start_ms, grace_end_ms = 0;
 	struct cfg *cfg = *cfgp;
 	char *path = strdup(cfg->path ? cfg->path : "");
@@ -458,6 +458,10 @@ int master_run(struct cfg **cfgp)
 		case SIGTERM:
 		case SIGINT:
 			stopping = 1;
+			/* HAProxy's master leaves with 130 after SIGINT (128 + 2),
+			 * as a shell reports an interrupted command */
+			if (sig == SIGINT)
+				sigint = 1;
 			grace_end_ms = 0;
 			vrrp_stop();
 			bgp_withdraw(0);
@@ -512,6 +516,8 @@ int master_run(struct cfg **cfgp)
 				last_start_ms = mono_ms();
 			}
 			if (stopping && wpid <= 0 && !nold) {
+				if (sigint)
+					exit_code = 130;
 				log_event(LL_NOTICE, "All workers exited. Exiting... (%d)", exit_code);
 				free(path);
 				return exit_code;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -63,6 +64,68 @@ int sock_connect(const struct sockaddr_storage *ss, socklen_t len)
 		return -1;
 	}
 	return fd;
+}
+
+int sock_connect_from(const struct sockaddr_storage *ss, socklen_t len, const struct sockaddr_storage *src,
+		      socklen_t srclen, int port_lo, int port_hi, const char *iface)
+{
+	struct sockaddr_storage b;
+	int one = 1, fd, e, span, start;
+
+	if ((!src || !srclen) && (!iface || !*iface))
+		return sock_connect(ss, len);
+	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (ss->ss_family != AF_UNIX)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (iface && *iface && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, iface, (socklen_t)strlen(iface) + 1) < 0)
+		goto fail;
+	if (!src || !srclen) {   /* an interface only */
+		if (connect(fd, (const struct sockaddr *)ss, len) < 0 && errno != EINPROGRESS)
+			goto fail;
+		return fd;
+	}
+	b = *src;
+	if (!port_lo) {
+#ifdef IP_BIND_ADDRESS_NO_PORT
+		/* the port is chosen at connect(), so a fixed source address does
+		 * not exhaust ports across destinations (HAProxy does the same) */
+		setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+#endif
+		if (bind(fd, (const struct sockaddr *)&b, srclen) < 0)
+			goto fail;
+	} else {
+		/* a port of the range, starting anywhere in it: the next one
+		 * when it is taken */
+		span = port_hi - port_lo + 1;
+		start = (int)((unsigned)(getpid() ^ (uintptr_t)&b ^ (unsigned)fd * 2654435761u) % (unsigned)span);
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		for (int i = 0; ; i++) {
+			uint16_t p = htons((uint16_t)(port_lo + (start + i) % span));
+
+			if (i == span) {
+				errno = EADDRNOTAVAIL;
+				goto fail;
+			}
+			if (b.ss_family == AF_INET)
+				((struct sockaddr_in *)&b)->sin_port = p;
+			else
+				((struct sockaddr_in6 *)&b)->sin6_port = p;
+			if (bind(fd, (const struct sockaddr *)&b, srclen) == 0)
+				break;
+			if (errno != EADDRINUSE)
+				goto fail;
+		}
+	}
+	if (connect(fd, (const struct sockaddr *)ss, len) < 0 && errno != EINPROGRESS)
+		goto fail;
+	return fd;
+fail:
+	e = errno;
+	close(fd);
+	errno = e;
+	return -1;
 }
 
 int sock_error(int fd)

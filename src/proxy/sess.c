@@ -193,6 +193,7 @@ void sess_close(struct sess *ss)
 		free(ss->vars);
 		ss->vars = NULL;
 	}
+	sess_lt_close(ss);   /* listener counters, the PROXY header's addresses (sess_lt.c) */
 	conn_close(&ss->cli);
 	loop_timer_del(this_loop, &ss->tmr);
 	list_del(&ss->link);
@@ -278,6 +279,8 @@ static void sess_io_cb(struct ev_io *io, uint32_t ev)
 	conn_note_events(&ss->cli, ev);
 	if (ss->strm)
 		stream_process(ss->strm);
+	else if (ss->ppw)
+		sess_pp_read(ss);   /* accept-proxy: the PROXY header first (sess_lt.c) */
 	else if (ss->hs)
 		sess_handshake(ss);
 	else
@@ -295,6 +298,10 @@ static void sess_timer_cb(struct ev_timer *t)
 		return;
 	}
 	if (ss->exp_idle && ss->exp_idle <= now_ms) {
+		if (ss->ppw) {
+			sess_pp_timeout(ss);   /* logged and counted, closed */
+			return;
+		}
 		if (ss->hs)
 			ssl_sess_failed(ss, 1);  /* a stalled TLS handshake: logged once */
 		sess_close(ss);  /* keep-alive or http-request timeout: silent close */
@@ -337,20 +344,37 @@ int sess_new(struct proxy *fe, struct bind_conf *bind, int fd, const struct sock
 	CTR_ADD(fe->fe_ctr->cum_sess, 1);
 	CTR_GADD(fe->fe_ctr->cur_sess, 1);
 	CTR_MAX(fe->fe_ctr->max_sess, CTR_GET(fe->fe_ctr->cur_sess));
-	/* tcp-request connection: at accept, before any handshake; a refused
-	 * connection is closed at once, without a log line (as HAProxy) */
+	/* socket buffers, the listener's counters (sess_lt.c) */
+	sess_lt_accept(ss, fd);
+	/* tcp-request connection: at accept, before any handshake or PROXY
+	 * header (as HAProxy); a refused connection is closed at once,
+	 * without a log line */
 	if (fe->rules && tcp_accept_rules(ss, RSI_TCP_CONN) < 0) {
 		sess_close(ss);
 		return 0;
 	}
-	if (ssl_sess_tls(bind)) {
+	/* with accept-proxy, the PROXY header before anything else, TLS
+	 * included: sess_ready() once it is read */
+	if (sess_lt_expect_proxy(ss))
+		return 0;
+	sess_ready(ss);
+	return 0;
+}
+
+/* Accepted (and its PROXY header read, if one was expected): TLS first,
+ * then requests. */
+void sess_ready(struct sess *ss)
+{
+	struct proxy *fe = ss->fe;
+
+	if (ssl_sess_tls(ss->bind)) {
 		/* TLS first, under `timeout client` and, in HTTP, the first
 		 * request's `timeout http-request` (both from the accept) */
 		uint64_t exp = after(fe->to.client);
 
 		if (ssl_sess_accept(ss) < 0) {
 			sess_close(ss);
-			return 0;
+			return;
 		}
 		if (fe->mode == PR_MODE_HTTP && fe->to.http_request &&
 		    (!exp || after(fe->to.http_request) < exp))
@@ -358,10 +382,9 @@ int sess_new(struct proxy *fe, struct bind_conf *bind, int fd, const struct sock
 		ss->hs = 1;
 		sess_idle(ss, exp);
 		sess_handshake(ss);
-		return 0;
+		return;
 	}
 	sess_begin(ss);
-	return 0;
 }
 
 /* The connection is ready for requests (accepted, or its TLS handshake

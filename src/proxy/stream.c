@@ -96,7 +96,9 @@ void stream_end(struct stream *s)
 	s->gen = NULL;
 	s->gen_free = 0;
 	s->state = ST_CLOSED;
-	list_del(&s->qlink);
+	stream_queue_leave(s);   /* (maxqueue's count) and out of the thread's queue */
+	stream_pp_free(s);
+	stream_splice_free(s);
 	if (s->sess->strm == s)
 		s->sess->strm = NULL;
 	stream_release_deferred(s);
@@ -375,13 +377,13 @@ static int st_queue(struct stream *s)
 		return 0;
 	srv = persist_pick(s, s->prev_srv);   /* the balancer, with the request's hash key */
 	if (srv) {
-		list_del(&s->qlink);
+		stream_queue_leave(s);
 		s->srv = srv;
 		s->state = ST_CONNECT;
 		return 1;
 	}
 	if (expired(s->exp_srv) || !lb_has_full(s->be)) {
-		list_del(&s->qlink);
+		stream_queue_leave(s);
 		stream_error(s, 503, 's', 'Q');
 		return 1;
 	}
@@ -415,8 +417,10 @@ static int buffering_request(struct stream *s)
 		/* errors are reported by the transfer state, which sees the same */
 		return 0;
 	}
-	if (s->req.phase == MSG_DONE || buf_full(&s->cli->in))
+	if (s->req.phase == MSG_DONE || buf_full(&s->cli->in)) {
+		s->t_head_us = now_us;   /* as HAProxy: TR covers the wait for the body */
 		return 0;
+	}
 	if (!s->exp_req) {
 		uint32_t to = s->fe->to.http_request ? s->fe->to.http_request : s->fe->to.client;
 		s->exp_req = after(to);
@@ -443,7 +447,16 @@ static int st_connect(struct stream *s)
 	/* waiting for the connection to complete */
 	if (s->sc->flags & (CF_WR_READY | CF_ERROR)) {
 		int err = (s->sc->flags & CF_ERROR) ? s->sc->err : sock_error(s->sc->io.fd);
-		int hs = err ? 0 : conn_handshake(s->sc);   /* TLS: part of connecting, under `timeout connect` */
+		int hs;
+
+		/* send-proxy: the PROXY header goes out first, on the socket
+		 * itself (before a TLS handshake), stream_pp.c */
+		if (!err && (r = stream_pp_srv_send(s)) <= 0) {
+			if (r < 0)
+				return srv_failure(s, 503, 'S', 'C', FAIL_CONN);
+			return expired(s->exp_srv) ? srv_failure(s, 503, 's', 'C', FAIL_CONN) : 0;
+		}
+		hs = err ? 0 : conn_handshake(s->sc);   /* TLS: part of connecting, under `timeout connect` */
 
 		if (hs < 0) {
 			ssl_sess_srv_failed(s);
@@ -495,6 +508,7 @@ static int do_connect(struct stream *s)
 			if (list_empty(&this_thr->queue))
 				loop_timer_set(this_loop, &this_thr->qtick, now_ms + 10);
 			list_add_tail(&this_thr->queue, &s->qlink);
+			stream_queue_enter(s);
 			s->t_queue_us = now_us;
 			s->exp_srv = after(to);
 			s->state = ST_QUEUE;
@@ -514,6 +528,7 @@ static int do_connect(struct stream *s)
 		CTR_MAX(srv->ctr->max_sess, CTR_GET(srv->ctr->cur_sess));
 		CTR_SET(srv->ctr->last_sess, clock_wall_us() / 1000000);
 		s->flags |= SF_SRV_COUNTED;
+		stream_srv_taken(s);
 	}
 	s->t_conn_start_us = now_us;
 	/* 1. the connection this client used last, if it goes to the same server
@@ -527,8 +542,9 @@ static int do_connect(struct stream *s)
 		if (be->http_reuse == REUSE_NEVER || !conn_quiet(old) || srv_put_idle(old, G->tune_idle_pool) < 0)
 			conn_free_deferred(old);
 	}
-	/* 2. an idle one from the pool ("safe": never for a first request) */
-	if (!c && sf(s, SF_HTTP) && be->http_reuse != REUSE_NEVER &&
+	/* 2. an idle one from the pool ("safe": never for a first request);
+	 * never one that carries another client's PROXY header or port */
+	if (!c && sf(s, SF_HTTP) && be->http_reuse != REUSE_NEVER && !srv_conn_private(srv) &&
 	    (s->sess->nreq > 1 || be->http_reuse >= REUSE_AGGRESSIVE)) {
 		c = srv_take_idle(srv);
 		if (c) {
@@ -552,7 +568,7 @@ static int do_connect(struct stream *s)
 		socklen_t sl;
 
 		srv_addr_get(srv, &sa, &sl);
-		fd = sock_connect(&sa, sl);
+		fd = stream_connect_srv(s, srv, &sa, sl);   /* mapped ports, source */
 	}
 	c = fd >= 0 ? conn_new() : NULL;
 	if (!c) {
@@ -624,13 +640,14 @@ int txn_end(struct stream *s)
 	if (sc) {
 		if (srv_conn_reusable(s, sc)) {
 			sc->flags |= CF_USED;
-			if (s->be->http_reuse != REUSE_NEVER || !sf(s, SF_CLI_KA) || worker.stopping) {
+			if ((s->be->http_reuse != REUSE_NEVER && !srv_conn_private(sc->srv)) || !sf(s, SF_CLI_KA) ||
+			    worker.stopping) {
 				/* back to the server's pool: an idle client then holds no
 				 * server connection, and the pool (bounded per thread by
 				 * tune.idle-pool) serves every client's next request */
 				s->sc = NULL;
 				sc->strm = NULL;
-				if (s->be->http_reuse == REUSE_NEVER ||
+				if (s->be->http_reuse == REUSE_NEVER || srv_conn_private(sc->srv) ||
 				    srv_put_idle(sc, G->tune_idle_pool) < 0)
 					conn_free_deferred(sc);
 			} else {
@@ -811,6 +828,7 @@ struct stream *stream_start(struct sess *ss)
 		s->state = ST_INSPECT;
 		s->exp_cli = after(fe->to.client);
 	}
+	stream_pp_start(s);   /* the PROXY header's destination, if any (stream_pp.c) */
 	return s;
 }
 
@@ -820,6 +838,7 @@ void stream_srv_gone_scan(void)
 	struct moved { const struct server *srv; int n; } moved[8];
 	int nm = 0, i, others = 0;
 
+	stream_srv_shutdown_scan();   /* on-marked-down / on-marked-up first */
 	list_for_each_safe(l, n, &this_thr->sessions) {
 		struct stream *s = list_entry(l, struct sess, link)->strm;
 		const struct server *sv = s ? s->srv : NULL;

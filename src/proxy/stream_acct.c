@@ -35,6 +35,8 @@ void stream_log(struct stream *s)
 		return;
 	memset(&t, 0, sizeof(t));
 	t.cli = s->cli_addr;
+	if (s->dst_set)   /* the PROXY header's (no log format prints it yet) */
+		t.fe_addr = s->dst_addr;
 	t.accept_wall_us = s->req_wall_us;
 	t.fe = fe->id;
 	t.be = s->be ? s->be->id : fe->id;
@@ -94,6 +96,10 @@ void count_response(struct stream *s)
 	CTR_ADD(s->fe->fe_ctr->http_rsp[cls], 1);
 	CTR_ADD(s->fe->fe_ctr->bytes_out, s->bytes_out);
 	CTR_ADD(s->fe->fe_ctr->bytes_in, s->bytes_in);
+	if (sess_li_ctr(s->sess)) {   /* option socket-stats */
+		CTR_ADD(sess_li_ctr(s->sess)->bytes_out, s->bytes_out);
+		CTR_ADD(sess_li_ctr(s->sess)->bytes_in, s->bytes_in);
+	}
 	if (s->be) {
 		CTR_ADD(s->be->be_ctr->http_rsp[cls], 1);
 		CTR_ADD(s->be->be_ctr->bytes_out, s->bytes_out);

@@ -140,4 +140,54 @@ int st_tunnel(struct stream *s);
 ssize_t send_parts(struct conn *c, struct buf *out, struct stream *s, struct buf *src, size_t *fwd);
 int body_scan(struct body *bd, struct buf *b, int eof);
 
+/* The long tail (issue 18), small hooks into the session and the stream.
+ * sess.c: the connection is accepted and, if a PROXY header was expected,
+ * that header read: TLS, then requests. */
+void sess_ready(struct sess *ss);
+/* sess_lt.c: at the accept (socket buffers, the listener's counters;
+ * returns 0); after `tcp-request connection`: 1 when a PROXY header must
+ * come first (accept-proxy; ss->ppw set, the deadline armed), 0 to go on;
+ * at the close; the header's bytes, or its deadline (logged with HAProxy's
+ * words, counted, closed). */
+int  sess_lt_accept(struct sess *ss, int fd);
+int  sess_lt_expect_proxy(struct sess *ss);
+void sess_lt_close(struct sess *ss);
+void sess_pp_read(struct sess *ss);
+void sess_pp_timeout(struct sess *ss);
+/* What the client's PROXY header said beyond its source address. */
+struct sess_pp {
+	struct sockaddr_storage dst;
+	uint8_t dst_set;           /* 0: a LOCAL header (the connection's own) */
+	int    authority_len;      /* -1: no AUTHORITY TLV */
+	int    unique_id_len;      /* -1: no UNIQUE_ID TLV */
+	char   authority[256];
+	char   unique_id[129];
+};
+/* The listener's own counters (`option socket-stats`), or NULL. */
+static inline struct counters *sess_li_ctr(const struct sess *ss)
+{
+	return ss->bind && ss->bind->ctr && (ss->fe->options & PR_O_SOCKET_STATS) ? ss->bind->ctr : NULL;
+}
+/* stream_pp.c: the destination of a new stream (the PROXY header's);
+ * send-proxy: the header on a new server connection, first, on the socket
+ * itself (1 sent or none to send, 0 pending, -1 failed); the release; the
+ * destination address the client reached (`dst`, mapped server ports). */
+void stream_pp_start(struct stream *s);
+int  stream_pp_srv_send(struct stream *s);
+void stream_pp_free(struct stream *s);
+const struct sockaddr_storage *stream_dst(struct stream *s);
+/* stream_srv.c: new server connections, private ones, the queue count,
+ * on-marked-down / on-marked-up */
+int  stream_connect_srv(struct stream *s, struct server *srv, struct sockaddr_storage *sa, socklen_t sl);
+int  srv_conn_private(const struct server *srv);
+void stream_queue_enter(struct stream *s);
+void stream_queue_leave(struct stream *s);       /* also unlinks s->qlink */
+void stream_srv_shutdown_scan(void);
+void stream_srv_taken(struct stream *s);
+/* stream_splice.c: option splice-* */
+int  stream_splice_tunnel(struct stream *s);
+int  stream_splice_rsp_body(struct stream *s, int *progress);   /* 1: the pipe owns the response now */
+int  stream_splice_busy(const struct stream *s, int rsp);
+void stream_splice_free(struct stream *s);
+
 #endif

@@ -298,8 +298,9 @@ static int xfer_rsp_out(struct stream *s)
  * response is governed by `timeout server` alone. */
 static void xfer_arm_deadlines(struct stream *s)
 {
-	int wait_cli = s->req.phase != MSG_DONE || s->cli_out.data || s->rsp.fwd;
-	int cli_blocked = s->rsp.phase != MSG_HEAD && (s->cli_out.data || s->rsp.fwd);
+	int spliced = stream_splice_busy(s, 1);   /* response bytes in a pipe wait for the client */
+	int wait_cli = s->req.phase != MSG_DONE || s->cli_out.data || s->rsp.fwd || spliced;
+	int cli_blocked = s->rsp.phase != MSG_HEAD && (s->cli_out.data || s->rsp.fwd || spliced);
 	int wait_srv = (s->rsp.phase != MSG_DONE && !cli_blocked) ||
 		       s->srv_out_sent < s->srv_out.data || s->req.fwd;
 
@@ -340,12 +341,14 @@ int st_xfer(struct stream *s)
 	progress = xfer_req_out(s);
 	if (s->state != ST_XFER)
 		return 1;
-	progress |= xfer_rsp_in(s);
-	if (s->state != ST_XFER)
-		return 1;
-	progress |= xfer_rsp_out(s);
-	if (s->state != ST_XFER)
-		return 1;
+	if (!stream_splice_rsp_body(s, &progress)) {   /* option splice-*: the body's bytes through a pipe */
+		progress |= xfer_rsp_in(s);
+		if (s->state != ST_XFER)
+			return 1;
+		progress |= xfer_rsp_out(s);
+		if (s->state != ST_XFER)
+			return 1;
+	}
 	if (s->rsp.phase == MSG_DONE && !s->cli_out.data && !s->rsp.fwd &&
 	    (s->req.phase == MSG_DONE || !sf(s, SF_CLI_KA)))
 		return txn_end(s);
@@ -376,8 +379,10 @@ int st_tunnel(struct stream *s)
 		if (sf(s, SF_HTTP) || (!rules_has(s->fe, RSI_TCP_RES) && !rules_has(s->be, RSI_TCP_RES)))
 			s->flags |= SF_TCPRES_DONE;
 	}
-	/* client -> server */
-	r = conn_recv(s->cli, G->tune_bufsize);
+	/* option splice-*: through pipes while the buffers are empty */
+	progress = stream_splice_tunnel(s);
+	/* client -> server (unless a pipe still holds bytes of that way) */
+	r = stream_splice_busy(s, 0) ? 0 : conn_recv(s->cli, G->tune_bufsize);
 	if (r > 0)
 		s->bytes_in += (uint64_t)r;
 	s->req.fwd = s->cli->in.data;
@@ -392,10 +397,11 @@ int st_tunnel(struct stream *s)
 			progress = 1;
 		(void)before;
 	}
-	if ((s->cli->flags & (CF_EOF | CF_ERROR)) && !s->cli->in.data && !(sc->flags & CF_SHUTW))
+	if ((s->cli->flags & (CF_EOF | CF_ERROR)) && !s->cli->in.data && !stream_splice_busy(s, 0) &&
+	    !(sc->flags & CF_SHUTW))
 		conn_shutw(sc);
 	/* server -> client */
-	r = conn_recv(sc, G->tune_bufsize);
+	r = stream_splice_busy(s, 1) ? 0 : conn_recv(sc, G->tune_bufsize);
 	s->rsp.fwd = sc->in.data;
 	if (!sf(s, SF_TCPRES_DONE)) {
 		int v = 1;
@@ -424,7 +430,8 @@ int st_tunnel(struct stream *s)
 			progress = 1;
 		}
 	}
-	if ((sc->flags & (CF_EOF | CF_ERROR)) && !sc->in.data && !(s->cli->flags & CF_SHUTW))
+	if ((sc->flags & (CF_EOF | CF_ERROR)) && !sc->in.data && !stream_splice_busy(s, 1) &&
+	    !(s->cli->flags & CF_SHUTW))
 		conn_shutw(s->cli);
 	if ((s->cli->flags & CF_SHUTW) && (sc->flags & CF_SHUTW))
 		goto end;
@@ -451,8 +458,9 @@ int st_tunnel(struct stream *s)
 		set_term(s, 's', 'D');
 		goto end;
 	}
-	/* edge-triggered readiness: after moving bytes, look again (a FIN may
-	 * be queued behind them, and it will not be announced twice) */
+	/* bytes moved: run again. Readiness is edge-triggered: a socket not
+	 * read to EAGAIN gets no new event (a big transfer stalled after two
+	 * buffers), and a FIN queued behind the bytes is not announced twice */
 	return progress;
 end:
 	if (s->status < 0 && !sf(s, SF_HTTP))

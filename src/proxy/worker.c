@@ -438,7 +438,8 @@ static void accept_cb(struct ev_io *io, uint32_t ev)
 {
 	struct lst_ctx *lc = io->ctx;
 	struct bind_conf *b = lc->bind;
-	int budget = 64;
+	/* tune.maxaccept: connections taken per wake-up (-1: as many as come) */
+	int budget = worker.cfg->g.tune_maxaccept > 0 ? worker.cfg->g.tune_maxaccept : 1 << 30;
 
 	(void)ev;
 	while (budget-- > 0 && !worker.stopping) {
@@ -599,6 +600,7 @@ static void *thread_main(void *arg)
 {
 	struct worker_thr *t = arg;
 
+	worker_cpu_map(t->id);   /* cpu-map (src/proxy/cpu_map.c) */
 	this_thr = t;
 	this_loop = &t->loop;
 	ctr_thread_init(t->id);   /* this thread's counter slots */
@@ -618,6 +620,7 @@ int worker_run(struct cfg *cfg)
 
 	worker.cfg = cfg;
 	srv_gone_cb = srv_gone_hook;
+	loop_max_events = cfg->g.tune_maxpollevents;
 	{
 		struct list *pl, *sl;
 		list_for_each(pl, &cfg->proxies) {

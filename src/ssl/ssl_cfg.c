@@ -11,6 +11,7 @@
 #include <openssl/err.h>
 #include <tandem/log.h>
 #include <tandem/xprt_ssl.h>
+#include <tandem/check.h>
 #include "ssl_int.h"
 
 /* Does the kernel offer the "tls" upper layer protocol (kTLS)? */
@@ -74,7 +75,7 @@ static int any_tls(const struct cfg *cfg)
 		list_for_each(l, &px->servers) {
 			const struct server *s = list_entry(l, struct server, link);
 
-			if (s->use_ssl || ssl_srv_check_ssl(s))
+			if (s->use_ssl || ssl_srv_check_ssl(s) || chk_srv_tls_rules(s))
 				return 1;
 		}
 	}
@@ -148,7 +149,7 @@ int ssl_cfg_prepare(struct cfg *cfg, const struct ssl_report *r)
 			struct server *s = list_entry(l, struct server, link);
 			char what[512];
 
-			if (!s->use_ssl && !ssl_srv_check_ssl(s))
+			if (!s->use_ssl && !ssl_srv_check_ssl(s) && !chk_srv_tls_rules(s))
 				continue;
 			m.line = s->line;
 			snprintf(what, sizeof(what), "'server %s/%s'", px->id, s->id);

@@ -8,6 +8,7 @@
  * records on it. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
@@ -44,6 +45,29 @@ struct ssl_st *ssl_check_new(struct server *s, int fd)
 	}
 	ERR_clear_error();
 	return ssl;
+}
+
+int ssl_check_names(struct server *s, struct ssl_st *ssl, const char *sni, const char *alpn)
+{
+	const struct ssl_srv_rt *r = s->ssl_rt;
+	unsigned char *wire = NULL;
+	size_t wl = 0;
+	int ret = 0;
+
+	if (sni && *sni) {
+		SSL_set_tlsext_host_name(ssl, sni);
+		if (r && r->verify == TLS_VFY_REQUIRED && !s->ssl_verifyhost) {
+			SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+			SSL_set1_host(ssl, sni);
+		}
+	}
+	if (alpn && *alpn) {
+		if (ssl_alpn_wire(alpn, &wire, &wl) < 0 || SSL_set_alpn_protos(ssl, wire, (unsigned int)wl) != 0)
+			ret = -1;
+		free(wire);
+	}
+	ERR_clear_error();
+	return ret;
 }
 
 void ssl_check_free(struct ssl_st *ssl)

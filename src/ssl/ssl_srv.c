@@ -23,6 +23,7 @@
 #include <tandem/clock.h>
 #include <tandem/log.h>
 #include <tandem/xprt_ssl.h>
+#include <tandem/check.h>
 #include "ssl_int.h"
 
 int ssl_srv_check_ssl(const struct server *s)
@@ -54,8 +55,8 @@ int ssl_srv_build(struct ssl_cfg_rt *rt, struct server *s, const struct ssl_glob
 	char err[512];
 	char **paths[] = { &s->ssl_ca_file, &s->ssl_crl_file };
 
-	if (!s->use_ssl && !ssl_srv_check_ssl(s))
-		return 0;
+	if (!s->use_ssl && !ssl_srv_check_ssl(s) && !chk_srv_tls_rules(s))
+		return 0;   /* (a `tcp-check connect ssl` needs the context too) */
 	if (!(r = calloc(1, sizeof(*r)))) {
 		ssl_err(m, "out of memory");
 		return -1;

@@ -571,11 +571,16 @@ def test_stats_maxconn(ctx):
     p2.close()
 
 
-def test_expose_fd_refused(ctx):
-    tandem_only("tandem rejects expose-fd; HAProxy needs it for its seamless reloads")
+def test_expose_fd_listeners(ctx):
+    """`expose-fd listeners` is accepted (tandem's master already hands its
+    listening sockets to each new worker, doc/lifecycle.md); any other
+    expose-fd value is refused, as HAProxy does."""
     cfg = config(free_port(), [("s1", 1)], global_extra="stats socket %s expose-fd listeners" % ctx.path("x.sock"))
     rc, out, _ = ctx.check_config(cfg)
-    check(rc != 0 and "expose-fd" in out, "expose-fd listeners refused (rc %s): %s" % (rc, out[-300:]))
+    eq(rc, 0, "expose-fd listeners accepted: %s" % out[-300:])
+    cfg = config(free_port(), [("s1", 1)], global_extra="stats socket %s expose-fd all" % ctx.path("y.sock"))
+    rc, out, _ = ctx.check_config(cfg, name="all")
+    check(rc != 0 and "expose-fd" in out, "expose-fd all refused (rc %s): %s" % (rc, out[-300:]))
 
 
 # ---------------------------------------------------------------- reload ----

@@ -465,11 +465,11 @@ def test_config_keywords(ctx):
         ("server s1 127.0.0.1:1 check inter 0", "invalid value 0 for argument 'inter' of server s1."),
         ("server s1 127.0.0.1:1 init-state sideways", "'init-state' expects one of 'fully-up', 'up', 'down', or 'fully-down' but got 'sideways'."),
         ("server s1 127.0.0.1:1 on-error explode", "'on-error' expects one of 'fastinter', 'fail-check', 'sudden-death' or 'mark-down' but got 'explode'."),
-        ("server s1 127.0.0.1:1 check-send-proxy", "'check-send-proxy' is not supported by tandem"),
+        ("server s1 127.0.0.1:1 check-via-socks4", "'check-via-socks4' is not supported by tandem"),
         ("http-check expect status abc", "invalid status codes 'abc'"),
         ("http-check expect rstring (", "invalid regex '('"),
         ("tcp-check expect binary 4", "invalid hexadecimal string '4'"),
-        ("http-check disable-on-404", "'http-check disable-on-404' is not supported yet."),
+        ("http-check expect status 200 on-success x", "'http-check expect': option 'on-success' is not supported yet."),
         ("max-ejected-percent 101", "'max-ejected-percent' expects an integer between 0 and 100"),
     ]
     for i, (line, msg) in enumerate(bad):

@@ -138,6 +138,8 @@ static void test_lexer(void)
 	CHECK("lex env bare", lex("x \"$TANDEM_T_VAR-z\"", &w, &e) == 0 && !strcmp(w.v[1], "v1 v2-z"));
 	CHECK("lex env unset empty", lex("x \"[${TANDEM_T_UNSET}]\"", &w, &e) == 0 && !strcmp(w.v[1], "[]"));
 	CHECK("lex env default", lex("x \"${TANDEM_T_UNSET-dflt}\"", &w, &e) == 0 && !strcmp(w.v[1], "dflt"));
+	CHECK("lex env split", lex("x \"${TANDEM_T_VAR[*]}\" y", &w, &e) == 0 && w.n == 4 &&
+	      !strcmp(w.v[1], "v1") && !strcmp(w.v[2], "v2") && !strcmp(w.v[3], "y"));
 	CHECK("lex env not unquoted", lex("x $TANDEM_T_VAR", &w, &e) == 0 && !strcmp(w.v[1], "$TANDEM_T_VAR"));
 	CHECK("lex lone dollar", lex("x \"a$ b\"", &w, &e) == 0 && !strcmp(w.v[1], "a$ b"));
 	CHECK("lex unmatched dquote", lex("a \"b", &w, &e) < 0 && !strcmp(e, "unmatched quote"));
@@ -599,9 +601,9 @@ static void test_errors(void)
 		   "errorfile : error opening file '/nonexistent/x.http': No such file or directory");
 	expect_err("httpchk extra arg", "backend b\n option httpchk GET /health HTTP/1.1 x\n", 2,
 		   "'option httpchk' cannot handle unexpected argument 'x' (quote values with spaces).");
-	expect_err("http-check disable-on-404", "backend b\n http-check disable-on-404\n", 2,
-		   "'http-check disable-on-404' is not supported yet.");
-	expect_err("splice", "defaults\n option splice-auto\n", 2, "'option splice-auto' is not supported by tandem.");
+	expect_err("http-check disable-on-404 arg", "backend b\n http-check disable-on-404 x\n", 2,
+		   "'disable-on-404' cannot handle unexpected argument 'x'.");
+	expect_err("splice arg", "defaults\n option splice-auto x\n", 2, "'option splice-auto' cannot handle unexpected argument 'x'.");
 	expect_err("unknown option", "defaults\n option frobnicate\n", 2, "unknown option 'frobnicate'.");
 	expect_err("no prefix", "defaults\n no retries\n", 2,
 		   "'no retries' is not supported: the 'no' prefix only applies to 'option' and 'log'.");
@@ -668,20 +670,20 @@ static void test_errors(void)
 		   "'bind :443' : 'TLSv2' : unknown ssl/tls version.");
 	expect_err("bind transparent", F0 " bind :80 transparent\n", 3,
 		   "'bind' : 'transparent' is not supported by tandem ('freebind' binds an address not configured yet).");
-	expect_err("bind unknown opt", F0 " bind :80 accept-proxy\n", 3,
-		   "'bind' : option 'accept-proxy' is not supported by tandem (supported: name, v4v6, v6only, freebind, "
-		   "backlog, maxconn, and the TLS options of doc/tls.md).");
+	expect_err("bind unknown opt", F0 " bind :80 accept-netscaler-cip 1\n", 3,
+		   "'bind' : option 'accept-netscaler-cip' is not supported by tandem (supported: name, v4v6, v6only, freebind, "
+		   "backlog, maxconn, accept-proxy, and the TLS options of doc/tls.md).");
 	expect_err("bind unix", F0 " bind /run/x.sock\n", 3,
 		   "'bind' : address '/run/x.sock': UNIX, abstract and inherited sockets are not supported.");
-	expect_err("bind range", F0 " bind :80-90\n", 3, "'bind' : address ':80-90': port ranges are not supported.");
+	expect_err("bind range", F0 " bind :90-80\n", 3, "'bind' : invalid port range in ':90-80'.");
 	expect_err("bind dup", F0 "frontend g\n bind 127.0.0.1:18100\n", 4,
 		   "frontend 'g': cannot bind '127.0.0.1:18100': address already bound by frontend 'f' at ");
 	expect_err("bind dup same line", "frontend g\n bind 127.0.0.1:18101,127.0.0.1:18101\n", 2,
 		   "frontend 'g': cannot bind '127.0.0.1:18101': address already bound by frontend 'g' at ");
 
 	/* servers */
-	expect_err("server no port", "backend b\n server s1 127.0.0.1\n", 2,
-		   "'server s1': missing port number in '127.0.0.1' (tandem requires an explicit server port).");
+	expect_err("server bad port offset", "backend b\n server s1 127.0.0.1:+x\n", 2,
+		   "'server s1': invalid port offset '+x' in '127.0.0.1:+x'.");
 	expect_err("server inter 0", "backend b\n server s1 127.0.0.1:80 check inter 0\n", 2,
 		   "invalid value 0 for argument 'inter' of server s1.");
 	expect_err("server rise 0", "backend b\n default-server rise 0\n", 2, "'rise' has to be > 0 (got '0').");
@@ -738,9 +740,8 @@ static void test_errors(void)
 		   "http mode frontend 'f' cannot use backend 'b' (mode tcp) as its default backend (see 'mode').");
 
 	/* global */
-	expect_err("stats socket", "global\n stats socket /run/haproxy.sock mode 660 level admin expose-fd listeners\n", 2,
-		   "'stats socket' : 'expose-fd listeners' is not supported: tandem's master keeps the listening "
-		   "sockets across reloads itself, no process needs to fetch them.");
+	expect_err("stats socket", "global\n stats socket /run/haproxy.sock mode 660 level admin expose-fd all\n", 2,
+		   "'stats socket' : 'expose-fd' only supports 'listeners' (got 'all').");
 	expect_err("ssl global", "global\n ssl-default-bind-options no-tlsv10 bogus\n", 2,
 		   "unknown option 'bogus' on global statement 'ssl-default-bind-options'.");
 	expect_err("tune.ssl", "global\n tune.ssl.default-dh-param x\n", 2, "'tune.ssl.default-dh-param' expects an integer >= 1024.");

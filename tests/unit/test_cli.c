@@ -178,7 +178,7 @@ static void test_config(void)
 	cfg_free(c);
 
 	static const struct { const char *line, *want; } bad[] = {
-		{ "stats socket /tmp/x.sock expose-fd listeners", "expose-fd listeners' is not supported" },
+		{ "stats socket /tmp/x.sock expose-fd all", "'expose-fd' only supports 'listeners'" },
 		{ "stats socket /tmp/x.sock level root", "'level' only supports" },
 		{ "stats socket /tmp/x.sock mode 999", "'mode' expects an octal" },
 		{ "stats socket /tmp/x.sock accept-proxy", "keyword 'accept-proxy' is not supported" },
@@ -400,7 +400,7 @@ static void test_set_server(struct cfg *c)
 	      srv_admin_mode(a) == SRV_ADMIN_DRAIN && !srv_usable(a));
 	CHECK("state maint", !strcmp(run(c, CLI_LVL_ADMIN, "set server app/a state maint"), "\n") &&
 	      srv_admin_mode(a) == SRV_ADMIN_MAINT);
-	CHECK("show stat: MAINT", strstr(run(c, CLI_LVL_USER, "show stat"), "\napp,a,,,0,0,,0,0,0,,0,,0,0,0,0,MAINT,"));
+	CHECK("show stat: MAINT", strstr(run(c, CLI_LVL_USER, "show stat"), "\napp,a,0,0,0,0,,0,0,0,,0,,0,0,0,0,MAINT,"));
 	CHECK("show servers state: admin 0x01", strstr(run(c, CLI_LVL_USER, "show servers state app"), "\n2 app 1 a 127.0.0.1 2 1 "));
 	CHECK("state ready", !strcmp(run(c, CLI_LVL_ADMIN, "set server app/a state ready"), "\n") &&
 	      srv_admin_mode(a) == SRV_ADMIN_READY && srv_usable(a));
@@ -498,7 +498,7 @@ static void test_dynamic(struct cfg *c)
 		"'no-check' option is not accepted for dynamic server\n\n"));
 	CHECK("add: bad weight", !strcmp(run(c, CLI_LVL_ADMIN, "add server app/n 127.0.0.1:1 weight 999"),
 		"weight of server n is not within 0 and 256 (got '999').\n\n"));
-	CHECK("add: missing port", strstr(run(c, CLI_LVL_ADMIN, "add server app/n 127.0.0.1"), "missing port") != NULL);
+	CHECK("add: bad port offset", strstr(run(c, CLI_LVL_ADMIN, "add server app/n 127.0.0.1:+x"), "invalid port offset") != NULL);
 	CHECK("add: failures changed nothing", app->nsrv == nsrv && !srv(c, "app", "n"));
 
 	CHECK("add server", !strcmp(run(c, CLI_LVL_ADMIN, "add server app/n 127.0.0.1:18084 weight 4 maxconn 9 backup"),

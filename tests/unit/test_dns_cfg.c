@@ -272,8 +272,8 @@ static void test_server_keywords(void)
 	expect_err("FQDN label too long", RS DEF "backend be\n  server a "
 		   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.test:80 resolvers dns init-addr none\n",
 		   9, "'server a': invalid FQDN ");
-	expect_err("name without port", RS DEF "backend be\n  server a web.test resolvers dns init-addr none\n", 9,
-		   "'server a': missing port number in 'web.test'");
+	expect_err("name without port, checked", RS DEF "backend be\n  server a web.test resolvers dns init-addr none check\n", 9,
+		   "backend 'be': server 'a' has neither service port nor check port.");
 	expect_err("SRV label needs resolvers", RS DEF "backend be\n  server a _http._tcp.web.test\n", 9,
 		   "'server a': '_http._tcp.web.test' is an SRV label: it needs 'resolvers'");
 

@@ -308,6 +308,13 @@ static void test_table(void)
 	CHECK("table: rows well formed", ok);
 }
 
+/* Words a keyword cannot go without (HAProxy refuses `agent-check` without
+ * an agent port), written before it on every line that tries it. */
+static const char *companion(const char *kw)
+{
+	return !strcmp(kw, "agent-check") ? "agent-port 5555 " : "";
+}
+
 /* Good and bad arguments tried with every keyword that takes one (the
  * row's example is tried too). */
 static const char *const candidates[] = {
@@ -374,7 +381,8 @@ static void test_config_and_add_server(void)
 		struct cfg *c;
 		const char *r;
 
-		snprintf(words, sizeof(words), "%s%s%s", k->name, k->nval ? " " : "", k->nval && k->example ? k->example : "");
+		snprintf(words, sizeof(words), "%s%s%s%s", companion(k->name), k->name, k->nval ? " " : "",
+			 k->nval && k->example ? k->example : "");
 		if (!k->parse) {
 			CHECKF(!compare(words, cbase, dbase, why, sizeof(why)), "'%s' refused alike by the config and add server %s",
 			       k->name, why);
@@ -427,11 +435,11 @@ static void test_default_server(void)
 
 		if (!k->parse || (k->flags & SRV_KW_NODEF))
 			continue;
-		snprintf(text, sizeof(text), BASE "  default-server %s %s %s\n  server n " ADDR "\n", k->name,
-			 k->nval ? k->example : "", k->needs ? k->needs : "");
+		snprintf(text, sizeof(text), BASE "  default-server %s%s %s %s\n  server n " ADDR "\n", companion(k->name),
+			 k->name, k->nval ? k->example : "", k->needs ? k->needs : "");
 		a = load(text, tmp, sizeof(tmp));
-		snprintf(text, sizeof(text), BASE "  server n " ADDR " %s %s %s\n", k->name, k->nval ? k->example : "",
-			 k->needs ? k->needs : "");
+		snprintf(text, sizeof(text), BASE "  server n " ADDR " %s%s %s %s\n", companion(k->name), k->name,
+			 k->nval ? k->example : "", k->needs ? k->needs : "");
 		b = load(text, tmp, sizeof(tmp));
 		if (srv(a, "n") && srv(b, "n"))
 			d = settings_diff(srv(a, "n"), srv(b, "n"));
