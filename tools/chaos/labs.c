@@ -7,9 +7,9 @@
 #include <string.h>
 #include "playbook.h"
 
-extern const struct playbook pb_seeds, pb_000, pb_002;
+extern const struct playbook pb_seeds, pb_000, pb_002, pb_003;
 
-static const struct playbook *const all[] = { &pb_seeds, &pb_000, &pb_002 };
+static const struct playbook *const all[] = { &pb_seeds, &pb_000, &pb_002, &pb_003 };
 #define NPB (sizeof(all) / sizeof(all[0]))
 
 const struct playbook *playbook_find(const char *name)
