@@ -19,10 +19,11 @@ printed as "INFO measure NAME VALUE" and kept in tests/out/netns-lab003.json
 import os
 import re
 import signal
+import subprocess
 import time
 
-from lab import LabError, wait_for
-from lab003 import (ADVERT_MS, BALANCERS, NGINX, PRIO, VIP, Lab003, Load, master_down_ms, skew_ms)
+from lab import LabError, sweep_stale, wait_for
+from lab003 import (ADVERT_MS, BALANCERS, NGINX, PRIO, ROOT, VIP, Lab003, Load, bin_path, master_down_ms, skew_ms)
 
 MEASURES = {}
 LOST_MAX = 2            # the lab: 0-2 requests lost when the master dies
@@ -347,3 +348,50 @@ def test_variant_keepalived(env):
     mv.move("variant_kill9_tandem", lambda: l3.stop_balancer("haproxy1", signal.SIGKILL), "haproxy2",
             VIP_MOVE_MAX_MS)
     mv.judge()
+
+
+def test_demo(env):
+    """`make demo LAB=003` as root: tools/demo.sh runs the lab in namespaces
+    (tests/netns/lab003.py demo), prints playbook-netns.txt with every name
+    and address filled in, follows the VIP, obeys the lab's steps typed on
+    its input ("stop haproxy1": the VIP moves to haproxy2), and on Ctrl-C
+    (SIGINT) stops every process and removes every namespace and its
+    directory."""
+    bindir = os.path.dirname(bin_path("tandem"))
+    out = os.path.join(env.workdir, "demo.out")
+    with open(out, "w") as f:
+        p = subprocess.Popen(["bash", os.path.join(ROOT, "tools", "demo.sh")], stdin=subprocess.PIPE, stdout=f,
+                             stderr=subprocess.STDOUT, env=dict(os.environ, LAB="003", BIN=bindir))
+
+    def text():
+        with open(out, errors="replace") as f:
+            return f.read()
+    try:
+        m = wait_for(lambda: re.search(r"^files, logs and sockets in (\S+) ", text(), re.M) or p.poll() is not None,
+                     30, "the demo to start")
+        check(p.poll() is None, "the demo exited:\n%s" % text()[-3000:])
+        work = m.group(1)
+        check("${" not in text(), "every variable of playbook-netns.txt filled in:\n%s" % text()[:4000])
+        ns = re.search(r"client\s+172\.20\.0\.50\s+(\S+)", text()).group(1)
+        tag = ns.rsplit("-", 1)[0]
+        r = subprocess.run(["ip", "netns", "exec", ns, "curl", "-s", "-m", "3", "http://%s/" % VIP],
+                           stdout=subprocess.PIPE, text=True, timeout=10)
+        check(r.stdout.startswith("NODE_nginx"), "the VIP answers from the client namespace: %r" % r.stdout)
+        wait_for(lambda: "vip: %s held by haproxy1" % VIP in text(), 10, "the demo to report the VIP on haproxy1")
+        p.stdin.write(b"stop haproxy1\n")
+        p.stdin.flush()
+        wait_for(lambda: "vip: %s held by haproxy2" % VIP in text(), 10, "the VIP on haproxy2 after `stop haproxy1`")
+        check(re.search(r"^haproxy1: .*\(VI_1\) sent 0 priority", text(), re.M), "haproxy1's event lines followed")
+        os.kill(p.pid, signal.SIGINT)
+        eq_rc = p.wait(30)
+        check(eq_rc == 0, "demo exit status %s:\n%s" % (eq_rc, text()[-2000:]))
+        left = [n for n in subprocess.run(["ip", "netns", "list"], stdout=subprocess.PIPE, text=True).stdout.split()
+                if n.startswith(tag)]
+        check(not left, "namespaces left: %s" % left)
+        check(not os.path.exists(work), "the demo's directory %s removed" % work)
+        check("stopping lab 003" in text(), "says it stops")
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait(10)
+            sweep_stale()
