@@ -668,8 +668,9 @@ def demo_main(argv):
     if not os.access(bin_path("tandem"), os.X_OK):
         missing.append(bin_path("tandem"))
     if missing:
-        print("lab003: missing %s (tools/deps.sh netns installs them; make builds tandem)" % ", ".join(missing),
-              file=sys.stderr)
+        print("lab003: missing %s (tools/deps.sh netns installs ip, dnsmasq, nginx and curl; the keepalived "
+              "variant also needs haproxy and keepalived, which tools/deps.sh test installs; make builds tandem)"
+              % ", ".join(missing), file=sys.stderr)
         return 1
 
     def on_term(signum, _frame):

@@ -130,10 +130,10 @@ def test_vip_failover(env):
         check("changed its IP from (none) to 172.20.0.11 by docker/dns2" in l3.procs[b].log(),
               "init-addr libc,none then the lab's dns2 on %s:\n%s" % (b, l3.procs[b].log()[-1500:]))
     ld = Load(l3.lab, 40)
-    time.sleep(1.5)
+    time.sleep(2.0)
     sh = shares(ld.snapshot())
     measure("healthy_share_min", min(sh.values()), "%")
-    check(all(28 <= v <= 39 for v in sh.values()), "~33%% each through the VIP: %s" % sh)
+    check(all(25 <= v <= 42 for v in sh.values()), "~33%% each through the VIP: %s" % sh)
 
     mv = Moves(l3, ld)
     skew2 = skew_ms(PRIO["haproxy2"])
@@ -322,7 +322,8 @@ def test_exercises_priority_state_auth(env):
     d1 = int(l3.vrrp("haproxy1", "dropped_auth_password") or 0)
     d2 = int(l3.vrrp("haproxy2", "dropped_auth_password") or 0)
     check(d1 > 0 and d2 > 0, "each drops the other's adverts (auth_password): %d, %d" % (d1, d2))
-    check(re.search(r"auth", l3.procs["haproxy2"].log()), "the password mismatch is logged")
+    check("(VI_1) dropped a VRRP packet from 172.20.0.21: auth_password: wrong password" in l3.procs["haproxy2"].log(),
+          "haproxy2 logs haproxy1's adverts dropped for their password:\n%s" % l3.procs["haproxy2"].log()[-2000:])
 
 
 def test_variant_keepalived(env):
