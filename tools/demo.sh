@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tools/demo.sh -- `make demo`: three demo nodes behind tandem, in the foreground until Ctrl-C.
 # `make demo LAB=NNN` (LAB in the environment): a lab of the seeds instead, contrib/labs/NNN/,
-# started, explained and held by `tandem-chaos --demo NNN` (doc/labs.md).
+# started, explained and held by `tandem-chaos --demo NNN` (doc/labs.md); lab 003 in network
+# namespaces (root; `tests/netns/lab003.py demo`), or its Part 1 alone with PART=1.
 #
 # Starts bin/tandem-app nodes A, B and C (ports 9001-9003, or the next free ones), runs bin/tandem
 # with contrib/demo.cfg (ports rewritten to the ones actually used) and prints what to try. On exit,
@@ -21,6 +22,24 @@ if [ -n "${LAB:-}" ]; then
 	if [[ ! $LAB =~ ^[0-9]{3}$ ]] || [ ! -d "contrib/labs/$LAB" ]; then
 		echo "demo: no lab '$LAB' (there are: ${labs:-none}; see doc/labs.md)" >&2
 		exit 2
+	fi
+	# Lab 003 has two balancers sharing a virtual IP: hosts of their own, i.e. network namespaces
+	# the demo creates and removes (tests/netns/lab003.py), which needs root. PART=1 is its first
+	# part alone (one balancer, DNS), on loopback like the other labs.
+	if [ "$LAB" = 003 ] && [ "${PART:-}" != 1 ]; then
+		if [ "$(id -u)" -ne 0 ]; then
+			cat >&2 <<-EOT
+			demo: lab 003 needs root: its Part 2 (two balancers sharing the virtual IP 172.20.0.100
+			demo: with keepalived's VRRP) runs in network namespaces, with a bridge and raw sockets,
+			demo: which only root can create. Run:   sudo make demo LAB=003
+			demo: Part 1 alone (one balancer over three nginx found by DNS) needs no root:
+			demo:                                      make demo LAB=003 PART=1
+			EOT
+			exit 1
+		fi
+		[ -x "$BIN/tandem" ] || { echo "demo: $BIN/tandem is missing; run make first" >&2; exit 1; }
+		sh tools/deps.sh demo netns
+		TANDEM_BIN_DIR=$BIN exec python3 tests/netns/lab003.py demo
 	fi
 	[ -x "$BIN/tandem-chaos" ] || { echo "demo: $BIN/tandem-chaos is missing; run make first" >&2; exit 1; }
 	sh tools/deps.sh demo lab

@@ -18,7 +18,9 @@
 # the protocol health checks are tested against);
 # bench = build + wrk haproxy nginx python3 curl openssl valgrind (callgrind: instructions per
 # request) strace (system calls per request); demo = build + curl;
-# lab = demo + redis-server socat (`make demo LAB=NNN`: Redis of the labs, `show stat` commands).
+# lab = demo + redis-server socat dnsmasq (`make demo LAB=NNN`: Redis of the labs, `show stat`
+# commands, lab 003's DNS server); netns = demo + iproute2 python3 nginx dnsmasq socat (lab 003 in
+# network namespaces: `make demo LAB=003` as root).
 # Packages installed only as tools (haproxy, nginx, keepalived, bird2, prometheus) are not started:
 # a temporary policy-rc.d tells the package scripts to leave their services alone, as in container
 # images.
@@ -90,15 +92,19 @@ use_bench() {
 	need_cmd valgrind valgrind; need_cmd strace strace
 }
 use_demo() { use_build; need_cmd curl curl; }
-use_lab() { use_demo; need_cmd redis-server redis-server; need_cmd socat socat; }
+use_lab() { use_demo; need_cmd redis-server redis-server; need_cmd socat socat; need_cmd dnsmasq dnsmasq-base; }
+use_netns() {
+	use_demo; need_cmd ip iproute2; need_cmd python3 python3; need_cmd nginx nginx
+	need_cmd dnsmasq dnsmasq-base; need_cmd socat socat
+}
 
 # nginx and haproxy install to /usr/sbin, which a non-root PATH may lack.
 PATH="$PATH:/usr/sbin:/sbin"
 [ $# -gt 0 ] || set -- build
 for use in "$@"; do
 	case "$use" in
-	build | test | bench | demo | lab) "use_$use" ;;
-	*) echo "usage: $0 [build|test|bench|demo|lab]..." >&2; exit 2 ;;
+	build | test | bench | demo | lab | netns) "use_$use" ;;
+	*) echo "usage: $0 [build|test|bench|demo|lab|netns]..." >&2; exit 2 ;;
 	esac
 done
 [ -n "$missing" ] || exit 0

@@ -1,9 +1,11 @@
 """The labs of the seeds, runnable (doc/labs.md): each lab's playbook run by
 tandem-chaos against its topology (tandem on contrib/labs/NNN/tandem.cfg,
-tandem-app nodes, Redis where the lab has a dependency), checking the lab's
-own expected numbers; `tandem-chaos --demo` (what `make demo LAB=NNN` runs)
-starting a lab, printing its playbook and obeying typed actions; a single
-run on a lab; tools/demo.sh refusing an unknown lab."""
+tandem-app nodes, Redis or dnsmasq where the lab has a dependency), checking
+the lab's own expected numbers; `tandem-chaos --demo` (what `make demo
+LAB=NNN` runs) starting a lab, printing its playbook and obeying typed
+actions; a single run on a lab; tools/demo.sh refusing an unknown lab, and
+refusing lab 003 (network namespaces) without root. Lab 003's Part 2 is
+tested in tests/netns/test_lab003.py."""
 import json
 import os
 import re
@@ -120,6 +122,28 @@ def test_playbook_004(ctx):
     check(_value(sc["lesson"], "api-1 back in the pool") >= 0, "api-1 comes back once its memory is freed")
 
 
+@serial
+@timeout(240)
+def test_playbook_003(ctx):
+    """Lab 003, Part 1 (HAProxy over three nginx found by DNS, `init-addr
+    libc,none`, dnsmasq): ~33% each, the servers' addresses from DNS; nginx1
+    then nginx2 stopped and both back 5 s apart with > 99% success (none
+    lost); nginx1 back with a new IP and found again within ~1 s (the lab:
+    10-15 s); the DNS server gone: nothing for 10 s (hold timeout), then
+    MAINT (resolution), and back at its first answer."""
+    sc = _playbook(ctx, "003", 230)
+    eq(sorted(sc), ["dns-down", "failover", "readdress", "roundrobin"], "scenarios")
+    for n in ("nginx1", "nginx2", "nginx3"):
+        v = _value(sc["roundrobin"], "%s's share (~33%% each)" % n)
+        check(28 <= v <= 38, "%s %.1f%% when healthy" % (n, v))
+    check(_value(sc["failover"], "success rate") > 99, "> 99% success during the backend failures")
+    eq(_value(sc["failover"], "nginx3's share while nginx1 and nginx2 are dead"), 100, "nginx3 alone")
+    check(0 <= _value(sc["readdress"], "first answer from nginx1 at its new address") <= 2000,
+          "found again within 1-2 s")
+    eq(_value(sc["readdress"], "`show servers state` gives nginx1 its new address"), 1, "the new address")
+    check(10000 <= _value(sc["dns-down"], "nginx1 in MAINT (resolution) after") <= 13300, "hold timeout 10s")
+
+
 def _read_until(proc, pattern, secs, what):
     """Wait until stdout of <proc> matches <pattern>; returns the match."""
     def look():
@@ -170,13 +194,72 @@ def test_demo_000(ctx):
     check(not os.path.exists(os.path.join(ctx.tmpdir, workdirs[0])), "lab directory removed")
 
 
+@timeout(60)
+def test_demo_003(ctx):
+    """tandem-chaos --demo 003 (`make demo LAB=003 PART=1`): dnsmasq, three
+    nodes on loopback addresses of their own, tandem finding them by DNS;
+    "move nginx1" typed on its input starts nginx1 on a new address and tells
+    the DNS server, and tandem follows ("changed its IP"); "quit" stops every
+    process."""
+    tandem_only("the demo drives tandem")
+    app_only()
+    p = Proc("demo", [CHAOS, "--demo", "003", "--workdir", ctx.tmpdir], ctx.tmpdir, stdin=subprocess.PIPE)
+    ctx.procs.append(p)
+    m = _read_until(p, r"^processes: (.*)$", 30, "the demo to start")
+    pids = [int(x) for x in re.findall(r"pid (\d+)", m.group(1))]
+    eq(len(pids), 5, "dns, nginx1, nginx2, nginx3 and tandem started: %r" % m.group(1))
+    check("nginx1 pid %d (127.0.0.11:" % pids[1] in m.group(1), "nginx1 on its own address: %r" % m.group(1))
+    check("${" not in p.out(), "every variable of playbook.txt filled in:\n" + p.out()[:3000])
+    fe = int(re.search(r"tandem \(HAProxy's place\) http://127\.0\.0\.1:(\d+)/", p.out()).group(1))
+    got = set()
+    for _ in range(6):
+        r = http(fe, "GET", "/")
+        eq(r.status, 200, "through the demo's tandem")
+        got.add(r.body.decode().strip())
+    eq(got, {"NODE_nginx1", "NODE_nginx2", "NODE_nginx3"}, "round robin over the three")
+
+    def say(line):
+        p.p.stdin.write(line.encode() + b"\n")
+        p.p.stdin.flush()
+    say("kill nginx1")
+    _read_until(p, r"^chaos: kill nginx1: done$", 10, "kill nginx1 done")
+    say("move nginx1")
+    _read_until(p, r"^chaos: move nginx1: done$", 10, "move nginx1 done")
+    _read_until(p, r"^tandem: .*nginx_backend/nginx1 changed its IP from 127\.0\.0\.11 to 127\.0\.1\.11 by "
+                r"docker/dns1", 10, "tandem to follow nginx1's new address")
+    poll_until(lambda: "NODE_nginx1" in [http(fe, "GET", "/").body.decode().strip() for _ in range(3)], 10,
+               "nginx1 to answer through tandem again")
+    say("quit")
+    eq(p.wait(20), 0, "demo exit status (output %s)" % p.tail())
+    for pid in pids:
+        check(not os.path.exists("/proc/%d" % pid) or
+              open("/proc/%d/stat" % pid).read().split(")")[1].split()[0] == "Z",
+              "process %d stopped" % pid)
+
+
+def test_demo_sh_lab003_needs_root(ctx):
+    """`make demo LAB=003` without root: tools/demo.sh says that Part 2 needs
+    network namespaces (root), how to run it, and that PART=1 runs without
+    root; it creates nothing and exits 1. (As root, the test drops to
+    nobody; tests/netns/test_lab003.py runs the demo as root.)"""
+    argv = ["bash", os.path.join(ROOT, "tools", "demo.sh")]
+    if os.geteuid() == 0:
+        check(os.access("/usr/bin/setpriv", os.X_OK), "setpriv (util-linux) to run the demo as nobody")
+        argv = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + argv
+    p = ctx.spawn("demo-sh", argv, env={"LAB": "003", "BIN": BIN_DIR})
+    eq(p.wait(30), 1, "exit status (output %s)" % p.tail())
+    check(re.search(r"lab 003 needs root.*network namespaces.*sudo make demo LAB=003.*make demo LAB=003 PART=1",
+                    p.err(), re.S), "message: %r" % p.err())
+    eq(p.out(), "", "nothing started")
+
+
 def test_demo_sh_refuses_unknown_lab(ctx):
     """`make demo LAB=999` (tools/demo.sh with LAB set) names the labs there
     are and starts nothing."""
     p = ctx.spawn("demo-sh", ["bash", os.path.join(ROOT, "tools", "demo.sh")],
                   env={"LAB": "999", "BIN": BIN_DIR})
     eq(p.wait(30), 2, "exit status (output %s)" % p.tail())
-    check(re.search(r"no lab '999' \(there are: .*000.*002", p.err()), "message: %r" % p.err())
+    check(re.search(r"no lab '999' \(there are: .*000.*002.*003", p.err()), "message: %r" % p.err())
 
 
 @timeout(60)

@@ -95,11 +95,11 @@ class Lab:
     def ns(self, node):
         return self.nodes[node]
 
-    def add_node(self, node, host):
-        """Namespace <node> with eth0 = 192.0.2.<host>/24 and
-        2001:db8::<host>/64 on the bridge. Duplicate address detection is
-        off, so the IPv6 link-local address (fe80::, from the MAC) is usable
-        as soon as the link is up."""
+    def add_node(self, node, host, net=NET, plen=24):
+        """Namespace <node> with eth0 = 192.0.2.<host>/24 (or <net><host>/<plen>,
+        e.g. a lab's own "172.20.0.", 16) and 2001:db8::<host>/64 on the
+        bridge. Duplicate address detection is off, so the IPv6 link-local
+        address (fe80::, from the MAC) is usable as soon as the link is up."""
         ns = "%s-%s" % (self.tag, node)
         ip("netns", "add", ns)
         self.nodes_created.append(ns)
@@ -113,7 +113,7 @@ class Lab:
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=10)
         if r.returncode != 0:
             raise LabError("cannot turn duplicate address detection off in %s: %s" % (ns, r.stdout.strip()))
-        ip("-n", ns, "addr", "add", "%s%d/24" % (NET, host), "dev", "eth0")
+        ip("-n", ns, "addr", "add", "%s%d/%d" % (net, host, plen), "dev", "eth0")
         ip("-n", ns, "addr", "add", "%s%x/64" % (NET6, host), "dev", "eth0", "nodad")
         ip("-n", ns, "link", "set", "eth0", "up")
         return ns

@@ -128,10 +128,10 @@ static void tick_cb(struct ev_timer *t)
 
 static void help(void)
 {
-	printf("chaos: type an action and a name, applied at once: kill stop cont term restart (nodes and "
-	       "Redis), zombie error500 off, slow MS, stress release (a node's memory, seed 004), drain ready "
-	       "maint, add (a node kept out of the "
-	       "configuration); e.g. 'kill A', 'slow 300 B', 'restart redis-A'. 'quit' or Ctrl-C stops "
+	printf("chaos: type an action and a name, applied at once: kill stop cont term restart (nodes, "
+	       "Redis, DNS), zombie error500 off, slow MS, stress release (a node's memory, seed 004), drain "
+	       "ready maint, add (a node kept out of the configuration), move (a node back on a new address, "
+	       "told to DNS); e.g. 'kill A', 'slow 300 B', 'restart redis-A', 'move nginx1'. 'quit' or Ctrl-C stops "
 	       "everything.\n");
 	fflush(stdout);
 }
@@ -222,8 +222,8 @@ int demo_run(const struct cli *c, struct loop *l)
 		printf(" %s pid %d (:%d);", d->lab.dep[i].name, (int)d->lab.dep[i].pid, d->lab.dep[i].port);
 	for (i = 0; i < d->lab.n; i++)
 		if (!d->lab.node[i].dynamic)
-			printf(" %s pid %d (:%d);", d->lab.node[i].name, (int)d->lab.node[i].pid,
-			       d->lab.node[i].port);
+			printf(" %s pid %d (%s:%d);", d->lab.node[i].name, (int)d->lab.node[i].pid,
+			       d->lab.node[i].addr, d->lab.node[i].port);
 	printf(" tandem pid %d\nlogs and admin socket in %s (removed at the end)\n\n",
 	       (int)d->lab.tandem_pid, d->lab.dir);
 	help();

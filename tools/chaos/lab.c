@@ -2,10 +2,11 @@
  * reap and stop. Children get PR_SET_PDEATHSIG so that a crashed chaos does
  * not leave a lab running; everything else is stopped by PID.
  *
- * Start order: dependencies (Redis, answering PING), nodes (answering
- * /health), tandem (its stats page and its frontend answering), then every
- * server of the configuration UP in tandem's stats. Any failure stops what
- * was started and says which process and why (the first lines of its log). */
+ * Start order: dependencies (Redis answering PING, dnsmasq answering a
+ * query), nodes (answering /health), tandem (its stats page and its frontend
+ * answering), then every server of the configuration UP in tandem's stats.
+ * Any failure stops what was started and says which process and why (the
+ * first lines of its log). */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -22,6 +23,7 @@
 #include <netinet/in.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <tandem/clock.h>
@@ -99,15 +101,26 @@ static int split_args(char *s, char **argv, int n)
 	return n;
 }
 
+/* The node's own address (for /health, /admin/fault, the load's --node). */
+static void node_target(struct node *n)
+{
+	struct sockaddr_in *a4 = (struct sockaddr_in *)&n->direct.ss;
+
+	target_local(&n->direct, n->port, "/");
+	if (n->addr[0] && inet_pton(AF_INET, n->addr, &a4->sin_addr) == 1)
+		snprintf(n->direct.hostport, sizeof(n->direct.hostport), "%s:%d", n->addr, n->port);
+	n->has_direct = 1;
+}
+
 static pid_t spawn_node(struct lab *lab, int i)
 {
 	struct node *n = &lab->node[i];
-	char listen[32], drain[16], log[PATH_MAX], args[sizeof(n->args)];
+	char listen[40], drain[16], log[PATH_MAX], args[sizeof(n->args)];
 	char *argv[MAX_ARGV] = { (char *)lab->o.app_bin, "--name", n->name, "--listen", listen,
 				 "--drain-ms", drain };
 	int k = 7;
 
-	snprintf(listen, sizeof(listen), "127.0.0.1:%d", n->port);
+	snprintf(listen, sizeof(listen), "%s:%d", n->addr[0] ? n->addr : "127.0.0.1", n->port);
 	snprintf(drain, sizeof(drain), "%u", lab->o.drain_ms);
 	/* a generated lab's nodes log nothing (load tests); a defined lab's keep
 	 * their JSON access log in the demo, where someone reads it */
@@ -121,16 +134,66 @@ static pid_t spawn_node(struct lab *lab, int i)
 	return n->pid;
 }
 
+static const char *dnsmasq_bin(const struct lab *lab)
+{
+	if (lab->o.dnsmasq_bin)
+		return lab->o.dnsmasq_bin;
+	/* /usr/sbin is often missing from a user's PATH */
+	return access("/usr/sbin/dnsmasq", X_OK) == 0 ? "/usr/sbin/dnsmasq" : "dnsmasq";
+}
+
+static void hosts_path(const struct lab *lab, const struct dep *d, char *out, size_t len)
+{
+	snprintf(out, len, "%s/%s.hosts", lab->dir, d->name);
+}
+
+/* The names a DNS dependency answers: each node's name with its address
+ * (dynamic nodes once they were added). Written whole, then renamed, so
+ * that dnsmasq never reads half a file. 0 or -1. */
+static int write_hosts(const struct lab *lab, const struct dep *d)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	FILE *f;
+	int i;
+
+	hosts_path(lab, d, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	if (!(f = fopen(tmp, "w")))
+		return -1;
+	for (i = 0; i < lab->n; i++)
+		if (!lab->node[i].dynamic || lab->node[i].pid > 0)
+			fprintf(f, "%s %s\n", lab->node[i].addr[0] ? lab->node[i].addr : "127.0.0.1",
+				lab->node[i].name);
+	if (fclose(f) != 0 || chmod(tmp, 0644) < 0 || rename(tmp, path) < 0)
+		return -1;
+	return 0;
+}
+
 static pid_t spawn_dep(struct lab *lab, int i)
 {
 	struct dep *d = &lab->dep[i];
-	char port[16], log[PATH_MAX];
-	char *argv[] = { (char *)lab->o.redis_bin, "--port", port, "--bind", "127.0.0.1", "--save", "",
-			 "--appendonly", "no", "--dir", lab->dir, "--daemonize", "no", NULL };
+	char port[16], log[PATH_MAX], portopt[32], hosts[PATH_MAX + 16];
+	char *redis[] = { (char *)lab->o.redis_bin, "--port", port, "--bind", "127.0.0.1", "--save", "",
+			  "--appendonly", "no", "--dir", lab->dir, "--daemonize", "no", NULL };
+	/* only the lab's names, only on loopback; no upstream, no system
+	 * files; a name it does not have is an answer (NXDOMAIN), not a
+	 * forwarded query (--local=// covers the names without a dot) */
+	char *dnsmasq[] = { (char *)dnsmasq_bin(lab), "--no-daemon", portopt, "--listen-address=127.0.0.1",
+			    "--bind-interfaces", "--no-resolv", "--no-hosts", "--no-poll", "--conf-file=/dev/null",
+			    "--pid-file=", "--local=//", hosts, "--log-facility=-", NULL };
 
 	snprintf(port, sizeof(port), "%d", d->port);
 	snprintf(log, sizeof(log), "%s/%s.log", lab->dir, d->name);
-	d->pid = spawn(argv, log, NULL, 1);
+	if (d->kind == DEP_DNS) {
+		snprintf(portopt, sizeof(portopt), "--port=%d", d->port);
+		memcpy(hosts, "--addn-hosts=", 13);
+		hosts_path(lab, d, hosts + 13, sizeof(hosts) - 13);
+		if (write_hosts(lab, d) < 0)
+			return -1;
+		d->pid = spawn(dnsmasq, log, NULL, 1);
+	} else {
+		d->pid = spawn(redis, log, NULL, 1);
+	}
 	return d->pid;
 }
 
@@ -225,6 +288,52 @@ static int redis_pong(int port)
 	}
 	close(fd);
 	return ok;
+}
+
+/* Does a DNS server on 127.0.0.1:<port> answer a query for <name> (any
+ * answer) now? (blocking, bounded by a short timeout: set-up only) */
+static int dns_answers(int port, const char *name)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	struct timeval tv = { 0, 300000 };
+	unsigned char q[300], r[512];
+	const char *p = name;
+	size_t o = 12;
+	int fd, ok = 0;
+
+	memset(q, 0, 12);
+	q[0] = 0x7a, q[1] = 0x03;       /* id */
+	q[2] = 0x01;                    /* recursion desired */
+	q[5] = 1;                       /* one question */
+	while (*p && o + 70 < sizeof(q)) {
+		size_t l = strcspn(p, ".");
+		if (l == 0 || l > 63)
+			return 0;
+		q[o++] = (unsigned char)l;
+		memcpy(q + o, p, l);
+		o += l;
+		p += l + (p[l] == '.');
+	}
+	q[o++] = 0;
+	q[o++] = 0, q[o++] = 1;         /* A */
+	q[o++] = 0, q[o++] = 1;         /* IN */
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return 0;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (sendto(fd, q, o, 0, (struct sockaddr *)&a, sizeof(a)) == (ssize_t)o &&
+	    recv(fd, r, sizeof(r), 0) >= 12 && r[0] == q[0] && r[1] == q[1])
+		ok = 1;
+	close(fd);
+	return ok;
+}
+
+/* Is dependency <d> ready to serve? */
+static int dep_ready(const struct lab *lab, const struct dep *d)
+{
+	if (d->kind == DEP_DNS)
+		return dns_answers(d->port, lab->n ? lab->node[0].name : "probe");
+	return redis_pong(d->port);
 }
 
 /* ---- variables ---- */
@@ -369,22 +478,27 @@ static int start_deps(struct lab *lab)
 
 	for (i = 0; i < lab->ndep; i++)
 		if (spawn_dep(lab, i) < 0) {
-			snprintf(lab->err, sizeof(lab->err), "fork: %s", strerror(errno));
+			snprintf(lab->err, sizeof(lab->err), "cannot start %s: %s", lab->dep[i].name, strerror(errno));
 			return -1;
 		}
 	for (i = 0; i < lab->ndep; i++) {
 		struct dep *d = &lab->dep[i];
 		end = clock_mono_us() + 5000000;
-		while (!redis_pong(d->port) && clock_mono_us() < end && !chaos_interrupted &&
+		while (!dep_ready(lab, d) && clock_mono_us() < end && !chaos_interrupted &&
 		       waitpid(d->pid, &st, WNOHANG) != d->pid)
 			nap_ms(20);
-		if (!redis_pong(d->port)) {
+		if (!dep_ready(lab, d)) {
 			char log[PATH_MAX], tail[300];
 			snprintf(log, sizeof(log), "%s/%s.log", lab->dir, d->name);
 			log_head(log, tail, sizeof(tail));
-			snprintf(lab->err, sizeof(lab->err), "%s (%.60s) did not answer PING on port %d within 5 s"
-				 " (is redis-server installed? tools/deps.sh lab): %.300s", d->name,
-				 lab->o.redis_bin, d->port, tail);
+			if (d->kind == DEP_DNS)
+				snprintf(lab->err, sizeof(lab->err), "%s (%.60s) did not answer a DNS query on port %d "
+					 "within 5 s (is dnsmasq installed? tools/deps.sh lab): %.300s", d->name,
+					 dnsmasq_bin(lab), d->port, tail);
+			else
+				snprintf(lab->err, sizeof(lab->err), "%s (%.60s) did not answer PING on port %d within "
+					 "5 s (is redis-server installed? tools/deps.sh lab): %.300s", d->name,
+					 lab->o.redis_bin, d->port, tail);
 			return -1;
 		}
 	}
@@ -409,8 +523,8 @@ static int start_nodes(struct lab *lab, struct loop *l)
 			snprintf(log, sizeof(log), "%s/node-%s.log", lab->dir, n->name);
 			log_head(log, tail, sizeof(tail));
 			snprintf(lab->err, sizeof(lab->err),
-				 "node %s (%.100s) did not answer /health on port %d within 5 s: %.250s",
-				 n->name, lab->o.app_bin, n->port, tail);
+				 "node %s (%.100s) did not answer /health on %s within 5 s: %.250s",
+				 n->name, lab->o.app_bin, n->direct.hostport, tail);
 			return -1;
 		}
 	}
@@ -536,6 +650,10 @@ static int make_dir(struct lab *lab)
 		lab->dir[0] = 0;
 		return -1;
 	}
+	/* dnsmasq started by root reads its hosts file as another user */
+	for (int i = 0; i < lab->ndep; i++)
+		if (lab->dep[i].kind == DEP_DNS)
+			chmod(lab->dir, 0755);
 	return 0;
 }
 
@@ -544,10 +662,8 @@ static int lab_bring_up(struct lab *lab, struct loop *l)
 {
 	int i;
 
-	for (i = 0; i < lab->n; i++) {
-		target_local(&lab->node[i].direct, lab->node[i].port, "/");
-		lab->node[i].has_direct = 1;
-	}
+	for (i = 0; i < lab->n; i++)
+		node_target(&lab->node[i]);
 	if (start_deps(lab) < 0 || start_nodes(lab, l) < 0 || start_tandem(lab, l) < 0 ||
 	    wait_servers_up(lab, l) < 0)
 		return -1;
@@ -573,6 +689,7 @@ int lab_start(struct lab *lab, const struct lab_opts *o, struct loop *l)
 	for (i = 0; i < lab->n; i++) {
 		struct node *n = &lab->node[i];
 		snprintf(n->name, sizeof(n->name), "%c", 'A' + i);
+		snprintf(n->addr, sizeof(n->addr), "127.0.0.1");
 		n->weight = o->weights[i];
 		n->exit_status = -1;
 	}
@@ -604,6 +721,7 @@ static void def_layout(struct lab *lab, const struct lab_def *d)
 	for (i = 0; i < MAX_NODES && d->nodes[i].name; i++) {
 		struct node *n = &lab->node[i];
 		snprintf(n->name, sizeof(n->name), "%s", d->nodes[i].name);
+		snprintf(n->addr, sizeof(n->addr), "%s", d->nodes[i].addr ? d->nodes[i].addr : "127.0.0.1");
 		n->dynamic = d->nodes[i].dynamic;
 		n->exit_status = -1;
 		n->has_direct = 1;
@@ -614,6 +732,7 @@ static void def_layout(struct lab *lab, const struct lab_def *d)
 		snprintf(x->name, sizeof(x->name), "%s", d->deps[i].name);
 		x->exit_status = -1;
 		x->subject = -1;
+		x->kind = d->deps[i].kind;
 		for (j = 0; d->deps[i].subject && j < lab->n; j++)
 			if (!strcmp(lab->node[j].name, d->deps[i].subject))
 				x->subject = j;
@@ -674,6 +793,8 @@ int lab_start_def(struct lab *lab, const struct lab_def *d, const struct lab_opt
 	for (i = 0; i < lab->n; i++) {
 		lab_var_name("PORT_", lab->node[i].name, name, sizeof(name));
 		lab_set_var(lab, name, "%d", lab->node[i].port);
+		lab_var_name("ADDR_", lab->node[i].name, name, sizeof(name));
+		lab_set_var(lab, name, "%s", lab->node[i].addr);
 	}
 	for (i = 0; i < lab->ndep; i++) {
 		lab_var_name("PORT_", lab->dep[i].name, name, sizeof(name));
@@ -923,6 +1044,62 @@ int lab_restart_dep(struct lab *lab, int i, char *err, size_t errlen)
 		snprintf(err, errlen, "fork: %s", strerror(errno));
 		d->pid = 0;
 		return -1;
+	}
+	return 0;
+}
+
+int lab_move(struct lab *lab, int i, char *err, size_t errlen)
+{
+	struct node *n = &lab->node[i];
+	struct in_addr a;
+	uint32_t h;
+	int k;
+
+	if (!lab->managed) {
+		snprintf(err, errlen, "move needs a lab (--lab): chaos does not know how %s was started", n->name);
+		return -1;
+	}
+	for (k = 0; k < lab->ndep && lab->dep[k].kind != DEP_DNS; k++)
+		;
+	if (k == lab->ndep) {
+		snprintf(err, errlen, "move needs a lab whose servers are found by DNS (lab 003); this one has no "
+			 "DNS server");
+		return -1;
+	}
+	if (inet_pton(AF_INET, n->addr, &a) != 1 || (ntohl(a.s_addr) >> 24) != 127) {
+		snprintf(err, errlen, "node %s has no loopback address of its own to move from", n->name);
+		return -1;
+	}
+	kill_wait(&n->pid, &n->exit_status);
+	/* 127.0.X.Y -> 127.0.X+1.Y (127/8 is all loopback on Linux: no set-up) */
+	h = ntohl(a.s_addr);
+	h = (h & 0xffff00ffu) | ((((h >> 8) & 0xff) + 1) % 256) << 8;
+	a.s_addr = htonl(h);
+	inet_ntop(AF_INET, &a, n->addr, sizeof(n->addr));
+	n->moves++;
+	node_target(n);
+	if (spawn_node(lab, i) < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		n->pid = 0;
+		return -1;
+	}
+	/* the container is up with its new address, then its name says so */
+	for (k = 0; k < lab->ndep; k++) {
+		struct dep *d = &lab->dep[k];
+		if (d->kind != DEP_DNS)
+			continue;
+		if (write_hosts(lab, d) < 0) {
+			snprintf(err, errlen, "cannot rewrite %s's hosts file in %s: %s", d->name, lab->dir,
+				 strerror(errno));
+			return -1;
+		}
+		if (d->pid > 0)
+			kill(d->pid, SIGHUP);
+	}
+	{
+		char name[40];
+		lab_var_name("ADDR_", n->name, name, sizeof(name));
+		lab_set_var(lab, name, "%s", n->addr);
 	}
 	return 0;
 }

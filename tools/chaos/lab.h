@@ -32,6 +32,9 @@ struct node {
 	int           dynamic;     /* not in the configuration: the `add` action starts and adds it */
 	char          args[256];   /* defined labs: extra tandem-app arguments, variables expanded */
 	char          add_args[256]; /* defined labs: keywords of its `add server` line */
+	char          addr[16];    /* the IPv4 address it listens on (127.0.0.1 unless its lab
+	                            * gives it one); `move` changes it */
+	int           moves;       /* times it was moved to another address */
 };
 
 /* A process the nodes depend on (a Redis instance of a defined lab). */
@@ -41,6 +44,7 @@ struct dep {
 	pid_t         pid;
 	int           exit_status;
 	int           subject;     /* the node whose health depends on it alone, -1 if shared */
+	int           kind;        /* enum lab_dep_kind */
 };
 
 /* A variable of a defined lab: PORT_FE, PORT_A, PORT_REDIS_A, LAB_DIR... */
@@ -65,6 +69,7 @@ struct lab_opts {
 	const char *workdir;       /* parent of the work directory (default $TMPDIR or /tmp) */
 	const char *labs_dir;      /* where contrib/labs/NNN/ are (defined labs) */
 	const char *redis_bin;     /* redis-server (found in PATH by default) */
+	const char *dnsmasq_bin;   /* dnsmasq (/usr/sbin/dnsmasq, else found in PATH) */
 	int         nominal_ports; /* defined labs: the lab's own ports when free (the demo) */
 	const char *env;           /* defined labs: one more NAME=VALUE for tandem, or NULL */
 };
@@ -119,6 +124,11 @@ int lab_spawn_node(struct lab *lab, int i, char *err, size_t errlen);
 int lab_find_dep(const struct lab *lab, const char *name);
 int lab_signal_dep(struct lab *lab, int i, int sig, char *err, size_t errlen);
 int lab_restart_dep(struct lab *lab, int i, char *err, size_t errlen);
+/* Start node <i> again on another address (a container restarted with a
+ * new IP): killed if it runs, started on its address with the third byte
+ * moved up (127.0.0.11 -> 127.0.1.11), and every DNS dependency told the
+ * new address. 0 or -1. */
+int lab_move(struct lab *lab, int i, char *err, size_t errlen);
 /* Does <file> in the lab's directory contain <needle>? */
 int lab_log_has(const struct lab *lab, const char *file, const char *needle);
 /* Stop every process chaos started (nodes: SIGINT, tandem: SIGTERM, then

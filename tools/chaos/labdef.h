@@ -10,6 +10,7 @@
  *   PORT_FE, PORT_STATS           the frontend and the stats listener
  *   PORT_<NODE>, PORT_<DEP>       each node and dependency ("redis-A" gives
  *                                 PORT_REDIS_A: upper case, '-' becomes '_')
+ *   ADDR_<NODE>                   a node's address (127.0.0.1 unless it has one)
  *   LAB_DIR                       the lab's work directory (logs, admin socket)
  *   ADMIN_SOCK                    LAB_DIR/admin.sock (tandem.cfg's `stats socket`)
  * and, in playbook.txt only, PID_<NODE>, PID_<DEP>, PID_TANDEM, CHAOS (this
@@ -25,12 +26,21 @@ struct lab_node_def {
 	const char *args;       /* extra tandem-app arguments (variables expanded), or NULL */
 	int         dynamic;    /* not in tandem.cfg: the `add` action starts it and adds it */
 	const char *add_args;   /* keywords of its `add server` line (dynamic nodes) */
+	const char *addr;       /* its own loopback address (a lab whose servers are found by DNS:
+	                         * the `move` action gives it another one), NULL: 127.0.0.1 */
+};
+
+enum lab_dep_kind {
+	DEP_REDIS = 0,          /* redis-server, ready when it answers PING */
+	DEP_DNS,                /* dnsmasq answering each node's name with the node's address
+	                         * (LAB_DIR/NAME.hosts, re-read on SIGHUP), ready when it answers */
 };
 
 struct lab_dep_def {
 	const char *name;       /* e.g. "redis-A" */
 	int         port;       /* nominal port */
 	const char *subject;    /* the node that depends on it alone (fault analysis), NULL if shared */
+	enum lab_dep_kind kind;
 };
 
 struct lab_def {
@@ -44,7 +54,7 @@ struct lab_def {
 	int         fe_port, stats_port;  /* nominal ports */
 	const char *node_args;  /* arguments of every node, or NULL */
 	struct lab_node_def nodes[MAX_NODES];  /* until name == NULL */
-	struct lab_dep_def  deps[MAX_DEPS];    /* until name == NULL (Redis instances) */
+	struct lab_dep_def  deps[MAX_DEPS];    /* until name == NULL (Redis, DNS) */
 };
 
 #endif

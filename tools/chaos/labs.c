@@ -7,9 +7,9 @@
 #include <string.h>
 #include "playbook.h"
 
-extern const struct playbook pb_seeds, pb_000, pb_001, pb_002, pb_004;
+extern const struct playbook pb_seeds, pb_000, pb_001, pb_002, pb_003, pb_004;
 
-static const struct playbook *const all[] = { &pb_seeds, &pb_000, &pb_001, &pb_002, &pb_004 };
+static const struct playbook *const all[] = { &pb_seeds, &pb_000, &pb_001, &pb_002, &pb_003, &pb_004 };
 #define NPB (sizeof(all) / sizeof(all[0]))
 
 const struct playbook *playbook_find(const char *name)

@@ -30,6 +30,7 @@ static void usage(FILE *f)
 "  --workdir DIR          where the labs' directories go (default $TMPDIR or /tmp)\n"
 "  --labs-dir DIR         where contrib/labs/NNN are (default: found from this program's place)\n"
 "  --redis-server PATH    the Redis of the labs that have one (default redis-server in PATH)\n"
+"  --dnsmasq PATH         the DNS server of the labs that have one (default /usr/sbin/dnsmasq)\n"
 "target:\n"
 "  --node NAME=PID:URL    a node's PID (for kill/stop/cont/term) and direct URL\n"
 "                         (for zombie/error500/slow/off), e.g. A=1234:http://127.0.0.1:9001\n"
@@ -45,8 +46,9 @@ static void usage(FILE *f)
 "faults:\n"
 "  --fault TIME:ACTION[:MS]:NODES   e.g. 2s:kill:A, 3s:slow:200:B, 1s:kill:A,B, 2s:drain:A\n"
 "                         actions: kill stop cont term restart zombie error500 slow off\n"
-"                         drain ready maint (runtime API), add (a lab's dynamic node);\n"
-"                         kill stop cont term restart also on a lab's Redis (redis-A)\n"
+"                         drain ready maint (runtime API), add (a lab's dynamic node),\n"
+"                         move (a node back on a new address, told to the lab's DNS: lab 003);\n"
+"                         kill stop cont term restart also on a lab's Redis or DNS (redis-A, dns)\n"
 "  --plan FILE            one fault per line ('#' comments)\n"
 "output:\n"
 "  --json FILE|-  --chart FILE.html  -v (show the per-second table in playbook mode)\n"
@@ -111,7 +113,7 @@ enum {
 	O_LAB = 256, O_URL, O_PLAYBOOK, O_TANDEM, O_APP, O_WEIGHTS, O_EXTRA, O_NOCHECKS, O_INTER,
 	O_FASTINTER, O_FALL, O_RISE, O_RETRIES, O_RETRYON, O_DRAIN, O_KEEP, O_NODE, O_STATS,
 	O_BACKEND, O_CONNS, O_NEWCONN, O_RATE, O_PATH, O_POST, O_DURATION, O_REQTO, O_SLOW,
-	O_FAULT, O_PLAN, O_JSON, O_CHART, O_WORKDIR, O_STAGE, O_ADMIN, O_LABSDIR, O_REDIS, O_DEMO,
+	O_FAULT, O_PLAN, O_JSON, O_CHART, O_WORKDIR, O_STAGE, O_ADMIN, O_LABSDIR, O_REDIS, O_DNSMASQ, O_DEMO,
 };
 
 static const struct option longopts[] = {
@@ -128,6 +130,7 @@ static const struct option longopts[] = {
 	{ "plan", 1, 0, O_PLAN }, { "json", 1, 0, O_JSON }, { "chart", 1, 0, O_CHART },
 	{ "workdir", 1, 0, O_WORKDIR }, { "stage", 1, 0, O_STAGE }, { "admin-socket", 1, 0, O_ADMIN },
 	{ "labs-dir", 1, 0, O_LABSDIR }, { "redis-server", 1, 0, O_REDIS }, { "demo", 1, 0, O_DEMO },
+	{ "dnsmasq", 1, 0, O_DNSMASQ },
 	{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
 };
 
@@ -225,6 +228,7 @@ static int one_opt(struct cli *c, int o, const char *a)
 		break;
 	}
 	case O_REDIS: c->lab.redis_bin = a; break;
+	case O_DNSMASQ: c->lab.dnsmasq_bin = a; break;
 	case O_URL: c->url = a; break;
 	case O_PLAYBOOK: c->playbook = a; break;
 	case O_TANDEM: c->lab.tandem_bin = a; break;

@@ -15,12 +15,12 @@
 
 static const char *const names[FA_MAX] = {
 	"kill", "stop", "cont", "term", "restart", "zombie", "error500", "slow", "off", "stress", "release",
-	"drain", "ready", "maint", "add"
+	"drain", "ready", "maint", "add", "move"
 };
 
 static int is_signal(int a) { return a <= FA_TERM; }
 static int is_mode(int a) { return a >= FA_ZOMBIE && a <= FA_RELEASE; }
-static int is_admin(int a) { return a >= FA_DRAIN; }
+static int is_admin(int a) { return a >= FA_DRAIN && a <= FA_ADD; }
 
 const char *fact_name(enum fact a)
 {
@@ -29,7 +29,8 @@ const char *fact_name(enum fact a)
 
 int fact_is_recovery(enum fact a)
 {
-	return a == FA_CONT || a == FA_OFF || a == FA_RESTART || a == FA_READY || a == FA_ADD || a == FA_RELEASE;
+	return a == FA_CONT || a == FA_OFF || a == FA_RESTART || a == FA_READY || a == FA_ADD || a == FA_RELEASE ||
+	       a == FA_MOVE;
 }
 
 const char *fault_target(const struct plan *p, const struct fault *f)
@@ -86,7 +87,7 @@ int plan_parse(struct plan *p, const struct lab *lab, const char *spec, char *er
 		;
 	if (a == FA_MAX) {
 		snprintf(err, errlen, "fault '%s': unknown action '%s' (kill, stop, cont, term, "
-			 "restart, zombie, error500, slow:MS, off, stress, release, drain, ready, maint, add)", spec, fld[1]);
+			 "restart, zombie, error500, slow:MS, off, stress, release, drain, ready, maint, add, move)", spec, fld[1]);
 		return -1;
 	}
 	if (a == FA_SLOW) {
@@ -132,8 +133,13 @@ int plan_parse(struct plan *p, const struct lab *lab, const char *spec, char *er
 				 spec, names[a], tok, tok);
 			return -1;
 		}
-		if (a == FA_RESTART && !lab->managed) {
-			snprintf(err, errlen, "fault '%s': restart works only in a lab (--lab)", spec);
+		if ((a == FA_RESTART || a == FA_MOVE) && !lab->managed) {
+			snprintf(err, errlen, "fault '%s': %s works only in a lab (--lab)", spec, names[a]);
+			return -1;
+		}
+		if (a == FA_MOVE && d >= 0) {
+			snprintf(err, errlen, "fault '%s': move gives a node a new address; %s is a dependency",
+				 spec, tok);
 			return -1;
 		}
 		if (is_admin(a) && !lab->admin_sock[0]) {
@@ -364,6 +370,9 @@ static void fire(struct ev_timer *t)
 		break;
 	case FA_RESTART:
 		r = lab_restart(lab, f->node, f->msg, sizeof(f->msg));
+		break;
+	case FA_MOVE:
+		r = lab_move(lab, f->node, f->msg, sizeof(f->msg));
 		break;
 	case FA_DRAIN: case FA_READY: case FA_MAINT: case FA_ADD:
 		send_runtime(f);

@@ -30,6 +30,7 @@ enum fact {
 	FA_READY,     /* runtime API: set server B/N state ready */
 	FA_MAINT,     /* runtime API: set server B/N state maint */
 	FA_ADD,       /* lab: start a dynamic node, then `add server` and `enable health` */
+	FA_MOVE,      /* lab with DNS: start the node again on a new address and tell DNS */
 	FA_MAX
 };
 
@@ -72,7 +73,7 @@ void plan_start(struct plan *p, struct lab *lab, uint64_t t0_us);
 void plan_stop(struct plan *p);
 
 const char *fact_name(enum fact a);
-/* cont, off, restart, ready, add: the node is meant to serve again. */
+/* cont, off, restart, ready, add, move: the node is meant to serve again. */
 int fact_is_recovery(enum fact a);
 /* The name of what the fault acts on: a node or a dependency. */
 const char *fault_target(const struct plan *p, const struct fault *f);
