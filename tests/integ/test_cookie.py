@@ -1,5 +1,5 @@
 """Cookie persistence against real backends: insert (indirect, nocache,
-postonly, maxidle), rewrite, prefix, dynamic cookies; a cookie naming a
+postonly, maxidle, maxlife, preserve), rewrite, prefix, dynamic cookies; a cookie naming a
 server that is DOWN or in maintenance, or no server at all (forged), is
 balanced as if absent and gets a new cookie.
 

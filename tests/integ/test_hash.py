@@ -2,7 +2,8 @@
 four servers killed (the keys of the surviving servers do not move, the
 dead one's keys spread over the others, its return brings them back),
 map-based hashing on a header and on a URL parameter (also in a POST
-body), a hash of a sample expression, and random(N).
+body), a hash of a sample expression, random(N), `uri` with len, depth
+and path-only, and rdp-cookie over real RDP connection requests.
 
 Each test also runs against Debian's HAProxy 2.6 (PROXY=haproxy): the same
 properties hold, whatever server each key lands on (the two place servers
