@@ -408,11 +408,8 @@ static int buffering_request(struct stream *s)
 {
 	if (!((s->fe->options | s->be->options) & PR_O_HTTP_BUF_REQ) || s->sc || s->req.phase == MSG_DONE)
 		return 0;
-	ssize_t r = conn_recv(s->cli, G->tune_bufsize);
-
-	if (r > 0)
-		s->bytes_in += (uint64_t)r;
-	if (body_scan(&s->req, &s->cli->in, (s->cli->flags & (CF_EOF | CF_ERROR)) != 0) < 0 ||
+	conn_recv(s->cli, G->tune_bufsize);
+	if (req_body_scan(s, (s->cli->flags & (CF_EOF | CF_ERROR)) != 0) < 0 ||
 	    (s->cli->flags & (CF_EOF | CF_ERROR))) {
 		/* errors are reported by the transfer state, which sees the same */
 		return 0;

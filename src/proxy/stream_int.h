@@ -139,6 +139,7 @@ int st_xfer(struct stream *s);
 int st_tunnel(struct stream *s);
 ssize_t send_parts(struct conn *c, struct buf *out, struct stream *s, struct buf *src, size_t *fwd);
 int body_scan(struct body *bd, struct buf *b, int eof);
+int req_body_scan(struct stream *s, int eof);   /* body_scan(), counted in bytes_in */
 
 /* The long tail (issue 18), small hooks into the session and the stream.
  * sess.c: the connection is accepted and, if a PROXY header was expected,

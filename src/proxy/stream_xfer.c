@@ -107,6 +107,21 @@ int body_scan(struct body *bd, struct buf *b, int eof)
 	return 0;
 }
 
+/* body_scan() on the request, counting the body bytes it validates in
+ * bytes_in (the head was counted when it was parsed). Counting what is
+ * validated rather than what is read covers the body bytes that arrived
+ * with the head (already buffered when the body phase starts) and leaves
+ * out pipelined bytes of the next request (counted with its own head). */
+int req_body_scan(struct stream *s, int eof)
+{
+	size_t before = s->req.fwd;
+	int ret = body_scan(&s->req, &s->cli->in, eof);
+
+	if (s->req.fwd > before)
+		s->bytes_in += s->req.fwd - before;
+	return ret;
+}
+
 /* ---- the request towards the server ---- */
 
 static int xfer_req_out(struct stream *s)
@@ -123,13 +138,11 @@ static int xfer_req_out(struct stream *s)
 	}
 	if (s->req.phase != MSG_DONE && !(s->cli->flags & (CF_EOF | CF_ERROR))) {
 		r = conn_recv(s->cli, G->tune_bufsize);
-		if (r > 0) {
-			s->bytes_in += (uint64_t)r;
+		if (r > 0)
 			s->exp_cli = after(s->fe->to.client);
-		}
 	}
 	eof = (s->cli->flags & (CF_EOF | CF_ERROR)) != 0;
-	if (s->req.phase != MSG_DONE && body_scan(&s->req, &s->cli->in, eof) < 0) {
+	if (s->req.phase != MSG_DONE && req_body_scan(s, eof) < 0) {
 		if (eof) {
 			CTR_ADD(s->fe->fe_ctr->cli_aborts, 1);
 			stream_error(s, 0, 'C', 'D');

@@ -1,5 +1,5 @@
 """Cookie persistence against real backends: insert (indirect, nocache,
-postonly, maxidle), rewrite, prefix, dynamic cookies; a cookie naming a
+postonly, maxidle, maxlife, preserve), rewrite, prefix, dynamic cookies; a cookie naming a
 server that is DOWN or in maintenance, or no server at all (forged), is
 balanced as if absent and gets a new cookie.
 
@@ -158,3 +158,69 @@ def test_dynamic_cookie(ctx):
     for _ in range(3):
         r2 = get_from(port, "127.0.0.2", headers=[("Cookie", "SRV=" + want[node(r)])])
         eq(node(r2), node(r), "dynamic cookies stick")
+
+
+def _date(d):
+    """A cookie date (5 base64 characters, 30 bits, units of 4 s)."""
+    v = 0
+    for c in d:
+        v = (v << 6) | "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".index(c)
+    return v
+
+
+def test_maxlife_old_first_date(ctx):
+    """A cookie used a moment ago (fresh last date) but first given long
+    ago (old first date) is past maxlife: balanced as if absent, and the
+    client gets a new cookie whose first date is today's."""
+    port, a, b = _two(ctx, "SRV insert indirect maxidle 30m maxlife 8h")
+    r = get_from(port, "127.0.0.2")
+    val = set_cookie(r, "SRV").split(";")[0].split("=", 1)[1]
+    srv, last, first = val.split("|")
+    eq(node(get_from(port, "127.0.0.2", headers=[("Cookie", "SRV=" + val)])), srv, "a fresh cookie sticks")
+    seen = set()
+    for _ in range(4):
+        r = get_from(port, "127.0.0.2", headers=[("Cookie", "SRV=%s|%s|AAAAB" % (srv, last))])
+        seen.add(node(r))
+        v = set_cookie(r, "SRV")
+        check(v and v.startswith("SRV=%s|" % node(r)), "past maxlife: a new cookie: %r" % v)
+        got = v.split(";")[0].split("|")[2]
+        check(abs(_date(got) - _date(first)) <= 2, "its first date is now (as the first cookie's): %r" % v)
+        eq(req_header(r, "cookie"), None, "indirect: the server still does not see it")
+    eq(seen, {"a", "b"}, "past maxlife: balanced, not stuck to %s" % srv)
+    # maxlife only, no maxidle: the last date does not matter
+    port2 = free_port()
+    cfg = config(port2, [("a", a.port, "cookie a"), ("b", b.port, "cookie b")], balance="roundrobin",
+                 be_extra="cookie SRV insert indirect maxlife 8h")
+    ctx.proxy(cfg, name="proxy2")
+    eq({node(get_from(port2, "127.0.0.2", headers=[("Cookie", "SRV=a|AAAAB|%s" % first)])) for _ in range(4)},
+       {"a"}, "maxlife alone: an old last date with a fresh first date sticks")
+    eq({node(get_from(port2, "127.0.0.2", headers=[("Cookie", "SRV=a|%s|AAAAB" % last)])) for _ in range(4)},
+       {"a", "b"}, "maxlife alone: an old first date does not")
+
+
+def test_preserve(ctx):
+    """preserve: a persistence cookie the server sets itself (here: an
+    expired one at logout, to end persistence) reaches the client as the
+    server wrote it; without preserve, insert mode replaces it."""
+    logout = "SRV=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/"
+
+    def hdr(req):
+        return [("Set-Cookie", logout)] if req.target == "/logout" else []
+    port, a, b = _two(ctx, "SRV insert indirect preserve", hdr)
+    r = get_from(port, "127.0.0.2")
+    first = node(r)
+    eq(set_cookie(r, "SRV"), "SRV=%s; path=/" % first, "inserted as usual when the server sets none")
+    r = get_from(port, "127.0.0.2", "/logout", [("Cookie", "SRV=%s" % first)])
+    eq(node(r), first, "persistence up to the logout")
+    eq(r.headers_all("set-cookie"), [logout], "preserve: the server's own cookie, untouched, and nothing else")
+    r = get_from(port, "127.0.0.2", "/logout")
+    eq(r.headers_all("set-cookie"), [logout], "preserve: also for a client without our cookie")
+    # the same without preserve: the server's cookie is replaced by ours
+    port2 = free_port()
+    cfg = config(port2, [("a", a.port, "cookie a"), ("b", b.port, "cookie b")], balance="roundrobin",
+                 be_extra="cookie SRV insert indirect")
+    ctx.proxy(cfg, name="proxy2")
+    r = get_from(port2, "127.0.0.2", "/logout")
+    eq(r.headers_all("set-cookie"), ["SRV=%s; path=/" % node(r)], "without preserve: ours replaces the server's")
+    r = get_from(port2, "127.0.0.2", "/logout", [("Cookie", "SRV=%s" % node(r))])
+    eq(r.headers_all("set-cookie"), [], "without preserve, indirect: the server's cookie is removed")

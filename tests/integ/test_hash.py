@@ -2,13 +2,17 @@
 four servers killed (the keys of the surviving servers do not move, the
 dead one's keys spread over the others, its return brings them back),
 map-based hashing on a header and on a URL parameter (also in a POST
-body), a hash of a sample expression, and random(N).
+body), a hash of a sample expression, random(N), `uri` with len, depth
+and path-only, and rdp-cookie over real RDP connection requests.
 
 Each test also runs against Debian's HAProxy 2.6 (PROXY=haproxy): the same
 properties hold, whatever server each key lands on (the two place servers
 on the ring differently)."""
 import collections
 import os
+import socket
+import struct
+import time
 
 from harness import BIN_DIR, check, config, eq, free_port, poll_until, wait_port
 from persist_util import cli, get_from, mirror, node, wait_sock
@@ -118,3 +122,101 @@ def test_random_power_of_two(ctx):
     ctx.proxy(config(port, [(b.name, b.port) for b in backends], balance="random(2)"))
     seen = collections.Counter(node(get_from(port, "127.0.0.2")) for _ in range(60))
     check(len(seen) == 3 and min(seen.values()) >= 5, "random(2) uses every server: %r" % seen)
+
+
+def _variants_stick(port, groups, what):
+    """<groups>: {base: [uris]}. Every uri of a group goes to the server
+    of its base; the bases spread over more than one server."""
+    first = {}
+    for base, uris in groups.items():
+        first[base] = node(get_from(port, "127.0.0.2", base))
+        for u in uris:
+            # an absolute URI comes with the Host it names (RFC 9112 3.2.2)
+            host = u.split("/")[2] if u.startswith("http://") else "test.local"
+            eq(node(get_from(port, "127.0.0.2", u, [("Host", host)])), first[base],
+               "%s: %s goes where %s went" % (what, u, base))
+    check(len(set(first.values())) >= 2, "%s: the part that counts spreads the keys: %r" %
+          (what, collections.Counter(first.values())))
+
+
+def test_uri_len(ctx):
+    backends = [mirror(ctx, n) for n in "abc"]
+    port = free_port()
+    ctx.proxy(config(port, [(b.name, b.port) for b in backends], balance="uri len 7 whole"))
+    # only the first 7 characters count ("/kNN/xy"), the query string too ("whole")
+    groups = {"/k%02d/xyz" % i: ["/k%02d/xy%s" % (i, t) for t in ("a", "/deep/er", "z?q=1", "")]
+              for i in range(30)}
+    _variants_stick(port, groups, "len 8")
+
+
+def test_uri_depth(ctx):
+    backends = [mirror(ctx, n) for n in "abc"]
+    port = free_port()
+    ctx.proxy(config(port, [(b.name, b.port) for b in backends], balance="uri depth 2"))
+    # two directory levels count; deeper ones and the query string do not
+    groups = {"/d%d/e/" % i: ["/d%d/e/f%d" % (i, j) for j in range(3)] + ["/d%d/e/x/y?z=%d" % (i, i), "/d%d/e?q" % i]
+              for i in range(30)}
+    _variants_stick(port, groups, "depth 2")
+
+
+def test_uri_path_only(ctx):
+    backends = [mirror(ctx, n) for n in "abc"]
+    port = free_port()
+    ctx.proxy(config(port, [(b.name, b.port) for b in backends], balance="uri path-only"))
+    # the authority of an absolute URI and the query string do not count
+    groups = {"/p%d/x" % i: ["http://h%d.example/p%d/x" % (j, i) for j in range(3)] + ["/p%d/x?q=%d" % (i, i)]
+              for i in range(30)}
+    _variants_stick(port, groups, "path-only")
+
+
+def _rdp_request(name):
+    """An RDP connection request as mstsc sends it: a TPKT header, an X.224
+    connection request whose user data starts with the routing cookie
+    `Cookie: mstshash=NAME\\r\\n`, then an RDP negotiation request."""
+    cookie = b"Cookie: mstshash=" + name.encode() + b"\r\n"
+    neg = bytes([0x01, 0x00, 0x08, 0x00, 0x03, 0x00, 0x00, 0x00])
+    x224 = bytes([0xE0, 0, 0, 0, 0, 0]) + cookie + neg   # CR, dst-ref, src-ref, class 0
+    x224 = bytes([len(x224)]) + x224
+    return b"\x03\x00" + struct.pack("!H", 4 + len(x224)) + x224
+
+
+def test_rdp_cookie(ctx):
+    from test_rules_tcp import tcp_node
+    nodes = {n: tcp_node(ctx, n) for n in "ABC"}
+    port = free_port()
+    cfg = "\n".join([
+        "global", "    nbthread 1",
+        "defaults", "    mode tcp", "    timeout connect 2s", "    timeout client 10s", "    timeout server 10s",
+        "frontend fe", "    bind 127.0.0.1:%d" % port, "    default_backend rdp",
+        "    tcp-request inspect-delay 5s", "    tcp-request content accept if RDP_COOKIE",
+        "backend rdp", "    balance rdp-cookie",
+    ] + ["    server %s 127.0.0.1:%d" % (n, s.port) for n, s in nodes.items()]) + "\n"
+    ctx.proxy(cfg)
+
+    def connect(name, split=False):
+        req = _rdp_request(name)
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        try:
+            if split:   # the request in two parts: the rule waits for the cookie line
+                s.sendall(req[:20])
+                time.sleep(0.05)
+                s.sendall(req[20:])
+            else:
+                s.sendall(req)
+            s.shutdown(socket.SHUT_WR)
+            out = b""
+            while True:
+                d = s.recv(65536)
+                if not d:
+                    break
+                out += d
+        finally:
+            s.close()
+        check(out.endswith(b":" + req), "the request reaches the server as sent: %r" % out[:40])
+        return out.split(b":", 1)[0].decode()
+
+    users = ["user%d" % i for i in range(24)]
+    first = {u: connect(u) for u in users}
+    check(len(set(first.values())) >= 2, "users spread: %r" % collections.Counter(first.values()))
+    for u in users:
+        eq(connect(u, split=(u.endswith("1"))), first[u], "%s: same mstshash, same server" % u)
