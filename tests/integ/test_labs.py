@@ -92,9 +92,13 @@ def test_playbook_001(ctx):
     by path): 20 reads split 15:5 and writes reach the writer alone, writes
     slower than reads, a reader stopped under load without an error, both
     readers down (503 on /read, /write still served), the writer's graceful
-    shutdown."""
+    shutdown; the lab's load shapes: `ab -n 1000 -c 50` on /read (every
+    request answered, no error, 3:1 kept, requests/s and p95/p99 reported)
+    and its k6 stages at a tenth (no error, every answer 2xx, latency
+    reported)."""
     sc = _playbook(ctx, "001", 230)
-    eq(sorted(sc), ["all-readers-down", "failover", "graceful", "latency", "routing"], "scenarios")
+    eq(sorted(sc), ["all-readers-down", "failover", "graceful", "latency", "ramp", "routing", "throughput"],
+       "scenarios")
     eq(_value(sc["routing"], "20 reads: answered by FAST_REPLICA_1"), 15, "15 of 20 reads to the weight-3 replica")
     eq(_value(sc["routing"], "20 reads: answered by FAST_REPLICA_2"), 5, "5 of 20 to the weight-1 replica")
     eq(_value(sc["routing"], "4 writes: answered by the writer"), 4, "writes go to the writer")
@@ -102,6 +106,21 @@ def test_playbook_001(ctx):
     eq(_value(sc["failover"], "FAST_REPLICA_2's share"), 100, "the other replica takes everything")
     eq(_value(sc["all-readers-down"], "/read with both replicas stopped"), 503, "no reader left: 503")
     eq(_value(sc["all-readers-down"], "/write meanwhile"), 200, "the writer is another backend")
+    t = sc["throughput"]
+    eq((_value(t, "requests sent"), _value(t, "requests answered 2xx"), _value(t, "client errors")), (1000, 1000, 0),
+       "ab -n 1000 -c 50: sent, answered, errors")
+    eq((t["run"]["count"], t["run"]["conns"]), (1000, 50), "the load was ab's: -n 1000 -c 50")
+    for name, lo, hi in (("FAST_REPLICA_1", 70, 80), ("FAST_REPLICA_2", 20, 30)):
+        for s in ("throughput", "ramp"):
+            v = _value(sc[s], "%s's share" % name)
+            check(lo <= v <= hi, "%s: %s's share %.1f%% (weights 3:1)" % (s, name, v))
+    for s in ("throughput", "ramp"):
+        check(_value(sc[s], "requests per second") > 0, "%s: requests/s reported" % s)
+        check(0 < _value(sc[s], "p95 latency") <= _value(sc[s], "p99 latency"), "%s: p95 <= p99 reported" % s)
+    r = sc["ramp"]
+    eq((_value(r, "client errors"), _value(r, "answers with a 2xx status")), (0, 100), "the ramp: no error, all 200")
+    eq(r["run"]["stages"], [{"ms": 3000, "conns": 20}, {"ms": 6000, "conns": 50}, {"ms": 3000, "conns": 0}],
+       "the ramp's stages")
 
 
 @serial
