@@ -170,6 +170,7 @@ def _read_until(proc, pattern, secs, what):
     return poll_until(look, secs, what, interval=0.05)
 
 
+@serial
 @timeout(90)
 def test_demo_000(ctx):
     """tandem-chaos --demo 000: starts the lab (Redis, nodes, tandem), prints
@@ -213,6 +214,7 @@ def test_demo_000(ctx):
     check(not os.path.exists(os.path.join(ctx.tmpdir, workdirs[0])), "lab directory removed")
 
 
+@serial
 @timeout(60)
 def test_demo_003(ctx):
     """tandem-chaos --demo 003 (`make demo LAB=003 PART=1`): dnsmasq, three
@@ -254,6 +256,137 @@ def test_demo_003(ctx):
         check(not os.path.exists("/proc/%d" % pid) or
               open("/proc/%d/stat" % pid).read().split(")")[1].split()[0] == "Z",
               "process %d stopped" % pid)
+
+
+# The demos (and `make demo LAB=...`) take each lab's own ports when they are free: two demos
+# started at the same moment would choose the same ones, so the tests that start one are @serial.
+
+
+def _demo(ctx, lab, nprocs, fe_label):
+    """tandem-chaos --demo <lab> started with its input on a pipe: waits for
+    the process list, checks that it started <nprocs> processes and that
+    every variable of playbook.txt was filled in. Returns (proc, pids,
+    frontend port, say)."""
+    tandem_only("the demo drives tandem")
+    app_only()
+    p = Proc("demo", [CHAOS, "--demo", lab, "--workdir", ctx.tmpdir], ctx.tmpdir, stdin=subprocess.PIPE)
+    ctx.procs.append(p)
+    m = _read_until(p, r"^processes: (.*)$", 30, "the demo to start")
+    pids = [int(x) for x in re.findall(r"pid (\d+)", m.group(1))]
+    eq(len(pids), nprocs, "processes started: %r" % m.group(1))
+    check("${" not in p.out(), "every variable of playbook.txt filled in:\n" + p.out()[:3000])
+    check("Lab %s --" % lab in p.out(), "the lab's playbook is printed")
+    fe = int(re.search(re.escape(fe_label) + r"\s+http://127\.0\.0\.1:(\d+)/", p.out()).group(1))
+
+    def say(line):
+        p.p.stdin.write(line.encode() + b"\n")
+        p.p.stdin.flush()
+    return p, pids, fe, say
+
+
+def _gone(pid):
+    return not os.path.exists("/proc/%d" % pid) or \
+        open("/proc/%d/stat" % pid).read().split(")")[1].split()[0] == "Z"
+
+
+def _demo_stopped(ctx, p, pids, stop, want_rc=0):
+    """Stop the demo with <stop> (a typed "quit" or a signal): exit status
+    <want_rc>, "stopping lab" said, every process it started gone and its lab
+    directory removed."""
+    workdirs = [d for d in os.listdir(ctx.tmpdir) if d.startswith("tandem-chaos-")]
+    eq(len(workdirs), 1, "one lab directory in %s" % ctx.tmpdir)
+    stop()
+    rc = p.wait(20)
+    eq(rc, want_rc, "demo exit status (output %s)" % p.tail())
+    check(re.search(r"^stopping lab \d{3}$", p.out(), re.M), "the demo says it stops the lab")
+    for pid in pids:
+        check(_gone(pid), "process %d stopped" % pid)
+    check(not os.path.exists(os.path.join(ctx.tmpdir, workdirs[0])), "lab directory removed")
+
+
+@serial
+@timeout(60)
+def test_demo_001(ctx):
+    """tandem-chaos --demo 001 (`make demo LAB=001`): the writer and two
+    readers behind tandem, the playbook filled in; /read and /write served
+    through tandem by the backends the path names; "kill FAST_REPLICA_1"
+    typed: tandem logs it DOWN; "quit" stops everything."""
+    p, pids, fe, say = _demo(ctx, "001", 4, "tandem (nginx's place)")
+    r = http(fe, "GET", "/read")
+    eq(r.status, 200, "/read through the demo's tandem")
+    check(r.body.decode().strip() in ("NODE_FAST_REPLICA_1", "NODE_FAST_REPLICA_2"), "a reader: %r" % r.body)
+    r = http(fe, "POST", "/write", body=b"x")
+    eq((r.status, parse_json(r.body)["node"]), (200, "SLOW"), "/write to the writer")
+    say("kill FAST_REPLICA_1")
+    _read_until(p, r"^chaos: kill FAST_REPLICA_1: done$", 10, "kill FAST_REPLICA_1 done")
+    _read_until(p, r"^tandem: .*Server readers/FAST_REPLICA_1 is DOWN", 10, "tandem to log FAST_REPLICA_1 DOWN")
+    eq(http(fe, "GET", "/read").body.decode().strip(), "NODE_FAST_REPLICA_2", "the other reader answers")
+    _demo_stopped(ctx, p, pids, lambda: say("quit"))
+
+
+@serial
+@timeout(60)
+def test_demo_002(ctx):
+    """tandem-chaos --demo 002 (`make demo LAB=002`): three gateways behind
+    tandem (gateway-4 and -5 waiting to be added), the playbook filled in;
+    round robin over the three; "drain gateway-1" typed on its input acts on
+    tandem's runtime API (no new request reaches gateway-1); "quit" stops
+    everything."""
+    p, pids, fe, say = _demo(ctx, "002", 4, "tandem (HAProxy's place)")
+    got = set()
+    for _ in range(6):
+        r = http(fe, "GET", "/")
+        eq(r.status, 200, "through the demo's tandem")
+        got.add(r.header("x-node"))
+    eq(got, {"gateway-1", "gateway-2", "gateway-3"}, "round robin over the three gateways")
+    say("drain gateway-1")
+    _read_until(p, r"^chaos: drain gateway-1: done$", 10, "drain gateway-1 done")
+    got = [http(fe, "GET", "/").header("x-node") for _ in range(6)]
+    eq(sorted(set(got)), ["gateway-2", "gateway-3"], "a drained gateway gets no new request: %r" % got)
+    _demo_stopped(ctx, p, pids, lambda: say("quit"))
+
+
+@serial
+@timeout(60)
+def test_demo_004(ctx):
+    """tandem-chaos --demo 004 (`make demo LAB=004`): Redis, two API
+    instances and the static site behind tandem, the playbook filled in;
+    /api/health through tandem from an instance, / from the static site;
+    "stress api-1" typed: its memory passes 80%, tandem logs it DOWN; "quit"
+    stops everything (Redis too)."""
+    p, pids, fe, say = _demo(ctx, "004", 5, "tandem (nginx's place)")
+    r = http(fe, "GET", "/api/health")
+    eq(r.status, 200, "/api/health through the demo's tandem")
+    check(r.header("x-node") in ("api-1", "api-2"), "an API instance answers: %r" % r.headers)
+    eq(http(fe, "GET", "/").header("x-node"), "web", "the rest to the static site")
+    say("stress api-1")
+    _read_until(p, r"^chaos: stress api-1: done$", 10, "stress api-1 done")
+    _read_until(p, r"^tandem: .*Server api_backend/api-1 is DOWN", 10, "tandem to log api-1 DOWN")
+    _demo_stopped(ctx, p, pids, lambda: say("quit"))
+
+
+@serial
+@timeout(60)
+def test_demo_sh_lab000_sigint(ctx):
+    """`make demo LAB=000` as the Makefile runs it (tools/demo.sh with LAB
+    in the environment, the built binaries in BIN, nothing rebuilt): lab 000
+    starts (Redis x2, A, B, tandem) with its playbook filled in, serves deep
+    health through tandem, and Ctrl-C (SIGINT) stops every process it
+    started and removes its directory (in TMPDIR); tandem-chaos exits 130,
+    as after any Ctrl-C (doc/chaos.md)."""
+    tandem_only("the demo drives tandem")
+    app_only()
+    p = ctx.spawn("demo-sh", ["bash", os.path.join(ROOT, "tools", "demo.sh")],
+                  env={"LAB": "000", "BIN": BIN_DIR, "TMPDIR": ctx.tmpdir})
+    m = _read_until(p, r"^processes: (.*)$", 30, "the demo to start")
+    pids = [int(x) for x in re.findall(r"pid (\d+)", m.group(1))]
+    eq(len(pids), 5, "redis-A, redis-B, A, B and tandem started: %r" % m.group(1))
+    check("${" not in p.out(), "every variable of playbook.txt filled in:\n" + p.out()[:3000])
+    check(os.path.realpath("/proc/%d/exe" % p.pid) == os.path.realpath(CHAOS),
+          "demo.sh gave its place to tandem-chaos (exec): Ctrl-C reaches it")
+    fe = int(re.search(r"tandem \(nginx's place\)\s+http://127\.0\.0\.1:(\d+)/", p.out()).group(1))
+    eq(http(fe, "GET", "/health_check").status, 200, "deep health through the demo's tandem")
+    _demo_stopped(ctx, p, pids, lambda: p.signal(signal.SIGINT), want_rc=130)
 
 
 def test_demo_sh_lab003_needs_root(ctx):
