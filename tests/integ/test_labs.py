@@ -107,8 +107,8 @@ def test_playbook_001(ctx):
     eq(_value(sc["all-readers-down"], "/read with both replicas stopped"), 503, "no reader left: 503")
     eq(_value(sc["all-readers-down"], "/write meanwhile"), 200, "the writer is another backend")
     t = sc["throughput"]
-    eq((_value(t, "requests sent"), _value(t, "requests answered 2xx"), _value(t, "client errors")), (1000, 1000, 0),
-       "ab -n 1000 -c 50: sent, answered, errors")
+    eq((_value(t, "requests sent"), _value(t, "requests answered 2xx"), _value(t, "client errors")),
+       (1000, 1000, 0), "ab -n 1000 -c 50: sent, answered, errors")
     eq((t["run"]["count"], t["run"]["conns"]), (1000, 50), "the load was ab's: -n 1000 -c 50")
     for name, lo, hi in (("FAST_REPLICA_1", 70, 80), ("FAST_REPLICA_2", 20, 30)):
         for s in ("throughput", "ramp"):
@@ -118,7 +118,8 @@ def test_playbook_001(ctx):
         check(_value(sc[s], "requests per second") > 0, "%s: requests/s reported" % s)
         check(0 < _value(sc[s], "p95 latency") <= _value(sc[s], "p99 latency"), "%s: p95 <= p99 reported" % s)
     r = sc["ramp"]
-    eq((_value(r, "client errors"), _value(r, "answers with a 2xx status")), (0, 100), "the ramp: no error, all 200")
+    eq((_value(r, "client errors"), _value(r, "answers with a 2xx status")), (0, 100),
+       "the ramp: no error, all 200")
     eq(r["run"]["stages"], [{"ms": 3000, "conns": 20}, {"ms": 6000, "conns": 50}, {"ms": 3000, "conns": 0}],
        "the ramp's stages")
 
@@ -291,7 +292,8 @@ def _gone(pid):
 
 def _demo_stopped(ctx, p, pids, stop, want_rc=0):
     """Stop the demo with <stop> (a typed "quit" or a signal): exit status
-    <want_rc>, "stopping lab" said, every process it started gone and its lab
+    <want_rc>, "stopping lab" said, no sanitizer report found in the lab's
+    logs (sanitized build), every process it started gone and its lab
     directory removed."""
     workdirs = [d for d in os.listdir(ctx.tmpdir) if d.startswith("tandem-chaos-")]
     eq(len(workdirs), 1, "one lab directory in %s" % ctx.tmpdir)
@@ -299,6 +301,8 @@ def _demo_stopped(ctx, p, pids, stop, want_rc=0):
     rc = p.wait(20)
     eq(rc, want_rc, "demo exit status (output %s)" % p.tail())
     check(re.search(r"^stopping lab \d{3}$", p.out(), re.M), "the demo says it stops the lab")
+    check("sanitizer report" not in p.err(),
+          "the lab's processes logged no sanitizer report: %s" % p.err()[-600:])
     for pid in pids:
         check(_gone(pid), "process %d stopped" % pid)
     check(not os.path.exists(os.path.join(ctx.tmpdir, workdirs[0])), "lab directory removed")
