@@ -92,9 +92,13 @@ def test_playbook_001(ctx):
     by path): 20 reads split 15:5 and writes reach the writer alone, writes
     slower than reads, a reader stopped under load without an error, both
     readers down (503 on /read, /write still served), the writer's graceful
-    shutdown."""
+    shutdown; the lab's load shapes: `ab -n 1000 -c 50` on /read (every
+    request answered, no error, 3:1 kept, requests/s and p95/p99 reported)
+    and its k6 stages at a tenth (no error, every answer 2xx, latency
+    reported)."""
     sc = _playbook(ctx, "001", 230)
-    eq(sorted(sc), ["all-readers-down", "failover", "graceful", "latency", "routing"], "scenarios")
+    eq(sorted(sc), ["all-readers-down", "failover", "graceful", "latency", "ramp", "routing", "throughput"],
+       "scenarios")
     eq(_value(sc["routing"], "20 reads: answered by FAST_REPLICA_1"), 15, "15 of 20 reads to the weight-3 replica")
     eq(_value(sc["routing"], "20 reads: answered by FAST_REPLICA_2"), 5, "5 of 20 to the weight-1 replica")
     eq(_value(sc["routing"], "4 writes: answered by the writer"), 4, "writes go to the writer")
@@ -102,6 +106,22 @@ def test_playbook_001(ctx):
     eq(_value(sc["failover"], "FAST_REPLICA_2's share"), 100, "the other replica takes everything")
     eq(_value(sc["all-readers-down"], "/read with both replicas stopped"), 503, "no reader left: 503")
     eq(_value(sc["all-readers-down"], "/write meanwhile"), 200, "the writer is another backend")
+    t = sc["throughput"]
+    eq((_value(t, "requests sent"), _value(t, "requests answered 2xx"), _value(t, "client errors")),
+       (1000, 1000, 0), "ab -n 1000 -c 50: sent, answered, errors")
+    eq((t["run"]["count"], t["run"]["conns"]), (1000, 50), "the load was ab's: -n 1000 -c 50")
+    for name, lo, hi in (("FAST_REPLICA_1", 70, 80), ("FAST_REPLICA_2", 20, 30)):
+        for s in ("throughput", "ramp"):
+            v = _value(sc[s], "%s's share" % name)
+            check(lo <= v <= hi, "%s: %s's share %.1f%% (weights 3:1)" % (s, name, v))
+    for s in ("throughput", "ramp"):
+        check(_value(sc[s], "requests per second") > 0, "%s: requests/s reported" % s)
+        check(0 < _value(sc[s], "p95 latency") <= _value(sc[s], "p99 latency"), "%s: p95 <= p99 reported" % s)
+    r = sc["ramp"]
+    eq((_value(r, "client errors"), _value(r, "answers with a 2xx status")), (0, 100),
+       "the ramp: no error, all 200")
+    eq(r["run"]["stages"], [{"ms": 3000, "conns": 20}, {"ms": 6000, "conns": 50}, {"ms": 3000, "conns": 0}],
+       "the ramp's stages")
 
 
 @serial
@@ -151,6 +171,7 @@ def _read_until(proc, pattern, secs, what):
     return poll_until(look, secs, what, interval=0.05)
 
 
+@serial
 @timeout(90)
 def test_demo_000(ctx):
     """tandem-chaos --demo 000: starts the lab (Redis, nodes, tandem), prints
@@ -194,6 +215,7 @@ def test_demo_000(ctx):
     check(not os.path.exists(os.path.join(ctx.tmpdir, workdirs[0])), "lab directory removed")
 
 
+@serial
 @timeout(60)
 def test_demo_003(ctx):
     """tandem-chaos --demo 003 (`make demo LAB=003 PART=1`): dnsmasq, three
@@ -235,6 +257,140 @@ def test_demo_003(ctx):
         check(not os.path.exists("/proc/%d" % pid) or
               open("/proc/%d/stat" % pid).read().split(")")[1].split()[0] == "Z",
               "process %d stopped" % pid)
+
+
+# The demos (and `make demo LAB=...`) take each lab's own ports when they are free: two demos
+# started at the same moment would choose the same ones, so the tests that start one are @serial.
+
+
+def _demo(ctx, lab, nprocs, fe_label):
+    """tandem-chaos --demo <lab> started with its input on a pipe: waits for
+    the process list, checks that it started <nprocs> processes and that
+    every variable of playbook.txt was filled in. Returns (proc, pids,
+    frontend port, say)."""
+    tandem_only("the demo drives tandem")
+    app_only()
+    p = Proc("demo", [CHAOS, "--demo", lab, "--workdir", ctx.tmpdir], ctx.tmpdir, stdin=subprocess.PIPE)
+    ctx.procs.append(p)
+    m = _read_until(p, r"^processes: (.*)$", 30, "the demo to start")
+    pids = [int(x) for x in re.findall(r"pid (\d+)", m.group(1))]
+    eq(len(pids), nprocs, "processes started: %r" % m.group(1))
+    check("${" not in p.out(), "every variable of playbook.txt filled in:\n" + p.out()[:3000])
+    check("Lab %s --" % lab in p.out(), "the lab's playbook is printed")
+    fe = int(re.search(re.escape(fe_label) + r"\s+http://127\.0\.0\.1:(\d+)/", p.out()).group(1))
+
+    def say(line):
+        p.p.stdin.write(line.encode() + b"\n")
+        p.p.stdin.flush()
+    return p, pids, fe, say
+
+
+def _gone(pid):
+    return not os.path.exists("/proc/%d" % pid) or \
+        open("/proc/%d/stat" % pid).read().split(")")[1].split()[0] == "Z"
+
+
+def _demo_stopped(ctx, p, pids, stop, want_rc=0):
+    """Stop the demo with <stop> (a typed "quit" or a signal): exit status
+    <want_rc>, "stopping lab" said, no sanitizer report found in the lab's
+    logs (sanitized build), every process it started gone and its lab
+    directory removed."""
+    workdirs = [d for d in os.listdir(ctx.tmpdir) if d.startswith("tandem-chaos-")]
+    eq(len(workdirs), 1, "one lab directory in %s" % ctx.tmpdir)
+    stop()
+    rc = p.wait(20)
+    eq(rc, want_rc, "demo exit status (output %s)" % p.tail())
+    check(re.search(r"^stopping lab \d{3}$", p.out(), re.M), "the demo says it stops the lab")
+    check("sanitizer report" not in p.err(),
+          "the lab's processes logged no sanitizer report: %s" % p.err()[-600:])
+    for pid in pids:
+        check(_gone(pid), "process %d stopped" % pid)
+    check(not os.path.exists(os.path.join(ctx.tmpdir, workdirs[0])), "lab directory removed")
+
+
+@serial
+@timeout(60)
+def test_demo_001(ctx):
+    """tandem-chaos --demo 001 (`make demo LAB=001`): the writer and two
+    readers behind tandem, the playbook filled in; /read and /write served
+    through tandem by the backends the path names; "kill FAST_REPLICA_1"
+    typed: tandem logs it DOWN; "quit" stops everything."""
+    p, pids, fe, say = _demo(ctx, "001", 4, "tandem (nginx's place)")
+    r = http(fe, "GET", "/read")
+    eq(r.status, 200, "/read through the demo's tandem")
+    check(r.body.decode().strip() in ("NODE_FAST_REPLICA_1", "NODE_FAST_REPLICA_2"), "a reader: %r" % r.body)
+    r = http(fe, "POST", "/write", body=b"x")
+    eq((r.status, parse_json(r.body)["node"]), (200, "SLOW"), "/write to the writer")
+    say("kill FAST_REPLICA_1")
+    _read_until(p, r"^chaos: kill FAST_REPLICA_1: done$", 10, "kill FAST_REPLICA_1 done")
+    _read_until(p, r"^tandem: .*Server readers/FAST_REPLICA_1 is DOWN", 10, "tandem to log FAST_REPLICA_1 DOWN")
+    eq(http(fe, "GET", "/read").body.decode().strip(), "NODE_FAST_REPLICA_2", "the other reader answers")
+    _demo_stopped(ctx, p, pids, lambda: say("quit"))
+
+
+@serial
+@timeout(60)
+def test_demo_002(ctx):
+    """tandem-chaos --demo 002 (`make demo LAB=002`): three gateways behind
+    tandem (gateway-4 and -5 waiting to be added), the playbook filled in;
+    round robin over the three; "drain gateway-1" typed on its input acts on
+    tandem's runtime API (no new request reaches gateway-1); "quit" stops
+    everything."""
+    p, pids, fe, say = _demo(ctx, "002", 4, "tandem (HAProxy's place)")
+    got = set()
+    for _ in range(6):
+        r = http(fe, "GET", "/")
+        eq(r.status, 200, "through the demo's tandem")
+        got.add(r.header("x-node"))
+    eq(got, {"gateway-1", "gateway-2", "gateway-3"}, "round robin over the three gateways")
+    say("drain gateway-1")
+    _read_until(p, r"^chaos: drain gateway-1: done$", 10, "drain gateway-1 done")
+    got = [http(fe, "GET", "/").header("x-node") for _ in range(6)]
+    eq(sorted(set(got)), ["gateway-2", "gateway-3"], "a drained gateway gets no new request: %r" % got)
+    _demo_stopped(ctx, p, pids, lambda: say("quit"))
+
+
+@serial
+@timeout(60)
+def test_demo_004(ctx):
+    """tandem-chaos --demo 004 (`make demo LAB=004`): Redis, two API
+    instances and the static site behind tandem, the playbook filled in;
+    /api/health through tandem from an instance, / from the static site;
+    "stress api-1" typed: its memory passes 80%, tandem logs it DOWN; "quit"
+    stops everything (Redis too)."""
+    p, pids, fe, say = _demo(ctx, "004", 5, "tandem (nginx's place)")
+    r = http(fe, "GET", "/api/health")
+    eq(r.status, 200, "/api/health through the demo's tandem")
+    check(r.header("x-node") in ("api-1", "api-2"), "an API instance answers: %r" % r.headers)
+    eq(http(fe, "GET", "/").header("x-node"), "web", "the rest to the static site")
+    say("stress api-1")
+    _read_until(p, r"^chaos: stress api-1: done$", 10, "stress api-1 done")
+    _read_until(p, r"^tandem: .*Server api_backend/api-1 is DOWN", 10, "tandem to log api-1 DOWN")
+    _demo_stopped(ctx, p, pids, lambda: say("quit"))
+
+
+@serial
+@timeout(60)
+def test_demo_sh_lab000_sigint(ctx):
+    """`make demo LAB=000` as the Makefile runs it (tools/demo.sh with LAB
+    in the environment, the built binaries in BIN, nothing rebuilt): lab 000
+    starts (Redis x2, A, B, tandem) with its playbook filled in, serves deep
+    health through tandem, and Ctrl-C (SIGINT) stops every process it
+    started and removes its directory (in TMPDIR); tandem-chaos exits 130,
+    as after any Ctrl-C (doc/chaos.md)."""
+    tandem_only("the demo drives tandem")
+    app_only()
+    p = ctx.spawn("demo-sh", ["bash", os.path.join(ROOT, "tools", "demo.sh")],
+                  env={"LAB": "000", "BIN": BIN_DIR, "TMPDIR": ctx.tmpdir})
+    m = _read_until(p, r"^processes: (.*)$", 30, "the demo to start")
+    pids = [int(x) for x in re.findall(r"pid (\d+)", m.group(1))]
+    eq(len(pids), 5, "redis-A, redis-B, A, B and tandem started: %r" % m.group(1))
+    check("${" not in p.out(), "every variable of playbook.txt filled in:\n" + p.out()[:3000])
+    check(os.path.realpath("/proc/%d/exe" % p.pid) == os.path.realpath(CHAOS),
+          "demo.sh gave its place to tandem-chaos (exec): Ctrl-C reaches it")
+    fe = int(re.search(r"tandem \(nginx's place\)\s+http://127\.0\.0\.1:(\d+)/", p.out()).group(1))
+    eq(http(fe, "GET", "/health_check").status, 200, "deep health through the demo's tandem")
+    _demo_stopped(ctx, p, pids, lambda: p.signal(signal.SIGINT), want_rc=130)
 
 
 def test_demo_sh_lab003_needs_root(ctx):

@@ -21,6 +21,7 @@
 #include "playbook.h"
 
 #define DEMO_PLANS 16
+#define DEMO_START_TRIES 3
 
 struct demo {
 	struct lab      lab;
@@ -207,7 +208,16 @@ int demo_run(const struct cli *c, struct loop *l)
 	o.nominal_ports = 1;
 	printf("starting lab %s (%s)...\n", def->id, def->title);
 	fflush(stdout);
-	if (lab_start_def(&d->lab, def, &o, l) < 0) {
+	/* Ports are chosen free, then bound by the processes a moment later:
+	 * another program (another demo) may take one in between. Then the
+	 * whole lab is stopped and started again on ports chosen anew. */
+	for (i = 0; lab_start_def(&d->lab, def, &o, l) < 0; i++) {
+		if (i < DEMO_START_TRIES - 1 && !chaos_interrupted && strstr(d->lab.err, "Address already in use")) {
+			printf("chaos: a port was taken while the lab started; choosing its ports again\n");
+			fflush(stdout);
+			lab_remove_dir(&d->lab);
+			continue;
+		}
 		fprintf(stderr, "tandem-chaos: lab %s did not start: %s\n", def->id, d->lab.err);
 		return 1;
 	}

@@ -7,7 +7,14 @@
  *   Test 2  SIGTERM the writer: /write gets 502, or 503 during its shutdown;
  *   Test 3  10 writes take ~500-700 ms, 10 reads ~100-250 ms;
  *   Test 4  20 reads split ~15:5 (weights 3:1);
- *   Test 5  both replicas stopped: /read fails after trying both. */
+ *   Test 5  both replicas stopped: /read fails after trying both;
+ *   Test 3.4 throughput, `ab -n 1000 -c 50 .../read` (no number given: ab's
+ *           report, requests/s and the latency percentiles);
+ *   k6      (its improvements) stages 30s:20, 1m:50, 30s:0 on /read,
+ *           checking every answer is 200, latency reported. Run here at a
+ *           tenth of the length, and without k6's sleep(1) between a VU's
+ *           requests: each connection asks again as soon as it is answered,
+ *           a heavier load than the lab's. */
 #include <string.h>
 #include <tandem/clock.h>
 #include "playbook.h"
@@ -106,6 +113,63 @@ static void judge_graceful(struct pb_ctx *x)
 	pb_check(x->s, "/read meanwhile: status", pb_fe_status(x, "GET", "/read"), "==", 0, 200, "", 0);
 }
 
+/* Node <k>'s share of the answers of the whole run, in percent (-1 without any). */
+static double node_share(const struct run *r, int k)
+{
+	uint64_t sum = r->m.nodes[R1] + r->m.nodes[R2] + r->m.nodes[W];
+
+	return sum ? 100.0 * r->m.nodes[k] / sum : -1;
+}
+
+/* What ab and k6 print at the end: requests/s and the percentiles
+ * (reported, not judged: the lab gives no number; the bound shown is
+ * tandem.cfg's timeout server). */
+static void report_rate(struct pb_ctx *x, const char *rate_what)
+{
+	const struct run *r = x->r;
+
+	pb_check(x->s, rate_what, r->m.done * 1000.0 / r->m.used_ms, ">", 0, 0, "", 1);
+	pb_check(x->s, "p95 latency", hist_pct(&r->m.all, 95) / 1000.0, "<=", 0, 5000, "ms", 1);
+	pb_check(x->s, "p99 latency", hist_pct(&r->m.all, 99) / 1000.0, "<=", 0, 5000, "ms", 1);
+}
+
+/* Weighted 3:1 over many requests in flight at once: 75/25, give or take
+ * what the retries and the order of the answers move. */
+static void judge_split(struct pb_ctx *x, const char *when)
+{
+	char what[96];
+
+	snprintf(what, sizeof(what), "FAST_REPLICA_1's share %s (weight 3 of 4)", when);
+	pb_check(x->s, what, node_share(x->r, R1), "in", 70, 80, "%", 0);
+	snprintf(what, sizeof(what), "FAST_REPLICA_2's share %s (weight 1 of 4)", when);
+	pb_check(x->s, what, node_share(x->r, R2), "in", 20, 30, "%", 0);
+	snprintf(what, sizeof(what), "the writer's share %s", when);
+	pb_check(x->s, what, node_share(x->r, W), "in", 0, 0, "%", 0);
+}
+
+static void judge_throughput(struct pb_ctx *x)
+{
+	const struct run *r = x->r;
+
+	pb_errors_zero(x);
+	pb_check(x->s, "requests sent (ab -n 1000)", (double)r->m.sent, "==", 0, 1000, "", 0);
+	pb_check(x->s, "requests answered 2xx", (double)r->m.ok, "==", 0, 1000, "", 0);
+	judge_split(x, "of the 1000");
+	report_rate(x, "requests per second (ab's 'Requests per second')");
+}
+
+static void judge_ramp(struct pb_ctx *x)
+{
+	const struct run *r = x->r;
+
+	pb_errors_zero(x);
+	pb_check(x->s, "answers with a 2xx status (k6's check 'status 200')",
+		 r->m.done ? 100.0 * r->m.ok / r->m.done : 0, "in", 100, 100, "%", 0);
+	pb_check(x->s, "requests over the ramp", (double)r->m.done, ">", 0, 0, "", 0);
+	judge_split(x, "over the ramp");
+	report_rate(x, "requests per second (k6's http_reqs rate)");
+}
+
 static const struct scenario scen001[] = {
 	{ .name = "routing", .desc = "Test 4 and the routing: 20 reads split 15:5 (weights 3:1), writes to the "
 	  "writer alone", .duration_ms = 1500, .conns = 2, .judge = judge_routing },
@@ -120,6 +184,12 @@ static const struct scenario scen001[] = {
 	{ .name = "graceful", .desc = "Test 2: SIGTERM to the writer: it drains (health 503), tandem takes it out, "
 	  "then /write answers 503", .duration_ms = 5000, .conns = 4,
 	  .faults = { "1s:term:SLOW" }, .judge = judge_graceful },
+	{ .name = "throughput", .desc = "Test 3.4: ab -n 1000 -c 50 on /read: all answered, no error, 3:1 "
+	  "kept, requests/s and p95/p99", .count = 1000, .conns = 50, .path = "/read",
+	  .judge = judge_throughput },
+	{ .name = "ramp", .desc = "k6's stages at a tenth (3s:20, 6s:50, 3s:0) on /read: every answer 200, "
+	  "3:1 kept, latency reported", .stages = "3s:20,6s:50,3s:0", .conns = 1, .path = "/read",
+	  .judge = judge_ramp },
 };
 
 const struct playbook pb_001 = {
