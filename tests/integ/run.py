@@ -118,6 +118,7 @@ def run_one(modname, funcname, full):
 def spawn_child(test):
     """Parent side: run <test> in a child; returns (status, reason, output)."""
     full, modname, funcname, timeout, _ = test
+    t0 = time.monotonic()
     argv = [sys.executable, os.path.abspath(__file__), "--one", "%s:%s:%s" % (modname, funcname, full)]
     p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          start_new_session=True)
@@ -142,6 +143,8 @@ def spawn_child(test):
         return "FAIL", "test process exited %s without a result" % p.returncode, text
     res = text[marker + 7:].rstrip("\n")
     status, _, reason = res.partition(" ")
+    if status == "PASS" and not reason:
+        reason = "(%.1fs)" % (time.monotonic() - t0)   # where the suite's time goes
     return status, reason, text[:marker]
 
 
@@ -194,7 +197,8 @@ def main():
                 failed += 1
                 print("FAIL %s: %s" % (t[0], reason))
             else:
-                print("%s %s%s" % (status, t[0], (": " + reason) if status != "PASS" else ""))
+                print("%s %s%s" % (status, t[0], (" " + reason) if status == "PASS" and reason.startswith("(")
+                                     else (": " + reason) if status != "PASS" else ""))
             if status == "FAIL" or a.verbose:
                 for line in output.rstrip("\n").splitlines():
                     print("    " + line)
