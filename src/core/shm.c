@@ -246,6 +246,25 @@ struct shm_srv *shm_srv_find(const char *be, const char *srv, int create)
 	}
 }
 
+/* Copy <len> bytes of a record whose writer bumps <seq> around each change
+ * (odd while writing): retried until a copy was taken between two equal
+ * even values; -1 after 1000 tries (a writer that died mid-change). */
+static int seq_read(const uint32_t *seq, const void *rec, void *out, size_t len)
+{
+	for (int tries = 0; tries < 1000; tries++) {
+		uint32_t a = __atomic_load_n(seq, __ATOMIC_ACQUIRE), b;
+
+		if (a & 1)
+			continue;
+		memcpy(out, rec, len);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		b = __atomic_load_n(seq, __ATOMIC_RELAXED);
+		if (a == b)
+			return 0;
+	}
+	return -1;
+}
+
 void shm_srv_write_begin(struct shm_srv *r)
 {
 	__atomic_add_fetch(&r->seq, 1, __ATOMIC_ACQ_REL);
@@ -258,19 +277,7 @@ void shm_srv_write_end(struct shm_srv *r)
 
 int shm_srv_read(const struct shm_srv *r, struct shm_srv *out)
 {
-	int tries;
-
-	for (tries = 0; tries < 1000; tries++) {
-		uint32_t a = __atomic_load_n(&r->seq, __ATOMIC_ACQUIRE), b;
-		if (a & 1)
-			continue;
-		memcpy(out, r, sizeof(*out));
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		b = __atomic_load_n(&r->seq, __ATOMIC_RELAXED);
-		if (a == b)
-			return 0;
-	}
-	return -1;
+	return seq_read(&r->seq, r, out, sizeof(*out));
 }
 
 /* ---- pattern files changed at run time (reload handover) ------------- */
@@ -315,18 +322,7 @@ void shm_map_write(struct shm_map *r, uint64_t file_hash, struct shm_ref blob, u
 
 int shm_map_read(const struct shm_map *r, struct shm_map *out)
 {
-	for (int tries = 0; tries < 1000; tries++) {
-		uint32_t a = __atomic_load_n(&r->seq, __ATOMIC_ACQUIRE), b;
-
-		if (a & 1)
-			continue;
-		memcpy(out, r, sizeof(*out));
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		b = __atomic_load_n(&r->seq, __ATOMIC_RELAXED);
-		if (a == b)
-			return 0;
-	}
-	return -1;
+	return seq_read(&r->seq, r, out, sizeof(*out));
 }
 
 /* ---- resolutions (reload handover of the DNS timing) ------------------------ */
@@ -380,18 +376,7 @@ void shm_dns_write(struct shm_dns *d, int status, uint64_t last_valid_ms, uint64
 
 int shm_dns_read(const struct shm_dns *d, struct shm_dns *out)
 {
-	for (int tries = 0; tries < 1000; tries++) {
-		uint32_t a = __atomic_load_n(&d->seq, __ATOMIC_ACQUIRE), b;
-
-		if (a & 1)
-			continue;
-		memcpy(out, d, sizeof(*out));
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		b = __atomic_load_n(&d->seq, __ATOMIC_RELAXED);
-		if (a == b)
-			return 0;
-	}
-	return -1;
+	return seq_read(&d->seq, d, out, sizeof(*out));
 }
 
 /* ---- counters ---------------------------------------------------------- */

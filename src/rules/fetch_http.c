@@ -887,32 +887,25 @@ static int f_cap_req_uri(const struct smp_arg *a, struct sample *s, struct smp_c
 	return 1;
 }
 
+/* "HTTP/1.0" or "HTTP/1.1" for a version kept as 10 or 11; none otherwise. */
+static int smp_set_http_ver(struct sample *s, int v)
+{
+	if (v != 10 && v != 11)
+		return 0;
+	smp_set_str(s, v == 10 ? "HTTP/1.0" : "HTTP/1.1", 8, SMP_F_CONST);
+	return 1;
+}
+
 static int f_cap_req_ver(const struct smp_arg *a, struct sample *s, struct smp_ctx *c, struct smp_iter *it)
 {
-	int v = c->req ? c->req->version : c->txn ? c->txn->req_ver : 0;
-
 	(void)a; (void)it;
-	if (v == 10)
-		smp_set_str(s, "HTTP/1.0", 8, SMP_F_CONST);
-	else if (v == 11)
-		smp_set_str(s, "HTTP/1.1", 8, SMP_F_CONST);
-	else
-		return 0;
-	return 1;
+	return smp_set_http_ver(s, c->req ? c->req->version : c->txn ? c->txn->req_ver : 0);
 }
 
 static int f_cap_res_ver(const struct smp_arg *a, struct sample *s, struct smp_ctx *c, struct smp_iter *it)
 {
-	int v = c->rsp ? c->rsp->version : c->txn ? c->txn->rsp_ver : 0;
-
 	(void)a; (void)it;
-	if (v == 10)
-		smp_set_str(s, "HTTP/1.0", 8, SMP_F_CONST);
-	else if (v == 11)
-		smp_set_str(s, "HTTP/1.1", 8, SMP_F_CONST);
-	else
-		return 0;
-	return 1;
+	return smp_set_http_ver(s, c->rsp ? c->rsp->version : c->txn ? c->txn->rsp_ver : 0);
 }
 
 /* ---- authentication ---- */
