@@ -176,12 +176,15 @@ void stream_pp_start(struct stream *s);
 int  stream_pp_srv_send(struct stream *s);
 void stream_pp_free(struct stream *s);
 const struct sockaddr_storage *stream_dst(struct stream *s);
-/* stream_srv.c: new server connections, private ones, the queue count,
+/* stream_srv.c: new server connections, private ones, the queues,
  * on-marked-down / on-marked-up */
 int  stream_connect_srv(struct stream *s, struct server *srv, struct sockaddr_storage *sa, socklen_t sl);
 int  srv_conn_private(const struct server *srv);
-void stream_queue_enter(struct stream *s);
+void stream_queue_enter(struct stream *s, struct server *srv);  /* srv: its own queue, NULL: the backend's */
 void stream_queue_leave(struct stream *s);       /* also unlinks s->qlink */
+/* Must a request tied to <srv> wait in srv's own queue? 0 no (connect),
+ * 1 yes, -1 that queue holds `maxqueue` requests already. */
+int  stream_srv_queue_full(const struct stream *s, const struct server *srv);
 void stream_srv_shutdown_scan(void);
 void stream_srv_taken(struct stream *s);
 /* stream_splice.c: option splice-* */
