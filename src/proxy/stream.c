@@ -403,7 +403,7 @@ static int st_queue(struct stream *s)
 		s->state = ST_CONNECT;
 		return 1;
 	}
-	srv = persist_pick(s, s->prev_srv);   /* the balancer, with the request's hash key */
+	srv = persist_pick(s, s->prev_srv, NULL);   /* the balancer, with the request's hash key */
 	if (srv) {
 		stream_queue_leave(s);
 		s->srv = srv;
@@ -536,6 +536,16 @@ static int queue_up(struct stream *s, struct server *srv)
 	return 0;
 }
 
+/* <srv>'s own queue holds its maxqueue requests: HAProxy's queue error,
+ * 503 'SQ', counted as a connection error of the server. */
+static int queue_full(struct stream *s, struct server *srv)
+{
+	CTR_ADD(srv->ctr->failed_conns, 1);
+	CTR_ADD(s->be->be_ctr->failed_conns, 1);
+	stream_error(s, 503, 'S', 'Q');
+	return 1;
+}
+
 /* Pick a server and get a connection to it (reused, pooled or new). */
 static int do_connect(struct stream *s)
 {
@@ -549,17 +559,24 @@ static int do_connect(struct stream *s)
 			return queue_up(s, srv);
 		/* its queue holds maxqueue requests: another server with
 		 * option redispatch (never under force-persist), else 503 */
-		if (!(be->options & PR_O_REDISPATCH) || sf(s, SF_FORCE_SRV)) {
-			CTR_ADD(srv->ctr->failed_conns, 1);
-			CTR_ADD(be->be_ctr->failed_conns, 1);
-			stream_error(s, 503, 'S', 'Q');
-			return 1;
-		}
+		if (!(be->options & PR_O_REDISPATCH) || sf(s, SF_FORCE_SRV))
+			return queue_full(s, srv);
 		s->srv = srv = NULL;
 		s->flags &= ~SF_SRV_CHOSEN;
 	}
 	if (!srv) {
-		srv = persist_pick(s, s->prev_srv);   /* the balancer, with the request's hash key */
+		struct server *keep;
+
+		srv = persist_pick(s, s->prev_srv, &keep);   /* the balancer, with the request's hash key */
+		if (!srv && keep) {
+			/* hashing: the key's server is full, the request waits
+			 * for it in its queue; that queue full: 503, the key is
+			 * not moved (HAProxy) */
+			if (keep->maxqueue && __atomic_load_n(&keep->queue_len, __ATOMIC_RELAXED) >= keep->maxqueue)
+				return queue_full(s, keep);
+			s->srv = keep;
+			return queue_up(s, keep);
+		}
 		if (!srv && lb_has_full(be))
 			return queue_up(s, NULL);
 		if (!srv) {

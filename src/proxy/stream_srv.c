@@ -62,11 +62,12 @@ int srv_conn_private(const struct server *srv)
 /* ---- the queues ----
  * HAProxy's two queues. A balanced request waits in its backend's queue
  * for any server with a free slot; a request tied to one server (a
- * cookie, a stick match, use-server: SF_SRV_CHOSEN) whose server is at
- * its maxconn, or already has requests waiting, waits in that server's
- * own queue, which `maxqueue` bounds: when it is full, the request is
- * balanced instead with `option redispatch` (not under force-persist),
- * else answered 503 (HAProxy's queue error: logged 'SQ', counted as a
+ * cookie, a stick match, use-server: SF_SRV_CHOSEN; or its hash key, see
+ * do_connect) whose server is at its maxconn, or already has requests
+ * waiting, waits in that server's own queue, which `maxqueue` bounds:
+ * when it is full, a chosen request is balanced instead with `option
+ * redispatch` (not under force-persist), a hashed one and the others are
+ * answered 503 (HAProxy's queue error: logged 'SQ', counted as a
  * connection error of the server). Both queues are the same thread lists (a stream's
  * qsrv says which): only the counts are per backend and per server (stats
  * qcur, qmax; the queue() fetch counts both). A server with requests in

@@ -49,24 +49,23 @@ def _gated_server(ctx, name, gate):
     return ctx.raw_server(handler)
 
 
-def _maxqueue_run(ctx, redispatch):
+def _maxqueue_run(ctx, redispatch, balance="roundrobin", s2="cookie c2", ck=True):
     """s1 (maxconn 1, maxqueue 1) busy with one persisted request, one more
     waiting in its queue: a third request persisted on s1 finds s1's queue
-    full. Returns (third response, stats rows while it happened, the first two
-    responses)."""
+    full. Returns (third response, stats rows meanwhile, s2's server)."""
     gate = __import__("threading").Event()
     s1 = _gated_server(ctx, "s1", gate)
-    s2 = _gated_server(ctx, "s2", None)
+    s2srv = _gated_server(ctx, "s2", None)
     fe, sp = free_port(), free_port()
     cfg = ("global\n    nbthread 2\ndefaults\n    mode http\n" + TO + "    timeout queue 10s\n"
            "frontend fe\n    bind 127.0.0.1:%d\n    default_backend be\n"
-           "backend be\n    balance roundrobin\n    cookie SRV\n%s"
+           "backend be\n    balance %s\n    cookie SRV\n%s"
            "    server s1 127.0.0.1:%d maxconn 1 maxqueue 1 cookie c1\n"
-           "    server s2 127.0.0.1:%d cookie c2\n"
+           "    server s2 127.0.0.1:%d %s\n"
            "listen stats\n    bind 127.0.0.1:%d\n    stats enable\n    stats uri /stats\n"
-           % (fe, "    option redispatch\n" if redispatch else "", s1.port, s2.port, sp))
+           % (fe, balance, "    option redispatch\n" if redispatch else "", s1.port, s2srv.port, s2, sp))
     _start(ctx, cfg)
-    ck = {"Cookie": "SRV=c1"}
+    ck = {"Cookie": "SRV=c1"} if ck else {}
     res = {}
 
     def one(i):
@@ -93,7 +92,7 @@ def _maxqueue_run(ctx, redispatch):
     after = _csv(sp)
     eq(after[("be", "s1")]["qcur"], "0", "s1's queue is empty at the end")
     eq(after[("be", "s1")]["qmax"], "1", "s1's qmax: maxqueue held the queue at 1")
-    return third, rows, s2
+    return third, rows, s2srv
 
 
 @timeout(60)
@@ -116,3 +115,23 @@ def test_maxqueue_persisted_full_503(ctx):
     eq(third.status, 503, "the third persisted request, s1's queue full, no redispatch")
     eq(len(s2.requests), 0, "s2 saw nothing")
     eq(rows[("be", "s1")]["econ"], "1", "counted as a connection error of s1")
+
+
+@timeout(60)
+def test_maxqueue_hash_key_503(ctx):
+    """Hashing ties a request to its key's server too: when that server is
+    full the request waits in its queue, and when the queue holds maxqueue
+    requests it is answered 503 even with option redispatch (the key is not
+    moved; the backup server is not used), as HAProxy does."""
+    third, rows, s2 = _maxqueue_run(ctx, True, balance="uri", s2="backup", ck=False)
+    eq(third.status, 503, "the third request of s1's key, s1's queue full")
+    eq(len(s2.requests), 0, "the backup saw nothing")
+
+
+@timeout(60)
+def test_maxqueue_cookie_then_hash_503(ctx):
+    """A cookie's request redispatched from a full queue on a hashing
+    backend is hashed: its key's server is the same full one, so 503."""
+    third, rows, s2 = _maxqueue_run(ctx, True, balance="uri", s2="backup")
+    eq(third.status, 503, "the third request, cookie then key on s1, s1's queue full")
+    eq(len(s2.requests), 0, "the backup saw nothing")
