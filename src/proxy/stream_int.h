@@ -116,6 +116,9 @@ int rx_error_page(struct stream *s, int status, struct buf *out);
 /* Run the response set <set> of the backend then the frontend; the proxy
  * whose rule decided, or NULL. */
 const struct proxy *rx_rsp_set(struct stream *s, struct smp_ctx *c, int set, struct rule_result *res);
+/* The transaction's unique id (`unique-id-format`, made now if not yet),
+ * at most <max> bytes into <out>: its length, 0 without a format. */
+size_t rx_unique_id(struct stream *s, char *out, size_t max);
 int rx_log(struct stream *s, const struct txn_log *t, int error, char *line, size_t len, int *level);
 void strm_rules_thread_exit(void);
 struct smp_ctx *rx_ctx_sess(struct sess *ss);

@@ -396,6 +396,31 @@ int rx_error_page(struct stream *s, int status, struct buf *out)
 	return ret;
 }
 
+/* ---- the unique id, outside the rules ---------------------------------- */
+
+size_t rx_unique_id(struct stream *s, char *out, size_t max)
+{
+	const struct px_rules *r = s->fe->rules;
+	struct smp_ctx *c;
+	const char *id;
+	size_t used, len = 0;
+
+	if (!r || !r->unique_id_format || !s->txn || (!rx && rx_init() < 0))
+		return 0;
+	/* made once per transaction (the header, the log and the PROXY
+	 * header show the same id); its arena use is given back */
+	used = rx->arena.used;
+	qsbr_read_lock();
+	if ((c = rx_ctx(s, sf(s, SF_HTTP) ? reread_request(s) : NULL, NULL)) && (id = rules_unique_id(c, &len))) {
+		if (len > max)
+			len = max;
+		memcpy(out, id, len);
+	}
+	qsbr_read_unlock();
+	rx->arena.used = used;
+	return len;
+}
+
 /* ---- the access log --------------------------------------------------- */
 
 int rx_log(struct stream *s, const struct txn_log *t, int error, char *line, size_t len, int *level)

@@ -135,3 +135,113 @@ def test_maxqueue_cookie_then_hash_503(ctx):
     third, rows, s2 = _maxqueue_run(ctx, True, balance="uri", s2="backup")
     eq(third.status, 503, "the third request, cookie then key on s1, s1's queue full")
     eq(len(s2.requests), 0, "the backup saw nothing")
+
+
+# ------------------------------------------------ proxy-v2-options unique-id ----
+
+class Recorder:
+    """A TCP server keeping the first bytes of each connection (a PROXY v2
+    header, then what follows up to the end of an HTTP head or 4 KB), then
+    answering an HTTP 200 and closing."""
+
+    def __init__(self, ctx):
+        self.got = []
+
+        def handler(conn, reader, srv):
+            data, dl = b"", Deadline(5)
+            while not dl.expired() and len(data) < 4096:
+                if len(data) >= 16 and data.startswith(b"\r\n\r\n\x00\r\nQUIT\n"):
+                    n = 16 + int.from_bytes(data[14:16], "big")
+                    if len(data) >= n and (b"\r\n\r\n" in data[n:] or data[n:].startswith(b"hello")):
+                        break
+                conn.settimeout(max(0.05, dl.left()))
+                x = conn.recv(4096)
+                if not x:
+                    break
+                data += x
+            with srv.lock:
+                self.got.append(data)
+            conn.sendall(response_bytes(200, body=b"ok", headers={"Connection": "close"}))
+        self.srv = ctx.raw_server(handler)
+        self.port = self.srv.port
+
+    def find(self, marker):
+        """(TLVs, rest) of the connection whose bytes after the header hold
+        <marker> (the proxy's own probes of a port open connections too)."""
+        def one():
+            for g in list(self.got):
+                tl, rest = _tlvs(g)
+                if marker in rest:
+                    return tl, rest
+            return None
+        return poll_until(one, 5, "a connection carrying %r" % marker)
+
+
+def _tlvs(h):
+    """(TLVs by type, the bytes after the header) of a v2 PROXY header <h>."""
+    check(h.startswith(b"\r\n\r\n\x00\r\nQUIT\n"), "a v2 header: %r" % h[:16])
+    n = 16 + int.from_bytes(h[14:16], "big")
+    fam = h[13]
+    off = 16 + (12 if fam == 0x11 else 36 if fam == 0x21 else 0)
+    tl = {}
+    while off < n:
+        t, ln = h[off], int.from_bytes(h[off + 1:off + 3], "big")
+        tl[t] = h[off + 3:off + 3 + ln]
+        off += 3 + ln
+    return tl, h[n:]
+
+
+@timeout(60)
+def test_proxy_v2_unique_id(ctx):
+    """proxy-v2-options unique-id sends the transaction's id made by the
+    frontend's unique-id-format (the same the unique-id-header carries), an
+    empty TLV without a format, and in TCP mode too; a client's own
+    UNIQUE_ID TLV is not passed on (HAProxy 2.6)."""
+    rec = Recorder(ctx)
+    f1, f2, f3 = free_port(), free_port(), free_port()
+    cfg = ("global\n    nbthread 1\ndefaults\n" + TO +
+           "frontend f1\n    mode http\n    bind 127.0.0.1:%d\n"
+           "    unique-id-format ID-%%[req.hdr(x-id)]-%%[src]\n    unique-id-header X-Unique-ID\n"
+           "    default_backend bh\n"
+           "frontend f2\n    mode http\n    bind 127.0.0.1:%d accept-proxy\n    default_backend bh\n"
+           "frontend f3\n    mode tcp\n    bind 127.0.0.1:%d\n    unique-id-format T-%%[src]-%%[dst_port]\n"
+           "    default_backend bt\n"
+           "backend bh\n    mode http\n    server r 127.0.0.1:%d send-proxy-v2 proxy-v2-options unique-id\n"
+           "backend bt\n    mode tcp\n    server r 127.0.0.1:%d send-proxy-v2 proxy-v2-options unique-id\n"
+           % (f1, f2, f3, rec.port, rec.port))
+    _start(ctx, cfg)
+    r = http(f1, "GET", "/a", headers={"X-Id": "abc123"})
+    eq(r.status, 200, "f1 status")
+    tl, rest = rec.find(b"GET /a ")
+    eq(tl.get(5), b"ID-abc123-127.0.0.1", "UNIQUE_ID TLV: the frontend's unique-id-format")
+    check(b"\r\nx-unique-id: id-abc123-127.0.0.1\r\n" in rest.lower(), "the same id in the header: %r" % rest[:300])
+    # no unique-id-format: an empty TLV, the client's own one not passed on
+    c = socket.create_connection(("127.0.0.1", f2), timeout=5)
+    body = (socket.inet_aton("192.0.2.1") + socket.inet_aton("192.0.2.2") + (1111).to_bytes(2, "big")
+            + (80).to_bytes(2, "big"))
+    tlv = b"\x05\x00\x05given"
+    c.sendall(b"\r\n\r\n\x00\r\nQUIT\n\x21\x11" + (len(body) + len(tlv)).to_bytes(2, "big") + body + tlv
+              + b"GET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    got, dl = b"", Deadline(5)
+    while not dl.expired():
+        x = c.recv(4096)
+        if not x:
+            break
+        got += x
+    c.close()
+    check(got.startswith(b"HTTP/1.1 200"), "f2 answer: %r" % got[:60])
+    tl, _ = rec.find(b"GET /b ")
+    eq(tl.get(5), b"", "UNIQUE_ID TLV without unique-id-format: empty (the client's not passed on)")
+    # TCP mode
+    c = socket.create_connection(("127.0.0.1", f3), timeout=5)
+    c.sendall(b"hello")
+    got, dl = b"", Deadline(5)
+    while not dl.expired():
+        x = c.recv(4096)
+        if not x:
+            break
+        got += x
+    c.close()
+    tl, rest = rec.find(b"hello")
+    eq(tl.get(5), ("T-127.0.0.1-%d" % f3).encode(), "UNIQUE_ID TLV in TCP mode")
+    eq(rest, b"hello", "the client's bytes follow")
