@@ -359,6 +359,7 @@ struct proxy {
 	/* the long tail (issue 18) */
 	int    lb_set;           /* `balance` was written (here or in its defaults): dispatch is then ignored */
 	int    dispatch_line;    /* `dispatch ADDR`: line of the keyword (its server is "dispatch") */
+	struct server *dispatch_srv; /* that server when used (no `balance`): the balancer's only choice */
 	struct conn_src src;     /* backend `source` */
 	int    queue_len;        /* requests waiting in this backend's queue, all threads (atomic): stats qcur */
 	int    queue_max;        /* the highest queue_len seen (atomic): stats qmax */

@@ -68,6 +68,8 @@ struct server *lb_pick_keep(struct proxy *be, struct server *avoid, const struct
 
 	if (keep)
 		*keep = NULL;
+	if (be->dispatch_srv)
+		return be->dispatch_srv;   /* `dispatch` without `balance`: every placed request */
 	s = pick_class(be, &rq);
 	if (!s && rq.keep && keep) {
 		*keep = rq.keep;   /* the key's server is full: wait for it */

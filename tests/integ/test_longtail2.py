@@ -245,3 +245,25 @@ def test_proxy_v2_unique_id(ctx):
     tl, rest = rec.find(b"hello")
     eq(tl.get(5), ("T-127.0.0.1-%d" % f3).encode(), "UNIQUE_ID TLV in TCP mode")
     eq(rest, b"hello", "the client's bytes follow")
+
+
+# ------------------------------------------------------------ dispatch ----
+
+@timeout(30)
+def test_dispatch_beside_persisted_servers(ctx):
+    """Without balance, the dispatch address takes every request the
+    balancer would place; servers beside it are reached through
+    persistence only (a cookie here), as in HAProxy."""
+    d = _gated_server(ctx, "disp", None)
+    s1 = _gated_server(ctx, "s1", None)
+    fe = free_port()
+    cfg = ("defaults\n    mode http\n" + TO +
+           "frontend fe\n    bind 127.0.0.1:%d\n    default_backend be\n"
+           "backend be\n    dispatch 127.0.0.1:%d\n    cookie SRV\n    server s1 127.0.0.1:%d cookie c1\n"
+           % (fe, d.port, s1.port))
+    _start(ctx, cfg)
+    for _ in range(3):
+        r = http(fe, "GET", "/")
+        eq((r.status, r.body), (200, b"disp"), "no cookie: the dispatch address")
+    r = http(fe, "GET", "/", headers={"Cookie": "SRV=c1"})
+    eq((r.status, r.body), (200, b"s1"), "the cookie of s1: s1")
