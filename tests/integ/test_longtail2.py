@@ -1,8 +1,8 @@
 """The everyday haproxy.cfg long tail, second part (issue 18 after
 persistence): maxqueue on the queue of one server (requests tied to it by
-a cookie), proxy-v2-options unique-id, tune.vars.* and tune.http.cookielen,
-tcp-check set-var, and keywords the first part left without a test of
-their effect (tcp-check connect addr/send-proxy, tcp-check comment,
+a cookie or a hash key), proxy-v2-options unique-id, dispatch beside
+persisted servers, the refusals that remain (with their reasons), and
+keywords the first part left without a test of their effect (tcp-check connect addr/send-proxy, tcp-check comment,
 agent-addr, mysql-check post-41, "-N" port offsets, option splice-request,
 the tcplog warning, dst/dst_port after accept-proxy). Every test runs
 against Debian's HAProxy too (PROXY=haproxy) unless marked."""
@@ -11,7 +11,7 @@ import socket
 import threading
 
 from harness import (Deadline, TestFailure, check, eq, free_port, http, is_haproxy, poll_until,
-                     response_bytes, timeout, wait_port)
+                     response_bytes, tandem_only, timeout, wait_port)
 
 TO = "    timeout connect 2s\n    timeout client 5s\n    timeout server 5s\n"
 
@@ -267,3 +267,29 @@ def test_dispatch_beside_persisted_servers(ctx):
         eq((r.status, r.body), (200, b"disp"), "no cookie: the dispatch address")
     r = http(fe, "GET", "/", headers={"Cookie": "SRV=c1"})
     eq((r.status, r.body), (200, b"s1"), "the cookie of s1: s1")
+
+
+# ------------------------------------------------------------ refusals ----
+
+@timeout(30)
+def test_refused_with_reason(ctx):
+    """What tandem still refuses names the keyword, the line, and a true
+    reason (HAProxy accepts these lines: tandem's refusal is its own)."""
+    tandem_only("tandem's refusals")
+    head = "defaults\n    mode http\n" + TO
+    cases = [
+        ("global\n    tune.vars.txn-max-size 64\n" + head, "tune.vars.txn-max-size", "not bound"),
+        ("global\n    tune.http.cookielen 63\n" + head, "tune.http.cookielen", "capture cookie"),
+        ("global\n    tune.pattern.cache-size 100\n" + head, "tune.pattern.cache-size", "no cache"),
+        (head + "frontend f\n    bind 127.0.0.1:%d\n    capture cookie SID len 10\n" % free_port(),
+         "capture cookie", "capture request header Cookie"),
+        (head + "backend b\n    option tcp-check\n    tcp-check set-var(check.x) int(1)\n"
+         "    server s 127.0.0.1:1 check\n", "tcp-check set-var", "could read a check variable"),
+        (head + "backend b\n    option httpchk\n    http-check unset-var(check.x)\n"
+         "    server s 127.0.0.1:1 check\n", "http-check unset-var", "could read a check variable"),
+    ]
+    for i, (cfg, word, why) in enumerate(cases):
+        rc, out, path = ctx.check_config(cfg, name="r%d" % i)
+        check(rc != 0, "%s: refused (exit %r)" % (word, rc))
+        check(word in out and why in out and re.search(r"%s:\d+" % re.escape(path), out),
+              "%s: file:line, the word and the reason (%r) in: %s" % (word, why, out[-400:]))
