@@ -796,6 +796,12 @@ int cfg_kw_tcp_check(struct cfg_ctx *ctx, char **args, int nargs)
 		}
 		r->act = TCR_EXPECT;
 		r->exp = e;
+		/* without a comment of its own, a failure reports the last
+		 * `tcp-check comment` before it (HAProxy's step comment) */
+		for (i = p->ntcp - 2; i >= 0 && !r->exp.comment; i--)
+			if (p->tcp[i].act == TCR_COMMENT && p->tcp[i].comment &&
+			    !(r->exp.comment = strdup(p->tcp[i].comment)))
+				return cfg_err(ctx, "out of memory");
 	}
 	return 0;
 }

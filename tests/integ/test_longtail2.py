@@ -293,3 +293,284 @@ def test_refused_with_reason(ctx):
         check(rc != 0, "%s: refused (exit %r)" % (word, rc))
         check(word in out and why in out and re.search(r"%s:\d+" % re.escape(path), out),
               "%s: file:line, the word and the reason (%r) in: %s" % (word, why, out[-400:]))
+
+
+# ------------------------------------------------- checks: what was untested ----
+
+def _stats_rows(sp):
+    return _csv(sp)
+
+
+def _wait_row(sp, be, srv, pred, what, seconds=15):
+    try:
+        return poll_until(lambda: (lambda r: r if r and pred(r) else None)(_csv(sp).get((be, srv))), seconds, what)
+    except TestFailure:
+        raise TestFailure("timed out waiting for %s; row: %r" % (what, _csv(sp).get((be, srv))))
+
+
+class LineServer:
+    """A TCP server on 127.0.0.1 that records the first bytes of each
+    connection and answers <reply> once it has them (or at once when
+    <first> is True: it speaks first)."""
+
+    def __init__(self, ctx, reply=b"PONG\r\n", want=b"\r\n", first=False):
+        self.reply, self.got = reply, []
+
+        def handler(conn, reader, srv):
+            if first:
+                conn.sendall(self.reply)
+            data, dl = b"", Deadline(3)
+            while not dl.expired() and data.count(b"\r\n") < (2 if data.startswith(b"PROXY ") else 1) \
+                    and not data.endswith(want if want != b"\r\n" else b"\x00\x00\x00\x00"):
+                conn.settimeout(max(0.05, dl.left()))
+                try:
+                    x = conn.recv(4096)
+                except OSError:
+                    break
+                if not x:
+                    break
+                data += x
+            with srv.lock:
+                self.got.append(data)
+            if not first:
+                conn.sendall(self.reply)
+        self.srv = ctx.raw_server(handler)
+        self.port = self.srv.port
+
+
+def _check_proxy(ctx, body, mode="tcp"):
+    sp = free_port()
+    cfg = ("global\n    nbthread 1\ndefaults\n    mode %s\n" % mode + TO + "    timeout check 2s\n" + body +
+           "listen stats\n    mode http\n    bind 127.0.0.1:%d\n    stats enable\n    stats uri /stats\n" % sp)
+    p = _start(ctx, cfg)
+    return p, sp
+
+
+@timeout(60)
+def test_tcp_check_connect_addr_send_proxy_comment(ctx):
+    """tcp-check connect addr A port P send-proxy: the check goes to A:P (not
+    to the server's address) and starts with a PROXY header; tcp-check
+    comment names the step that fails in the check's report."""
+    ls = LineServer(ctx)
+    body = ("backend b\n    option tcp-check\n"
+            "    tcp-check connect addr 127.0.0.1 port %d send-proxy\n"
+            "    tcp-check send PING\\r\\n\n"
+            "    tcp-check comment pong-step\n"
+            "    tcp-check expect string PONG\n"
+            "    server s1 127.0.0.2:%d check inter 200ms rise 1 fall 1\n" % (ls.port, free_port()))
+    p, sp = _check_proxy(ctx, body)
+    _wait_row(sp, "b", "s1", lambda r: r["status"].startswith("UP") and r["check_status"].lstrip("* ") == "L7OK",
+              "s1 UP by the check at the connect addr")
+    g = [x for x in ls.got if x.endswith(b"PING\r\n")]
+    check(g, "the check reached 127.0.0.1:%d: %r" % (ls.port, ls.got[:3]))
+    check(re.match(rb"PROXY TCP4 \d+\.\d+\.\d+\.\d+ 127\.0\.0\.1 \d+ %d\r\nPING\r\n$" % ls.port, g[-1]),
+          "a PROXY v1 header first: %r" % g[-1])
+    ls.reply = b"NOPE\r\n"
+    row = _wait_row(sp, "b", "s1", lambda r: r["status"].startswith("DOWN"), "s1 DOWN when the answer is wrong")
+    check(row["last_chk"].endswith("at step 4 comment: pong-step"), "the comment in the report: %r" % row["last_chk"])
+    eq(row["check_status"].lstrip("* "), "L7RSP", "check status")
+
+
+@timeout(60)
+def test_agent_addr(ctx):
+    """agent-addr: the agent is asked at that address, not at the server's
+    (an agent answering "down" there takes the server DOWN)."""
+    from test_checks_proto import Agent
+    ag = Agent()
+    ctx.servers.append(ag)
+    app = _gated_server(ctx, "app", None)
+    body = ("backend b\n    mode http\n    option httpchk GET /\n"
+            "    server s1 127.0.0.2:%d check inter 200ms port %d addr 127.0.0.1 agent-check agent-addr 127.0.0.1 "
+            "agent-port %d agent-inter 200ms\n" % (free_port(), app.port, ag.port))
+    p, sp = _check_proxy(ctx, body, mode="http")
+    _wait_row(sp, "b", "s1", lambda r: r["status"].startswith("UP"), "s1 UP (health check at addr, agent up)")
+    ag.line = "down #from agent-addr\n"
+    _wait_row(sp, "b", "s1", lambda r: r["status"].startswith("DOWN"), "s1 DOWN by the agent at agent-addr")
+
+
+# ---------------------------------------------------- addresses, splice ----
+
+def _consecutive_ports(n):
+    for _ in range(50):
+        base = free_port()
+        socks = []
+        try:
+            for i in range(n):
+                s = socket.socket()
+                s.bind(("127.0.0.1", base + i))
+                socks.append(s)
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise TestFailure("no %d consecutive free ports" % n)
+
+
+@timeout(30)
+def test_server_port_minus_offset(ctx):
+    """A server port written "-N": the port the client connected to, minus N
+    (HAProxy's mapped ports)."""
+    base = _consecutive_ports(3)
+    # the server on base, the frontend on base + 2: "-2"
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.2", base))
+    s.listen(8)
+    got = []
+
+    def serve():
+        try:
+            c, _ = s.accept()
+        except OSError:
+            return
+        c.settimeout(5)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            x = c.recv(4096)
+            if not x:
+                break
+            data += x
+        got.append(data)
+        c.sendall(response_bytes(200, body=b"minus"))
+        c.close()
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        cfg = ("global\n    nbthread 1\ndefaults\n    mode http\n" + TO +
+               "frontend f\n    bind 127.0.0.1:%d\n    default_backend b\n"
+               "backend b\n    server s1 127.0.0.2:-2\n" % (base + 2))
+        _start(ctx, cfg)
+        r = http(base + 2, "GET", "/")
+        eq((r.status, r.body), (200, b"minus"), "-2: the client's port minus two")
+    finally:
+        s.close()
+
+
+def _pipe_fds(pid):
+    import os
+    n = 0
+    for p in [pid] + [int(x) for x in os.popen("pgrep -P %d" % pid).read().split()]:
+        try:
+            for fd in os.listdir("/proc/%d/fd" % p):
+                if os.readlink("/proc/%d/fd/%s" % (p, fd)).startswith("pipe:"):
+                    n += 1
+        except OSError:
+            pass
+    return n
+
+
+@timeout(90)
+def test_splice_request_tunnel(ctx):
+    """option splice-request: a TCP tunnel's client-to-server bytes go
+    through a pipe (tandem holds one while the upload runs) and arrive
+    intact; the answer comes back."""
+    import hashlib
+    gate = threading.Event()
+    sink = socket.socket()
+    sink.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sink.bind(("127.0.0.1", 0))
+    sink.listen(4)
+    res = {}
+
+    def serve():
+        try:
+            c, _ = sink.accept()
+        except OSError:
+            return
+        gate.wait(30)   # the upload waits in the pipe and the socket buffers meanwhile
+        h, n = hashlib.sha256(), 0
+        c.settimeout(30)
+        while True:
+            x = c.recv(1 << 20)
+            if not x:
+                break
+            h.update(x)
+            n += len(x)
+        c.sendall(b"%d %s\n" % (n, h.hexdigest().encode()))
+        c.close()
+    threading.Thread(target=serve, daemon=True).start()
+    fe = free_port()
+    cfg = ("global\n    nbthread 1\ndefaults\n    mode tcp\n    timeout connect 2s\n    timeout client 30s\n"
+           "    timeout server 30s\n"
+           "listen t\n    bind 127.0.0.1:%d\n    option splice-request\n    server s 127.0.0.1:%d\n"
+           % (fe, sink.getsockname()[1]))
+    p = _start(ctx, cfg)
+    total = 24 << 20
+    block = bytes(range(256)) * 4096
+    want = hashlib.sha256()
+    for i in range(total // len(block)):
+        want.update(block)
+    c = socket.create_connection(("127.0.0.1", fe), timeout=30)
+
+    def upload():
+        try:
+            for i in range(total // len(block)):
+                c.sendall(block)
+            c.shutdown(socket.SHUT_WR)
+        except OSError as e:
+            res["err"] = e
+    th = threading.Thread(target=upload, daemon=True)
+    th.start()
+    try:
+        if not is_haproxy():
+            poll_until(lambda: _pipe_fds(p.pid) >= 2, 10, "a pipe in the worker while the upload waits")
+    finally:
+        gate.set()
+    th.join(30)
+    check("err" not in res, "upload: %r" % res.get("err"))
+    data = b""
+    while not data.endswith(b"\n"):
+        x = c.recv(4096)
+        if not x:
+            break
+        data += x
+    c.close()
+    sink.close()
+    eq(data, b"%d %s\n" % (total, want.hexdigest().encode()), "the server got every byte, intact")
+
+
+# ------------------------------------------------------------ logs, PROXY ----
+
+@timeout(30)
+def test_tcplog_without_target_warns(ctx):
+    """option tcplog with no log target: HAProxy's warning, and it starts."""
+    cfg = ("global\n    nbthread 1\ndefaults\n    mode tcp\n" + TO +
+           "frontend fe\n    bind 127.0.0.1:%d\n    option tcplog\n    default_backend be\n"
+           "backend be\n    server s1 127.0.0.1:9\n" % free_port())
+    rc, out, _ = ctx.check_config(cfg)
+    eq(rc, 0, "exit status")
+    check("log format ignored for frontend 'fe' since it has no log address." in out, "warning: %s" % out)
+
+
+@timeout(30)
+def test_dst_after_accept_proxy(ctx):
+    """dst and dst_port are the PROXY header's destination (v1 and v2), as
+    HAProxy's are; without a header on a plain bind, the local address."""
+    fe, fe2 = free_port(), free_port()
+    ret = ("    http-request return status 200 content-type text/plain lf-string "
+           "\"dst=%[dst] port=%[dst_port] src=%[src]\"\n")
+    cfg = ("global\n    nbthread 1\ndefaults\n    mode http\n" + TO +
+           "frontend f\n    bind 127.0.0.1:%d accept-proxy\n" % fe + ret +
+           "frontend g\n    bind 127.0.0.1:%d\n" % fe2 + ret)
+    _start(ctx, cfg)
+
+    def raw(prefix):
+        c = socket.create_connection(("127.0.0.1", fe), timeout=5)
+        c.sendall(prefix + b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        data = b""
+        while True:
+            x = c.recv(4096)
+            if not x:
+                break
+            data += x
+        c.close()
+        return data
+    r = raw(b"PROXY TCP4 192.0.2.7 198.51.100.9 40000 8443\r\n")
+    check(r.endswith(b"dst=198.51.100.9 port=8443 src=192.0.2.7"), "v1: %r" % r[-80:])
+    body = socket.inet_aton("192.0.2.8") + socket.inet_aton("198.51.100.10") + (40001).to_bytes(2, "big") \
+        + (9443).to_bytes(2, "big")
+    r = raw(b"\r\n\r\n\x00\r\nQUIT\n\x21\x11" + len(body).to_bytes(2, "big") + body)
+    check(r.endswith(b"dst=198.51.100.10 port=9443 src=192.0.2.8"), "v2: %r" % r[-80:])
+    r = http(fe2, "GET", "/")
+    eq(r.body, b"dst=127.0.0.1 port=%d src=127.0.0.1" % fe2, "no header: the local address")
