@@ -131,8 +131,10 @@ struct smp_ctx *rx_ctx(struct stream *s, struct h1_msg *req, struct h1_msg *rsp)
 		return NULL;
 	c = &rx->ctx;
 	c->src = &s->cli_addr;
-	c->dst = NULL;
-	c->dst_lazy = 1;
+	/* dst: the client's PROXY header's (accept-proxy), else the local
+	 * address, asked when a rule needs it */
+	c->dst = s->dst_set ? &s->dst_addr : NULL;
+	c->dst_lazy = !s->dst_set;
 	c->dst_fd = s->cli->io.fd;
 	c->fe = s->fe;
 	c->be = sf(s, SF_BE_SET) ? s->be : NULL;
@@ -217,6 +219,13 @@ struct smp_ctx *rx_ctx_sess(struct sess *ss)
 	c->src = &src;
 	c->dst_lazy = 1;
 	c->dst_fd = ss->cli.io.fd;
+	if (ss->pp && ss->pp->dst_set) {   /* tcp-request session: after the PROXY header */
+		static __thread struct sockaddr_storage dst;
+
+		dst = ss->pp->dst;
+		c->dst = &dst;
+		c->dst_lazy = 0;
+	}
 	c->fe = ss->fe;
 	c->status = -1;
 	c->payload_final = 1;
