@@ -20,6 +20,11 @@ struct server *lb_pick(struct proxy *be, struct server *avoid, const struct sock
  * robin then, as HAProxy). */
 struct server *lb_pick_key(struct proxy *be, struct server *avoid, const struct sockaddr_storage *cli,
 			   uint32_t hash, int has_hash);
+/* The same, and when the request's key belongs to a server that is full
+ * (hashing), that server in <keep> (the request waits in its own queue,
+ * HAProxy's rule); NULL otherwise. */
+struct server *lb_pick_keep(struct proxy *be, struct server *avoid, const struct sockaddr_storage *cli,
+			    uint32_t hash, int has_hash, struct server **keep);
 /* The hash of a request key with <be>'s `hash-type` function and modifier. */
 uint32_t lb_hash_key(const struct proxy *be, const void *key, size_t len);
 /* Consistent hashing (lb_chash.c): the server hash <h> goes to with no

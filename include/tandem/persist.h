@@ -8,7 +8,7 @@
  *                                            Cookie header rewritten), stick match, the
  *                                            store-request keys, the request's hash key
  *   TCP inspect  persist_req(s, NULL, c, f)  the same for a TCP backend (its payload)
- *   connect      persist_pick(s, avoid)      the balancer with the request's hash key
+ *   connect      persist_pick(s, av, keep)   the balancer with the request's hash key
  *                persist_connected(s)        TCP: the stores are made (the server is known)
  *   response     persist_rsp_store(s, m, c)  store-response keys, then every store
  *                persist_rsp_cookie(s, m, c) after the response rules: Set-Cookie
@@ -30,7 +30,9 @@ void persist_sess_start(struct sess *ss);
 void persist_sess_end(struct sess *ss);
 void persist_http_req(struct stream *s);
 void persist_req(struct stream *s, struct h1_msg *m, struct smp_ctx *c, int force);
-struct server *persist_pick(struct stream *s, struct server *avoid);
+/* <keep>: the full server the request's hash key belongs to (it waits in
+ * that server's queue), else NULL. */
+struct server *persist_pick(struct stream *s, struct server *avoid, struct server **keep);
 void persist_connected(struct stream *s);
 void persist_rsp_store(struct stream *s, struct h1_msg *m, struct smp_ctx *c);
 void persist_rsp_cookie(struct stream *s, struct h1_msg *m, struct smp_ctx *c);

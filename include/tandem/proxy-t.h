@@ -189,6 +189,8 @@ struct server {
 	/* the long tail (issue 18, doc/configuration.md) */
 	int    port_map, port_off;       /* no port, "+N", "-N": the client's destination port (+ offset) */
 	int    maxqueue;                 /* `maxqueue`: 0 = unlimited */
+	int    queue_len;                /* requests in this server's own queue, all threads (atomic): stats qcur */
+	int    queue_max;                /* the highest queue_len seen (atomic): stats qmax */
 	int    on_marked_down;           /* SRV_ONMD_* */
 	int    on_marked_up;             /* SRV_ONMU_* */
 	int    pp_opts;                  /* SRV_PP_*: send-proxy, send-proxy-v2, proxy-v2-options */
@@ -326,7 +328,7 @@ struct proxy {
 	int    http_reuse;       /* REUSE_*, default SAFE */
 	struct px_rules *rules;  /* ACLs, rule sets, captures, formats (rules-t.h); NULL when none */
 	struct px_persist *persist; /* cookie, stick rules, stick-table, hash balancing (persist-t.h); NULL: none */
-	int    nqueued;          /* requests waiting in this backend's queue (atomic, kept by the stream) */
+	int    nqueued;          /* requests waiting, the backend's queue and its servers' (atomic): queue() */
 	int    maxconn;          /* frontend maxconn, 0 = global */
 	int    fullconn;
 	struct list logs;        /* proxy-local log targets (struct log_target), plus global when PR_O_LOG_GLOBAL */
@@ -357,6 +359,7 @@ struct proxy {
 	/* the long tail (issue 18) */
 	int    lb_set;           /* `balance` was written (here or in its defaults): dispatch is then ignored */
 	int    dispatch_line;    /* `dispatch ADDR`: line of the keyword (its server is "dispatch") */
+	struct server *dispatch_srv; /* that server when used (no `balance`): the balancer's only choice */
 	struct conn_src src;     /* backend `source` */
 	int    queue_len;        /* requests waiting in this backend's queue, all threads (atomic): stats qcur */
 	int    queue_max;        /* the highest queue_len seen (atomic): stats qmax */

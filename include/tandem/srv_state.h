@@ -43,7 +43,8 @@ static inline int srv_usable(const struct server *s)
 /* Is <s> at its maxconn now (a new request would have to wait)? */
 static inline int srv_full(const struct server *s)
 {
-	return s->maxconn && __atomic_load_n(&s->cur_conns, __ATOMIC_RELAXED) >= s->maxconn;
+	return s->maxconn && (__atomic_load_n(&s->cur_conns, __ATOMIC_RELAXED) >= s->maxconn ||
+			      __atomic_load_n(&s->queue_len, __ATOMIC_RELAXED) > 0);
 }
 
 /* Something the balancer reads about the servers of <be> changed. */

@@ -28,7 +28,7 @@ struct stat_val {
 	uint64_t u;            /* STV_U64, STV_AGE */
 	int64_t  s;            /* STV_S64 */
 	const char *str;       /* STV_STR; may point into sbuf */
-	char     sbuf[64];     /* storage for computed text (addresses) */
+	char     sbuf[160];    /* storage for computed text (addresses, a check's info: HS_DESC_LEN) */
 };
 
 /* One row of the report: a frontend, a backend or one server. */

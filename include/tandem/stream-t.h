@@ -77,6 +77,7 @@ enum {
 	SF_WAIT_BODY    = 1u << 17, /* wait-for-body: the head waits for its body before analysis */
 	SF_SRV_CHOSEN   = 1u << 18, /* s->srv was chosen by a rule (use-server): do not balance */
 	SF_TXN          = 1u << 19, /* the rules' transaction began (captures, variables reset: rx_txn_begin) */
+	SF_SRV_DEQUEUED = 1u << 20, /* left its server's queue for a free slot: connect, do not queue again */
 };
 
 /* Why a request failed on its server (retry-on classes). */
@@ -146,7 +147,8 @@ struct stream {
 	/* the long tail (issue 18): src/proxy/stream_pp.c, stream_srv.c, stream_splice.c */
 	struct sockaddr_storage dst_addr;  /* where the client connected, or the PROXY header's (when dst_set) */
 	uint8_t           dst_set;
-	uint8_t           queued;     /* counted in be->queue_len (maxqueue) */
+	uint8_t           queued;     /* counted in be->queue_len, or qsrv->queue_len */
+	struct server    *qsrv;       /* ST_QUEUE: the server whose own queue it waits in (NULL: the backend's) */
 	unsigned          bkp_gen;    /* be->bkp_kill_gen when the stream took its backup server */
 	struct stream_pp *pp;         /* the PROXY header sent to the server (NULL: none) */
 	struct splice_pipe *spl;      /* splice(2) pipes of the tunnel (NULL: none) */

@@ -285,13 +285,13 @@ static void get_actbck(const struct stat_row *r, int want_backup, struct stat_va
 	set_u(v, (uint64_t)(want_backup ? bck : act));
 }
 
-/* qcur, qmax: the backend's queue (tandem has no per-server queue: 0) */
+/* qcur, qmax: the backend's queue, or the server's own (maxqueue) */
 static void get_queue(const struct stat_row *r, int arg, struct stat_val *v)
 {
 	if (r->obj == STO_BE)
 		set_u(v, (uint64_t)(arg ? LD(r->px->queue_max) : LD(r->px->queue_len)));
 	else
-		set_u(v, 0);
+		set_u(v, (uint64_t)(arg ? LD(r->srv->queue_max) : LD(r->srv->queue_len)));
 }
 
 static void get_qlimit(const struct stat_row *r, int arg, struct stat_val *v)
@@ -451,7 +451,7 @@ static void get_passive(const struct stat_row *r, int arg, struct stat_val *v)
 const struct stat_col stat_cols[ST_F_TOTAL] = {
 	COL(ST_F_PXNAME, "pxname", NULL, "proxy name", F|B|S|L, get_pxname, 0),
 	COL(ST_F_SVNAME, "svname", NULL, "FRONTEND, BACKEND or the server name", F|B|S|L, get_svname, 0),
-	COL(ST_F_QCUR, "qcur", "Cur", "requests waiting in the backend's queue (servers: none, tandem queues per backend)", B|S, get_queue, 0),
+	COL(ST_F_QCUR, "qcur", "Cur", "requests waiting: in the backend's queue, or in the server's own (requests tied to it by persistence)", B|S, get_queue, 0),
 	COL(ST_F_QMAX, "qmax", "Max", "highest number of requests waiting in the queue", B|S, get_queue, 1),
 	COL(ST_F_SCUR, "scur", "Cur", "current sessions", F|B|S|L, get_ctr, CTR(cur_sess)),
 	COL(ST_F_SMAX, "smax", "Max", "highest number of concurrent sessions", F|B|S|L, get_ctr, CTR(max_sess)),

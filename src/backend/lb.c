@@ -57,10 +57,24 @@ struct server *lb_pick(struct proxy *be, struct server *avoid, const struct sock
 struct server *lb_pick_key(struct proxy *be, struct server *avoid, const struct sockaddr_storage *cli,
 			   uint32_t hash, int has_hash)
 {
+	return lb_pick_keep(be, avoid, cli, hash, has_hash, NULL);
+}
+
+struct server *lb_pick_keep(struct proxy *be, struct server *avoid, const struct sockaddr_storage *cli,
+			    uint32_t hash, int has_hash, struct server **keep)
+{
 	struct lb_req rq = { .backup = 0, .avoid = avoid, .cli = cli, .hash = hash, .has_hash = has_hash };
 	struct server *s;
 
+	if (keep)
+		*keep = NULL;
+	if (be->dispatch_srv)
+		return be->dispatch_srv;   /* `dispatch` without `balance`: every placed request */
 	s = pick_class(be, &rq);
+	if (!s && rq.keep && keep) {
+		*keep = rq.keep;   /* the key's server is full: wait for it */
+		return NULL;
+	}
 	/* a full active server still serves (its requests queue): the
 	 * backups stay out, as in HAProxy */
 	if (!s && !rq.busy) {

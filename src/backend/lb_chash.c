@@ -240,6 +240,7 @@ struct server *lb_chash_pick(struct proxy *be, struct lb_req *rq, uint32_t h)
 				if (srv_full(s)) {
 					/* its keys wait for it rather than move */
 					rq->busy = 1;
+					rq->keep = s;
 					found = NULL;
 					break;
 				}

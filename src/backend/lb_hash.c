@@ -136,7 +136,7 @@ static struct server *map_pick(struct proxy *be, struct lb_req *rq, uint32_t h)
 		if (after) {
 			/* the key's server was the one to avoid: the next one */
 			if (x != rq->avoid)
-				return srv_full(x) ? (rq->busy = 1, NULL) : x;
+				return srv_full(x) ? (rq->busy = 1, rq->keep = x, NULL) : x;
 			continue;
 		}
 		slot -= __atomic_load_n(&x->uweight, __ATOMIC_RELAXED);
@@ -154,6 +154,7 @@ static struct server *map_pick(struct proxy *be, struct lb_req *rq, uint32_t h)
 		s = first;   /* wrapped around */
 	if (s && srv_full(s)) {
 		rq->busy = 1;   /* its keys wait for it */
+		rq->keep = s;
 		return NULL;
 	}
 	return s;

@@ -17,6 +17,7 @@ struct lb_req {
 	int has_hash;                            /* the request has a key (else round robin) */
 	int skipped;                             /* <avoid> is usable and was refused only for being <avoid> */
 	int busy;                                /* a usable server of the class is full (at its maxconn) */
+	struct server *keep;                     /* hashing: the key's server, full: the request waits for it */
 };
 
 /* Can <s> take the request <rq> (class, usable, not full, not avoided)?

@@ -37,10 +37,10 @@ static void check_log_targets(struct cfg_ctx *ctx, struct proxy *px)
 	cfg_warn_at(ctx, 0, "log format ignored for %s '%s' since it has no log address.", cfg_px_type(px), px->id);
 }
 
-/* `dispatch` is the whole backend when no `balance` is set; with one,
- * HAProxy ignores it with a warning. Servers beside a used dispatch address
- * would never be chosen (HAProxy only reaches them through persistence,
- * which tandem has not): an error rather than dead lines. */
+/* `dispatch` takes every request the balancer would place when no
+ * `balance` is set; with one, HAProxy ignores it with a warning. Servers
+ * beside a used dispatch address are reached only through persistence (a
+ * cookie, a stick match, use-server), as in HAProxy. */
 static void check_dispatch(struct cfg_ctx *ctx, struct proxy *px)
 {
 	struct list *l, *n;
@@ -62,10 +62,12 @@ static void check_dispatch(struct cfg_ctx *ctx, struct proxy *px)
 		px->dispatch_line = 0;
 		return;
 	}
-	if (px->nsrv > 1)
-		cfg_err_at(ctx, px->dispatch_line, "%s '%s' has servers and a 'dispatch' address without 'balance': its servers "
-			   "would never be used (write 'balance' to use them; the dispatch address is then ignored).",
-			   cfg_px_type(px), px->id);
+	list_for_each(l, &px->servers) {
+		struct server *s = list_entry(l, struct server, link);
+
+		if (s->line == px->dispatch_line && !strcmp(s->id, "dispatch"))
+			px->dispatch_srv = s;
+	}
 }
 
 static int srv_port(const struct server *s)

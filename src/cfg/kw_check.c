@@ -498,6 +498,21 @@ static int http_send(struct cfg_ctx *ctx, struct chk_px *p, char **args, int nar
 	return 0;
 }
 
+/* set-var(NAME), set-var-fmt(NAME), unset-var(NAME), written with their
+ * variable as HAProxy wants them (or bare) */
+static int is_var_action(const char *sub)
+{
+	static const char *const act[] = { "set-var", "set-var-fmt", "unset-var" };
+
+	for (size_t i = 0; i < sizeof(act) / sizeof(act[0]); i++) {
+		size_t n = strlen(act[i]);
+
+		if (!strncmp(sub, act[i], n) && (!sub[n] || sub[n] == '('))
+			return 1;
+	}
+	return 0;
+}
+
 int cfg_kw_http_check(struct cfg_ctx *ctx, char **args, int nargs)
 {
 	const char *sub = nargs > 1 ? args[1] : "";
@@ -505,8 +520,9 @@ int cfg_kw_http_check(struct cfg_ctx *ctx, char **args, int nargs)
 	char kw[64];
 
 	snprintf(kw, sizeof(kw), "http-check %s", sub);
-	if (!strcmp(sub, "set-var") || !strcmp(sub, "unset-var"))
-		return cfg_err(ctx, "'%s' is not supported yet.", kw);
+	if (is_var_action(sub))
+		return cfg_err(ctx, "'%s' is not supported: nothing in tandem's http-check could read a check variable "
+			       "(no log-format arguments: uri-lf, body-lf, hdr values with '%%').", kw);
 	if (strcmp(sub, "send") && strcmp(sub, "expect") && strcmp(sub, "comment") && strcmp(sub, "connect") &&
 	    strcmp(sub, "disable-on-404") && strcmp(sub, "send-state"))
 		return cfg_err(ctx, "'http-check' expects 'comment', 'connect', 'disable-on-404', 'expect', 'send' or "
@@ -675,9 +691,11 @@ int cfg_kw_tcp_check(struct cfg_ctx *ctx, char **args, int nargs)
 	int i;
 
 	snprintf(kw, sizeof(kw), "tcp-check %s", sub);
-	if (!strcmp(sub, "send-lf") || !strcmp(sub, "send-binary-lf") || !strcmp(sub, "set-var") ||
-	    !strcmp(sub, "set-var-fmt") || !strcmp(sub, "unset-var"))
+	if (!strcmp(sub, "send-lf") || !strcmp(sub, "send-binary-lf"))
 		return cfg_err(ctx, "'%s' is not supported yet.", kw);
+	if (is_var_action(sub))
+		return cfg_err(ctx, "'%s' is not supported: nothing in tandem's tcp-check could read a check variable "
+			       "(no send-lf, no expect string-lf/binary-lf, 'connect port' takes a number).", kw);
 	if (strcmp(sub, "connect") && strcmp(sub, "send") && strcmp(sub, "send-binary") &&
 	    strcmp(sub, "expect") && strcmp(sub, "comment"))
 		return cfg_err(ctx, "'tcp-check' expects 'comment', 'connect', 'send', 'send-binary' or 'expect', got '%s'.", sub);
@@ -778,6 +796,12 @@ int cfg_kw_tcp_check(struct cfg_ctx *ctx, char **args, int nargs)
 		}
 		r->act = TCR_EXPECT;
 		r->exp = e;
+		/* without a comment of its own, a failure reports the last
+		 * `tcp-check comment` before it (HAProxy's step comment) */
+		for (i = p->ntcp - 2; i >= 0 && !r->exp.comment; i--)
+			if (p->tcp[i].act == TCR_COMMENT && p->tcp[i].comment &&
+			    !(r->exp.comment = strdup(p->tcp[i].comment)))
+				return cfg_err(ctx, "out of memory");
 	}
 	return 0;
 }

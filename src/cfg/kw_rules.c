@@ -508,7 +508,8 @@ static int kw_capture(struct cfg_ctx *ctx, char **args, int nargs)
 	if (!cfg_px_has_cap(ctx, PR_CAP_FE, args[0]))
 		return 0;
 	if (nargs > 1 && !strcmp(args[1], "cookie"))
-		return cfg_err(ctx, "'capture cookie' is not supported by tandem (cookie persistence is not supported yet).");
+		return cfg_err(ctx, "'capture cookie' is not supported by tandem (%%CC and %%CS log '-'): capture the headers "
+			       "instead ('capture request header Cookie len N', 'capture response header Set-Cookie len N').");
 	if (nargs != 6 || (strcmp(args[1], "request") && strcmp(args[1], "response")) ||
 	    strcmp(args[2], "header") || strcmp(args[4], "len"))
 		return cfg_err(ctx, "'capture' expects 'request header <name> len <length>' or "

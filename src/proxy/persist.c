@@ -425,19 +425,21 @@ void persist_req(struct stream *s, struct h1_msg *m, struct smp_ctx *c, int forc
 		c->phase = sf(s, SF_HTTP) ? SMP_PH_HTTP_REQ : SMP_PH_TCP_CONT;
 		stick_rules(s, p, c, 0);
 	}
-	if (be->lbalgo == LB_HASH && !s->srv)
+	/* the key even when a cookie or a rule chose: a redispatch (the
+	 * chosen server's queue full, or DOWN) hashes it as HAProxy does */
+	if (be->lbalgo == LB_HASH)
 		hash_key(s, p, m, c);
 }
 
-struct server *persist_pick(struct stream *s, struct server *avoid)
+struct server *persist_pick(struct stream *s, struct server *avoid, struct server **keep)
 {
 	struct strm_persist *p = s->pst;
 
 	if (s->be->lbalgo != LB_HASH || !p)
-		return lb_pick(s->be, avoid, &s->cli_addr);
+		return lb_pick_keep(s->be, avoid, &s->cli_addr, 0, 0, keep);
 	if (p->hash_body && !p->has_hash)
 		hash_body(s, p);
-	return lb_pick_key(s->be, avoid, &s->cli_addr, p->hash, p->has_hash);
+	return lb_pick_keep(s->be, avoid, &s->cli_addr, p->hash, p->has_hash, keep);
 }
 
 /* ---- stores, once the server is known ---- */

@@ -42,15 +42,16 @@ static int do_connect(struct stream *s);
 /* ---- lifecycle ---- */
 
 
-/* A server slot was freed on this thread: let the oldest stream queued
- * for that backend here try again (other threads poll, see queue_tick). */
-static void queue_wake(const struct proxy *be)
+/* A slot of <srv> was freed on this thread: let the oldest stream queued
+ * here that it may serve (one waiting for <srv> itself, or any of the
+ * backend's) try again (other threads poll, see queue_tick). */
+static void queue_wake(const struct server *srv)
 {
 	struct list *l;
 
 	list_for_each(l, &this_thr->queue) {
 		struct stream *q = list_entry(l, struct stream, qlink);
-		if (q->be == be) {
+		if (q->be == srv->be && (!q->qsrv || q->qsrv == srv)) {
 			loop_timer_set(this_loop, &q->sess->tmr, now_ms);
 			return;
 		}
@@ -64,7 +65,7 @@ void release_server_slot(struct stream *s)
 		CTR_GSUB(s->srv->ctr->cur_sess, 1);
 		s->flags &= ~SF_SRV_COUNTED;
 		if (s->srv->maxconn && !list_empty(&this_thr->queue))
-			queue_wake(s->be);
+			queue_wake(s->srv);
 	}
 }
 
@@ -369,13 +370,40 @@ static int st_tarpit(struct stream *s)
 	return 1;
 }
 
+/* Waiting in the backend's queue for any server, or in one server's own
+ * queue (s->qsrv, stream_srv.c) for a slot of that server. */
 static int st_queue(struct stream *s)
 {
 	struct server *srv;
 
 	if (client_gone(s))
 		return 0;
-	srv = persist_pick(s, s->prev_srv);   /* the balancer, with the request's hash key */
+	if ((srv = s->qsrv)) {
+		if (srv_usable(srv) || sf(s, SF_FORCE_SRV) || !(s->be->options & PR_O_REDISPATCH)) {
+			if (__atomic_load_n(&srv->cur_conns, __ATOMIC_RELAXED) < srv->maxconn) {
+				stream_queue_leave(s);
+				s->flags |= SF_SRV_DEQUEUED;
+				s->state = ST_CONNECT;
+				return 1;
+			}
+			if (expired(s->exp_srv)) {
+				stream_queue_leave(s);
+				stream_error(s, 503, 's', 'Q');
+				return 1;
+			}
+			return 0;
+		}
+		/* its server went DOWN: balanced instead, with option
+		 * redispatch (HAProxy redistributes that server's queue) */
+		stream_queue_leave(s);
+		s->srv = NULL;
+		s->flags &= ~SF_SRV_CHOSEN;
+		s->flags |= SF_REDISPATCHED;
+		CTR_ADD(s->be->be_ctr->redispatches, 1);
+		s->state = ST_CONNECT;
+		return 1;
+	}
+	srv = persist_pick(s, s->prev_srv, NULL);   /* the balancer, with the request's hash key */
 	if (srv) {
 		stream_queue_leave(s);
 		s->srv = srv;
@@ -488,29 +516,66 @@ static int st_connect(struct stream *s)
 	return 0;
 }
 
+/* Servers are alive but at their maxconn: wait for a slot of any of them
+ * (the backend's queue, <srv> NULL) or of <srv> (its own queue), up to
+ * `timeout queue` (else `timeout connect`). */
+static int queue_up(struct stream *s, struct server *srv)
+{
+	uint32_t to = s->be->to.queue ? s->be->to.queue : s->be->to.connect;
+
+	if (list_empty(&this_thr->queue))
+		loop_timer_set(this_loop, &this_thr->qtick, now_ms + 10);
+	list_add_tail(&this_thr->queue, &s->qlink);
+	stream_queue_enter(s, srv);
+	s->t_queue_us = now_us;
+	s->exp_srv = after(to);
+	s->state = ST_QUEUE;
+	return 0;
+}
+
+/* <srv>'s own queue holds its maxqueue requests: HAProxy's queue error,
+ * 503 'SQ', counted as a connection error of the server. */
+static int queue_full(struct stream *s, struct server *srv)
+{
+	CTR_ADD(srv->ctr->failed_conns, 1);
+	CTR_ADD(s->be->be_ctr->failed_conns, 1);
+	stream_error(s, 503, 'S', 'Q');
+	return 1;
+}
+
 /* Pick a server and get a connection to it (reused, pooled or new). */
 static int do_connect(struct stream *s)
 {
 	struct proxy *be = s->be;
 	struct server *srv = s->srv;
 	struct conn *c = NULL;
-	int fd;
+	int fd, q;
 
+	if (srv && (q = stream_srv_queue_full(s, srv))) {
+		if (q > 0)
+			return queue_up(s, srv);
+		/* its queue holds maxqueue requests: another server with
+		 * option redispatch (never under force-persist), else 503 */
+		if (!(be->options & PR_O_REDISPATCH) || sf(s, SF_FORCE_SRV))
+			return queue_full(s, srv);
+		s->srv = srv = NULL;
+		s->flags &= ~SF_SRV_CHOSEN;
+	}
 	if (!srv) {
-		srv = persist_pick(s, s->prev_srv);   /* the balancer, with the request's hash key */
-		if (!srv && lb_has_full(be)) {
-			/* servers are alive but at their maxconn: wait for a slot
-			 * (HAProxy's queue), up to `timeout queue` (else connect) */
-			uint32_t to = be->to.queue ? be->to.queue : be->to.connect;
-			if (list_empty(&this_thr->queue))
-				loop_timer_set(this_loop, &this_thr->qtick, now_ms + 10);
-			list_add_tail(&this_thr->queue, &s->qlink);
-			stream_queue_enter(s);
-			s->t_queue_us = now_us;
-			s->exp_srv = after(to);
-			s->state = ST_QUEUE;
-			return 0;
+		struct server *keep;
+
+		srv = persist_pick(s, s->prev_srv, &keep);   /* the balancer, with the request's hash key */
+		if (!srv && keep) {
+			/* hashing: the key's server is full, the request waits
+			 * for it in its queue; that queue full: 503, the key is
+			 * not moved (HAProxy) */
+			if (keep->maxqueue && __atomic_load_n(&keep->queue_len, __ATOMIC_RELAXED) >= keep->maxqueue)
+				return queue_full(s, keep);
+			s->srv = keep;
+			return queue_up(s, keep);
 		}
+		if (!srv && lb_has_full(be))
+			return queue_up(s, NULL);
 		if (!srv) {
 			stream_error(s, 503, 'S', 'C');
 			return 1;

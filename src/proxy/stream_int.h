@@ -116,6 +116,9 @@ int rx_error_page(struct stream *s, int status, struct buf *out);
 /* Run the response set <set> of the backend then the frontend; the proxy
  * whose rule decided, or NULL. */
 const struct proxy *rx_rsp_set(struct stream *s, struct smp_ctx *c, int set, struct rule_result *res);
+/* The transaction's unique id (`unique-id-format`, made now if not yet),
+ * at most <max> bytes into <out>: its length, 0 without a format. */
+size_t rx_unique_id(struct stream *s, char *out, size_t max);
 int rx_log(struct stream *s, const struct txn_log *t, int error, char *line, size_t len, int *level);
 void strm_rules_thread_exit(void);
 struct smp_ctx *rx_ctx_sess(struct sess *ss);
@@ -177,12 +180,15 @@ void stream_pp_start(struct stream *s);
 int  stream_pp_srv_send(struct stream *s);
 void stream_pp_free(struct stream *s);
 const struct sockaddr_storage *stream_dst(struct stream *s);
-/* stream_srv.c: new server connections, private ones, the queue count,
+/* stream_srv.c: new server connections, private ones, the queues,
  * on-marked-down / on-marked-up */
 int  stream_connect_srv(struct stream *s, struct server *srv, struct sockaddr_storage *sa, socklen_t sl);
 int  srv_conn_private(const struct server *srv);
-void stream_queue_enter(struct stream *s);
+void stream_queue_enter(struct stream *s, struct server *srv);  /* srv: its own queue, NULL: the backend's */
 void stream_queue_leave(struct stream *s);       /* also unlinks s->qlink */
+/* Must a request tied to <srv> wait in srv's own queue? 0 no (connect),
+ * 1 yes, -1 that queue holds `maxqueue` requests already. */
+int  stream_srv_queue_full(const struct stream *s, const struct server *srv);
 void stream_srv_shutdown_scan(void);
 void stream_srv_taken(struct stream *s);
 /* stream_splice.c: option splice-* */

@@ -61,15 +61,16 @@ static void pp_build(struct stream *s)
 	const struct server *srv = s->srv;
 	const struct sess_pp *in = s->sess->pp;
 	const struct sockaddr_storage *dst = stream_dst(s);
+	char uid[PP_UNIQUE_ID_MAX];
 
 	if (srv->pp_opts & SRV_PP_V2) {
 		struct pp2_opts o = { .crc32c = !!(srv->pp_opts & SRV_PP_V2_CRC32C) };
 		const char *sni = ssl_fc_sni(s->cli);
 
 		/* authority: the client's TLS SNI (HAProxy's), else what its
-		 * own PROXY header carried; unique-id: the one the client's
-		 * header carried (tandem has no unique-id-format), else empty,
-		 * as HAProxy sends it */
+		 * own PROXY header carried; unique-id: the transaction's, from
+		 * the frontend's unique-id-format (empty without one), as
+		 * HAProxy sends it; the client's own TLV is not passed on */
 		if ((srv->pp_opts & SRV_PP_V2_AUTHORITY) && sni && *sni) {
 			o.authority = sni;
 			o.authority_len = (int)strnlen(sni, PP_AUTHORITY_MAX);
@@ -79,10 +80,8 @@ static void pp_build(struct stream *s)
 		}
 		if (srv->pp_opts & SRV_PP_V2_UNIQUE_ID) {
 			o.unique_id = 1;
-			if (in && in->unique_id_len > 0) {
-				o.uid = in->unique_id;
-				o.uid_len = in->unique_id_len;
-			}
+			o.uid = uid;
+			o.uid_len = (int)rx_unique_id(s, uid, sizeof(uid));
 		}
 		p->out_len = pp_build_v2(p->out, sizeof(p->out), &s->cli_addr, dst, &o);
 	} else {

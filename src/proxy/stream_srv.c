@@ -5,7 +5,8 @@
  *    address (port range, interface); tune.rcvbuf/sndbuf.server;
  *  - which server connections may not be shared with other clients (they
  *    carry this client's PROXY header, or go to its destination port);
- *  - the count of requests in the backend's queue (stats qcur, qmax);
+ *  - the backend's queue and the servers' own queues (maxqueue; stats
+ *    qcur, qmax);
  *  - `on-marked-down shutdown-sessions` and `on-marked-up
  *    shutdown-backup-sessions`: the streams of a server marked DOWN (or of
  *    the backup servers when an active one comes UP) are closed at once,
@@ -58,23 +59,39 @@ int srv_conn_private(const struct server *srv)
 	return srv && (srv->pp_opts || srv->port_map);
 }
 
-/* ---- the backend's queue ----
- * A request waits in its backend's queue for any server with a free slot
- * (HAProxy's proxy queue), never for one server: `maxqueue` bounds
- * HAProxy's per-server queues, which only requests bound to one server
- * (persistence, hashing onto a full server) enter; tandem binds none, so
- * its queue is bounded by `timeout queue` alone, as HAProxy's proxy queue
- * is. The count feeds the stats (qcur, qmax). */
+/* ---- the queues ----
+ * HAProxy's two queues. A balanced request waits in its backend's queue
+ * for any server with a free slot; a request tied to one server (a
+ * cookie, a stick match, use-server: SF_SRV_CHOSEN; or its hash key, see
+ * do_connect) whose server is at its maxconn, or already has requests
+ * waiting, waits in that server's own queue, which `maxqueue` bounds:
+ * when it is full, a chosen request is balanced instead with `option
+ * redispatch` (not under force-persist), a hashed one and the others are
+ * answered 503 (HAProxy's queue error: logged 'SQ', counted as a
+ * connection error of the server). Both queues are the same thread lists (a stream's
+ * qsrv says which): only the counts are per backend and per server (stats
+ * qcur, qmax; the queue() fetch counts both). A server with requests in
+ * its own queue takes no balanced request (srv_full) until they are
+ * served, as HAProxy's balancers skip it. */
 
-void stream_queue_enter(struct stream *s)
+static void count_in(int *len, int *max)
+{
+	int n = __atomic_add_fetch(len, 1, __ATOMIC_RELAXED);
+	int m = __atomic_load_n(max, __ATOMIC_RELAXED);
+
+	while (n > m && !__atomic_compare_exchange_n(max, &m, n, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
+void stream_queue_enter(struct stream *s, struct server *srv)
 {
 	if (!s->queued) {
-		int n = __atomic_add_fetch(&s->be->queue_len, 1, __ATOMIC_RELAXED);
-		int m = __atomic_load_n(&s->be->queue_max, __ATOMIC_RELAXED);
-
-		while (n > m && !__atomic_compare_exchange_n(&s->be->queue_max, &m, n, 0, __ATOMIC_RELAXED,
-							     __ATOMIC_RELAXED))
-			;
+		s->qsrv = srv;
+		if (srv)
+			count_in(&srv->queue_len, &srv->queue_max);
+		else
+			count_in(&s->be->queue_len, &s->be->queue_max);
+		__atomic_add_fetch(&s->be->nqueued, 1, __ATOMIC_RELAXED);
 		s->queued = 1;
 	}
 }
@@ -82,10 +99,21 @@ void stream_queue_enter(struct stream *s)
 void stream_queue_leave(struct stream *s)
 {
 	if (s->queued) {
-		__atomic_fetch_sub(&s->be->queue_len, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_sub(s->qsrv ? &s->qsrv->queue_len : &s->be->queue_len, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_sub(&s->be->nqueued, 1, __ATOMIC_RELAXED);
 		s->queued = 0;
 	}
+	s->qsrv = NULL;
 	list_del(&s->qlink);
+}
+
+int stream_srv_queue_full(const struct stream *s, const struct server *srv)
+{
+	if (!srv->maxconn || sf(s, SF_SRV_COUNTED | SF_SRV_DEQUEUED) || !sf(s, SF_SRV_CHOSEN) || s->retries)
+		return 0;   /* balanced (the backend's queue), or a retry on its server */
+	if (!LD(srv->queue_len) && LD(srv->cur_conns) < srv->maxconn)
+		return 0;   /* a free slot and nobody waiting before it */
+	return srv->maxqueue && LD(srv->queue_len) >= srv->maxqueue ? -1 : 1;
 }
 
 /* ---- on-marked-down / on-marked-up ---- */

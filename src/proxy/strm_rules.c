@@ -131,8 +131,10 @@ struct smp_ctx *rx_ctx(struct stream *s, struct h1_msg *req, struct h1_msg *rsp)
 		return NULL;
 	c = &rx->ctx;
 	c->src = &s->cli_addr;
-	c->dst = NULL;
-	c->dst_lazy = 1;
+	/* dst: the client's PROXY header's (accept-proxy), else the local
+	 * address, asked when a rule needs it */
+	c->dst = s->dst_set ? &s->dst_addr : NULL;
+	c->dst_lazy = !s->dst_set;
 	c->dst_fd = s->cli->io.fd;
 	c->fe = s->fe;
 	c->be = sf(s, SF_BE_SET) ? s->be : NULL;
@@ -217,6 +219,13 @@ struct smp_ctx *rx_ctx_sess(struct sess *ss)
 	c->src = &src;
 	c->dst_lazy = 1;
 	c->dst_fd = ss->cli.io.fd;
+	if (ss->pp && ss->pp->dst_set) {   /* tcp-request session: after the PROXY header */
+		static __thread struct sockaddr_storage dst;
+
+		dst = ss->pp->dst;
+		c->dst = &dst;
+		c->dst_lazy = 0;
+	}
 	c->fe = ss->fe;
 	c->status = -1;
 	c->payload_final = 1;
@@ -394,6 +403,31 @@ int rx_error_page(struct stream *s, int status, struct buf *out)
 	if (!nested)
 		qsbr_read_unlock();
 	return ret;
+}
+
+/* ---- the unique id, outside the rules ---------------------------------- */
+
+size_t rx_unique_id(struct stream *s, char *out, size_t max)
+{
+	const struct px_rules *r = s->fe->rules;
+	struct smp_ctx *c;
+	const char *id;
+	size_t used, len = 0;
+
+	if (!r || !r->unique_id_format || !s->txn || (!rx && rx_init() < 0))
+		return 0;
+	/* made once per transaction (the header, the log and the PROXY
+	 * header show the same id); its arena use is given back */
+	used = rx->arena.used;
+	qsbr_read_lock();
+	if ((c = rx_ctx(s, sf(s, SF_HTTP) ? reread_request(s) : NULL, NULL)) && (id = rules_unique_id(c, &len))) {
+		if (len > max)
+			len = max;
+		memcpy(out, id, len);
+	}
+	qsbr_read_unlock();
+	rx->arena.used = used;
+	return len;
 }
 
 /* ---- the access log --------------------------------------------------- */

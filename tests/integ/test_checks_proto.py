@@ -216,7 +216,7 @@ def _kill(p):
 
 @timeout(240)
 def test_mysql_check_mariadb(ctx):
-    """mysql-check user haproxy (post-41 and pre-41) against MariaDB: UP with
+    """mysql-check user haproxy (post-41 by default and written, and pre-41) against MariaDB: UP with
     the server's version as info; an unknown user: DOWN, L7STS, code 1045,
     MariaDB's message; MariaDB killed: DOWN (L4CON); back: UP."""
     port = free_port()
@@ -225,15 +225,18 @@ def test_mysql_check_mariadb(ctx):
             "    server s1 127.0.0.1:%d check inter 300ms fall 2 rise 2\n"
             "listen pre\n    bind 127.0.0.1:%d\n    option mysql-check user haproxy pre-41\n"
             "    server s1 127.0.0.1:%d check inter 300ms\n"
+            "listen post\n    bind 127.0.0.1:%d\n    option mysql-check user haproxy post-41\n"
+            "    server s1 127.0.0.1:%d check inter 300ms\n"
             "listen bad\n    bind 127.0.0.1:%d\n    option mysql-check user nosuchuser\n"
             "    server s1 127.0.0.1:%d check inter 300ms\n"
-            % (free_port(), port, free_port(), port, free_port(), port))
+            % (free_port(), port, free_port(), port, free_port(), port, free_port(), port))
     p, sp = _proxy(ctx, body)
     row = _wait_state(sp, "m", "s1", True, "L7OK")
     # HAProxy 2.6 logs the version, then clears the stats' info with the
     # (empty) success message of the last rule; tandem keeps it
     check(is_haproxy() or "MariaDB" in row["last_chk"], "the version as info: %r" % row["last_chk"])
     _wait_state(sp, "pre", "s1", True, "L7OK")
+    _wait_state(sp, "post", "s1", True, "L7OK")
     row = _wait_state(sp, "bad", "s1", False, "L7STS")
     eq(row["check_code"], "1045", "MariaDB's error code")
     check("Access denied" in row["last_chk"], "MariaDB's message: %r" % row["last_chk"])
