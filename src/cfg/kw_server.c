@@ -150,6 +150,8 @@ const struct srv_member srv_members[] = {
 	KEEP(port_map),          /* part of the address: the server's own */
 	KEEP(port_off),
 	VALUE(maxqueue),
+	KEEP(queue_len),         /* run-time state: the server's own queue */
+	KEEP(queue_max),
 	VALUE(on_marked_down),
 	VALUE(on_marked_up),
 	VALUE(pp_opts),
