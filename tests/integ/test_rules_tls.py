@@ -10,6 +10,7 @@ against Debian's HAProxy 2.6 (PROXY=haproxy) with the same expectations."""
 import datetime
 import os
 import re
+import socket
 import subprocess
 
 from harness import Client, check, eq, free_port, poll_until, response_bytes, serve_keepalive
@@ -243,7 +244,7 @@ def test_error_log_format_on_failed_handshake(ctx):
     pki = Pki(ctx)
     a = pki.cert("a", "a.test", ["a.test"])
     app = mirror(ctx)
-    p1, p2 = free_port(), free_port()
+    p1, p2, p3 = free_port(), free_port(), free_port()
     cfg = ("global\n    " + LOGS +
            "defaults\n    mode http\n    log global\n    option httplog\n    timeout connect 2s\n"
            "    timeout client 5s\n    timeout server 5s\n"
@@ -255,7 +256,10 @@ def test_error_log_format_on_failed_handshake(ctx):
            "frontend legacy\n    bind 127.0.0.1:%d ssl crt %s ssl-max-ver TLSv1.2 ciphers ECDHE-RSA-AES128-GCM-SHA256\n"
            "    log-format \"REQ %%ft %%ST\"\n"
            "    default_backend be\n"
-           "backend be\n    server s1 127.0.0.1:%d\n") % (p1, a, p2, a, app.port)
+           "frontend pp\n    bind 127.0.0.1:%d accept-proxy\n    option dontlognull\n"
+           "    error-log-format \"PPERR %%ci %%ft %%ts %%ST %%{+Q}r\"\n"
+           "    default_backend be\n"
+           "backend be\n    server s1 127.0.0.1:%d\n") % (p1, a, p2, a, p3, app.port)
     px = ctx.proxy(cfg)
     s_client(p1, "-cipher", "ECDHE-RSA-AES256-GCM-SHA384", "-tls1_2", sni="a.test")
     # the harness's readiness probe (a connection closed without a byte) is
@@ -274,3 +278,20 @@ def test_error_log_format_on_failed_handshake(ctx):
     check("REQ legacy" not in px.logs(), "log-format is not used for connection errors: %s" % px.logs()[-500:])
     check("SSL handshake failure" not in "".join(l for l in px.logs().splitlines(True) if "fe/" in l),
           "with error-log-format, no legacy line for fe")
+    # a PROXY protocol error uses it too; dontlognull leaves out a
+    # connection that sent nothing
+    c = socket.create_connection(("127.0.0.1", p3))
+    c.close()
+    c = socket.create_connection(("127.0.0.1", p3))
+    c.sendall(b"GARBAGE / HTTP/1.1\r\n\r\n")
+    c.settimeout(5)
+    try:
+        while c.recv(4096):
+            pass
+    except OSError:
+        pass
+    c.close()
+    line = poll_until(lambda: re.search(r"^PPERR .*$", px.logs(), re.M), 5, "the PROXY protocol error line")
+    eq(line.group(0), 'PPERR 127.0.0.1 pp PR 0 "<BADREQ>"', "a bad PROXY header with error-log-format")
+    check(px.logs().count("PPERR") == 1 and "pp/1:" not in px.logs(),
+          "one line, no legacy line, nothing for the empty connection: %s" % px.logs()[-600:])
