@@ -326,7 +326,6 @@ struct proxy {
 	int    http_reuse;       /* REUSE_*, default SAFE */
 	struct px_rules *rules;  /* ACLs, rule sets, captures, formats (rules-t.h); NULL when none */
 	struct px_persist *persist; /* cookie, stick rules, stick-table, hash balancing (persist-t.h); NULL: none */
-	int    nqueued;          /* requests waiting in this backend's queue (atomic, kept by the stream) */
 	int    maxconn;          /* frontend maxconn, 0 = global */
 	int    fullconn;
 	struct list logs;        /* proxy-local log targets (struct log_target), plus global when PR_O_LOG_GLOBAL */

@@ -77,6 +77,7 @@ enum {
 	SF_WAIT_BODY    = 1u << 17, /* wait-for-body: the head waits for its body before analysis */
 	SF_SRV_CHOSEN   = 1u << 18, /* s->srv was chosen by a rule (use-server): do not balance */
 	SF_TXN          = 1u << 19, /* the rules' transaction began (captures, variables reset: rx_txn_begin) */
+	SF_BE_COUNTED   = 1u << 20, /* counted in the backend's current sessions (be_conn, scur, %bc) */
 };
 
 /* Why a request failed on its server (retry-on classes). */

@@ -425,7 +425,7 @@ static int f_queue(const struct smp_arg *a, struct sample *s, struct smp_ctx *c,
 	(void)it;
 	if (!be)
 		return 0;
-	smp_set_int(s, __atomic_load_n(&be->nqueued, __ATOMIC_RELAXED));
+	smp_set_int(s, __atomic_load_n(&be->queue_len, __ATOMIC_RELAXED));
 	s->flags |= SMP_F_VOL;
 	return 1;
 }
@@ -439,7 +439,7 @@ static int f_avg_queue(const struct smp_arg *a, struct sample *s, struct smp_ctx
 	(void)it;
 	if (!be)
 		return 0;
-	q = __atomic_load_n(&be->nqueued, __ATOMIC_RELAXED);
+	q = __atomic_load_n(&be->queue_len, __ATOMIC_RELAXED);
 	n = rules_nbsrv(be);
 	smp_set_int(s, n ? (q + n - 1) / n : q);
 	s->flags |= SMP_F_VOL;

@@ -496,6 +496,14 @@ struct smp_expr *smp_expr_parse(const char *text, const char **endp, const struc
 		goto fail;
 	if (e->fetch->check && e->fetch->check(pc, e->args, err, errlen) < 0)
 		goto fail;
+	/* nbsrv, be_conn, queue... without a backend name read the proxy the
+	 * rule is written in: in a frontend HAProxy refuses it */
+	if (e->fetch->args[0] == ARGT_BE && e->args[0].type != ARGT_BE && pc && pc->px &&
+	    (pc->px->cap & (PR_CAP_FE | PR_CAP_BE | PR_CAP_DEF)) == PR_CAP_FE) {
+		snprintf(err, errlen, "proxy '%s', referenced in arg 1 of sample fetch keyword '%s', has not backend capability.",
+			 pc->px->id ? pc->px->id : "", e->fetch->name);
+		goto fail;
+	}
 	type = e->fetch->out_type;
 	vol = !!(e->fetch->flags & SMP_KW_VOLATILE);
 
