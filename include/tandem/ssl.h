@@ -189,11 +189,17 @@ size_t      ssl_fc_session_id(const struct conn *c, unsigned char *out, size_t o
  * routines::no shared cipher") into <out>; length, 0 none. */
 unsigned long ssl_fc_err(const struct conn *c);
 size_t        ssl_fc_err_str(const struct conn *c, char *out, size_t outlen);
-/* ssl_c_used: 1 when the client presented a certificate. */
+/* ssl_c_used: 1 when the client presented a certificate (also one whose
+ * verification failed the handshake). */
 int         ssl_c_used(const struct conn *c);
 /* ssl_c_verify: the verification result of the client certificate
- * (X509_V_OK = 0, else OpenSSL's X509_V_ERR_* number); -1 not TLS. */
+ * (X509_V_OK = 0, else OpenSSL's X509_V_ERR_* number); -1 not TLS or the
+ * handshake not done. */
 long        ssl_c_verify(const struct conn *c);
+/* ssl_c_err (<ca> 0) / ssl_c_ca_err (<ca> 1): the first verification
+ * error of the client's certificate itself / of its chain above it
+ * (X509_V_ERR_*), 0 none, -1 not TLS; *depth: where in the chain. */
+int         ssl_c_err(const struct conn *c, int ca, int *depth);
 
 /* The certificate fetches: <peer> 1 for the client's (ssl_c_*), 0 for the
  * one tandem presented (ssl_f_*). */

@@ -139,6 +139,33 @@ static int c_verify(const struct smp_arg *a, struct sample *s, struct smp_ctx *c
 	return v_int(s, ssl_c_verify(c->cli_conn));
 }
 
+/* ssl_c_err, ssl_c_ca_err, ssl_c_ca_err_depth: the first verification
+ * error at the client's certificate / above it (a handshake with one
+ * fails: they are for error-log-format). */
+static int c_err(const struct smp_arg *a, struct sample *s, struct smp_ctx *c, struct smp_iter *it)
+{
+	int d;
+
+	(void)a; (void)it;
+	return v_int(s, ssl_c_err(c->cli_conn, 0, &d));
+}
+
+static int c_ca_err(const struct smp_arg *a, struct sample *s, struct smp_ctx *c, struct smp_iter *it)
+{
+	int d;
+
+	(void)a; (void)it;
+	return v_int(s, ssl_c_err(c->cli_conn, 1, &d));
+}
+
+static int c_ca_err_depth(const struct smp_arg *a, struct sample *s, struct smp_ctx *c, struct smp_iter *it)
+{
+	int d;
+
+	(void)a; (void)it;
+	return ssl_c_err(c->cli_conn, 1, &d) < 0 ? 0 : v_int(s, d);
+}
+
 /* ---- certificates -----------------------------------------------------------
  * <peer> 1: the other side's (the client's on the client connection, the
  * server's on the server connection); 0: the one tandem presented. */
@@ -256,6 +283,9 @@ const struct smp_fetch_kw smp_fetch_ssl[] = {
 	{ "ssl_fc_has_crt", fc_has_crt, { 0 }, 0, SMP_T_BOOL, L5C, 0, NULL, -1 },
 	{ "ssl_c_used",     c_used,     { 0 }, 0, SMP_T_BOOL, L5C, 0, NULL, -1 },
 	{ "ssl_c_verify",   c_verify,   { 0 }, 0, SMP_T_SINT, L5C, 0, NULL, -1 },
+	{ "ssl_c_err",      c_err,      { 0 }, 0, SMP_T_SINT, L5C, 0, NULL, -1 },
+	{ "ssl_c_ca_err",   c_ca_err,   { 0 }, 0, SMP_T_SINT, L5C, 0, NULL, -1 },
+	{ "ssl_c_ca_err_depth", c_ca_err_depth, { 0 }, 0, SMP_T_SINT, L5C, 0, NULL, -1 },
 	CERT_ROWS("ssl_c", cc, L5C),
 	CERT_ROWS("ssl_f", ff, L5C),
 	CONN_ROWS("ssl_bc", bc, L5S),

@@ -172,10 +172,22 @@ size_t ssl_fc_err_str(const struct conn *c, char *out, size_t outlen)
 	return strlen(out);
 }
 
+/* The peer's certificate (a reference to free): the session's, else, when
+ * its verification failed the handshake, the one ssl_verify_cb kept
+ * (HAProxy does the same: error-log-format can name a refused client). */
+static X509 *peer_cert(SSL *ssl)
+{
+	X509 *x = SSL_get1_peer_certificate(ssl);
+
+	if (!x && ssl_idx_crt >= 0 && (x = SSL_get_ex_data(ssl, ssl_idx_crt)))
+		X509_up_ref(x);
+	return x;
+}
+
 int ssl_c_used(const struct conn *c)
 {
 	SSL *ssl = ssl_of(c);
-	X509 *x = ssl ? SSL_get1_peer_certificate(ssl) : NULL;
+	X509 *x = ssl ? peer_cert(ssl) : NULL;
 
 	X509_free(x);
 	return x != NULL;
@@ -185,9 +197,23 @@ long ssl_c_verify(const struct conn *c)
 {
 	const struct ssl_xprt *x = xprt_ssl_ctx(c);
 
-	if (!x)
+	/* no value until the handshake is done (HAProxy's: it may change) */
+	if (!x || !SSL_is_init_finished(x->ssl))
 		return -1;
 	return x->vfy_err ? x->vfy_err : SSL_get_verify_result(x->ssl);
+}
+
+int ssl_c_err(const struct conn *c, int ca, int *depth)
+{
+	const struct ssl_xprt *x = xprt_ssl_ctx(c);
+
+	*depth = 0;
+	if (!x)
+		return -1;
+	if (!x->vfy_err || (ca ? x->vfy_depth == 0 : x->vfy_depth != 0))
+		return 0;
+	*depth = x->vfy_depth;
+	return x->vfy_err;
 }
 
 /* The certificate of <c>: the peer's (a reference to free) or ours. */
@@ -200,7 +226,7 @@ static X509 *cert_of(const struct conn *c, int peer, int *owned)
 		return NULL;
 	if (peer) {
 		*owned = 1;
-		return SSL_get1_peer_certificate(ssl);
+		return peer_cert(ssl);
 	}
 	return SSL_get_certificate(ssl);
 }

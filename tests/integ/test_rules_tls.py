@@ -295,3 +295,34 @@ def test_error_log_format_on_failed_handshake(ctx):
     eq(line.group(0), 'PPERR 127.0.0.1 pp PR 0 "<BADREQ>"', "a bad PROXY header with error-log-format")
     check(px.logs().count("PPERR") == 1 and "pp/1:" not in px.logs(),
           "one line, no legacy line, nothing for the empty connection: %s" % px.logs()[-600:])
+
+
+def test_client_certificate_errors_in_error_log_format(ctx):
+    """ssl_c_err / ssl_c_ca_err / ssl_c_ca_err_depth and ssl_c_verify of a
+    handshake that failed on the client's certificate."""
+    pki = Pki(ctx)
+    a = pki.cert("a", "a.test", ["a.test"])
+    other = Pki(ctx, "other", "other CA")
+    stranger = other.cert("stranger", "stranger")
+    app = mirror(ctx)
+    port = free_port()
+    cfg = ("global\n    " + LOGS +
+           "defaults\n    mode http\n    log global\n    timeout connect 2s\n    timeout client 5s\n"
+           "    timeout server 5s\n"
+           "frontend fe\n    bind 127.0.0.1:%d ssl crt %s ca-file %s verify required\n"
+           "    error-log-format \"CRTERR %%[ssl_fc_sni] verify=%%[ssl_c_verify] err=%%[ssl_c_err]"
+           " ca_err=%%[ssl_c_ca_err] depth=%%[ssl_c_ca_err_depth] used=%%[ssl_c_used] cn=%%[ssl_c_s_dn(CN)]\"\n"
+           "    default_backend be\n"
+           "    http-request return status 200 content-type text/plain"
+           " lf-string \"err=%%[ssl_c_err] ca_err=%%[ssl_c_ca_err] depth=%%[ssl_c_ca_err_depth]\"\n"
+           "backend be\n    server s1 127.0.0.1:%d\n") % (port, a, pki.crt, app.port)
+    px = ctx.proxy(cfg)
+    cli = pki.cert("client", "client one")
+    c = TLSClient(port, sni="a.test", cafile=pki.crt, cert=cli)
+    eq(c.get("/").body, b"err=0 ca_err=0 depth=0", "a trusted client certificate: no errors")
+    c.close()
+    s_client(port, "-cert", stranger, "-key", stranger[:-4] + ".key", sni="a.test", data=b"GET / HTTP/1.0\r\n\r\n")
+    line = poll_until(lambda: re.search(r"^CRTERR a\.test .*$", px.logs(), re.M), 5, "the failed handshake's line")
+    eq(line.group(0), "CRTERR a.test verify=- err=20 ca_err=0 depth=0 used=1 cn=stranger",
+       "an untrusted client certificate: X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY at depth 0; "
+       "ssl_c_verify has no value before the handshake completes; the refused certificate is named")

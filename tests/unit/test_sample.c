@@ -433,7 +433,8 @@ static void test_tls_plain(void)
 		{ "ssl_fc_use_keysize", SMP_T_SINT }, { "ssl_fc_alg_keysize", SMP_T_SINT },
 		{ "ssl_fc_is_resumed", SMP_T_BOOL }, { "ssl_fc_session_id", SMP_T_BIN }, { "ssl_fc_err", SMP_T_SINT },
 		{ "ssl_fc_err_str", SMP_T_STR }, { "ssl_fc_has_crt", SMP_T_BOOL }, { "ssl_c_used", SMP_T_BOOL },
-		{ "ssl_c_verify", SMP_T_SINT }, { "ssl_c_s_dn", SMP_T_STR }, { "ssl_c_i_dn(CN,-1)", SMP_T_STR },
+		{ "ssl_c_verify", SMP_T_SINT }, { "ssl_c_err", SMP_T_SINT }, { "ssl_c_ca_err", SMP_T_SINT },
+		{ "ssl_c_ca_err_depth", SMP_T_SINT }, { "ssl_c_s_dn", SMP_T_STR }, { "ssl_c_i_dn(CN,-1)", SMP_T_STR },
 		{ "ssl_c_s_dn(,0,rfc2253)", SMP_T_STR }, { "ssl_c_serial", SMP_T_BIN }, { "ssl_c_sha1", SMP_T_BIN },
 		{ "ssl_c_notbefore", SMP_T_STR }, { "ssl_c_notafter", SMP_T_STR }, { "ssl_c_version", SMP_T_SINT },
 		{ "ssl_c_key_alg", SMP_T_STR }, { "ssl_c_sig_alg", SMP_T_STR }, { "ssl_f_s_dn(CN)", SMP_T_STR },
@@ -480,6 +481,8 @@ static void test_tls_plain(void)
 	T_EQ("ssl_fc_err", NULL);
 	T_EQ("ssl_fc_err_str", NULL);
 	T_EQ("ssl_c_verify", NULL);
+	T_EQ("ssl_c_err", NULL);
+	T_EQ("ssl_c_ca_err_depth", NULL);
 	T_EQ("ssl_c_s_dn", NULL);
 	T_EQ("ssl_c_s_dn(CN)", NULL);
 	T_EQ("ssl_c_serial,hex", NULL);
