@@ -27,6 +27,7 @@ struct cap_decl;
 struct stk_conf;
 struct stk_ctr;
 struct lf_info;
+struct conn;
 
 /* Sample types (HAProxy's). Strings and binaries are (pointer, length):
  * never NUL-terminated, never written through unless SMP_F_CONST is clear. */
@@ -117,6 +118,8 @@ enum {
 	SMP_SRC_REQ   = 1u << 7,   /* request bytes (TCP content inspection) */
 	SMP_SRC_RES   = 1u << 8,   /* response bytes (TCP content inspection) */
 	SMP_SRC_BE    = 1u << 9,   /* the chosen backend / server */
+	SMP_SRC_L5CLI = 1u << 10,  /* the client connection's transport (TLS: ssl_fc*, ssl_c_*, ssl_f_*) */
+	SMP_SRC_L5SRV = 1u << 11,  /* the server connection's transport (ssl_bc*, ssl_s_*): once it exists */
 };
 
 /* Rule sets (HAProxy's analysers) and what each may see. */
@@ -292,6 +295,10 @@ struct smp_ctx {
 	struct sockaddr_storage dst_buf;
 	struct proxy    *fe, *be;
 	struct server   *srv;                       /* NULL until chosen */
+	/* the connections themselves, for the TLS fetches (include/tandem/ssl.h):
+	 * the client's (NULL: none known, as a plain one) and the server's
+	 * (NULL until connected) */
+	const struct conn *cli_conn, *srv_conn;
 	struct h1_msg   *req, *rsp;
 	const char      *payload;   /* TCP mode: bytes received so far (req or res side) */
 	size_t           payload_len;

@@ -127,6 +127,7 @@ extern const struct smp_conv_kw smp_conv_std[];        /* conv.c */
 extern const struct smp_conv_kw smp_conv_map[];        /* conv_map.c */
 extern const struct smp_fetch_kw smp_fetch_stick[];    /* stick_fetch.c */
 extern const struct smp_fetch_kw smp_fetch_rdp[];      /* fetch_rdp.c */
+extern const struct smp_fetch_kw smp_fetch_ssl[];      /* fetch_ssl.c */
 extern const struct smp_conv_kw smp_conv_stick[];      /* stick_fetch.c */
 
 #endif

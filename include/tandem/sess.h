@@ -12,10 +12,13 @@ int sess_new(struct proxy *fe, struct bind_conf *bind, int fd, const struct sock
  * connection closes after it (idle keep-alive clients of a worker retiring
  * after a reload are kept until their next request or a deadline). */
 void sess_soft_stop(struct sess *ss);
-/* Log a connection that failed before any request (a failed handshake)
- * with the frontend's error-log-format (else log-format); <term> is the
- * termination state ("CR"...). Nothing without a custom format. */
-void sess_log_conn_error(struct sess *ss, const char *term);
+/* Log a connection that failed before any request (a TLS or PROXY
+ * protocol handshake) with the frontend's error-log-format (HAProxy 2.6);
+ * <term> is the termination state, <empty>: the client sent nothing (not
+ * logged with dontlognull). Returns 1 when the frontend has an
+ * error-log-format (the line is written or left out), 0 when it has none:
+ * the caller writes HAProxy's legacy line (httplog_emit_conn_error). */
+int sess_log_conn_error(struct sess *ss, const char *term, int empty);
 /* Hard stop: close it now. */
 void sess_kill(struct sess *ss);
 

@@ -174,28 +174,45 @@ const char *ssl_fc_sni(const struct conn *c);
 const char *ssl_fc_protocol(const struct conn *c);
 /* ssl_fc_cipher: the negotiated cipher's OpenSSL name. */
 const char *ssl_fc_cipher(const struct conn *c);
-/* ssl_fc_use_keysize: bits of the cipher's key; -1 none. */
+/* ssl_fc_use_keysize: secret bits the cipher uses; ssl_fc_alg_keysize: bits
+ * of its algorithm's key; -1 none. */
 int         ssl_fc_use_keysize(const struct conn *c);
+int         ssl_fc_alg_keysize(const struct conn *c);
 /* ssl_fc_alpn: the negotiated protocol, *len bytes (not NUL-terminated). */
 const unsigned char *ssl_fc_alpn(const struct conn *c, size_t *len);
 /* ssl_fc_session_reused: 1 resumed, 0 full handshake, -1 not TLS. */
 int         ssl_fc_session_reused(const struct conn *c);
 /* ssl_fc_session_id: the session id into <out>; length, 0 none. */
 size_t      ssl_fc_session_id(const struct conn *c, unsigned char *out, size_t outlen);
-/* ssl_fc_err: OpenSSL's error code of a failed connection, 0 none; and its reason text. */
+/* ssl_fc_err: OpenSSL's error code of a failed connection, 0 none; and
+ * ssl_fc_err_str its text as HAProxy shows it ("error:0A0000C1:SSL
+ * routines::no shared cipher") into <out>; length, 0 none. */
 unsigned long ssl_fc_err(const struct conn *c);
-const char *ssl_fc_err_str(const struct conn *c);
-/* ssl_c_used: 1 when the client presented a certificate. */
+size_t        ssl_fc_err_str(const struct conn *c, char *out, size_t outlen);
+/* ssl_c_used: 1 when the client presented a certificate (also one whose
+ * verification failed the handshake). */
 int         ssl_c_used(const struct conn *c);
 /* ssl_c_verify: the verification result of the client certificate
- * (X509_V_OK = 0, else OpenSSL's X509_V_ERR_* number); -1 not TLS. */
+ * (X509_V_OK = 0, else OpenSSL's X509_V_ERR_* number); -1 not TLS or the
+ * handshake not done. */
 long        ssl_c_verify(const struct conn *c);
+/* ssl_c_err (<ca> 0) / ssl_c_ca_err (<ca> 1): the first verification
+ * error of the client's certificate itself / of its chain above it
+ * (X509_V_ERR_*), 0 none, -1 not TLS; *depth: where in the chain. */
+int         ssl_c_err(const struct conn *c, int ca, int *depth);
 
 /* The certificate fetches: <peer> 1 for the client's (ssl_c_*), 0 for the
  * one tandem presented (ssl_f_*). */
 /* ssl_c_s_dn / ssl_f_s_dn (issuer 0), ssl_c_i_dn / ssl_f_i_dn (issuer 1):
  * HAProxy's "/C=FR/O=.../CN=..." form into <out>; length, 0 none. */
 size_t ssl_cert_dn(const struct conn *c, int peer, int issuer, char *out, size_t outlen);
+/* ssl_c_s_dn(ENTRY[,OCC]): the value of the OCCth (1 first, -1 last, 0 none)
+ * entry named ENTRY ("CN", case ignored; a dotted OID for names OpenSSL
+ * does not know) into <out> (NUL-terminated); length, 0 none. */
+size_t ssl_cert_dn_entry(const struct conn *c, int peer, int issuer, const char *entry, int occ,
+			 char *out, size_t outlen);
+/* ssl_c_s_dn(,,rfc2253): the RFC 2253 form ("CN=a.test,O=Example"); length, 0 none. */
+size_t ssl_cert_dn_rfc2253(const struct conn *c, int peer, int issuer, char *out, size_t outlen);
 /* ssl_c_serial / ssl_f_serial: the serial number's bytes; length, 0 none. */
 size_t ssl_cert_serial(const struct conn *c, int peer, unsigned char *out, size_t outlen);
 /* ssl_c_notbefore / ssl_f_notafter...: HAProxy's "YYMMDDhhmmss[Z]" form; length, 0 none. */

@@ -78,6 +78,7 @@ enum {
 	SF_SRV_CHOSEN   = 1u << 18, /* s->srv was chosen by a rule (use-server): do not balance */
 	SF_TXN          = 1u << 19, /* the rules' transaction began (captures, variables reset: rx_txn_begin) */
 	SF_SRV_DEQUEUED = 1u << 20, /* left its server's queue for a free slot: connect, do not queue again */
+	SF_BE_COUNTED   = 1u << 21, /* counted in the backend's current sessions (be_conn, scur, %bc) */
 };
 
 /* Why a request failed on its server (retry-on classes). */

@@ -426,6 +426,7 @@ static int forward_request(struct stream *s, struct h1_msg *m, struct smp_ctx *c
 	CTR_ADD(s->be->be_ctr->cum_req, 1);
 	__atomic_fetch_add(&s->be->req_inflight, 1, __ATOMIC_RELAXED);
 	s->flags |= SF_INFLIGHT;
+	be_sess_enter(s);
 	if (h1_find_hdr(m, "idempotency-key"))
 		s->flags |= SF_IDEM_KEY;
 	if ((m->flags & H1_F_EXPECT_100) && m->version == 11 && s->req.mode != BM_NONE) {

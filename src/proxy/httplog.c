@@ -195,6 +195,11 @@ static const char *fe_name(const struct proxy *fe, const struct txn_log *t)
 {
 	return t->fe ? t->fe : (fe && fe->id ? fe->id : "-");
 }
+/* %ft: the frontend's name, with '~' after it on a TLS connection. */
+static const char *ft_sfx(const struct txn_log *t)
+{
+	return t->ssl_version ? "~" : "";
+}
 static const char *be_name(const struct proxy *fe, const struct txn_log *t)
 {
 	return t->be ? t->be : fe_name(fe, t);  /* HAProxy: no backend yet = the frontend */
@@ -221,7 +226,7 @@ static void fmt_httplog(struct out *o, const struct proxy *fe, const struct txn_
 {
 	o_ip(o, &t->cli); o_putc(o, ':'); o_port(o, &t->cli);
 	o_puts(o, " ["); o_date_ms(o, t->accept_wall_us); o_puts(o, "] ");
-	o_printf(o, "%s %s/%s ", fe_name(fe, t), be_name(fe, t), srv_name(t));
+	o_printf(o, "%s%s %s/%s ", fe_name(fe, t), ft_sfx(t), be_name(fe, t), srv_name(t));
 	o_printf(o, "%d/%d/%d/%d/%s%d %d %s%llu - - ", t->TR, t->Tw, t->Tc, t->Tr, asap(fe), t->Ta,
 		 t->status, asap(fe), (unsigned long long)t->bytes_out);
 	o_term(o, t, 4);
@@ -243,8 +248,8 @@ static void fmt_clf(struct out *o, const struct proxy *fe, const struct txn_log 
 	o_reqline(o, t);
 	o_printf(o, "\" %d %s%llu \"\" \"\" ", t->status, asap(fe), (unsigned long long)t->bytes_out);
 	o_port(o, &t->cli);
-	o_printf(o, " %03d \"%s\" \"%s\" \"%s\" ", (int)(t->accept_wall_us / 1000 % 1000),
-		 fe_name(fe, t), be_name(fe, t), srv_name(t));
+	o_printf(o, " %03d \"%s%s\" \"%s\" \"%s\" ", (int)(t->accept_wall_us / 1000 % 1000),
+		 fe_name(fe, t), ft_sfx(t), be_name(fe, t), srv_name(t));
 	o_printf(o, "%d %d %d %d %s%d ", t->TR, t->Tw, t->Tc, t->Tr, asap(fe), t->Ta);
 	o_term(o, t, 4);
 	o_printf(o, " %d %d %d %d %s%d %d %d \"\" \"\" ", t->actconn, t->feconn, t->beconn,
@@ -255,7 +260,7 @@ static void fmt_tcplog(struct out *o, const struct proxy *fe, const struct txn_l
 {
 	o_ip(o, &t->cli); o_putc(o, ':'); o_port(o, &t->cli);
 	o_puts(o, " ["); o_date_ms(o, t->accept_wall_us); o_puts(o, "] ");
-	o_printf(o, "%s %s/%s %d/%d/%s%d %s%llu ", fe_name(fe, t), be_name(fe, t), srv_name(t),
+	o_printf(o, "%s%s %s/%s %d/%d/%s%d %s%llu ", fe_name(fe, t), ft_sfx(t), be_name(fe, t), srv_name(t),
 		 t->Tw, t->Tc, asap(fe), t->Tt, asap(fe), (unsigned long long)t->bytes_out);
 	o_term(o, t, 2);
 	o_printf(o, " %d/%d/%d/%d/%s%d %d/%d", t->actconn, t->feconn, t->beconn, t->srvconn,

@@ -77,6 +77,10 @@ static void pp_failed(struct sess *ss, int err, int got_bytes)
 		if (lc)
 			CTR_ADD(lc->failed_req, 1);
 	}
+	if (sess_log_conn_error(ss, "PR", probe)) {
+		sess_close(ss);
+		return;
+	}
 	if (ss->bind->name)
 		snprintf(bname, sizeof(bname), "%s", ss->bind->name);
 	else

@@ -6,6 +6,7 @@
 #include <tandem/counters-t.h>
 #include <tandem/httplog.h>
 #include <tandem/httplog-t.h>
+#include <tandem/sess.h>
 #include <tandem/ssl.h>
 #include <tandem/ssl_sess.h>
 #include <tandem/worker.h>
@@ -54,6 +55,10 @@ void ssl_sess_failed(struct sess *ss, int timed_out)
 	struct sockaddr_storage addr;
 
 	CTR_ADD(ss->fe->fe_ctr->ssl_failed, 1);
+	/* HAProxy's termination state of a connection that never became a
+	 * stream: an error on the proxy's side, during the request */
+	if (sess_log_conn_error(ss, "PR", cls == SSL_HSE_EMPTY || cls == SSL_HSE_ABORT))
+		return;
 	bind_name(ss, bname, sizeof(bname));
 	if (*detail)
 		snprintf(line, sizeof(line), "%s (%s)", msg, detail);

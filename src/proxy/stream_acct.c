@@ -119,26 +119,29 @@ void count_response(struct stream *s)
 }
 
 /* A connection that failed before any request (a handshake: TLS, the
- * PROXY protocol) is logged with error-log-format (HAProxy's connection
- * error log), else log-format; a frontend with neither logs nothing.
- * <term> is the termination state ("CR", "cR"...). */
-void sess_log_conn_error(struct sess *ss, const char *term)
+ * PROXY protocol) is logged with error-log-format when the frontend has
+ * one (HAProxy 2.6's connection error log); else the caller writes the
+ * legacy line. A client that sent nothing is left out with dontlognull. */
+int sess_log_conn_error(struct sess *ss, const char *term, int empty)
 {
 	static __thread char line[65536];
 	struct txn_log t;
 	int n;
 
-	if (ss->fe->options & PR_O_NOLOG)
-		return;
+	if (!ss->fe->rules || !ss->fe->rules->error_log_format)
+		return 0;
+	if ((ss->fe->options & PR_O_NOLOG) || (empty && (ss->fe->options & PR_O_DONTLOGNULL)))
+		return 1;
 	if (!(n = rx_log_conn_error(ss, term, line, sizeof(line))))
-		return;
+		return 1;
 	memset(&t, 0, sizeof(t));
 	memcpy(&t.cli, &ss->addr, sizeof(ss->addr));
 	t.term[0] = term[0];
 	t.term[1] = term[1];
 	t.term[2] = t.term[3] = '-';
 	t.status = -1;
-	t.bytes_in = 1;   /* not a probe: dontlognull does not apply */
+	t.bytes_in = 1;   /* not a probe: dontlognull was decided above */
 	t.TR = t.Tw = t.Tc = t.Tr = t.Ta = -1;
 	httplog_emit_line(G, ss->fe, &t, line, (size_t)n, -1);
+	return 1;
 }

@@ -78,9 +78,27 @@ sent:
 	s->state = ST_CLOSING;
 }
 
+/* The request now occupies its backend (HAProxy's beconn: from the moment
+ * it is handed to the backend, queued or not, until it ends): the
+ * backend's current sessions, read by be_conn, the stats' scur and %bc. */
+void be_sess_enter(struct stream *s)
+{
+	struct counters *c = s->be ? s->be->be_ctr : NULL;
+
+	if (!c || sf(s, SF_BE_COUNTED))
+		return;
+	CTR_GADD(c->cur_sess, 1);
+	CTR_MAX(c->max_sess, CTR_GET(c->cur_sess));
+	s->flags |= SF_BE_COUNTED;
+}
+
 /* The request stops occupying its backend (it ended, failed or moved on). */
 void req_done_accounting(struct stream *s)
 {
+	if (sf(s, SF_BE_COUNTED)) {
+		CTR_GSUB(s->be->be_ctr->cur_sess, 1);
+		s->flags &= ~SF_BE_COUNTED;
+	}
 	if (sf(s, SF_INFLIGHT)) {
 		__atomic_fetch_sub(&s->be->req_inflight, 1, __ATOMIC_RELAXED);
 		s->flags &= ~SF_INFLIGHT;

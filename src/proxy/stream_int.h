@@ -70,6 +70,7 @@ void stream_error(struct stream *s, int status, char who, char when);
 int srv_failure(struct stream *s, int status, char who, char when, enum fail_kind k);
 int may_retry(struct stream *s, enum fail_kind k);
 void req_done_accounting(struct stream *s);
+void be_sess_enter(struct stream *s);
 int client_gone(struct stream *s);
 int stream_srv_gone(struct stream *s);
 

@@ -139,6 +139,8 @@ struct smp_ctx *rx_ctx(struct stream *s, struct h1_msg *req, struct h1_msg *rsp)
 	c->fe = s->fe;
 	c->be = sf(s, SF_BE_SET) ? s->be : NULL;
 	c->srv = s->srv;
+	c->cli_conn = s->cli;
+	c->srv_conn = s->sc;
 	c->req = req;
 	c->rsp = rsp;
 	c->payload = NULL;
@@ -227,6 +229,7 @@ struct smp_ctx *rx_ctx_sess(struct sess *ss)
 		c->dst_lazy = 0;
 	}
 	c->fe = ss->fe;
+	c->cli_conn = &ss->cli;
 	c->status = -1;
 	c->payload_final = 1;
 	c->body_final = 1;
@@ -506,7 +509,7 @@ int rx_log_conn_error(struct sess *ss, const char *term, char *line, size_t len)
 	struct lf_info li;
 	size_t n;
 
-	if (!r || (!r->error_log_format && !r->log_format))
+	if (!r || !r->error_log_format)
 		return 0;
 	qsbr_read_lock();
 	if (!(c = rx_ctx_sess(ss))) {
@@ -517,7 +520,7 @@ int rx_log_conn_error(struct sess *ss, const char *term, char *line, size_t len)
 	li.Th = li.Ti = li.TR = li.Tw = li.Tc = li.Tr = li.Ta = -1;
 	li.Tt = (int)((now_us - ss->t_accept_us) / 1000);
 	li.accept_us = clock_wall_us() - (now_us - ss->t_accept_us);
-	li.status = -1;
+	li.status = 0;   /* HAProxy's %ST without a transaction */
 	memcpy(li.term, term, 2);
 	li.term[2] = li.term[3] = '-';
 	li.cli = c->src;

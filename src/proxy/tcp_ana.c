@@ -232,6 +232,7 @@ route:
 	s->flags |= SF_BE_SET;
 	if (s->be->mode == PR_MODE_HTTP)
 		return upgrade_http(s);
+	be_sess_enter(s);   /* a TCP stream occupies its backend until it ends */
 	if (s->be != fe && rules_has(s->be, RSI_TCP_CONT)) {
 		s->rwait_set = INS_BE;
 		return 1;   /* the backend's rules, with its own inspect delay */

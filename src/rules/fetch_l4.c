@@ -425,7 +425,7 @@ static int f_queue(const struct smp_arg *a, struct sample *s, struct smp_ctx *c,
 	(void)it;
 	if (!be)
 		return 0;
-	smp_set_int(s, __atomic_load_n(&be->nqueued, __ATOMIC_RELAXED));
+	smp_set_int(s, __atomic_load_n(&be->nqueued, __ATOMIC_RELAXED));   /* its servers' queues too */
 	s->flags |= SMP_F_VOL;
 	return 1;
 }

@@ -22,6 +22,7 @@
 #include <tandem/qsbr.h>
 #include <tandem/rules.h>
 #include <tandem/sample.h>
+#include <tandem/ssl.h>
 #include "rules_int.h"
 
 enum lf_alias {
@@ -646,8 +647,16 @@ static void render_alias(struct out *o, int a, unsigned fl, struct smp_ctx *c, c
 	case A_sq:  o_int(o, i->srv_queue); break;
 	case A_bq:  o_int(o, i->be_queue); break;
 	case A_b:   o_cstr(o, be ? be->id : NULL, fl); break;
-	case A_f:
-	case A_ft:  o_cstr(o, c && c->fe ? c->fe->id : NULL, fl); break;
+	case A_f:   o_cstr(o, c && c->fe ? c->fe->id : NULL, fl); break;
+	case A_ft:  /* with '~' after it on a TLS connection (HAProxy) */
+		if (c && c->fe && ssl_fc(c->cli_conn)) {
+			char ft[256];
+
+			snprintf(ft, sizeof(ft), "%s~", c->fe->id);
+			o_cstr(o, ft, fl);
+		} else
+			o_cstr(o, c && c->fe ? c->fe->id : NULL, fl);
+		break;
 	case A_s:   o_cstr(o, c && c->srv ? c->srv->id : "<NOSRV>", fl); break;
 	case A_ci:  o_addr(o, i->cli ? i->cli : c ? c->src : NULL, fl); break;
 	case A_cp:  o_port(o, i->cli ? i->cli : c ? c->src : NULL, fl); break;
@@ -674,8 +683,9 @@ static void render_alias(struct out *o, int a, unsigned fl, struct smp_ctx *c, c
 	case A_hrl: o_caps(o, c ? c->txn : NULL, 0, 1, fl); break;
 	case A_hs:  o_caps(o, c ? c->txn : NULL, 1, 0, fl); break;
 	case A_hsl: o_caps(o, c ? c->txn : NULL, 1, 1, fl); break;
-	case A_sslc:
-	case A_sslv: o_cstr(o, NULL, fl); break;  /* tandem terminates no TLS */
+	/* the client connection's TLS cipher and version, "-" without TLS */
+	case A_sslc: o_cstr(o, c ? ssl_fc_cipher(c->cli_conn) : NULL, fl); break;
+	case A_sslv: o_cstr(o, c ? ssl_fc_protocol(c->cli_conn) : NULL, fl); break;
 	case A_ts:
 		o_putc(o, i->term[0] ? i->term[0] : '-');
 		o_putc(o, i->term[1] ? i->term[1] : '-');
@@ -699,7 +709,13 @@ static void render_expr(struct out *o, const struct lf_node *n, struct smp_ctx *
 			o_text(o, NULL, 0, n->flags, NULL);
 		return;
 	}
-	o_text(o, s.u.str.p, s.u.str.len, n->flags, mode == LF_MODE_LOG ? log_enc : NULL);
+	/* HAProxy 2.6 quotes a sample (%{+Q}[...]) in a log line only; in a
+	 * value (a header, a body) it is written as it is, while the
+	 * %-variables keep their quotes there */
+	if (mode == LF_MODE_LOG)
+		o_text(o, s.u.str.p, s.u.str.len, n->flags, log_enc);
+	else
+		o_text(o, s.u.str.p, s.u.str.len, n->flags & ~(unsigned)LF_F_QUOTE, NULL);
 }
 
 static void render(const struct logfmt *lf, struct smp_ctx *c, const struct lf_info *li, int mode, struct out *o)

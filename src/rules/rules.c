@@ -861,7 +861,9 @@ size_t rules_log(const struct proxy *fe, struct smp_ctx *ctx, const struct lf_in
 
 	if (!r)
 		return 0;
-	lf = error && r->error_log_format ? r->error_log_format : r->log_format;
+	/* a connection error uses error-log-format only: without it the
+	 * caller writes HAProxy's legacy line (log-format is for streams) */
+	lf = error ? r->error_log_format : r->log_format;
 	if (!lf || !outlen)
 		return 0;
 	ctx->phase = SMP_PH_LOG;

@@ -22,7 +22,7 @@
 /* keyword lookup                                                      */
 
 static const struct smp_fetch_kw *const fetch_tables[] = { smp_fetch_l4, smp_fetch_http, smp_fetch_payload,
-							   smp_fetch_stick, smp_fetch_rdp };
+							   smp_fetch_stick, smp_fetch_rdp, smp_fetch_ssl };
 static const struct smp_conv_kw *const conv_tables[] = { smp_conv_std, smp_conv_map, smp_conv_stick };
 
 const struct smp_fetch_kw *smp_find_fetch(const char *name, size_t len)
@@ -65,20 +65,20 @@ const char *smp_type_name(int type)
 /* ------------------------------------------------------------------ */
 /* sources and phases                                                  */
 
+/* The client connection's transport is there from the accept on (ssl_fc
+ * is true in tcp-request connection, before the handshake); the server's
+ * only once a response comes (HAProxy's L5SRV: response rules, the log). */
+#define PH_COMMON (SMP_SRC_INTRN | SMP_SRC_L4 | SMP_SRC_L5CLI | SMP_SRC_TXN)
 static const unsigned phase_src[SMP_PH_COUNT] = {
-	[SMP_PH_TCP_CONN]   = SMP_SRC_INTRN | SMP_SRC_L4 | SMP_SRC_TXN,
-	[SMP_PH_TCP_CONT]   = SMP_SRC_INTRN | SMP_SRC_L4 | SMP_SRC_TXN | SMP_SRC_HRQHV | SMP_SRC_HRQHP |
-			      SMP_SRC_REQ | SMP_SRC_BE,
-	[SMP_PH_HTTP_REQ]   = SMP_SRC_INTRN | SMP_SRC_L4 | SMP_SRC_TXN | SMP_SRC_HRQHV | SMP_SRC_HRQHP |
-			      SMP_SRC_BE,
-	[SMP_PH_TCP_RES]    = SMP_SRC_INTRN | SMP_SRC_L4 | SMP_SRC_TXN | SMP_SRC_HRQHP | SMP_SRC_RES |
-			      SMP_SRC_BE,
-	[SMP_PH_HTTP_RES]   = SMP_SRC_INTRN | SMP_SRC_L4 | SMP_SRC_TXN | SMP_SRC_HRQHP | SMP_SRC_HRSHV |
-			      SMP_SRC_HRSHP | SMP_SRC_BE,
-	[SMP_PH_HTTP_AFTER] = SMP_SRC_INTRN | SMP_SRC_L4 | SMP_SRC_TXN | SMP_SRC_HRQHP | SMP_SRC_HRSHV |
-			      SMP_SRC_HRSHP | SMP_SRC_BE,
-	[SMP_PH_LOG]        = SMP_SRC_INTRN | SMP_SRC_L4 | SMP_SRC_TXN | SMP_SRC_HRQHP | SMP_SRC_HRSHP |
-			      SMP_SRC_BE,
+	[SMP_PH_TCP_CONN]   = PH_COMMON,
+	[SMP_PH_TCP_CONT]   = PH_COMMON | SMP_SRC_HRQHV | SMP_SRC_HRQHP | SMP_SRC_REQ | SMP_SRC_BE,
+	[SMP_PH_HTTP_REQ]   = PH_COMMON | SMP_SRC_HRQHV | SMP_SRC_HRQHP | SMP_SRC_BE,
+	[SMP_PH_TCP_RES]    = PH_COMMON | SMP_SRC_HRQHP | SMP_SRC_RES | SMP_SRC_BE | SMP_SRC_L5SRV,
+	[SMP_PH_HTTP_RES]   = PH_COMMON | SMP_SRC_HRQHP | SMP_SRC_HRSHV | SMP_SRC_HRSHP | SMP_SRC_BE |
+			      SMP_SRC_L5SRV,
+	[SMP_PH_HTTP_AFTER] = PH_COMMON | SMP_SRC_HRQHP | SMP_SRC_HRSHV | SMP_SRC_HRSHP | SMP_SRC_BE |
+			      SMP_SRC_L5SRV,
+	[SMP_PH_LOG]        = PH_COMMON | SMP_SRC_HRQHP | SMP_SRC_HRSHP | SMP_SRC_BE | SMP_SRC_L5SRV,
 };
 
 /* hdr() and cookie() read the request or the response, whichever the
@@ -113,6 +113,8 @@ const char *smp_src_name(unsigned src, int phase)
 	if (miss & SMP_SRC_REQ)   return "request buffer";
 	if (miss & SMP_SRC_RES)   return "response buffer";
 	if (miss & SMP_SRC_BE)    return "backend";
+	if (miss & SMP_SRC_L5SRV) return "server-side connection";
+	if (miss & SMP_SRC_L5CLI) return "client-side connection";
 	return "?";
 }
 
@@ -494,6 +496,14 @@ struct smp_expr *smp_expr_parse(const char *text, const char **endp, const struc
 		goto fail;
 	if (e->fetch->check && e->fetch->check(pc, e->args, err, errlen) < 0)
 		goto fail;
+	/* nbsrv, be_conn, queue... without a backend name read the proxy the
+	 * rule is written in: in a frontend HAProxy refuses it */
+	if (e->fetch->args[0] == ARGT_BE && e->args[0].type != ARGT_BE && pc && pc->px &&
+	    (pc->px->cap & (PR_CAP_FE | PR_CAP_BE | PR_CAP_DEF)) == PR_CAP_FE) {
+		snprintf(err, errlen, "proxy '%s', referenced in arg 1 of sample fetch keyword '%s', has not backend capability.",
+			 pc->px->id ? pc->px->id : "", e->fetch->name);
+		goto fail;
+	}
 	type = e->fetch->out_type;
 	vol = !!(e->fetch->flags & SMP_KW_VOLATILE);
 
@@ -798,6 +808,18 @@ int smp_cast(struct sample *smp, int type, struct smp_ctx *ctx)
 				return 0;
 			memcpy(buf, from == SMP_T_IPV4 ? (void *)&smp->u.ipv4 : (void *)&smp->u.ipv6, l);
 			smp_set_str(smp, buf, l, 0);
+			smp->type = SMP_T_BIN;
+			return 1;
+		}
+		if (type == SMP_T_BIN && (from == SMP_T_SINT || from == SMP_T_BOOL)) {
+			/* HAProxy's int-to-binary cast: 8 bytes, big endian */
+			unsigned long long v = (unsigned long long)smp->u.sint;
+
+			if (!(buf = smp_alloc(ctx, 8)))
+				return 0;
+			for (int i = 7; i >= 0; i--, v >>= 8)
+				buf[i] = (char)(v & 0xff);
+			smp_set_str(smp, buf, 8, 0);
 			smp->type = SMP_T_BIN;
 			return 1;
 		}

@@ -4,6 +4,8 @@
  * ssl_f_* sample fetches (include/tandem/ssl.h documents each). */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -97,7 +99,17 @@ const char *ssl_fc_cipher(const struct conn *c)
 	return ci ? SSL_CIPHER_get_name(ci) : NULL;
 }
 
+/* SSL_CIPHER_get_bits() returns the secret bits used (HAProxy's
+ * use_keysize) and gives the algorithm's key size (alg_keysize). */
 int ssl_fc_use_keysize(const struct conn *c)
+{
+	SSL *ssl = ssl_of(c);
+	const SSL_CIPHER *ci = ssl ? SSL_get_current_cipher(ssl) : NULL;
+
+	return ci ? SSL_CIPHER_get_bits(ci, NULL) : -1;
+}
+
+int ssl_fc_alg_keysize(const struct conn *c)
 {
 	SSL *ssl = ssl_of(c);
 	const SSL_CIPHER *ci = ssl ? SSL_get_current_cipher(ssl) : NULL;
@@ -150,17 +162,32 @@ unsigned long ssl_fc_err(const struct conn *c)
 	return x ? x->err_code : 0;
 }
 
-const char *ssl_fc_err_str(const struct conn *c)
+size_t ssl_fc_err_str(const struct conn *c, char *out, size_t outlen)
 {
 	unsigned long e = ssl_fc_err(c);
 
-	return e ? ERR_reason_error_string(e) : NULL;
+	if (!e || !outlen)
+		return 0;
+	ERR_error_string_n(e, out, outlen);
+	return strlen(out);
+}
+
+/* The peer's certificate (a reference to free): the session's, else, when
+ * its verification failed the handshake, the one ssl_verify_cb kept
+ * (HAProxy does the same: error-log-format can name a refused client). */
+static X509 *peer_cert(SSL *ssl)
+{
+	X509 *x = SSL_get1_peer_certificate(ssl);
+
+	if (!x && ssl_idx_crt >= 0 && (x = SSL_get_ex_data(ssl, ssl_idx_crt)))
+		X509_up_ref(x);
+	return x;
 }
 
 int ssl_c_used(const struct conn *c)
 {
 	SSL *ssl = ssl_of(c);
-	X509 *x = ssl ? SSL_get1_peer_certificate(ssl) : NULL;
+	X509 *x = ssl ? peer_cert(ssl) : NULL;
 
 	X509_free(x);
 	return x != NULL;
@@ -170,9 +197,23 @@ long ssl_c_verify(const struct conn *c)
 {
 	const struct ssl_xprt *x = xprt_ssl_ctx(c);
 
-	if (!x)
+	/* no value until the handshake is done (HAProxy's: it may change) */
+	if (!x || !SSL_is_init_finished(x->ssl))
 		return -1;
 	return x->vfy_err ? x->vfy_err : SSL_get_verify_result(x->ssl);
+}
+
+int ssl_c_err(const struct conn *c, int ca, int *depth)
+{
+	const struct ssl_xprt *x = xprt_ssl_ctx(c);
+
+	*depth = 0;
+	if (!x)
+		return -1;
+	if (!x->vfy_err || (ca ? x->vfy_depth == 0 : x->vfy_depth != 0))
+		return 0;
+	*depth = x->vfy_depth;
+	return x->vfy_err;
 }
 
 /* The certificate of <c>: the peer's (a reference to free) or ours. */
@@ -185,7 +226,7 @@ static X509 *cert_of(const struct conn *c, int peer, int *owned)
 		return NULL;
 	if (peer) {
 		*owned = 1;
-		return SSL_get1_peer_certificate(ssl);
+		return peer_cert(ssl);
 	}
 	return SSL_get_certificate(ssl);
 }
@@ -207,6 +248,69 @@ size_t ssl_cert_dn(const struct conn *c, int peer, int issuer, char *out, size_t
 		X509_NAME_oneline(n, out, (int)outlen);
 		len = strlen(out);
 	}
+	release(x, owned);
+	return len;
+}
+
+/* One entry of the name: the <occ>th (1 = first, -1 = last) whose short
+ * name (or dotted OID when it has none) is <entry>, case ignored. */
+size_t ssl_cert_dn_entry(const struct conn *c, int peer, int issuer, const char *entry, int occ,
+			 char *out, size_t outlen)
+{
+	int owned;
+	X509 *x = cert_of(c, peer, &owned);
+	X509_NAME *n = x ? (issuer ? X509_get_issuer_name(x) : X509_get_subject_name(x)) : NULL;
+	int cnt = n ? X509_NAME_entry_count(n) : 0, step = occ < 0 ? -1 : 1, want = occ < 0 ? -occ : occ;
+	size_t len = 0;
+
+	if (!want)
+		cnt = 0;   /* occurrence 0 is none (HAProxy) */
+	for (int i = step > 0 ? 0 : cnt - 1; i >= 0 && i < cnt; i += step) {
+		X509_NAME_ENTRY *ne = X509_NAME_get_entry(n, i);
+		ASN1_OBJECT *obj = X509_NAME_ENTRY_get_object(ne);
+		const ASN1_STRING *d = X509_NAME_ENTRY_get_data(ne);
+		int nid = OBJ_obj2nid(obj);
+		const char *sn = nid != NID_undef ? OBJ_nid2sn(nid) : NULL;
+		char oid[80];
+
+		if (!sn) {
+			OBJ_obj2txt(oid, sizeof(oid), obj, 1);
+			sn = oid;
+		}
+		if (strcasecmp(sn, entry) || --want > 0)
+			continue;
+		if ((size_t)ASN1_STRING_length(d) < outlen) {
+			len = (size_t)ASN1_STRING_length(d);
+			memcpy(out, ASN1_STRING_get0_data(d), len);
+			out[len] = 0;
+		}
+		break;
+	}
+	release(x, owned);
+	return len;
+}
+
+/* The name as RFC 2253 writes it ("CN=a.test,O=Example"), as HAProxy's
+ * "rfc2253" format: OpenSSL's printer with XN_FLAG_RFC2253. */
+size_t ssl_cert_dn_rfc2253(const struct conn *c, int peer, int issuer, char *out, size_t outlen)
+{
+	int owned;
+	X509 *x = cert_of(c, peer, &owned);
+	X509_NAME *n = x ? (issuer ? X509_get_issuer_name(x) : X509_get_subject_name(x)) : NULL;
+	BIO *b = n ? BIO_new(BIO_s_mem()) : NULL;
+	size_t len = 0;
+
+	if (b && X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253) >= 0) {
+		char *p;
+		long l = BIO_get_mem_data(b, &p);
+
+		if (l > 0 && (size_t)l < outlen) {
+			memcpy(out, p, (size_t)l);
+			out[l] = 0;
+			len = (size_t)l;
+		}
+	}
+	BIO_free(b);
 	release(x, owned);
 	return len;
 }

@@ -28,6 +28,7 @@
 #include "ssl_int.h"
 
 int ssl_idx_extra = -1;
+int ssl_idx_crt = -1;
 
 static void extra_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
 {
@@ -42,6 +43,13 @@ static void extra_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, lon
 	free(e);
 }
 
+/* The client certificate kept by ssl_verify_cb, released with its SSL. */
+static void crt_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+{
+	(void)parent; (void)ad; (void)idx; (void)argl; (void)argp;
+	X509_free(ptr);
+}
+
 int ssl_lib_init(void)
 {
 	static pthread_mutex_t mtx = PTHREAD_MUTEX_INITIALIZER;
@@ -49,8 +57,10 @@ int ssl_lib_init(void)
 	pthread_mutex_lock(&mtx);
 	if (ssl_idx_extra < 0)
 		ssl_idx_extra = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, extra_free);
+	if (ssl_idx_crt < 0)
+		ssl_idx_crt = SSL_get_ex_new_index(0, NULL, NULL, NULL, crt_free);
 	pthread_mutex_unlock(&mtx);
-	return ssl_idx_extra < 0 ? -1 : 0;
+	return ssl_idx_extra < 0 || ssl_idx_crt < 0 ? -1 : 0;
 }
 
 int ssl_ver_openssl(int v)
@@ -335,6 +345,15 @@ int ssl_verify_cb(int ok, X509_STORE_CTX *st)
 	if (!ok && x && !x->vfy_err) {
 		x->vfy_err = X509_STORE_CTX_get_error(st);
 		x->vfy_depth = X509_STORE_CTX_get_error_depth(st);
+		/* a client's certificate that fails verification is never
+		 * stored in the session: keep it so that error-log-format can
+		 * name it (ssl_c_s_dn...), as HAProxy does */
+		if (!(x->flags & XS_CLIENT) && ssl_idx_crt >= 0 && !SSL_get_ex_data(ssl, ssl_idx_crt)) {
+			X509 *crt = X509_STORE_CTX_get0_cert(st);   /* the leaf being verified */
+
+			if (crt && X509_up_ref(crt) && !SSL_set_ex_data(ssl, ssl_idx_crt, crt))
+				X509_free(crt);
+		}
 	}
 	return ok;
 }

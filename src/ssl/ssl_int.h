@@ -232,6 +232,7 @@ int  ckch_key_ecdsa(const struct ckch_data *d);
 
 /* ssl_ctx.c */
 extern int ssl_idx_extra;        /* SSL_CTX ex_data: struct ctx_extra */
+extern int ssl_idx_crt;          /* SSL ex_data: a client certificate that failed verification (X509) */
 int  ssl_lib_init(void);
 int  ssl_ver_openssl(int v);     /* TLSV_* -> TLS1_2_VERSION, ... */
 SSL_CTX *ssl_ctx_bind_initial(struct ssl_bind_rt *b, const struct ssl_global *g, struct ssl_msgs *m);

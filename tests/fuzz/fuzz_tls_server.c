@@ -106,7 +106,7 @@ static void probe(const struct conn *c)
 	(void)ssl_fc_alpn(c, &n);
 	(void)ssl_fc_session_reused(c);
 	(void)ssl_fc_session_id(c, raw, sizeof(raw));
-	(void)ssl_fc_err_str(c);
+	(void)ssl_fc_err_str(c, dn, sizeof(dn));
 	(void)ssl_c_used(c);
 	(void)ssl_c_verify(c);
 	(void)ssl_cert_dn(c, 1, 0, dn, sizeof(dn));

@@ -610,8 +610,8 @@ static void test_errors(void)
 	expect_err("httplog arg", "defaults\n option httplog xml\n", 2, "'option httplog' only supports 'clf' and 'json' (got 'xml').");
 	expect_err("forwardfor bad net", "defaults\n option forwardfor except 10.0.0.0/33\n", 2,
 		   "'option forwardfor except' expects a network (for example 10.0.0.0/8), got '10.0.0.0/33'.");
-	expect_err("http-request cond", F0 " http-request set-header X-A b if { ssl_fc }\n", 3,
-		   "error detected while parsing an 'http-request set-header' condition : ACL keyword 'ssl_fc' : unknown fetch method 'ssl_fc'.");
+	expect_err("http-request cond", F0 " http-request set-header X-A b if { ssl_fc_npn }\n", 3,
+		   "error detected while parsing an 'http-request set-header' condition : ACL keyword 'ssl_fc_npn' : unknown fetch method 'ssl_fc_npn'.");
 	expect_err("http-request unless", F0 " http-response del-header Server unless foo\n", 3,
 		   "error detected while parsing an 'http-response del-header' condition : no such ACL : 'foo'.");
 	expect_err("http-request expr", F0 " http-request set-header X-Src %[srx]\n", 3,

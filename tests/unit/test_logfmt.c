@@ -177,7 +177,10 @@ static void test_captures_and_flags(void)
 	/* +E escapes for structured data */
 	t_req("GET / HTTP/1.1\r\nHost: x\r\nX-S: a\"b\\c]d\r\n\r\n");
 	R_EQ("%{+E}[req.hdr(x-s)]", &li, "a\\\"b\\\\c\\]d");
-	R_EQ("%{+Q,+E}[req.hdr(x-s)]", &li, "\"a\\\"b\\\\c\\]d\"");
+	W_EQ("%{+Q,+E}[req.hdr(x-s)]", &li, "\"a\\\"b\\\\c\\]d\"");
+	/* in a value HAProxy 2.6 quotes the %-variables, never a sample */
+	R_EQ("%{+Q,+E}[req.hdr(x-s)]", &li, "a\\\"b\\\\c\\]d");
+	R_EQ("%{+Q}[str(x)] %{+Q}b", &li, "x \"capfe\"");
 	/* expressions */
 	R_EQ("%[src]/%[path]", &li, "192.168.1.10//");
 	/* no value: "-" (or "" quoted) in a log line, nothing in a value (HAProxy's) */

@@ -383,6 +383,19 @@ static void test_phases(void)
 		{ "unique-id", SMP_PH_TCP_CONN, 1 },
 		{ "src", SMP_PH_TCP_CONN, 1 },
 		{ "be_name", SMP_PH_LOG, 1 },
+		/* TLS: the client connection from the accept on, the server's
+		 * once a response comes (HAProxy's L5CLI / L5SRV) */
+		{ "ssl_fc", SMP_PH_TCP_CONN, 1 },
+		{ "ssl_fc_sni", SMP_PH_HTTP_REQ, 1 },
+		{ "ssl_c_s_dn(CN)", SMP_PH_LOG, 1 },
+		{ "ssl_f_serial", SMP_PH_HTTP_AFTER, 1 },
+		{ "ssl_bc", SMP_PH_HTTP_REQ, 0 },
+		{ "ssl_bc_protocol", SMP_PH_TCP_CONT, 0 },
+		{ "ssl_bc_cipher", SMP_PH_TCP_CONN, 0 },
+		{ "ssl_bc", SMP_PH_HTTP_RES, 1 },
+		{ "ssl_bc_alpn", SMP_PH_TCP_RES, 1 },
+		{ "ssl_s_s_dn", SMP_PH_HTTP_AFTER, 1 },
+		{ "ssl_bc_is_resumed", SMP_PH_LOG, 1 },
 	};
 	char err[512];
 
@@ -401,7 +414,85 @@ static void test_phases(void)
 		      !strcmp(err, "sample fetch <req.hdr(host)> may not be reliably used here because it needs "
 			      "'HTTP request headers' which is not available here"));
 		smp_expr_free(e);
+		e = t_expr("ssl_bc");
+		CHECKF(e && smp_expr_check_phase(e, SMP_PH_HTTP_REQ, err, sizeof(err)) < 0 &&
+		       !strcmp(err, "sample fetch <ssl_bc> may not be reliably used here because it needs "
+			       "'server-side connection' which is not available here"), "ssl_bc in a request rule: %.200s", err);
+		smp_expr_free(e);
 	}
+}
+
+/* The TLS fetches (fetch_ssl.c) on connections without TLS, or none: the
+ * booleans are false, the rest has no value (HAProxy's). Their values on
+ * real TLS connections are tested end to end (tests/integ/test_rules_tls.py). */
+static void test_tls_plain(void)
+{
+	static const struct { const char *expr; int type; } kw[] = {
+		{ "ssl_fc", SMP_T_BOOL }, { "ssl_fc_sni", SMP_T_STR }, { "ssl_fc_has_sni", SMP_T_BOOL },
+		{ "ssl_fc_protocol", SMP_T_STR }, { "ssl_fc_cipher", SMP_T_STR }, { "ssl_fc_alpn", SMP_T_STR },
+		{ "ssl_fc_use_keysize", SMP_T_SINT }, { "ssl_fc_alg_keysize", SMP_T_SINT },
+		{ "ssl_fc_is_resumed", SMP_T_BOOL }, { "ssl_fc_session_id", SMP_T_BIN }, { "ssl_fc_err", SMP_T_SINT },
+		{ "ssl_fc_err_str", SMP_T_STR }, { "ssl_fc_has_crt", SMP_T_BOOL }, { "ssl_c_used", SMP_T_BOOL },
+		{ "ssl_c_verify", SMP_T_SINT }, { "ssl_c_err", SMP_T_SINT }, { "ssl_c_ca_err", SMP_T_SINT },
+		{ "ssl_c_ca_err_depth", SMP_T_SINT }, { "ssl_c_s_dn", SMP_T_STR }, { "ssl_c_i_dn(CN,-1)", SMP_T_STR },
+		{ "ssl_c_s_dn(,0,rfc2253)", SMP_T_STR }, { "ssl_c_serial", SMP_T_BIN }, { "ssl_c_sha1", SMP_T_BIN },
+		{ "ssl_c_notbefore", SMP_T_STR }, { "ssl_c_notafter", SMP_T_STR }, { "ssl_c_version", SMP_T_SINT },
+		{ "ssl_c_key_alg", SMP_T_STR }, { "ssl_c_sig_alg", SMP_T_STR }, { "ssl_f_s_dn(CN)", SMP_T_STR },
+		{ "ssl_f_i_dn", SMP_T_STR }, { "ssl_f_serial", SMP_T_BIN }, { "ssl_f_sha1", SMP_T_BIN },
+		{ "ssl_f_notafter", SMP_T_STR }, { "ssl_f_version", SMP_T_SINT }, { "ssl_f_key_alg", SMP_T_STR },
+		{ "ssl_bc", SMP_T_BOOL }, { "ssl_bc_protocol", SMP_T_STR }, { "ssl_bc_cipher", SMP_T_STR },
+		{ "ssl_bc_alpn", SMP_T_STR }, { "ssl_bc_use_keysize", SMP_T_SINT }, { "ssl_bc_is_resumed", SMP_T_BOOL },
+		{ "ssl_bc_session_id", SMP_T_BIN }, { "ssl_bc_err", SMP_T_SINT }, { "ssl_bc_err_str", SMP_T_STR },
+		{ "ssl_s_s_dn", SMP_T_STR }, { "ssl_s_i_dn(CN)", SMP_T_STR }, { "ssl_s_serial", SMP_T_BIN },
+		{ "ssl_s_notafter", SMP_T_STR }, { "ssl_s_sig_alg", SMP_T_STR },
+	};
+	static const char *const refused[][2] = {
+		{ "ssl_c_s_dn(CN,1,ldap)", "only rfc2253 or a blank value are currently supported as the format argument." },
+		{ "ssl_c_s_dn(CN,x)", "expects an integer, got 'x'" },
+		{ "ssl_fc(1)", "end of arguments expected" },
+		{ "ssl_fc_session_reused", "unknown fetch method 'ssl_fc_session_reused'" },   /* not HAProxy's */
+	};
+
+	for (size_t i = 0; i < sizeof(kw) / sizeof(kw[0]); i++) {
+		struct smp_expr *e = t_expr(kw[i].expr);
+
+		CHECKF(e && e->out_type == kw[i].type, "%s compiles, type %s", kw[i].expr, smp_type_name(kw[i].type));
+		smp_expr_free(e);
+	}
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		struct smp_expr *e = t_expr(refused[i][0]);
+
+		CHECKF(!e && strstr(T_err, refused[i][1]), "refused: %s (%s)", refused[i][0], e ? "compiled" : T_err);
+		smp_expr_free(e);
+	}
+	t_ctx(NULL);   /* no connection: as a plain one */
+	CHECK("the context has no connection", C.cli_conn == NULL && C.srv_conn == NULL);
+	T_EQ("ssl_fc", "0");
+	T_EQ("ssl_fc_has_sni", "0");
+	T_EQ("ssl_c_used", "0");
+	T_EQ("ssl_fc_has_crt", "0");
+	T_EQ("ssl_bc", "0");
+	T_EQ("ssl_fc_sni", NULL);
+	T_EQ("ssl_fc_protocol", NULL);
+	T_EQ("ssl_fc_cipher", NULL);
+	T_EQ("ssl_fc_alpn", NULL);
+	T_EQ("ssl_fc_use_keysize", NULL);
+	T_EQ("ssl_fc_is_resumed", NULL);
+	T_EQ("ssl_fc_err", NULL);
+	T_EQ("ssl_fc_err_str", NULL);
+	T_EQ("ssl_c_verify", NULL);
+	T_EQ("ssl_c_err", NULL);
+	T_EQ("ssl_c_ca_err_depth", NULL);
+	T_EQ("ssl_c_s_dn", NULL);
+	T_EQ("ssl_c_s_dn(CN)", NULL);
+	T_EQ("ssl_c_serial,hex", NULL);
+	T_EQ("ssl_f_s_dn", NULL);
+	T_EQ("ssl_bc_protocol", NULL);
+	T_EQ("ssl_s_s_dn(CN)", NULL);
+	/* HAProxy's integer-to-binary cast (ssl_fc_err,hex): 8 bytes, big endian */
+	T_EQ("int(10),hex", "000000000000000A");
+	T_EQ("int(-1),hex", "FFFFFFFFFFFFFFFF");
+	T_EQ("int(10),length", "2");   /* to a string: its digits */
 }
 
 static void test_cache_and_casts(void)
@@ -452,6 +543,7 @@ int main(void)
 	test_payload();
 	test_errors();
 	test_phases();
+	test_tls_plain();
 	test_cache_and_casts();
 	t_cleanup();
 	UNIT_END();
