@@ -157,6 +157,7 @@ struct rule_result {
 	int                       resume;    /* RV_WAIT: rule index to restart from */
 	const char               *file;      /* the deciding rule (0/NULL: none) */
 	int                       line;
+	uint8_t                   expect_proxy; /* tcp-request connection expect-proxy layer4 ran */
 };
 
 #endif

@@ -725,10 +725,10 @@ static const struct {
 	const char *why;
 } rejected[] = {
 	{ "compression", "'compression' is not supported by tandem." },
-	{ "errorloc", "custom error pages are not supported yet." },
-	{ "errorloc302", "custom error pages are not supported yet." },
-	{ "errorloc303", "custom error pages are not supported yet." },
-	{ "log-format-sd", "custom log formats are not supported yet." },
+	{ "errorloc", "error pages as redirects are not supported yet: use 'errorfile' or 'http-error'." },
+	{ "errorloc302", "error pages as redirects are not supported yet: use 'errorfile' or 'http-error'." },
+	{ "errorloc303", "error pages as redirects are not supported yet: use 'errorfile' or 'http-error'." },
+	{ "log-format-sd", "RFC 5424 structured data ('log-format-sd') is not supported yet." },
 	{ "external-check", "external checks are not supported by tandem (use option httpchk or option tcp-check)." },
 	{ "contimeout", "'contimeout' is deprecated: use 'timeout connect'." },
 	{ "clitimeout", "'clitimeout' is deprecated: use 'timeout client'." },

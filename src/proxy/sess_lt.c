@@ -42,7 +42,8 @@ int sess_lt_accept(struct sess *ss, int fd)
 
 int sess_lt_expect_proxy(struct sess *ss)
 {
-	if (!ss->bind || !ss->bind->accept_proxy)
+	/* the bind's accept-proxy, or an expect-proxy rule that set ppw */
+	if (!ss->ppw && (!ss->bind || !ss->bind->accept_proxy))
 		return 0;
 	ss->ppw = 1;
 	sess_idle(ss, after(ss->fe->to.client));   /* HAProxy bounds it with `timeout client` */

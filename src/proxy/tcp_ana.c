@@ -61,6 +61,8 @@ int tcp_accept_rules(struct sess *ss, int set)
 	default:
 		break;   /* accept: this set stops, the next one runs */
 	}
+	if (res.expect_proxy && ret == 0)
+		ss->ppw = 1;   /* sess_lt_expect_proxy() waits for the header */
 	qsbr_read_unlock();
 	return ret;
 }

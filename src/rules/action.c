@@ -177,6 +177,36 @@ static enum act_ret x_switch_mode(const struct rule *r, struct smp_ctx *c, struc
 	return ACT_STOP;
 }
 
+/* expect-proxy layer4: a PROXY header comes first on this connection,
+ * as with the bind's accept-proxy, for the clients the condition picks
+ * (tcp-request connection only: nothing has been read yet). */
+static int p_expect_proxy(struct act_parse *p, struct rule *r, char **args, int *cur, int nargs)
+{
+	int i = *cur + 1;
+
+	(void)r;
+	if (i >= nargs || strcmp(args[i], "layer4"))
+		return perr(p, "'expect-proxy' expects 'layer4'.");
+	*cur = i + 1;
+	return 0;
+}
+
+static enum act_ret x_expect_proxy(const struct rule *r, struct smp_ctx *c, struct rule_result *res)
+{
+	(void)r; (void)c;
+	res->expect_proxy = 1;
+	return ACT_CONT;
+}
+
+/* wait-for-handshake: hold the request until the TLS handshake is done.
+ * tandem takes no early data (allow-0rtt is refused), so every request
+ * already comes after a complete handshake: the wait is always over. */
+static enum act_ret x_handshake_done(const struct rule *r, struct smp_ctx *c, struct rule_result *res)
+{
+	(void)r; (void)c; (void)res;
+	return ACT_CONT;
+}
+
 /* ------------------------------------------------------------------ */
 /* deny, tarpit, return, auth, redirect (replies: reply.c)             */
 
@@ -1022,6 +1052,8 @@ static const struct action_kw actions[] = {
 	{ "close",           RS_TCP_RES, p_none, x_close, 0 },
 	{ "silent-drop",     ALL_TCP | RS_HTTP_REQ | RS_HTTP_RES, p_silent_drop, x_silent_drop, 0 },
 	{ "switch-mode",     RS_TCP_CONT, p_switch_mode, x_switch_mode, 0 },
+	{ "expect-proxy",    RS_TCP_CONN, p_expect_proxy, x_expect_proxy, 0 },
+	{ "wait-for-handshake", RS_HTTP_REQ, p_none, x_handshake_done, 0 },
 	{ "deny",            RS_HTTP_REQ | RS_HTTP_RES, p_deny, x_deny, 0 },
 	{ "tarpit",          RS_HTTP_REQ, p_deny, x_tarpit, 0 },
 	{ "return",          RS_HTTP_REQ | RS_HTTP_RES, p_return, x_reply, 0 },
@@ -1065,7 +1097,7 @@ static const struct { const char *prefix; const char *why; } unsupported[] = {
 	{ "add-acl(", "changing ACL files from rules is not supported (use the runtime API: add acl)" },
 	{ "del-acl(", "changing ACL files from rules is not supported (use the runtime API: del acl)" },
 	{ "lua.", "Lua is not supported by tandem" },
-	{ "do-resolve(", "DNS resolvers are not supported yet" },
+	{ "do-resolve(", "the do-resolve action is not supported yet (servers follow DNS with 'resolvers')" },
 	{ "cache-use", "the HTTP cache is not supported by tandem" },
 	{ "cache-store", "the HTTP cache is not supported by tandem" },
 	{ "set-src", "changing the source address is not supported by tandem" },
@@ -1078,9 +1110,7 @@ static const struct { const char *prefix; const char *why; } unsupported[] = {
 	{ "normalize-uri", "URI normalisation is not supported yet" },
 	{ "send-spoe-group", "SPOE is not supported by tandem" },
 	{ "set-bandwidth-limit", "bandwidth limits are not supported by tandem" },
-	{ "expect-proxy", "the PROXY protocol is not supported yet" },
 	{ "expect-netscaler-cip", "NetScaler client IP insertion is not supported by tandem" },
-	{ "wait-for-handshake", "TLS is not supported by tandem" },
 	{ "set-fc-", "not supported by tandem" },
 	{ "attach-srv", "not supported by tandem" },
 };

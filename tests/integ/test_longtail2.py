@@ -581,3 +581,56 @@ def test_dst_after_accept_proxy(ctx):
     check(r.endswith(b"dst=198.51.100.10 port=9443 src=192.0.2.8"), "v2: %r" % r[-80:])
     r = http(fe2, "GET", "/")
     eq(r.body, b"dst=127.0.0.1 port=%d src=127.0.0.1" % fe2, "no header: the local address")
+
+
+def test_expect_proxy_layer4(ctx):
+    """`tcp-request connection expect-proxy layer4 if COND`: the PROXY
+    header is read first for the clients the condition picks (src is then
+    the header's), as the bind's accept-proxy would; the others speak HTTP
+    at once."""
+    fe = free_port()
+    cfg = ("global\n    nbthread 1\ndefaults\n    mode http\n" + TO +
+           "frontend f\n    bind 127.0.0.1:%d\n" % fe +
+           "    tcp-request connection expect-proxy layer4 if { src 127.0.0.2 }\n"
+           "    http-request return status 200 content-type text/plain lf-string \"src=%[src] dst=%[dst]\"\n")
+    _start(ctx, cfg)
+
+    def raw(src, data):
+        c = socket.socket()
+        c.settimeout(5)
+        c.bind((src, 0))
+        c.connect(("127.0.0.1", fe))
+        c.sendall(data)
+        out = b""
+        while True:
+            try:
+                x = c.recv(4096)
+            except ConnectionResetError:   # a refused header: closed with bytes unread
+                break
+            if not x:
+                break
+            out += x
+        c.close()
+        return out
+    req = b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    r = raw("127.0.0.2", b"PROXY TCP4 192.0.2.7 198.51.100.9 40000 8443\r\n" + req)
+    check(r.startswith(b"HTTP/1.1 200") and r.endswith(b"src=192.0.2.7 dst=198.51.100.9"),
+          "the header is read for 127.0.0.2: %r" % r[-120:])
+    r = raw("127.0.0.1", req)
+    check(r.startswith(b"HTTP/1.1 200") and r.endswith(b"src=127.0.0.1 dst=127.0.0.1"),
+          "127.0.0.1 speaks HTTP at once: %r" % r[-120:])
+    r = raw("127.0.0.2", req)
+    check(not r.startswith(b"HTTP/1.1 200"), "127.0.0.2 without a header is refused: %r" % r[:80])
+
+
+def test_wait_for_handshake(ctx):
+    """`http-request wait-for-handshake` is accepted: every request already
+    follows a complete handshake (no early data), so it answers at once."""
+    fe = free_port()
+    cfg = ("global\n    nbthread 1\ndefaults\n    mode http\n" + TO +
+           "frontend f\n    bind 127.0.0.1:%d\n" % fe +
+           "    http-request wait-for-handshake\n"
+           "    http-request return status 200 content-type text/plain string ok\n")
+    _start(ctx, cfg)
+    r = http(fe, "GET", "/")
+    eq((r.status, r.body), (200, b"ok"), "answered")
