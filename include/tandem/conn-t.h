@@ -64,6 +64,7 @@ struct conn {
 	struct buf    in;         /* bytes read from this socket, not yet consumed */
 	uint32_t      flags;      /* CF_* */
 	int           err;        /* errno of the failure, when CF_ERROR */
+	uint8_t       err_code;   /* why it was given up: HAProxy's CO_ER_* (conn_err.h, fc_err), 0 none */
 	struct server *srv;       /* server connections: the server */
 	struct stream *strm;      /* owning stream, NULL when idle */
 	struct list   link;       /* server idle pool */

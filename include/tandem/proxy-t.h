@@ -276,7 +276,7 @@ enum {                       /* proxy->options */
 	PR_O_LOG_SEPARATE_ERRORS = 1u << 14,
 	PR_O_FWDFOR_IFNONE  = 1u << 15,
 	PR_O_ABORTONCLOSE   = 1u << 16,
-	PR_O_UNUSED_17      = 1u << 17,
+	PR_O_HTTPSLOG       = 1u << 17, /* option httpslog (with PR_O_HTTPLOG): its format, rules.c */
 	PR_O_TCP_KA         = 1u << 18, /* option tcpka / clitcpka / srvtcpka */
 	PR_O_HTTP_BUF_REQ   = 1u << 19, /* option http-buffer-request */
 	PR_O_LOG_HCHKS      = 1u << 20, /* option log-health-checks */

@@ -33,7 +33,7 @@ struct pp_info {
 	int  unique_id_len;    /* -1: no UNIQUE_ID TLV */
 };
 
-/* Why a header is refused (HAProxy's CO_ER_PRX_* texts, pp_strerror). */
+/* Why a header is refused (HAProxy's CO_ER_PRX_*: pp_co_err, pp_strerror). */
 enum {
 	PP_ERR_NOT_HDR   = -1,  /* neither a v1 nor a v2 header */
 	PP_ERR_BAD_HDR   = -2,  /* a malformed header */
@@ -48,8 +48,10 @@ enum {
  * length (> 0) with <out> filled, 0 when more bytes are needed to decide,
  * or a PP_ERR_*. Never reads past <len>. */
 int pp_parse(const void *buf, size_t len, struct pp_info *out);
+/* The connection error code (CO_ER_PRX_*, conn_err.h) of a PP_ERR_*. */
+int pp_co_err(int err);
 /* HAProxy's sentence for a PP_ERR_* ("Received an invalid PROXY protocol
- * header"), without a final dot. */
+ * header"), without a final dot: conn_err_str of its code. */
 const char *pp_strerror(int err);
 
 /* A v1 line for <src> -> <dst> ("PROXY TCP4 a b p q\r\n"; "PROXY

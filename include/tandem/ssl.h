@@ -136,6 +136,9 @@ int  ssl_conn_resumed(const struct conn *c);
  * the owner cut it at a deadline. */
 int  ssl_conn_hs_error(const struct conn *c, int timed_out, char *msg, size_t msglen,
 		       char *detail, size_t dlen);
+/* The connection error code (CO_ER_SSL_*, conn_err.h) of an SSL_HSE_* class:
+ * its text is the <msg> above. */
+int  ssl_hse_co_err(int cls);
 /* A handshake with server <s> failed on <c>: count it and log it (at most
  * once a second per server, with the number left out). */
 void ssl_srv_hs_failed(struct server *s, const struct conn *c);

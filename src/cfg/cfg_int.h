@@ -69,6 +69,9 @@ extern const struct cfg_kw cfg_stick_kws[];    /* kw_stick.c: stick-table, stick
 int  cfg_err(struct cfg_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int  cfg_err_at(struct cfg_ctx *ctx, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void cfg_warn(struct cfg_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The log format a proxy has so far ("log-format", "option httplog"...),
+ * NULL for none: the last of them wins (HAProxy warns in defaults). */
+const char *cfg_log_format_prev(const struct proxy *px);
 void cfg_warn_at(struct cfg_ctx *ctx, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* "frontend", "backend", "listen" or "defaults". */

@@ -139,9 +139,10 @@ static void check_http_only(struct cfg_ctx *ctx, struct proxy *px)
 			cfg_warn_at(ctx, px->line, "'option httplog json' in %s '%s' (mode tcp) logs the 'option tcplog' fields as JSON.",
 				    cfg_px_type(px), px->id);
 		else
-			cfg_warn_at(ctx, px->line, "'option httplog' not usable with %s '%s' (needs 'mode http'). Falling back to 'option tcplog'.",
-				    cfg_px_type(px), px->id);
-		px->options = (px->options & ~(PR_O_HTTPLOG | PR_O_HTTPLOG_CLF | PR_O_HTTPLOG_JSON)) | PR_O_TCPLOG;
+			cfg_warn_at(ctx, px->line, "'option %s' not usable with %s '%s' (needs 'mode http'). Falling back to 'option tcplog'.",
+				    (px->options & PR_O_HTTPSLOG) ? "httpslog" : "httplog", cfg_px_type(px), px->id);
+		px->options = (px->options & ~(PR_O_HTTPLOG | PR_O_HTTPLOG_CLF | PR_O_HTTPLOG_JSON | PR_O_HTTPSLOG)) |
+			      PR_O_TCPLOG;
 		if (json)
 			px->options |= PR_O_HTTPLOG_JSON;
 	}

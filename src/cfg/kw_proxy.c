@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <tandem/h1.h>
+#include <tandem/rules.h>
 #include <tandem/ssl.h>
 #include "cfg_int.h"
 #include "kw_check.h"
@@ -362,7 +363,7 @@ static const char *const opts_unsupported[] = {
 	"h1-case-adjust-bogus-server", "http-drop-request-trailers", "http-drop-response-trailers",
 	"http-ignore-probes", "http-no-delay", "http-pretend-keepalive",
 	"http-restrict-req-hdr-names", "http-use-htx", "http-use-proxy-header", "http_proxy",
-	"httpslog", "idle-close-on-response", "independent-streams", "nolinger", "originalto",
+	"idle-close-on-response", "independent-streams", "nolinger", "originalto",
 	"original-to", "persist", "prefer-last-server", "tcp-smart-accept",
 	"tcp-smart-connect", "transparent", "assume-rfc6587-ntf", "dont-parse-log", NULL
 };
@@ -406,6 +407,41 @@ static int opt_forwardfor(struct cfg_ctx *ctx, char **args, int nargs)
 	memcpy(PX->fwdfor_except_addr, net, 16);
 	PX->fwdfor_except_bits = bits;
 	return 0;
+}
+
+#define LOG_FORMAT_OPTS (PR_O_TCPLOG | PR_O_HTTPLOG | PR_O_HTTPLOG_CLF | PR_O_HTTPLOG_JSON | PR_O_HTTPSLOG)
+
+/* The log format options (option httplog [clf|json], httpslog, tcplog) and
+ * log-format replace one another: the last one wins, as in HAProxy, which
+ * warns about it in a defaults section only. Drops a log-format set
+ * earlier in this section or inherited from defaults. */
+const char *cfg_log_format_prev(const struct proxy *px)
+{
+	if (px->rules && px->rules->lf_src.text)
+		return "log-format";
+	if (px->options & PR_O_HTTPSLOG)
+		return "option httpslog";
+	if (px->options & PR_O_HTTPLOG_CLF)
+		return "option httplog clf";
+	if (px->options & PR_O_HTTPLOG_JSON)
+		return "option httplog json";
+	if (px->options & PR_O_HTTPLOG)
+		return "option httplog";
+	if (px->options & PR_O_TCPLOG)
+		return "option tcplog";
+	return NULL;
+}
+
+static void set_log_format_option(struct cfg_ctx *ctx, const char *what)
+{
+	const char *prev = cfg_log_format_prev(PX);
+
+	if (prev && (PX->cap & PR_CAP_DEF))
+		cfg_warn(ctx, "'%s' overrides previous '%s' in 'defaults' section.", what, prev);
+	if (PX->rules) {
+		free(PX->rules->lf_src.text);
+		PX->rules->lf_src.text = NULL;
+	}
 }
 
 static int kw_option(struct cfg_ctx *ctx, char **args, int nargs)
@@ -472,9 +508,27 @@ static int kw_option(struct cfg_ctx *ctx, char **args, int nargs)
 			return cfg_err(ctx, "'%s' cannot handle unexpected argument '%s'.", kw, args[ctx->no ? 2 : 3]);
 		if (!cfg_px_has_cap(ctx, PR_CAP_FE, kw))
 			return 0;
-		PX->options &= ~(PR_O_HTTPLOG | PR_O_HTTPLOG_CLF | PR_O_HTTPLOG_JSON);
-		if (!ctx->no)
-			PX->options = (PX->options & ~PR_O_TCPLOG) | PR_O_HTTPLOG | extra;
+		if (ctx->no) {
+			PX->options &= ~(PR_O_HTTPLOG | PR_O_HTTPLOG_CLF | PR_O_HTTPLOG_JSON | PR_O_HTTPSLOG);
+			return 0;
+		}
+		set_log_format_option(ctx, extra == PR_O_HTTPLOG_CLF ? "option httplog clf" : kw);
+		PX->options = (PX->options & ~(LOG_FORMAT_OPTS)) | PR_O_HTTPLOG | extra;
+		return 0;
+	}
+	/* option httpslog: httplog's format followed by the client connection's
+	 * TLS part (rules.c compiles it); everything else as option httplog */
+	if (strcmp(o, "httpslog") == 0) {
+		if (ctx->no)
+			return cfg_err(ctx, "negation/default is not supported for option '%s'.", o);
+		if (nargs > 2)
+			return cfg_err(ctx, "'%s' cannot handle unexpected argument '%s'.", kw, args[2]);
+		if (!cfg_px_has_cap(ctx, PR_CAP_FE, kw))
+			return 0;
+		if (!px_rules_get(PX))   /* its format is compiled with the proxy's rules */
+			return cfg_err(ctx, "out of memory");
+		set_log_format_option(ctx, kw);
+		PX->options = (PX->options & ~(LOG_FORMAT_OPTS)) | PR_O_HTTPLOG | PR_O_HTTPSLOG;
 		return 0;
 	}
 	if (strcmp(o, "tcplog") == 0) {
@@ -482,10 +536,12 @@ static int kw_option(struct cfg_ctx *ctx, char **args, int nargs)
 			return cfg_err(ctx, "'%s' cannot handle unexpected argument '%s'.", kw, args[2]);
 		if (!cfg_px_has_cap(ctx, PR_CAP_FE, kw))
 			return 0;
-		if (ctx->no)
+		if (ctx->no) {
 			PX->options &= ~PR_O_TCPLOG;
-		else
-			PX->options = (PX->options & ~(PR_O_HTTPLOG | PR_O_HTTPLOG_CLF | PR_O_HTTPLOG_JSON)) | PR_O_TCPLOG;
+		} else {
+			set_log_format_option(ctx, kw);
+			PX->options = (PX->options & ~(LOG_FORMAT_OPTS)) | PR_O_TCPLOG;
+		}
 		return 0;
 	}
 	if (cfg_is_check_option(o))

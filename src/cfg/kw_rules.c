@@ -569,8 +569,13 @@ static int kw_log_format(struct cfg_ctx *ctx, char **args, int nargs)
 	}
 	if (!(r = px_rules_get(PX)))
 		return cfg_err(ctx, "out of memory");
-	if (!strcmp(args[0], "log-format"))
+	if (!strcmp(args[0], "log-format")) {
+		const char *prev = cfg_log_format_prev(PX);
+
+		if (prev && (PX->cap & PR_CAP_DEF) && nargs >= 2)
+			cfg_warn(ctx, "'log-format' overrides previous '%s' in 'defaults' section.", prev);
 		return set_format(ctx, args, nargs, &r->lf_src);
+	}
 	if (!strcmp(args[0], "error-log-format"))
 		return set_format(ctx, args, nargs, &r->elf_src);
 	return set_format(ctx, args, nargs, &r->uid_src);

@@ -40,6 +40,7 @@ int conn_init(struct conn *c, int fd, void (*cb)(struct ev_io *, uint32_t), void
 	memset(&c->in, 0, sizeof(c->in));
 	c->flags = CF_WR_READY | CF_RD_READY;
 	c->err = 0;
+	c->err_code = 0;
 	if (!c->xprt)
 		c->xprt = &xprt_raw;
 	list_init(&c->link);

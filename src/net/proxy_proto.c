@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <tandem/conn_err.h>
 #include <tandem/proxy_proto.h>
 
 /* ---- CRC32C ---- */
@@ -27,18 +28,22 @@ uint32_t pp_crc32c(uint32_t crc, const void *p, size_t n)
 	return ~crc;
 }
 
-const char *pp_strerror(int err)
+int pp_co_err(int err)
 {
 	switch (err) {
-	case PP_ERR_NOT_HDR:   return "Received something which does not look like a PROXY protocol header";
-	case PP_ERR_BAD_HDR:   return "Received an invalid PROXY protocol header";
-	case PP_ERR_BAD_PROTO: return "Received an unhandled protocol in the PROXY protocol header";
-	case PP_ERR_EMPTY:     return "Connection closed while waiting for PROXY protocol header";
-	case PP_ERR_TRUNCATED: return "Truncated PROXY protocol header received";
-	case PP_ERR_TIMEOUT:   return "Timeout while waiting for PROXY protocol header";
-	case PP_ERR_ABORT:     return "Connection error while waiting for PROXY protocol header";
-	default:               return "unknown PROXY protocol error";
+	case PP_ERR_NOT_HDR:   return CO_ER_PRX_NOT_HDR;
+	case PP_ERR_BAD_HDR:   return CO_ER_PRX_BAD_HDR;
+	case PP_ERR_BAD_PROTO: return CO_ER_PRX_BAD_PROTO;
+	case PP_ERR_EMPTY:     return CO_ER_PRX_EMPTY;
+	case PP_ERR_TRUNCATED: return CO_ER_PRX_TRUNCATED;
+	case PP_ERR_TIMEOUT:   return CO_ER_PRX_TIMEOUT;
+	default:               return CO_ER_PRX_ABORT;   /* PP_ERR_ABORT: a connection error */
 	}
+}
+
+const char *pp_strerror(int err)
+{
+	return conn_err_str(pp_co_err(err));
 }
 
 /* ---- v1 ---- */

@@ -73,6 +73,7 @@ static void pp_failed(struct sess *ss, int err, int got_bytes)
 	struct counters *lc = sess_li_ctr(ss);
 	int probe = !got_bytes && (err == PP_ERR_EMPTY || err == PP_ERR_ABORT);
 
+	ss->cli.err_code = (uint8_t)pp_co_err(err);   /* fc_err, for error-log-format */
 	if (!probe) {
 		CTR_ADD(ss->fe->fe_ctr->failed_req, 1);
 		if (lc)

@@ -55,6 +55,7 @@ void ssl_sess_failed(struct sess *ss, int timed_out)
 	struct sockaddr_storage addr;
 
 	CTR_ADD(ss->fe->fe_ctr->ssl_failed, 1);
+	ss->cli.err_code = (uint8_t)ssl_hse_co_err(cls);   /* fc_err, for error-log-format */
 	/* HAProxy's termination state of a connection that never became a
 	 * stream: an error on the proxy's side, during the request */
 	if (sess_log_conn_error(ss, "PR", cls == SSL_HSE_EMPTY || cls == SSL_HSE_ABORT))

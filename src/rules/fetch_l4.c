@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <tandem/clock.h>
+#include <tandem/conn_err.h>
 #include <tandem/proxy-t.h>
 #include <tandem/rules.h>
 #include <tandem/sample.h>
@@ -598,6 +599,33 @@ static int f_dst_port(const struct smp_arg *a, struct sample *s, struct smp_ctx 
 	return port_of(smp_ctx_dst(c), s);
 }
 
+/* fc_err, fc_err_str: why the client connection failed (HAProxy's
+ * connection error code, conn_err.h), 0 / "Success" for none; no value
+ * while its TLS handshake runs. They are for error-log-format: a failed
+ * connection never reaches a rule. */
+static int f_fc_err(const struct smp_arg *a, struct sample *s, struct smp_ctx *c, struct smp_iter *it)
+{
+	int e = conn_err_code(c->cli_conn);
+
+	(void)a; (void)it;
+	if (e < 0)
+		return 0;
+	smp_set_int(s, e);
+	return 1;
+}
+
+static int f_fc_err_str(const struct smp_arg *a, struct sample *s, struct smp_ctx *c, struct smp_iter *it)
+{
+	int e = conn_err_code(c->cli_conn);
+	const char *t = e < 0 ? NULL : conn_err_str(e);
+
+	(void)a; (void)it;
+	if (!t)
+		return 0;
+	smp_set_str(s, t, strlen(t), SMP_F_CONST);
+	return 1;
+}
+
 #define INT  SMP_SRC_INTRN
 #define L4   SMP_SRC_L4
 #define VOL  SMP_KW_VOLATILE
@@ -647,5 +675,7 @@ const struct smp_fetch_kw smp_fetch_l4[] = {
 	{ "fc_src_port",   f_src_port, { 0 },                 0, SMP_T_SINT, L4, 0, NULL, -1 },
 	{ "fc_dst",        f_dst,      { 0 },                 0, SMP_T_IPV4, L4, 0, NULL, -1 },
 	{ "fc_dst_port",   f_dst_port, { 0 },                 0, SMP_T_SINT, L4, 0, NULL, -1 },
+	{ "fc_err",        f_fc_err,   { 0 },                 0, SMP_T_SINT, L4, 0, NULL, -1 },
+	{ "fc_err_str",    f_fc_err_str, { 0 },               0, SMP_T_STR,  L4, 0, NULL, -1 },
 	{ .name = NULL }
 };

@@ -4,8 +4,8 @@
  * ssl_s_*), read through the accessors of include/tandem/ssl.h.
  *
  * Like HAProxy, on a connection without TLS the booleans (ssl_fc,
- * ssl_fc_has_sni, ssl_c_used...) are false and everything else has no
- * value. Strings that OpenSSL owns live as long as the connection, longer
+ * ssl_fc_has_sni, ssl_c_used, ssl_fc_is_resumed...) are false and
+ * everything else has no value. Strings that OpenSSL owns live as long as the connection, longer
  * than any rule or log line that reads them: they are used in place;
  * what is formatted here (names, serials, dates) goes to the arena. */
 #include <stdio.h>
@@ -79,9 +79,8 @@ static int P##_alpn(const struct smp_arg *a, struct sample *s, struct smp_ctx *c
 }                                                                                                 \
 static int P##_is_resumed(const struct smp_arg *a, struct sample *s, struct smp_ctx *c, struct smp_iter *it) \
 {                                                                                                 \
-	int r = ssl_fc_session_reused(CONN(c));                                                   \
-	(void)a; (void)it;                                                                        \
-	return r < 0 ? 0 : v_bool(s, r);                                                          \
+	(void)a; (void)it;   /* HAProxy's: false without TLS, not "no value" */                   \
+	return v_bool(s, ssl_fc_session_reused(CONN(c)) > 0);                                     \
 }                                                                                                 \
 static int P##_session_id(const struct smp_arg *a, struct sample *s, struct smp_ctx *c, struct smp_iter *it) \
 {                                                                                                 \

@@ -420,6 +420,12 @@ static int resolve_replies(struct rules_cfg *rc, struct rule_list *l, struct rul
 	return ret;
 }
 
+/* option httpslog: HAProxy 2.6's default_https_log_format */
+#define HTTPSLOG_FORMAT                                                                                  \
+	"%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq "  \
+	"%hr %hs %{+Q}r %[fc_err]/%[ssl_fc_err,hex]/%[ssl_c_err]/%[ssl_c_ca_err]/%[ssl_fc_is_resumed] "  \
+	"%[ssl_fc_sni]/%sslv/%sslc"
+
 static int compile_lf(struct rules_cfg *rc, struct proxy *px, const struct lf_src *s, int phase,
 		      struct logfmt **out, struct rules_report *rep)
 {
@@ -529,11 +535,19 @@ static int check_proxy(struct cfg *cfg, struct rules_cfg *rc, struct proxy *px, 
 	     compile_lf(rc, px, &r->elf_src, SMP_PH_LOG, &r->error_log_format, rep) < 0 ||
 	     compile_lf(rc, px, &r->uid_src, SMP_PH_TCP_CONT, &r->unique_id_format, rep) < 0))
 		ret = -1;
+	/* option httpslog (HAProxy's format, doc/logging.md): rendered by the
+	 * engine, unless a later log-format replaced it */
+	if ((px->cap & PR_CAP_FE) && http && !r->lf_src.text && (px->options & PR_O_HTTPSLOG)) {
+		struct lf_src def = { (char *)HTTPSLOG_FORMAT, px->file, px->line };
+
+		if (compile_lf(rc, px, &def, SMP_PH_LOG, &r->log_format, rep) < 0)
+			ret = -1;
+	}
 	/* captures are logged by HAProxy's httplog format (%hr %hs): a
 	 * frontend with captures and no log-format renders the option's
 	 * format through the engine (the built-in one has no captures) */
 	if ((px->cap & PR_CAP_FE) && http && !r->lf_src.text && (r->n_cap_req || r->n_cap_rsp) &&
-	    (px->options & PR_O_HTTPLOG) && !(px->options & PR_O_HTTPLOG_JSON)) {
+	    (px->options & PR_O_HTTPLOG) && !(px->options & (PR_O_HTTPLOG_JSON | PR_O_HTTPSLOG))) {
 		struct lf_src def = {
 			(px->options & PR_O_HTTPLOG_CLF) ?
 			"%{+Q}o %{-Q}ci - - [%trg] %r %ST %B \"\" \"\" %cp %ms %ft %b %s %TR %Tw %Tc %Tr %Ta %tsc "

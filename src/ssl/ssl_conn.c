@@ -9,6 +9,7 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <tandem/conn_err.h>
 #include <tandem/xprt_ssl.h>
 #include "ssl_int.h"
 
@@ -38,15 +39,17 @@ int ssl_conn_resumed(const struct conn *c)
 	return ssl && SSL_session_reused(ssl);
 }
 
-static const char *const hse_msg[] = {
-	[SSL_HSE_NONE]      = "SSL handshake failure",
-	[SSL_HSE_EMPTY]     = "Connection closed during SSL handshake",
-	[SSL_HSE_ABORT]     = "Connection error during SSL handshake",
-	[SSL_HSE_TIMEOUT]   = "Timeout during SSL handshake",
-	[SSL_HSE_HANDSHAKE] = "SSL handshake failure",
-	[SSL_HSE_CRT_FAIL]  = "SSL client certificate not trusted",
-	[SSL_HSE_CA_FAIL]   = "SSL client CA chain cannot be verified",
-};
+int ssl_hse_co_err(int cls)
+{
+	switch (cls) {
+	case SSL_HSE_EMPTY:    return CO_ER_SSL_EMPTY;
+	case SSL_HSE_ABORT:    return CO_ER_SSL_ABORT;
+	case SSL_HSE_TIMEOUT:  return CO_ER_SSL_TIMEOUT;
+	case SSL_HSE_CRT_FAIL: return CO_ER_SSL_CRT_FAIL;
+	case SSL_HSE_CA_FAIL:  return CO_ER_SSL_CA_FAIL;
+	default:               return CO_ER_SSL_HANDSHAKE;   /* SSL_HSE_HANDSHAKE, or no class known */
+	}
+}
 
 int ssl_conn_hs_error(const struct conn *c, int timed_out, char *msg, size_t msglen, char *detail, size_t dlen)
 {
@@ -57,7 +60,7 @@ int ssl_conn_hs_error(const struct conn *c, int timed_out, char *msg, size_t msg
 		cls = SSL_HSE_TIMEOUT;
 	if (x && (x->flags & XS_CLIENT) && (cls == SSL_HSE_CRT_FAIL || cls == SSL_HSE_CA_FAIL))
 		cls = SSL_HSE_HANDSHAKE;   /* our verification of a server: the detail says which */
-	snprintf(msg, msglen, "%s", hse_msg[cls]);
+	snprintf(msg, msglen, "%s", conn_err_str(ssl_hse_co_err(cls)));
 	*detail = 0;
 	if (!x)
 		return cls;

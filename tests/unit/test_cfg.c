@@ -479,6 +479,39 @@ static void test_defaults_semantics(void)
 		cfg_free(c);
 	}
 
+	c = expect_ok("option httpslog and the other log formats",
+		"defaults\n mode http\n timeout client 1s\n timeout connect 1s\n timeout server 1s\n log-format \"D %ST\"\n"
+		"frontend s\n bind 127.0.0.1:18010\n option httpslog\n"
+		"frontend lf\n bind 127.0.0.1:18011\n option httpslog\n log-format \"F %ST\"\n"
+		"frontend h\n bind 127.0.0.1:18012\n log-format \"F %ST\"\n option httpslog\n option httplog clf\n"
+		"frontend inh\n bind 127.0.0.1:18013\n"
+		"frontend t\n bind 127.0.0.1:18014\n mode tcp\n option httpslog\n");
+	if (c) {
+		p = cfg_find_proxy(c, "s", PR_CAP_FE);
+		CHECK("httpslog: what httplog enables, and its format replaces the inherited log-format",
+		      (p->options & (PR_O_HTTPLOG | PR_O_HTTPSLOG | PR_O_TCPLOG)) == (PR_O_HTTPLOG | PR_O_HTTPSLOG) &&
+		      p->rules && !p->rules->lf_src.text && p->rules->log_format);
+		p = cfg_find_proxy(c, "lf", PR_CAP_FE);
+		CHECK("a later log-format wins over httpslog", p->rules && p->rules->lf_src.text &&
+		      !strcmp(p->rules->lf_src.text, "F %ST"));
+		p = cfg_find_proxy(c, "h", PR_CAP_FE);
+		CHECK("a later option httplog clf wins over httpslog and log-format",
+		      (p->options & (PR_O_HTTPLOG | PR_O_HTTPLOG_CLF | PR_O_HTTPSLOG)) == (PR_O_HTTPLOG | PR_O_HTTPLOG_CLF) &&
+		      p->rules && !p->rules->lf_src.text);
+		p = cfg_find_proxy(c, "inh", PR_CAP_FE);
+		CHECK("the defaults' log-format is inherited", p->rules && p->rules->lf_src.text &&
+		      !strcmp(p->rules->lf_src.text, "D %ST"));
+		p = cfg_find_proxy(c, "t", PR_CAP_FE);
+		CHECK("httpslog in tcp mode falls back to tcplog",
+		      (p->options & (PR_O_TCPLOG | PR_O_HTTPLOG | PR_O_HTTPSLOG)) == PR_O_TCPLOG &&
+		      strstr(logbuf, "'option httpslog' not usable with frontend 't' (needs 'mode http'). Falling back to 'option tcplog'."));
+		cfg_free(c);
+	}
+	expect_err("no option httpslog", "frontend f\n bind 127.0.0.1:18015\n no option httpslog\n", 3,
+		   "negation/default is not supported for option 'httpslog'.");
+	expect_err("option httpslog with a word", "frontend f\n bind 127.0.0.1:18015\n option httpslog clf\n", 3,
+		   "'option httpslog' cannot handle unexpected argument 'clf'.");
+
 	c = expect_ok("httplog json in tcp mode",
 		"frontend t\n bind 127.0.0.1:18007\n mode tcp\n timeout client 1s\n option httplog json\n");
 	if (c) {

@@ -2,6 +2,10 @@
  * (src/rules/sample.c): every fetch against heads parsed by the real
  * HTTP/1.1 parser, argument checking, casts, the per-request cache, the
  * rule-set availability of sources, TLS ClientHello parsing. */
+#include <tandem/conn_err.h>
+#include <tandem/proxy_proto.h>
+#include <tandem/ssl.h>
+#include <tandem/xprt_ssl.h>
 #include "rules_test.h"
 
 static const char REQ[] =
@@ -477,7 +481,8 @@ static void test_tls_plain(void)
 	T_EQ("ssl_fc_cipher", NULL);
 	T_EQ("ssl_fc_alpn", NULL);
 	T_EQ("ssl_fc_use_keysize", NULL);
-	T_EQ("ssl_fc_is_resumed", NULL);
+	T_EQ("ssl_fc_is_resumed", "0");   /* a boolean: false (HAProxy's) */
+	T_EQ("ssl_bc_is_resumed", "0");
 	T_EQ("ssl_fc_err", NULL);
 	T_EQ("ssl_fc_err_str", NULL);
 	T_EQ("ssl_c_verify", NULL);
@@ -493,6 +498,97 @@ static void test_tls_plain(void)
 	T_EQ("int(10),hex", "000000000000000A");
 	T_EQ("int(-1),hex", "FFFFFFFFFFFFFFFF");
 	T_EQ("int(10),length", "2");   /* to a string: its digits */
+}
+
+/* fc_err / fc_err_str: HAProxy's connection error codes (conn_err.h) of
+ * the client connection; the numbers and words are HAProxy 2.6's (checked
+ * against it end to end in tests/integ/test_httpslog.py). */
+static void test_fc_err(void)
+{
+	static const struct { int code, num; const char *text; } tab[] = {
+		{ CO_ER_NONE, 0, "Success" },
+		{ CO_ER_PRX_EMPTY, 11, "Connection closed while waiting for PROXY protocol header" },
+		{ CO_ER_PRX_TIMEOUT, 13, "Timeout while waiting for PROXY protocol header" },
+		{ CO_ER_PRX_TRUNCATED, 14, "Truncated PROXY protocol header received" },
+		{ CO_ER_PRX_NOT_HDR, 15, "Received something which does not look like a PROXY protocol header" },
+		{ CO_ER_PRX_BAD_HDR, 16, "Received an invalid PROXY protocol header" },
+		{ CO_ER_SSL_EMPTY, 24, "Connection closed during SSL handshake" },
+		{ CO_ER_SSL_ABORT, 25, "Connection error during SSL handshake" },
+		{ CO_ER_SSL_TIMEOUT, 26, "Timeout during SSL handshake" },
+		{ CO_ER_SSL_CA_FAIL, 30, "SSL client CA chain cannot be verified" },
+		{ CO_ER_SSL_CRT_FAIL, 31, "SSL client certificate not trusted" },
+		{ CO_ER_SSL_HANDSHAKE, 34, "SSL handshake failure" },
+		{ CO_ER_SSL_FATAL, 43, "SSL fatal error" },
+	};
+	struct ssl_xprt x;
+	struct conn cn;
+	char num[16];
+
+	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+		CHECKF(tab[i].code == tab[i].num && conn_err_str(tab[i].code) && !strcmp(conn_err_str(tab[i].code), tab[i].text),
+		       "code %d: %s", tab[i].num, tab[i].text);
+	for (int i = 0; i < CO_ER_COUNT; i++)
+		CHECKF(conn_err_str(i) != NULL, "code %d has a text", i);
+	CHECK("out of range: no text", !conn_err_str(CO_ER_COUNT) && !conn_err_str(-1));
+	/* one table: the PROXY header's and the TLS handshake's words */
+	CHECK("PROXY errors map to CO_ER_PRX_*",
+	      pp_co_err(PP_ERR_NOT_HDR) == CO_ER_PRX_NOT_HDR && pp_co_err(PP_ERR_BAD_HDR) == CO_ER_PRX_BAD_HDR &&
+	      pp_co_err(PP_ERR_BAD_PROTO) == CO_ER_PRX_BAD_PROTO && pp_co_err(PP_ERR_EMPTY) == CO_ER_PRX_EMPTY &&
+	      pp_co_err(PP_ERR_TRUNCATED) == CO_ER_PRX_TRUNCATED && pp_co_err(PP_ERR_TIMEOUT) == CO_ER_PRX_TIMEOUT &&
+	      pp_co_err(PP_ERR_ABORT) == CO_ER_PRX_ABORT && pp_strerror(PP_ERR_TIMEOUT) == conn_err_str(CO_ER_PRX_TIMEOUT));
+	CHECK("TLS handshake classes map to CO_ER_SSL_*",
+	      ssl_hse_co_err(SSL_HSE_EMPTY) == CO_ER_SSL_EMPTY && ssl_hse_co_err(SSL_HSE_ABORT) == CO_ER_SSL_ABORT &&
+	      ssl_hse_co_err(SSL_HSE_TIMEOUT) == CO_ER_SSL_TIMEOUT && ssl_hse_co_err(SSL_HSE_HANDSHAKE) == CO_ER_SSL_HANDSHAKE &&
+	      ssl_hse_co_err(SSL_HSE_CRT_FAIL) == CO_ER_SSL_CRT_FAIL && ssl_hse_co_err(SSL_HSE_CA_FAIL) == CO_ER_SSL_CA_FAIL &&
+	      ssl_hse_co_err(SSL_HSE_NONE) == CO_ER_SSL_HANDSHAKE);
+
+	t_ctx(NULL);
+	T_EQ("fc_err", NULL);       /* no connection */
+	T_EQ("fc_err_str", NULL);
+	memset(&cn, 0, sizeof(cn));
+	cn.xprt = &xprt_raw;
+	C.cli_conn = &cn;
+	smp_ctx_invalidate(&C);     /* the answers above are cached */
+	T_EQ("fc_err", "0");        /* a healthy connection */
+	T_EQ("fc_err_str", "Success");
+	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
+		cn.err_code = (uint8_t)tab[i].code;
+		t_ctx(NULL);
+		C.cli_conn = &cn;
+		snprintf(num, sizeof(num), "%d", tab[i].num);
+		T_EQ("fc_err", num);
+		T_EQ("fc_err_str", tab[i].text);
+	}
+	/* TLS: no value while the handshake runs, 0 once it is done */
+	memset(&x, 0, sizeof(x));
+	cn.err_code = 0;
+	cn.xprt = &xprt_ssl;
+	cn.xprt_ctx = &x;
+	t_ctx(NULL);
+	C.cli_conn = &cn;
+	T_EQ("fc_err", NULL);
+	T_EQ("fc_err_str", NULL);
+	x.flags = XS_HS_DONE;
+	t_ctx(NULL);
+	C.cli_conn = &cn;
+	T_EQ("fc_err", "0");
+	cn.err_code = CO_ER_SSL_TIMEOUT;   /* a failure is known before the handshake ends */
+	x.flags = 0;
+	t_ctx(NULL);
+	C.cli_conn = &cn;
+	T_EQ("fc_err", "26");
+	T_EQ("fc_err,neg", "-26");
+	{
+		struct smp_expr *e = t_expr("fc_err");
+
+		CHECK("fc_err is an integer, usable from tcp-request connection on",
+		      e && e->out_type == SMP_T_SINT && smp_expr_check_phase(e, SMP_PH_TCP_CONN, T_err, sizeof(T_err)) == 0);
+		smp_expr_free(e);
+		e = t_expr("fc_err_str");
+		CHECK("fc_err_str is a string", e && e->out_type == SMP_T_STR);
+		smp_expr_free(e);
+	}
+	t_ctx(NULL);
 }
 
 static void test_cache_and_casts(void)
@@ -544,6 +640,7 @@ int main(void)
 	test_errors();
 	test_phases();
 	test_tls_plain();
+	test_fc_err();
 	test_cache_and_casts();
 	t_cleanup();
 	UNIT_END();
