@@ -10,8 +10,10 @@
 #include <sys/socket.h>
 #include <tandem/buf.h>
 #include <tandem/conn.h>
+#include <tandem/conn_err.h>
 #include <tandem/loop.h>
 #include <tandem/sock.h>
+#include <tandem/xprt_ssl.h>
 
 /* ---- the plain socket transport ---- */
 
@@ -193,4 +195,18 @@ void conn_free_deferred(struct conn *c)
 	list_del(&c->link);
 	ev_task_init(&c->free_task, conn_free_task, c);
 	loop_task_wake(this_loop, &c->free_task);
+}
+
+int conn_err_code(const struct conn *c)
+{
+	const struct ssl_xprt *x;
+
+	if (!c)
+		return -1;
+	if (c->err_code)
+		return c->err_code;
+	/* a handshake under way may still fail: HAProxy gives no value yet */
+	if ((x = xprt_ssl_ctx(c)) && !(x->flags & (XS_HS_DONE | XS_FAILED)))
+		return -1;
+	return CO_ER_NONE;
 }

@@ -1,9 +1,8 @@
 /* HAProxy's connection error codes and their words: see
- * include/tandem/conn_err.h. */
+ * include/tandem/conn_err.h. Pure (the PROXY protocol fuzz driver links
+ * it); conn_err_code() is in conn.c, beside the transports. */
 #include <stddef.h>
-#include <tandem/conn-t.h>
 #include <tandem/conn_err.h>
-#include <tandem/xprt_ssl.h>
 
 static const char *const co_err_str[CO_ER_COUNT] = {
 	[CO_ER_NONE]             = "Success",
@@ -55,18 +54,4 @@ static const char *const co_err_str[CO_ER_COUNT] = {
 const char *conn_err_str(int code)
 {
 	return code >= 0 && code < CO_ER_COUNT ? co_err_str[code] : NULL;
-}
-
-int conn_err_code(const struct conn *c)
-{
-	const struct ssl_xprt *x;
-
-	if (!c)
-		return -1;
-	if (c->err_code)
-		return c->err_code;
-	/* a handshake under way may still fail: HAProxy gives no value yet */
-	if ((x = xprt_ssl_ctx(c)) && !(x->flags & (XS_HS_DONE | XS_FAILED)))
-		return -1;
-	return CO_ER_NONE;
 }

@@ -9,7 +9,7 @@
  *  - its addresses, built again as v1 and v2 headers (with the TLVs it
  *    carried and a CRC32C), parse back to the same addresses and TLVs.
  * A violated invariant aborts (the fuzzer reports it as a crash).
- * fuzz-src: src/net/proxy_proto.c */
+ * fuzz-src: src/net/proxy_proto.c src/net/conn_err.c */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
