@@ -64,12 +64,13 @@ struct conn {
 	struct buf    in;         /* bytes read from this socket, not yet consumed */
 	uint32_t      flags;      /* CF_* */
 	int           err;        /* errno of the failure, when CF_ERROR */
-	uint8_t       err_code;   /* why it was given up: HAProxy's CO_ER_* (conn_err.h, fc_err), 0 none */
 	struct server *srv;       /* server connections: the server */
 	struct stream *strm;      /* owning stream, NULL when idle */
 	struct list   link;       /* server idle pool */
 	uint64_t      idle_since; /* now_ms when it went idle */
 	unsigned      srv_gen;    /* server connections: 1 + the server's addr_gen it was found connected to (0: not known yet) */
+	uint8_t       err_code;   /* why it was given up: HAProxy's CO_ER_* (conn_err.h, fc_err), 0 none
+				   * (here: in srv_gen's padding, a session holds one conn) */
 	struct ev_task free_task; /* deferred free of a heap-allocated conn */
 	uint64_t      t_start_us; /* connect start */
 };

@@ -32,10 +32,10 @@ struct sess {
 	uint8_t           closed;
 	uint8_t           hs;       /* a TLS handshake in progress (no stream yet) */
 	uint8_t           http;     /* a TCP frontend's connection went HTTP (switch-mode, an HTTP backend) */
+	uint8_t           ppw;      /* `accept-proxy`: its PROXY header is still to come (sess_lt.c) */
 	struct var_store *vars;     /* sess-scoped variables, NULL until a rule sets one */
 	struct stk_ctr   *stkctr;   /* stick counters tracked by tcp-request connection/session
 				     * rules ([STK_NB_TRACK]), NULL until one tracks */
-	uint8_t           ppw;      /* `accept-proxy`: its PROXY header is still to come (sess_lt.c) */
 	struct sess_pp   *pp;       /* what that header said beyond the source, NULL: nothing */
 	union {                     /* the client's address, compact (a stream */
 		struct sockaddr     sa; /* gets it as a sockaddr_storage) */
