@@ -10,6 +10,7 @@
  * doc/management.md ("Runtime API (stats socket)") lists the commands. */
 #ifndef TANDEM_CLI_H
 #define TANDEM_CLI_H
+#include <stdarg.h>
 #include <stddef.h>
 #include <tandem/cli-t.h>
 #include <tandem/proxy-t.h>
@@ -68,6 +69,7 @@ int cli_split_words(char *cmd, char **args, int max);
 
 /* Output helpers for command functions. */
 void cli_out(struct cli_sess *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cli_vout(struct cli_sess *s, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* A one-line answer (a newline is added). Returns 0 so that a command can
  * `return cli_msg(s, "...")`. */
 int cli_msg(struct cli_sess *s, const char *msg);

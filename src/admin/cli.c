@@ -31,32 +31,35 @@ static int nextra;
 
 /* ---- output ---------------------------------------------------------- */
 
+void cli_vout(struct cli_sess *s, const char *fmt, va_list ap)
+{
+	char small[1024];
+	va_list again;
+	int n;
+
+	va_copy(again, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	if (n >= 0 && (size_t)n < sizeof(small))
+		stats_sb_add(s->out, small, (size_t)n);
+	else if (n >= 0) {
+		char *big = malloc((size_t)n + 1);
+
+		if (big) {
+			vsnprintf(big, (size_t)n + 1, fmt, again);
+			stats_sb_add(s->out, big, (size_t)n);
+			free(big);
+		}
+	}
+	va_end(again);
+}
+
 void cli_out(struct cli_sess *s, const char *fmt, ...)
 {
 	va_list ap;
-	char small[512];
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
+	cli_vout(s, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n < sizeof(small)) {
-		stats_sb_add(s->out, small, (size_t)n);
-		return;
-	}
-	{
-		char *big = malloc((size_t)n + 1);
-
-		if (!big)
-			return;
-		va_start(ap, fmt);
-		vsnprintf(big, (size_t)n + 1, fmt, ap);
-		va_end(ap);
-		stats_sb_add(s->out, big, (size_t)n);
-		free(big);
-	}
 }
 
 int cli_msg(struct cli_sess *s, const char *msg)

@@ -19,33 +19,14 @@
 #include <tandem/ssl_store.h>
 #include <tandem/stats.h>
 
+/* The ssl layer's printer callback: into the command's answer. */
 static void out(void *arg, const char *fmt, ...)
 {
-	struct cli_sess *s = arg;
-	char small[1024];
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
+	cli_vout(arg, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n < sizeof(small)) {
-		stats_sb_add(s->out, small, (size_t)n);
-		return;
-	}
-	{
-		char *big = malloc((size_t)n + 1);
-
-		if (!big)
-			return;
-		va_start(ap, fmt);
-		vsnprintf(big, (size_t)n + 1, fmt, ap);
-		va_end(ap);
-		stats_sb_add(s->out, big, (size_t)n);
-		free(big);
-	}
 }
 
 static int answer(struct cli_sess *s, const char *msg)
