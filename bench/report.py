@@ -6,7 +6,7 @@ Inputs (written by run.sh, one line per record, tab- or space-separated key=valu
 word such as "ready" prefixes the keys that follow it, giving ready_held=...):
   --results  PROXY round=R cpu_us=U requests=N duration_us=D connect= read= write= timeout= status=
              p50_us= p99_us=          (one line per wrk run)
-  --idle     PROXY rss_base_kb= rss_idle_kb= ready held= failed= done held= closed_by_peer=
+  --idle     PROXY rss_base_kb= rss_ready_kb= rss_idle_kb= ready held= failed= done held= closed_by_peer=
   --meta     key=value lines (date, host, load, idle, backend, version_*, status_*)
   --latency  PROXY round=R level=50|80 cpu_us=U requests=N duration_us=D errors= status= late=
              reconnects= rate= p50_us= p90_us= p99_us= p999_us= max_us=   (bench/loadgen, open loop)
@@ -111,6 +111,8 @@ def summarize(results, idle, proxies, lat=(), det=()):
             held = int(r.get("ready_held", 0))
             row["held"] = held
             row["per_conn"] = ((int(r["rss_idle_kb"]) - int(r["rss_base_kb"])) / held) if held else None
+            if "rss_ready_kb" in r:
+                row["per_conn_ready"] = ((int(r["rss_ready_kb"]) - int(r["rss_base_kb"])) / held) if held else None
         summarize_det(det, row, p)
         summarize_latency(lat, row, p)
         rows[p] = row
@@ -127,9 +129,10 @@ COLUMNS = [  # key, header, format
     ("rss_base", "RSS MB", "{:.1f}"),
     ("rss_idle", "RSS MB, idle conns", "{:.1f}"),
     ("per_conn", "kB/idle conn", "{:.2f}"),
+    ("per_conn_ready", "kB/conn at setup", "{:.2f}"),
     ("held", "idle conns held", "{:d}"),
 ]
-RATIO_KEYS = ("rps", "cpu", "instr", "syscalls", "p99", "rss_base", "rss_idle", "per_conn")
+RATIO_KEYS = ("rps", "cpu", "instr", "syscalls", "p99", "rss_base", "rss_idle", "per_conn", "per_conn_ready")
 
 LAT_COLUMNS = [  # open-loop latency table
     ("rate50", "req/s @50%", "{:,d}"),

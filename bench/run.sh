@@ -10,7 +10,8 @@
 #
 # Environment (defaults in brackets):
 #   BENCH_ROUNDS [3]  BENCH_DURATION seconds per wrk run [5]  BENCH_CONNS wrk connections [50]
-#   BENCH_IDLE idle connections for the memory test [10000]  BENCH_PROXIES [tandem haproxy nginx tandem-rules haproxy-rules
+#   BENCH_IDLE idle connections for the memory test [10000]
+#   BENCH_IDLE_SETTLE seconds the connections stay idle before memory is read [3]  BENCH_PROXIES [tandem haproxy nginx tandem-rules haproxy-rules
 #     tandem-stick haproxy-stick]
 #   BENCH_BACKEND nginx|app [nginx]  TANDEM binary [bin/tandem]  APP binary [bin/tandem-app]
 #   BENCH_NBTHREAD threads (tandem, HAProxy) and workers (nginx) of the proxies [1]
@@ -31,6 +32,7 @@ ROUNDS=${BENCH_ROUNDS:-3}
 DURATION=${BENCH_DURATION:-5}
 CONNS=${BENCH_CONNS:-50}
 IDLE=${BENCH_IDLE:-10000}
+IDLE_SETTLE=${BENCH_IDLE_SETTLE:-3}
 read -r -a PROXIES <<<"${BENCH_PROXIES:-tandem haproxy nginx tandem-rules haproxy-rules tandem-stick haproxy-stick}"
 BACKEND=${BENCH_BACKEND:-nginx}
 TANDEM=${TANDEM:-bin/tandem}
@@ -490,13 +492,19 @@ for p in "${PROXIES[@]}"; do
 	ALL_PIDS+=("$idle_pid")
 	ready=""
 	read -r -t 90 -u "${IDLEC[0]}" ready || true
+	rss_ready=$(python3 bench/proc.py rss "${PID[$p]}")
+	# What the connections cost once idle, not the setup's transient: each proxy gets the same
+	# IDLE_SETTLE seconds to give back the buffers the first requests used (nginx frees them at
+	# once, HAProxy and tandem keep per-thread caches that a timer trims).
+	sleep "$IDLE_SETTLE"
 	rss1=$(python3 bench/proc.py rss "${PID[$p]}")
 	echo stop >&"${IDLEC[1]}"
 	done_line=""
 	read -r -t 30 -u "${IDLEC[0]}" done_line || true
 	wait "$idle_pid" 2>/dev/null || true
-	printf '%s\trss_base_kb=%s\trss_idle_kb=%s\t%s\t%s\n' "$p" "$rss0" "$rss1" "$ready" "$done_line" >>"$IDLE_RESULTS"
-	log "idle $p: rss ${rss0} kB -> ${rss1} kB; $ready; $done_line"
+	printf '%s\trss_base_kb=%s\trss_ready_kb=%s\trss_idle_kb=%s\t%s\t%s\n' "$p" "$rss0" "$rss_ready" "$rss1" \
+		"$ready" "$done_line" >>"$IDLE_RESULTS"
+	log "idle $p: rss ${rss0} kB -> ${rss_ready} kB when all were open -> ${rss1} kB ${IDLE_SETTLE}s later; $ready; $done_line"
 done
 
 # ---- report -----------------------------------------------------------------------------------
