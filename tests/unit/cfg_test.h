@@ -8,17 +8,13 @@
  *  - CFG_TEST_STUB_GETADDRINFO: name resolution without DNS, only
  *    "localhost" resolves (to 127.0.0.1), so nothing leaves the machine
  *    (the seeds name hosts like "nginx1");
- *  - CFG_TEST_NO_LOADER: only the stub, for a test with its own loader. */
+ *  - CFG_TEST_NO_LOADER: only the stub, for a test with its own loader
+ *    (the configuration fuzzer too: it does not include unit.h then). */
 #ifndef TANDEM_CFG_TEST_H
 #define TANDEM_CFG_TEST_H
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <tandem/cfg.h>
-#include <tandem/log.h>
-#include "unit.h"
 
 #ifdef CFG_TEST_STUB_GETADDRINFO
 #include <netdb.h>
@@ -55,6 +51,12 @@ void freeaddrinfo(struct addrinfo *res)
 #endif
 
 #ifndef CFG_TEST_NO_LOADER
+#include <fcntl.h>
+#include <unistd.h>
+#include <tandem/cfg.h>
+#include <tandem/log.h>
+#include "unit.h"
+
 static char tmpdir[64];
 static char cfgpath[128];
 static int logfd = -1;

@@ -30,6 +30,7 @@
 #include <tandem/srv_kw.h>
 #include <tandem/stats.h>
 #include <tandem/worker.h>
+#include "unit.h"
 #define CFG_TEST_STUB_GETADDRINFO
 #define CFG_TEST_NO_LOADER   /* its load() below strips FILE:LINE and sets weights */
 #include "cfg_test.h"
