@@ -57,7 +57,7 @@ $(BIN)/tandem-chaos: $(CHAOS_SRC:%.c=$(BUILD)/%.o) $(LIB)
 	@mkdir -p $(BIN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h tests/unit/rules_test.h $(LIB)
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h tests/unit/rules_test.h tests/unit/cfg_test.h $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -Itests/unit -o $@ $< $(LIB) $(LDLIBS)
 

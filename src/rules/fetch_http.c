@@ -432,51 +432,54 @@ void uri_split(const char *uri, size_t len, const char **path, size_t *plen,
 	*qlen = q ? (size_t)(e - q - 1) : 0;
 }
 
-static int f_path(const struct smp_arg *a, struct sample *s, struct smp_ctx *c, struct smp_iter *it)
-{
-	const char *p, *q;
-	size_t pl, ql;
-	int hq;
+/* The request's URI cut by uri_split(): path, pathq, query and base differ
+ * only in what they keep of it. */
+struct uri_parts {
+	const char *path, *query;
+	size_t plen, qlen;
+	int has_q;
+};
 
-	(void)a; (void)it;
+/* 0 when the fetch runs without a parsed request head (TCP rules). */
+static int req_uri(const struct smp_ctx *c, struct uri_parts *u)
+{
 	if (!c->req)
 		return 0;
-	uri_split(c->req->uri.p, c->req->uri.len, &p, &pl, &q, &ql, &hq);
-	if (!pl)
+	uri_split(c->req->uri.p, c->req->uri.len, &u->path, &u->plen,
+		  &u->query, &u->qlen, &u->has_q);
+	return 1;
+}
+
+static int f_path(const struct smp_arg *a, struct sample *s, struct smp_ctx *c, struct smp_iter *it)
+{
+	struct uri_parts u;
+
+	(void)a; (void)it;
+	if (!req_uri(c, &u) || !u.plen)
 		return 0;
-	smp_set_str(s, p, pl, SMP_F_CONST);
+	smp_set_str(s, u.path, u.plen, SMP_F_CONST);
 	return 1;
 }
 
 static int f_pathq(const struct smp_arg *a, struct sample *s, struct smp_ctx *c, struct smp_iter *it)
 {
-	const char *p, *q;
-	size_t pl, ql;
-	int hq;
+	struct uri_parts u;
 
 	(void)a; (void)it;
-	if (!c->req)
+	if (!req_uri(c, &u) || (!u.plen && !u.has_q))
 		return 0;
-	uri_split(c->req->uri.p, c->req->uri.len, &p, &pl, &q, &ql, &hq);
-	if (!pl && !hq)
-		return 0;
-	smp_set_str(s, p, (size_t)(c->req->uri.p + c->req->uri.len - p), SMP_F_CONST);
+	smp_set_str(s, u.path, (size_t)(c->req->uri.p + c->req->uri.len - u.path), SMP_F_CONST);
 	return 1;
 }
 
 static int f_query(const struct smp_arg *a, struct sample *s, struct smp_ctx *c, struct smp_iter *it)
 {
-	const char *p, *q;
-	size_t pl, ql;
-	int hq;
+	struct uri_parts u;
 
 	(void)a; (void)it;
-	if (!c->req)
+	if (!req_uri(c, &u) || !u.has_q)
 		return 0;
-	uri_split(c->req->uri.p, c->req->uri.len, &p, &pl, &q, &ql, &hq);
-	if (!hq)
-		return 0;
-	smp_set_str(s, q, ql, SMP_F_CONST);
+	smp_set_str(s, u.query, u.qlen, SMP_F_CONST);
 	return 1;
 }
 
@@ -492,27 +495,25 @@ static int f_url(const struct smp_arg *a, struct sample *s, struct smp_ctx *c, s
 /* base / baseq: the first Host value then the path (and the query). */
 static int base(struct smp_ctx *c, struct sample *s, int with_query)
 {
-	const char *p, *q;
-	size_t pl, ql, tl;
-	int hq;
+	struct uri_parts u;
+	size_t tl;
 	struct h1_str host = { NULL, 0 };
 	char *b;
 
-	if (!c->req)
+	if (!req_uri(c, &u))
 		return 0;
-	uri_split(c->req->uri.p, c->req->uri.len, &p, &pl, &q, &ql, &hq);
 	nth_value(c->req, "host", 4, 1, 1, &host);
-	tl = pl + (with_query && hq ? ql + 1 : 0);
+	tl = u.plen + (with_query && u.has_q ? u.qlen + 1 : 0);
 	if (!host.len) {
-		if (!pl)
+		if (!u.plen)
 			return 0;
-		smp_set_str(s, p, tl, SMP_F_CONST);
+		smp_set_str(s, u.path, tl, SMP_F_CONST);
 		return 1;
 	}
 	if (!(b = smp_alloc(c, host.len + tl)))
 		return 0;
 	memcpy(b, host.p, host.len);
-	memcpy(b + host.len, p, tl);
+	memcpy(b + host.len, u.path, tl);
 	smp_set_str(s, b, host.len + tl, 0);
 	return 1;
 }

@@ -469,30 +469,15 @@ int crtlist_parse_line(struct ssl_cfg_rt *rt, const char *line, int lineno, stru
 			e->filters = nf;
 			e->nfilters++;
 		}
-		if (e->o && (e->o->set & SSLS_CA) && e->o->ca_file && !strchr("/@", *e->o->ca_file)) {
-			char *full = ssl_path_join(rt->cfg->g.ssl.ca_base, e->o->ca_file);
-
-			if (!full)
-				goto oom;
-			free(e->o->ca_file);
-			e->o->ca_file = full;
-		}
-		if (e->o && e->o->ca_verify_file && *e->o->ca_verify_file != '/') {
-			char *full = ssl_path_join(rt->cfg->g.ssl.ca_base, e->o->ca_verify_file);
-
-			if (!full)
-				goto oom;
-			free(e->o->ca_verify_file);
-			e->o->ca_verify_file = full;
-		}
-		if (e->o && e->o->crl_file && *e->o->crl_file != '/') {
-			char *full = ssl_path_join(rt->cfg->g.ssl.ca_base, e->o->crl_file);
-
-			if (!full)
-				goto oom;
-			free(e->o->crl_file);
-			e->o->crl_file = full;
-		}
+		if (e->o && (e->o->set & SSLS_CA) && e->o->ca_file && !strchr("/@", *e->o->ca_file) &&
+		    ssl_path_rebase(&e->o->ca_file, rt->cfg->g.ssl.ca_base) < 0)
+			goto oom;
+		if (e->o && e->o->ca_verify_file && *e->o->ca_verify_file != '/' &&
+		    ssl_path_rebase(&e->o->ca_verify_file, rt->cfg->g.ssl.ca_base) < 0)
+			goto oom;
+		if (e->o && e->o->crl_file && *e->o->crl_file != '/' &&
+		    ssl_path_rebase(&e->o->crl_file, rt->cfg->g.ssl.ca_base) < 0)
+			goto oom;
 	}
 	if (store_only ? !(e->c = ckch_find(rt, path)) : !(e->c = ckch_get(rt, path, m))) {
 		if (store_only)

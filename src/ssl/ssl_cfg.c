@@ -38,14 +38,10 @@ static int ca_paths(struct ssl_opts *o, const char *base)
 	char **v[] = { &o->ca_file, &o->ca_verify_file, &o->crl_file };
 
 	for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++) {
-		char *full;
-
 		if (!*v[k] || **v[k] == '/' || **v[k] == '@')
 			continue;
-		if (!(full = ssl_path_join(base, *v[k])))
+		if (ssl_path_rebase(v[k], base) < 0)
 			return -1;
-		free(*v[k]);
-		*v[k] = full;
 	}
 	return 0;
 }

@@ -299,6 +299,9 @@ void ssl_handover_commit(struct ckch *c);
 
 /* small string helpers */
 char *ssl_path_join(const char *base, const char *path);  /* malloc'd */
+/* *path made ssl_path_join(base, *path) in place; -1 (*path kept) when out of
+ * memory. Which paths to rebase (absolute, '@' names) is the caller's rule. */
+int   ssl_path_rebase(char **path, const char *base);
 void  ssl_lower(char *s);
 
 #endif

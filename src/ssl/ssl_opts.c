@@ -505,6 +505,17 @@ char *ssl_path_join(const char *base, const char *path)
 	return out;
 }
 
+int ssl_path_rebase(char **path, const char *base)
+{
+	char *full = ssl_path_join(base, *path);
+
+	if (!full)
+		return -1;
+	free(*path);
+	*path = full;
+	return 0;
+}
+
 void ssl_lower(char *s)
 {
 	for (; *s; s++)

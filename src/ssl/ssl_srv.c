@@ -66,16 +66,12 @@ int ssl_srv_build(struct ssl_cfg_rt *rt, struct server *s, const struct ssl_glob
 	s->ssl_rt = r;
 	r->verify = s->ssl_verify ? s->ssl_verify : g->server_verify;
 	for (size_t k = 0; k < sizeof(paths) / sizeof(paths[0]); k++) {
-		char *full;
-
 		if (!*paths[k] || **paths[k] == '@')
 			continue;
-		if (!(full = ssl_path_join(g->ca_base, *paths[k]))) {
+		if (ssl_path_rebase(paths[k], g->ca_base) < 0) {
 			ssl_err(m, "out of memory");
 			return -1;
 		}
-		free(*paths[k]);
-		*paths[k] = full;
 	}
 	if (s->ssl_sni && sni_expr_parse(s->ssl_sni, &r->sni, err, sizeof(err)) < 0) {
 		ssl_err(m, "'server %s/%s' : %s.", s->be->id, s->id, err);

@@ -11,8 +11,9 @@
  *    has exactly one HTTP connection mode; a server's settings survive a
  *    copy (srv_settings_copy) and are released once;
  *  - loading the same bytes again gives the same answer.
- * Host and user names are looked up in tables below instead of DNS and
- * NSS: nothing leaves the machine and runs stay fast and deterministic.
+ * Host names (the unit tests' stub, tests/unit/cfg_test.h) and user names
+ * (below) are looked up in tables instead of DNS and NSS: nothing leaves
+ * the machine and runs stay fast and deterministic.
  * A violated invariant aborts (the fuzzer reports it as a crash).
  *
  * fuzz-src: LIB
@@ -33,36 +34,13 @@
 #include <tandem/cfg_value.h>
 #include <tandem/log.h>
 #include <tandem/srv_kw.h>
+#define CFG_TEST_STUB_GETADDRINFO   /* only "localhost" resolves */
+#define CFG_TEST_NO_LOADER
+#include "../unit/cfg_test.h"
 
 #define INV(c) do { if (!(c)) { fprintf(stderr, "invariant failed: %s (line %d)\n", #c, __LINE__); abort(); } } while (0)
 
-/* ---- names without DNS or NSS ----------------------------------------- */
-
-int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints, struct addrinfo **res)
-{
-	struct addrinfo *ai;
-	struct sockaddr_in *sin;
-
-	(void)service;
-	if (!node || strcmp(node, "localhost") || (hints && hints->ai_family == AF_INET6))
-		return EAI_NONAME;
-	if (!(ai = calloc(1, sizeof(*ai) + sizeof(*sin))))
-		return EAI_MEMORY;
-	sin = (struct sockaddr_in *)(ai + 1);
-	sin->sin_family = AF_INET;
-	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ai->ai_family = AF_INET;
-	ai->ai_socktype = SOCK_STREAM;
-	ai->ai_addr = (struct sockaddr *)sin;
-	ai->ai_addrlen = sizeof(*sin);
-	*res = ai;
-	return 0;
-}
-
-void freeaddrinfo(struct addrinfo *res)
-{
-	free(res);
-}
+/* ---- names without NSS (host names: cfg_test.h) ----------------------- */
 
 struct passwd *getpwnam(const char *name)
 {

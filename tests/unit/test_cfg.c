@@ -3,7 +3,6 @@
  * messages. Configuration files are written to a private temp directory;
  * the event log is captured into a file to check [ALERT]/[WARNING] lines. */
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -13,77 +12,8 @@
 #include <tandem/dns-t.h>
 #include <tandem/log.h>
 #include <tandem/rules.h>
-#include <netdb.h>
-#include "unit.h"
-
-/* Name resolution without DNS: only "localhost" resolves, so nothing
- * leaves the machine (the seeds name hosts like "nginx1"). */
-int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints, struct addrinfo **res)
-{
-	struct addrinfo *ai;
-	struct sockaddr_in *sin;
-
-	(void)service;
-	if (!node || strcmp(node, "localhost") || (hints && hints->ai_family == AF_INET6))
-		return EAI_NONAME;
-	ai = calloc(1, sizeof(*ai) + sizeof(*sin));
-	if (!ai)
-		return EAI_MEMORY;
-	sin = (struct sockaddr_in *)(ai + 1);
-	sin->sin_family = AF_INET;
-	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ai->ai_family = AF_INET;
-	ai->ai_socktype = SOCK_STREAM;
-	ai->ai_addr = (struct sockaddr *)sin;
-	ai->ai_addrlen = sizeof(*sin);
-	*res = ai;
-	return 0;
-}
-
-void freeaddrinfo(struct addrinfo *res)
-{
-	free(res);
-}
-
-static char tmpdir[64];
-static char cfgpath[128];
-static int logfd = -1;
-static char logbuf[65536];
-static char err[512];
-
-/* Write <text> to the config file and load it; the event log of this load
- * ends up in logbuf. */
-static struct cfg *load(const char *text)
-{
-	FILE *f = fopen(cfgpath, "w");
-	struct cfg *c;
-	ssize_t n;
-
-	fputs(text, f);
-	fclose(f);
-	if (ftruncate(logfd, 0) < 0 || lseek(logfd, 0, SEEK_SET) < 0)
-		perror("log reset");
-	c = cfg_load(cfgpath, err, sizeof(err));
-	n = pread(logfd, logbuf, sizeof(logbuf) - 1, 0);
-	logbuf[n > 0 ? n : 0] = 0;
-	return c;
-}
-
-/* Load <text>, expect failure with err == "FILE:<line>: <msg>" (a prefix when
- * <msg> ends with a space). */
-static void expect_err(const char *name, const char *text, int line, const char *msg)
-{
-	char want[600];
-	struct cfg *c = load(text);
-
-	snprintf(want, sizeof(want), "%s:%d: %s", cfgpath, line, msg);
-	/* a message ending with "at " is checked up to there (it goes on with file:line) */
-	size_t n = msg[strlen(msg) - 1] == ' ' ? strlen(want) : sizeof(want);
-	CHECKF(!c && strncmp(err, want, n) == 0, "error %s", name);
-	if (c || strncmp(err, want, n) != 0)
-		printf("  got:  %s\n  want: %s\n", c ? "(loaded)" : err, want);
-	cfg_free(c);
-}
+#define CFG_TEST_STUB_GETADDRINFO   /* the seeds name hosts like "nginx1" */
+#include "cfg_test.h"
 
 /* Load <text>, expect failure with err containing <frag>. */
 static void expect_err_has(const char *name, const char *text, const char *frag)
@@ -94,16 +24,6 @@ static void expect_err_has(const char *name, const char *text, const char *frag)
 	if (c || !strstr(err, frag))
 		printf("  got:  %s\n  want: ...%s...\n", c ? "(loaded)" : err, frag);
 	cfg_free(c);
-}
-
-static struct cfg *expect_ok(const char *name, const char *text)
-{
-	struct cfg *c = load(text);
-
-	CHECKF(c != NULL, "loads: %s", name);
-	if (!c)
-		printf("  err: %s\n", err);
-	return c;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1035,19 +955,8 @@ int main(void)
 {
 	/* a few tests resolve names that do not exist: bound the DNS wait */
 	setenv("RES_OPTIONS", "timeout:1 attempts:1", 1);
-	strcpy(tmpdir, "/tmp/tandem-cfg-XXXXXX");
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
+	if (cfg_test_init("/tmp/tandem-cfg-XXXXXX") < 0)
 		return 1;
-	}
-	snprintf(cfgpath, sizeof(cfgpath), "%s/t.cfg", tmpdir);
-	snprintf(logbuf, sizeof(logbuf), "%s/log", tmpdir);
-	logfd = open(logbuf, O_RDWR | O_CREAT | O_TRUNC | O_APPEND, 0600);
-	if (logfd < 0) {
-		perror("log file");
-		return 1;
-	}
-	log_setup(logfd, LL_DEBUG, "test");
 
 	test_lexer();
 	test_values();
@@ -1058,11 +967,6 @@ int main(void)
 	test_misc_ok();
 	test_seeds();
 
-	log_setup(2, LL_INFO, "tandem");
-	close(logfd);
-	snprintf(logbuf, sizeof(logbuf), "%s/log", tmpdir);
-	unlink(logbuf);
-	unlink(cfgpath);
-	rmdir(tmpdir);
+	cfg_test_done();
 	UNIT_END();
 }

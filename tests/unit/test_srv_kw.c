@@ -12,8 +12,8 @@
  *    words;
  *  - a dynamic server with a long name and a 1 KiB argument list is
  *    re-created identically by three reload handovers.
- * Host names: getaddrinfo is replaced below (only "localhost" resolves),
- * so nothing leaves the machine. */
+ * Host names: getaddrinfo is replaced (cfg_test.h: only "localhost"
+ * resolves), so nothing leaves the machine. */
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -31,35 +31,9 @@
 #include <tandem/stats.h>
 #include <tandem/worker.h>
 #include "unit.h"
-
-/* ---- name resolution without DNS --------------------------------------- */
-
-int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints, struct addrinfo **res)
-{
-	struct addrinfo *ai;
-	struct sockaddr_in *sin;
-
-	(void)service;
-	if (!node || strcmp(node, "localhost") || (hints && hints->ai_family == AF_INET6))
-		return EAI_NONAME;
-	ai = calloc(1, sizeof(*ai) + sizeof(*sin));
-	if (!ai)
-		return EAI_MEMORY;
-	sin = (struct sockaddr_in *)(ai + 1);
-	sin->sin_family = AF_INET;
-	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ai->ai_family = AF_INET;
-	ai->ai_socktype = SOCK_STREAM;
-	ai->ai_addr = (struct sockaddr *)sin;
-	ai->ai_addrlen = sizeof(*sin);
-	*res = ai;
-	return 0;
-}
-
-void freeaddrinfo(struct addrinfo *res)
-{
-	free(res);
-}
+#define CFG_TEST_STUB_GETADDRINFO
+#define CFG_TEST_NO_LOADER   /* its load() below strips FILE:LINE and sets weights */
+#include "cfg_test.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 

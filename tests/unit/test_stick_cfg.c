@@ -3,7 +3,6 @@
  * peers), what defaults pass on, and every error with its file:line:
  * unknown stored data, counter index out of range, tables named but not
  * declared, keys that cannot be a table's. */
-#include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <tandem/cfg.h>
@@ -11,49 +10,7 @@
 #include <tandem/peers-t.h>
 #include <tandem/persist-t.h>
 #include <tandem/stick.h>
-#include "unit.h"
-
-static char tmpdir[64], cfgpath[128], err[512];
-static int logfd = -1;
-static char logbuf[65536];
-
-static struct cfg *load(const char *text)
-{
-	FILE *f = fopen(cfgpath, "w");
-	struct cfg *c;
-	ssize_t n;
-
-	fputs(text, f);
-	fclose(f);
-	if (ftruncate(logfd, 0) < 0 || lseek(logfd, 0, SEEK_SET) < 0)
-		perror("log reset");
-	c = cfg_load(cfgpath, err, sizeof(err));
-	n = pread(logfd, logbuf, sizeof(logbuf) - 1, 0);
-	logbuf[n > 0 ? n : 0] = 0;
-	return c;
-}
-
-static void expect_err(const char *name, const char *text, int line, const char *msg)
-{
-	char want[600];
-	struct cfg *c = load(text);
-
-	snprintf(want, sizeof(want), "%s:%d: %s", cfgpath, line, msg);
-	CHECKF(!c && !strcmp(err, want), "error %s", name);
-	if (c || strcmp(err, want))
-		printf("  got:  %s\n  want: %s\n", c ? "(loaded)" : err, want);
-	cfg_free(c);
-}
-
-static struct cfg *expect_ok(const char *name, const char *text)
-{
-	struct cfg *c = load(text);
-
-	CHECKF(c != NULL, "loads: %s", name);
-	if (!c)
-		printf("  err: %s\n", err);
-	return c;
-}
+#include "cfg_test.h"
 
 #define HEAD "defaults\n mode http\n timeout client 1s\n timeout server 1s\n timeout connect 1s\n"
 
@@ -227,22 +184,11 @@ static void test_errors(void)
 
 int main(void)
 {
-	strcpy(tmpdir, "/tmp/tandem-stkcfg-XXXXXX");
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
-		return 1;
-	}
 	setenv("RES_OPTIONS", "timeout:1 attempts:1", 1);
-	snprintf(cfgpath, sizeof(cfgpath), "%s/t.cfg", tmpdir);
-	snprintf(logbuf, sizeof(logbuf), "%s/log", tmpdir);
-	logfd = open(logbuf, O_RDWR | O_CREAT | O_TRUNC | O_APPEND, 0600);
-	if (logfd < 0)
+	if (cfg_test_init("/tmp/tandem-stkcfg-XXXXXX") < 0)
 		return 1;
-	log_setup(logfd, LL_DEBUG, "test");
 	test_ok();
 	test_errors();
-	unlink(logbuf);
-	unlink(cfgpath);
-	rmdir(tmpdir);
+	cfg_test_done();
 	UNIT_END();
 }
