@@ -143,6 +143,47 @@ def test_dns_backend_moves(ctx):
                "connections to the old address closed")
 
 
+@timeout(60)
+@haproxy_differs("HAProxy lets a check under way to the old address run to its timeout (and counts its "
+                 "failure against the server at its new address)")
+def test_dns_move_drops_old_check(ctx):
+    """A check running when DNS moves its server is about an address the
+    server no longer has: tandem drops it without a verdict and checks the
+    new address at once. Here the old instance hangs (accepts, never
+    answers), so the old check would otherwise wait for `timeout check`
+    (10 s) and then count a failure (fall 1: DOWN) against a server whose
+    new instance is fine. Seen in lab 003: an instance whose address left
+    the network held a check for `timeout connect`."""
+    port, ips = replicas(ctx, ["A", "B"])
+    dns = Dnsmasq(ctx, hosts={"app.test": [ips["A"]]})
+    px = ctx.proxy(dns_config(ctx, dns.port,
+                              "    option httpchk GET /health\n"
+                              "    server s1 app.test:%d resolvers dns init-addr none check inter 1s fall 1 rise 1\n"
+                              % port, defaults_extra="timeout check 10s\n"))
+    poll_until(lambda: state(ctx).get("s1", ("", 0))[0] == ips["A"] and stat_status(ctx).get("s1") == "UP", 10,
+               "s1 UP at A")
+    c = Client(port, host=ips["A"], timeout=3)
+    try:
+        eq(c.get("/admin/fault?mode=hang").status, 200, "hang fault set on A")
+    finally:
+        c.close()
+    a_pid = [p for p in ctx.procs if p.name == "app-A"][0].pid
+    # no client traffic ran: every connection A holds from here on is a check
+    poll_until(lambda: [c for c in tcp_conns(a_pid, local_port=port) if c[2] == "01"], 5,
+               "a check hanging at A", interval=0.02)
+    t0 = time.time()
+    dns.set_hosts({"app.test": [ips["B"]]})
+    poll_until(lambda: state(ctx).get("s1", ("",))[0] == ips["B"], 5, "s1 moved to B", interval=0.02)
+    poll_until(lambda: not [c for c in tcp_conns(a_pid, local_port=port) if c[2] == "01"], 3,
+               "the check at the old address dropped", interval=0.02)
+    ctx.note("DNS change to the old check dropped: %.0f ms" % ((time.time() - t0) * 1000))
+    eq(stat_status(ctx).get("s1"), "UP", "s1 stays UP (no failure counted for the old address)")
+    eq(node(px.port), "B", "requests go to B")
+    row = [l.split(",") for l in cli(ctx.admin, "show stat").splitlines() if l.startswith("be,s1,")][0]
+    hdr = cli(ctx.admin, "show stat").splitlines()[0].lstrip("# ").split(",")
+    eq(row[hdr.index("chkfail")], "0", "failed checks of s1")
+
+
 # --------------------------------------------------------- scaling (A) ----
 
 @timeout(90)
