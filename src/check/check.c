@@ -344,24 +344,23 @@ static void tick_cb(struct ev_timer *tmr)
 		if (need)
 			srv_health_apply(h, &ev, &o);
 		busy = h->run.running;
+		/* The server moved (DNS, `set server addr`) while a check was
+		 * under way: that check judges an address the server no longer
+		 * has, and a connect to one that left the network waits for its
+		 * timeout (seconds). It is dropped without a verdict and started
+		 * again at the new address. */
+		if (busy && __atomic_load_n(&h->addr_gen, __ATOMIC_ACQUIRE) != h->addr_seen) {
+			chk_conn_close(h);
+			loop_timer_set(this_loop, &h->run.tmr, now_ms);
+			busy = 0;
+		}
 		/* a check asked for at once (srv_health_renew): once the server
 		 * is out of maintenance, where no check runs */
-		if (LD(h->hurry) && h->conf.has_check && !LD(h->paused) &&
+		if (LD(h->hurry) && h->conf.has_check && !busy && !LD(h->paused) &&
 		    !(LD(h->srv->admin) & SRV_ADMF_MAINT)) {
-			/* The server moved (DNS) while a check was under way: that
-			 * check tests an address the server no longer has, and a
-			 * connect to an address that left the network waits for its
-			 * timeout (seconds) before the new one is tried. It is dropped
-			 * without a verdict; the new address is checked now. */
-			if (busy && __atomic_load_n(&h->addr_gen, __ATOMIC_ACQUIRE) != h->addr_seen) {
-				chk_conn_close(h);
-				busy = 0;
-			}
-			if (!busy) {
-				ST(h->hurry, 0);
-				loop_timer_set(this_loop, &h->run.tmr, now_ms);
-				continue;
-			}
+			ST(h->hurry, 0);
+			loop_timer_set(this_loop, &h->run.tmr, now_ms);
+			continue;
 		}
 		if (resched && h->conf.has_check && !busy) {
 			uint32_t inter;
